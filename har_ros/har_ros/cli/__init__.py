@@ -1,0 +1,1 @@
+"""The `har` command line: one entry point, one module per subcommand."""

@@ -1,0 +1,44 @@
+"""`har`: one command for the whole life cycle (data, training, nodes, bags, benchmarks).
+
+Each subcommand lives in its own module with ``add_arguments(parser)`` and
+``run(args) -> int``; modules are imported only when their command runs, so
+``har --help`` stays fast (no torch or rclpy import).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# name -> (module under har_ros.cli, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "info": ("info", "show the environment: versions, ROS settings, cached assets"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="har", description="har_ros: human action recognition for robot cells.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (_, help_text) in COMMANDS.items():
+        sub.add_parser(name, help=help_text, description=help_text, add_help=False)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    if not argv or argv[0] not in COMMANDS:
+        parser.parse_args(argv)  # --help, or argparse's error for an unknown command
+        parser.print_help()
+        return 0
+    name = argv[0]
+    module = importlib.import_module(f"har_ros.cli.{COMMANDS[name][0]}")
+    sub = argparse.ArgumentParser(prog=f"har {name}", description=COMMANDS[name][1])
+    module.add_arguments(sub)
+    return int(module.run(sub.parse_args(argv[1:])) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

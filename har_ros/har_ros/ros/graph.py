@@ -1,0 +1,45 @@
+"""Waiting on the ROS graph without fixed sleeps: spin until a condition holds."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from rclpy.executors import Executor, SingleThreadedExecutor
+from rclpy.node import Node
+
+
+class GraphTimeoutError(TimeoutError):
+    """The graph did not reach the expected state in time."""
+
+
+def spin_until(node: Node, condition: Callable[[], bool], timeout: float,
+               what: str = "condition", executor: Executor | None = None) -> None:
+    """Spin ``node`` (or ``executor``) until ``condition()`` is true, else GraphTimeoutError."""
+    own_executor = executor is None
+    if own_executor:
+        executor = SingleThreadedExecutor(context=node.context)
+        executor.add_node(node)
+    deadline = time.monotonic() + timeout
+    try:
+        while not condition():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise GraphTimeoutError(f"timed out after {timeout:.1f} s waiting for {what}")
+            executor.spin_once(timeout_sec=min(0.05, remaining))
+    finally:
+        if own_executor:
+            executor.remove_node(node)
+            executor.shutdown(timeout_sec=0)
+
+
+def wait_for_subscribers(node: Node, publisher, count: int = 1, timeout: float = 10.0) -> None:
+    """Wait until ``publisher`` has matched at least ``count`` subscriptions."""
+    spin_until(node, lambda: publisher.get_subscription_count() >= count, timeout,
+               f"{count} subscriber(s) on {publisher.topic_name}")
+
+
+def wait_for_publishers(node: Node, subscription, count: int = 1, timeout: float = 10.0) -> None:
+    """Wait until ``subscription`` has matched at least ``count`` publishers."""
+    spin_until(node, lambda: subscription.get_publisher_count() >= count, timeout,
+               f"{count} publisher(s) on {subscription.topic_name}")

@@ -1,0 +1,1 @@
+"""Skeleton layouts, conversions between them and the plain person/frame types (no ROS)."""

@@ -1,0 +1,50 @@
+"""Known and custom skeleton layouts."""
+
+import pytest
+
+from har_ros.skeleton.layouts import (
+    BLAZEPOSE33,
+    COCO17,
+    KNOWN_LAYOUTS,
+    OPENPOSE18,
+    Layout,
+    LayoutError,
+    get_layout,
+)
+
+
+@pytest.mark.parametrize("layout", list(KNOWN_LAYOUTS.values()), ids=list(KNOWN_LAYOUTS))
+def test_known_layouts_are_consistent(layout):
+    assert layout.num_joints == {"coco17": 17, "openpose18": 18, "blazepose33": 33,
+                                 "utd_kinect20": 20}[layout.name]
+    perm = layout.mirror_permutation
+    assert sorted(perm) == list(range(layout.num_joints))
+    assert [perm[p] for p in perm] == list(range(layout.num_joints))  # an involution
+    assert layout.hip_joints and layout.shoulder_joints
+
+
+def test_mirror_swaps_left_and_right():
+    perm = COCO17.mirror_permutation
+    assert perm[COCO17.index("left_wrist")] == COCO17.index("right_wrist")
+    assert perm[COCO17.index("nose")] == COCO17.index("nose")
+    assert OPENPOSE18.mirror_permutation[OPENPOSE18.index("neck")] == OPENPOSE18.index("neck")
+
+
+def test_unknown_layout_names_the_known_ones():
+    with pytest.raises(LayoutError, match="coco17"):
+        get_layout("coco18")
+
+
+def test_custom_layout_round_trips_and_is_validated():
+    custom = Layout("arm3", ("shoulder", "elbow", "wrist"), ((0, 1), (1, 2)))
+    assert Layout.from_dict(custom.to_dict()) == custom
+    with pytest.raises(LayoutError, match="bad bone"):
+        Layout("bad", ("a", "b"), ((0, 2),))
+    with pytest.raises(LayoutError, match="unique"):
+        Layout("dup", ("a", "a"), ())
+    with pytest.raises(LayoutError, match="malformed"):
+        Layout.from_dict({"name": "x", "joints": ["a"]})
+
+
+def test_blazepose_has_the_coco_joints():
+    assert all(joint in BLAZEPOSE33.joints for joint in COCO17.joints)
