@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-from har_msgs.msg import SkeletonArray
 
+from har_msgs.msg import SkeletonArray
 from har_ros.ros.graph import spin_until, wait_for_publishers
 
 NOT_DDS = "not port 53 and not port 67 and not port 68 and not port 123"
@@ -21,7 +21,8 @@ NOT_DDS = "not port 53 and not port 67 and not port 68 and not port 123"
 def _external_interfaces() -> list[str]:
     names = []
     for path in Path("/sys/class/net").iterdir():
-        operstate = (path / "operstate").read_text().strip() if (path / "operstate").exists() else ""
+        state_file = path / "operstate"
+        operstate = state_file.read_text().strip() if state_file.exists() else ""
         if path.name != "lo" and operstate in ("up", "unknown"):
             names.append(path.name)
     return names
