@@ -1,0 +1,245 @@
+"""The safety policy: inputs in, one speed scale with its state and reason out.
+
+Fail-safe by construction: no or stale skeletons -> protective stop; stale
+actions -> the conservative rule at the measured distance; any exception ->
+fault, 0. The most restrictive person and rule wins. The scale falls at most
+``ramp_down_rate`` per second (a protective stop is immediate) and rises at
+most ``ramp_up_rate`` per second. A stop caused by separation is released only
+when every person is ``hysteresis`` metres further away than needed.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+import numpy as np
+
+from .rules import RuleSet
+from .ssm import SsmParameters, protective_distance, speed_scale
+from .zones import ImageZone, RobotZone
+
+
+class SafetyState(IntEnum):
+    """Matches har_msgs/SafetyStatus STATE_* constants."""
+
+    STARTUP = 0
+    NORMAL = 1
+    REDUCED = 2
+    PROTECTIVE_STOP = 3
+    FAULT = 4
+
+
+@dataclass(frozen=True)
+class PolicyConfig:
+    ssm: SsmParameters
+    rules: RuleSet
+    robot_zone: RobotZone
+    image_zones: tuple[ImageZone, ...] = ()
+    skeleton_timeout: float = 0.5  # s without a SkeletonArray -> protective stop
+    action_timeout: float = 1.5  # s without /action -> conservative rule
+    robot_pose_timeout: float = 0.5  # s, only when use_robot_pose
+    use_robot_pose: bool = False
+    require_actions: bool = False  # startup also waits for /action
+    startup_healthy_time: float = 1.0  # s every required input must be healthy first
+    ramp_down_rate: float = 4.0  # scale units per second
+    ramp_up_rate: float = 0.25  # scale units per second
+    hysteresis: float = 0.1  # m
+    unlocated_max_scale: float = 0.0  # cap for a person with no position and no image zone
+
+    def validate(self) -> None:
+        self.ssm.validate()
+        for name in ("skeleton_timeout", "action_timeout", "robot_pose_timeout",
+                     "ramp_down_rate", "ramp_up_rate"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
+        for name in ("startup_healthy_time", "hysteresis"):
+            if not getattr(self, name) >= 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if self.ramp_up_rate > self.ramp_down_rate:
+            raise ValueError(f"ramp_up_rate ({self.ramp_up_rate}/s) must not be faster than "
+                             f"ramp_down_rate ({self.ramp_down_rate}/s): slow down fast, "
+                             "speed up slowly")
+        if not 0.0 <= self.unlocated_max_scale <= 1.0:
+            raise ValueError("unlocated_max_scale must be in [0, 1]")
+
+
+@dataclass(frozen=True)
+class PersonObservation:
+    track_id: int
+    floor_xy: tuple[float, float] | None = None  # metres, in the robot zone's frame
+    image_uv: tuple[float, float] | None = None  # pixels (e.g. bottom centre of the box)
+
+
+@dataclass(frozen=True)
+class Decision:
+    scale: float
+    state: SafetyState
+    reason: str
+    min_separation: float = math.nan
+    nearest_track_id: int = -1
+    active_rules: tuple[str, ...] = ()
+    target_scale: float = 0.0
+
+
+@dataclass
+class _InputClock:
+    last: float | None = None
+
+    def age(self, now: float) -> float:
+        return math.inf if self.last is None else max(0.0, now - self.last)
+
+
+@dataclass
+class SafetyPolicy:
+    config: PolicyConfig
+    skeletons: _InputClock = field(default_factory=_InputClock)
+    actions: _InputClock = field(default_factory=_InputClock)
+    robot_pose: _InputClock = field(default_factory=_InputClock)
+
+    def __post_init__(self) -> None:
+        self.config.validate()
+        self._people: list[PersonObservation] = []
+        self._actions: dict[int, tuple[str, float]] = {}
+        self._robot_xy = (0.0, 0.0)
+        self._started = False
+        self._healthy_since: float | None = None
+        self._scale = 0.0
+        self._last_step: float | None = None
+        self._stop_latched = False
+        self.state = SafetyState.STARTUP
+
+    # -- inputs ------------------------------------------------------------
+    def on_skeletons(self, now: float, people: list[PersonObservation]) -> None:
+        self.skeletons.last = now
+        self._people = list(people)
+
+    def on_actions(self, now: float, actions: dict[int, tuple[str, float]]) -> None:
+        """``actions`` maps track id -> (label, confidence); replaces the previous set."""
+        self.actions.last = now
+        self._actions = dict(actions)
+
+    def on_robot_position(self, now: float, xy: tuple[float, float]) -> None:
+        if not all(math.isfinite(v) for v in xy):
+            raise ValueError(f"robot position must be finite, got {xy}")
+        self.robot_pose.last = now
+        self._robot_xy = (float(xy[0]), float(xy[1]))
+
+    def set_config(self, config: PolicyConfig) -> None:
+        config.validate()
+        self.config = config
+
+    # -- decision ------------------------------------------------------------
+    def step(self, now: float) -> Decision:
+        """Decide the speed scale at time ``now`` (seconds, monotonic)."""
+        try:
+            decision = self._step(now)
+        except Exception as exc:  # fail safe on any defect of the policy itself
+            decision = Decision(0.0, SafetyState.FAULT, f"policy error: {exc!r}")
+        self._scale = decision.scale
+        self._last_step = now
+        self.state = decision.state
+        return decision
+
+    def _required_inputs(self) -> list[tuple[str, _InputClock, float]]:
+        cfg = self.config
+        inputs = [("skeletons", self.skeletons, cfg.skeleton_timeout)]
+        if cfg.require_actions:
+            inputs.append(("action", self.actions, cfg.action_timeout))
+        if cfg.use_robot_pose:
+            inputs.append(("robot_pose", self.robot_pose, cfg.robot_pose_timeout))
+        return inputs
+
+    def _stale_reason(self, now: float) -> str | None:
+        for name, clock, timeout in self._required_inputs():
+            age = clock.age(now)
+            if age > timeout:
+                if clock.last is None:
+                    return f"no {name} received yet"
+                return f"{name} stale: last {age:.2f} s ago (timeout {timeout:.2f} s)"
+        return None
+
+    def _step(self, now: float) -> Decision:
+        cfg = self.config
+        stale = self._stale_reason(now)
+        if not self._started:
+            if stale is not None:
+                self._healthy_since = None
+                return Decision(0.0, SafetyState.STARTUP, f"startup: {stale}")
+            if self._healthy_since is None:
+                self._healthy_since = now
+            healthy_for = now - self._healthy_since
+            if healthy_for < cfg.startup_healthy_time:
+                return Decision(0.0, SafetyState.STARTUP,
+                                f"startup: inputs healthy for {healthy_for:.2f} of "
+                                f"{cfg.startup_healthy_time:.2f} s")
+            self._started = True
+        if stale is not None:
+            self._stop_latched = True
+            return Decision(0.0, SafetyState.PROTECTIVE_STOP, f"protective stop: {stale}")
+
+        actions_fresh = self.actions.age(now) <= cfg.action_timeout
+        limits = [self._limit_for(person, actions_fresh) for person in self._people]
+        limits.sort(key=lambda item: item[0])
+        if not limits:
+            target, nearest, min_sep, rules, why = 1.0, -1, math.nan, (), "no person in view"
+        else:
+            target = limits[0][0]
+            located = [item for item in limits if math.isfinite(item[2])]
+            nearest_item = min(located, key=lambda item: item[2]) if located else limits[0]
+            nearest, min_sep = nearest_item[1], nearest_item[2]
+            rules = tuple(item[3] for item in limits)
+            why = limits[0][4]
+        if not actions_fresh:
+            why += "; actions stale, conservative rule"
+
+        if target <= 0.0:
+            self._stop_latched = True
+            return Decision(0.0, SafetyState.PROTECTIVE_STOP, f"protective stop: {why}",
+                            min_sep, nearest, rules, 0.0)
+        self._stop_latched = False
+        dt = 0.0 if self._last_step is None else max(0.0, now - self._last_step)
+        if target < self._scale:
+            scale = max(target, self._scale - cfg.ramp_down_rate * dt)
+        else:
+            scale = min(target, self._scale + cfg.ramp_up_rate * dt)
+        if scale < target - 1e-9:
+            why += f"; ramping up to {target:.2f}"
+        state = SafetyState.NORMAL if scale >= 1.0 - 1e-9 else SafetyState.REDUCED
+        return Decision(scale, state, why, min_sep, nearest, rules, target)
+
+    def _limit_for(self, person: PersonObservation, actions_fresh: bool
+                   ) -> tuple[float, int, float, str, str]:
+        """(target scale, track id, separation, rule summary, reason) for one person."""
+        cfg = self.config
+        label, confidence = self._actions.get(person.track_id, (None, 0.0))
+        rule = cfg.rules.for_action(label if actions_fresh else None, confidence)
+        who = f"person {person.track_id}"
+        if person.floor_xy is not None and all(math.isfinite(v) for v in person.floor_xy):
+            offset = self._robot_xy if cfg.use_robot_pose else (0.0, 0.0)
+            separation = cfg.robot_zone.distance(person.floor_xy, offset)
+            effective = separation - (cfg.hysteresis if self._stop_latched else 0.0)
+            ssm_scale = speed_scale(effective, rule.human_speed, cfg.ssm, rule.extra_margin)
+            target = min(ssm_scale, rule.max_scale)
+            needed = protective_distance(0.0, rule.human_speed, cfg.ssm, rule.extra_margin)
+            reason = (f"{who} ({rule.name}) at {separation:.2f} m, stop distance "
+                      f"{needed:.2f} m")
+            return target, person.track_id, separation, f"{rule.name}@{person.track_id}", reason
+        if person.image_uv is not None and cfg.image_zones:
+            caps = [zone for zone in cfg.image_zones if zone.contains(person.image_uv)]
+            zone_cap = min((zone.max_scale for zone in caps), default=1.0)
+            target = min(zone_cap, rule.max_scale)
+            where = f"in image zone {min(caps, key=lambda z: z.max_scale).name}" if caps \
+                else "outside the image zones"
+            return (target, person.track_id, math.nan, f"{rule.name}@{person.track_id}",
+                    f"{who} ({rule.name}) {where}")
+        target = min(cfg.unlocated_max_scale, rule.max_scale)
+        return (target, person.track_id, math.nan, f"unlocated@{person.track_id}",
+                f"{who} has no position (unlocated cap {cfg.unlocated_max_scale:.2f})")
+
+
+def image_anchor(bbox: tuple[float, float, float, float]) -> tuple[float, float]:
+    """Bottom centre of a bounding box: where the person stands in the image."""
+    x0, _, x1, y1 = bbox
+    return (float(np.mean([x0, x1])), float(y1))
