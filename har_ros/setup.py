@@ -26,6 +26,7 @@ setup(
     entry_points={
         "console_scripts": [
             "har = har_ros.cli.main:main",
+            "safety_node = har_ros.nodes.safety_node:main",
         ],
     },
 )

@@ -25,7 +25,7 @@ def test_unknown_or_unsure_gets_the_most_conservative_rule(label, confidence):
 
 def test_shipped_rules_file_loads(tmp_path):
     from pathlib import Path
-    shipped = Path(__file__).resolve().parents[2] / "config" / "safety_rules.yaml"
+    shipped = Path(__file__).resolve().parents[2] / "har_ros" / "data" / "safety_rules.yaml"
     rules = RuleSet.from_yaml(shipped)
     assert {"waiting", "opening_door", "closing_door", "extracting_drawers_and_shelves",
             "changing_side"} <= set(rules.rules)

@@ -1,0 +1,149 @@
+"""safety_node: skeletons + /action (+ robot position) -> speed_scaling and safety/status.
+
+A non-rated, additional protective layer: it does not replace a safety-rated
+system. It publishes at a fixed rate even with no input at all (then 0, with
+the reason), so a robot driver listening to speed_scaling never sees silence.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+
+import numpy as np
+from diagnostic_msgs.msg import DiagnosticArray
+from geometry_msgs.msg import PointStamped
+from rclpy.node import Node
+from rclpy.qos import QoSProfile, ReliabilityPolicy
+from std_msgs.msg import Float64, Header
+
+from har_msgs.msg import ActionArray, InputStatus, SafetyStatus, SkeletonArray
+
+from ..common.rate_meter import RateMeter
+from ..ros.diagnostics import ERROR, OK, WARN, diagnostic_array
+from ..ros.parameters import ParameterBinding
+from ..ros.spin import run_node
+from ..safety.node_config import SafetyNodeConfig
+from ..safety.policy import PersonObservation, SafetyPolicy, SafetyState, image_anchor
+
+_LEVEL = {SafetyState.NORMAL: OK, SafetyState.REDUCED: OK, SafetyState.STARTUP: WARN,
+          SafetyState.PROTECTIVE_STOP: WARN, SafetyState.FAULT: ERROR}
+
+
+def observe_people(msg: SkeletonArray, floor_from_camera: np.ndarray) -> list[PersonObservation]:
+    """Where each person stands: floor x, y from a valid 3D position, else image anchor."""
+    people = []
+    for skeleton in msg.skeletons:
+        floor_xy = None
+        if skeleton.position_valid:
+            p = np.array([skeleton.position.x, skeleton.position.y, skeleton.position.z])
+            if skeleton.position_source == skeleton.POSITION_DEPTH:
+                p = floor_from_camera[:, :3] @ p + floor_from_camera[:, 3]
+            if np.all(np.isfinite(p)):
+                floor_xy = (float(p[0]), float(p[1]))
+        roi = skeleton.bbox
+        uv = image_anchor((roi.x_offset, roi.y_offset, roi.x_offset + roi.width,
+                           roi.y_offset + roi.height))
+        people.append(PersonObservation(int(skeleton.track_id), floor_xy, uv))
+    return people
+
+
+class SafetyNode(Node):
+    def __init__(self, **kwargs):
+        super().__init__("safety_node", **kwargs)
+        self._policy: SafetyPolicy | None = None
+        self._floor = np.eye(3, 4)
+        self._timer = None
+        self.params = ParameterBinding(self, SafetyNodeConfig, self._apply_config)
+        self._meters = {name: RateMeter() for name in ("skeletons", "action", "robot_position")}
+        self.dropped = 0
+        reliable = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
+        self.create_subscription(SkeletonArray, "skeletons", self._on_skeletons, reliable)
+        self.create_subscription(ActionArray, "action", self._on_actions, reliable)
+        self.create_subscription(PointStamped, "robot_position", self._on_robot, reliable)
+        self._scale_pub = self.create_publisher(Float64, "speed_scaling", reliable)
+        self._status_pub = self.create_publisher(SafetyStatus, "safety/status", reliable)
+        self._diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
+        self._last_diag = 0.0
+        self.get_logger().info(
+            "safety_node: NON-RATED protective layer, does not replace a safety-rated system")
+
+    # -- parameters ---------------------------------------------------------
+    def _apply_config(self, config: SafetyNodeConfig) -> None:
+        policy_config = config.policy_config()
+        if self._policy is None:
+            self._policy = SafetyPolicy(policy_config)
+        else:
+            self._policy.set_config(policy_config)
+        self._floor = config.floor_transform()
+        if self._timer is not None:
+            self.destroy_timer(self._timer)
+        self._timer = self.create_timer(1.0 / config.rate_hz, self._on_timer)
+
+    # -- inputs --------------------------------------------------------------
+    def _on_skeletons(self, msg: SkeletonArray) -> None:
+        now = time.monotonic()
+        try:
+            people = observe_people(msg, self._floor)
+        except Exception as exc:  # one bad message must not kill the node
+            self.dropped += 1
+            self.get_logger().warning(f"dropped a malformed SkeletonArray: {exc!r}",
+                                      throttle_duration_sec=5.0)
+            return
+        self._meters["skeletons"].tick(now)
+        self._policy.on_skeletons(now, people)
+
+    def _on_actions(self, msg: ActionArray) -> None:
+        now = time.monotonic()
+        actions = {int(a.track_id): (a.label, float(a.confidence)) for a in msg.actions
+                   if math.isfinite(a.confidence)}
+        self._meters["action"].tick(now)
+        self._policy.on_actions(now, actions)
+
+    def _on_robot(self, msg: PointStamped) -> None:
+        now = time.monotonic()
+        try:
+            self._policy.on_robot_position(now, (msg.point.x, msg.point.y))
+        except ValueError as exc:
+            self.dropped += 1
+            self.get_logger().warning(f"dropped robot_position: {exc}", throttle_duration_sec=5.0)
+            return
+        self._meters["robot_position"].tick(now)
+
+    # -- output ---------------------------------------------------------------
+    def _on_timer(self) -> None:
+        now = time.monotonic()
+        decision = self._policy.step(now)
+        self._scale_pub.publish(Float64(data=float(decision.scale)))
+        config = self.params.config
+        timeouts = {"skeletons": config.skeleton_timeout, "action": config.action_timeout,
+                    "robot_position": config.robot_pose_timeout}
+        inputs = [InputStatus(name=name, age=meter.age(now), rate=meter.rate(now),
+                              healthy=meter.age(now) <= timeouts[name])
+                  for name, meter in self._meters.items()
+                  if name != "robot_position" or config.use_robot_pose]
+        header = Header(stamp=self.get_clock().now().to_msg())
+        self._status_pub.publish(SafetyStatus(
+            header=header, speed_scale=float(decision.scale), state=int(decision.state),
+            reason=decision.reason, min_separation=float(decision.min_separation),
+            nearest_track_id=int(decision.nearest_track_id),
+            active_rules=list(decision.active_rules), inputs=inputs))
+        if now - self._last_diag >= 1.0:
+            self._last_diag = now
+            values = {"speed_scale": decision.scale, "state": decision.state.name,
+                      "dropped_messages": self.dropped}
+            for item in inputs:
+                values[f"{item.name}_age_s"] = item.age
+                values[f"{item.name}_rate_hz"] = item.rate
+            self._diag_pub.publish(diagnostic_array(
+                header, f"{self.get_name()}: speed and separation monitoring", "har_ros",
+                _LEVEL[decision.state], decision.reason, values))
+
+
+def main(args=None) -> None:
+    sys.exit(run_node(SafetyNode, args))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,88 @@
+"""Node parameters declared once from a typed config dataclass and validated on set.
+
+Each node has one frozen dataclass whose fields are its parameters (default,
+type and ``metadata={"description": ...}``) and whose ``validate()`` raises
+ValueError with the reason. :class:`ParameterBinding` declares them with
+descriptors, builds the config at start (a bad value stops the node with the
+reason) and checks every later change in an on-set callback: an invalid
+change is refused with the reason and the old value stays.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+from rcl_interfaces.msg import ParameterDescriptor, ParameterType, SetParametersResult
+from rclpy.node import Node
+
+from ..common.config import parameter_names
+
+C = TypeVar("C")
+
+_TYPES = {
+    float: ParameterType.PARAMETER_DOUBLE,
+    int: ParameterType.PARAMETER_INTEGER,
+    bool: ParameterType.PARAMETER_BOOL,
+    str: ParameterType.PARAMETER_STRING,
+    tuple[float, ...]: ParameterType.PARAMETER_DOUBLE_ARRAY,
+    tuple[str, ...]: ParameterType.PARAMETER_STRING_ARRAY,
+    tuple[int, ...]: ParameterType.PARAMETER_INTEGER_ARRAY,
+}
+
+
+def _coerce(value: Any, hint: Any) -> Any:
+    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if typing.get_origin(hint) is tuple:
+        return tuple(value)
+    return value
+
+
+class ParameterBinding(Generic[C]):
+    """Binds a config dataclass to a node's parameters.
+
+    ``apply(config)`` is called with every accepted config (first at start); it
+    may raise ValueError to refuse a config that validates but cannot be used
+    (e.g. a model file that does not load).
+    """
+
+    def __init__(self, node: Node, config_cls: type[C], apply: Callable[[C], None]):
+        self._node = node
+        self._cls = config_cls
+        self._apply = apply
+        self._hints = typing.get_type_hints(config_cls)
+        for f in dataclasses.fields(config_cls):
+            hint = self._hints[f.name]
+            if hint not in _TYPES:
+                raise TypeError(f"{config_cls.__name__}.{f.name}: unsupported type {hint}")
+            descriptor = ParameterDescriptor(
+                name=f.name, type=_TYPES[hint], description=f.metadata.get("description", ""),
+                read_only=f.metadata.get("read_only", False))
+            default = list(f.default) if isinstance(f.default, tuple) else f.default
+            node.declare_parameter(f.name, default, descriptor)
+        values = {name: _coerce(node.get_parameter(name).value, self._hints[name])
+                  for name in parameter_names(config_cls)}
+        config = config_cls(**values)
+        config.validate()
+        apply(config)
+        self.config: C = config
+        node.add_on_set_parameters_callback(self._on_set)
+
+    def _on_set(self, parameters) -> SetParametersResult:
+        changes = {p.name: _coerce(p.value, self._hints[p.name])
+                   for p in parameters if p.name in self._hints}
+        if not changes:
+            return SetParametersResult(successful=True)
+        try:
+            candidate = dataclasses.replace(self.config, **changes)
+            candidate.validate()
+            self._apply(candidate)
+        except (ValueError, TypeError) as exc:
+            reason = f"rejected {sorted(changes)}: {exc}"
+            self._node.get_logger().warning(reason)
+            return SetParametersResult(successful=False, reason=reason)
+        self.config = candidate
+        return SetParametersResult(successful=True)

@@ -1,0 +1,94 @@
+"""Parameters of the safety node as one typed, validated config (ROS-free)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..common.config import param, require
+from .policy import PolicyConfig
+from .rules import RuleSet
+from .ssm import SsmParameters
+from .zones import ImageZone, RobotZone
+
+SHIPPED_RULES = Path(__file__).resolve().parents[1] / "data" / "safety_rules.yaml"
+
+# Camera optical frame (x right, y down, z forward) -> floor frame of the robot
+# zone (x forward, y left, z up), camera at the origin: the default when the
+# robot zone is given relative to the camera.
+OPTICAL_TO_FLOOR = (0.0, 0.0, 1.0, 0.0,
+                    -1.0, 0.0, 0.0, 0.0,
+                    0.0, -1.0, 0.0, 0.0)
+
+
+@dataclass(frozen=True)
+class SafetyNodeConfig:
+    rate_hz: float = param(50.0, "output rate of speed_scaling and safety/status, Hz")
+    skeleton_timeout: float = param(0.5, "s without skeletons before a protective stop")
+    action_timeout: float = param(1.5, "s without /action before the conservative rule applies")
+    robot_pose_timeout: float = param(0.5, "s without robot_position (if used) before a stop")
+    use_robot_pose: bool = param(False, "move the robot zone by the robot_position topic")
+    require_actions: bool = param(False, "startup also waits for /action to be healthy")
+    startup_healthy_time: float = param(1.0, "s every required input must be healthy at start")
+    ramp_down_rate: float = param(4.0, "largest decrease of the scale per second (1/s)")
+    ramp_up_rate: float = param(0.25, "largest increase of the scale per second (1/s)")
+    hysteresis: float = param(0.1, "m further than needed before a stop is released")
+    unlocated_max_scale: float = param(
+        0.0, "scale cap for a person with neither a position nor an image zone (0..1)")
+    reaction_time: float = param(0.3, "T_r: sensing + node + controller reaction time, s")
+    braking_deceleration: float = param(2.0, "a: robot braking deceleration, m/s^2")
+    intrusion_distance: float = param(0.2, "C: intrusion distance (ISO 13855), m")
+    human_uncertainty: float = param(0.1, "Z_d: position uncertainty of the sensing, m")
+    robot_uncertainty: float = param(0.05, "Z_r: position uncertainty of the robot, m")
+    nominal_speed: float = param(1.0, "robot speed that scale 1.0 stands for, m/s")
+    rules_file: str = param("", "YAML of action rules; empty = the shipped fridge rules")
+    robot_zone_type: str = param("circle", "robot zone on the floor: point, circle or polygon")
+    robot_zone_points: tuple[float, ...] = param(
+        (2.0, 0.0), "robot zone x, y (m, flat list); >= 3 points for a polygon")
+    robot_zone_radius: float = param(0.8, "robot zone radius for a circle, m")
+    camera_to_floor: tuple[float, ...] = param(
+        OPTICAL_TO_FLOOR, "3x4 row-major [R|t] from the depth frame to the zone frame")
+    image_stop_zone: tuple[float, ...] = param(
+        (), "image polygon u, v (px, flat) where a person without position means stop")
+    image_slow_zone: tuple[float, ...] = param(
+        (), "image polygon u, v (px, flat) where a person without position means slow")
+    image_slow_scale: float = param(0.3, "scale cap inside image_slow_zone (0..1)")
+
+    def validate(self) -> None:
+        require(self.rate_hz > 0, f"rate_hz must be > 0, got {self.rate_hz}")
+        require(len(self.camera_to_floor) == 12 and np.all(np.isfinite(self.camera_to_floor)),
+                "camera_to_floor needs 12 finite numbers (3x4 row-major)")
+        self.policy_config()  # every limit is checked where it is used
+
+    def rules(self) -> RuleSet:
+        return RuleSet.from_yaml(self.rules_file or SHIPPED_RULES)
+
+    def image_zones(self) -> tuple[ImageZone, ...]:
+        zones = []
+        if self.image_stop_zone:
+            zones.append(ImageZone("image_stop_zone", self.image_stop_zone, 0.0))
+        if self.image_slow_zone:
+            zones.append(ImageZone("image_slow_zone", self.image_slow_zone,
+                                   self.image_slow_scale))
+        return tuple(zones)
+
+    def policy_config(self) -> PolicyConfig:
+        ssm = SsmParameters(**{f.name: getattr(self, f.name)
+                               for f in dataclasses.fields(SsmParameters)})
+        config = PolicyConfig(
+            ssm=ssm, rules=self.rules(),
+            robot_zone=RobotZone(self.robot_zone_type, self.robot_zone_points,
+                                 self.robot_zone_radius),
+            image_zones=self.image_zones(),
+            **{name: getattr(self, name) for name in (
+                "skeleton_timeout", "action_timeout", "robot_pose_timeout", "use_robot_pose",
+                "require_actions", "startup_healthy_time", "ramp_down_rate", "ramp_up_rate",
+                "hysteresis", "unlocated_max_scale")})
+        config.validate()
+        return config
+
+    def floor_transform(self) -> np.ndarray:
+        return np.asarray(self.camera_to_floor, dtype=np.float64).reshape(3, 4)

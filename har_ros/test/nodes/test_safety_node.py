@@ -1,0 +1,128 @@
+"""safety_node as its own process, driven over real DDS by scripted people."""
+
+import itertools
+import time
+
+import pytest
+from rcl_interfaces.srv import SetParameters
+from rclpy.parameter import Parameter
+from std_msgs.msg import Float64
+
+from har_msgs.msg import SafetyStatus, SkeletonArray
+from har_ros.ros.graph import spin_until, wait_for_publishers
+from har_ros.safety.node_config import SHIPPED_RULES
+from har_ros.safety.rules import RuleSet
+from har_ros.safety.ssm import SsmParameters, protective_distance
+
+pytestmark = pytest.mark.graph
+
+RADIUS = 0.5
+PARAMS = {"robot_zone_type": "circle", "robot_zone_points": "[0.0, 0.0]",
+          "robot_zone_radius": str(RADIUS), "startup_healthy_time": "0.3",
+          "skeleton_timeout": "0.5", "rate_hz": "50.0", "ramp_up_rate": "0.5",
+          "ramp_down_rate": "4.0"}
+
+
+def start_safety_node(processes, ns, **overrides):
+    args = ["--ros-args", "-r", f"__ns:={ns}"]
+    for name, value in {**PARAMS, **overrides}.items():
+        args += ["-p", f"{name}:={value}"]
+    return processes.start(*args, module="har_ros.nodes.safety_node")
+
+
+def record_status(ros_node, ns):
+    statuses = []
+    sub = ros_node.create_subscription(
+        SafetyStatus, f"{ns}/safety/status", lambda m: statuses.append((time.monotonic(), m)), 50)
+    return sub, statuses
+
+
+def test_without_any_input_it_holds_zero_in_startup(ros_node, processes, topic_prefix):
+    start_safety_node(processes, topic_prefix)
+    scales = []
+    scale_sub = ros_node.create_subscription(Float64, f"{topic_prefix}/speed_scaling",
+                                             lambda m: scales.append(m.data), 50)
+    sub, statuses = record_status(ros_node, topic_prefix)
+    wait_for_publishers(ros_node, sub, timeout=20)
+    wait_for_publishers(ros_node, scale_sub, timeout=20)
+    spin_until(ros_node, lambda: len(statuses) >= 50, timeout=10, what="1 s of status")
+    assert all(m.state == SafetyStatus.STATE_STARTUP and m.speed_scale == 0 for _, m in statuses)
+    assert "no skeletons received yet" in statuses[-1][1].reason
+    assert scales and set(scales) == {0.0}
+    assert statuses[-1][1].inputs[0].name == "skeletons" and not statuses[-1][1].inputs[0].healthy
+
+
+def test_walk_in_stops_in_time_walk_out_recovers_on_the_ramp(ros_node, processes, topic_prefix):
+    start_safety_node(processes, topic_prefix)
+    sub, statuses = record_status(ros_node, topic_prefix)
+    wait_for_publishers(ros_node, sub, timeout=20)
+    processes.start(f"{topic_prefix}/skeletons", "6.0", "1.2", "1.0", "1.0",
+                    script="walk_person.py")
+    spin_until(ros_node, lambda: len(statuses) > 700, timeout=30, what="14 s of status")
+
+    # No action ever arrives, so the conservative rule of the shipped rules applies.
+    rule = RuleSet.from_yaml(SHIPPED_RULES).conservative
+    ssm = SsmParameters()  # the node's defaults for the robot constants
+    stop_distance = protective_distance(0.0, rule.human_speed, ssm, rule.extra_margin)
+    running = [(t, m) for t, m in statuses if m.state != SafetyStatus.STATE_STARTUP]
+    assert running, "never left startup"
+    for _, m in running:
+        if m.speed_scale == 0.0:
+            continue
+        # SSM invariant: at any commanded speed > 0 the robot still stops in time.
+        needed = protective_distance(m.speed_scale * ssm.nominal_speed, rule.human_speed, ssm,
+                                     rule.extra_margin)
+        assert needed <= m.min_separation + 0.05, (m.speed_scale, m.min_separation, m.reason)
+    inside = [m for _, m in running if m.min_separation < stop_distance]
+    assert inside, "the person never came inside the protective distance"
+    assert all(m.speed_scale == 0.0 and m.state == SafetyStatus.STATE_PROTECTIVE_STOP
+               for m in inside)
+    # Walking away: the scale comes back, never faster than the ramp-up limit.
+    last_stop = max(i for i, (_, m) in enumerate(running) if m.speed_scale == 0.0)
+    recovery = running[last_stop:]
+    assert recovery[-1][1].speed_scale > 0.3
+    for (_, a), (_, b) in itertools.pairwise(recovery):
+        dt = (b.header.stamp.sec - a.header.stamp.sec) + (
+            b.header.stamp.nanosec - a.header.stamp.nanosec) * 1e-9
+        assert b.speed_scale - a.speed_scale <= 0.5 * (dt + 0.02) + 1e-6
+
+
+def test_killed_skeleton_source_stops_within_timeout_plus_one_period(
+        ros_node, processes, topic_prefix):
+    start_safety_node(processes, topic_prefix)
+    _, statuses = record_status(ros_node, topic_prefix)
+    arrivals = []
+    skel_sub = ros_node.create_subscription(SkeletonArray, f"{topic_prefix}/skeletons",
+                                            lambda m: arrivals.append(time.monotonic()), 50)
+    walker = processes.start(f"{topic_prefix}/skeletons", "8.0", "8.0", "1.0",
+                             script="walk_person.py")
+    wait_for_publishers(ros_node, skel_sub, timeout=20)
+    spin_until(ros_node, lambda: any(m.speed_scale > 0.2 for _, m in statuses), timeout=20,
+               what="the scale to rise")
+    walker.kill()
+    spin_until(ros_node, lambda: statuses[-1][1].speed_scale == 0.0, timeout=5,
+               what="the protective stop")
+    stop_time, stop = next((t, m) for t, m in statuses if t > arrivals[-1] and
+                           m.speed_scale == 0.0)
+    assert stop_time - arrivals[-1] <= 0.5 + 0.02 + 0.05
+    assert stop.state == SafetyStatus.STATE_PROTECTIVE_STOP
+    assert "skeletons stale" in stop.reason
+
+
+def test_invalid_parameter_is_refused_with_reason_and_old_value_kept(
+        ros_node, processes, topic_prefix):
+    start_safety_node(processes, topic_prefix)
+    client = ros_node.create_client(SetParameters, f"{topic_prefix}/safety_node/set_parameters")
+    spin_until(ros_node, client.service_is_ready, timeout=20, what="the parameter service")
+
+    def set_param(name, value):
+        future = client.call_async(SetParameters.Request(
+            parameters=[Parameter(name, value=value).to_parameter_msg()]))
+        spin_until(ros_node, future.done, timeout=5, what="set_parameters")
+        return future.result().results[0]
+
+    refused = set_param("ramp_up_rate", 10.0)
+    assert not refused.successful and "ramp_down_rate" in refused.reason
+    refused = set_param("rules_file", "/nonexistent/rules.yaml")
+    assert not refused.successful and "cannot read action rules" in refused.reason
+    assert set_param("ramp_up_rate", 0.3).successful
