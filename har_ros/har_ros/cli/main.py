@@ -14,6 +14,7 @@ import sys
 # name -> (module under har_ros.cli, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "info": ("info", "show the environment: versions, ROS settings, cached assets"),
+    "bench": ("bench", "measure latency and throughput on this machine"),
     "safety-plot": ("safety_plot", "plot speed scale vs separation for each action rule"),
 }
 

@@ -33,13 +33,15 @@ def spin_until(node: Node, condition: Callable[[], bool], timeout: float,
             executor.shutdown(timeout_sec=0)
 
 
-def wait_for_subscribers(node: Node, publisher, count: int = 1, timeout: float = 10.0) -> None:
+def wait_for_subscribers(node: Node, publisher, count: int = 1, timeout: float = 10.0,
+                         executor: Executor | None = None) -> None:
     """Wait until ``publisher`` has matched at least ``count`` subscriptions."""
     spin_until(node, lambda: publisher.get_subscription_count() >= count, timeout,
-               f"{count} subscriber(s) on {publisher.topic_name}")
+               f"{count} subscriber(s) on {publisher.topic_name}", executor)
 
 
-def wait_for_publishers(node: Node, subscription, count: int = 1, timeout: float = 10.0) -> None:
+def wait_for_publishers(node: Node, subscription, count: int = 1, timeout: float = 10.0,
+                        executor: Executor | None = None) -> None:
     """Wait until ``subscription`` has matched at least ``count`` publishers."""
     spin_until(node, lambda: subscription.get_publisher_count() >= count, timeout,
-               f"{count} publisher(s) on {subscription.topic_name}")
+               f"{count} publisher(s) on {subscription.topic_name}", executor)

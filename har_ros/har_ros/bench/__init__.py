@@ -1,0 +1,1 @@
+"""Benchmarks behind `har bench`: each returns rows of figures measured on this machine."""

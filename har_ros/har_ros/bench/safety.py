@@ -1,0 +1,96 @@
+"""Safety node reaction times, measured over real DDS with the node in its own process.
+
+1. silent input: from the last skeleton published to the first speed_scaling 0;
+2. threshold crossing: from the first skeleton inside the protective distance
+   to the first speed_scaling 0 (the person stepped from far to near).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+
+import numpy as np
+
+from .stats import summarise
+
+TIMEOUT_S = 0.5
+RATE_HZ = 50.0
+
+
+def _skeletons(x: float):
+    from ..ros.skeleton_msgs import frame_to_msg
+    from ..skeleton.types import Person, PositionSource, SkeletonFrame
+
+    person = Person(keypoints=np.full((17, 3), 0.9, np.float32), layout="coco17", score=0.9,
+                    bbox=(100.0, 100.0, 200.0, 400.0), track_id=1,
+                    position=np.array([x, 0.0, 0.0]), position_source=PositionSource.FLOOR,
+                    position_frame_id="floor")
+    return frame_to_msg(SkeletonFrame(time.time_ns(), "camera", 640, 480, [person]))
+
+
+def run(trials: int = 10) -> list[dict]:
+    import rclpy
+    from har_msgs.msg import SkeletonArray
+    from rclpy.executors import SingleThreadedExecutor
+    from std_msgs.msg import Float64
+
+    from ..ros.graph import spin_until, wait_for_publishers, wait_for_subscribers
+
+    ns = f"/bench_{uuid.uuid4().hex[:6]}"
+    node_proc = subprocess.Popen(
+        [sys.executable, "-m", "har_ros.nodes.safety_node", "--ros-args", "-r", f"__ns:={ns}",
+         "-p", f"skeleton_timeout:={TIMEOUT_S}", "-p", f"rate_hz:={RATE_HZ}",
+         "-p", "ramp_up_rate:=4.0", "-p", "startup_healthy_time:=0.2",
+         "-p", "robot_zone_type:=point", "-p", "robot_zone_points:=[0.0, 0.0]"],
+        env=os.environ.copy(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    rclpy.init()
+    node = rclpy.create_node(f"bench_safety_{uuid.uuid4().hex[:6]}")
+    executor = SingleThreadedExecutor()
+    executor.add_node(node)
+    scales: list[tuple[float, float]] = []
+    sub = node.create_subscription(Float64, f"{ns}/speed_scaling",
+                                   lambda m: scales.append((time.monotonic(), m.data)), 100)
+    pub = node.create_publisher(SkeletonArray, f"{ns}/skeletons", 10)
+    silent, crossing = [], []
+    try:
+        wait_for_publishers(node, sub, timeout=20, executor=executor)
+        wait_for_subscribers(node, pub, timeout=20, executor=executor)
+
+        def feed(x: float, until) -> float:
+            sent = 0.0
+            while not until():
+                pub.publish(_skeletons(x))
+                sent = time.monotonic()
+                executor.spin_once(timeout_sec=1 / 30)
+            return sent
+
+        # No /action: the conservative rule caps the scale at its max_scale far away.
+        far_is_up = lambda: bool(scales) and scales[-1][1] > 0.3  # noqa: E731
+        for _ in range(trials):
+            feed(10.0, far_is_up)
+            pub.publish(_skeletons(10.0))
+            last = time.monotonic()
+            spin_until(node, lambda: scales[-1][1] == 0.0, 5, "stop", executor)
+            silent.append(next(t for t, s in scales if t > last and s == 0.0) - last)
+            feed(10.0, far_is_up)
+            scales.clear()
+            pub.publish(_skeletons(0.3))
+            start = time.monotonic()
+            feed(0.3, lambda: bool(scales) and scales[-1][1] == 0.0)
+            crossing.append(next(t for t, s in scales if s == 0.0) - start)
+    finally:
+        node.destroy_node()
+        rclpy.try_shutdown()
+        node_proc.terminate()
+        node_proc.wait(timeout=10)
+    bound = f"≤ {1000 * (TIMEOUT_S + 1 / RATE_HZ):.0f} ms (timeout + 1 period)"
+    return [
+        {"bench": "safety", "case": "silent skeletons -> 0", "target": bound,
+         **summarise(silent)},
+        {"bench": "safety", "case": "person crosses stop distance -> 0",
+         "target": f"≤ {1000 / RATE_HZ:.0f} ms (1 period) + DDS", **summarise(crossing)},
+    ]
