@@ -1,0 +1,117 @@
+"""Multi-person tracking: stable ids from frame-to-frame assignment.
+
+Each track predicts its box with a constant velocity; detections are assigned
+by the Hungarian method (scipy) on a cost mixing box overlap and keypoint
+distance, with a gate. A track is confirmed after ``min_hits`` hits and gets
+an id then (ids are never reused); it survives ``max_misses`` frames without
+a detection. Unconfirmed detections are still returned (track id -1), so that
+nobody in view is ever dropped on the way to the safety node.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from ..skeleton.types import Person
+
+
+def box_iou(a: np.ndarray, b: np.ndarray) -> float:
+    x0, y0 = max(a[0], b[0]), max(a[1], b[1])
+    x1, y1 = min(a[2], b[2]), min(a[3], b[3])
+    inter = max(0.0, x1 - x0) * max(0.0, y1 - y0)
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return float(inter / union) if union > 0 else 0.0
+
+
+def keypoint_distance(a: np.ndarray, b: np.ndarray, scale: float, min_score: float) -> float:
+    """Mean distance of the joints seen in both, over ``scale``; 1 when none is shared."""
+    shared = (a[:, 2] > min_score) & (b[:, 2] > min_score)
+    if not shared.any() or scale <= 0:
+        return 1.0
+    return float(np.linalg.norm(a[shared, :2] - b[shared, :2], axis=1).mean() / scale)
+
+
+@dataclass
+class Track:
+    box: np.ndarray
+    keypoints: np.ndarray
+    velocity: np.ndarray = field(default_factory=lambda: np.zeros(2))
+    hits: int = 1
+    misses: int = 0
+    track_id: int = -1
+
+    def predicted(self) -> tuple[np.ndarray, np.ndarray]:
+        shift = self.velocity * (self.misses + 1)
+        keypoints = self.keypoints.copy()
+        keypoints[:, :2] += shift
+        return self.box + np.tile(shift, 2), keypoints
+
+
+@dataclass(frozen=True)
+class TrackerConfig:
+    min_hits: int = 2
+    max_misses: int = 10
+    max_cost: float = 0.75
+    min_keypoint_score: float = 0.2
+
+    def validate(self) -> None:
+        if self.min_hits < 1 or self.max_misses < 0:
+            raise ValueError("tracker min_hits must be >= 1 and max_misses >= 0")
+        if not 0.0 < self.max_cost <= 1.0:
+            raise ValueError("tracker max_cost must be in (0, 1]")
+
+
+class Tracker:
+    def __init__(self, config: TrackerConfig | None = None):
+        self.config = config or TrackerConfig()
+        self.config.validate()
+        self.tracks: list[Track] = []
+        self._ids = itertools.count(1)
+
+    def _cost(self, track: Track, person: Person) -> float:
+        box, keypoints = track.predicted()
+        det_box = np.asarray(person.bbox, dtype=np.float64)
+        diag = float(np.hypot(det_box[2] - det_box[0], det_box[3] - det_box[1]))
+        kp = keypoint_distance(keypoints, person.keypoints, diag, self.config.min_keypoint_score)
+        return 0.5 * (1.0 - box_iou(box, det_box)) + 0.5 * min(1.0, kp)
+
+    def update(self, people: list[Person]) -> list[Person]:
+        """Assign track ids to this frame's people (in place) and return them."""
+        cfg = self.config
+        matched_tracks: set[int] = set()
+        matched_people: set[int] = set()
+        if self.tracks and people:
+            cost = np.array([[self._cost(t, p) for p in people] for t in self.tracks])
+            for ti, pi in zip(*linear_sum_assignment(cost), strict=True):
+                if cost[ti, pi] <= cfg.max_cost:
+                    matched_tracks.add(ti)
+                    matched_people.add(pi)
+                    self._hit(self.tracks[ti], people[pi])
+        for ti, track in enumerate(self.tracks):
+            if ti not in matched_tracks:
+                track.misses += 1
+        self.tracks = [t for t in self.tracks
+                       if t.misses <= (cfg.max_misses if t.track_id >= 0 else 0)]
+        for pi, person in enumerate(people):
+            if pi not in matched_people:
+                track = Track(np.asarray(person.bbox, dtype=np.float64), person.keypoints.copy())
+                if cfg.min_hits <= 1:
+                    track.track_id = next(self._ids)
+                person.track_id = track.track_id
+                self.tracks.append(track)
+        return people
+
+    def _hit(self, track: Track, person: Person) -> None:
+        box = np.asarray(person.bbox, dtype=np.float64)
+        centre_shift = (box[:2] + box[2:]) / 2 - (track.box[:2] + track.box[2:]) / 2
+        track.velocity = 0.5 * track.velocity + 0.5 * centre_shift / (track.misses + 1)
+        track.box, track.keypoints = box, person.keypoints.copy()
+        track.hits += 1
+        track.misses = 0
+        if track.track_id < 0 and track.hits >= self.config.min_hits:
+            track.track_id = next(self._ids)
+        person.track_id = track.track_id

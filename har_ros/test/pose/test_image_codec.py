@@ -1,0 +1,73 @@
+"""Image decoding against known arrays, padding, byte order, and clear errors."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from har_ros.pose.image_codec import ENCODINGS, ImageDecodeError, decode, encode, to_rgb
+
+
+@pytest.mark.parametrize("encoding", sorted(ENCODINGS))
+def test_round_trip_every_encoding(encoding):
+    dtype, channels = ENCODINGS[encoding]
+    shape = (5, 7) + ((channels,) if channels > 1 else ())
+    image = (np.arange(np.prod(shape)) % 250).astype(dtype).reshape(shape)
+    height, width, step, data = encode(image, encoding)
+    np.testing.assert_array_equal(decode(encoding, height, width, step, False, data), image)
+
+
+def test_row_padding_is_skipped_and_the_result_is_a_view():
+    image = np.arange(4 * 3 * 3, dtype=np.uint8).reshape(4, 3, 3)
+    padded = np.zeros((4, 16), np.uint8)
+    padded[:, :9] = image.reshape(4, 9)
+    out = decode("rgb8", 4, 3, 16, False, padded.tobytes())
+    np.testing.assert_array_equal(out, image)
+    data = bytearray(padded.tobytes())
+    view = decode("rgb8", 4, 3, 16, False, data)
+    data[0] = 99
+    assert view[0, 0, 0] == 99  # zero-copy
+
+
+def test_big_endian_16bit_depth():
+    depth = np.array([[1000, 2], [65535, 256]], dtype=np.uint16)
+    out = decode("16UC1", 2, 2, 4, True, depth.astype(">u2").tobytes())
+    np.testing.assert_array_equal(out, depth)
+    assert out.dtype == np.uint16
+
+
+def test_float_depth_with_odd_padding():
+    depth = np.array([[1.5, np.nan], [0.25, 3.0]], dtype=np.float32)
+    rows = [depth[i].tobytes() + b"\x00" * 3 for i in range(2)]  # step 11: not a multiple of 4
+    out = decode("32FC1", 2, 2, 11, False, b"".join(rows))
+    np.testing.assert_array_equal(out, depth)
+
+
+def test_bgr_becomes_rgb():
+    bgr = np.zeros((2, 2, 3), np.uint8)
+    bgr[..., 0] = 255  # blue
+    assert to_rgb("bgr8", bgr)[0, 0].tolist() == [0, 0, 255]
+
+
+@pytest.mark.parametrize("args, match", [
+    (("yuv422", 2, 2, 4, False, b"\x00" * 8), "unsupported encoding"),
+    (("rgb8", 2, 2, 5, False, b"\x00" * 10), "step 5 <"),
+    (("rgb8", 2, 2, 6, False, b"\x00" * 11), "expected step\\*height = 12"),
+    (("mono8", 0, 2, 2, False, b""), "empty image"),
+])
+def test_bad_messages_give_clear_errors(args, match):
+    with pytest.raises(ImageDecodeError, match=match):
+        decode(*args)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(sorted(ENCODINGS)), st.integers(-2, 9), st.integers(-2, 9),
+       st.integers(0, 64), st.booleans(), st.binary(max_size=600))
+def test_fuzz_only_documented_errors_and_right_shapes(encoding, h, w, step, big, data):
+    try:
+        out = decode(encoding, h, w, step, big, data)
+    except ImageDecodeError:
+        return
+    dtype, channels = ENCODINGS[encoding]
+    assert out.shape == ((h, w) if channels == 1 else (h, w, channels))
+    assert out.dtype == dtype
