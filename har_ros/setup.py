@@ -27,6 +27,8 @@ setup(
         "console_scripts": [
             "har = har_ros.cli.main:main",
             "safety_node = har_ros.nodes.safety_node:main",
+            "pose_node = har_ros.nodes.pose_node:main",
+            "video_publisher = har_ros.nodes.video_publisher:main",
         ],
     },
 )

@@ -34,9 +34,10 @@ def _skeletons(x: float):
 
 def run(trials: int = 10) -> list[dict]:
     import rclpy
-    from har_msgs.msg import SkeletonArray
     from rclpy.executors import SingleThreadedExecutor
     from std_msgs.msg import Float64
+
+    from har_msgs.msg import SkeletonArray
 
     from ..ros.graph import spin_until, wait_for_publishers, wait_for_subscribers
 

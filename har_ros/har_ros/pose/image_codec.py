@@ -80,8 +80,7 @@ def encode(image: np.ndarray, encoding: str) -> tuple[int, int, int, bytes]:
     dtype, channels = ENCODINGS[encoding]
     expected = image.shape[:2] + ((channels,) if channels > 1 else ())
     if image.dtype != dtype or image.shape != expected:
-        raise ImageDecodeError(f"{encoding} needs dtype {dtype} and shape (H, W"
-                               f"{', %d' % channels if channels > 1 else ''}), got "
+        raise ImageDecodeError(f"{encoding} needs dtype {dtype} and shape {expected}, got "
                                f"{image.dtype} {image.shape}")
     image = np.ascontiguousarray(image, dtype=dtype.newbyteorder("<"))
     height, width = image.shape[:2]

@@ -51,7 +51,7 @@ def joint_depths(keypoints: np.ndarray, depth_m: np.ndarray, min_score: float,
     for j, (x, y, score) in enumerate(keypoints):
         if score < min_score or not (np.isfinite(x) and np.isfinite(y)):
             continue
-        u, v = int(round(x)), int(round(y))
+        u, v = round(float(x)), round(float(y))
         if not (0 <= u < w and 0 <= v < h):
             continue
         window = depth_m[max(0, v - patch):v + patch + 1, max(0, u - patch):u + patch + 1]

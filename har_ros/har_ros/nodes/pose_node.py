@@ -1,0 +1,164 @@
+"""pose_node: camera images -> tracked multi-person skeletons on `skeletons`.
+
+Publishes one SkeletonArray for EVERY processed frame (empty when nobody is
+seen). Inference runs on a worker thread that always takes the newest frame;
+older unprocessed frames are dropped and counted, so no queue builds up when
+the camera is faster than the model. A malformed image is logged, counted
+and skipped.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+
+from diagnostic_msgs.msg import DiagnosticArray
+from rclpy.node import Node
+from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
+from sensor_msgs.msg import CameraInfo, Image
+from std_msgs.msg import Header
+
+from har_msgs.msg import SkeletonArray
+
+from ..common.rate_meter import RateMeter
+from ..pose.backends import BackendError
+from ..pose.drawing import draw_people
+from ..pose.image_codec import ImageDecodeError, to_rgb
+from ..pose.node_config import PoseNodeConfig
+from ..pose.pipeline import PosePipeline
+from ..pose.positions import Intrinsics, depth_to_metres
+from ..pose.sync import NearestStampBuffer
+from ..ros.diagnostics import OK, WARN, diagnostic_array
+from ..ros.image_msgs import array_to_image, image_to_array
+from ..ros.parameters import ParameterBinding
+from ..ros.skeleton_msgs import frame_to_msg
+from ..ros.spin import run_node
+from ..ros.stamps import stamp_to_ns
+from ..skeleton.types import SkeletonFrame
+
+
+class PoseNode(Node):
+    def __init__(self, **kwargs):
+        super().__init__("pose_node", **kwargs)
+        self._lock = threading.Condition()
+        self._pipeline: PosePipeline | None = None
+        self._latest: Image | None = None
+        self._stop = False
+        self._depth = NearestStampBuffer[Image](tolerance_ns=50_000_000)
+        self._intrinsics: Intrinsics | None = None
+        self.params = ParameterBinding(self, PoseNodeConfig, self._apply_config)
+        self.counts = {"received": 0, "processed": 0, "dropped": 0, "malformed": 0}
+        self._input_rate = RateMeter()
+        self._processing_ms = 0.0
+        reliable = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
+        self._pub = self.create_publisher(SkeletonArray, "skeletons", reliable)
+        self._debug_pub = self.create_publisher(Image, "debug_image", qos_profile_sensor_data)
+        self._diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
+        self.create_subscription(Image, "image", self._on_image, qos_profile_sensor_data)
+        if self.params.config.use_depth:
+            self.create_subscription(Image, "depth", self._on_depth, qos_profile_sensor_data)
+            self.create_subscription(CameraInfo, "camera_info", self._on_camera_info,
+                                     qos_profile_sensor_data)
+        self.create_timer(1.0, self._publish_diagnostics)
+        self._worker = threading.Thread(target=self._work, name="pose_inference", daemon=True)
+        self._worker.start()
+
+    def _apply_config(self, config: PoseNodeConfig) -> None:
+        try:
+            pipeline = PosePipeline(config)
+        except BackendError as exc:
+            raise ValueError(str(exc)) from exc
+        with self._lock:
+            self._pipeline = pipeline
+        self._depth.tolerance_ns = int(config.depth_tolerance * 1e9)
+
+    # -- inputs -----------------------------------------------------------------
+    def _on_image(self, msg: Image) -> None:
+        self._input_rate.tick(time.monotonic())
+        with self._lock:
+            self.counts["received"] += 1
+            if self._latest is not None:
+                self.counts["dropped"] += 1  # the model is slower than the camera
+            self._latest = msg
+            self._lock.notify()
+
+    def _on_depth(self, msg: Image) -> None:
+        self._depth.add(stamp_to_ns(msg.header.stamp), msg)
+
+    def _on_camera_info(self, msg: CameraInfo) -> None:
+        try:
+            self._intrinsics = Intrinsics.from_k(msg.k)
+        except ValueError as exc:
+            self.get_logger().warning(f"ignored camera_info: {exc}", throttle_duration_sec=10.0)
+
+    # -- processing -----------------------------------------------------------
+    def _work(self) -> None:
+        while True:
+            with self._lock:
+                self._lock.wait_for(lambda: self._latest is not None or self._stop)
+                if self._stop:
+                    return
+                msg, self._latest = self._latest, None
+                pipeline = self._pipeline
+            try:
+                self._process(msg, pipeline)
+            except ImageDecodeError as exc:
+                self.counts["malformed"] += 1
+                self.get_logger().warning(f"skipped a malformed image: {exc}",
+                                          throttle_duration_sec=5.0)
+            except Exception as exc:  # keep the node alive; the safety node sees the gap
+                self.counts["malformed"] += 1
+                self.get_logger().error(f"failed to process a frame: {exc!r}",
+                                        throttle_duration_sec=5.0)
+
+    def _depth_for(self, msg: Image):
+        depth_msg = self._depth.nearest(stamp_to_ns(msg.header.stamp))
+        if depth_msg is None or self._intrinsics is None:
+            return None, None, ""
+        depth = image_to_array(depth_msg)
+        if depth.shape != (msg.height, msg.width):
+            raise ImageDecodeError(f"depth {depth.shape} is not aligned with colour "
+                                   f"{(msg.height, msg.width)}")
+        return depth_to_metres(depth), self._intrinsics, depth_msg.header.frame_id
+
+    def _process(self, msg: Image, pipeline: PosePipeline) -> None:
+        started = time.perf_counter()
+        rgb = to_rgb(msg.encoding, image_to_array(msg))
+        depth_m, intrinsics, depth_frame = self._depth_for(msg) if self._intrinsics else (
+            None, None, "")
+        people = pipeline.process(rgb, depth_m, intrinsics, depth_frame)
+        frame = SkeletonFrame(stamp_to_ns(msg.header.stamp), msg.header.frame_id, msg.width,
+                              msg.height, people)
+        self._pub.publish(frame_to_msg(frame))
+        self.counts["processed"] += 1
+        elapsed_ms = (time.perf_counter() - started) * 1000.0
+        first = self.counts["processed"] == 1
+        self._processing_ms = elapsed_ms if first else 0.9 * self._processing_ms + 0.1 * elapsed_ms
+        if self.params.config.publish_debug_image:
+            self._debug_pub.publish(array_to_image(draw_people(rgb, people), "rgb8", msg.header))
+
+    def _publish_diagnostics(self) -> None:
+        now = time.monotonic()
+        values = {**self.counts, "input_rate_hz": self._input_rate.rate(now),
+                  "processing_ms": self._processing_ms}
+        level = WARN if self.counts["malformed"] or self._input_rate.age(now) > 1.0 else OK
+        message = "no images" if self._input_rate.age(now) > 1.0 else "ok"
+        header = Header(stamp=self.get_clock().now().to_msg())
+        self._diag_pub.publish(diagnostic_array(header, f"{self.get_name()}: pose", "har_ros",
+                                                level, message, values))
+
+    def destroy_node(self):
+        with self._lock:
+            self._stop = True
+            self._lock.notify()
+        self._worker.join(timeout=5.0)
+        return super().destroy_node()
+
+
+def main(args=None) -> None:
+    sys.exit(run_node(PoseNode, args))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,119 @@
+"""video_publisher: a video file or webcam as sensor_msgs/Image + CameraInfo.
+
+The stand-in for a camera driver in demos and tests: native frame rate (or
+``rate``), strictly increasing stamps, optional loop. Without a calibration
+the CameraInfo intrinsics come from ``horizontal_fov_deg`` (an estimate).
+It exits with code 0 at the end of a file unless ``loop`` is set.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import dataclass
+
+import cv2
+from rclpy.node import Node
+from rclpy.qos import qos_profile_sensor_data
+from sensor_msgs.msg import CameraInfo, Image
+from std_msgs.msg import Header
+
+from ..assets import asset_path
+from ..common.config import param, require
+from ..ros.image_msgs import array_to_image
+from ..ros.parameters import ParameterBinding
+from ..ros.spin import run_node
+from ..ros.stamps import ns_to_stamp
+
+
+@dataclass(frozen=True)
+class VideoPublisherConfig:
+    video: str = param("", "video file; empty = the cached sports2d demo video",
+                       read_only=True)
+    camera_index: int = param(-1, "webcam index instead of a file; -1 = use video",
+                              read_only=True)
+    rate: float = param(0.0, "frames per second; 0 = the file's native rate")
+    loop: bool = param(False, "start again at the end of the file")
+    max_frames: int = param(0, "stop after this many frames; 0 = no limit")
+    frame_id: str = param("camera_color_optical_frame", "frame_id of the images")
+    width: int = param(640, "resize to this width keeping the aspect ratio; 0 = native")
+    horizontal_fov_deg: float = param(60.0, "field of view used for CameraInfo intrinsics")
+
+    def validate(self) -> None:
+        require(self.rate >= 0, f"rate must be >= 0, got {self.rate}")
+        require(self.max_frames >= 0, "max_frames must be >= 0")
+        require(self.width >= 0, "width must be >= 0")
+        require(0 < self.horizontal_fov_deg < 180, "horizontal_fov_deg must be in (0, 180)")
+
+
+class VideoPublisher(Node):
+    def __init__(self, **kwargs):
+        super().__init__("video_publisher", **kwargs)
+        self._timer = None
+        self.params = ParameterBinding(self, VideoPublisherConfig, self._apply)
+        config = self.params.config
+        source = config.camera_index if config.camera_index >= 0 else (
+            config.video or str(asset_path("sports2d_demo.mp4")))
+        self._capture = cv2.VideoCapture(source)
+        if not self._capture.isOpened():
+            raise OSError(f"cannot open video source {source!r}")
+        self._source = source
+        self._native_fps = self._capture.get(cv2.CAP_PROP_FPS) or 30.0
+        self._image_pub = self.create_publisher(Image, "image", qos_profile_sensor_data)
+        self._info_pub = self.create_publisher(CameraInfo, "camera_info", qos_profile_sensor_data)
+        self._last_stamp_ns = 0
+        self.published = 0
+        self._restart_timer(config)
+
+    def _apply(self, config: VideoPublisherConfig) -> None:
+        if getattr(self, "_capture", None) is not None:
+            self._restart_timer(config)
+
+    def _restart_timer(self, config: VideoPublisherConfig) -> None:
+        if self._timer is not None:
+            self.destroy_timer(self._timer)
+        self._timer = self.create_timer(1.0 / (config.rate or self._native_fps), self._tick)
+
+    def _read(self):
+        ok, frame = self._capture.read()
+        if not ok and self.params.config.loop and self.published:
+            self._capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
+            ok, frame = self._capture.read()
+        return frame if ok else None
+
+    def _tick(self) -> None:
+        config = self.params.config
+        frame = None if config.max_frames and self.published >= config.max_frames else self._read()
+        if frame is None:
+            self.get_logger().info(f"end of {self._source} after {self.published} frames")
+            self.destroy_timer(self._timer)
+            self.context.try_shutdown()
+            return
+        if config.width and frame.shape[1] != config.width:
+            height = round(frame.shape[0] * config.width / frame.shape[1])
+            frame = cv2.resize(frame, (config.width, height), interpolation=cv2.INTER_AREA)
+        stamp_ns = max(self.get_clock().now().nanoseconds, self._last_stamp_ns + 1)
+        self._last_stamp_ns = stamp_ns
+        header = Header(stamp=ns_to_stamp(stamp_ns), frame_id=config.frame_id)
+        self._image_pub.publish(array_to_image(frame, "bgr8", header))
+        self._info_pub.publish(camera_info(header, frame.shape[1], frame.shape[0],
+                                           config.horizontal_fov_deg))
+        self.published += 1
+
+
+def camera_info(header: Header, width: int, height: int, fov_deg: float) -> CameraInfo:
+    """Pinhole CameraInfo with focal length from the horizontal field of view."""
+    f = (width / 2.0) / math.tan(math.radians(fov_deg) / 2.0)
+    cx, cy = width / 2.0, height / 2.0
+    return CameraInfo(header=header, width=width, height=height, distortion_model="plumb_bob",
+                      d=[0.0] * 5, k=[f, 0.0, cx, 0.0, f, cy, 0.0, 0.0, 1.0],
+                      r=[1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0],
+                      p=[f, 0.0, cx, 0.0, 0.0, f, cy, 0.0, 0.0, 0.0, 1.0, 0.0])
+
+
+def main(args=None) -> None:
+    sys.exit(run_node(VideoPublisher, args))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,53 @@
+"""Parameters of the pose node as one typed, validated config (ROS-free)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..common.config import param, require
+from ..skeleton.conversions import can_convert
+from .tracking import TrackerConfig
+
+BACKEND_LAYOUTS = {"movenet": "coco17"}
+
+
+@dataclass(frozen=True)
+class PoseNodeConfig:
+    backend: str = param("movenet", "pose backend: movenet")
+    model_path: str = param("", "model file; empty = the cached default weights")
+    input_width: int = param(256, "backend input size of the longer image side, px (x32)")
+    num_threads: int = param(2, "CPU threads of the backend")
+    min_person_score: float = param(0.25, "people below this detection score are ignored")
+    output_layout: str = param("coco17", "published keypoint layout: coco17 or openpose18")
+    tracker_min_hits: int = param(2, "detections before a track gets an id")
+    tracker_max_misses: int = param(10, "frames a track survives without a detection")
+    tracker_max_cost: float = param(0.75, "assignment gate in (0, 1]; higher = looser")
+    min_keypoint_score: float = param(0.3, "joints below this score get no depth")
+    use_depth: bool = param(False, "subscribe depth + camera_info for 3D positions")
+    depth_tolerance: float = param(0.05, "max colour/depth stamp difference, s")
+    floor_homography: tuple[float, ...] = param(
+        (), "9 numbers, row-major image->floor homography; empty = no floor calibration")
+    floor_frame_id: str = param("floor", "frame of floor positions")
+    publish_debug_image: bool = param(False, "publish debug_image with skeletons and ids")
+
+    def validate(self) -> None:
+        require(self.backend in BACKEND_LAYOUTS,
+                f"backend must be one of {sorted(BACKEND_LAYOUTS)}, got {self.backend!r}")
+        require(self.input_width >= 64 and self.input_width % 32 == 0,
+                f"input_width must be a multiple of 32 and >= 64, got {self.input_width}")
+        require(self.num_threads >= 1, "num_threads must be >= 1")
+        require(0.0 <= self.min_person_score <= 1.0, "min_person_score must be in [0, 1]")
+        require(0.0 <= self.min_keypoint_score <= 1.0, "min_keypoint_score must be in [0, 1]")
+        require(can_convert(BACKEND_LAYOUTS[self.backend], self.output_layout),
+                f"cannot convert {BACKEND_LAYOUTS[self.backend]} to {self.output_layout!r}")
+        require(self.depth_tolerance >= 0, "depth_tolerance must be >= 0 s")
+        require(len(self.floor_homography) in (0, 9)
+                and bool(np.all(np.isfinite(self.floor_homography))),
+                "floor_homography needs 9 finite numbers (or none)")
+        self.tracker_config().validate()
+
+    def tracker_config(self) -> TrackerConfig:
+        return TrackerConfig(self.tracker_min_hits, self.tracker_max_misses,
+                             self.tracker_max_cost, self.min_keypoint_score)

@@ -1,0 +1,56 @@
+"""One frame through the pose stack: backend -> tracker -> positions -> output layout.
+
+Shared by the pose node and `har pose-video`, so both behave the same.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..skeleton.conversions import convert
+from ..skeleton.types import Person, PositionSource
+from .backends import create_backend
+from .node_config import PoseNodeConfig
+from .positions import Intrinsics, depth_position, floor_position
+from .tracking import Tracker
+
+
+class PosePipeline:
+    def __init__(self, config: PoseNodeConfig):
+        config.validate()
+        self.config = config
+        self.backend = create_backend(config.backend, model_path=config.model_path,
+                                      input_width=config.input_width,
+                                      num_threads=config.num_threads,
+                                      min_person_score=config.min_person_score)
+        self.tracker = Tracker(config.tracker_config())
+        self._homography = (np.asarray(config.floor_homography).reshape(3, 3)
+                            if config.floor_homography else None)
+
+    def process(self, rgb: np.ndarray, depth_m: np.ndarray | None = None,
+                intrinsics: Intrinsics | None = None, depth_frame_id: str = "") -> list[Person]:
+        people = self.tracker.update(self.backend.infer(rgb))
+        cfg = self.config
+        for person in people:
+            if depth_m is not None and intrinsics is not None:
+                position, per_joint = depth_position(person.keypoints, depth_m, intrinsics,
+                                                     cfg.min_keypoint_score)
+                person.keypoints_3d = per_joint
+                if position is not None:
+                    person.position, person.position_source = position, PositionSource.DEPTH
+                    person.position_frame_id = depth_frame_id
+            if person.position is None and self._homography is not None:
+                position = floor_position(person.keypoints, person.bbox, person.layout,
+                                          self._homography, cfg.min_keypoint_score)
+                if position is not None:
+                    person.position, person.position_source = position, PositionSource.FLOOR
+                    person.position_frame_id = cfg.floor_frame_id
+            if cfg.output_layout != person.layout:
+                person.keypoints = convert(person.keypoints, person.layout, cfg.output_layout)
+                if person.keypoints_3d is not None:
+                    with_score = np.column_stack([person.keypoints_3d, np.ones(len(
+                        person.keypoints_3d))])
+                    person.keypoints_3d = convert(with_score, person.layout,
+                                                  cfg.output_layout)[:, :3]
+                person.layout = cfg.output_layout
+        return people
