@@ -8,7 +8,7 @@ import json
 import os
 import platform
 
-SUITES = ("safety",)
+SUITES = ("pose", "safety")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

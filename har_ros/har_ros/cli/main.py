@@ -15,6 +15,7 @@ import sys
 COMMANDS: dict[str, tuple[str, str]] = {
     "info": ("info", "show the environment: versions, ROS settings, cached assets"),
     "bench": ("bench", "measure latency and throughput on this machine"),
+    "pose-video": ("pose_video", "run the pose backend and tracker over a video (no ROS)"),
     "safety-plot": ("safety_plot", "plot speed scale vs separation for each action rule"),
 }
 

@@ -1,0 +1,113 @@
+"""Pose figures: backend inference per frame, and pose_node's sustained rate over DDS."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+
+import cv2
+
+from ..assets import asset_path
+from .stats import summarise
+
+
+def _frames(count: int, size=(640, 480)):
+    capture = cv2.VideoCapture(str(asset_path("sports2d_demo.mp4")))
+    frames = []
+    while len(frames) < count:
+        ok, bgr = capture.read()
+        if not ok:
+            capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
+            continue
+        frames.append(cv2.cvtColor(cv2.resize(bgr, size), cv2.COLOR_BGR2RGB))
+    return frames
+
+
+def inference(trials: int) -> list[dict]:
+    from ..pose.backends import create_backend
+
+    rows = []
+    frames = _frames(max(50, trials * 10))
+    for input_width in (256, 384):
+        backend = create_backend("movenet", input_width=input_width, num_threads=2)
+        backend.infer(frames[0])  # warm-up: tensor allocation
+        times = []
+        for rgb in frames:
+            started = time.perf_counter()
+            backend.infer(rgb)
+            times.append(time.perf_counter() - started)
+        stats = summarise(times)
+        rows.append({"bench": "pose", "case": f"movenet inference 640x480, input {input_width}",
+                     "target": "≥ 25 fps (≤ 40 ms)" if input_width == 256 else "",
+                     **stats, "fps": 1000.0 / stats["median_ms"]})
+    return rows
+
+
+def node_rate(seconds: float = 12.0) -> list[dict]:
+    """pose_node fed pre-decoded 640x480 frames at 30 Hz over DDS; arrays out per second.
+
+    The frames are decoded once up front so the video decoder's CPU does not
+    count against the node on this 2-core machine.
+    """
+    import rclpy
+    from diagnostic_msgs.msg import DiagnosticArray
+    from rclpy.qos import qos_profile_sensor_data
+    from sensor_msgs.msg import Image
+    from std_msgs.msg import Header
+
+    from har_msgs.msg import SkeletonArray
+
+    from ..ros.graph import spin_until, wait_for_publishers, wait_for_subscribers
+    from ..ros.image_msgs import array_to_image
+
+    ns = f"/bench_{uuid.uuid4().hex[:6]}"
+    env = os.environ.copy()
+    pose = subprocess.Popen([sys.executable, "-m", "har_ros.nodes.pose_node", "--ros-args",
+                             "-r", f"__ns:={ns}"], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    rclpy.init()
+    node = rclpy.create_node(f"bench_pose_{uuid.uuid4().hex[:6]}")
+    arrivals, diagnostics = [], []
+    sub = node.create_subscription(SkeletonArray, f"{ns}/skeletons",
+                                   lambda m: arrivals.append(time.monotonic()), 100)
+    node.create_subscription(DiagnosticArray, "/diagnostics", diagnostics.append, 10)
+    camera = node.create_publisher(Image, f"{ns}/image", qos_profile_sensor_data)
+    frames = [array_to_image(rgb, "rgb8", Header(frame_id="camera")) for rgb in _frames(90)]
+    sent = [0]
+
+    def publish_frame():
+        msg = frames[sent[0] % len(frames)]
+        msg.header.stamp = node.get_clock().now().to_msg()
+        camera.publish(msg)
+        sent[0] += 1
+
+    try:
+        wait_for_publishers(node, sub, timeout=20)
+        wait_for_subscribers(node, camera, timeout=20)
+        node.create_timer(1 / 30, publish_frame)
+        spin_until(node, lambda: len(arrivals) > 10, 30, "the first arrays")
+        start = time.monotonic()
+        first = len(arrivals)
+        spin_until(node, lambda: time.monotonic() - start > seconds, seconds + 5, "the run")
+        fps = (len(arrivals) - first) / (time.monotonic() - start)
+        values = {}
+        for d in diagnostics:
+            for status in d.status:
+                if status.name.startswith("pose_node") and ns.strip("/") in status.name + ns:
+                    values = {kv.key: kv.value for kv in status.values}
+    finally:
+        pose.terminate()
+        pose.wait(timeout=10)
+        node.destroy_node()
+        rclpy.try_shutdown()
+    return [{"bench": "pose", "case": "pose_node sustained, camera 30 Hz 640x480",
+             "target": "≥ 25 fps", "n": len(arrivals), "fps": fps,
+             "processing_ms": float(values.get("processing_ms", "nan")),
+             "dropped": values.get("dropped", "?"), "received": values.get("received", "?")}]
+
+
+def run(trials: int = 10) -> list[dict]:
+    return inference(trials) + node_rate()

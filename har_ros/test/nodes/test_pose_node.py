@@ -1,0 +1,100 @@
+"""pose_node in its own process: real video in, tracked skeletons out, bad frames survived."""
+
+import collections
+
+import numpy as np
+import pytest
+from diagnostic_msgs.msg import DiagnosticArray
+from rclpy.qos import qos_profile_sensor_data
+from sensor_msgs.msg import Image
+from std_msgs.msg import Header
+
+from har_msgs.msg import SkeletonArray
+from har_ros.assets import AssetError, asset_path
+from har_ros.ros.graph import spin_until, wait_for_publishers, wait_for_subscribers
+from har_ros.ros.image_msgs import array_to_image
+from har_ros.ros.stamps import ns_to_stamp, stamp_to_ns
+
+pytestmark = pytest.mark.graph
+
+
+@pytest.fixture
+def demo_video():
+    try:
+        return str(asset_path("sports2d_demo.mp4"))
+    except AssetError as exc:
+        pytest.skip(str(exc))
+
+
+def start_pose_node(processes, ns):
+    return processes.start("--ros-args", "-r", f"__ns:={ns}", module="har_ros.nodes.pose_node")
+
+
+def test_video_to_skeletons_with_matching_stamps_and_stable_ids(
+        ros_node, processes, topic_prefix, demo_video):
+    skeletons, image_stamps = [], set()
+    sub = ros_node.create_subscription(SkeletonArray, f"{topic_prefix}/skeletons",
+                                       skeletons.append, 100)
+    ros_node.create_subscription(Image, f"{topic_prefix}/image",
+                                 lambda m: image_stamps.add(stamp_to_ns(m.header.stamp)),
+                                 qos_profile_sensor_data)
+    start_pose_node(processes, topic_prefix)
+    wait_for_publishers(ros_node, sub, timeout=20)
+    video = processes.start("--ros-args", "-r", f"__ns:={topic_prefix}", "-p",
+                            f"video:={demo_video}", "-p", "rate:=10.0", "-p", "max_frames:=60",
+                            module="har_ros.nodes.video_publisher")
+    spin_until(ros_node, lambda: video.poll() is not None, timeout=60, what="the video to end")
+    # Frames sent before DDS matched the pose node's subscription are lost; the rest count.
+    spin_until(ros_node, lambda: len(skeletons) >= 40, timeout=10, what="skeletons")
+    assert video.returncode == 0
+
+    stamps = [stamp_to_ns(m.header.stamp) for m in skeletons]
+    assert stamps == sorted(set(stamps)), "one array per frame, in order"
+    # The probe may match the camera later than the pose node did: compare from then on.
+    checkable = {s for s in stamps if s >= min(image_stamps)}
+    assert len(checkable) >= 30 and checkable <= image_stamps, "arrays carry image stamps"
+    assert all(m.header.frame_id == "camera_color_optical_frame" for m in skeletons)
+    assert all((m.image_width, m.image_height) == (640, 360) for m in skeletons)
+    per_frame = [[s.track_id for s in m.skeletons if s.track_id >= 0] for m in skeletons]
+    counts = collections.Counter(i for ids in per_frame for i in ids)
+    _, main_count = counts.most_common(1)[0]
+    assert main_count >= 0.85 * len(skeletons), f"the main walker's id changed: {counts}"
+    assert len(counts) <= 4, f"too many ids for a clip with two people: {counts}"
+    assert all(len(s.keypoints) == 17 and s.layout == "coco17"
+               for m in skeletons for s in m.skeletons)
+
+
+def test_black_frame_gives_an_empty_array_and_bad_frames_are_counted(
+        ros_node, processes, topic_prefix):
+    arrays, diagnostics = [], []
+    sub = ros_node.create_subscription(SkeletonArray, f"{topic_prefix}/skeletons",
+                                       arrays.append, 10)
+    ros_node.create_subscription(DiagnosticArray, "/diagnostics", diagnostics.append, 10)
+    pub = ros_node.create_publisher(Image, f"{topic_prefix}/image", qos_profile_sensor_data)
+    start_pose_node(processes, topic_prefix)
+    wait_for_publishers(ros_node, sub, timeout=20)
+    wait_for_subscribers(ros_node, pub, timeout=20)
+
+    black = array_to_image(np.zeros((240, 320, 3), np.uint8), "rgb8",
+                           Header(stamp=ns_to_stamp(1_000_000_000), frame_id="cam"))
+    bad_step = array_to_image(np.zeros((240, 320, 3), np.uint8), "rgb8", Header(frame_id="cam"))
+    bad_step.step = 100
+    bad_encoding = array_to_image(np.zeros((240, 320, 3), np.uint8), "rgb8", Header())
+    bad_encoding.encoding = "yuv422_weird"
+    def malformed_count():
+        for d in reversed(diagnostics):
+            for status in d.status:
+                if "pose" in status.name and status.hardware_id == "har_ros":
+                    return int({kv.key: kv.value for kv in status.values}["malformed"])
+        return None
+
+    # One at a time: frames that arrive while one is processed are dropped (newest wins).
+    for expected, msg in enumerate((bad_step, bad_encoding), start=1):
+        pub.publish(msg)
+        spin_until(ros_node, lambda n=expected: malformed_count() == n, timeout=10,
+                   what=f"malformed={expected} in /diagnostics")
+    assert not arrays, "a malformed frame must not produce an array"
+    pub.publish(black)
+    spin_until(ros_node, lambda: arrays, timeout=15, what="the black frame's array")
+    assert len(arrays) == 1 and arrays[0].skeletons == []
+    assert stamp_to_ns(arrays[0].header.stamp) == 1_000_000_000
