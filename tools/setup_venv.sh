@@ -10,7 +10,9 @@ command -v "$PYTHON" >/dev/null || PYTHON=python3
 if [ ! -x "$VENV/bin/python" ]; then
   "$PYTHON" -m venv "$VENV"
 fi
-"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$ROOT/requirements.txt"
+# (the local package mirrors print one harmless "Location ... is ignored" line per package)
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$ROOT/requirements.txt" \
+  2>&1 | { grep -v "^WARNING: Location 'file://" || true; }
 
 # The rosidl Python generator exports of the message wheels name the wheel
 # builder's Python and numpy include dirs; point them at this venv's.
