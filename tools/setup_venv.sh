@@ -18,7 +18,8 @@ fi
 # builder's Python and numpy include dirs; point them at this venv's.
 read -r PY_INCLUDE NP_INCLUDE < <("$VENV/bin/python" -c \
   'import sysconfig, numpy; print(sysconfig.get_paths()["include"], numpy.get_include())')
-grep -rl --include='export_*__rosidl_generator_pyExport.cmake' '/opt/python/cp311-cp311' "$VENV/share" 2>/dev/null |
+{ grep -rl --include='export_*__rosidl_generator_pyExport.cmake' '/opt/python/cp311-cp311' \
+    "$VENV/share" 2>/dev/null || true; } |
   while read -r f; do
     sed -i \
       -e "s#/opt/python/cp311-cp311/include/python3.11#${PY_INCLUDE}#g" \
