@@ -13,6 +13,7 @@ import sys
 
 # name -> (module under har_ros.cli, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
+    "demo": ("demo", "real video -> pose_node -> safety_node, live summary, demo_out/"),
     "info": ("info", "show the environment: versions, ROS settings, cached assets"),
     "bench": ("bench", "measure latency and throughput on this machine"),
     "pose-video": ("pose_video", "run the pose backend and tracker over a video (no ROS)"),

@@ -16,11 +16,19 @@ from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from rcl_interfaces.msg import ParameterDescriptor, ParameterType, SetParametersResult
+from rclpy.exceptions import ParameterUninitializedException
 from rclpy.node import Node
+from rclpy.parameter import Parameter
 
 from ..common.config import parameter_names
 
 C = TypeVar("C")
+
+_PARAM_TYPES = {
+    tuple[float, ...]: Parameter.Type.DOUBLE_ARRAY,
+    tuple[str, ...]: Parameter.Type.STRING_ARRAY,
+    tuple[int, ...]: Parameter.Type.INTEGER_ARRAY,
+}
 
 _TYPES = {
     float: ParameterType.PARAMETER_DOUBLE,
@@ -62,9 +70,17 @@ class ParameterBinding(Generic[C]):
                 name=f.name, type=_TYPES[hint], description=f.metadata.get("description", ""),
                 read_only=f.metadata.get("read_only", False))
             default = list(f.default) if isinstance(f.default, tuple) else f.default
-            node.declare_parameter(f.name, default, descriptor)
-        values = {name: _coerce(node.get_parameter(name).value, self._hints[name])
-                  for name in parameter_names(config_cls)}
+            # An empty list has no type of its own: declare the type, value unset.
+            node.declare_parameter(f.name, default if default != [] else _PARAM_TYPES[hint],
+                                   descriptor)
+        defaults = {f.name: f.default for f in dataclasses.fields(config_cls)}
+        values = {}
+        for name in parameter_names(config_cls):
+            try:
+                value = node.get_parameter(name).value
+            except ParameterUninitializedException:  # an empty-list default, not overridden
+                value = None
+            values[name] = defaults[name] if value is None else _coerce(value, self._hints[name])
         config = config_cls(**values)
         config.validate()
         apply(config)
@@ -72,7 +88,7 @@ class ParameterBinding(Generic[C]):
         node.add_on_set_parameters_callback(self._on_set)
 
     def _on_set(self, parameters) -> SetParametersResult:
-        changes = {p.name: _coerce(p.value, self._hints[p.name])
+        changes = {p.name: _coerce(p.value if p.value is not None else (), self._hints[p.name])
                    for p in parameters if p.name in self._hints}
         if not changes:
             return SetParametersResult(successful=True)

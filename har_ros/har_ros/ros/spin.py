@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable
 
 import rclpy
+from rclpy.exceptions import ParameterException
 from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
 from rclpy.signals import SignalHandlerOptions
@@ -27,7 +28,7 @@ def run_node(factory: Callable[[], Node], args: list[str] | None = None) -> int:
         rclpy.spin(node)
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
-    except (ValueError, TypeError, OSError) as exc:  # bad parameters, missing files
+    except (ValueError, TypeError, OSError, ParameterException) as exc:  # bad params, files
         print(f"[FATAL] {getattr(factory, '__name__', 'node')} could not start: {exc}",
               file=sys.stderr)
         code = 2
