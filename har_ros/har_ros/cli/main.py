@@ -13,6 +13,10 @@ import sys
 
 # name -> (module under har_ros.cli, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
+    "synth": ("synth", "generate synthetic fridge-disassembly actions (dataset or stream)"),
+    "train": ("train", "train an action model (lstm, bilstm, stgcn) on a dataset"),
+    "eval": ("evaluate", "evaluate a checkpoint: metrics, confusion matrix, robustness"),
+    "predict": ("predict", "top-5 actions for one sequence of a dataset"),
     "demo": ("demo", "real video -> pose_node -> safety_node, live summary, demo_out/"),
     "info": ("info", "show the environment: versions, ROS settings, cached assets"),
     "bench": ("bench", "measure latency and throughput on this machine"),

@@ -1,0 +1,1 @@
+"""Action recognition without ROS: datasets, preprocessing, models, training, evaluation."""

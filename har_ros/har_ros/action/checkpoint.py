@@ -1,0 +1,98 @@
+"""One checkpoint file: weights plus everything the action node needs to use them.
+
+Contents: format version, model name and config, state dict, class names,
+skeleton layout, channels, normalisation (window length), the stride the
+node should classify at, the training data summary and metrics. Loading
+checks all of it and fails with one clear CheckpointError.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+from ..skeleton.layouts import Layout, LayoutError
+from .dataset import layout_from_json, layout_to_json
+from .models import MODEL_NAMES, build_model
+from .preprocess import Normalisation
+
+FORMAT = "har_ros.action.checkpoint/1"
+
+
+class CheckpointError(ValueError):
+    """A checkpoint is missing, corrupt or incompatible; the text says which."""
+
+
+@dataclass
+class Checkpoint:
+    model_name: str
+    model_config: dict
+    state_dict: dict
+    class_names: list[str]
+    layout: Layout
+    channels: tuple[str, ...]
+    normalisation: Normalisation
+    stride: int = 5  # frames between two classifications of one person
+    training: dict = field(default_factory=dict)
+    metrics: dict = field(default_factory=dict)
+
+    @property
+    def coord_dims(self) -> int:
+        return len(self.channels) - 1
+
+    @property
+    def in_channels(self) -> int:
+        return self.normalisation.channels(self.coord_dims)
+
+    def build(self) -> torch.nn.Module:
+        model = build_model(self.model_name, self.in_channels, len(self.class_names),
+                            self.layout, self.model_config)
+        try:
+            model.load_state_dict(self.state_dict, strict=True)
+        except RuntimeError as exc:
+            raise CheckpointError(f"weights do not fit model {self.model_name!r}: "
+                                  f"{str(exc).splitlines()[0]}") from exc
+        return model.eval()
+
+    def save(self, path: str | Path) -> None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        torch.save({
+            "format": FORMAT, "model_name": self.model_name, "model_config": self.model_config,
+            "state_dict": self.state_dict, "class_names": list(self.class_names),
+            "layout": layout_to_json(self.layout), "channels": list(self.channels),
+            "normalisation": self.normalisation.to_dict(), "stride": self.stride,
+            "training": self.training, "metrics": self.metrics}, path)
+
+
+def load_checkpoint(path: str | Path, expect_layout: str | None = None) -> Checkpoint:
+    """Load and validate; also builds the model once so bad weights fail here."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"checkpoint not found: {path}")
+    try:
+        raw = torch.load(path, map_location="cpu", weights_only=True)
+    except (RuntimeError, zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
+        raise CheckpointError(f"{path} is not a readable checkpoint (corrupt or truncated?): "
+                              f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+                              ) from exc
+    if not isinstance(raw, dict) or raw.get("format") != FORMAT:
+        raise CheckpointError(f"{path} is not a har_ros action checkpoint (format "
+                              f"{raw.get('format') if isinstance(raw, dict) else type(raw)})")
+    try:
+        checkpoint = Checkpoint(
+            raw["model_name"], dict(raw["model_config"]), raw["state_dict"],
+            list(raw["class_names"]), layout_from_json(raw["layout"]), tuple(raw["channels"]),
+            Normalisation.from_dict(raw["normalisation"]), int(raw["stride"]),
+            dict(raw.get("training", {})), dict(raw.get("metrics", {})))
+    except (KeyError, TypeError, ValueError, LayoutError) as exc:
+        raise CheckpointError(f"{path}: incomplete metadata: {exc!r}") from exc
+    if checkpoint.model_name not in MODEL_NAMES:
+        raise CheckpointError(f"{path}: unknown model {checkpoint.model_name!r}")
+    if expect_layout is not None and checkpoint.layout.name != expect_layout:
+        raise CheckpointError(f"{path}: layout {checkpoint.layout.name!r}, expected "
+                              f"{expect_layout!r}")
+    checkpoint.build()
+    return checkpoint

@@ -1,0 +1,61 @@
+"""Evaluation: top-1/top-5, per-class precision/recall/F1, confusion matrix, robustness."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .augment import add_noise, drop_joints
+from .checkpoint import Checkpoint
+from .dataset import SequenceDataset
+from .train import batch_features, predict_logits
+
+
+def scores(logits: np.ndarray, labels: np.ndarray, class_names: list[str]) -> dict:
+    k = len(class_names)
+    pred = logits.argmax(axis=1)
+    top5 = np.argsort(-logits, axis=1)[:, :5]
+    confusion = np.zeros((k, k), dtype=np.int64)
+    np.add.at(confusion, (labels, pred), 1)
+    per_class = {}
+    for c, name in enumerate(class_names):
+        tp = confusion[c, c]
+        precision = tp / confusion[:, c].sum() if confusion[:, c].sum() else 0.0
+        recall = tp / confusion[c].sum() if confusion[c].sum() else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        per_class[name] = {"precision": float(precision), "recall": float(recall),
+                           "f1": float(f1), "support": int(confusion[c].sum())}
+    return {"top1": float((pred == labels).mean()) if len(labels) else 0.0,
+            "top5": float(np.mean([lab in row for lab, row in zip(labels, top5, strict=True)]))
+            if len(labels) else 0.0,
+            "n": len(labels), "per_class": per_class, "confusion": confusion.tolist()}
+
+
+def evaluate(checkpoint: Checkpoint, dataset: SequenceDataset) -> dict:
+    model = checkpoint.build()
+    x = batch_features(dataset, checkpoint.normalisation)
+    return scores(predict_logits(model, x), dataset.labels, checkpoint.class_names)
+
+
+def robustness(checkpoint: Checkpoint, dataset: SequenceDataset,
+               noise_levels=(0.0, 0.02, 0.05, 0.1, 0.2), dropout_levels=(0.0, 0.1, 0.2, 0.3),
+               seed: int = 0) -> dict:
+    """Top-1 vs keypoint noise σ (fraction of torso length) and vs joint-dropout rate."""
+    model = checkpoint.build()
+    norm, layout = checkpoint.normalisation, dataset.layout
+    out = {"noise": {}, "dropout": {}}
+    for sigma in noise_levels:
+        rng = np.random.default_rng(seed)
+        noisy = [add_noise(s, sigma, layout, rng) for s in dataset.sequences]
+        out["noise"][str(sigma)] = _top1(model, noisy, dataset, norm)
+    for rate in dropout_levels:
+        rng = np.random.default_rng(seed)
+        dropped = [drop_joints(s, rate, rng) for s in dataset.sequences]
+        out["dropout"][str(rate)] = _top1(model, dropped, dataset, norm)
+    return out
+
+
+def _top1(model, sequences, dataset, norm) -> float:
+    x = batch_features(SequenceDataset(sequences, dataset.labels, dataset.class_names,
+                                       dataset.subjects, dataset.layout, dataset.channels),
+                       norm)
+    return float((predict_logits(model, x).argmax(1) == dataset.labels).mean())

@@ -1,0 +1,127 @@
+"""Action classifiers by name: `lstm`, `bilstm` (parity models) and `stgcn` (default).
+
+Every model takes ``(N, C, T, J)`` windows and returns class logits ``(N, K)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..skeleton.layouts import Layout
+
+
+class RecurrentClassifier(nn.Module):
+    """Frames flattened to vectors, an (optionally bidirectional) LSTM, last/mean state."""
+
+    def __init__(self, in_channels: int, num_joints: int, num_classes: int, hidden: int,
+                 layers: int = 2, bidirectional: bool = False, dropout: float = 0.0):
+        super().__init__()
+        self.lstm = nn.LSTM(in_channels * num_joints, hidden, num_layers=layers,
+                            batch_first=True, bidirectional=bidirectional,
+                            dropout=dropout if layers > 1 else 0.0)
+        width = hidden * (2 if bidirectional else 1)
+        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(width, num_classes))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        n, c, t, j = x.shape
+        frames = x.permute(0, 2, 1, 3).reshape(n, t, c * j)
+        out, _ = self.lstm(frames)
+        return self.head(out.mean(dim=1))
+
+
+def normalised_adjacency(layout: Layout) -> np.ndarray:
+    """Three partitions (self, one hop, two hops), each degree-normalised: (3, J, J)."""
+    j = layout.num_joints
+    a = np.zeros((j, j))
+    for u, v in layout.bones:
+        a[u, v] = a[v, u] = 1.0
+    two_hop = ((a @ a) > 0).astype(float)
+    np.fill_diagonal(two_hop, 0.0)
+    two_hop[a > 0] = 0.0
+    parts = []
+    for part in (np.eye(j), a, two_hop):
+        degree = part.sum(axis=1)
+        inv = np.where(degree > 0, 1.0 / np.sqrt(np.maximum(degree, 1e-9)), 0.0)
+        parts.append(inv[:, None] * part * inv[None, :])
+    return np.stack(parts).astype(np.float32)
+
+
+class GraphBlock(nn.Module):
+    """Spatial graph conv over partitions (+ learned edge weights), then temporal conv."""
+
+    def __init__(self, c_in: int, c_out: int, adjacency: torch.Tensor, stride: int = 1,
+                 dropout: float = 0.1, kernel: int = 9):
+        super().__init__()
+        self.register_buffer("adjacency", adjacency)
+        k = adjacency.shape[0]
+        self.edge = nn.Parameter(torch.ones_like(adjacency))
+        self.spatial = nn.Conv2d(c_in, c_out * k, 1)
+        self.temporal = nn.Sequential(
+            nn.BatchNorm2d(c_out), nn.ReLU(inplace=True),
+            nn.Conv2d(c_out, c_out, (kernel, 1), (stride, 1), (kernel // 2, 0)),
+            nn.BatchNorm2d(c_out), nn.Dropout(dropout))
+        if c_in == c_out and stride == 1:
+            self.residual = nn.Identity()
+        else:
+            self.residual = nn.Sequential(nn.Conv2d(c_in, c_out, 1, (stride, 1)),
+                                          nn.BatchNorm2d(c_out))
+        self.k, self.c_out = k, c_out
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        n, _, t, j = x.shape
+        y = self.spatial(x).view(n, self.k, self.c_out * t, j)
+        y = torch.matmul(y, self.adjacency * self.edge).sum(dim=1).view(n, self.c_out, t, j)
+        return torch.relu(self.temporal(y) + self.residual(x))
+
+
+DEFAULT_WIDTHS = (32, 32, 64, 64)
+
+
+class STGCN(nn.Module):
+    """A compact ST-GCN sized for real time on a CPU."""
+
+    def __init__(self, in_channels: int, num_classes: int, layout: Layout,
+                 widths: tuple[int, ...] = DEFAULT_WIDTHS, strides: tuple[int, ...] = (1, 2, 1, 2),
+                 kernel: int = 5, dropout: float = 0.2):
+        super().__init__()
+        if len(strides) != len(widths):
+            raise ValueError("stgcn needs one stride per block")
+        adjacency = torch.from_numpy(normalised_adjacency(layout))
+        self.input_norm = nn.BatchNorm1d(in_channels * layout.num_joints)
+        blocks, c_in = [], in_channels
+        for width, stride in zip(widths, strides, strict=True):
+            blocks.append(GraphBlock(c_in, width, adjacency, stride, dropout=0.1, kernel=kernel))
+            c_in = width
+        self.blocks = nn.Sequential(*blocks)
+        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(c_in, num_classes))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        n, c, t, j = x.shape
+        x = self.input_norm(x.permute(0, 1, 3, 2).reshape(n, c * j, t))
+        x = x.view(n, c, j, t).permute(0, 1, 3, 2)
+        x = self.blocks(x)
+        return self.head(x.mean(dim=(2, 3)))
+
+
+MODEL_NAMES = ("stgcn", "bilstm", "lstm")
+
+
+def build_model(name: str, in_channels: int, num_classes: int, layout: Layout,
+                config: dict | None = None) -> nn.Module:
+    """Instantiate a registered model; ``config`` overrides its size settings."""
+    config = dict(config or {})
+    if name == "lstm":
+        return RecurrentClassifier(in_channels, layout.num_joints, num_classes,
+                                   hidden=config.get("hidden", 34), layers=2)
+    if name == "bilstm":
+        return RecurrentClassifier(in_channels, layout.num_joints, num_classes,
+                                   hidden=config.get("hidden", 128), layers=2,
+                                   bidirectional=True, dropout=config.get("dropout", 0.3))
+    if name == "stgcn":
+        widths = tuple(config.get("widths", DEFAULT_WIDTHS))
+        strides = tuple(config.get("strides", (1, 2, 1, 2)[:len(widths)]))
+        return STGCN(in_channels, num_classes, layout, widths, strides,
+                     config.get("kernel", 5), config.get("dropout", 0.2))
+    raise ValueError(f"unknown model {name!r}; available: {list(MODEL_NAMES)}")

@@ -1,0 +1,135 @@
+"""Training: augmented windows, AdamW with cosine decay, early stopping on validation."""
+
+from __future__ import annotations
+
+import copy
+import os
+import time
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+
+from .augment import Augmentation, augment
+from .checkpoint import Checkpoint
+from .dataset import SequenceDataset
+from .models import build_model
+from .preprocess import Normalisation, window_features
+
+
+@dataclass
+class TrainConfig:
+    model: str = "stgcn"
+    window: int = 32
+    epochs: int = 80
+    batch_size: int = 32
+    lr: float = 3e-3
+    weight_decay: float = 1e-3
+    noise: float = 0.0  # training keypoint noise, fraction of the torso length
+    augment: bool = True
+    seed: int = 0
+    val_fraction: float = 0.15
+    patience: int = 25
+    threads: int = field(default_factory=lambda: os.cpu_count() or 1)
+    stride: int = 5
+    model_config: dict = field(default_factory=dict)
+
+
+def batch_features(dataset: SequenceDataset, norm: Normalisation,
+                   aug: Augmentation | None = None, rng: np.random.Generator | None = None
+                   ) -> np.ndarray:
+    out = []
+    for seq in dataset.sequences:
+        if aug is not None:
+            seq = augment(seq, dataset.layout, aug, rng)
+        out.append(window_features(seq, dataset.layout, norm))
+    return np.stack(out)
+
+
+def split_train_val(dataset: SequenceDataset, fraction: float, seed: int
+                    ) -> tuple[SequenceDataset, SequenceDataset]:
+    """Explicit "val" rows if the dataset has them, else a seeded per-class holdout."""
+    if dataset.split is not None and np.any(dataset.split == "val"):
+        return dataset.subset(dataset.split != "val"), dataset.subset(dataset.split == "val")
+    rng = np.random.default_rng(seed)
+    val = np.zeros(len(dataset), bool)
+    for label in np.unique(dataset.labels):
+        idx = np.flatnonzero(dataset.labels == label)
+        take = max(1, round(fraction * len(idx))) if len(idx) > 1 else 0
+        val[rng.choice(idx, size=take, replace=False)] = True
+    return dataset.subset(~val), dataset.subset(val)
+
+
+@torch.inference_mode()
+def predict_logits(model: nn.Module, x: np.ndarray, batch: int = 256) -> np.ndarray:
+    model.eval()
+    return np.concatenate([model(torch.from_numpy(x[i:i + batch])).numpy()
+                           for i in range(0, len(x), batch)]) if len(x) else np.zeros((0, 0))
+
+
+def train(dataset: SequenceDataset, config: TrainConfig, progress: bool = True
+          ) -> tuple[Checkpoint, dict]:
+    """Train a model on ``dataset`` (its training rows); returns checkpoint and history."""
+    from tqdm import tqdm
+
+    torch.manual_seed(config.seed)
+    torch.set_num_threads(max(1, config.threads))
+    rng = np.random.default_rng(config.seed)
+    norm = Normalisation(window=config.window)
+    train_set, val_set = split_train_val(dataset, config.val_fraction, config.seed)
+    coord_dims = len(dataset.channels) - 1
+    model = build_model(config.model, norm.channels(coord_dims), len(dataset.class_names),
+                        dataset.layout, config.model_config)
+    optimiser = torch.optim.AdamW(model.parameters(), lr=config.lr,
+                                  weight_decay=config.weight_decay)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(
+        optimiser, max_lr=config.lr, total_steps=config.epochs * max(
+            1, int(np.ceil(len(train_set) / config.batch_size))))
+    loss_fn = nn.CrossEntropyLoss(label_smoothing=0.1)
+    aug = Augmentation.default(config.noise) if config.augment else (
+        Augmentation(noise=config.noise) if config.noise else None)
+    x_val = batch_features(val_set, norm)
+    y_val = val_set.labels
+    history = {"epoch": [], "train_loss": [], "val_loss": [], "val_acc": []}
+    best = (-1.0, None, 0)
+    started = time.perf_counter()
+    bar = tqdm(range(config.epochs), desc=f"train {config.model}", disable=not progress)
+    for epoch in bar:
+        x = batch_features(train_set, norm, aug, rng)
+        y = train_set.labels
+        order = rng.permutation(len(x))
+        model.train()
+        losses = []
+        for i in range(0, len(order), config.batch_size):
+            idx = order[i:i + config.batch_size]
+            if len(idx) < 2:
+                continue
+            logits = model(torch.from_numpy(x[idx]))
+            loss = loss_fn(logits, torch.from_numpy(y[idx]))
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            schedule.step()
+            losses.append(loss.item())
+        val_logits = predict_logits(model, x_val)
+        val_loss = float(loss_fn(torch.from_numpy(val_logits), torch.from_numpy(y_val))) \
+            if len(y_val) else float("nan")
+        val_acc = float((val_logits.argmax(1) == y_val).mean()) if len(y_val) else 0.0
+        for key, value in zip(history, (epoch, float(np.mean(losses)), val_loss, val_acc),
+                              strict=True):
+            history[key].append(value)
+        bar.set_postfix(loss=f"{np.mean(losses):.3f}", val_acc=f"{val_acc:.3f}")
+        if val_acc > best[0]:
+            best = (val_acc, copy.deepcopy(model.state_dict()), epoch)
+        elif epoch - best[2] >= config.patience:
+            break
+    model.load_state_dict(best[1])
+    training = {"config": asdict(config), "data": dataset.summary(),
+                "train_sequences": len(train_set), "val_sequences": len(val_set),
+                "best_epoch": best[2], "best_val_acc": best[0],
+                "seconds": time.perf_counter() - started, "history": history}
+    checkpoint = Checkpoint(config.model, dict(config.model_config), model.state_dict(),
+                            list(dataset.class_names), dataset.layout, dataset.channels, norm,
+                            config.stride, training)
+    return checkpoint, history

@@ -1,0 +1,54 @@
+"""`har train`: train an action model on a dataset spec and write one checkpoint file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from ..action.models import MODEL_NAMES
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", required=True,
+                        help="npz:PATH | utd_mhad:DIR | openpose:DIR | bag:PATH")
+    parser.add_argument("--model", default="stgcn", choices=MODEL_NAMES)
+    parser.add_argument("--out", required=True, help="checkpoint file to write (.pt)")
+    parser.add_argument("--epochs", type=int, default=80)
+    parser.add_argument("--window", type=int, default=32, help="frames per window")
+    parser.add_argument("--stride", type=int, default=5, help="frames between node outputs")
+    parser.add_argument("--noise", type=float, default=0.0,
+                        help="training keypoint noise σ, fraction of the torso length")
+    parser.add_argument("--no-augment", action="store_true")
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--lr", type=float, default=3e-3)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=0, help="torch threads (0 = all cores)")
+    parser.add_argument("--model-config", default="{}", help="JSON overrides, e.g. widths")
+    parser.add_argument("--split", default="train",
+                        help="rows to train on when the data has a split column")
+    parser.add_argument("--views", default="", help="only these comma-separated views")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..action.loaders import load_spec, select_views
+    from ..action.train import TrainConfig, train
+
+    dataset = load_spec(args.data)
+    if dataset.split is not None and args.split:
+        dataset = dataset.subset(dataset.split != "test") if args.split == "train" else \
+            dataset.subset(dataset.split == args.split)
+    dataset = select_views(dataset, args.views)
+    config = TrainConfig(model=args.model, window=args.window, epochs=args.epochs,
+                         batch_size=args.batch_size, lr=args.lr, noise=args.noise,
+                         augment=not args.no_augment, seed=args.seed, stride=args.stride,
+                         model_config=json.loads(args.model_config),
+                         **({"threads": args.threads} if args.threads else {}))
+    checkpoint, _ = train(dataset, config)
+    checkpoint.training["data_spec"] = args.data
+    checkpoint.save(args.out)
+    t = checkpoint.training
+    print(json.dumps({"checkpoint": args.out, "model": args.model,
+                      "best_val_acc": t["best_val_acc"], "best_epoch": t["best_epoch"],
+                      "train_seconds": round(t["seconds"], 1),
+                      "train_sequences": t["train_sequences"]}))
+    return 0

@@ -1,0 +1,86 @@
+"""Models' shapes, the checkpoint format and its errors, and a tiny train + eval."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+
+from har_ros.action.checkpoint import Checkpoint, CheckpointError, load_checkpoint
+from har_ros.action.evaluate import evaluate, robustness
+from har_ros.action.models import MODEL_NAMES, build_model, normalised_adjacency
+from har_ros.action.preprocess import Normalisation
+from har_ros.action.synth import ACTIONS, make_dataset
+from har_ros.action.train import TrainConfig, train
+from har_ros.skeleton.layouts import COCO17, Layout
+
+
+@pytest.mark.parametrize("name", MODEL_NAMES)
+def test_forward_shape(name):
+    model = build_model(name, 7, 5, COCO17).eval()
+    with torch.no_grad():
+        assert model(torch.zeros(3, 7, 32, 17)).shape == (3, 5)
+
+
+def test_graph_model_builds_its_adjacency_from_a_custom_layout():
+    arm = Layout("arm3", ("shoulder", "elbow", "wrist"), ((0, 1), (1, 2)))
+    adjacency = normalised_adjacency(arm)
+    assert adjacency.shape == (3, 3, 3)
+    assert adjacency[1, 0, 2] == 0 and adjacency[2, 0, 2] > 0  # wrist is two hops away
+    model = build_model("stgcn", 7, 2, arm).eval()
+    with torch.no_grad():
+        assert model(torch.zeros(1, 7, 16, 3)).shape == (1, 2)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    data = make_dataset(subjects=6, repetitions=2, seed=1, test_subjects=2,
+                        views=("front", "left_oblique"))
+    config = TrainConfig(model="stgcn", window=24, epochs=12, batch_size=16, seed=0,
+                         threads=2, patience=12)
+    checkpoint, history = train(data.subset(data.split == "train"), config, progress=False)
+    path = tmp_path_factory.mktemp("ckpt") / "tiny.pt"
+    checkpoint.save(path)
+    return data, checkpoint, history, path
+
+
+def test_tiny_training_beats_chance_by_a_wide_margin(trained):
+    data, checkpoint, history, _ = trained
+    test = data.subset(data.split == "test")
+    report = evaluate(checkpoint, test)
+    assert report["top1"] >= 0.6, report["top1"]  # chance is 0.2
+    assert set(report["per_class"]) == set(ACTIONS)
+    assert len(history["epoch"]) >= 1 and report["top5"] == 1.0
+    curves = robustness(checkpoint, test, noise_levels=(0.0, 0.5), dropout_levels=(0.0,))
+    assert curves["noise"]["0.5"] <= curves["noise"]["0.0"]
+
+
+def test_checkpoint_round_trip(trained):
+    _, checkpoint, _, path = trained
+    loaded = load_checkpoint(path, expect_layout="coco17")
+    assert loaded.class_names == list(ACTIONS) and loaded.normalisation.window == 24
+    x = torch.randn(2, loaded.in_channels, 24, 17)
+    with torch.no_grad():
+        torch.testing.assert_close(loaded.build()(x), checkpoint.build()(x))
+
+
+def test_checkpoint_errors_are_clear(trained, tmp_path):
+    _, checkpoint, _, path = trained
+    with pytest.raises(CheckpointError, match="not found"):
+        load_checkpoint(tmp_path / "none.pt")
+    truncated = tmp_path / "truncated.pt"
+    truncated.write_bytes(path.read_bytes()[:2000])
+    with pytest.raises(CheckpointError, match="corrupt or truncated"):
+        load_checkpoint(truncated)
+    with pytest.raises(CheckpointError, match="layout 'coco17', expected 'openpose18'"):
+        load_checkpoint(path, expect_layout="openpose18")
+    torch.save({"weights": 1}, tmp_path / "other.pt")
+    with pytest.raises(CheckpointError, match="not a har_ros action checkpoint"):
+        load_checkpoint(tmp_path / "other.pt")
+    wrong = dataclasses.replace(checkpoint, normalisation=Normalisation(window=24,
+                                                                        features=("position",)))
+    wrong.save(tmp_path / "wrong.pt")
+    with pytest.raises(CheckpointError, match="weights do not fit"):
+        load_checkpoint(tmp_path / "wrong.pt")
+    assert isinstance(checkpoint, Checkpoint)
+    assert np.isfinite(checkpoint.training["best_val_acc"])

@@ -1,0 +1,68 @@
+"""Normalisation, windows, features and augmentation."""
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from har_ros.action.augment import Augmentation, augment, mirror
+from har_ros.action.preprocess import Normalisation, normalise, resample, window_features
+from har_ros.skeleton.layouts import COCO17
+
+
+def standing(t=20, offset=(300.0, 100.0), scale=2.0):
+    rng = np.random.default_rng(1)
+    base = rng.uniform(-40, 40, (17, 2))
+    base[[5, 6], 1] = -50  # shoulders
+    base[[11, 12], 1] = 50  # hips
+    coords = offset + scale * np.repeat(base[None], t, 0)
+    return np.concatenate([coords, np.ones((t, 17, 1))], axis=-1).astype(np.float32)
+
+
+def test_normalise_removes_position_and_size():
+    a, mask_a = normalise(standing(offset=(100, 50), scale=1.0), COCO17)
+    b, _ = normalise(standing(offset=(500, 300), scale=3.0), COCO17)
+    np.testing.assert_allclose(a, b, atol=1e-5)
+    hips = a[:, [11, 12]].mean(axis=1)
+    np.testing.assert_allclose(hips, 0.0, atol=1e-5)
+    torso = np.linalg.norm(a[:, [5, 6]].mean(1) - hips, axis=-1)
+    np.testing.assert_allclose(torso, 1.0, atol=1e-5)
+    assert mask_a.min() == 1.0
+
+
+def test_missing_joints_are_masked_and_zero():
+    seq = standing()
+    seq[:, 3] = 0.0
+    seq[2, 4, 0] = np.nan
+    coords, mask = normalise(seq, COCO17)
+    assert np.all(mask[:, 3] == 0) and mask[2, 4] == 0 and np.all(coords[:, 3] == 0)
+
+
+def test_windows_have_the_model_shape():
+    norm = Normalisation(window=32)
+    x = window_features(standing(t=75), COCO17, norm)
+    assert x.shape == (norm.channels(2), 32, 17)
+    assert resample(np.arange(5.0), 9)[4] == 2.0
+
+
+def test_mirror_swaps_sides_and_flips_x():
+    seq = standing()
+    m = mirror(seq, COCO17)
+    assert m[0, COCO17.index("left_wrist"), 0] == -seq[0, COCO17.index("right_wrist"), 0]
+
+
+@settings(max_examples=40, deadline=None)
+@given(arrays(np.float32, st.tuples(st.integers(1, 40), st.just(17), st.just(3)),
+              elements=st.one_of(st.floats(-1e4, 1e4, width=32), st.just(np.nan))))
+def test_fuzz_windows_are_finite_and_the_right_shape(seq):
+    seq[..., 2] = np.abs(np.nan_to_num(seq[..., 2])) % 1.0
+    x = window_features(seq, COCO17, Normalisation(window=16))
+    assert x.shape == (7, 16, 17) and np.all(np.isfinite(x))
+
+
+def test_augmentation_keeps_missing_joints_missing():
+    rng = np.random.default_rng(0)
+    seq = standing(t=30)
+    seq[:, 0] = 0.0
+    out = augment(seq, COCO17, Augmentation.default(noise=0.05), rng)
+    assert out.shape[1:] == (17, 3) and np.all(out[:, 0, 2] == 0)
