@@ -28,6 +28,7 @@ setup(
             "har = har_ros.cli.main:main",
             "safety_node = har_ros.nodes.safety_node:main",
             "pose_node = har_ros.nodes.pose_node:main",
+            "action_node = har_ros.nodes.action_node:main",
             "video_publisher = har_ros.nodes.video_publisher:main",
         ],
     },

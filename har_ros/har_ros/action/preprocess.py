@@ -24,18 +24,24 @@ class Normalisation:
     centre: str = "hips"
     scale: str = "torso"
     features: tuple[str, ...] = ("position", "velocity", "bone")  # channel groups
+    # "resample": a whole clip is squeezed into the window (clip classification, UTD-MHAD);
+    # "crop": windows are `window` frames at `rate_hz` cut from a stream (the node's view).
+    sampling: str = "resample"
+    rate_hz: float = 30.0
 
     def channels(self, coord_dims: int) -> int:
         return coord_dims * len(self.features) + 1  # + mask
 
     def to_dict(self) -> dict:
         return {"window": self.window, "centre": self.centre, "scale": self.scale,
-                "features": list(self.features)}
+                "features": list(self.features), "sampling": self.sampling,
+                "rate_hz": self.rate_hz}
 
     @classmethod
     def from_dict(cls, data: dict) -> Normalisation:
         return cls(int(data["window"]), data.get("centre", "hips"), data.get("scale", "torso"),
-                   tuple(data.get("features", ("position", "velocity", "bone"))))
+                   tuple(data.get("features", ("position", "velocity", "bone"))),
+                   data.get("sampling", "resample"), float(data.get("rate_hz", 30.0)))
 
 
 def _centre_of(coords: np.ndarray, seen: np.ndarray, joints: list[int]) -> np.ndarray:
@@ -115,3 +121,27 @@ def window_features(sequence: np.ndarray, layout: Layout, norm: Normalisation) -
     coords = resample(coords, norm.window)
     mask = (resample(mask, norm.window) > 0.5).astype(np.float32)
     return features(coords * mask[..., None], mask, layout, norm)
+
+
+def training_window(sequence: np.ndarray, fps: float, norm: Normalisation,
+                    rng: np.random.Generator | None = None) -> np.ndarray:
+    """The raw (window, J, C) frames a model sees of a clip recorded at ``fps``.
+
+    "resample" keeps the whole clip. "crop" first brings the clip to the model's
+    rate, then cuts ``window`` frames (random with ``rng``, else the centre), or
+    repeats the edge frames of a shorter clip.
+    """
+    if norm.sampling == "resample":
+        return sequence
+    if norm.sampling != "crop":
+        raise ValueError(f"unknown sampling {norm.sampling!r}")
+    length = max(1, round(len(sequence) * norm.rate_hz / fps))
+    clip = resample(sequence, length)
+    clip[..., -1] = np.where(resample((sequence[..., -1] > 0).astype(np.float32), length) > 0.5,
+                             clip[..., -1], 0.0)
+    if length >= norm.window:
+        start = int(rng.integers(0, length - norm.window + 1)) if rng is not None \
+            else (length - norm.window) // 2
+        return clip[start:start + norm.window]
+    before = (norm.window - length) // 2
+    return np.pad(clip, ((before, norm.window - length - before), (0, 0), (0, 0)), mode="edge")

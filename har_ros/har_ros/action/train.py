@@ -15,7 +15,7 @@ from .augment import Augmentation, augment
 from .checkpoint import Checkpoint
 from .dataset import SequenceDataset
 from .models import build_model
-from .preprocess import Normalisation, window_features
+from .preprocess import Normalisation, training_window, window_features
 
 
 @dataclass
@@ -34,15 +34,19 @@ class TrainConfig:
     threads: int = field(default_factory=lambda: os.cpu_count() or 1)
     stride: int = 5
     model_config: dict = field(default_factory=dict)
+    sampling: str = "resample"  # or "crop" (windows of a stream, see preprocess)
+    rate_hz: float = 30.0  # model time base for "crop"
 
 
 def batch_features(dataset: SequenceDataset, norm: Normalisation,
                    aug: Augmentation | None = None, rng: np.random.Generator | None = None
                    ) -> np.ndarray:
+    fps = float(dataset.meta.get("fps", 30.0))
     out = []
     for seq in dataset.sequences:
         if aug is not None:
             seq = augment(seq, dataset.layout, aug, rng)
+        seq = training_window(seq, fps, norm, rng if aug is not None else None)
         out.append(window_features(seq, dataset.layout, norm))
     return np.stack(out)
 
@@ -76,7 +80,7 @@ def train(dataset: SequenceDataset, config: TrainConfig, progress: bool = True
     torch.manual_seed(config.seed)
     torch.set_num_threads(max(1, config.threads))
     rng = np.random.default_rng(config.seed)
-    norm = Normalisation(window=config.window)
+    norm = Normalisation(window=config.window, sampling=config.sampling, rate_hz=config.rate_hz)
     train_set, val_set = split_train_val(dataset, config.val_fraction, config.seed)
     coord_dims = len(dataset.channels) - 1
     model = build_model(config.model, norm.channels(coord_dims), len(dataset.class_names),

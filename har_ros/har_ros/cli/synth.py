@@ -19,6 +19,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="comma-separated viewpoints (left_side is the unseen one)")
     parser.add_argument("--stream", action="store_true",
                         help="write a continuous multi-person stream instead of a dataset")
+    parser.add_argument("--scenario", action="store_true",
+                        help="write the stream as a skeleton bag (--out is the bag folder) "
+                             "with labels.csv ground truth")
     parser.add_argument("--people", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=40.0)
     parser.add_argument("--fps", type=float, default=30.0)
@@ -28,6 +31,13 @@ def run(args: argparse.Namespace) -> int:
     from ..action.dataset import save_npz
     from ..action.synth import VIEWS, make_dataset, make_stream, save_stream
 
+    if args.scenario:
+        from ..bags.scenario import write_skeleton_scenario
+
+        frames = make_stream(args.people, args.seconds, args.seed, args.fps)
+        count = write_skeleton_scenario(frames, args.fps, args.out)
+        print(json.dumps({"scenario_bag": args.out, "messages": count}))
+        return 0
     if args.stream:
         frames = make_stream(args.people, args.seconds, args.seed, args.fps)
         save_stream(frames, args.out, args.fps)

@@ -26,6 +26,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model-config", default="{}", help="JSON overrides, e.g. widths")
     parser.add_argument("--split", default="train",
                         help="rows to train on when the data has a split column")
+    parser.add_argument("--sampling", default="resample", choices=("resample", "crop"),
+                        help="whole clips squeezed into the window, or stream-like crops")
+    parser.add_argument("--rate", type=float, default=30.0,
+                        help="model time base in Hz for --sampling crop")
     parser.add_argument("--views", default="", help="only these comma-separated views")
 
 
@@ -42,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
                          batch_size=args.batch_size, lr=args.lr, noise=args.noise,
                          augment=not args.no_augment, seed=args.seed, stride=args.stride,
                          model_config=json.loads(args.model_config),
+                         sampling=args.sampling, rate_hz=args.rate,
                          **({"threads": args.threads} if args.threads else {}))
     checkpoint, _ = train(dataset, config)
     checkpoint.training["data_spec"] = args.data

@@ -1,0 +1,37 @@
+"""Parameters of the action node as one typed, validated config (ROS-free)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..common.config import param, require
+from .recognizer import RecognizerSettings
+
+
+@dataclass(frozen=True)
+class ActionNodeConfig:
+    model_path: str = param("", "checkpoint (.pt); empty = the shipped fridge model. "
+                                "Changing it at run time swaps the model atomically")
+    rate_hz: float = param(0.0, "time base windows are resampled to, Hz; 0 = checkpoint's")
+    stride: int = param(0, "frames between classifications of one person; 0 = checkpoint's")
+    max_gap: float = param(0.5, "s without a person's skeleton before their window restarts")
+    track_timeout: float = param(2.0, "s before an unseen person is forgotten")
+    min_valid_joints: float = param(0.5, "fraction of joints a window must have seen (0..1)")
+    smoothing_alpha: float = param(0.6, "EMA weight of the newest window (1 = no smoothing)")
+    unknown_threshold: float = param(0.4, "confidence under which the label is 'unknown'")
+    torch_threads: int = param(1, "torch CPU threads for inference")
+
+    def validate(self) -> None:
+        require(self.rate_hz >= 0, "rate_hz must be >= 0")
+        require(self.stride >= 0, "stride must be >= 0")
+        require(self.max_gap > 0 and self.track_timeout > 0,
+                "max_gap and track_timeout must be > 0 s")
+        require(0.0 <= self.min_valid_joints <= 1.0, "min_valid_joints must be in [0, 1]")
+        require(0.0 < self.smoothing_alpha <= 1.0, "smoothing_alpha must be in (0, 1]")
+        require(0.0 <= self.unknown_threshold <= 1.0, "unknown_threshold must be in [0, 1]")
+        require(self.torch_threads >= 1, "torch_threads must be >= 1")
+
+    def settings(self) -> RecognizerSettings:
+        return RecognizerSettings(self.rate_hz, self.stride, self.max_gap, self.track_timeout,
+                                  self.min_valid_joints, self.smoothing_alpha,
+                                  self.unknown_threshold)

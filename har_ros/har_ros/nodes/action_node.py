@@ -1,0 +1,106 @@
+"""action_node: per-person windows of `skeletons` -> recognised actions on `/action`.
+
+All people due in a step share one forward pass. Setting `model_path` at run
+time loads and checks the new checkpoint first and swaps it in atomically;
+an incompatible one is refused with the reason and the old model keeps
+running. Bad skeletons are counted (see /diagnostics), never fatal.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import torch
+from diagnostic_msgs.msg import DiagnosticArray
+from rclpy.node import Node
+from rclpy.qos import QoSProfile, ReliabilityPolicy
+from std_msgs.msg import Header
+
+from har_msgs.msg import Action, ActionArray, SkeletonArray
+
+from ..action.checkpoint import CheckpointError
+from ..action.node_config import ActionNodeConfig
+from ..action.recognizer import ActionRecognizer
+from ..common.rate_meter import RateMeter
+from ..ros.diagnostics import OK, WARN, diagnostic_array
+from ..ros.parameters import ParameterBinding
+from ..ros.skeleton_msgs import msg_to_frame
+from ..ros.spin import run_node
+from ..ros.stamps import ns_to_stamp
+
+
+class ActionNode(Node):
+    def __init__(self, **kwargs):
+        super().__init__("action_node", **kwargs)
+        self._recognizer: ActionRecognizer | None = None
+        self.params = ParameterBinding(self, ActionNodeConfig, self._apply_config)
+        self._rate = RateMeter()
+        self._inference_ms = 0.0
+        self._malformed = 0
+        reliable = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
+        self._pub = self.create_publisher(ActionArray, "action", reliable)
+        self._diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
+        self.create_subscription(SkeletonArray, "skeletons", self._on_skeletons, reliable)
+        self.create_timer(1.0, self._publish_diagnostics)
+
+    def _apply_config(self, config: ActionNodeConfig) -> None:
+        torch.set_num_threads(config.torch_threads)
+        current = self._recognizer
+        if current is not None and config.model_path == self.params.config.model_path \
+                and config.settings() == current.settings:
+            return
+        try:
+            recognizer = ActionRecognizer.from_path(config.model_path, config.settings())
+        except CheckpointError as exc:
+            raise ValueError(f"model refused, the old one keeps running: {exc}") from exc
+        self._recognizer = recognizer  # one assignment: the swap is atomic for callbacks
+        checkpoint = recognizer.checkpoint
+        self.get_logger().info(
+            f"model {checkpoint.model_name} ({checkpoint.layout.name}, window "
+            f"{checkpoint.normalisation.window}) classes {checkpoint.class_names}")
+
+    def _on_skeletons(self, msg: SkeletonArray) -> None:
+        self._rate.tick(time.monotonic())
+        recognizer = self._recognizer
+        try:
+            frame = msg_to_frame(msg)
+        except Exception as exc:  # one bad message must not kill the node
+            self._malformed += 1
+            self.get_logger().warning(f"dropped a malformed SkeletonArray: {exc!r}",
+                                      throttle_duration_sec=5.0)
+            return
+        started = time.perf_counter()
+        results = recognizer.process(frame)
+        if not results:
+            return
+        elapsed = (time.perf_counter() - started) * 1000.0
+        self._inference_ms = elapsed if not self._inference_ms else \
+            0.9 * self._inference_ms + 0.1 * elapsed
+        actions = [Action(track_id=r.track_id, label=r.label, label_index=r.label_index,
+                          confidence=r.confidence, scores=r.scores.tolist(),
+                          window_start=ns_to_stamp(r.start_ns), window_end=ns_to_stamp(r.end_ns))
+                   for r in results]
+        self._pub.publish(ActionArray(header=msg.header, class_names=recognizer.class_names,
+                                      actions=actions))
+
+    def _publish_diagnostics(self) -> None:
+        now = time.monotonic()
+        recognizer = self._recognizer
+        drops = dict(recognizer.buffers.drops)
+        values = {"input_rate_hz": self._rate.rate(now),
+                  "people_tracked": len(recognizer.buffers.people),
+                  "inference_ms": self._inference_ms, "malformed": self._malformed,
+                  **{f"dropped_{k}": v for k, v in drops.items()}}
+        stale = self._rate.age(now) > 1.0
+        self._diag_pub.publish(diagnostic_array(
+            Header(stamp=self.get_clock().now().to_msg()), f"{self.get_name()}: action",
+            "har_ros", WARN if stale else OK, "no skeletons" if stale else "ok", values))
+
+
+def main(args=None) -> None:
+    sys.exit(run_node(ActionNode, args))
+
+
+if __name__ == "__main__":
+    main()

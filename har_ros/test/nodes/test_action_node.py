@@ -1,0 +1,102 @@
+"""action_node in its own process: a synthetic multi-person stream in, /action out."""
+
+import collections
+import time
+
+import numpy as np
+import pytest
+from rcl_interfaces.srv import SetParameters
+from rclpy.parameter import Parameter
+
+from har_msgs.msg import ActionArray, SkeletonArray
+from har_ros.action.recognizer import DEFAULT_MODEL
+from har_ros.action.synth import load_stream, make_stream, save_stream
+from har_ros.ros.graph import spin_until, wait_for_publishers, wait_for_subscribers
+from har_ros.ros.stamps import stamp_to_ns
+
+pytestmark = [pytest.mark.graph, pytest.mark.skipif(not DEFAULT_MODEL.exists(),
+                                                     reason="shipped model missing")]
+START_NS = 1_700_000_000_000_000_000
+
+
+def majority_truth(frames, track_id, start_ns, end_ns):
+    labels = [p["label"] for f in frames
+              if start_ns - 1000 <= START_NS + round(f.stamp * 1e9) <= end_ns + 1000
+              for p in f.people if p["track_id"] == track_id]
+    return collections.Counter(labels).most_common(1)[0][0] if labels else None
+
+
+def test_stream_to_actions_match_ground_truth(ros_node, processes, topic_prefix, tmp_path):
+    stream = tmp_path / "stream.npz"
+    save_stream(make_stream(people=3, seconds=30, seed=11), stream, 30.0)
+    frames = load_stream(stream)
+    stamps = {START_NS + round(f.stamp * 1e9) for f in frames}
+    received = []
+    sub = ros_node.create_subscription(ActionArray, f"{topic_prefix}/action", received.append,
+                                       100)
+    processes.start("--ros-args", "-r", f"__ns:={topic_prefix}",
+                    module="har_ros.nodes.action_node")
+    wait_for_publishers(ros_node, sub, timeout=30)
+    publisher = processes.start(f"{topic_prefix}/skeletons", str(stream), str(START_NS), "1.0",
+                                script="publish_stream.py")
+    spin_until(ros_node, lambda: publisher.poll() is not None, timeout=60, what="the stream")
+    late = time.monotonic() + 1.0
+    spin_until(ros_node, lambda: time.monotonic() > late, timeout=2.0, what="late messages")
+    actions = [(m, a) for m in received for a in m.actions]
+    assert actions, "no actions published"
+    correct, total, per_person = 0, 0, collections.Counter()
+    for msg, action in actions:
+        start, end = stamp_to_ns(action.window_start), stamp_to_ns(action.window_end)
+        assert (end in stamps and start in stamps) or abs(
+            min(stamps, key=lambda s: abs(s - start)) - start) < 2_000_000
+        assert stamp_to_ns(msg.header.stamp) >= end
+        assert len(action.scores) == len(msg.class_names) == 5
+        assert np.isclose(sum(action.scores), 1.0, atol=1e-3)
+        truth = majority_truth(frames, action.track_id, start, end)
+        total += 1
+        correct += action.label == truth
+        per_person[action.track_id] += 1
+    ids_in_stream = {p["track_id"] for f in frames for p in f.people}
+    assert set(per_person) == ids_in_stream
+    assert correct / total >= 0.9, f"accuracy {correct / total:.3f} over {total} windows"
+
+
+def test_hot_swap_good_and_incompatible_checkpoints(ros_node, processes, topic_prefix, tmp_path):
+    processes.start("--ros-args", "-r", f"__ns:={topic_prefix}",
+                    module="har_ros.nodes.action_node")
+    client = ros_node.create_client(SetParameters, f"{topic_prefix}/action_node/set_parameters")
+    spin_until(ros_node, client.service_is_ready, timeout=30, what="the parameter service")
+
+    def set_model(path):
+        future = client.call_async(SetParameters.Request(
+            parameters=[Parameter("model_path", value=str(path)).to_parameter_msg()]))
+        spin_until(ros_node, future.done, timeout=30, what="set_parameters")
+        return future.result().results[0]
+
+    (tmp_path / "broken.pt").write_bytes(b"\x00" * 100)
+    refused = set_model(tmp_path / "broken.pt")
+    assert not refused.successful and "old one keeps running" in refused.reason
+    assert set_model(DEFAULT_MODEL).successful
+    # The node still works after the refused swap.
+    received = []
+    sub = ros_node.create_subscription(ActionArray, f"{topic_prefix}/action", received.append, 10)
+    pub = ros_node.create_publisher(SkeletonArray, f"{topic_prefix}/skeletons", 100)
+    wait_for_subscribers(ros_node, pub, timeout=20)
+    wait_for_publishers(ros_node, sub, timeout=20)
+    from har_ros.ros.skeleton_msgs import frame_to_msg
+    from har_ros.skeleton.types import Person, SkeletonFrame
+
+    kp = np.random.default_rng(0).uniform(100, 300, (17, 3)).astype(np.float32)
+    kp[:, 2] = 0.9
+    for i in range(60):
+        people = [Person(kp + i, "coco17", 0.9, (0, 0, 10, 10), track_id=4)]
+        if i == 30:  # a malformed message: NaN keypoints and a duplicated id
+            bad = kp.copy()
+            bad[:, 0] = np.nan
+            people += [Person(bad, "coco17", 0.9, (0, 0, 1, 1), track_id=4)]
+        pub.publish(frame_to_msg(SkeletonFrame(START_NS + i * 33_333_333, "cam", 640, 480,
+                                               people)))
+        step = time.monotonic() + 0.03
+        spin_until(ros_node, lambda end=step: time.monotonic() > end, timeout=1.0)
+    spin_until(ros_node, lambda: received, timeout=10, what="actions after the swap")
+    assert received[-1].actions[0].track_id == 4

@@ -1,0 +1,55 @@
+"""Publishes a `har synth --stream` file as SkeletonArray messages in real time.
+
+Usage: publish_stream.py TOPIC STREAM.npz START_STAMP_NS [SPEED]
+Frame i is stamped START_STAMP_NS + its stream time; SPEED > 1 plays faster.
+"""
+
+import sys
+import time
+
+import numpy as np
+
+from har_msgs.msg import SkeletonArray
+from har_ros.action.synth import load_stream
+from har_ros.ros.skeleton_msgs import frame_to_msg
+from har_ros.ros.spin import run_node
+from har_ros.skeleton.types import Person, PositionSource, SkeletonFrame
+
+
+def to_frame(stream_frame, start_ns: int) -> SkeletonFrame:
+    people = [Person(keypoints=p["keypoints"], layout="coco17", score=0.9, bbox=p["bbox"],
+                     track_id=p["track_id"],
+                     position=np.array([*p["floor_xy"], 0.0]),
+                     position_source=PositionSource.FLOOR, position_frame_id="floor")
+              for p in stream_frame.people]
+    return SkeletonFrame(start_ns + round(stream_frame.stamp * 1e9), "camera", 640, 480, people)
+
+
+def make_node():
+    from rclpy.node import Node
+
+    topic, path, start_ns = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    speed = float(sys.argv[4]) if len(sys.argv) > 4 else 1.0
+    frames = load_stream(path)
+    node = Node("stream_publisher")
+    publisher = node.create_publisher(SkeletonArray, topic, 100)
+    deadline = time.monotonic() + 20
+    while publisher.get_subscription_count() == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    t0 = time.monotonic()
+    sent = [0]
+
+    def tick():
+        due = (time.monotonic() - t0) * speed
+        while sent[0] < len(frames) and frames[sent[0]].stamp <= due:
+            publisher.publish(frame_to_msg(to_frame(frames[sent[0]], start_ns)))
+            sent[0] += 1
+        if sent[0] >= len(frames):
+            node.context.try_shutdown()
+
+    node.create_timer(0.005, tick)
+    return node
+
+
+if __name__ == "__main__":
+    sys.exit(run_node(make_node))
