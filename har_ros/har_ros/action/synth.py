@@ -202,10 +202,11 @@ def make_dataset(subjects: int = 12, repetitions: int = 5, seed: int = 0, fps: f
                                     rng.uniform(0, 10))
                 centre = joints[:, J["left_hip"]].mean(axis=0)
                 for view in views:
-                    camera = Camera(VIEWS[view] + rng.uniform(-8, 8), rng.uniform(3.0, 4.5),
-                                    rng.uniform(1.4, 2.2))
-                    uv = camera.project(joints, centre + np.array([0, 0, -0.1]))
-                    sequences.append(detector_noise(uv, rng, rng.uniform(1.0, 3.0),
+                    camera = Camera(VIEWS[view] + rng.uniform(-15, 15), rng.uniform(3.0, 6.5),
+                                    rng.uniform(1.4, 2.4), focal=rng.uniform(400, 560))
+                    aim = centre + np.array([rng.uniform(-1.5, 1.5), 0, rng.uniform(-0.3, 0.2)])
+                    uv = camera.project(joints, aim)
+                    sequences.append(detector_noise(uv, rng, rng.uniform(0.5, 2.5),
                                                     rng.uniform(0.0, 0.08)))
                     labels.append(label)
                     subject_ids.append(subject)

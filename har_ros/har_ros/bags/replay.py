@@ -16,8 +16,14 @@ SENSOR_TYPES = {"sensor_msgs/msg/Image", "sensor_msgs/msg/CameraInfo"}
 
 def replay(node: Node, path: str | Path, rate: float = 1.0, clock: bool = False,
            loop: bool = False, topics: list[str] | None = None, wait: float = 5.0,
-           should_stop=lambda: False) -> int:
-    """Replay ``path`` through ``node``; returns the number of messages published."""
+           delay: float = 0.5, prefix: str = "", should_stop=lambda: False) -> int:
+    """Replay ``path`` through ``node``; returns the number of messages published.
+
+    Waits up to ``wait`` s for every topic to have a subscriber, then ``delay`` s
+    more: a publisher sees a new subscriber before that subscriber has matched
+    the publisher, and a message sent in between would be lost. ``prefix`` is
+    put in front of every topic (replay into a namespace).
+    """
     if rate <= 0:
         raise BagError(f"rate must be > 0, got {rate}")
     available = bag_topics(path)
@@ -28,7 +34,8 @@ def replay(node: Node, path: str | Path, rate: float = 1.0, clock: bool = False,
     for topic, msgtype in chosen.items():
         qos = qos_profile_sensor_data if msgtype in SENSOR_TYPES else QoSProfile(
             depth=100, reliability=ReliabilityPolicy.RELIABLE)
-        publishers[topic] = node.create_publisher(message_class(msgtype), topic, qos)
+        publishers[topic] = node.create_publisher(message_class(msgtype),
+                                                  prefix.rstrip("/") + topic, qos)
     clock_pub = None
     if clock:
         from rosgraph_msgs.msg import Clock
@@ -38,6 +45,7 @@ def replay(node: Node, path: str | Path, rate: float = 1.0, clock: bool = False,
     while time.monotonic() < deadline and not all(
             p.get_subscription_count() for p in publishers.values()):
         time.sleep(0.02)
+    time.sleep(delay)
     sent = 0
     while True:
         start_wall, first_stamp = time.monotonic(), None
