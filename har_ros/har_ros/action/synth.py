@@ -177,11 +177,13 @@ def detector_noise(uv: np.ndarray, rng: np.random.Generator, px_sigma: float,
 
 
 def perform(body: Body, action: str, rng: np.random.Generator, fps: float, base_x: float,
-            stand_y: float, door_side: int, t0: float = 0.0) -> tuple[np.ndarray, float]:
+            stand_y: float, door_side: int, t0: float = 0.0, toward: float = 0.0
+            ) -> tuple[np.ndarray, float]:
     """3D joints (T, 17, 3) of one action and the x where the person ends up."""
     duration = rng.uniform(2.0, 3.5) if action != "changing_side" else rng.uniform(2.5, 4.0)
     frames = max(8, int(duration * fps))
-    shift = rng.choice([-1.0, 1.0]) * rng.uniform(1.0, 1.8)
+    sign = float(np.sign(toward)) if toward else float(rng.choice([-1.0, 1.0]))
+    shift = sign * rng.uniform(1.0, 1.8)
     depth, reach = rng.uniform(0.6, 1.2), rng.uniform(1.0, 1.45)
     joints = np.stack([pose(body, action, i / (frames - 1), base_x, stand_y, door_side,
                             t0 + i / fps, shift, depth, reach) for i in range(frames)])
@@ -244,10 +246,9 @@ def make_stream(people: int = 3, seconds: float = 40.0, seed: int = 0, fps: floa
         t = start
         while t < end:
             action = ACTIONS[int(rng.integers(len(ACTIONS)))]
-            if action == "changing_side" and abs(x) > 1.2:
-                action = "waiting"
+            toward = -x if abs(x) > 0.8 else 0.0  # walk back towards the middle
             joints, next_x = perform(body, action, rng, fps, x, stand_y, int(rng.choice([-1, 1])),
-                                     t)
+                                     t, toward)
             uv = camera.project(joints, look_at)
             keypoints = detector_noise(uv, rng, 1.5, 0.03)
             first = round(t * fps)
@@ -293,3 +294,45 @@ def load_stream(path) -> list[StreamFrame]:
                                           "floor_xy": (float(xy[0]), float(xy[1])),
                                           "label": names[int(label)]})
     return frames
+
+
+def make_window_dataset(streams: int = 16, test_streams: int = 4, seed: int = 0,
+                        window: int = 32, rate_hz: float = 15.0, stride: int = 9,
+                        seconds: float = 40.0, people: int = 3) -> SequenceDataset:
+    """Windows cut from continuous streams exactly as the action node cuts them.
+
+    Each stream gets its own people and a random training viewpoint; a window
+    is kept only when one action covers its start, middle and end. Subjects are
+    stream * 100 + track id; the last ``test_streams`` streams are the test split.
+    """
+    from .windowing import WindowBuffers, WindowConfig
+
+    rng = np.random.default_rng(seed)
+    sequences, labels, subjects, split, views = [], [], [], [], []
+    for s in range(streams):
+        view = TRAIN_VIEWS[int(rng.integers(len(TRAIN_VIEWS)))]
+        frames = make_stream(people, seconds, seed=seed * 1000 + s, view=view)
+        buffers = WindowBuffers(WindowConfig(window=window, stride=stride, rate_hz=rate_hz))
+        truth: dict[int, list[tuple[float, str]]] = {}
+        for frame in frames:
+            stamp_ns = round(frame.stamp * 1e9)
+            buffers.begin_frame(stamp_ns)
+            for p in frame.people:
+                buffers.add(p["track_id"], stamp_ns, p["keypoints"], "coco17")
+                truth.setdefault(p["track_id"], []).append((frame.stamp, p["label"]))
+            for w in buffers.ready():
+                track_truth = dict(truth[w.track_id])
+                times = (w.start_ns * 1e-9, (w.start_ns + w.end_ns) * 0.5e-9, w.end_ns * 1e-9)
+                found = {track_truth.get(min(track_truth, key=lambda t, x=x: abs(t - x)))
+                         for x in times}
+                if len(found) != 1:
+                    continue
+                sequences.append(w.keypoints)
+                labels.append(ACTIONS.index(found.pop()))
+                subjects.append(s * 100 + w.track_id)
+                split.append("test" if s >= streams - test_streams else "train")
+                views.append(view)
+    return SequenceDataset(sequences, labels, list(ACTIONS), subjects, COCO17,
+                           split=np.asarray(split), views=np.asarray(views),
+                           meta={"source": "har synth --windows", "seed": seed,
+                                 "fps": rate_hz})

@@ -8,7 +8,7 @@ import json
 import os
 import platform
 
-SUITES = ("pose", "safety")
+SUITES = ("pose", "action", "safety")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -22,6 +22,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scenario", action="store_true",
                         help="write the stream as a skeleton bag (--out is the bag folder) "
                              "with labels.csv ground truth")
+    parser.add_argument("--windows", action="store_true",
+                        help="write node-like windows cut from --streams streams (training data "
+                             "for the shipped model)")
+    parser.add_argument("--streams", type=int, default=16)
     parser.add_argument("--people", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=40.0)
     parser.add_argument("--fps", type=float, default=30.0)
@@ -31,6 +35,14 @@ def run(args: argparse.Namespace) -> int:
     from ..action.dataset import save_npz
     from ..action.synth import VIEWS, make_dataset, make_stream, save_stream
 
+    if args.windows:
+        from ..action.synth import make_window_dataset
+
+        dataset = make_window_dataset(args.streams, max(1, args.streams // 4), args.seed,
+                                      seconds=args.seconds, people=args.people)
+        save_npz(dataset, args.out)
+        print(json.dumps({"dataset": args.out, **dataset.summary()}))
+        return 0
     if args.scenario:
         from ..bags.scenario import write_skeleton_scenario
 

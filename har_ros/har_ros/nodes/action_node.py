@@ -88,7 +88,7 @@ class ActionNode(Node):
         now = time.monotonic()
         recognizer = self._recognizer
         drops = dict(recognizer.buffers.drops)
-        values = {"input_rate_hz": self._rate.rate(now),
+        values = {"received": self._rate.count, "input_rate_hz": self._rate.rate(now),
                   "people_tracked": len(recognizer.buffers.people),
                   "inference_ms": self._inference_ms, "malformed": self._malformed,
                   **{f"dropped_{k}": v for k, v in drops.items()}}

@@ -133,6 +133,8 @@ class SafetyNode(Node):
             self._last_diag = now
             values = {"speed_scale": decision.scale, "state": decision.state.name,
                       "dropped_messages": self.dropped}
+            for name, meter in self._meters.items():
+                values[f"{name}_received"] = meter.count
             for item in inputs:
                 values[f"{item.name}_age_s"] = item.age
                 values[f"{item.name}_rate_hz"] = item.rate

@@ -1,0 +1,61 @@
+"""Action node step latency: windowing + features + one batched forward pass.
+
+The default (shipped) checkpoint is compared with `bilstm` and `lstm` parity
+models of the same input shape; their weights are untrained, which does not
+change their speed. One torch thread, as the node's default.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import numpy as np
+import torch
+
+from ..action.checkpoint import Checkpoint, load_checkpoint
+from ..action.models import build_model
+from ..action.recognizer import DEFAULT_MODEL, ActionRecognizer, RecognizerSettings
+from ..skeleton.types import Person, SkeletonFrame
+from .stats import summarise
+
+
+def _parity(checkpoint: Checkpoint, name: str) -> Checkpoint:
+    model = build_model(name, checkpoint.in_channels, len(checkpoint.class_names),
+                        checkpoint.layout)
+    return dataclasses.replace(checkpoint, model_name=name, model_config={},
+                               state_dict=model.state_dict())
+
+
+def _frames(people: int, count: int, rate: float):
+    rng = np.random.default_rng(0)
+    base = rng.uniform(100, 400, (people, 17, 3)).astype(np.float32)
+    base[..., 2] = 0.9
+    for i in range(count):
+        kp = base + rng.normal(0, 2, base.shape).astype(np.float32)
+        kp[..., 2] = 0.9
+        yield SkeletonFrame(round(i * 1e9 / rate), "cam", 640, 480,
+                            [Person(kp[p], "coco17", 0.9, (0, 0, 1, 1), track_id=p + 1)
+                             for p in range(people)])
+
+
+def run(trials: int = 10) -> list[dict]:
+    torch.set_num_threads(1)
+    default = load_checkpoint(DEFAULT_MODEL)
+    rows = []
+    for name, checkpoint in (("default stgcn", default), ("bilstm", _parity(default, "bilstm")),
+                             ("lstm", _parity(default, "lstm"))):
+        for people in (1, 5, 20):
+            recognizer = ActionRecognizer(checkpoint, RecognizerSettings())
+            rate = recognizer.buffers.config.rate_hz
+            times = []
+            for frame in _frames(people, 40 * trials + 64, rate):
+                started = time.perf_counter()
+                recognizer.process(frame)
+                if recognizer.last_batch:
+                    times.append(time.perf_counter() - started)
+            rows.append({"bench": "action", "case": f"{name}, {people} people",
+                         "target": "p99 ≤ 5 ms" if people == 5 and name.startswith("default")
+                         else ("keeps up with 30 Hz (≤ 33 ms)" if people == 20 else ""),
+                         **summarise(times)})
+    return rows

@@ -1,0 +1,79 @@
+"""Fault injection over real DDS: nodes killed and restarted while the system runs."""
+
+import time
+
+import pytest
+
+from har_msgs.msg import SafetyStatus
+from har_ros.action.recognizer import DEFAULT_MODEL
+from har_ros.action.synth import make_stream
+from har_ros.bags.scenario import write_skeleton_scenario
+from har_ros.ros.graph import spin_until, wait_for_publishers
+
+pytestmark = [pytest.mark.graph, pytest.mark.slow]
+
+
+def start(processes, ns, module, *params):
+    args = ["--ros-args", "-r", f"__ns:={ns}"]
+    for p in params:
+        args += ["-p", p]
+    return processes.start(*args, module=module)
+
+
+def test_killed_pose_node_stops_the_robot_and_a_restart_recovers(ros_node, processes,
+                                                                    topic_prefix):
+    from har_ros.assets import AssetError, asset_path
+
+    try:
+        asset_path("sports2d_demo.mp4")
+    except AssetError as exc:
+        pytest.skip(str(exc))
+    ns = topic_prefix
+    statuses = []
+    sub = ros_node.create_subscription(
+        SafetyStatus, f"{ns}/safety/status", lambda m: statuses.append((time.monotonic(), m)),
+        100)
+    start(processes, ns, "har_ros.nodes.safety_node", "unlocated_max_scale:=1.0",
+          "ramp_up_rate:=2.0", "startup_healthy_time:=0.5")
+    start(processes, ns, "har_ros.nodes.video_publisher", "loop:=true", "rate:=15.0")
+    pose = start(processes, ns, "har_ros.nodes.pose_node")
+    wait_for_publishers(ros_node, sub, timeout=30)
+    running = lambda: statuses and statuses[-1][1].speed_scale > 0.3  # noqa: E731
+    spin_until(ros_node, running, timeout=60, what="the robot to run")
+    pose.kill()
+    killed_at = time.monotonic()
+    spin_until(ros_node, lambda: statuses[-1][1].speed_scale == 0.0, timeout=5,
+               what="the protective stop")
+    stop_time, stop = next((t, m) for t, m in statuses if t > killed_at and m.speed_scale == 0)
+    # timeout 0.5 s + one 20 ms period, counted from the kill (the last frame came earlier)
+    assert stop_time - killed_at <= 0.5 + 0.02 + 0.1
+    assert stop.state == SafetyStatus.STATE_PROTECTIVE_STOP and "skeletons stale" in stop.reason
+    start(processes, ns, "har_ros.nodes.pose_node")  # only the pose node is restarted
+    spin_until(ros_node, running, timeout=60, what="recovery after the restart")
+
+
+@pytest.mark.skipif(not DEFAULT_MODEL.exists(), reason="shipped model missing")
+def test_killed_action_node_falls_back_to_the_conservative_rule(ros_node, processes,
+                                                                 topic_prefix, tmp_path):
+    ns = topic_prefix
+    bag = tmp_path / "scenario"
+    write_skeleton_scenario(make_stream(people=2, seconds=30, seed=7, enter_leave=False), 30.0,
+                            bag)
+    statuses = []
+    sub = ros_node.create_subscription(SafetyStatus, f"{ns}/safety/status", statuses.append, 100)
+    action = start(processes, ns, "har_ros.nodes.action_node")
+    start(processes, ns, "har_ros.nodes.safety_node", "robot_zone_points:=[10.0, 0.0]",
+          "startup_healthy_time:=0.3")
+    wait_for_publishers(ros_node, sub, timeout=30)
+    processes.start("replay", str(bag), "--wait", "15", "--remap-prefix", ns,
+                    module="har_ros.cli.main")
+    fresh = lambda: statuses and statuses[-1].inputs and all(  # noqa: E731
+        i.healthy for i in statuses[-1].inputs)
+    spin_until(ros_node, fresh, timeout=40, what="skeletons and actions healthy")
+    assert "conservative" not in statuses[-1].reason
+    action.kill()
+    spin_until(ros_node, lambda: "actions stale, conservative rule" in statuses[-1].reason,
+               timeout=5, what="the conservative fallback")
+    last = statuses[-1]
+    assert last.state != SafetyStatus.STATE_PROTECTIVE_STOP  # distance-only, not a stop
+    assert all(r.startswith("conservative@") for r in last.active_rules)

@@ -1,0 +1,91 @@
+"""Soak: 20,000 skeleton frames, 5 people coming and going, through action and safety nodes.
+
+Every published frame must be accounted for by each node (received, then
+processed or counted as dropped), and each node's resident memory may grow by
+less than 10 % between the first and the last quarter of the run.
+"""
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from diagnostic_msgs.msg import DiagnosticArray
+
+from har_msgs.msg import SkeletonArray
+from har_ros.action.recognizer import DEFAULT_MODEL
+from har_ros.ros.graph import spin_until, wait_for_subscribers
+from har_ros.ros.skeleton_msgs import frame_to_msg
+from har_ros.skeleton.types import Person, PositionSource, SkeletonFrame
+
+pytestmark = [pytest.mark.graph, pytest.mark.slow,
+              pytest.mark.skipif(not DEFAULT_MODEL.exists(), reason="shipped model missing")]
+FRAMES = 20_000
+RATE_HZ = 400.0  # 13x faster than a 30 Hz camera; stamps stay 30 Hz apart
+
+
+def rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def frame(i: int, rng) -> SkeletonFrame:
+    people = []
+    for slot in range(5):
+        life = 600  # frames a person stays before a new id takes the slot
+        track = 1 + slot + 5 * ((i + slot * 120) // life)
+        kp = rng.uniform(100, 400, (17, 3)).astype(np.float32)
+        kp[:, 2] = 0.9
+        people.append(Person(kp, "coco17", 0.9, (100, 100, 200, 400), track_id=track,
+                             position=np.array([3.0 + slot, 0.0, 0.0]),
+                             position_source=PositionSource.FLOOR, position_frame_id="floor"))
+    return SkeletonFrame(1_700_000_000_000_000_000 + round(i * 1e9 / 30), "cam", 640, 480,
+                         people)
+
+
+def test_soak_accounts_for_every_frame_and_memory_stays_flat(ros_node, processes,
+                                                            topic_prefix):
+    ns = topic_prefix
+    action = processes.start("--ros-args", "-r", f"__ns:={ns}",
+                             module="har_ros.nodes.action_node")
+    safety = processes.start("--ros-args", "-r", f"__ns:={ns}",
+                             module="har_ros.nodes.safety_node")
+    diagnostics = {}
+
+    def on_diag(msg):
+        for status in msg.status:
+            diagnostics[status.name] = {kv.key: kv.value for kv in status.values}
+
+    ros_node.create_subscription(DiagnosticArray, "/diagnostics", on_diag, 50)
+    pub = ros_node.create_publisher(SkeletonArray, f"{ns}/skeletons", 1000)
+    wait_for_subscribers(ros_node, pub, count=2, timeout=30)
+    time.sleep(0.5)  # let both subscriptions finish matching the publisher
+    rng = np.random.default_rng(0)
+    messages = [frame_to_msg(frame(i, rng)) for i in range(600)]
+    rss = {"action": [], "safety": []}
+    started = time.monotonic()
+    for i in range(FRAMES):
+        msg = messages[i % len(messages)]
+        msg.header.stamp = frame_to_msg(SkeletonFrame(
+            1_700_000_000_000_000_000 + round(i * 1e9 / 30), "cam", 0, 0)).header.stamp
+        pub.publish(msg)
+        if i % 500 == 0:
+            rss["action"].append(rss_kb(action.pid))
+            rss["safety"].append(rss_kb(safety.pid))
+        due = started + (i + 1) / RATE_HZ
+        while time.monotonic() < due:
+            time.sleep(0.0005)
+
+    def received(name, key):
+        values = next((v for k, v in diagnostics.items() if k.startswith(f"{name}:")), {})
+        return int(values.get(key, -1))
+
+    spin_until(ros_node, lambda: received("action_node", "received") >= FRAMES and
+               received("safety_node", "skeletons_received") >= FRAMES, timeout=30,
+               what="both nodes to account for every frame")
+    for name, samples in rss.items():
+        quarter = len(samples) // 4
+        first, last = np.mean(samples[:quarter]), np.mean(samples[-quarter:])
+        assert last < 1.10 * first, f"{name} RSS grew from {first:.0f} to {last:.0f} kB"
