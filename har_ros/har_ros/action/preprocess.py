@@ -58,8 +58,14 @@ def _centre_of(coords: np.ndarray, seen: np.ndarray, joints: list[int]) -> np.nd
     return np.where((count > 0)[:, None], chosen, everyone)
 
 
-def normalise(sequence: np.ndarray, layout: Layout) -> tuple[np.ndarray, np.ndarray]:
-    """(coords (T, J, D) centred and scaled, mask (T, J)); NaN/inf treated as missing."""
+def normalise(sequence: np.ndarray, layout: Layout, centre: str = "hips"
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """(coords (T, J, D) centred and scaled, mask (T, J)); NaN/inf treated as missing.
+
+    ``centre="hips"`` centres every frame on its own hips (in-place actions);
+    ``"hips_sequence"`` subtracts one centre for the whole window, so walking
+    across the image stays visible to the model.
+    """
     seq = np.asarray(sequence, dtype=np.float64)
     coords, score = seq[..., :-1], seq[..., -1]
     seen = (score > 0) & np.all(np.isfinite(coords), axis=-1) & np.isfinite(score)
@@ -73,6 +79,11 @@ def normalise(sequence: np.ndarray, layout: Layout) -> tuple[np.ndarray, np.ndar
     else:
         spread = coords[seen].std() if seen.any() else 0.0
         scale = float(spread) if spread > 1e-6 else 1.0
+    if centre == "hips_sequence":
+        hips = np.broadcast_to(np.median(hips[seen.any(axis=1)], axis=0) if seen.any()
+                               else np.zeros(hips.shape[1]), hips.shape)
+    elif centre != "hips":
+        raise ValueError(f"unknown centre {centre!r}; use hips or hips_sequence")
     out = np.where(seen[..., None], (coords - hips[:, None, :]) / scale, 0.0)
     return out.astype(np.float32), seen.astype(np.float32)
 
@@ -117,7 +128,7 @@ def features(coords: np.ndarray, mask: np.ndarray, layout: Layout,
 
 def window_features(sequence: np.ndarray, layout: Layout, norm: Normalisation) -> np.ndarray:
     """A raw (T, J, C) sequence -> model input (C, window, J)."""
-    coords, mask = normalise(sequence, layout)
+    coords, mask = normalise(sequence, layout, norm.centre)
     coords = resample(coords, norm.window)
     mask = (resample(mask, norm.window) > 0.5).astype(np.float32)
     return features(coords * mask[..., None], mask, layout, norm)

@@ -298,7 +298,8 @@ def load_stream(path) -> list[StreamFrame]:
 
 def make_window_dataset(streams: int = 16, test_streams: int = 4, seed: int = 0,
                         window: int = 32, rate_hz: float = 15.0, stride: int = 9,
-                        seconds: float = 40.0, people: int = 3) -> SequenceDataset:
+                        seconds: float = 40.0, people: int = 3, views=TRAIN_VIEWS
+                        ) -> SequenceDataset:
     """Windows cut from continuous streams exactly as the action node cuts them.
 
     Each stream gets its own people and a random training viewpoint; a window
@@ -308,9 +309,9 @@ def make_window_dataset(streams: int = 16, test_streams: int = 4, seed: int = 0,
     from .windowing import WindowBuffers, WindowConfig
 
     rng = np.random.default_rng(seed)
-    sequences, labels, subjects, split, views = [], [], [], [], []
+    sequences, labels, subjects, split, view_names = [], [], [], [], []
     for s in range(streams):
-        view = TRAIN_VIEWS[int(rng.integers(len(TRAIN_VIEWS)))]
+        view = views[int(rng.integers(len(views)))]
         frames = make_stream(people, seconds, seed=seed * 1000 + s, view=view)
         buffers = WindowBuffers(WindowConfig(window=window, stride=stride, rate_hz=rate_hz))
         truth: dict[int, list[tuple[float, str]]] = {}
@@ -331,8 +332,8 @@ def make_window_dataset(streams: int = 16, test_streams: int = 4, seed: int = 0,
                 labels.append(ACTIONS.index(found.pop()))
                 subjects.append(s * 100 + w.track_id)
                 split.append("test" if s >= streams - test_streams else "train")
-                views.append(view)
+                view_names.append(view)
     return SequenceDataset(sequences, labels, list(ACTIONS), subjects, COCO17,
-                           split=np.asarray(split), views=np.asarray(views),
+                           split=np.asarray(split), views=np.asarray(view_names),
                            meta={"source": "har synth --windows", "seed": seed,
                                  "fps": rate_hz})

@@ -36,6 +36,7 @@ class TrainConfig:
     model_config: dict = field(default_factory=dict)
     sampling: str = "resample"  # or "crop" (windows of a stream, see preprocess)
     rate_hz: float = 30.0  # model time base for "crop"
+    centre: str = "hips"  # or "hips_sequence" (keeps motion across the window)
 
 
 def batch_features(dataset: SequenceDataset, norm: Normalisation,
@@ -80,7 +81,8 @@ def train(dataset: SequenceDataset, config: TrainConfig, progress: bool = True
     torch.manual_seed(config.seed)
     torch.set_num_threads(max(1, config.threads))
     rng = np.random.default_rng(config.seed)
-    norm = Normalisation(window=config.window, sampling=config.sampling, rate_hz=config.rate_hz)
+    norm = Normalisation(window=config.window, centre=config.centre, sampling=config.sampling,
+                         rate_hz=config.rate_hz)
     train_set, val_set = split_train_val(dataset, config.val_fraction, config.seed)
     coord_dims = len(dataset.channels) - 1
     model = build_model(config.model, norm.channels(coord_dims), len(dataset.class_names),

@@ -15,8 +15,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--subjects", type=int, default=12)
     parser.add_argument("--test-subjects", type=int, default=4)
     parser.add_argument("--repetitions", type=int, default=5)
-    parser.add_argument("--views", default="front,left_oblique,right_oblique,left_side",
-                        help="comma-separated viewpoints (left_side is the unseen one)")
+    parser.add_argument("--views", default="",
+                        help="comma-separated viewpoints; default: all four for a dataset "
+                             "(left_side is the unseen one), the three training views for "
+                             "--windows")
     parser.add_argument("--stream", action="store_true",
                         help="write a continuous multi-person stream instead of a dataset")
     parser.add_argument("--scenario", action="store_true",
@@ -33,13 +35,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..action.dataset import save_npz
-    from ..action.synth import VIEWS, make_dataset, make_stream, save_stream
+    from ..action.synth import TRAIN_VIEWS, VIEWS, make_dataset, make_stream, save_stream
 
     if args.windows:
         from ..action.synth import make_window_dataset
 
+        views = tuple(v for v in (args.views or ",".join(TRAIN_VIEWS)).split(",") if v)
         dataset = make_window_dataset(args.streams, max(1, args.streams // 4), args.seed,
-                                      seconds=args.seconds, people=args.people)
+                                      seconds=args.seconds, people=args.people, views=views)
         save_npz(dataset, args.out)
         print(json.dumps({"dataset": args.out, **dataset.summary()}))
         return 0
@@ -56,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps({"stream": args.out, "frames": len(frames),
                           "people_max": max(len(f.people) for f in frames)}))
         return 0
-    views = tuple(v for v in args.views.split(",") if v)
+    views = tuple(v for v in (args.views or ",".join(VIEWS)).split(",") if v)
     unknown = [v for v in views if v not in VIEWS]
     if unknown:
         raise SystemExit(f"unknown views {unknown}; known: {sorted(VIEWS)}")

@@ -30,6 +30,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="whole clips squeezed into the window, or stream-like crops")
     parser.add_argument("--rate", type=float, default=30.0,
                         help="model time base in Hz for --sampling crop")
+    parser.add_argument("--centre", default="hips", choices=("hips", "hips_sequence"),
+                        help="centre each frame, or the whole window (keeps walking visible)")
     parser.add_argument("--views", default="", help="only these comma-separated views")
 
 
@@ -46,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
                          batch_size=args.batch_size, lr=args.lr, noise=args.noise,
                          augment=not args.no_augment, seed=args.seed, stride=args.stride,
                          model_config=json.loads(args.model_config),
-                         sampling=args.sampling, rate_hz=args.rate,
+                         sampling=args.sampling, rate_hz=args.rate, centre=args.centre,
                          **({"threads": args.threads} if args.threads else {}))
     checkpoint, _ = train(dataset, config)
     checkpoint.training["data_spec"] = args.data

@@ -66,3 +66,14 @@ def test_augmentation_keeps_missing_joints_missing():
     seq[:, 0] = 0.0
     out = augment(seq, COCO17, Augmentation.default(noise=0.05), rng)
     assert out.shape[1:] == (17, 3) and np.all(out[:, 0, 2] == 0)
+
+
+def test_sequence_centre_keeps_walking_visible():
+    seq = standing(t=10)
+    seq[..., 0] += np.arange(10)[:, None] * 20.0  # walks right 20 px per frame
+    per_frame, _ = normalise(seq, COCO17, "hips")
+    whole, _ = normalise(seq, COCO17, "hips_sequence")
+    hips_frame = per_frame[:, [11, 12]].mean(axis=1)[:, 0]
+    hips_whole = whole[:, [11, 12]].mean(axis=1)[:, 0]
+    np.testing.assert_allclose(hips_frame, 0.0, atol=1e-5)
+    assert np.all(np.diff(hips_whole) > 0) and abs(np.median(hips_whole)) < 1e-5
