@@ -9,6 +9,7 @@ and in the action node, so they cannot drift apart.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,23 +46,24 @@ class Normalisation:
 
 
 def _centre_of(coords: np.ndarray, seen: np.ndarray, joints: list[int]) -> np.ndarray:
-    """Per-frame centre (T, D): mean of ``joints`` seen, else of all joints seen."""
+    """Per-frame centre (..., T, D): mean of ``joints`` seen, else of all joints seen."""
     def masked_mean(points: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        count = mask.sum(axis=1)
-        total = (points * mask[..., None]).sum(axis=1)
-        return total / np.maximum(count, 1)[:, None], count
+        count = mask.sum(axis=-1)
+        total = (points * mask[..., None]).sum(axis=-2)
+        return total / np.maximum(count, 1)[..., None], count
 
     everyone, _ = masked_mean(coords, seen)
     if not joints:
         return everyone
-    chosen, count = masked_mean(coords[:, joints], seen[:, joints])
-    return np.where((count > 0)[:, None], chosen, everyone)
+    chosen, count = masked_mean(coords[..., joints, :], seen[..., joints])
+    return np.where((count > 0)[..., None], chosen, everyone)
 
 
 def normalise(sequence: np.ndarray, layout: Layout, centre: str = "hips"
               ) -> tuple[np.ndarray, np.ndarray]:
-    """(coords (T, J, D) centred and scaled, mask (T, J)); NaN/inf treated as missing.
+    """(coords (..., T, J, D) centred and scaled, mask (..., T, J)); NaN/inf = missing.
 
+    Works on one sequence (T, J, C) or a batch (N, T, J, C).
     ``centre="hips"`` centres every frame on its own hips (in-place actions);
     ``"hips_sequence"`` subtracts one centre for the whole window, so walking
     across the image stays visible to the model.
@@ -70,21 +72,30 @@ def normalise(sequence: np.ndarray, layout: Layout, centre: str = "hips"
     coords, score = seq[..., :-1], seq[..., -1]
     seen = (score > 0) & np.all(np.isfinite(coords), axis=-1) & np.isfinite(score)
     coords = np.where(seen[..., None], coords, 0.0)
-    hips = _centre_of(coords, seen, layout.hip_joints)
+    hips = _centre_of(coords, seen, layout.hip_joints)  # (..., T, D)
     shoulders = _centre_of(coords, seen, layout.shoulder_joints)
-    torso = np.linalg.norm(shoulders - hips, axis=-1)
-    valid_torso = torso[torso > 1e-6]
-    if valid_torso.size:
-        scale = float(np.median(valid_torso))
-    else:
-        spread = coords[seen].std() if seen.any() else 0.0
-        scale = float(spread) if spread > 1e-6 else 1.0
+    torso = np.linalg.norm(shoulders - hips, axis=-1)  # (..., T)
+    valid = torso > 1e-6
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows are handled below
+        scale = np.nanmedian(np.where(valid, torso, np.nan), axis=-1)  # (...)
+        spread = np.array([c[m].std() if m.any() else 0.0 for c, m in zip(
+            coords.reshape(-1, *coords.shape[-3:]), seen.reshape(-1, *seen.shape[-2:]),
+            strict=True)]).reshape(scale.shape) if np.any(~valid.any(axis=-1)) else None
+    if spread is not None:
+        fallback = np.where(spread > 1e-6, spread, 1.0)
+        scale = np.where(valid.any(axis=-1), scale, fallback)
     if centre == "hips_sequence":
-        hips = np.broadcast_to(np.median(hips[seen.any(axis=1)], axis=0) if seen.any()
-                               else np.zeros(hips.shape[1]), hips.shape)
+        framed = seen.any(axis=-1)  # (..., T)
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            fixed = np.nanmedian(np.where(framed[..., None], hips, np.nan), axis=-2)
+        fixed = np.nan_to_num(fixed)
+        hips = np.broadcast_to(fixed[..., None, :], hips.shape)
     elif centre != "hips":
         raise ValueError(f"unknown centre {centre!r}; use hips or hips_sequence")
-    out = np.where(seen[..., None], (coords - hips[:, None, :]) / scale, 0.0)
+    out = np.where(seen[..., None], (coords - hips[..., None, :]) / scale[..., None, None, None],
+                   0.0)
     return out.astype(np.float32), seen.astype(np.float32)
 
 
@@ -104,26 +115,28 @@ def resample(array: np.ndarray, length: int) -> np.ndarray:
 
 def features(coords: np.ndarray, mask: np.ndarray, layout: Layout,
              norm: Normalisation) -> np.ndarray:
-    """Model input (C, T, J): the feature groups stacked, then the mask."""
+    """Model input (..., C, T, J): the feature groups stacked, then the mask."""
     groups = []
     for name in norm.features:
         if name == "position":
             groups.append(coords)
         elif name == "velocity":
             vel = np.zeros_like(coords)
-            both = (mask[1:] * mask[:-1])[..., None]
-            vel[1:] = (coords[1:] - coords[:-1]) * both
+            both = (mask[..., 1:, :] * mask[..., :-1, :])[..., None]
+            vel[..., 1:, :, :] = (coords[..., 1:, :, :] - coords[..., :-1, :, :]) * both
             groups.append(vel)
         elif name == "bone":
-            bone = np.zeros_like(coords)
-            for a, b in layout.bones:
-                both = (mask[:, a] * mask[:, b])[:, None]
-                bone[:, b] += (coords[:, b] - coords[:, a]) * both
-            groups.append(bone)
+            parent = np.array([a for a, _ in layout.bones], dtype=int)
+            child = np.array([b for _, b in layout.bones], dtype=int)
+            both = (mask[..., child] * mask[..., parent])[..., None]
+            diffs = (coords[..., child, :] - coords[..., parent, :]) * both  # (..., T, B, D)
+            incidence = np.zeros((len(child), layout.num_joints), dtype=coords.dtype)
+            incidence[np.arange(len(child)), child] = 1.0
+            groups.append(np.einsum("...bd,bj->...jd", diffs, incidence))
         else:
             raise ValueError(f"unknown feature {name!r}")
-    stacked = np.concatenate([*groups, mask[..., None]], axis=-1)  # (T, J, C)
-    return np.ascontiguousarray(stacked.transpose(2, 0, 1), dtype=np.float32)
+    stacked = np.concatenate([*groups, mask[..., None]], axis=-1)  # (..., T, J, C)
+    return np.ascontiguousarray(np.moveaxis(stacked, -1, -3), dtype=np.float32)
 
 
 def window_features(sequence: np.ndarray, layout: Layout, norm: Normalisation) -> np.ndarray:
@@ -131,6 +144,13 @@ def window_features(sequence: np.ndarray, layout: Layout, norm: Normalisation) -
     coords, mask = normalise(sequence, layout, norm.centre)
     coords = resample(coords, norm.window)
     mask = (resample(mask, norm.window) > 0.5).astype(np.float32)
+    return features(coords * mask[..., None], mask, layout, norm)
+
+
+def batch_window_features(windows: np.ndarray, layout: Layout, norm: Normalisation
+                          ) -> np.ndarray:
+    """Windows (N, window, J, C) already on the model's time base -> input (N, C, window, J)."""
+    coords, mask = normalise(windows, layout, norm.centre)
     return features(coords * mask[..., None], mask, layout, norm)
 
 

@@ -16,7 +16,7 @@ import torch
 
 from ..skeleton.types import SkeletonFrame
 from .checkpoint import Checkpoint, load_checkpoint
-from .preprocess import window_features
+from .preprocess import batch_window_features
 from .windowing import WindowBuffers, WindowConfig
 
 DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "models" / "fridge_stgcn.pt"
@@ -88,7 +88,7 @@ class ActionRecognizer:
         if not windows:
             return []
         layout, norm = self.checkpoint.layout, self.checkpoint.normalisation
-        batch = np.stack([window_features(w.keypoints, layout, norm) for w in windows])
+        batch = batch_window_features(np.stack([w.keypoints for w in windows]), layout, norm)
         with torch.inference_mode():
             probs = torch.softmax(self.model(torch.from_numpy(batch)), dim=1).numpy()
         out = []

@@ -97,7 +97,7 @@ def test_hot_swap_good_and_incompatible_checkpoints(ros_node, processes, topic_p
 
     kp = np.random.default_rng(0).uniform(100, 300, (17, 3)).astype(np.float32)
     kp[:, 2] = 0.9
-    for i in range(60):
+    for i in range(100):  # > one window span (32 frames at 15 Hz = 2.1 s)
         people = [Person(kp + i, "coco17", 0.9, (0, 0, 10, 10), track_id=4)]
         if i == 30:  # a malformed message: NaN keypoints and a duplicated id
             bad = kp.copy()
