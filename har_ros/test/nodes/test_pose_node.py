@@ -42,7 +42,7 @@ def test_video_to_skeletons_with_matching_stamps_and_stable_ids(
     start_pose_node(processes, topic_prefix)
     wait_for_publishers(ros_node, sub, timeout=20)
     video = processes.start("--ros-args", "-r", f"__ns:={topic_prefix}", "-p",
-                            f"video:={demo_video}", "-p", "rate:=10.0", "-p", "max_frames:=60",
+                            f"video:={demo_video}", "-p", "rate:=10.0", "-p", "max_frames:=100",
                             module="har_ros.nodes.video_publisher")
     spin_until(ros_node, lambda: video.poll() is not None, timeout=60, what="the video to end")
     # Frames sent before DDS matched the pose node's subscription are lost; the rest count.
@@ -56,11 +56,12 @@ def test_video_to_skeletons_with_matching_stamps_and_stable_ids(
     assert len(checkable) >= 30 and checkable <= image_stamps, "arrays carry image stamps"
     assert all(m.header.frame_id == "camera_color_optical_frame" for m in skeletons)
     assert all((m.image_width, m.image_height) == (640, 360) for m in skeletons)
-    per_frame = [[s.track_id for s in m.skeletons if s.track_id >= 0] for m in skeletons]
-    counts = collections.Counter(i for ids in per_frame for i in ids)
-    _, main_count = counts.most_common(1)[0]
-    assert main_count >= 0.85 * len(skeletons), f"the main walker's id changed: {counts}"
-    assert len(counts) <= 4, f"too many ids for a clip with two people: {counts}"
+    # Ids are stable: two people in the clip, so at most one re-birth on top of two ids,
+    # and the walker seen most keeps one id for most of the clip.
+    counts = collections.Counter(s.track_id for m in skeletons for s in m.skeletons
+                                 if s.track_id >= 0)
+    assert len(counts) <= 3, f"too many ids for a clip with two people: {counts}"
+    assert counts.most_common(1)[0][1] >= 0.5 * len(skeletons), counts
     assert all(len(s.keypoints) == 17 and s.layout == "coco17"
                for m in skeletons for s in m.skeletons)
 
