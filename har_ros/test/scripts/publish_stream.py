@@ -7,22 +7,11 @@ Frame i is stamped START_STAMP_NS + its stream time; SPEED > 1 plays faster.
 import sys
 import time
 
-import numpy as np
-
 from har_msgs.msg import SkeletonArray
 from har_ros.action.synth import load_stream
+from har_ros.bags.scenario import stream_frame_to_skeletons
 from har_ros.ros.skeleton_msgs import frame_to_msg
 from har_ros.ros.spin import run_node
-from har_ros.skeleton.types import Person, PositionSource, SkeletonFrame
-
-
-def to_frame(stream_frame, start_ns: int) -> SkeletonFrame:
-    people = [Person(keypoints=p["keypoints"], layout="coco17", score=0.9, bbox=p["bbox"],
-                     track_id=p["track_id"],
-                     position=np.array([*p["floor_xy"], 0.0]),
-                     position_source=PositionSource.FLOOR, position_frame_id="floor")
-              for p in stream_frame.people]
-    return SkeletonFrame(start_ns + round(stream_frame.stamp * 1e9), "camera", 640, 480, people)
 
 
 def make_node():
@@ -42,7 +31,7 @@ def make_node():
     def tick():
         due = (time.monotonic() - t0) * speed
         while sent[0] < len(frames) and frames[sent[0]].stamp <= due:
-            publisher.publish(frame_to_msg(to_frame(frames[sent[0]], start_ns)))
+            publisher.publish(frame_to_msg(stream_frame_to_skeletons(frames[sent[0]], start_ns)))
             sent[0] += 1
         if sent[0] >= len(frames):
             node.context.try_shutdown()
