@@ -41,7 +41,9 @@ class ActionNode(Node):
         reliable = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
         self._pub = self.create_publisher(ActionArray, "action", reliable)
         self._diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
-        self.create_subscription(SkeletonArray, "skeletons", self._on_skeletons, reliable)
+        # A deep queue absorbs bursts (a step with many people takes longer than a frame).
+        queue = QoSProfile(depth=100, reliability=ReliabilityPolicy.RELIABLE)
+        self.create_subscription(SkeletonArray, "skeletons", self._on_skeletons, queue)
         self.create_timer(1.0, self._publish_diagnostics)
 
     def _apply_config(self, config: ActionNodeConfig) -> None:

@@ -59,7 +59,9 @@ class SafetyNode(Node):
         self._meters = {name: RateMeter() for name in ("skeletons", "action", "robot_position")}
         self.dropped = 0
         reliable = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
-        self.create_subscription(SkeletonArray, "skeletons", self._on_skeletons, reliable)
+        # A deep queue absorbs bursts while another process holds the CPU.
+        queue = QoSProfile(depth=100, reliability=ReliabilityPolicy.RELIABLE)
+        self.create_subscription(SkeletonArray, "skeletons", self._on_skeletons, queue)
         self.create_subscription(ActionArray, "action", self._on_actions, reliable)
         self.create_subscription(PointStamped, "robot_position", self._on_robot, reliable)
         self._scale_pub = self.create_publisher(Float64, "speed_scaling", reliable)

@@ -63,7 +63,25 @@ def test_soak_accounts_for_every_frame_and_memory_stays_flat(ros_node, processes
     ros_node.create_subscription(DiagnosticArray, "/diagnostics", on_diag, 50)
     pub = ros_node.create_publisher(SkeletonArray, f"{ns}/skeletons", 1000)
     wait_for_subscribers(ros_node, pub, count=2, timeout=30)
-    time.sleep(0.5)  # let both subscriptions finish matching the publisher
+
+    def received(name, key):
+        values = next((v for k, v in diagnostics.items() if k.startswith(f"{name}:")), {})
+        return int(values.get(key, -1))
+
+    # Warm up until both nodes have matched and received something, then take the
+    # counters as the baseline: only frames sent after that are accounted for.
+    warm = frame_to_msg(frame(0, np.random.default_rng(1)))
+    deadline = time.monotonic() + 30
+    while received("action_node", "received") < 1 or \
+            received("safety_node", "skeletons_received") < 1:
+        assert time.monotonic() < deadline, "nodes never received the warm-up frames"
+        pub.publish(warm)
+        end = time.monotonic() + 0.2
+        spin_until(ros_node, lambda e=end: time.monotonic() > e, timeout=1)
+    end = time.monotonic() + 2.5  # two diagnostics periods without input
+    spin_until(ros_node, lambda: time.monotonic() > end, timeout=4)
+    base_action = received("action_node", "received")
+    base_safety = received("safety_node", "skeletons_received")
     rng = np.random.default_rng(0)
     messages = [frame_to_msg(frame(i, rng)) for i in range(600)]
     rss = {"action": [], "safety": []}
@@ -71,20 +89,17 @@ def test_soak_accounts_for_every_frame_and_memory_stays_flat(ros_node, processes
     for i in range(FRAMES):
         msg = messages[i % len(messages)]
         msg.header.stamp = frame_to_msg(SkeletonFrame(
-            1_700_000_000_000_000_000 + round(i * 1e9 / 30), "cam", 0, 0)).header.stamp
+            1_700_000_100_000_000_000 + round(i * 1e9 / 30), "cam", 0, 0)).header.stamp
         pub.publish(msg)
         if i % 500 == 0:
             rss["action"].append(rss_kb(action.pid))
             rss["safety"].append(rss_kb(safety.pid))
         time.sleep(max(0.0, started + (i + 1) / RATE_HZ - time.monotonic()))
 
-    def received(name, key):
-        values = next((v for k, v in diagnostics.items() if k.startswith(f"{name}:")), {})
-        return int(values.get(key, -1))
-
     try:
-        spin_until(ros_node, lambda: received("action_node", "received") >= FRAMES and
-                   received("safety_node", "skeletons_received") >= FRAMES, timeout=30,
+        spin_until(ros_node, lambda: received("action_node", "received") - base_action
+                   >= FRAMES and received("safety_node", "skeletons_received") - base_safety
+                   >= FRAMES, timeout=30,
                    what="both nodes to account for every frame")
     except TimeoutError:
         pytest.fail(f"published {FRAMES}, action_node received "
