@@ -99,15 +99,16 @@ def test_killed_skeleton_source_stops_within_timeout_plus_one_period(
     wait_for_publishers(ros_node, skel_sub, timeout=20)
     spin_until(ros_node, lambda: any(m.speed_scale > 0.2 for _, m in statuses), timeout=20,
                what="the scale to rise")
+    killed_wall_ns = time.time_ns()
     walker.kill()
-    killed_at = time.monotonic()
     spin_until(ros_node, lambda: statuses[-1][1].speed_scale == 0.0, timeout=5,
                what="the protective stop")
-    last_input = max(arrivals[-1], killed_at - 0.1) if arrivals else killed_at
-    stop_time, stop = next((t, m) for t, m in statuses if t > last_input and
-                           m.speed_scale == 0.0)
-    # timeout + one period, plus 0.1 s for delivery and scheduling on a busy 2-core machine
-    assert stop_time - last_input <= 0.5 + 0.02 + 0.1
+    # Judged on the node's own clock (status stamps), so a slow test process cannot
+    # blur it: the first zero after the kill comes within timeout + one period.
+    stop = next(m for _, m in statuses if m.speed_scale == 0.0 and
+                m.header.stamp.sec * 10**9 + m.header.stamp.nanosec > killed_wall_ns)
+    stop_ns = stop.header.stamp.sec * 10**9 + stop.header.stamp.nanosec
+    assert (stop_ns - killed_wall_ns) * 1e-9 <= 0.5 + 0.02 + 0.1
     assert stop.state == SafetyStatus.STATE_PROTECTIVE_STOP
     assert "skeletons stale" in stop.reason
 
