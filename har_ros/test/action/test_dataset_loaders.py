@@ -11,9 +11,8 @@ from har_ros.action.labels import LabelInterval, label_at, read_labels, write_la
 from har_ros.action.loaders import load_openpose, load_spec, load_utd_mhad
 from har_ros.skeleton.layouts import COCO17, Layout
 
+# ../shared beside the repository (the repo root is three folders up from here)
 UTD = Path(__file__).resolve().parents[4] / "shared" / "datasets" / "utd_mhad" / "skeleton"
-if not UTD.is_dir():
-    UTD = Path("/work/shared/datasets/utd_mhad/skeleton")
 
 
 def tiny(layout=COCO17, n=4) -> SequenceDataset:
