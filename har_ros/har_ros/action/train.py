@@ -14,7 +14,7 @@ from torch import nn
 from .augment import Augmentation, augment
 from .checkpoint import Checkpoint
 from .dataset import SequenceDataset
-from .models import build_model
+from .models import build_model, model_settings
 from .preprocess import Normalisation, training_window, window_features
 
 
@@ -135,7 +135,7 @@ def train(dataset: SequenceDataset, config: TrainConfig, progress: bool = True
                 "train_sequences": len(train_set), "val_sequences": len(val_set),
                 "best_epoch": best[2], "best_val_acc": best[0],
                 "seconds": time.perf_counter() - started, "history": history}
-    checkpoint = Checkpoint(config.model, dict(config.model_config), model.state_dict(),
-                            list(dataset.class_names), dataset.layout, dataset.channels, norm,
-                            config.stride, training)
+    checkpoint = Checkpoint(config.model, model_settings(config.model, config.model_config),
+                            model.state_dict(), list(dataset.class_names), dataset.layout,
+                            dataset.channels, norm, config.stride, training)
     return checkpoint, history

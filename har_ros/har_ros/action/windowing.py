@@ -97,16 +97,16 @@ class WindowBuffers:
         if track_id < 0:
             self.drops["untracked"] += 1
             return False
+        kp = np.array(keypoints, dtype=np.float32, copy=True)
+        known = KNOWN_LAYOUTS.get(layout)
+        if kp.ndim != 2 or kp.shape[1] != 3 or (known and len(kp) != known.num_joints):
+            self.drops["bad_shape"] += 1
+            return False
         if layout != cfg.layout:
             if not can_convert(layout, cfg.layout):
                 self.drops[f"layout_{layout}"] += 1
                 return False
-            keypoints = convert(np.asarray(keypoints, np.float32), layout, cfg.layout)
-        kp = np.array(keypoints, dtype=np.float32, copy=True)
-        if kp.ndim != 2 or kp.shape[1] != 3 or (
-                cfg.layout in KNOWN_LAYOUTS and len(kp) != KNOWN_LAYOUTS[cfg.layout].num_joints):
-            self.drops["bad_shape"] += 1
-            return False
+            kp = convert(kp, layout, cfg.layout)
         bad = ~np.all(np.isfinite(kp), axis=1)
         kp[bad] = 0.0
         kp[:, 2] = np.clip(kp[:, 2], 0.0, 1.0)

@@ -1,12 +1,20 @@
 """Normalisation, windows, features and augmentation."""
 
+import warnings
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from har_ros.action.augment import Augmentation, augment, mirror
-from har_ros.action.preprocess import Normalisation, normalise, resample, window_features
+from har_ros.action.preprocess import (
+    Normalisation,
+    nanmedian,
+    normalise,
+    resample,
+    window_features,
+)
 from har_ros.skeleton.layouts import COCO17
 
 
@@ -77,3 +85,14 @@ def test_sequence_centre_keeps_walking_visible():
     hips_whole = whole[:, [11, 12]].mean(axis=1)[:, 0]
     np.testing.assert_allclose(hips_frame, 0.0, atol=1e-5)
     assert np.all(np.diff(hips_whole) > 0) and abs(np.median(hips_whole)) < 1e-5
+
+
+@settings(max_examples=200, deadline=None)
+@given(arrays(np.float64, st.tuples(st.integers(1, 4), st.integers(1, 9), st.integers(1, 3)),
+              elements=st.one_of(st.floats(-1e6, 1e6), st.just(np.nan))),
+       st.integers(0, 2))
+def test_nanmedian_matches_numpy(values, axis):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # numpy warns on all-NaN slices
+        expected = np.nanmedian(values, axis=axis)
+    np.testing.assert_allclose(nanmedian(values, axis=axis), expected, equal_nan=True)

@@ -1,6 +1,8 @@
 """Per-person windows: rates, gaps, expiry, layouts, bad frames, bounded memory."""
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from har_ros.action.windowing import WindowBuffers, WindowConfig
 
@@ -109,3 +111,30 @@ def test_memory_stays_bounded_with_1000_people_coming_and_going():
             buffers.ready()
         assert len(buffers.people) <= 16
         assert all(len(p.stamps) <= buffers.max_frames for p in buffers.people.values())
+
+
+frame_events = st.lists(st.tuples(
+    st.integers(-3, 3),  # track id (duplicates across frames and negatives included)
+    st.integers(-2 * NS, 4 * NS),  # stamp: jumps back, repeats, gaps
+    st.sampled_from([17, 18, 5]),  # joints
+    st.sampled_from(["coco17", "openpose18", "unknown_rig"]),
+    st.sampled_from([0.0, np.nan, np.inf, -1.0, 0.5, 1e30])), max_size=60)
+
+
+@settings(max_examples=150, deadline=None)
+@given(frame_events)
+def test_any_stream_gives_well_formed_windows_or_counted_drops(events):
+    config = WindowConfig(window=4, stride=1, rate_hz=10.0, max_gap=0.5, track_timeout=1.0)
+    buffers = WindowBuffers(config)
+    for track, stamp, joints, layout, value in events:
+        buffers.begin_frame(stamp)
+        points = kp(joints=joints)
+        points[0] = value
+        buffers.add(track, stamp, points, layout)
+        for window in buffers.ready():
+            assert window.keypoints.shape == (4, 17, 3)
+            assert window.start_ns <= window.end_ns
+            assert np.isfinite(window.keypoints[..., :2]).all() or \
+                (window.keypoints[..., 2] <= 0).any()
+    assert all(count >= 0 for count in buffers.drops.values())
+    assert len(buffers.people) <= 7
