@@ -8,7 +8,7 @@ import json
 import os
 import platform
 
-SUITES = ("pose", "action", "safety")
+SUITES = ("pose", "action", "safety", "pipeline")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -29,6 +29,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--image", default="image", help="image topic (remapped)")
     parser.add_argument("--model-path", default="", help="action checkpoint")
     parser.add_argument("--use-sim-time", action="store_true")
+    parser.add_argument("--composed", action="store_true",
+                        help="pose, action and safety nodes in one process")
+
+
+def _node_arguments(name: str, args: argparse.Namespace) -> list[str]:
+    """The node's own remaps and parameters, scoped to it (``node:param``)."""
+    extra = []
+    if name in ("video_publisher", "pose_node") and args.image != "image":
+        extra += ["-r", f"{name}:image:={args.image}"]
+    if name == "video_publisher" and args.with_video:
+        extra += ["-p", f"{name}:video:={args.with_video}"]
+    if name == "action_node" and args.model_path:
+        extra += ["-p", f"{name}:model_path:={args.model_path}"]
+    return extra
 
 
 def commands(args: argparse.Namespace) -> dict[str, list[str]]:
@@ -38,24 +52,22 @@ def commands(args: argparse.Namespace) -> dict[str, list[str]]:
     unknown = chosen - set(SHORT.values())
     if unknown:
         raise SystemExit(f"unknown nodes {sorted(unknown)}; use pose, action, safety")
+    if args.composed and chosen != set(SHORT.values()):
+        raise SystemExit("--composed runs all of pose, action and safety")
     if args.with_video is not None:
         chosen.add("video_publisher")
+    common = ["--ros-args", "--params-file", args.params,
+              "-p", f"use_sim_time:={'true' if args.use_sim_time else 'false'}"]
+    if args.namespace:
+        common += ["-r", f"__ns:={args.namespace}"]
     out = {}
     for name in ORDER:
-        if name not in chosen:
-            continue
-        sim_time = "true" if args.use_sim_time else "false"
-        argv = [sys.executable, "-m", f"har_ros.nodes.{name}", "--ros-args",
-                "--params-file", args.params, "-p", f"use_sim_time:={sim_time}"]
-        if args.namespace:
-            argv += ["-r", f"__ns:={args.namespace}"]
-        if name in ("video_publisher", "pose_node") and args.image != "image":
-            argv += ["-r", f"image:={args.image}"]
-        if name == "video_publisher" and args.with_video:
-            argv += ["-p", f"video:={args.with_video}"]
-        if name == "action_node" and args.model_path:
-            argv += ["-p", f"model_path:={args.model_path}"]
-        out[name] = argv
+        if name in chosen and not (args.composed and name in SHORT.values()):
+            out[name] = [sys.executable, "-m", f"har_ros.nodes.{name}", *common,
+                         *_node_arguments(name, args)]
+    if args.composed:
+        out["composed"] = [sys.executable, "-m", "har_ros.nodes.composed", *common,
+                           *[a for name in SHORT.values() for a in _node_arguments(name, args)]]
     return out
 
 

@@ -1,8 +1,9 @@
 """safety_node: skeletons + /action (+ robot position) -> speed_scaling and safety/status.
 
 A non-rated, additional protective layer: it does not replace a safety-rated
-system. It publishes at a fixed rate even with no input at all (then 0, with
-the reason), so a robot driver listening to speed_scaling never sees silence.
+system. It decides at once when a SkeletonArray arrives (no wait for the next
+tick) and at least every 1/rate_hz even with no input at all (then 0, with the
+reason), so a robot driver listening to speed_scaling never sees silence.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import sys
 import time
 
 import numpy as np
+from builtin_interfaces.msg import Time
 from diagnostic_msgs.msg import DiagnosticArray
 from geometry_msgs.msg import PointStamped
 from rclpy.node import Node
@@ -57,6 +59,7 @@ class SafetyNode(Node):
         self._timer = None
         self.params = ParameterBinding(self, SafetyNodeConfig, self._apply_config)
         self._meters = {name: RateMeter() for name in ("skeletons", "action", "robot_position")}
+        self._input_stamps = {"skeletons": Time(), "action": Time()}
         self.dropped = 0
         reliable = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
         # A deep queue absorbs bursts while another process holds the CPU.
@@ -94,13 +97,17 @@ class SafetyNode(Node):
                                       throttle_duration_sec=5.0)
             return
         self._meters["skeletons"].tick(now)
+        self._input_stamps["skeletons"] = msg.header.stamp
         self._policy.on_skeletons(now, people)
+        self._decide(now)
+        self._timer.reset()  # the next periodic decision is a full period after this one
 
     def _on_actions(self, msg: ActionArray) -> None:
         now = time.monotonic()
         actions = {int(a.track_id): (a.label, float(a.confidence)) for a in msg.actions
                    if math.isfinite(a.confidence)}
         self._meters["action"].tick(now)
+        self._input_stamps["action"] = msg.header.stamp
         self._policy.on_actions(now, actions)
 
     def _on_robot(self, msg: PointStamped) -> None:
@@ -115,7 +122,9 @@ class SafetyNode(Node):
 
     # -- output ---------------------------------------------------------------
     def _on_timer(self) -> None:
-        now = time.monotonic()
+        self._decide(time.monotonic())
+
+    def _decide(self, now: float) -> None:
         decision = self._policy.step(now)
         self._scale_pub.publish(Float64(data=float(decision.scale)))
         config = self.params.config
@@ -130,7 +139,9 @@ class SafetyNode(Node):
             header=header, speed_scale=float(decision.scale), state=int(decision.state),
             reason=decision.reason, min_separation=float(decision.min_separation),
             nearest_track_id=int(decision.nearest_track_id),
-            active_rules=list(decision.active_rules), inputs=inputs))
+            active_rules=list(decision.active_rules), inputs=inputs,
+            skeletons_stamp=self._input_stamps["skeletons"],
+            actions_stamp=self._input_stamps["action"]))
         if now - self._last_diag >= 1.0:
             self._last_diag = now
             values = {"speed_scale": decision.scale, "state": decision.state.name,

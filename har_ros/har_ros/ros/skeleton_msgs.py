@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from geometry_msgs.msg import Point
 from sensor_msgs.msg import RegionOfInterest
@@ -14,7 +16,8 @@ from .stamps import ns_to_stamp, stamp_to_ns
 
 
 def _roi(bbox: tuple[float, float, float, float], width: int, height: int) -> RegionOfInterest:
-    x0, y0, x1, y1 = (float(v) for v in bbox)
+    """The box clipped to the image; a NaN corner counts as 0 (a box never breaks a message)."""
+    x0, y0, x1, y1 = (0.0 if math.isnan(v) else float(v) for v in bbox)
     x0 = min(max(x0, 0.0), float(width))
     y0 = min(max(y0, 0.0), float(height))
     x1 = min(max(x1, x0), float(width))
@@ -66,14 +69,12 @@ def msg_to_person(skeleton: Skeleton) -> Person:
                     bbox=(float(roi.x_offset), float(roi.y_offset),
                           float(roi.x_offset + roi.width), float(roi.y_offset + roi.height)),
                     track_id=int(skeleton.track_id), keypoints_3d=keypoints_3d)
-    if skeleton.position_valid:
+    # A position counts only with a known source; anything else is "no position".
+    if skeleton.position_valid and skeleton.position_source in (
+            PositionSource.DEPTH, PositionSource.FLOOR):
         p = skeleton.position
         person.position = np.array([p.x, p.y, p.z], dtype=np.float64)
-        try:
-            person.position_source = PositionSource(skeleton.position_source)
-        except ValueError:
-            person.position_source = PositionSource.NONE
-            person.position = None
+        person.position_source = PositionSource(skeleton.position_source)
         person.position_frame_id = skeleton.position_frame_id
     return person
 

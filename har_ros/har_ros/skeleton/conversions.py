@@ -10,7 +10,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from .layouts import BLAZEPOSE33, COCO17, OPENPOSE18, UTD_KINECT20, Layout, LayoutError
+from .layouts import (
+    BLAZEPOSE33,
+    COCO17,
+    KNOWN_LAYOUTS,
+    OPENPOSE18,
+    UTD_KINECT20,
+    Layout,
+    LayoutError,
+)
 
 # target joint -> source joint indices (empty tuple: no source, always missing)
 JointMap = tuple[tuple[int, ...], ...]
@@ -56,6 +64,10 @@ def convert(keypoints: np.ndarray, source: str, target: str) -> np.ndarray:
         known = sorted(f"{s}->{t}" for s, t in CONVERSIONS)
         raise LayoutError(f"no conversion from {source!r} to {target!r}; known: {known}") from None
     keypoints = np.asarray(keypoints)
+    joints = KNOWN_LAYOUTS[source].num_joints
+    if keypoints.ndim < 2 or keypoints.shape[-2] != joints:
+        raise LayoutError(f"{source!r} has {joints} joints, got keypoints of shape "
+                          f"{keypoints.shape}")
     out = np.zeros((*keypoints.shape[:-2], len(mapping), keypoints.shape[-1]), keypoints.dtype)
     for t, sources in enumerate(mapping):
         if not sources:

@@ -37,6 +37,10 @@ def record_status(ros_node, ns):
     return sub, statuses
 
 
+def stamp_ns(stamp):
+    return stamp.sec * 10**9 + stamp.nanosec
+
+
 def test_without_any_input_it_holds_zero_in_startup(ros_node, processes, topic_prefix):
     start_safety_node(processes, topic_prefix)
     scales = []
@@ -50,15 +54,20 @@ def test_without_any_input_it_holds_zero_in_startup(ros_node, processes, topic_p
     assert "no skeletons received yet" in statuses[-1][1].reason
     assert scales and set(scales) == {0.0}
     assert statuses[-1][1].inputs[0].name == "skeletons" and not statuses[-1][1].inputs[0].healthy
+    assert all(stamp_ns(m.skeletons_stamp) == 0 == stamp_ns(m.actions_stamp) for _, m in statuses)
 
 
 def test_walk_in_stops_in_time_walk_out_recovers_on_the_ramp(ros_node, processes, topic_prefix):
     start_safety_node(processes, topic_prefix)
     sub, statuses = record_status(ros_node, topic_prefix)
+    arrays = []
+    ros_node.create_subscription(SkeletonArray, f"{topic_prefix}/skeletons",
+                                 lambda m: arrays.append(stamp_ns(m.header.stamp)), 100)
     wait_for_publishers(ros_node, sub, timeout=20)
     processes.start(f"{topic_prefix}/skeletons", "6.0", "1.2", "1.0", "1.0",
                     script="walk_person.py")
-    spin_until(ros_node, lambda: len(statuses) > 700, timeout=30, what="14 s of status")
+    spin_until(ros_node, lambda: len(statuses) > 1 and statuses[-1][0] - statuses[0][0] > 14,
+               timeout=30, what="14 s of status")
 
     # No action ever arrives, so the conservative rule of the shipped rules applies.
     rule = RuleSet.from_yaml(SHIPPED_RULES).conservative
@@ -77,6 +86,12 @@ def test_walk_in_stops_in_time_walk_out_recovers_on_the_ramp(ros_node, processes
     assert inside, "the person never came inside the protective distance"
     assert all(m.speed_scale == 0.0 and m.state == SafetyStatus.STATE_PROTECTIVE_STOP
                for m in inside)
+    # Every decision names the skeletons it used: one new decision per array, in order.
+    used = [stamp_ns(m.skeletons_stamp) for _, m in running]
+    assert all(used) and used == sorted(used)
+    sent = [s for s in arrays if used[0] <= s <= used[-1]]
+    missed = set(sent) - set(used)
+    assert len(sent) > 100 and len(missed) <= 0.02 * len(sent), (len(missed), len(sent))
     # Walking away: the scale comes back, never faster than the ramp-up limit.
     last_stop = max(i for i, (_, m) in enumerate(running) if m.speed_scale == 0.0)
     recovery = running[last_stop:]

@@ -7,7 +7,6 @@ less than 10 % between the first and the last quarter of the run.
 
 import os
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,6 +14,7 @@ from diagnostic_msgs.msg import DiagnosticArray
 
 from har_msgs.msg import SkeletonArray
 from har_ros.action.recognizer import DEFAULT_MODEL
+from har_ros.common.process_stats import rss_kb
 from har_ros.ros.graph import spin_until, wait_for_subscribers
 from har_ros.ros.skeleton_msgs import frame_to_msg
 from har_ros.skeleton.types import Person, PositionSource, SkeletonFrame
@@ -24,13 +24,6 @@ pytestmark = [pytest.mark.graph, pytest.mark.slow,
 # `make test` runs 6,000 frames (100 s); HAR_SOAK_FRAMES=20000 runs the long soak.
 FRAMES = int(os.environ.get("HAR_SOAK_FRAMES", 6_000))
 RATE_HZ = 60.0  # twice a 30 Hz camera, what both nodes sustain here; stamps 30 Hz apart
-
-
-def rss_kb(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
 
 
 def frame(i: int, rng) -> SkeletonFrame:

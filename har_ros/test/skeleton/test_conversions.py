@@ -57,3 +57,8 @@ def test_unknown_conversion_is_a_clear_error():
     assert can_convert("coco17", "coco17")
     with pytest.raises(LayoutError, match="no conversion"):
         convert(np.zeros((17, 3)), "coco17", "utd_kinect20")
+
+
+def test_keypoints_that_do_not_fit_the_source_layout_are_refused():
+    with pytest.raises(LayoutError, match="'openpose18' has 18 joints"):
+        convert(np.zeros((17, 3), np.float32), "openpose18", "coco17")

@@ -1,0 +1,127 @@
+"""Pipeline latency: a camera image's stamp -> the speed command that reflects it.
+
+The three nodes run as `har bringup` starts them (config/har.yaml): as separate
+processes, then composed in one process (MultiThreadedExecutor). The bench is
+the camera: it publishes pre-decoded 640x480 frames of the sports2d video (two
+people walking) at 30 Hz, stamped at publication, and reads safety/status,
+whose ``skeletons_stamp`` / ``actions_stamp`` name the newest image each decision
+used. An image's latency is the arrival of the first decision that used it or
+a newer image, minus its stamp; so a frame the pose node dropped (newest frame
+wins) counts until a newer one is reflected. CPU % and peak RSS per process
+come from /proc.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import time
+import uuid
+
+import numpy as np
+
+from ..cli.bringup import DEFAULT_PARAMS, commands
+from ..common.process_stats import CpuWindow, peak_rss_kb
+from .pose import _frames
+from .stats import summarise
+
+TARGET = "p99 ≤ pose inference p99 + 15 ms"
+
+
+def _latencies(image_stamps: list[int], decisions: list[tuple[int, int]]) -> list[float]:
+    """Seconds from each image stamp to the first decision (arrival_ns, used_ns) using it."""
+    if not decisions:
+        return []
+    arrivals = np.array([a for a, _ in decisions], dtype=np.int64)
+    used = np.maximum.accumulate(np.array([u for _, u in decisions], dtype=np.int64))
+    out = []
+    for stamp in image_stamps:
+        i = int(np.searchsorted(used, stamp, side="left"))
+        if i < len(used):
+            out.append((arrivals[i] - stamp) * 1e-9)
+    return out
+
+
+def _measure(composed: bool, seconds: float) -> list[dict]:
+    import rclpy
+    from rclpy.qos import qos_profile_sensor_data
+    from sensor_msgs.msg import Image
+    from std_msgs.msg import Header
+
+    from har_msgs.msg import SafetyStatus
+
+    from ..ros.graph import spin_until, wait_for_publishers, wait_for_subscribers
+    from ..ros.image_msgs import array_to_image
+
+    ns = f"/bench_{uuid.uuid4().hex[:6]}"
+    argv = commands(argparse.Namespace(
+        params=str(DEFAULT_PARAMS), nodes="pose,action,safety", with_video=None, namespace=ns,
+        image="image", model_path="", use_sim_time=False, composed=composed))
+    processes = {name: subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL) for name, cmd in argv.items()}
+    node = rclpy.create_node(f"bench_pipeline_{uuid.uuid4().hex[:6]}")
+    by_skeletons: list[tuple[int, int]] = []
+    by_actions: list[tuple[int, int]] = []
+
+    def on_status(msg: SafetyStatus) -> None:
+        arrival = time.time_ns()
+        by_skeletons.append((arrival, msg.skeletons_stamp.sec * 10**9
+                             + msg.skeletons_stamp.nanosec))
+        by_actions.append((arrival, msg.actions_stamp.sec * 10**9 + msg.actions_stamp.nanosec))
+
+    sub = node.create_subscription(SafetyStatus, f"{ns}/safety/status", on_status, 200)
+    camera = node.create_publisher(Image, f"{ns}/image", qos_profile_sensor_data)
+    frames = [array_to_image(rgb, "rgb8", Header(frame_id="camera")) for rgb in _frames(90)]
+    stamps: list[int] = []
+    recording = [False]
+
+    def publish_frame():
+        msg = frames[len(stamps) % len(frames)]
+        now = node.get_clock().now()
+        msg.header.stamp = now.to_msg()
+        camera.publish(msg)
+        if recording[0]:
+            stamps.append(now.nanoseconds)
+
+    try:
+        wait_for_publishers(node, sub, timeout=30)
+        wait_for_subscribers(node, camera, timeout=30)
+        node.create_timer(1 / 30, publish_frame)
+        spin_until(node, lambda: any(u for _, u in by_actions), 60, "the first actions")
+        windows = {name: CpuWindow(p.pid) for name, p in processes.items()}
+        for window in windows.values():
+            window.start()
+        recording[0] = True
+        start = time.monotonic()
+        spin_until(node, lambda: time.monotonic() - start > seconds, seconds + 5, "the run")
+        cpu = {name: window.percent() for name, window in windows.items()}
+        recording[0] = False
+        spin_until(node, lambda: time.monotonic() - start > seconds + 1.0, 5, "the tail")
+        rss = {name: peak_rss_kb(p.pid) / 1024 for name, p in processes.items()}
+    finally:
+        for process in processes.values():
+            process.terminate()
+        for process in processes.values():
+            process.wait(timeout=10)
+        node.destroy_node()
+    mode = "composed (1 process)" if composed else "separate processes"
+    resources = "; ".join(f"{name} {cpu[name]:.0f} % CPU, {rss[name]:.0f} MiB peak"
+                          for name in processes)
+    return [
+        {"bench": "pipeline", "case": f"image → speed command, {mode}", "target": TARGET,
+         **summarise(_latencies(stamps, by_skeletons)), "images": len(stamps),
+         "resources": resources},
+        {"bench": "pipeline", "case": f"image → action → speed command, {mode}",
+         "target": "", **summarise(_latencies(stamps, by_actions)), "images": len(stamps)},
+    ]
+
+
+def run(trials: int = 10) -> list[dict]:
+    import rclpy
+
+    rclpy.init()
+    try:
+        seconds = max(10.0, float(trials))
+        return _measure(False, seconds) + _measure(True, seconds)
+    finally:
+        rclpy.try_shutdown()
