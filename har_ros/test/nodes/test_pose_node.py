@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from diagnostic_msgs.msg import DiagnosticArray
 from rclpy.qos import qos_profile_sensor_data
-from sensor_msgs.msg import Image
+from sensor_msgs.msg import CameraInfo, Image
 from std_msgs.msg import Header
 
 from har_msgs.msg import SkeletonArray
@@ -106,3 +106,47 @@ def test_black_frame_gives_an_empty_array_and_bad_frames_are_counted(
     publish_until(black, lambda: bool(arrays), "the black frame's array")
     assert all(a.skeletons == [] for a in arrays)
     assert all(stamp_to_ns(a.header.stamp) == 1_000_000_000 for a in arrays)
+
+
+def test_aligned_depth_gives_the_person_distance(ros_node, processes, topic_prefix):
+    import skimage.data
+
+    rgb = skimage.data.astronaut()  # one person, 512x512
+    height, width = rgb.shape[:2]
+    distance_m = 2.5
+    arrays = []
+    sub = ros_node.create_subscription(SkeletonArray, f"{topic_prefix}/skeletons",
+                                       arrays.append, 10)
+    pubs = {name: ros_node.create_publisher(kind, f"{topic_prefix}/{name}",
+                                            qos_profile_sensor_data)
+            for name, kind in (("image", Image), ("depth", Image), ("camera_info", CameraInfo))}
+    processes.start("--ros-args", "-r", f"__ns:={topic_prefix}", "-p", "use_depth:=true",
+                    module="har_ros.nodes.pose_node")
+    wait_for_publishers(ros_node, sub, timeout=20)
+    for pub in pubs.values():
+        wait_for_subscribers(ros_node, pub, timeout=20)
+    info = CameraInfo(width=width, height=height,
+                      k=[500.0, 0.0, width / 2, 0.0, 500.0, height / 2, 0.0, 0.0, 1.0])
+    depth_mm = np.full((height, width), distance_m * 1000, np.uint16)
+
+    def located():
+        return [s for a in arrays for s in a.skeletons if s.position_valid]
+
+    deadline = time.monotonic() + 20
+    frame = 0
+    while not located():
+        assert time.monotonic() < deadline, "no skeleton with a depth position"
+        frame += 1
+        header = Header(stamp=ns_to_stamp(frame * 100_000_000), frame_id="camera")
+        info.header = header
+        pubs["camera_info"].publish(info)
+        pubs["depth"].publish(array_to_image(depth_mm, "16UC1", header))
+        soon = time.monotonic() + 0.05  # depth first, as a driver usually sends it
+        spin_until(ros_node, lambda e=soon: time.monotonic() > e, 1.0, "depth delivery")
+        pubs["image"].publish(array_to_image(rgb, "rgb8", header))
+        end = time.monotonic() + 0.2
+        spin_until(ros_node, lambda e=end: time.monotonic() > e, 1.0, "the frame")
+    skeleton = located()[0]
+    assert skeleton.position_source == skeleton.POSITION_DEPTH
+    assert skeleton.position_frame_id == "camera"
+    assert abs(skeleton.position.z - distance_m) <= 0.05 * distance_m
