@@ -26,7 +26,7 @@ OPTICAL_TO_FLOOR = (0.0, 0.0, 1.0, 0.0,
 
 @dataclass(frozen=True)
 class SafetyNodeConfig:
-    rate_hz: float = param(50.0, "output rate of speed_scaling and safety/status, Hz")
+    rate_hz: float = param(50.0, "least output rate (also on every SkeletonArray), Hz")
     skeleton_timeout: float = param(0.5, "s without skeletons before a protective stop")
     action_timeout: float = param(1.5, "s without /action before the conservative rule applies")
     robot_pose_timeout: float = param(0.5, "s without robot_position (if used) before a stop")

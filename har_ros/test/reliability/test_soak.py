@@ -57,9 +57,11 @@ def test_soak_accounts_for_every_frame_and_memory_stays_flat(ros_node, processes
     pub = ros_node.create_publisher(SkeletonArray, f"{ns}/skeletons", 1000)
     wait_for_subscribers(ros_node, pub, count=2, timeout=30)
 
+    def diagnostics_of(name):
+        return next((v for k, v in diagnostics.items() if k.startswith(f"{name}:")), {})
+
     def received(name, key):
-        values = next((v for k, v in diagnostics.items() if k.startswith(f"{name}:")), {})
-        return int(values.get(key, -1))
+        return int(diagnostics_of(name).get(key, -1))
 
     # Warm up until both nodes have matched and received something, then take the
     # counters as the baseline: only frames sent after that are accounted for.
@@ -98,7 +100,12 @@ def test_soak_accounts_for_every_frame_and_memory_stays_flat(ros_node, processes
         pytest.fail(f"published {FRAMES}, action_node received "
                     f"{received('action_node', 'received')}, safety_node received "
                     f"{received('safety_node', 'skeletons_received')}: {diagnostics}")
+    report = {"frames": FRAMES, "seconds": round(time.monotonic() - started, 1),
+              "action_node": diagnostics_of("action_node"),
+              "safety_node": diagnostics_of("safety_node")}
     for name, samples in rss.items():
         quarter = len(samples) // 4
         first, last = np.mean(samples[:quarter]), np.mean(samples[-quarter:])
+        report[f"{name}_rss_kb_first_last_quarter"] = (round(first), round(last))
         assert last < 1.10 * first, f"{name} RSS grew from {first:.0f} to {last:.0f} kB"
+    print(f"soak figures: {report}")  # quoted in docs/RELIABILITY.md (run with -s)
