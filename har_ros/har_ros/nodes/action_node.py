@@ -55,6 +55,8 @@ class ActionNode(Node):
         try:
             recognizer = ActionRecognizer.from_path(config.model_path, config.settings())
         except CheckpointError as exc:
+            if current is None:  # at start there is no old model to keep
+                raise ValueError(f"model refused: {exc}") from exc
             raise ValueError(f"model refused, the old one keeps running: {exc}") from exc
         self._recognizer = recognizer  # one assignment: the swap is atomic for callbacks
         checkpoint = recognizer.checkpoint

@@ -109,3 +109,14 @@ def test_hot_swap_good_and_incompatible_checkpoints(ros_node, processes, topic_p
         spin_until(ros_node, lambda end=step: time.monotonic() > end, timeout=1.0)
     spin_until(ros_node, lambda: received, timeout=10, what="actions after the swap")
     assert received[-1].actions[0].track_id == 4
+
+
+def test_a_bad_model_at_start_stops_the_node_with_the_reason(processes, topic_prefix, tmp_path):
+    (tmp_path / "broken.pt").write_bytes(b"\x00" * 100)
+    node = processes.start("--ros-args", "-r", f"__ns:={topic_prefix}",
+                           "-p", f"model_path:={tmp_path / 'broken.pt'}",
+                           module="har_ros.nodes.action_node")
+    assert node.wait(timeout=60) == 2
+    output = processes.output(node)
+    assert "[FATAL] ActionNode could not start: model refused:" in output
+    assert "corrupt or truncated" in output and "old one" not in output
