@@ -21,7 +21,8 @@ TIMEOUT_S = 0.5
 RATE_HZ = 50.0
 
 
-def _skeletons(x: float):
+def person_on_floor_msg(x: float, stamp_ns: int | None = None):
+    """A SkeletonArray with one tracked person (id 1) standing at floor (x, 0) m."""
     from ..ros.skeleton_msgs import frame_to_msg
     from ..skeleton.types import Person, PositionSource, SkeletonFrame
 
@@ -29,7 +30,8 @@ def _skeletons(x: float):
                     bbox=(100.0, 100.0, 200.0, 400.0), track_id=1,
                     position=np.array([x, 0.0, 0.0]), position_source=PositionSource.FLOOR,
                     position_frame_id="floor")
-    return frame_to_msg(SkeletonFrame(time.time_ns(), "camera", 640, 480, [person]))
+    stamp_ns = time.time_ns() if stamp_ns is None else stamp_ns
+    return frame_to_msg(SkeletonFrame(stamp_ns, "camera", 640, 480, [person]))
 
 
 def run(trials: int = 10) -> list[dict]:
@@ -64,7 +66,7 @@ def run(trials: int = 10) -> list[dict]:
         def feed(x: float, until) -> float:
             sent = 0.0
             while not until():
-                pub.publish(_skeletons(x))
+                pub.publish(person_on_floor_msg(x))
                 sent = time.monotonic()
                 executor.spin_once(timeout_sec=1 / 30)
             return sent
@@ -73,13 +75,13 @@ def run(trials: int = 10) -> list[dict]:
         far_is_up = lambda: bool(scales) and scales[-1][1] > 0.3  # noqa: E731
         for _ in range(trials):
             feed(10.0, far_is_up)
-            pub.publish(_skeletons(10.0))
+            pub.publish(person_on_floor_msg(10.0))
             last = time.monotonic()
             spin_until(node, lambda: scales[-1][1] == 0.0, 5, "stop", executor)
             silent.append(next(t for t, s in scales if t > last and s == 0.0) - last)
             feed(10.0, far_is_up)
             scales.clear()
-            pub.publish(_skeletons(0.3))
+            pub.publish(person_on_floor_msg(0.3))
             start = time.monotonic()
             feed(0.3, lambda: bool(scales) and scales[-1][1] == 0.0)
             crossing.append(next(t for t, s in scales if s == 0.0) - start)

@@ -10,9 +10,8 @@ import time
 import numpy as np
 
 from har_msgs.msg import SkeletonArray
-from har_ros.ros.skeleton_msgs import frame_to_msg
+from har_ros.bench.safety import person_on_floor_msg
 from har_ros.ros.spin import run_node
-from har_ros.skeleton.types import Person, PositionSource, SkeletonFrame
 
 
 def position_at(t: float, start: float, end: float, speed: float, hold: float) -> float:
@@ -39,12 +38,7 @@ def make_node():
 
     def tick():
         x = position_at(time.monotonic() - t0, start, end, speed, hold)
-        person = Person(keypoints=np.full((17, 3), 0.9, np.float32), layout="coco17", score=0.9,
-                        bbox=(100.0, 100.0, 200.0, 400.0), track_id=1,
-                        position=np.array([x, 0.0, 0.0]), position_source=PositionSource.FLOOR,
-                        position_frame_id="floor")
-        frame = SkeletonFrame(node.get_clock().now().nanoseconds, "camera", 640, 480, [person])
-        publisher.publish(frame_to_msg(frame))
+        publisher.publish(person_on_floor_msg(x, node.get_clock().now().nanoseconds))
 
     node.create_timer(1 / 30, tick)
     return node
