@@ -10,13 +10,14 @@ IN_ENV       := source ./env.sh &&
 PKG_SOURCES  := $(shell find har_msgs har_ros/setup.py har_ros/setup.cfg har_ros/package.xml \
                   har_ros/launch har_ros/config har_ros/resource -type f 2>/dev/null)
 
-.PHONY: help setup build assets test lint demo bench clean
+.PHONY: help setup build assets test lint demo bench yolo clean
 
 help:
 	@echo "make setup  - venv with ROS 2 Kilted wheels + deps, colcon build, cached assets"
 	@echo "make test   - setup if needed, then ruff and the whole pytest suite"
 	@echo "make demo   - setup if needed, then the end-to-end demo on a real video"
 	@echo "make bench  - setup if needed, then 'har bench all'"
+	@echo "make yolo   - opt-in YOLO-pose backend (onnxruntime + ONNX export; AGPL-3.0 weights)"
 	@echo "make clean  - remove build outputs (keeps .venv and the asset cache)"
 
 setup: $(VENV_STAMP) $(BUILD_STAMP) $(ASSETS_STAMP)
@@ -48,6 +49,9 @@ demo: setup
 
 bench: setup
 	$(IN_ENV) har bench all
+
+yolo: setup
+	bash tools/export_yolo.sh
 
 clean:
 	rm -rf build install log

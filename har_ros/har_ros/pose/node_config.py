@@ -8,14 +8,13 @@ import numpy as np
 
 from ..common.config import param, require
 from ..skeleton.conversions import can_convert
+from .backends import BACKEND_LAYOUTS
 from .tracking import TrackerConfig
-
-BACKEND_LAYOUTS = {"movenet": "coco17"}
 
 
 @dataclass(frozen=True)
 class PoseNodeConfig:
-    backend: str = param("movenet", "pose backend: movenet")
+    backend: str = param("movenet", "pose backend: movenet, or yolo (opt-in)")
     model_path: str = param("", "model file; empty = the cached default weights")
     input_width: int = param(256, "backend input size of the longer image side, px (x32)")
     num_threads: int = param(2, "CPU threads of the backend")

@@ -1,4 +1,8 @@
-"""MoveNet on real photos and videos of people: counts and anatomical sanity."""
+"""Every pose backend on real photos and videos of people: counts and anatomical sanity.
+
+`yolo` is an opt-in extra (`make yolo`); its cases skip, saying so, when it is
+not installed.
+"""
 
 import cv2
 import numpy as np
@@ -8,13 +12,16 @@ from har_ros.assets import AssetError, asset_path
 from har_ros.pose.backends import BackendError, create_backend
 from har_ros.skeleton.layouts import COCO17
 
+BACKENDS = {"movenet": {"input_width": 256}, "yolo": {}}
+CORRUPT_MESSAGE = {"movenet": "not a loadable TFLite model", "yolo": "not a loadable ONNX model"}
 
-@pytest.fixture(scope="module")
-def backend():
+
+@pytest.fixture(scope="module", params=list(BACKENDS))
+def backend(request):
     try:
-        return create_backend("movenet", input_width=256)
+        return create_backend(request.param, **BACKENDS[request.param])
     except BackendError as exc:
-        pytest.skip(f"MoveNet weights not available: {exc}")
+        pytest.skip(f"{request.param} backend not available: {exc}")
 
 
 def video_frame(name: str, index: int) -> np.ndarray:
@@ -79,10 +86,16 @@ def test_bad_input_and_missing_or_corrupt_model(tmp_path, backend):
     with pytest.raises(ValueError, match="8-bit RGB"):
         backend.infer(np.zeros((480, 640), np.uint8))
     with pytest.raises(BackendError, match="not found"):
-        create_backend("movenet", model_path=str(tmp_path / "missing.tflite"))
-    corrupt = tmp_path / "corrupt.tflite"
+        create_backend(backend.name, model_path=str(tmp_path / "missing.model"))
+    corrupt = tmp_path / "corrupt.model"
     corrupt.write_bytes(b"not a model" * 100)
-    with pytest.raises(BackendError, match="not a loadable TFLite model"):
-        create_backend("movenet", model_path=str(corrupt))
-    with pytest.raises(BackendError, match="unknown pose backend"):
+    with pytest.raises(BackendError, match=CORRUPT_MESSAGE[backend.name]):
+        create_backend(backend.name, model_path=str(corrupt))
+
+
+def test_unknown_backend_and_missing_extra_are_clear_errors(tmp_path):
+    with pytest.raises(BackendError, match="unknown pose backend 'openpose'"):
         create_backend("openpose")
+    # Without the extra: "run `make yolo`"; with it: the missing file is named.
+    with pytest.raises(BackendError, match=r"make yolo|not found"):
+        create_backend("yolo", model_path=str(tmp_path / "none.onnx"))
