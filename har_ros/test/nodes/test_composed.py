@@ -27,8 +27,11 @@ def test_composed_nodes_run_in_one_process_and_decisions_name_their_image(
     camera = ros_node.create_publisher(Image, f"{topic_prefix}/image", qos_profile_sensor_data)
     wait_for_publishers(ros_node, sub, timeout=30)
     wait_for_subscribers(ros_node, camera, timeout=30)
-    names = {name for name, ns in ros_node.get_node_names_and_namespaces() if ns == topic_prefix}
-    assert names == {"pose_node", "action_node", "safety_node"}
+    def names():
+        return {n for n, ns in ros_node.get_node_names_and_namespaces() if ns == topic_prefix}
+
+    spin_until(ros_node, lambda: names() == {"pose_node", "action_node", "safety_node"},
+               timeout=20, what="the three nodes in the graph")
     assert composed.poll() is None
 
     black = array_to_image(np.zeros((240, 320, 3), np.uint8), "rgb8", Header(frame_id="cam"))
