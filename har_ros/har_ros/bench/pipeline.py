@@ -47,6 +47,7 @@ def _measure(composed: bool, seconds: float) -> list[dict]:
 
     from ..ros.graph import spin_until, wait_for_publishers, wait_for_subscribers
     from ..ros.image_msgs import array_to_image
+    from ..ros.stamps import stamp_to_ns
 
     ns = f"/bench_{uuid.uuid4().hex[:6]}"
     argv = commands(argparse.Namespace(
@@ -60,14 +61,13 @@ def _measure(composed: bool, seconds: float) -> list[dict]:
 
     def on_status(msg: SafetyStatus) -> None:
         arrival = time.time_ns()
-        by_skeletons.append((arrival, msg.skeletons_stamp.sec * 10**9
-                             + msg.skeletons_stamp.nanosec))
-        by_actions.append((arrival, msg.actions_stamp.sec * 10**9 + msg.actions_stamp.nanosec))
+        by_skeletons.append((arrival, stamp_to_ns(msg.skeletons_stamp)))
+        by_actions.append((arrival, stamp_to_ns(msg.actions_stamp)))
 
     sub = node.create_subscription(SafetyStatus, f"{ns}/safety/status", on_status, 200)
     skeletons: list[tuple[int, int]] = []  # the pose stage alone, for the breakdown
     node.create_subscription(SkeletonArray, f"{ns}/skeletons", lambda m: skeletons.append(
-        (time.time_ns(), m.header.stamp.sec * 10**9 + m.header.stamp.nanosec)), 200)
+        (time.time_ns(), stamp_to_ns(m.header.stamp))), 200)
     camera = node.create_publisher(Image, f"{ns}/image", qos_profile_sensor_data)
     clip = _frames(230)  # the whole demo video: the walkers stay tracked
     frames = [array_to_image(rgb, "rgb8", Header(frame_id="camera")) for rgb in clip]

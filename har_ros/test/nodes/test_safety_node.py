@@ -10,6 +10,7 @@ from std_msgs.msg import Float64
 
 from har_msgs.msg import SafetyStatus, SkeletonArray
 from har_ros.ros.graph import spin_until, wait_for_publishers
+from har_ros.ros.stamps import stamp_to_ns
 from har_ros.safety.node_config import SHIPPED_RULES
 from har_ros.safety.rules import RuleSet
 from har_ros.safety.ssm import SsmParameters, protective_distance
@@ -37,10 +38,6 @@ def record_status(ros_node, ns):
     return sub, statuses
 
 
-def stamp_ns(stamp):
-    return stamp.sec * 10**9 + stamp.nanosec
-
-
 def test_without_any_input_it_holds_zero_in_startup(ros_node, processes, topic_prefix):
     start_safety_node(processes, topic_prefix)
     scales = []
@@ -54,7 +51,8 @@ def test_without_any_input_it_holds_zero_in_startup(ros_node, processes, topic_p
     assert "no skeletons received yet" in statuses[-1][1].reason
     assert scales and set(scales) == {0.0}
     assert statuses[-1][1].inputs[0].name == "skeletons" and not statuses[-1][1].inputs[0].healthy
-    assert all(stamp_ns(m.skeletons_stamp) == 0 == stamp_ns(m.actions_stamp) for _, m in statuses)
+    assert all(stamp_to_ns(m.skeletons_stamp) == 0 == stamp_to_ns(m.actions_stamp)
+               for _, m in statuses)
 
 
 def test_walk_in_stops_in_time_walk_out_recovers_on_the_ramp(ros_node, processes, topic_prefix):
@@ -62,7 +60,7 @@ def test_walk_in_stops_in_time_walk_out_recovers_on_the_ramp(ros_node, processes
     sub, statuses = record_status(ros_node, topic_prefix)
     arrays = []
     ros_node.create_subscription(SkeletonArray, f"{topic_prefix}/skeletons",
-                                 lambda m: arrays.append(stamp_ns(m.header.stamp)), 100)
+                                 lambda m: arrays.append(stamp_to_ns(m.header.stamp)), 100)
     wait_for_publishers(ros_node, sub, timeout=20)
     processes.start(f"{topic_prefix}/skeletons", "6.0", "1.2", "1.0", "1.0",
                     script="walk_person.py")
@@ -87,7 +85,7 @@ def test_walk_in_stops_in_time_walk_out_recovers_on_the_ramp(ros_node, processes
     assert all(m.speed_scale == 0.0 and m.state == SafetyStatus.STATE_PROTECTIVE_STOP
                for m in inside)
     # Every decision names the skeletons it used: one new decision per array, in order.
-    used = [stamp_ns(m.skeletons_stamp) for _, m in running]
+    used = [stamp_to_ns(m.skeletons_stamp) for _, m in running]
     assert all(used) and used == sorted(used)
     sent = [s for s in arrays if used[0] <= s <= used[-1]]
     missed = set(sent) - set(used)
@@ -123,8 +121,8 @@ def test_killed_skeleton_source_stops_within_timeout_plus_one_period(
     # `har bench safety` 0.52 s; the pose-node kill test holds 0.62 s), which points at
     # late delivery of the killed walker's last samples; the exact figure is the bench's.
     stop = next(m for _, m in statuses if m.speed_scale == 0.0 and
-                m.header.stamp.sec * 10**9 + m.header.stamp.nanosec > killed_wall_ns)
-    stop_ns = stop.header.stamp.sec * 10**9 + stop.header.stamp.nanosec
+                stamp_to_ns(m.header.stamp) > killed_wall_ns)
+    stop_ns = stamp_to_ns(stop.header.stamp)
     assert (stop_ns - killed_wall_ns) * 1e-9 <= 0.5 + 0.02 + 0.5
     assert stop.state == SafetyStatus.STATE_PROTECTIVE_STOP
     assert "skeletons stale" in stop.reason
