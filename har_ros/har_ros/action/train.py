@@ -61,7 +61,7 @@ def split_train_val(dataset: SequenceDataset, fraction: float, seed: int
     val = np.zeros(len(dataset), bool)
     for label in np.unique(dataset.labels):
         idx = np.flatnonzero(dataset.labels == label)
-        take = max(1, round(fraction * len(idx))) if len(idx) > 1 else 0
+        take = max(1, round(fraction * len(idx))) if len(idx) > 1 and fraction > 0 else 0
         val[rng.choice(idx, size=take, replace=False)] = True
     return dataset.subset(~val), dataset.subset(val)
 
@@ -95,10 +95,13 @@ def train(dataset: SequenceDataset, config: TrainConfig, progress: bool = True
     loss_fn = nn.CrossEntropyLoss(label_smoothing=0.1)
     aug = Augmentation.default(config.noise) if config.augment else (
         Augmentation(noise=config.noise) if config.noise else None)
-    x_val = batch_features(val_set, norm)
     y_val = val_set.labels
+    x_val = batch_features(val_set, norm) if len(y_val) else None
     history = {"epoch": [], "train_loss": [], "val_loss": [], "val_acc": []}
-    best = (-1.0, None, 0)
+    # Best = highest validation accuracy, ties broken by the lower validation loss
+    # (a small validation split saturates at 100 % long before training is done);
+    # without a validation split, the last epoch.
+    best = ((-1.0, -np.inf), None, 0)
     started = time.perf_counter()
     bar = tqdm(range(config.epochs), desc=f"train {config.model}", disable=not progress)
     for epoch in bar:
@@ -118,22 +121,25 @@ def train(dataset: SequenceDataset, config: TrainConfig, progress: bool = True
             optimiser.step()
             schedule.step()
             losses.append(loss.item())
-        val_logits = predict_logits(model, x_val)
-        val_loss = float(loss_fn(torch.from_numpy(val_logits), torch.from_numpy(y_val))) \
-            if len(y_val) else float("nan")
-        val_acc = float((val_logits.argmax(1) == y_val).mean()) if len(y_val) else 0.0
+        if x_val is None:
+            val_loss, val_acc = float("nan"), 0.0
+        else:
+            val_logits = predict_logits(model, x_val)
+            val_loss = float(loss_fn(torch.from_numpy(val_logits), torch.from_numpy(y_val)))
+            val_acc = float((val_logits.argmax(1) == y_val).mean())
         for key, value in zip(history, (epoch, float(np.mean(losses)), val_loss, val_acc),
                               strict=True):
             history[key].append(value)
         bar.set_postfix(loss=f"{np.mean(losses):.3f}", val_acc=f"{val_acc:.3f}")
-        if val_acc > best[0]:
-            best = (val_acc, copy.deepcopy(model.state_dict()), epoch)
+        score = (0.0, float(epoch)) if x_val is None else (val_acc, -val_loss)
+        if score > best[0]:
+            best = (score, copy.deepcopy(model.state_dict()), epoch)
         elif epoch - best[2] >= config.patience:
             break
     model.load_state_dict(best[1])
     training = {"config": asdict(config), "data": dataset.summary(),
                 "train_sequences": len(train_set), "val_sequences": len(val_set),
-                "best_epoch": best[2], "best_val_acc": best[0],
+                "best_epoch": best[2], "best_val_acc": best[0][0],
                 "seconds": time.perf_counter() - started, "history": history}
     checkpoint = Checkpoint(config.model, model_settings(config.model, config.model_config),
                             model.state_dict(), list(dataset.class_names), dataset.layout,

@@ -100,3 +100,12 @@ def test_full_temporal_conv_variant_has_the_same_interface():
     model = build_model("stgcn", 7, 5, COCO17, {"separable": False, "strides": [1, 2, 1]}).eval()
     with torch.no_grad():
         assert model(torch.zeros(2, 7, 32, 17)).shape == (2, 5)
+
+
+def test_without_a_validation_split_the_last_epoch_is_kept():
+    data = make_dataset(subjects=2, repetitions=1, seed=3, test_subjects=0, views=("front",))
+    config = TrainConfig(model="lstm", window=16, epochs=3, batch_size=8, seed=0, threads=1,
+                         patience=1, val_fraction=0.0)
+    checkpoint, history = train(data, config, progress=False)
+    assert checkpoint.training["val_sequences"] == 0
+    assert history["epoch"] == [0, 1, 2] and checkpoint.training["best_epoch"] == 2
