@@ -84,12 +84,16 @@ def test_record_then_replay_loses_nothing(ros_node, processes, scenario, tmp_pat
     spin_until(ros_node, lambda: recorder.poll() is not None, timeout=40, what="the recorder")
     assert replayer.wait(timeout=10) == 0 and recorder.returncode == 0
     assert len(list(read_bag(recorded))) == len(frames), processes.output(recorder)
-    # 2. replay the recorded bag into a subscriber: every message arrives, in order
+    # 2. replay the recorded bag into a subscriber: every message arrives, in order. A
+    # topic of its own: the replayer waits for a subscriber, and the finished recorder's
+    # reader on /skeletons may still be in the graph.
     received = []
-    sub = ros_node.create_subscription(SkeletonArray, "/skeletons", received.append, 1000)
+    sub = ros_node.create_subscription(SkeletonArray, f"{topic_prefix}/skeletons",
+                                       received.append, 1000)
     processes.start("replay", str(recorded), "--rate", "2.0", "--wait", "10",
-                    module="har_ros.cli.main")
+                    "--remap-prefix", topic_prefix, module="har_ros.cli.main")
     wait_for_publishers(ros_node, sub, timeout=20)
-    spin_until(ros_node, lambda: len(received) >= len(frames), timeout=30, what="every message")
+    spin_until(ros_node, lambda: len(received) >= len(frames), timeout=30,
+               what=f"every message ({len(frames)})")
     stamps = [stamp_to_ns(m.header.stamp) for m in received]
     assert stamps == sorted(stamps) and len(received) == len(frames)

@@ -14,7 +14,9 @@ from har_ros.skeleton.types import Person, PositionSource, SkeletonFrame
 
 any_float = st.floats(allow_nan=True, allow_infinity=True, width=32)
 finite = st.floats(-1e6, 1e6, width=32)
-names = st.text(st.characters(blacklist_characters="\x00"), max_size=8)  # ROS strings are C strings
+# ROS strings are NUL-free UTF-8 (so no lone surrogates either)
+names = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+                max_size=8)
 
 
 @st.composite
