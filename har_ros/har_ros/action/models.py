@@ -59,7 +59,7 @@ class GraphBlock(nn.Module):
     """
 
     def __init__(self, c_in: int, c_out: int, adjacency: torch.Tensor, stride: int = 1,
-                 dropout: float = 0.1, kernel: int = 5, separable: bool = True):
+                 dropout: float = 0.1, kernel: int = 5, separable: bool = False):
         super().__init__()
         self.register_buffer("adjacency", adjacency)
         k = adjacency.shape[0]
@@ -97,7 +97,7 @@ class STGCN(nn.Module):
 
     def __init__(self, in_channels: int, num_classes: int, layout: Layout,
                  widths: tuple[int, ...], strides: tuple[int, ...], kernel: int = 5,
-                 separable: bool = True, dropout: float = 0.2):
+                 separable: bool = False, dropout: float = 0.2):
         super().__init__()
         if len(strides) != len(widths):
             raise ValueError("stgcn needs one stride per block")
