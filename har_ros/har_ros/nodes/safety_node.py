@@ -25,9 +25,11 @@ from har_msgs.msg import ActionArray, InputStatus, SafetyStatus, SkeletonArray
 from ..common.rate_meter import RateMeter
 from ..ros.diagnostics import ERROR, OK, WARN, diagnostic_array
 from ..ros.parameters import ParameterBinding
+from ..ros.skeleton_msgs import msg_position
 from ..ros.spin import run_node
 from ..safety.node_config import SafetyNodeConfig
 from ..safety.policy import PersonObservation, SafetyPolicy, SafetyState, image_anchor
+from ..skeleton.types import PositionSource
 
 _LEVEL = {SafetyState.NORMAL: OK, SafetyState.REDUCED: OK, SafetyState.STARTUP: WARN,
           SafetyState.PROTECTIVE_STOP: WARN, SafetyState.FAULT: ERROR}
@@ -38,9 +40,10 @@ def observe_people(msg: SkeletonArray, floor_from_camera: np.ndarray) -> list[Pe
     people = []
     for skeleton in msg.skeletons:
         floor_xy = None
-        if skeleton.position_valid:
-            p = np.array([skeleton.position.x, skeleton.position.y, skeleton.position.z])
-            if skeleton.position_source == skeleton.POSITION_DEPTH:
+        located = msg_position(skeleton)  # None unless valid with a known source
+        if located is not None:
+            p, source = located
+            if source == PositionSource.DEPTH:
                 p = floor_from_camera[:, :3] @ p + floor_from_camera[:, 3]
             if np.all(np.isfinite(p)):
                 floor_xy = (float(p[0]), float(p[1]))

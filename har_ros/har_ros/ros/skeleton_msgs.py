@@ -56,6 +56,19 @@ def frame_to_msg(frame: SkeletonFrame) -> SkeletonArray:
         skeletons=[person_to_msg(p, frame.width, frame.height) for p in frame.people])
 
 
+def msg_position(skeleton: Skeleton) -> tuple[np.ndarray, PositionSource] | None:
+    """The person's position (x, y, z) and its source, or None.
+
+    A position counts only when flagged valid and from a known source (depth or
+    floor); anything else is "no position", never a guess.
+    """
+    if not skeleton.position_valid or skeleton.position_source not in (
+            PositionSource.DEPTH, PositionSource.FLOOR):
+        return None
+    p = skeleton.position
+    return np.array([p.x, p.y, p.z], dtype=np.float64), PositionSource(skeleton.position_source)
+
+
 def msg_to_person(skeleton: Skeleton) -> Person:
     kp = np.array([(k.x, k.y, k.score) for k in skeleton.keypoints],
                   dtype=np.float32).reshape(-1, 3)
@@ -69,12 +82,9 @@ def msg_to_person(skeleton: Skeleton) -> Person:
                     bbox=(float(roi.x_offset), float(roi.y_offset),
                           float(roi.x_offset + roi.width), float(roi.y_offset + roi.height)),
                     track_id=int(skeleton.track_id), keypoints_3d=keypoints_3d)
-    # A position counts only with a known source; anything else is "no position".
-    if skeleton.position_valid and skeleton.position_source in (
-            PositionSource.DEPTH, PositionSource.FLOOR):
-        p = skeleton.position
-        person.position = np.array([p.x, p.y, p.z], dtype=np.float64)
-        person.position_source = PositionSource(skeleton.position_source)
+    located = msg_position(skeleton)
+    if located is not None:
+        person.position, person.position_source = located
         person.position_frame_id = skeleton.position_frame_id
     return person
 

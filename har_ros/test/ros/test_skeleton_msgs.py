@@ -3,13 +3,14 @@
 import math
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from rclpy.serialization import deserialize_message, serialize_message
 
 from har_msgs.msg import Keypoint, SkeletonArray
-from har_ros.ros.skeleton_msgs import frame_to_msg, msg_to_frame
+from har_ros.ros.skeleton_msgs import frame_to_msg, msg_position, msg_to_frame
 from har_ros.skeleton.types import Person, PositionSource, SkeletonFrame
 
 any_float = st.floats(allow_nan=True, allow_infinity=True, width=32)
@@ -85,3 +86,23 @@ def test_any_received_skeleton_converts_without_crashing(points, source, valid):
     if person.position is not None:
         assert person.position_source in (PositionSource.DEPTH, PositionSource.FLOOR)
     assert not math.isnan(person.score)
+
+
+@pytest.mark.parametrize("valid, source, expected", [
+    (True, PositionSource.DEPTH, PositionSource.DEPTH),
+    (True, PositionSource.FLOOR, PositionSource.FLOOR),
+    (True, PositionSource.NONE, None),  # flagged valid but from nowhere: no position
+    (True, 7, None),  # a source this version does not know
+    (False, PositionSource.FLOOR, None),
+])
+def test_a_position_counts_only_when_valid_and_from_a_known_source(valid, source, expected):
+    skeleton = frame_to_msg(SkeletonFrame(0, "cam", 640, 480, [
+        Person(np.zeros((17, 3), np.float32), "coco17", 0.5, (0, 0, 1, 1))])).skeletons[0]
+    skeleton.position.x, skeleton.position.y, skeleton.position.z = 1.0, 2.0, 3.0
+    skeleton.position_valid, skeleton.position_source = valid, int(source)
+    located = msg_position(skeleton)
+    if expected is None:
+        assert located is None
+    else:
+        np.testing.assert_array_equal(located[0], [1.0, 2.0, 3.0])
+        assert located[1] == expected
