@@ -9,6 +9,7 @@ and in the action node, so they cannot drift apart.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -121,6 +122,19 @@ def resample(array: np.ndarray, length: int) -> np.ndarray:
     return (array[low] * (1 - w) + array[high] * w).astype(array.dtype)
 
 
+@functools.lru_cache(maxsize=16)
+def _bone_indices(layout: Layout) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Parent and child joint of every bone, and the (J, B) matrix summing bones into children.
+
+    Built once per layout: the action node computes features every step.
+    """
+    parent = np.array([a for a, _ in layout.bones], dtype=int)
+    child = np.array([b for _, b in layout.bones], dtype=int)
+    to_child = np.zeros((layout.num_joints, len(child)), dtype=np.float32)
+    to_child[child, np.arange(len(child))] = 1.0
+    return parent, child, to_child
+
+
 def features(coords: np.ndarray, mask: np.ndarray, layout: Layout,
              norm: Normalisation) -> np.ndarray:
     """Model input (..., C, T, J): the feature groups stacked, then the mask."""
@@ -134,13 +148,10 @@ def features(coords: np.ndarray, mask: np.ndarray, layout: Layout,
             vel[..., 1:, :, :] = (coords[..., 1:, :, :] - coords[..., :-1, :, :]) * both
             groups.append(vel)
         elif name == "bone":
-            parent = np.array([a for a, _ in layout.bones], dtype=int)
-            child = np.array([b for _, b in layout.bones], dtype=int)
+            parent, child, to_child = _bone_indices(layout)
             both = (mask[..., child] * mask[..., parent])[..., None]
             diffs = (coords[..., child, :] - coords[..., parent, :]) * both  # (..., T, B, D)
-            incidence = np.zeros((len(child), layout.num_joints), dtype=coords.dtype)
-            incidence[np.arange(len(child)), child] = 1.0
-            groups.append(np.matmul(incidence.T, diffs))  # bone vector -> its child joint
+            groups.append(np.matmul(to_child.astype(coords.dtype, copy=False), diffs))
         else:
             raise ValueError(f"unknown feature {name!r}")
     stacked = np.concatenate([*groups, mask[..., None]], axis=-1)  # (..., T, J, C)
