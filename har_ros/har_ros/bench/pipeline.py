@@ -19,7 +19,7 @@ import uuid
 
 from ..cli.bringup import DEFAULT_PARAMS, commands
 from ..common.process_stats import CpuWindow, peak_rss_kb
-from .pose import _frames
+from .pose import demo_frames
 from .stats import summarise
 
 TARGET = "p99 ≤ pose inference p99 + 15 ms"
@@ -69,7 +69,7 @@ def _measure(composed: bool, seconds: float) -> list[dict]:
     node.create_subscription(SkeletonArray, f"{ns}/skeletons", lambda m: skeletons.append(
         (time.time_ns(), stamp_to_ns(m.header.stamp))), 200)
     camera = node.create_publisher(Image, f"{ns}/image", qos_profile_sensor_data)
-    clip = _frames(230)  # the whole demo video: the walkers stay tracked
+    clip = demo_frames(230)  # the whole demo video: the walkers stay tracked
     frames = [array_to_image(rgb, "rgb8", Header(frame_id="camera")) for rgb in clip]
     stamps: list[int] = []
     recording = [False]

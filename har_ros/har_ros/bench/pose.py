@@ -14,7 +14,8 @@ from ..assets import asset_path
 from .stats import summarise
 
 
-def _frames(count: int, size=(640, 480)):
+def demo_frames(count: int, size=(640, 480)):
+    """``count`` RGB frames of the sports2d demo video at ``size`` (looping), decoded up front."""
     capture = cv2.VideoCapture(str(asset_path("sports2d_demo.mp4")))
     frames = []
     while len(frames) < count:
@@ -31,7 +32,7 @@ def inference(trials: int) -> list[dict]:
     from ..pose.backends import BackendError, create_backend
 
     rows = []
-    frames = _frames(max(50, trials * 10))
+    frames = demo_frames(max(50, trials * 10))
     cases = [("movenet", {"input_width": 256}, "≥ 25 fps (≤ 40 ms)"),
              ("movenet", {"input_width": 384}, ""), ("yolo", {}, "")]
     for name, options, target in cases:
@@ -83,7 +84,8 @@ def node_rate(seconds: float = 12.0) -> list[dict]:
                                    lambda m: arrivals.append(time.monotonic()), 100)
     node.create_subscription(DiagnosticArray, "/diagnostics", diagnostics.append, 10)
     camera = node.create_publisher(Image, f"{ns}/image", qos_profile_sensor_data)
-    frames = [array_to_image(rgb, "rgb8", Header(frame_id="camera")) for rgb in _frames(90)]
+    frames = [array_to_image(rgb, "rgb8", Header(frame_id="camera"))
+              for rgb in demo_frames(90)]
     sent = [0]
 
     def publish_frame():
