@@ -46,16 +46,18 @@ class Normalisation:
 
 
 def _centre_of(coords: np.ndarray, seen: np.ndarray, joints: list[int]) -> np.ndarray:
-    """Per-frame centre (..., T, D): mean of ``joints`` seen, else of all joints seen."""
-    def masked_mean(points: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        count = mask.sum(axis=-1)
-        total = (points * mask[..., None]).sum(axis=-2)
-        return total / np.maximum(count, 1)[..., None], count
+    """Per-frame centre (..., T, D): mean of ``joints`` seen, else of all joints seen.
 
-    everyone, _ = masked_mean(coords, seen)
+    ``coords`` must be 0 where not ``seen``, so masked sums are plain sums.
+    """
+    if joints:
+        count = seen[..., joints].sum(axis=-1)
+        chosen = coords[..., joints, :].sum(axis=-2) / np.maximum(count, 1)[..., None]
+        if count.all():
+            return chosen
+    everyone = coords.sum(axis=-2) / np.maximum(seen.sum(axis=-1), 1)[..., None]
     if not joints:
         return everyone
-    chosen, count = masked_mean(coords[..., joints, :], seen[..., joints])
     return np.where((count > 0)[..., None], chosen, everyone)
 
 
@@ -66,6 +68,9 @@ def nanmedian(values: np.ndarray, axis: int = -1) -> np.ndarray:
     arrays (it dominated the action node's per-step features).
     """
     ordered = np.sort(np.moveaxis(values, axis, -1), axis=-1)  # NaNs sort last
+    n = ordered.shape[-1]
+    if n and not np.isnan(ordered[..., -1]).any():  # no NaN at all: the common case
+        return (ordered[..., (n - 1) // 2] + ordered[..., n // 2]) / 2
     count = np.sum(~np.isnan(ordered), axis=-1, keepdims=True)
     low = np.take_along_axis(ordered, np.maximum(count - 1, 0) // 2, axis=-1)
     high = np.take_along_axis(ordered, count // 2, axis=-1)
@@ -82,16 +87,19 @@ def normalise(sequence: np.ndarray, layout: Layout, centre: str = "hips"
     ``"hips_sequence"`` subtracts one centre for the whole window, so walking
     across the image stays visible to the model.
     """
-    seq = np.asarray(sequence, dtype=np.float64)
-    coords, score = seq[..., :-1], seq[..., -1]
-    seen = (score > 0) & np.all(np.isfinite(coords), axis=-1) & np.isfinite(score)
-    coords = np.where(seen[..., None], coords, 0.0)
+    seq = np.array(sequence, dtype=np.float32)  # a copy: missing joints are zeroed in it
+    total = seq[..., 0].copy()  # NaN/inf anywhere makes the sum so (faster than isfinite.all)
+    for channel in range(1, seq.shape[-1]):
+        total += seq[..., channel]
+    seen = (seq[..., -1] > 0) & np.isfinite(total)
+    seq[~seen] = 0.0
+    coords = seq[..., :-1]
     hips = _centre_of(coords, seen, layout.hip_joints)  # (..., T, D)
     shoulders = _centre_of(coords, seen, layout.shoulder_joints)
     torso = np.linalg.norm(shoulders - hips, axis=-1)  # (..., T)
     valid = torso > 1e-6
     scale = nanmedian(np.where(valid, torso, np.nan), axis=-1)  # (...); NaN: no torso seen
-    if np.any(~valid.any(axis=-1)):
+    if not valid.any(axis=-1).all():
         spread = np.array([c[m].std() if m.any() else 0.0 for c, m in zip(
             coords.reshape(-1, *coords.shape[-3:]), seen.reshape(-1, *seen.shape[-2:]),
             strict=True)]).reshape(scale.shape)
@@ -100,12 +108,12 @@ def normalise(sequence: np.ndarray, layout: Layout, centre: str = "hips"
     if centre == "hips_sequence":
         framed = seen.any(axis=-1)  # (..., T)
         fixed = np.nan_to_num(nanmedian(np.where(framed[..., None], hips, np.nan), axis=-2))
-        hips = np.broadcast_to(fixed[..., None, :], hips.shape)
+        hips = fixed[..., None, :]
     elif centre != "hips":
         raise ValueError(f"unknown centre {centre!r}; use hips or hips_sequence")
-    out = np.where(seen[..., None], (coords - hips[..., None, :]) / scale[..., None, None, None],
-                   0.0)
-    return out.astype(np.float32), seen.astype(np.float32)
+    mask = seen.astype(np.float32)
+    out = (coords - hips[..., None, :]) * (mask[..., None] / scale[..., None, None, None])
+    return out.astype(np.float32, copy=False), mask
 
 
 def resample(array: np.ndarray, length: int) -> np.ndarray:
@@ -137,25 +145,29 @@ def _bone_indices(layout: Layout) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def features(coords: np.ndarray, mask: np.ndarray, layout: Layout,
              norm: Normalisation) -> np.ndarray:
-    """Model input (..., C, T, J): the feature groups stacked, then the mask."""
-    groups = []
-    for name in norm.features:
+    """Model input (..., C, T, J): the feature groups stacked, then the mask.
+
+    ``coords`` must be 0 where ``mask`` is 0 (as :func:`normalise` leaves them).
+    """
+    xy = np.moveaxis(coords, -1, -3)  # (..., D, T, J), a view
+    d = xy.shape[-3]
+    out = np.zeros((*xy.shape[:-3], norm.channels(d), *xy.shape[-2:]), np.float32)
+    m = mask[..., None, :, :]  # (..., 1, T, J)
+    for i, name in enumerate(norm.features):
+        group = out[..., i * d:(i + 1) * d, :, :]
         if name == "position":
-            groups.append(coords)
-        elif name == "velocity":
-            vel = np.zeros_like(coords)
-            both = (mask[..., 1:, :] * mask[..., :-1, :])[..., None]
-            vel[..., 1:, :, :] = (coords[..., 1:, :, :] - coords[..., :-1, :, :]) * both
-            groups.append(vel)
-        elif name == "bone":
+            group[...] = xy
+        elif name == "velocity":  # frame to frame, where the joint is seen in both
+            np.multiply(xy[..., 1:, :] - xy[..., :-1, :], m[..., 1:, :] * m[..., :-1, :],
+                        out=group[..., 1:, :])
+        elif name == "bone":  # child minus parent, summed into the child joint
             parent, child, to_child = _bone_indices(layout)
-            both = (mask[..., child] * mask[..., parent])[..., None]
-            diffs = (coords[..., child, :] - coords[..., parent, :]) * both  # (..., T, B, D)
-            groups.append(np.matmul(to_child.astype(coords.dtype, copy=False), diffs))
+            diffs = (xy[..., child] - xy[..., parent]) * (m[..., child] * m[..., parent])
+            group[...] = np.matmul(diffs, to_child.T)
         else:
             raise ValueError(f"unknown feature {name!r}")
-    stacked = np.concatenate([*groups, mask[..., None]], axis=-1)  # (..., T, J, C)
-    return np.ascontiguousarray(np.moveaxis(stacked, -1, -3), dtype=np.float32)
+    out[..., -1, :, :] = mask
+    return out
 
 
 def window_features(sequence: np.ndarray, layout: Layout, norm: Normalisation) -> np.ndarray:
@@ -169,8 +181,7 @@ def window_features(sequence: np.ndarray, layout: Layout, norm: Normalisation) -
 def batch_window_features(windows: np.ndarray, layout: Layout, norm: Normalisation
                           ) -> np.ndarray:
     """Windows (N, window, J, C) already on the model's time base -> input (N, C, window, J)."""
-    coords, mask = normalise(windows, layout, norm.centre)
-    return features(coords * mask[..., None], mask, layout, norm)
+    return features(*normalise(windows, layout, norm.centre), layout, norm)
 
 
 def training_window(sequence: np.ndarray, fps: float, norm: Normalisation,

@@ -16,6 +16,7 @@ import torch
 
 from ..skeleton.types import SkeletonFrame
 from .checkpoint import Checkpoint, load_checkpoint
+from .inference import inference_model
 from .preprocess import batch_window_features
 from .windowing import WindowBuffers, WindowConfig
 
@@ -53,7 +54,7 @@ class ActionRecognizer:
         if not 0.0 <= self.settings.unknown_threshold <= 1.0:
             raise ValueError("unknown_threshold must be in [0, 1]")
         self.checkpoint = checkpoint
-        self.model = checkpoint.build()
+        self.model = inference_model(checkpoint.build())
         s = self.settings
         self.buffers = WindowBuffers(WindowConfig(
             window=checkpoint.normalisation.window, stride=s.stride or checkpoint.stride,

@@ -11,8 +11,8 @@ backwards (a bag starting over) resets everyone. Bad frames are counted in
 
 from __future__ import annotations
 
-from collections import Counter, deque
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -51,11 +51,53 @@ class Window:
     end_ns: int
 
 
-@dataclass
-class _Person:
-    stamps: deque = field(default_factory=deque)  # seconds
-    frames: deque = field(default_factory=deque)
-    last_classified: float = -np.inf
+class _Track:
+    """One person's recent (stamp, keypoints), oldest first, in two growing arrays.
+
+    ``[start:end]`` is live, so a window reads a contiguous slice instead of
+    stacking a list of frames every step; dropping old frames moves ``start``,
+    and the live part is moved to the front only when the arrays are full.
+    """
+
+    def __init__(self, joints: int, capacity: int = 64):
+        self.stamps = np.empty(capacity)  # seconds
+        self.frames = np.empty((capacity, joints, 3), np.float32)
+        self.start = self.end = 0
+        self.last_classified = -np.inf
+
+    def __len__(self) -> int:
+        return self.end - self.start
+
+    @property
+    def joints(self) -> int:
+        return self.frames.shape[1]
+
+    def first(self, offset: int = 0) -> float:
+        return float(self.stamps[self.start + offset])
+
+    def last(self) -> float:
+        return float(self.stamps[self.end - 1])
+
+    def live(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.stamps[self.start:self.end], self.frames[self.start:self.end]
+
+    def clear(self) -> None:
+        self.start = self.end = 0
+        self.last_classified = -np.inf
+
+    def append(self, t: float, keypoints: np.ndarray) -> None:
+        if self.end == len(self.stamps):
+            live = len(self)
+            size = 2 * live if live > len(self.stamps) // 2 else len(self.stamps)
+            stamps, frames = np.empty(size), np.empty((size, *self.frames.shape[1:]), np.float32)
+            stamps[:live], frames[:live] = self.live()
+            self.stamps, self.frames, self.start, self.end = stamps, frames, 0, live
+        self.stamps[self.end] = t
+        self.frames[self.end] = keypoints
+        self.end += 1
+
+    def drop_oldest(self, count: int) -> None:
+        self.start += min(count, len(self))
 
 
 class WindowBuffers:
@@ -63,10 +105,12 @@ class WindowBuffers:
         config.validate()
         self.config = config
         self.max_frames = max_frames or 8 * config.window  # cameras up to 8x the model rate
-        self.people: dict[int, _Person] = {}
+        self.people: dict[int, _Track] = {}
         self.drops: Counter = Counter()
         self._latest = -np.inf
         self._origin_ns: int | None = None
+        # seconds from each window frame to the window's end
+        self._offsets = (config.window - 1 - np.arange(config.window)) / config.rate_hz
 
     def reset(self) -> None:
         self.people.clear()
@@ -82,7 +126,7 @@ class WindowBuffers:
             t = self._seconds(stamp_ns)
         self._latest = max(self._latest, t)
         for track_id in [k for k, p in self.people.items()
-                         if t - p.stamps[-1] > self.config.track_timeout]:
+                         if t - p.last() > self.config.track_timeout]:
             del self.people[track_id]
 
     def _seconds(self, stamp_ns: int) -> float:
@@ -107,46 +151,64 @@ class WindowBuffers:
                 self.drops[f"layout_{layout}"] += 1
                 return False
             kp = convert(kp, layout, cfg.layout)
-        bad = ~np.all(np.isfinite(kp), axis=1)
-        kp[bad] = 0.0
-        kp[:, 2] = np.clip(kp[:, 2], 0.0, 1.0)
-        if not np.any(kp[:, 2] > 0):
+        kp[~np.isfinite(kp.sum(axis=1))] = 0.0  # a NaN/inf anywhere in a joint: missing
+        score = kp[:, 2]
+        np.minimum(np.maximum(score, 0.0, out=score), 1.0, out=score)
+        if not score.max() > 0:
             self.drops["no_valid_joint"] += 1
             return False
         t = self._seconds(stamp_ns)
-        person = self.people.setdefault(track_id, _Person())
-        if person.stamps and t <= person.stamps[-1]:
+        person = self.people.get(track_id)
+        if person is None:
+            person = self.people[track_id] = _Track(len(kp), capacity=2 * cfg.window)
+        if len(kp) != person.joints:  # a custom layout whose joint count changed
+            self.drops["bad_shape"] += 1
+            return False
+        if len(person) and t <= person.last():
             self.drops["out_of_order"] += 1
             return False
-        if person.stamps and t - person.stamps[-1] > cfg.max_gap:
+        if len(person) and t - person.last() > cfg.max_gap:
             self.drops["gap_reset"] += 1
-            person.stamps.clear()
-            person.frames.clear()
-            person.last_classified = -np.inf
-        person.stamps.append(t)
-        person.frames.append(kp)
-        while len(person.stamps) > self.max_frames or (
-                len(person.stamps) > 2 and person.stamps[1] < t - cfg.span - 1.0 / cfg.rate_hz):
-            person.stamps.popleft()
-            person.frames.popleft()
+            person.clear()
+        person.append(t, kp)
+        stamps, _ = person.live()
+        # keep one frame older than the window's start (to interpolate it), at most max_frames
+        older = int(np.searchsorted(stamps, t - cfg.span - 1.0 / cfg.rate_hz)) - 1
+        person.drop_oldest(max(min(older, len(stamps) - 2), len(stamps) - self.max_frames, 0))
         return True
 
     def ready(self) -> list[Window]:
-        """Windows of every person due for classification (and mark them classified)."""
+        """Windows of every person due for classification (and mark them classified).
+
+        All due people are interpolated together: one blend over a (people,
+        window, J, 3) array instead of a handful of small array operations each.
+        """
         cfg = self.config
-        out = []
+        due, samples, weights = [], [], []
         for track_id, person in self.people.items():
-            if len(person.stamps) < 2:
+            if len(person) < 2:
                 continue
-            end = person.stamps[-1]
-            if end - person.stamps[0] < cfg.span - 0.5 / cfg.rate_hz:
+            end = person.last()
+            if end - person.first() < cfg.span - 0.5 / cfg.rate_hz:
                 continue  # not a full window yet
             if end - person.last_classified < cfg.stride / cfg.rate_hz - 1e-6:
                 continue
-            times = end - (cfg.window - 1 - np.arange(cfg.window)) / cfg.rate_hz
-            window = interpolate(np.asarray(person.stamps), np.stack(person.frames), times)
             person.last_classified = end
-            if (window[..., 2] > 0).mean() < cfg.min_valid_joints:
+            stamps, frames = person.live()
+            before, weight = _neighbours(stamps, end - self._offsets)
+            due.append((track_id, end))
+            samples.append(frames[np.stack((before, before + 1))])
+            weights.append(weight)
+        if not due:
+            return []
+        pairs = np.stack(samples)  # (P, 2, window, J, 3): the frames before and after
+        w = np.stack(weights).astype(np.float32)[..., None, None]
+        windows = pairs[:, 0] * (1 - w) + pairs[:, 1] * w
+        windows[(pairs[:, 0, ..., 2] <= 0) | (pairs[:, 1, ..., 2] <= 0)] = 0.0  # seen in both
+        seen = (windows[..., 2] > 0).reshape(len(due), -1).sum(axis=1)
+        out = []
+        for (track_id, end), window, count in zip(due, windows, seen, strict=True):
+            if count < cfg.min_valid_joints * window[..., 2].size:
                 self.drops["too_few_joints"] += 1
                 continue
             end_ns = self._origin_ns + round(end * 1e9)
@@ -154,13 +216,12 @@ class WindowBuffers:
         return out
 
 
-def interpolate(stamps: np.ndarray, frames: np.ndarray, times: np.ndarray) -> np.ndarray:
-    """Keypoints at ``times``, linear between neighbours; a joint missing at either is missing."""
-    idx = np.clip(np.searchsorted(stamps, times, side="right") - 1, 0, len(stamps) - 2)
-    t0, t1 = stamps[idx], stamps[idx + 1]
-    w = np.clip((times - t0) / np.maximum(t1 - t0, 1e-9), 0.0, 1.0)[:, None, None]
-    a, b = frames[idx], frames[idx + 1]
-    out = a * (1 - w) + b * w
-    missing = (a[..., 2] <= 0) | (b[..., 2] <= 0)
-    out[missing] = 0.0
-    return out.astype(np.float32)
+def _neighbours(stamps: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per time: index of the buffered frame before it, blend weight of the one after.
+
+    Linear interpolation, clamped at both ends.
+    """
+    before = np.minimum(np.maximum(np.searchsorted(stamps, times, side="right") - 1, 0),
+                        len(stamps) - 2)
+    t0, t1 = stamps[before], stamps[before + 1]
+    return before, np.minimum(np.maximum((times - t0) / np.maximum(t1 - t0, 1e-9), 0.0), 1.0)

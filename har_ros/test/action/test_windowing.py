@@ -75,7 +75,7 @@ def test_bad_frames_are_counted_not_raised():
     negative[:, 2] = -1.0
     negative[0, 2] = 0.5
     assert buffers.add(1, 3 * NS, negative, "coco17")
-    assert buffers.people[1].frames[-1][1, 2] == 0.0  # clipped
+    assert buffers.people[1].live()[1][-1][1, 2] == 0.0  # clipped
     assert not buffers.add(-1, 4 * NS, kp(), "coco17")
     assert buffers.drops["out_of_order"] == 2 and buffers.drops["untracked"] == 1
 
