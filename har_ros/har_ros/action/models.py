@@ -88,7 +88,7 @@ class GraphBlock(nn.Module):
         return torch.relu(self.temporal(self.spatial(y)) + self.residual(x))
 
 
-STGCN_DEFAULTS = {"widths": [32, 48, 64], "strides": [2, 2, 1], "kernel": 5,
+STGCN_DEFAULTS = {"widths": [32, 48, 64], "strides": [2, 2, 2], "kernel": 5,
                   "separable": False, "dropout": 0.2}
 
 
