@@ -1,7 +1,7 @@
 """Pipeline latency: a camera image's stamp -> the speed command that reflects it.
 
 The three nodes run as `har bringup` starts them (config/har.yaml): as separate
-processes, then composed in one process (MultiThreadedExecutor). The bench is
+processes, then composed in one process (one executor thread per node). The bench is
 the camera: it publishes pre-decoded 640x480 frames of the sports2d video (two
 people walking) at 30 Hz, stamped at publication, and reads safety/status,
 whose ``skeletons_stamp`` / ``actions_stamp`` name the newest image each decision

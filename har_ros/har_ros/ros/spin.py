@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import signal
 import sys
+import threading
 from collections.abc import Callable
 
 import rclpy
 from rclpy.exceptions import ParameterException
-from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
+from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.signals import SignalHandlerOptions
 
@@ -23,35 +24,57 @@ def run_node(factory: Callable[[], Node], args: list[str] | None = None) -> int:
 
 
 def run_nodes(factories: list[Callable[[], Node]], args: list[str] | None = None) -> int:
-    """Several nodes in one process: one executor thread per node.
+    """Several nodes in one process: one single-threaded executor per node.
 
-    Each node keeps its default mutually exclusive callback group, so a node's
-    own callbacks never run concurrently; different nodes do (rclpy's answer
-    to a component container).
+    Each node spins on its own thread, so a node's callbacks never run
+    concurrently and different nodes do (rclpy's answer to a component
+    container). rclpy's MultiThreadedExecutor was not used: its one shared
+    wait set re-dispatches busy callback groups in a loop that holds the GIL,
+    and with a camera node aboard it fell hundreds of frames behind
+    (docs/BENCHMARKS.md).
     """
     rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.SIGINT)
     signal.signal(signal.SIGTERM, _raise_interrupt)  # supervisors stop nodes with SIGTERM
     nodes: list[Node] = []
-    code = 0
-    factory = None
+    executors: list[SingleThreadedExecutor] = []
+    threads: list[threading.Thread] = []
+    failures: list[BaseException] = []
+
+    def spin_apart(executor: SingleThreadedExecutor) -> None:
+        try:
+            executor.spin()
+        except ExternalShutdownException:
+            pass
+        except BaseException as exc:  # handed to the main thread, which re-raises it
+            failures.append(exc)
+            executors[0].wake()
+
     try:
         for factory in factories:
-            nodes.append(factory())
-        if len(nodes) == 1:
-            rclpy.spin(nodes[0])
-        else:
-            executor = MultiThreadedExecutor(num_threads=len(nodes))
-            for node in nodes:
-                executor.add_node(node)
-            executor.spin()
+            try:
+                nodes.append(factory())
+            except (ValueError, TypeError, OSError, ParameterException) as exc:  # params, files
+                print(f"[FATAL] {getattr(factory, '__name__', 'node')} could not start: {exc}",
+                      file=sys.stderr)
+                return 2
+        for node in nodes:
+            executors.append(SingleThreadedExecutor())
+            executors[-1].add_node(node)
+        for executor in executors[1:]:
+            threads.append(threading.Thread(target=spin_apart, args=(executor,), daemon=True))
+            threads[-1].start()
+        while rclpy.ok() and not failures:
+            executors[0].spin_once(timeout_sec=0.2)  # the main thread keeps the signals
+        if failures:
+            raise failures[0]
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
-    except (ValueError, TypeError, OSError, ParameterException) as exc:  # bad params, files
-        print(f"[FATAL] {getattr(factory, '__name__', 'node')} could not start: {exc}",
-              file=sys.stderr)
-        code = 2
     finally:
+        for executor in executors:
+            executor.shutdown(timeout_sec=1.0)
+        for thread in threads:
+            thread.join(timeout=2.0)
         for node in nodes:
             node.destroy_node()
         rclpy.try_shutdown()
-    return code
+    return 0

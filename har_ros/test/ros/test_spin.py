@@ -1,0 +1,33 @@
+"""run_nodes: several nodes in one process, each spinning on its own thread."""
+
+import signal
+
+import pytest
+from std_msgs.msg import String
+
+from har_ros.ros.graph import spin_until
+
+pytestmark = pytest.mark.graph
+
+
+def _both_alive(ros_node, topic_prefix) -> None:
+    seen = set()
+    ros_node.create_subscription(String, f"{topic_prefix}/alive", lambda m: seen.add(m.data), 10)
+    spin_until(ros_node, lambda: seen == {"first", "second"}, timeout=20,
+               what="both nodes publishing")
+
+
+def test_nodes_spin_apart_and_stop_cleanly_on_sigterm(ros_node, processes, topic_prefix):
+    proc = processes.start("--ros-args", "-r", f"__ns:={topic_prefix}", script="two_nodes.py")
+    _both_alive(ros_node, topic_prefix)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=10) == 0, processes.output(proc)
+
+
+def test_a_failing_node_on_a_side_thread_ends_the_process_with_its_error(
+        ros_node, processes, topic_prefix):
+    proc = processes.start("--fail-after", "2.0", "--ros-args", "-r", f"__ns:={topic_prefix}",
+                           script="two_nodes.py")
+    _both_alive(ros_node, topic_prefix)
+    assert proc.wait(timeout=15) != 0
+    assert "second failed on purpose" in processes.output(proc)
