@@ -109,3 +109,16 @@ def test_without_a_validation_split_the_last_epoch_is_kept():
     checkpoint, history = train(data, config, progress=False)
     assert checkpoint.training["val_sequences"] == 0
     assert history["epoch"] == [0, 1, 2] and checkpoint.training["best_epoch"] == 2
+
+
+def test_training_is_repeatable_for_a_seed_and_differs_across_seeds():
+    data = make_dataset(subjects=3, repetitions=1, seed=4, test_subjects=1, views=("front",))
+
+    def weights(seed: int) -> dict[str, torch.Tensor]:
+        config = TrainConfig(model="stgcn", window=16, epochs=2, batch_size=8, seed=seed,
+                             threads=1, patience=2)
+        return train(data, config, progress=False)[0].state_dict
+
+    first, again, other = weights(0), weights(0), weights(1)
+    assert all(torch.equal(first[k], again[k]) for k in first)
+    assert not all(torch.equal(first[k], other[k]) for k in first)
