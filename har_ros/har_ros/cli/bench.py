@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import os
-import platform
+
+from ..bench.machine import describe
 
 SUITES = ("pose", "action", "safety", "pipeline")
 
@@ -34,9 +34,11 @@ def run(args: argparse.Namespace) -> int:
     rows: list[dict] = []
     for suite in suites:
         rows += importlib.import_module(f"har_ros.bench.{suite}").run(trials=args.trials)
-    machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"
+    machine = describe()  # after the runs, so the yardstick does not warm anything for them
     if args.json:
         print(json.dumps({"machine": machine, "rows": rows}, indent=2))
     else:
-        print(f"machine: {machine}\n{_table(rows)}")
+        print(f"machine: {machine['cpu']} ({machine['arch']}), {machine['cores']} cores, "
+              f"single-thread GEMM {machine['reference_gflops_1_thread']} GFLOP/s\n"
+              f"{_table(rows)}")
     return 0
