@@ -6,7 +6,7 @@ eval mode every batch norm is an affine map, so it folds into the weights of
 the convolution beside it; in a channel-first ``(C, T, N, J)`` layout each
 graph block is then one joint aggregation, one channel mix and one product
 per temporal tap, all plain GEMMs on contiguous memory. Same function as the
-module in eval mode, to float rounding (tested); about twice as fast.
+module in eval mode, to float rounding (tested); 1.2-2.4x as fast here.
 """
 
 from __future__ import annotations
