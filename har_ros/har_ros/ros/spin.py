@@ -28,10 +28,9 @@ def run_nodes(factories: list[Callable[[], Node]], args: list[str] | None = None
 
     Each node spins on its own thread, so a node's callbacks never run
     concurrently and different nodes do (rclpy's answer to a component
-    container). rclpy's MultiThreadedExecutor was not used: its one shared
-    wait set re-dispatches busy callback groups in a loop that holds the GIL,
-    and with a camera node aboard it fell hundreds of frames behind
-    (docs/BENCHMARKS.md).
+    container). rclpy's MultiThreadedExecutor is not used: its per-callback
+    overhead is a known cost (ros2/rclpy#1223, #1452), and with the camera node
+    aboard it kept 1 frame in 6 at up to 1.5 s (docs/BENCHMARKS.md).
     """
     rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.SIGINT)
     signal.signal(signal.SIGTERM, _raise_interrupt)  # supervisors stop nodes with SIGTERM
