@@ -19,6 +19,8 @@ import numpy as np
 from ..skeleton.conversions import can_convert, convert
 from ..skeleton.layouts import KNOWN_LAYOUTS
 
+MAX_LAYOUT_KEYS = 8  # distinct layout names counted apart in ``drops``
+
 
 @dataclass(frozen=True)
 class WindowConfig:
@@ -107,6 +109,7 @@ class WindowBuffers:
         self.max_frames = max_frames or 8 * config.window  # cameras up to 8x the model rate
         self.people: dict[int, _Track] = {}
         self.drops: Counter = Counter()
+        self.rejected_layout: str | None = None  # newest unconvertible layout, for a log
         self._latest = -np.inf
         self._origin_ns: int | None = None
         # seconds from each window frame to the window's end
@@ -116,6 +119,16 @@ class WindowBuffers:
         self.people.clear()
         self._latest = -np.inf
         self._origin_ns = None
+
+    def _layout_key(self, layout: str) -> str:
+        """The drops key of an unconvertible layout: ``layout_<name>``, or ``layout_other``.
+
+        Past MAX_LAYOUT_KEYS names, so a publisher sending ever new names cannot
+        grow the counters without bound.
+        """
+        key = f"layout_{layout}"
+        named = sum(k.startswith("layout_") for k in self.drops)
+        return key if key in self.drops or named < MAX_LAYOUT_KEYS - 1 else "layout_other"
 
     def begin_frame(self, stamp_ns: int) -> None:
         """Call once per SkeletonArray: detects time jumps back and expires old tracks."""
@@ -148,7 +161,8 @@ class WindowBuffers:
             return False
         if layout != cfg.layout:
             if not can_convert(layout, cfg.layout):
-                self.drops[f"layout_{layout}"] += 1
+                self.drops[self._layout_key(layout)] += 1
+                self.rejected_layout = layout
                 return False
             kp = convert(kp, layout, cfg.layout)
         kp[~np.isfinite(kp.sum(axis=1))] = 0.0  # a NaN/inf anywhere in a joint: missing

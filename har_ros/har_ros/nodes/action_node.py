@@ -76,6 +76,13 @@ class ActionNode(Node):
             return
         started = time.perf_counter()
         results = recognizer.process(frame)
+        rejected = recognizer.buffers.rejected_layout
+        if rejected is not None:
+            recognizer.buffers.rejected_layout = None
+            self.get_logger().warning(
+                f"dropped skeletons in layout {rejected!r}: no conversion to the model's "
+                f"{recognizer.checkpoint.layout.name!r} (counted as dropped_layout_* in "
+                "/diagnostics)", throttle_duration_sec=5.0)
         if not results:
             return
         elapsed = (time.perf_counter() - started) * 1000.0

@@ -4,7 +4,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from har_ros.action.windowing import WindowBuffers, WindowConfig
+from har_ros.action.windowing import MAX_LAYOUT_KEYS, WindowBuffers, WindowConfig
 
 NS = 1_000_000_000
 
@@ -61,6 +61,17 @@ def test_layout_conversion_and_rejection():
     assert buffers.drops["layout_my_hand_layout"] == 1
     assert not buffers.add(3, NS, kp(joints=18), "coco17")  # wrong joint count for the layout
     assert buffers.drops["bad_shape"] == 1
+    assert buffers.rejected_layout == "my_hand_layout"
+
+
+def test_ever_new_layout_names_do_not_grow_the_counters_without_bound():
+    buffers = WindowBuffers(WindowConfig(layout="coco17"))
+    for i in range(100):
+        assert not buffers.add(1, NS + i, kp(joints=5), f"junk_{i}")
+    layout_keys = [k for k in buffers.drops if k.startswith("layout_")]
+    assert len(layout_keys) == MAX_LAYOUT_KEYS and "layout_other" in layout_keys
+    assert sum(buffers.drops[k] for k in layout_keys) == 100
+    assert buffers.drops["layout_junk_0"] == 1 and buffers.rejected_layout == "junk_99"
 
 
 def test_bad_frames_are_counted_not_raised():

@@ -120,3 +120,28 @@ def test_a_bad_model_at_start_stops_the_node_with_the_reason(processes, topic_pr
     output = processes.output(node)
     assert "[FATAL] ActionNode could not start: model refused:" in output
     assert "corrupt or truncated" in output and "old one" not in output
+
+
+def test_unconvertible_layout_is_dropped_with_one_rate_limited_warning(
+        ros_node, processes, topic_prefix):
+    from har_ros.ros.skeleton_msgs import frame_to_msg
+    from har_ros.skeleton.types import Person, SkeletonFrame
+
+    node = processes.start("--ros-args", "-r", f"__ns:={topic_prefix}",
+                           module="har_ros.nodes.action_node")
+    pub = ros_node.create_publisher(SkeletonArray, f"{topic_prefix}/skeletons", 100)
+    wait_for_subscribers(ros_node, pub, timeout=30)
+    hand = np.full((5, 3), 0.9, np.float32)
+    line = "dropped skeletons in layout 'my_hand_layout': no conversion to the model's 'coco17'"
+    started = time.monotonic()
+    for i in range(60):  # 2 s of a 30 Hz camera, well inside one 5 s throttle period
+        pub.publish(frame_to_msg(SkeletonFrame(START_NS + i * 33_333_333, "cam", 640, 480,
+                                               [Person(hand, "my_hand_layout", 0.9,
+                                                       (0, 0, 1, 1), track_id=1)])))
+        step = time.monotonic() + 0.033
+        spin_until(ros_node, lambda end=step: time.monotonic() > end, timeout=1.0)
+    spin_until(ros_node, lambda: line in processes.output(node), timeout=10,
+               what="the layout warning")
+    assert time.monotonic() - started < 5.0, "too slow to judge the 5 s throttle"
+    assert processes.output(node).count(line) == 1
+    assert node.poll() is None
