@@ -1,24 +1,27 @@
-"""Pose backends: image in, people out. ``create_backend(name, ...)`` picks one by name."""
+"""Pose backends: image in, people out. ``create_backend(name, ...)`` picks one by name.
+
+Each backend imports its inference runtime only when constructed, so this
+registry (and config validation, which needs each backend's layout) stays
+cheap and works without the opt-in extras installed.
+"""
 
 from __future__ import annotations
 
 from .base import BackendError, PoseBackend
+from .movenet import MoveNetBackend
+from .yolo import YoloPoseBackend
 
-# Name -> keypoint layout it returns. yolo is an opt-in extra (`make yolo`, AGPL-3.0 weights).
-BACKEND_LAYOUTS = {"movenet": "coco17", "yolo": "coco17"}
+# yolo is an opt-in extra (`make yolo`, AGPL-3.0 weights).
+BACKENDS: dict[str, type[PoseBackend]] = {"movenet": MoveNetBackend, "yolo": YoloPoseBackend}
+# Name -> the keypoint layout the backend returns.
+BACKEND_LAYOUTS = {name: backend.layout for name, backend in BACKENDS.items()}
 
 
 def create_backend(name: str, **options) -> PoseBackend:
     """Instantiate a backend; BackendError says what is missing for an unavailable one."""
-    if name == "movenet":
-        from .movenet import MoveNetBackend
-
-        return MoveNetBackend(**options)
-    if name == "yolo":
-        from .yolo import YoloPoseBackend
-
-        return YoloPoseBackend(**options)
-    raise BackendError(f"unknown pose backend {name!r}; available: {list(BACKEND_LAYOUTS)}")
+    if name not in BACKENDS:
+        raise BackendError(f"unknown pose backend {name!r}; available: {list(BACKENDS)}")
+    return BACKENDS[name](**options)
 
 
-__all__ = ["BACKEND_LAYOUTS", "BackendError", "PoseBackend", "create_backend"]
+__all__ = ["BACKENDS", "BACKEND_LAYOUTS", "BackendError", "PoseBackend", "create_backend"]
