@@ -127,8 +127,10 @@ class WindowBuffers:
         grow the counters without bound.
         """
         key = f"layout_{layout}"
+        if key in self.drops:  # the usual case: the same publisher again
+            return key
         named = sum(k.startswith("layout_") for k in self.drops)
-        return key if key in self.drops or named < MAX_LAYOUT_KEYS - 1 else "layout_other"
+        return key if named < MAX_LAYOUT_KEYS - 1 else "layout_other"
 
     def begin_frame(self, stamp_ns: int) -> None:
         """Call once per SkeletonArray: detects time jumps back and expires old tracks."""

@@ -1,7 +1,7 @@
 """Two nodes in one process through run_nodes; the second may fail in a callback.
 
 Usage: two_nodes.py [--fail-after SECONDS]. Each node publishes its name on
-`alive` once a second so a test can see both spin.
+`alive` five times a second so a test can see both spin.
 """
 
 import argparse
