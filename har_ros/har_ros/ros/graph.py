@@ -45,3 +45,27 @@ def wait_for_publishers(node: Node, subscription, count: int = 1, timeout: float
     """Wait until ``subscription`` has matched at least ``count`` publishers."""
     spin_until(node, lambda: subscription.get_publisher_count() >= count, timeout,
                f"{count} publisher(s) on {subscription.topic_name}", executor)
+
+
+def call_service(node: Node, client, request, timeout: float = 10.0,
+                 attempt_timeout: float = 2.0, executor: Executor | None = None):
+    """Call a service and wait for its reply; send the request again if a reply is lost.
+
+    ``service_is_ready()`` only says the request topic matched: a server can
+    answer a client whose reply reader it has not discovered yet, and that
+    reply is dropped ("failed to send response"). Only for requests that are
+    safe to repeat, such as getting or setting parameters.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        future = client.call_async(request)
+        wait = min(attempt_timeout, deadline - time.monotonic())
+        try:
+            spin_until(node, future.done, wait, f"a reply from {client.service_name}", executor)
+            return future.result()
+        except GraphTimeoutError:
+            client.remove_pending_request(future)
+            if time.monotonic() >= deadline:
+                raise GraphTimeoutError(f"no reply from {client.service_name} in {timeout:.1f} s "
+                                        "(request sent again every "
+                                        f"{attempt_timeout:.1f} s)") from None

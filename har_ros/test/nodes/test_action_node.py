@@ -11,7 +11,7 @@ from rclpy.parameter import Parameter
 from har_msgs.msg import ActionArray, SkeletonArray
 from har_ros.action.recognizer import DEFAULT_MODEL
 from har_ros.action.synth import load_stream, make_stream, save_stream
-from har_ros.ros.graph import spin_until, wait_for_publishers, wait_for_subscribers
+from har_ros.ros.graph import call_service, spin_until, wait_for_publishers, wait_for_subscribers
 from har_ros.ros.stamps import stamp_to_ns
 
 pytestmark = [pytest.mark.graph, pytest.mark.skipif(not DEFAULT_MODEL.exists(),
@@ -76,11 +76,10 @@ def test_hot_swap_good_and_incompatible_checkpoints(ros_node, processes, topic_p
     client = ros_node.create_client(SetParameters, f"{topic_prefix}/action_node/set_parameters")
     spin_until(ros_node, client.service_is_ready, timeout=30, what="the parameter service")
 
-    def set_model(path):
-        future = client.call_async(SetParameters.Request(
-            parameters=[Parameter("model_path", value=str(path)).to_parameter_msg()]))
-        spin_until(ros_node, future.done, timeout=30, what="set_parameters")
-        return future.result().results[0]
+    def set_model(path):  # loading a checkpoint takes a moment: wait longer per attempt
+        return call_service(ros_node, client, SetParameters.Request(
+            parameters=[Parameter("model_path", value=str(path)).to_parameter_msg()]),
+            timeout=30, attempt_timeout=10).results[0]
 
     (tmp_path / "broken.pt").write_bytes(b"\x00" * 100)
     refused = set_model(tmp_path / "broken.pt")

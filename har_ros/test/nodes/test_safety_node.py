@@ -9,7 +9,7 @@ from rclpy.parameter import Parameter
 from std_msgs.msg import Float64
 
 from har_msgs.msg import SafetyStatus, SkeletonArray
-from har_ros.ros.graph import spin_until, wait_for_publishers
+from har_ros.ros.graph import call_service, spin_until, wait_for_publishers
 from har_ros.ros.stamps import stamp_to_ns
 from har_ros.safety.node_config import SHIPPED_RULES
 from har_ros.safety.rules import RuleSet
@@ -135,10 +135,8 @@ def test_invalid_parameter_is_refused_with_reason_and_old_value_kept(
     spin_until(ros_node, client.service_is_ready, timeout=20, what="the parameter service")
 
     def set_param(name, value):
-        future = client.call_async(SetParameters.Request(
-            parameters=[Parameter(name, value=value).to_parameter_msg()]))
-        spin_until(ros_node, future.done, timeout=5, what="set_parameters")
-        return future.result().results[0]
+        return call_service(ros_node, client, SetParameters.Request(
+            parameters=[Parameter(name, value=value).to_parameter_msg()])).results[0]
 
     refused = set_param("ramp_up_rate", 10.0)
     assert not refused.successful and "ramp_down_rate" in refused.reason

@@ -8,7 +8,7 @@ import pytest
 from rcl_interfaces.srv import GetParameters, SetParameters
 from rclpy.parameter import Parameter, parameter_value_to_python
 
-from har_ros.ros.graph import spin_until
+from har_ros.ros.graph import call_service, spin_until
 
 pytestmark = pytest.mark.graph
 
@@ -34,17 +34,12 @@ def test_invalid_value_is_refused_with_reason_and_old_value_kept(
     spin_until(ros_node, lambda: setter.service_is_ready() and getter.service_is_ready(),
                timeout=30, what=f"{node}'s parameter services")
 
-    def call(client, request):
-        future = client.call_async(request)
-        spin_until(ros_node, future.done, timeout=10, what=f"{node} to answer")
-        return future.result()
-
     def value():
-        reply = call(getter, GetParameters.Request(names=[name]))
+        reply = call_service(ros_node, getter, GetParameters.Request(names=[name]))
         return parameter_value_to_python(reply.values[0])
 
     def set_to(v):
-        return call(setter, SetParameters.Request(
+        return call_service(ros_node, setter, SetParameters.Request(
             parameters=[Parameter(name, value=v).to_parameter_msg()])).results[0]
 
     old = value()
