@@ -6,11 +6,15 @@ SHELL := /bin/bash
 VENV_STAMP   := .venv/.har-requirements.stamp
 BUILD_STAMP  := install/.har-build.stamp
 ASSETS_STAMP := .venv/.har-assets.stamp
+# The real ROS 2 tools (ros2 CLI, launch, launch_testing, tf2_ros, message_filters,
+# control_msgs) build from ../shared/ros2_extras when it exists; absent = stand-ins.
+EXTRAS_SRC   ?= $(abspath ../shared/ros2_extras)
+EXTRAS_DIR   := .ros2_extras
 IN_ENV       := source ./env.sh &&
 PKG_SOURCES  := $(shell find har_msgs har_ros/setup.py har_ros/setup.cfg har_ros/package.xml \
                   har_ros/launch har_ros/config har_ros/resource -type f 2>/dev/null)
 
-.PHONY: help setup build assets test lint demo bench yolo clean
+.PHONY: help setup build extras assets test lint demo bench yolo clean
 
 help:
 	@echo "make setup  - venv with ROS 2 Kilted wheels + deps, colcon build, cached assets"
@@ -20,14 +24,15 @@ help:
 	@echo "make yolo   - opt-in YOLO-pose backend (onnxruntime + ONNX export; AGPL-3.0 weights)"
 	@echo "make clean  - remove build outputs (keeps .venv and the asset cache)"
 
-setup: $(VENV_STAMP) $(BUILD_STAMP) $(ASSETS_STAMP)
+setup: $(VENV_STAMP) $(BUILD_STAMP) extras $(ASSETS_STAMP)
 
 $(VENV_STAMP): requirements.txt tools/setup_venv.sh
 	bash tools/setup_venv.sh
 	touch $@
 
 $(BUILD_STAMP): $(VENV_STAMP) $(PKG_SOURCES)
-	$(IN_ENV) colcon build --symlink-install --event-handlers console_cohesion- \
+	$(IN_ENV) colcon build --base-paths har_msgs har_ros --symlink-install \
+	  --event-handlers console_cohesion- \
 	  --cmake-args -DBUILD_TESTING=OFF -DPython3_EXECUTABLE=$(CURDIR)/.venv/bin/python
 	touch $@
 
@@ -36,6 +41,15 @@ $(ASSETS_STAMP): $(VENV_STAMP) har_ros/har_ros/assets.py
 	touch $@
 
 build: $(BUILD_STAMP)
+
+# build.sh skips the build when sources and Python are unchanged (a few seconds).
+extras: $(VENV_STAMP)
+	@if [ -x "$(EXTRAS_SRC)/build.sh" ]; then \
+	  mkdir -p $(EXTRAS_DIR) && touch $(EXTRAS_DIR)/COLCON_IGNORE && \
+	  $(IN_ENV) "$(EXTRAS_SRC)/build.sh" $(EXTRAS_DIR); \
+	else \
+	  echo "$(EXTRAS_SRC) absent: no ros2 CLI/launch/tf2_ros here; tests needing them skip"; \
+	fi
 assets: $(ASSETS_STAMP)
 
 lint: $(VENV_STAMP)
@@ -54,4 +68,4 @@ yolo: setup
 	bash tools/export_yolo.sh
 
 clean:
-	rm -rf build install log
+	rm -rf build install log $(EXTRAS_DIR)

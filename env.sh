@@ -17,6 +17,11 @@ case ":${AMENT_PREFIX_PATH:-}:" in
   *":$VIRTUAL_ENV:"*) ;;
   *) export AMENT_PREFIX_PATH="$VIRTUAL_ENV${AMENT_PREFIX_PATH:+:$AMENT_PREFIX_PATH}" ;;
 esac
+# The real ROS 2 tools built by `make setup` from ../shared/ros2_extras, if present.
+if [ -f "$HAR_ROOT/.ros2_extras/install/local_setup.bash" ]; then
+  # shellcheck disable=SC1091
+  COLCON_TRACE="" source "$HAR_ROOT/.ros2_extras/install/local_setup.bash"
+fi
 if [ -f "$HAR_ROOT/install/setup.bash" ]; then
   # shellcheck disable=SC1091
   COLCON_TRACE="" source "$HAR_ROOT/install/setup.bash"

@@ -30,6 +30,7 @@ setup(
             "pose_node = har_ros.nodes.pose_node:main",
             "action_node = har_ros.nodes.action_node:main",
             "video_publisher = har_ros.nodes.video_publisher:main",
+            "har_composed = har_ros.nodes.composed:main",
         ],
     },
 )

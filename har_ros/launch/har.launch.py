@@ -3,43 +3,64 @@
 ros2 launch har_ros har.launch.py image:=/camera/color/image_raw
 ros2 launch har_ros har.launch.py with_video:=true video:=/path/to/clip.mp4
 ros2 launch har_ros har.launch.py nodes:=action,safety        # e.g. replaying a skeleton bag
+ros2 launch har_ros har.launch.py composed:=true              # the three nodes in one process
+
+Parameters come from ``params_file``; the arguments ``pose_backend``,
+``model_path`` and ``video`` override it only when they are given (their
+empty default means "whatever the file says"). With ``with_video`` the launch
+ends when the video does, as a camera that stops would end a recording.
 """
 
 from launch import LaunchDescription
-from launch.actions import DeclareLaunchArgument, OpaqueFunction
+from launch.actions import DeclareLaunchArgument, EmitEvent, OpaqueFunction, RegisterEventHandler
+from launch.event_handlers import OnProcessExit
+from launch.events import Shutdown
 from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
 from launch_ros.actions import Node
 from launch_ros.substitutions import FindPackageShare
 
 PACKAGE = "har_ros"
+PIPELINE = ("pose", "action", "safety")
+
+
+def _given(context, argument: str, parameter: str) -> list[dict]:
+    """A parameter override for a launch argument, only when the user gave it a value."""
+    value = LaunchConfiguration(argument).perform(context)
+    return [{parameter: value}] if value else []
 
 
 def _nodes(context):
     config = LaunchConfiguration
-    chosen = {n.strip() for n in config("nodes").perform(context).split(",") if n.strip()}
+    chosen = [n.strip() for n in config("nodes").perform(context).split(",") if n.strip()]
+    unknown = sorted(set(chosen) - set(PIPELINE))
+    if unknown:
+        raise ValueError(f"unknown nodes {unknown}; use a subset of {','.join(PIPELINE)}")
     params = [config("params_file"), {"use_sim_time": config("use_sim_time")}]
     namespace = config("namespace")
+    camera = [("image", config("image")), ("depth", config("depth")),
+              ("camera_info", config("camera_info"))]
+    overrides = {"pose": _given(context, "pose_backend", "backend"),
+                 "action": _given(context, "model_path", "model_path"), "safety": []}
     actions = []
     if config("with_video").perform(context).lower() == "true":
-        actions.append(Node(package=PACKAGE, executable="video_publisher",
-                            name="video_publisher", namespace=namespace,
-                            parameters=[*params, {"video": config("video")}],
-                            remappings=[("image", config("image")),
-                                        ("camera_info", config("camera_info"))]))
-    if "pose" in chosen:
-        actions.append(Node(package=PACKAGE, executable="pose_node", name="pose_node",
-                            namespace=namespace,
-                            parameters=[*params, {"backend": config("pose_backend")}],
-                            remappings=[("image", config("image")),
-                                        ("depth", config("depth")),
-                                        ("camera_info", config("camera_info"))]))
-    if "action" in chosen:
-        actions.append(Node(package=PACKAGE, executable="action_node", name="action_node",
-                            namespace=namespace,
-                            parameters=[*params, {"model_path": config("model_path")}]))
-    if "safety" in chosen:
-        actions.append(Node(package=PACKAGE, executable="safety_node", name="safety_node",
-                            namespace=namespace, parameters=params))
+        video = Node(package=PACKAGE, executable="video_publisher", name="video_publisher",
+                     namespace=namespace, remappings=camera[::2],
+                     parameters=[*params, *_given(context, "video", "video")])
+        actions += [video, RegisterEventHandler(OnProcessExit(
+            target_action=video, on_exit=[EmitEvent(event=Shutdown(reason="video ended"))]))]
+    if config("composed").perform(context).lower() == "true":
+        if set(chosen) != set(PIPELINE):
+            raise ValueError("composed:=true runs all of pose, action and safety")
+        # One process, three node names: an override is scoped to its node (-p node:name:=v).
+        scoped = [arg for name in PIPELINE for d in overrides[name] for key, value in d.items()
+                  for arg in ("-p", f"{name}_node:{key}:={value}")]
+        actions.append(Node(package=PACKAGE, executable="har_composed", namespace=namespace,
+                            remappings=camera, parameters=params, ros_arguments=scoped))
+        return actions
+    for name in chosen:
+        actions.append(Node(package=PACKAGE, executable=f"{name}_node", name=f"{name}_node",
+                            namespace=namespace, remappings=camera if name == "pose" else [],
+                            parameters=[*params, *overrides[name]]))
     return actions
 
 
@@ -54,17 +75,20 @@ def generate_launch_description():
         DeclareLaunchArgument("params_file", default_value=default_params,
                               description="parameters of every node (config/har.yaml)"),
         DeclareLaunchArgument("model_path", default_value="",
-                              description="action checkpoint; empty = the shipped model"),
-        DeclareLaunchArgument("pose_backend", default_value="movenet",
-                              description="pose backend of pose_node"),
+                              description="action checkpoint; empty = as in params_file"),
+        DeclareLaunchArgument("pose_backend", default_value="",
+                              description="pose backend of pose_node; empty = as in params_file"),
         DeclareLaunchArgument("namespace", default_value="", description="namespace of all"),
         DeclareLaunchArgument("use_sim_time", default_value="false",
                               description="follow /clock (bag replay with --clock)"),
         DeclareLaunchArgument("nodes", default_value="pose,action,safety",
                               description="comma-separated subset of pose,action,safety"),
+        DeclareLaunchArgument("composed", default_value="false",
+                              description="pose, action and safety nodes in one process"),
         DeclareLaunchArgument("with_video", default_value="false",
                               description="also start video_publisher as the camera"),
         DeclareLaunchArgument("video", default_value="",
-                              description="video file for video_publisher"),
+                              description="video file for video_publisher; empty = as in "
+                                          "params_file"),
     ]
     return LaunchDescription([*arguments, OpaqueFunction(function=_nodes)])

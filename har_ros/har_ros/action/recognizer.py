@@ -14,13 +14,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..resources import package_file
 from ..skeleton.types import SkeletonFrame
 from .checkpoint import Checkpoint, load_checkpoint
 from .inference import inference_model
 from .preprocess import batch_window_features
 from .windowing import WindowBuffers, WindowConfig
 
-DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "models" / "fridge_stgcn.pt"
+DEFAULT_MODEL = package_file("models", "fridge_stgcn.pt")
 UNKNOWN = "unknown"
 
 

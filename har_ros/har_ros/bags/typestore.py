@@ -7,17 +7,11 @@ from pathlib import Path
 
 from rosbags.typesys import Stores, get_types_from_msg, get_typestore
 
+from ..resources import share_file
+
 
 def _msg_dir() -> Path:
-    try:
-        from ament_index_python.packages import get_package_share_directory
-
-        installed = Path(get_package_share_directory("har_msgs")) / "msg"
-        if installed.is_dir():
-            return installed
-    except (ImportError, LookupError, ValueError):
-        pass
-    return Path(__file__).resolve().parents[3] / "har_msgs" / "msg"
+    return share_file("msg", package="har_msgs")
 
 
 @cache

@@ -17,7 +17,7 @@ import subprocess
 import time
 import uuid
 
-from ..cli.bringup import DEFAULT_PARAMS, commands
+from ..cli.bringup import commands, default_params
 from ..common.process_stats import CpuWindow, peak_rss_kb
 from .pose import demo_frames
 from .stats import summarise
@@ -51,7 +51,7 @@ def _measure(composed: bool, seconds: float) -> list[dict]:
 
     ns = f"/bench_{uuid.uuid4().hex[:6]}"
     argv = commands(argparse.Namespace(
-        params=str(DEFAULT_PARAMS), nodes="pose,action,safety", with_video=None, namespace=ns,
+        params=str(default_params()), nodes="pose,action,safety", with_video=None, namespace=ns,
         image="image", model_path="", use_sim_time=False, composed=composed))
     processes = {name: subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.DEVNULL) for name, cmd in argv.items()}

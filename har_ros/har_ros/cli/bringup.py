@@ -13,14 +13,20 @@ import sys
 from pathlib import Path
 
 from ..common.supervisor import Supervisor
+from ..resources import share_file
 
 ORDER = ("video_publisher", "pose_node", "action_node", "safety_node")
 SHORT = {"pose": "pose_node", "action": "action_node", "safety": "safety_node"}
-DEFAULT_PARAMS = Path(__file__).resolve().parents[2] / "config" / "har.yaml"
+
+
+def default_params() -> Path:
+    """config/har.yaml as installed in the package's share directory."""
+    return share_file("config", "har.yaml")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--params", default=str(DEFAULT_PARAMS), help="parameter YAML")
+    parser.add_argument("--params", default=None,
+                        help="parameter YAML (default: the installed config/har.yaml)")
     parser.add_argument("--nodes", default="pose,action,safety",
                         help="comma-separated subset of pose,action,safety")
     parser.add_argument("--with-video", default=None, metavar="VIDEO", nargs="?", const="",
@@ -46,6 +52,8 @@ def _node_arguments(name: str, args: argparse.Namespace) -> list[str]:
 
 
 def commands(args: argparse.Namespace) -> dict[str, list[str]]:
+    if args.params is None:
+        args.params = str(default_params())
     if not Path(args.params).is_file():
         raise SystemExit(f"parameter file not found: {args.params}")
     chosen = {SHORT.get(n.strip(), n.strip()) for n in args.nodes.split(",") if n.strip()}

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from ..common.config import param, require
+from ..resources import package_file
 from .policy import PolicyConfig
 from .rules import RuleSet
 from .ssm import SsmParameters
 from .zones import ImageZone, RobotZone
 
-SHIPPED_RULES = Path(__file__).resolve().parents[1] / "data" / "safety_rules.yaml"
+SHIPPED_RULES = package_file("data", "safety_rules.yaml")
 
 # Camera optical frame (x right, y down, z forward) -> floor frame of the robot
 # zone (x forward, y left, z up), camera at the origin: the default when the

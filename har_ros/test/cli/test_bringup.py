@@ -4,7 +4,7 @@ import argparse
 
 import pytest
 
-from har_ros.cli.bringup import DEFAULT_PARAMS, add_arguments, commands
+from har_ros.cli.bringup import add_arguments, commands, default_params
 
 
 def parse(*argv):
@@ -18,7 +18,7 @@ def test_separate_processes_with_node_scoped_overrides():
     assert list(out) == ["pose_node", "action_node", "safety_node"]
     pose, action = out["pose_node"], out["action_node"]
     assert pose[1:3] == ["-m", "har_ros.nodes.pose_node"]
-    assert ["--params-file", str(DEFAULT_PARAMS)] == pose[4:6]
+    assert ["--params-file", str(default_params())] == pose[4:6]
     assert "__ns:=/cell" in pose and "pose_node:image:=/cam/rgb" in pose
     assert "action_node:model_path:=m.pt" in action and "action_node:model_path:=m.pt" not in pose
 

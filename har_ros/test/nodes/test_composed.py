@@ -9,7 +9,7 @@ from sensor_msgs.msg import Image
 from std_msgs.msg import Header
 
 from har_msgs.msg import SafetyStatus
-from har_ros.cli.bringup import DEFAULT_PARAMS
+from har_ros.cli.bringup import default_params
 from har_ros.ros.graph import spin_until, wait_for_publishers, wait_for_subscribers
 from har_ros.ros.image_msgs import array_to_image
 from har_ros.ros.stamps import ns_to_stamp, stamp_to_ns
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.graph
 
 def test_composed_nodes_run_in_one_process_and_decisions_name_their_image(
         ros_node, processes, topic_prefix):
-    composed = processes.start("--ros-args", "--params-file", str(DEFAULT_PARAMS),
+    composed = processes.start("--ros-args", "--params-file", str(default_params()),
                                "-r", f"__ns:={topic_prefix}", module="har_ros.nodes.composed")
     statuses = []
     sub = ros_node.create_subscription(SafetyStatus, f"{topic_prefix}/safety/status",
