@@ -16,7 +16,7 @@ import time
 from diagnostic_msgs.msg import DiagnosticArray
 from rclpy.node import Node
 from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
-from sensor_msgs.msg import CameraInfo, Image
+from sensor_msgs.msg import CameraInfo, CompressedImage, Image
 from std_msgs.msg import Header
 
 from har_msgs.msg import SkeletonArray
@@ -24,13 +24,13 @@ from har_msgs.msg import SkeletonArray
 from ..common.rate_meter import RateMeter
 from ..pose.backends import BackendError
 from ..pose.drawing import draw_people
-from ..pose.image_codec import ImageDecodeError, to_rgb
+from ..pose.image_codec import ImageDecodeError
 from ..pose.node_config import PoseNodeConfig
 from ..pose.pipeline import PosePipeline
 from ..pose.positions import Intrinsics, depth_to_metres
-from ..pose.sync import NearestStampBuffer
+from ..ros.depth_sync import BuiltinDepthCache, subscribe_depth
 from ..ros.diagnostics import OK, WARN, diagnostic_array
-from ..ros.image_msgs import array_to_image, image_to_array
+from ..ros.image_msgs import array_to_image, image_to_array, image_to_rgb
 from ..ros.parameters import ParameterBinding
 from ..ros.skeleton_msgs import frame_to_msg
 from ..ros.spin import run_node
@@ -43,9 +43,9 @@ class PoseNode(Node):
         super().__init__("pose_node", **kwargs)
         self._lock = threading.Condition()
         self._pipeline: PosePipeline | None = None
-        self._latest: Image | None = None
+        self._latest: Image | CompressedImage | None = None
         self._stop = False
-        self._depth = NearestStampBuffer[Image](tolerance_ns=50_000_000)
+        self._depth = BuiltinDepthCache(tolerance_ns=50_000_000)  # replaced when use_depth
         self._intrinsics: Intrinsics | None = None
         self.params = ParameterBinding(self, PoseNodeConfig, self._apply_config)
         self.counts = {"received": 0, "processed": 0, "dropped": 0, "malformed": 0}
@@ -55,9 +55,18 @@ class PoseNode(Node):
         self._pub = self.create_publisher(SkeletonArray, "skeletons", reliable)
         self._debug_pub = self.create_publisher(Image, "debug_image", qos_profile_sensor_data)
         self._diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
-        self.create_subscription(Image, "image", self._on_image, qos_profile_sensor_data)
-        if self.params.config.use_depth:
-            self.create_subscription(Image, "depth", self._on_depth, qos_profile_sensor_data)
+        config = self.params.config
+        if config.image_transport == "compressed":  # image_transport's topic naming
+            topic = self.resolve_topic_name("image") + "/compressed"
+            self.create_subscription(CompressedImage, topic, self._on_image,
+                                     qos_profile_sensor_data)
+        else:
+            self.create_subscription(Image, "image", self._on_image, qos_profile_sensor_data)
+        if config.use_depth:
+            self._depth, sync = subscribe_depth(self, Image, "depth", qos_profile_sensor_data,
+                                                int(config.depth_tolerance * 1e9),
+                                                config.depth_sync)
+            self.get_logger().info(f"depth paired with colour by {sync}")
             self.create_subscription(CameraInfo, "camera_info", self._on_camera_info,
                                      qos_profile_sensor_data)
         self.create_timer(1.0, self._publish_diagnostics)
@@ -74,7 +83,7 @@ class PoseNode(Node):
         self._depth.tolerance_ns = int(config.depth_tolerance * 1e9)
 
     # -- inputs -----------------------------------------------------------------
-    def _on_image(self, msg: Image) -> None:
+    def _on_image(self, msg: Image | CompressedImage) -> None:
         self._input_rate.tick(time.monotonic())
         with self._lock:
             self.counts["received"] += 1
@@ -82,9 +91,6 @@ class PoseNode(Node):
                 self.counts["dropped"] += 1  # the model is slower than the camera
             self._latest = msg
             self._lock.notify()
-
-    def _on_depth(self, msg: Image) -> None:
-        self._depth.add(stamp_to_ns(msg.header.stamp), msg)
 
     def _on_camera_info(self, msg: CameraInfo) -> None:
         try:
@@ -112,24 +118,24 @@ class PoseNode(Node):
                 self.get_logger().error(f"failed to process a frame: {exc!r}",
                                         throttle_duration_sec=5.0)
 
-    def _depth_for(self, msg: Image):
+    def _depth_for(self, msg: Image | CompressedImage, shape: tuple[int, int]):
         depth_msg = self._depth.nearest(stamp_to_ns(msg.header.stamp))
         if depth_msg is None or self._intrinsics is None:
             return None, None, ""
         depth = image_to_array(depth_msg)
-        if depth.shape != (msg.height, msg.width):
-            raise ImageDecodeError(f"depth {depth.shape} is not aligned with colour "
-                                   f"{(msg.height, msg.width)}")
+        if depth.shape != shape:
+            raise ImageDecodeError(f"depth {depth.shape} is not aligned with colour {shape}")
         return depth_to_metres(depth), self._intrinsics, depth_msg.header.frame_id
 
-    def _process(self, msg: Image, pipeline: PosePipeline) -> None:
+    def _process(self, msg: Image | CompressedImage, pipeline: PosePipeline) -> None:
         started = time.perf_counter()
-        rgb = to_rgb(msg.encoding, image_to_array(msg))
-        depth_m, intrinsics, depth_frame = self._depth_for(msg) if self._intrinsics else (
-            None, None, "")
+        rgb = image_to_rgb(msg)
+        height, width = rgb.shape[:2]
+        depth_m, intrinsics, depth_frame = self._depth_for(msg, (height, width)) \
+            if self._intrinsics else (None, None, "")
         people = pipeline.process(rgb, depth_m, intrinsics, depth_frame)
-        frame = SkeletonFrame(stamp_to_ns(msg.header.stamp), msg.header.frame_id, msg.width,
-                              msg.height, people)
+        frame = SkeletonFrame(stamp_to_ns(msg.header.stamp), msg.header.frame_id, width,
+                              height, people)
         self._pub.publish(frame_to_msg(frame))
         self.counts["processed"] += 1
         elapsed_ms = (time.perf_counter() - started) * 1000.0

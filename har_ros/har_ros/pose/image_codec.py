@@ -73,6 +73,30 @@ def to_rgb(encoding: str, image: np.ndarray) -> np.ndarray:
     return image if code is None else cv2.cvtColor(image, code)
 
 
+def decode_compressed(fmt: str, data) -> np.ndarray:
+    """RGB array of a sensor_msgs/CompressedImage (jpeg or png); raises ImageDecodeError.
+
+    ``fmt`` is the message's format field: ``jpeg``/``png`` or image_transport's
+    ``"<encoding>; jpeg compressed bgr8"`` form. Depth codecs (compressedDepth)
+    are refused by name rather than decoded wrongly.
+    """
+    import cv2
+
+    codec = fmt.lower()
+    if "compresseddepth" in codec:
+        raise ImageDecodeError(f"compressed depth ({fmt!r}) is not a colour image")
+    if not any(name in codec for name in ("jpeg", "jpg", "png")):
+        raise ImageDecodeError(f"unsupported compressed format {fmt!r}; supported: jpeg, png")
+    buffer = np.frombuffer(memoryview(data).cast("B") if not isinstance(data, np.ndarray)
+                           else data, dtype=np.uint8)
+    if buffer.size == 0:
+        raise ImageDecodeError("compressed image has no data")
+    bgr = cv2.imdecode(buffer, cv2.IMREAD_COLOR)
+    if bgr is None:
+        raise ImageDecodeError(f"{buffer.size} bytes do not decode as {fmt!r}")
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
 def encode(image: np.ndarray, encoding: str) -> tuple[int, int, int, bytes]:
     """(height, width, step, data) of a contiguous little-endian image in ``encoding``."""
     if encoding not in ENCODINGS:

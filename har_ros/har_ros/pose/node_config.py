@@ -11,6 +11,9 @@ from ..skeleton.conversions import can_convert
 from .backends import BACKEND_LAYOUTS
 from .tracking import TrackerConfig
 
+IMAGE_TRANSPORTS = ("raw", "compressed")
+DEPTH_SYNC_CHOICES = ("auto", "message_filters", "builtin")
+
 
 @dataclass(frozen=True)
 class PoseNodeConfig:
@@ -30,6 +33,12 @@ class PoseNodeConfig:
         (), "9 numbers, row-major image->floor homography; empty = no floor calibration")
     floor_frame_id: str = param("floor", "frame of floor positions")
     publish_debug_image: bool = param(False, "publish debug_image with skeletons and ids")
+    image_transport: str = param(
+        "raw", "raw: sensor_msgs/Image on image; compressed: CompressedImage (jpeg/png) on "
+        "<image>/compressed", read_only=True)
+    depth_sync: str = param(
+        "auto", "colour/depth pairing: message_filters, builtin, or auto (message_filters "
+        "when installed)", read_only=True)
 
     def validate(self) -> None:
         require(self.backend in BACKEND_LAYOUTS,
@@ -42,6 +51,10 @@ class PoseNodeConfig:
         require(can_convert(BACKEND_LAYOUTS[self.backend], self.output_layout),
                 f"cannot convert {BACKEND_LAYOUTS[self.backend]} to {self.output_layout!r}")
         require(self.depth_tolerance >= 0, "depth_tolerance must be >= 0 s")
+        require(self.image_transport in IMAGE_TRANSPORTS,
+                f"image_transport must be one of {IMAGE_TRANSPORTS}, got {self.image_transport!r}")
+        require(self.depth_sync in DEPTH_SYNC_CHOICES,
+                f"depth_sync must be one of {DEPTH_SYNC_CHOICES}, got {self.depth_sync!r}")
         require(len(self.floor_homography) in (0, 9)
                 and bool(np.all(np.isfinite(self.floor_homography))),
                 "floor_homography needs 9 finite numbers (or none)")

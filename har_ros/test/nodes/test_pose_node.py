@@ -7,11 +7,12 @@ import numpy as np
 import pytest
 from diagnostic_msgs.msg import DiagnosticArray
 from rclpy.qos import qos_profile_sensor_data
-from sensor_msgs.msg import CameraInfo, Image
+from sensor_msgs.msg import CameraInfo, CompressedImage, Image
 from std_msgs.msg import Header
 
 from har_msgs.msg import SkeletonArray
 from har_ros.assets import AssetError, asset_path
+from har_ros.ros.depth_sync import message_filters_available
 from har_ros.ros.graph import spin_until, wait_for_publishers, wait_for_subscribers
 from har_ros.ros.image_msgs import array_to_image
 from har_ros.ros.stamps import ns_to_stamp, stamp_to_ns
@@ -108,7 +109,12 @@ def test_black_frame_gives_an_empty_array_and_bad_frames_are_counted(
     assert all(stamp_to_ns(a.header.stamp) == 1_000_000_000 for a in arrays)
 
 
-def test_aligned_depth_gives_the_person_distance(ros_node, processes, topic_prefix):
+@pytest.mark.parametrize("sync", [
+    "builtin",
+    pytest.param("message_filters", marks=pytest.mark.skipif(
+        not message_filters_available(), reason="message_filters is not built here (make "
+        "setup builds it from ../shared/ros2_extras when that folder exists)"))])
+def test_aligned_depth_gives_the_person_distance(ros_node, processes, topic_prefix, sync):
     import skimage.data
 
     rgb = skimage.data.astronaut()  # one person, 512x512
@@ -120,8 +126,8 @@ def test_aligned_depth_gives_the_person_distance(ros_node, processes, topic_pref
     pubs = {name: ros_node.create_publisher(kind, f"{topic_prefix}/{name}",
                                             qos_profile_sensor_data)
             for name, kind in (("image", Image), ("depth", Image), ("camera_info", CameraInfo))}
-    processes.start("--ros-args", "-r", f"__ns:={topic_prefix}", "-p", "use_depth:=true",
-                    module="har_ros.nodes.pose_node")
+    node = processes.start("--ros-args", "-r", f"__ns:={topic_prefix}", "-p", "use_depth:=true",
+                           "-p", f"depth_sync:={sync}", module="har_ros.nodes.pose_node")
     wait_for_publishers(ros_node, sub, timeout=20)
     for pub in pubs.values():
         wait_for_subscribers(ros_node, pub, timeout=20)
@@ -150,3 +156,50 @@ def test_aligned_depth_gives_the_person_distance(ros_node, processes, topic_pref
     assert skeleton.position_source == skeleton.POSITION_DEPTH
     assert skeleton.position_frame_id == "camera"
     assert abs(skeleton.position.z - distance_m) <= 0.05 * distance_m
+    assert f"depth paired with colour by {sync}" in processes.output(node)
+
+
+def test_compressed_jpeg_and_png_frames_and_corrupt_bytes(ros_node, processes, topic_prefix,
+                                                          demo_video):
+    """image_transport:=compressed: real JPEG/PNG frames in, skeletons out; junk is counted."""
+    import cv2
+
+    capture = cv2.VideoCapture(demo_video)
+    frames = []
+    while len(frames) < 20:
+        ok, bgr = capture.read()
+        assert ok
+        frames.append(cv2.resize(bgr, (640, 360)))
+    arrays, diagnostics = [], []
+    sub = ros_node.create_subscription(SkeletonArray, f"{topic_prefix}/skeletons",
+                                       arrays.append, 50)
+    ros_node.create_subscription(DiagnosticArray, "/diagnostics", diagnostics.append, 50)
+    pub = ros_node.create_publisher(CompressedImage, f"{topic_prefix}/camera/image_raw/compressed",
+                                    qos_profile_sensor_data)
+    processes.start("--ros-args", "-r", f"__ns:={topic_prefix}", "-r", "image:=camera/image_raw",
+                    "-p", "image_transport:=compressed", module="har_ros.nodes.pose_node")
+    wait_for_publishers(ros_node, sub, timeout=20)
+    wait_for_subscribers(ros_node, pub, timeout=20)
+    sent = {}
+    for i, bgr in enumerate(frames):
+        fmt, extension = ("jpeg", ".jpg") if i % 2 else ("png", ".png")
+        stamp = (i + 1) * 100_000_000
+        sent[stamp] = fmt
+        msg = CompressedImage(format=fmt, data=cv2.imencode(extension, bgr)[1].tobytes())
+        msg.header = Header(stamp=ns_to_stamp(stamp), frame_id="camera")
+        pub.publish(msg)
+        before = len(arrays)
+        spin_until(ros_node, lambda b=before: len(arrays) > b, 10.0, f"frame {i}")
+    junk = CompressedImage(format="jpeg", data=b"\xff\xd8\xff not a jpeg")
+    junk.header = Header(stamp=ns_to_stamp(99_000_000_000), frame_id="camera")
+    pub.publish(junk)
+
+    def malformed_counted():
+        return any(v.key == "malformed" and int(v.value) >= 1
+                   for d in diagnostics for s in d.status if "pose" in s.name for v in s.values)
+
+    spin_until(ros_node, malformed_counted, 10.0, "the corrupt frame in /diagnostics")
+    stamps = {stamp_to_ns(a.header.stamp) for a in arrays}
+    assert stamps == set(sent), "every decodable frame gives one array, the junk none"
+    assert all((a.image_width, a.image_height) == (640, 360) for a in arrays)
+    assert {sent[stamp_to_ns(a.header.stamp)] for a in arrays if a.skeletons} == {"jpeg", "png"}

@@ -5,7 +5,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from har_ros.pose.image_codec import ENCODINGS, ImageDecodeError, decode, encode, to_rgb
+from har_ros.pose.image_codec import (
+    ENCODINGS,
+    ImageDecodeError,
+    decode,
+    decode_compressed,
+    encode,
+    to_rgb,
+)
 
 
 @pytest.mark.parametrize("encoding", sorted(ENCODINGS))
@@ -71,3 +78,44 @@ def test_fuzz_only_documented_errors_and_right_shapes(encoding, h, w, step, big,
     dtype, channels = ENCODINGS[encoding]
     assert out.shape == ((h, w) if channels == 1 else (h, w, channels))
     assert out.dtype == dtype
+
+
+def demo_frame() -> np.ndarray:
+    """A real frame of the demo video (RGB), or a skip when the asset is not cached."""
+    import cv2
+
+    from har_ros.assets import AssetError, asset_path
+
+    try:
+        capture = cv2.VideoCapture(str(asset_path("sports2d_demo.mp4")))
+    except AssetError as exc:
+        pytest.skip(str(exc))
+    ok, bgr = capture.read()
+    assert ok
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
+@pytest.mark.parametrize(("fmt", "extension", "tolerance"),
+                         [("jpeg", ".jpg", 12.0), ("png", ".png", 0.0),
+                          ("rgb8; jpeg compressed bgr8", ".jpg", 12.0)])
+def test_compressed_frames_of_the_demo_video_decode(fmt, extension, tolerance):
+    import cv2
+
+    rgb = demo_frame()
+    ok, data = cv2.imencode(extension, cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+    assert ok
+    decoded = decode_compressed(fmt, data.tobytes())
+    assert decoded.shape == rgb.shape and decoded.dtype == np.uint8
+    assert np.abs(decoded.astype(float) - rgb).mean() <= tolerance
+
+
+@pytest.mark.parametrize(("fmt", "data", "reason"), [
+    ("jpeg", b"", "no data"),
+    ("jpeg", b"\xff\xd8\xff\xe0 not really a jpeg", "do not decode"),
+    ("png", bytes(range(256)) * 4, "do not decode"),
+    ("tiff", b"II*\x00", "unsupported compressed format"),
+    ("16UC1; compressedDepth png", b"\x89PNG", "compressed depth"),
+])
+def test_corrupt_or_unsupported_compressed_images_are_refused(fmt, data, reason):
+    with pytest.raises(ImageDecodeError, match=reason):
+        decode_compressed(fmt, data)

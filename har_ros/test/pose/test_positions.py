@@ -10,7 +10,6 @@ from har_ros.pose.positions import (
     floor_position,
     homography_from_camera,
 )
-from har_ros.pose.sync import NearestStampBuffer
 
 K = Intrinsics(fx=500.0, fy=500.0, cx=320.0, cy=240.0)
 
@@ -60,13 +59,3 @@ def test_floor_position_from_a_calibrated_camera():
     kp = np.zeros((17, 3), np.float32)
     kp[15] = kp[16] = (u, v, 0.9)  # both ankles
     np.testing.assert_allclose(floor_position(kp, (0, 0, 1, 1), "coco17", h), world, atol=1e-9)
-
-
-def test_nearest_stamp_pairing_within_tolerance():
-    buffer = NearestStampBuffer[str](tolerance_ns=20_000_000, capacity=3)
-    for stamp, name in ((0, "a"), (33_000_000, "b"), (66_000_000, "c")):
-        buffer.add(stamp, name)
-    assert buffer.nearest(40_000_000) == "b"
-    assert buffer.nearest(100_000_000) is None  # 34 ms from the nearest
-    buffer.add(99_000_000, "d")
-    assert len(buffer) == 3 and buffer.nearest(0) is None  # "a" fell out
