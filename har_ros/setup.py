@@ -26,11 +26,12 @@ setup(
     entry_points={
         "console_scripts": [
             "har = har_ros.cli.main:main",
-            "safety_node = har_ros.nodes.safety_node:main",
-            "pose_node = har_ros.nodes.pose_node:main",
-            "action_node = har_ros.nodes.action_node:main",
-            "video_publisher = har_ros.nodes.video_publisher:main",
-            "har_composed = har_ros.nodes.composed:main",
+            "safety_node = har_ros.nodes.entry:safety_node",
+            "pose_node = har_ros.nodes.entry:pose_node",
+            "action_node = har_ros.nodes.entry:action_node",
+            "video_publisher = har_ros.nodes.entry:video_publisher",
+            "speed_guard = har_ros.nodes.entry:speed_guard",
+            "har_composed = har_ros.nodes.entry:har_composed",
         ],
     },
 )

@@ -114,6 +114,8 @@ class PoseNode(Node):
                 self.get_logger().warning(f"skipped a malformed image: {exc}",
                                           throttle_duration_sec=5.0)
             except Exception as exc:  # keep the node alive; the safety node sees the gap
+                if not self.context.ok():
+                    return  # shutting down: the publisher is gone, nothing to report
                 self.counts["malformed"] += 1
                 self.get_logger().error(f"failed to process a frame: {exc!r}",
                                         throttle_duration_sec=5.0)
