@@ -134,17 +134,18 @@ def test_topic_hz_speed_scaling(launched):
     assert rates[-1] >= 35.0, out  # 50 Hz nominal (and faster on every SkeletonArray)
 
 
+def param(verb: str, *args: str) -> str:
+    """`ros2 param VERB ...` without the daemon, waiting long enough for discovery."""
+    return ros2("param", verb, "--no-daemon", "--spin-time", "3", *args)
+
+
 def test_param_get_and_set(launched):
-    assert "String value is: " in ros2("param", "get", "--no-daemon", "/action_node",
-                                       "model_path")
-    assert "Set parameter successful" in ros2("param", "set", "--no-daemon", "/safety_node",
-                                              "rate_hz", "40.0")
-    assert "Double value is: 40.0" in ros2("param", "get", "--no-daemon", "/safety_node",
-                                           "rate_hz")
-    refused = ros2("param", "set", "--no-daemon", "/safety_node", "rate_hz", "-5.0")
+    assert "String value is: " in param("get", "/action_node", "model_path")
+    assert "Set parameter successful" in param("set", "/safety_node", "rate_hz", "40.0")
+    assert "Double value is: 40.0" in param("get", "/safety_node", "rate_hz")
+    refused = param("set", "/safety_node", "rate_hz", "-5.0")
     assert "Setting parameter failed" in refused and "rate_hz" in refused
-    assert "Double value is: 40.0" in ros2("param", "get", "--no-daemon", "/safety_node",
-                                           "rate_hz")
+    assert "Double value is: 40.0" in param("get", "/safety_node", "rate_hz")
 
 
 def test_ros2_run_with_a_remap(tmp_path):
