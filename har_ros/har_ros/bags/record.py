@@ -6,8 +6,9 @@ import time
 from pathlib import Path
 
 from rclpy.node import Node
-from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
+from rclpy.qos import ReliabilityPolicy
 
+from ..ros import qos
 from .io import BagError, BagWriter
 from .typestore import message_class
 
@@ -38,11 +39,10 @@ class Recorder:
         for topic, msgtype in topic_types.items():
             reliable = all(info.qos_profile.reliability == ReliabilityPolicy.RELIABLE
                            for info in node.get_publishers_info_by_topic(topic))
-            qos = QoSProfile(depth=100, reliability=ReliabilityPolicy.RELIABLE) if reliable \
-                else qos_profile_sensor_data
+            profile = qos.STREAM_QUEUE if reliable else qos.SENSOR_DATA
             node.create_subscription(message_class(msgtype), topic,
                                      lambda data, t=topic, ty=msgtype: self._write(t, ty, data),
-                                     qos, raw=True)
+                                     profile, raw=True)
 
     def _write(self, topic: str, msgtype: str, data: bytes) -> None:
         self.writer.write(topic, msgtype, time.time_ns(), data)

@@ -6,8 +6,8 @@ import time
 from pathlib import Path
 
 from rclpy.node import Node
-from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
 
+from ..ros import qos
 from .io import BagError, bag_topics, read_bag
 from .typestore import message_class
 
@@ -32,15 +32,14 @@ def replay(node: Node, path: str | Path, rate: float = 1.0, clock: bool = False,
         raise BagError(f"none of {topics} in {path}; it has {sorted(available)}")
     publishers = {}
     for topic, msgtype in chosen.items():
-        qos = qos_profile_sensor_data if msgtype in SENSOR_TYPES else QoSProfile(
-            depth=100, reliability=ReliabilityPolicy.RELIABLE)
+        profile = qos.SENSOR_DATA if msgtype in SENSOR_TYPES else qos.STREAM_QUEUE
         publishers[topic] = node.create_publisher(message_class(msgtype),
-                                                  prefix.rstrip("/") + topic, qos)
+                                                  prefix.rstrip("/") + topic, profile)
     clock_pub = None
     if clock:
         from rosgraph_msgs.msg import Clock
 
-        clock_pub = node.create_publisher(Clock, "/clock", 10)
+        clock_pub = node.create_publisher(Clock, "/clock", qos.DEFAULT)
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline and not all(
             p.get_subscription_count() for p in publishers.values()):

@@ -39,12 +39,12 @@ def _latencies(image_stamps: list[int], decisions: list[tuple[int, int]]) -> lis
 
 def _measure(composed: bool, seconds: float) -> list[dict]:
     import rclpy
-    from rclpy.qos import qos_profile_sensor_data
     from sensor_msgs.msg import Image
     from std_msgs.msg import Header
 
     from har_msgs.msg import SafetyStatus, SkeletonArray
 
+    from ..ros import qos
     from ..ros.graph import spin_until, wait_for_publishers, wait_for_subscribers
     from ..ros.image_msgs import array_to_image
     from ..ros.stamps import stamp_to_ns
@@ -68,7 +68,7 @@ def _measure(composed: bool, seconds: float) -> list[dict]:
     skeletons: list[tuple[int, int]] = []  # the pose stage alone, for the breakdown
     node.create_subscription(SkeletonArray, f"{ns}/skeletons", lambda m: skeletons.append(
         (time.time_ns(), stamp_to_ns(m.header.stamp))), 200)
-    camera = node.create_publisher(Image, f"{ns}/image", qos_profile_sensor_data)
+    camera = node.create_publisher(Image, f"{ns}/image", qos.SENSOR_DATA)
     clip = demo_frames(230)  # the whole demo video: the walkers stay tracked
     frames = [array_to_image(rgb, "rgb8", Header(frame_id="camera")) for rgb in clip]
     stamps: list[int] = []

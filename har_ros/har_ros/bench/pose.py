@@ -63,12 +63,12 @@ def node_rate(seconds: float = 12.0) -> list[dict]:
     """
     import rclpy
     from diagnostic_msgs.msg import DiagnosticArray
-    from rclpy.qos import qos_profile_sensor_data
     from sensor_msgs.msg import Image
     from std_msgs.msg import Header
 
     from har_msgs.msg import SkeletonArray
 
+    from ..ros import qos
     from ..ros.graph import spin_until, wait_for_publishers, wait_for_subscribers
     from ..ros.image_msgs import array_to_image
 
@@ -83,7 +83,7 @@ def node_rate(seconds: float = 12.0) -> list[dict]:
     sub = node.create_subscription(SkeletonArray, f"{ns}/skeletons",
                                    lambda m: arrivals.append(time.monotonic()), 100)
     node.create_subscription(DiagnosticArray, "/diagnostics", diagnostics.append, 10)
-    camera = node.create_publisher(Image, f"{ns}/image", qos_profile_sensor_data)
+    camera = node.create_publisher(Image, f"{ns}/image", qos.SENSOR_DATA)
     frames = [array_to_image(rgb, "rgb8", Header(frame_id="camera"))
               for rgb in demo_frames(90)]
     sent = [0]

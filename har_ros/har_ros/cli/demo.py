@@ -131,12 +131,12 @@ class _Recorder:
 
 def run(args: argparse.Namespace) -> int:
     import rclpy
-    from rclpy.qos import qos_profile_sensor_data
     from sensor_msgs.msg import Image
 
     from har_msgs.msg import ActionArray, SafetyStatus, SkeletonArray
 
     from ..assets import asset_path
+    from ..ros import qos
     from ..ros.graph import spin_until, wait_for_publishers
 
     out = Path(args.out)
@@ -157,7 +157,7 @@ def run(args: argparse.Namespace) -> int:
         class_names[:] = list(msg.class_names)
         rec.on_actions(msg)
 
-    node.create_subscription(Image, f"{ns}/image", rec.on_image, qos_profile_sensor_data)
+    node.create_subscription(Image, f"{ns}/image", rec.on_image, qos.SENSOR_DATA)
     skel_sub = node.create_subscription(SkeletonArray, f"{ns}/skeletons", rec.on_skeletons, 100)
     act_sub = node.create_subscription(ActionArray, f"{ns}/action", on_actions, 100)
     status_sub = node.create_subscription(SafetyStatus, f"{ns}/safety/status", rec.on_status,

@@ -14,7 +14,6 @@ import time
 import torch
 from diagnostic_msgs.msg import DiagnosticArray
 from rclpy.node import Node
-from rclpy.qos import QoSProfile, ReliabilityPolicy
 from std_msgs.msg import Header
 
 from har_msgs.msg import Action, ActionArray, SkeletonArray
@@ -23,6 +22,7 @@ from ..action.checkpoint import CheckpointError
 from ..action.node_config import ActionNodeConfig
 from ..action.recognizer import ActionRecognizer
 from ..common.rate_meter import RateMeter
+from ..ros import qos
 from ..ros.diagnostics import OK, WARN, diagnostic_array
 from ..ros.parameters import ParameterBinding
 from ..ros.skeleton_msgs import msg_to_frame
@@ -34,30 +34,37 @@ class ActionNode(Node):
     def __init__(self, **kwargs):
         super().__init__("action_node", **kwargs)
         self._recognizer: ActionRecognizer | None = None
-        self.params = ParameterBinding(self, ActionNodeConfig, self._apply_config)
+        self._next: ActionRecognizer | None = None
+        self.params = ParameterBinding(self, ActionNodeConfig, self._apply_config,
+                                       self._prepare_recognizer)
         self._rate = RateMeter()
         self._inference_ms = 0.0
         self._malformed = 0
-        reliable = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
-        self._pub = self.create_publisher(ActionArray, "action", reliable)
-        self._diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
+        self._pub = self.create_publisher(ActionArray, "action", qos.STREAM)
+        self._diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", qos.DEFAULT)
         # A deep queue absorbs bursts (a step with many people takes longer than a frame).
-        queue = QoSProfile(depth=100, reliability=ReliabilityPolicy.RELIABLE)
-        self.create_subscription(SkeletonArray, "skeletons", self._on_skeletons, queue)
+        self.create_subscription(SkeletonArray, "skeletons", self._on_skeletons, qos.STREAM_QUEUE)
         self.create_timer(1.0, self._publish_diagnostics)
 
-    def _apply_config(self, config: ActionNodeConfig) -> None:
-        torch.set_num_threads(config.torch_threads)
+    def _prepare_recognizer(self, config: ActionNodeConfig) -> None:
+        """Load the model a new config needs; a bad checkpoint refuses the change."""
         current = self._recognizer
+        self._next = None
         if current is not None and config.model_path == self.params.config.model_path \
                 and config.settings() == current.settings:
             return
         try:
-            recognizer = ActionRecognizer.from_path(config.model_path, config.settings())
+            self._next = ActionRecognizer.from_path(config.model_path, config.settings())
         except CheckpointError as exc:
             if current is None:  # at start there is no old model to keep
                 raise ValueError(f"model refused: {exc}") from exc
             raise ValueError(f"model refused, the old one keeps running: {exc}") from exc
+
+    def _apply_config(self, config: ActionNodeConfig) -> None:
+        torch.set_num_threads(config.torch_threads)
+        if self._next is None:
+            return
+        recognizer, self._next = self._next, None
         self._recognizer = recognizer  # one assignment: the swap is atomic for callbacks
         checkpoint = recognizer.checkpoint
         self.get_logger().info(

@@ -15,7 +15,6 @@ import time
 
 from diagnostic_msgs.msg import DiagnosticArray
 from rclpy.node import Node
-from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
 from sensor_msgs.msg import CameraInfo, CompressedImage, Image
 from std_msgs.msg import Header
 
@@ -28,6 +27,7 @@ from ..pose.image_codec import ImageDecodeError
 from ..pose.node_config import PoseNodeConfig
 from ..pose.pipeline import PosePipeline
 from ..pose.positions import Intrinsics, depth_to_metres
+from ..ros import qos
 from ..ros.depth_sync import BuiltinDepthCache, subscribe_depth
 from ..ros.diagnostics import OK, WARN, diagnostic_array
 from ..ros.image_msgs import array_to_image, image_to_array, image_to_rgb
@@ -47,39 +47,47 @@ class PoseNode(Node):
         self._stop = False
         self._depth = BuiltinDepthCache(tolerance_ns=50_000_000)  # replaced when use_depth
         self._intrinsics: Intrinsics | None = None
-        self.params = ParameterBinding(self, PoseNodeConfig, self._apply_config)
+        self._next_pipeline: PosePipeline | None = None
+        self.params = ParameterBinding(self, PoseNodeConfig, self._apply_config,
+                                       self._prepare_pipeline)
         self.counts = {"received": 0, "processed": 0, "dropped": 0, "malformed": 0}
         self._input_rate = RateMeter()
         self._processing_ms = 0.0
-        reliable = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
-        self._pub = self.create_publisher(SkeletonArray, "skeletons", reliable)
-        self._debug_pub = self.create_publisher(Image, "debug_image", qos_profile_sensor_data)
-        self._diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
+        self._pub = self.create_publisher(SkeletonArray, "skeletons", qos.STREAM)
+        self._debug_pub = self.create_publisher(Image, "debug_image", qos.SENSOR_DATA)
+        self._diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", qos.DEFAULT)
         config = self.params.config
         if config.image_transport == "compressed":  # image_transport's topic naming
             topic = self.resolve_topic_name("image") + "/compressed"
             self.create_subscription(CompressedImage, topic, self._on_image,
-                                     qos_profile_sensor_data)
+                                     qos.SENSOR_DATA)
         else:
-            self.create_subscription(Image, "image", self._on_image, qos_profile_sensor_data)
+            self.create_subscription(Image, "image", self._on_image, qos.SENSOR_DATA)
         if config.use_depth:
-            self._depth, sync = subscribe_depth(self, Image, "depth", qos_profile_sensor_data,
+            self._depth, sync = subscribe_depth(self, Image, "depth", qos.SENSOR_DATA,
                                                 int(config.depth_tolerance * 1e9),
                                                 config.depth_sync)
             self.get_logger().info(f"depth paired with colour by {sync}")
             self.create_subscription(CameraInfo, "camera_info", self._on_camera_info,
-                                     qos_profile_sensor_data)
+                                     qos.SENSOR_DATA)
         self.create_timer(1.0, self._publish_diagnostics)
         self._worker = threading.Thread(target=self._work, name="pose_inference", daemon=True)
         self._worker.start()
 
-    def _apply_config(self, config: PoseNodeConfig) -> None:
+    def _prepare_pipeline(self, config: PoseNodeConfig) -> None:
+        """Build the pipeline for a new config (refused if its backend does not load).
+
+        The tracker, and with it every id handed out so far, is carried over.
+        """
         try:
-            pipeline = PosePipeline(config)
+            self._next_pipeline = (PosePipeline(config) if self._pipeline is None
+                                   else self._pipeline.reconfigured(config))
         except BackendError as exc:
             raise ValueError(str(exc)) from exc
+
+    def _apply_config(self, config: PoseNodeConfig) -> None:
         with self._lock:
-            self._pipeline = pipeline
+            self._pipeline, self._next_pipeline = self._next_pipeline, None
         self._depth.tolerance_ns = int(config.depth_tolerance * 1e9)
 
     # -- inputs -----------------------------------------------------------------

@@ -4,10 +4,17 @@ A non-rated, additional protective layer: it does not replace a safety-rated
 system. It decides at once when a SkeletonArray arrives (no wait for the next
 tick) and at least every 1/rate_hz even with no input at all (then 0, with the
 reason), so a robot driver listening to speed_scaling never sees silence.
+
+Inputs are read serialized and bounded before they are deserialized: a
+message that could hold more than ``max_people`` people is answered with a
+protective stop without being read, so no input can starve the output. Input
+age is judged by header stamp against the node's clock (sim time in a bag
+replay) as well as by arrival.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import sys
 import time
@@ -17,19 +24,25 @@ from builtin_interfaces.msg import Time
 from diagnostic_msgs.msg import DiagnosticArray
 from geometry_msgs.msg import PointStamped
 from rclpy.node import Node
-from rclpy.qos import QoSProfile, ReliabilityPolicy
+from rclpy.serialization import deserialize_message
 from std_msgs.msg import Float64, Header
 
 from har_msgs.msg import ActionArray, InputStatus, SafetyStatus, SkeletonArray
 
 from ..common.rate_meter import RateMeter
+from ..ros import qos
 from ..ros.diagnostics import ERROR, OK, WARN, diagnostic_array
 from ..ros.parameters import ParameterBinding
 from ..ros.skeleton_msgs import msg_position
-from ..ros.spin import run_node
+from ..ros.spin import run_node, steady_timer
+from ..ros.stamps import stamp_to_ns
 from ..safety.node_config import SafetyNodeConfig
 from ..safety.policy import PersonObservation, SafetyPolicy, SafetyState, image_anchor
 from ..skeleton.types import PositionSource
+
+#: Serialized bytes one person may take at most (a 100-joint custom layout with long
+#: names); a message longer than max_people of these is refused without reading it.
+MAX_BYTES_PER_PERSON = 4096
 
 _LEVEL = {SafetyState.NORMAL: OK, SafetyState.REDUCED: OK, SafetyState.STARTUP: WARN,
           SafetyState.PROTECTIVE_STOP: WARN, SafetyState.FAULT: ERROR}
@@ -64,15 +77,17 @@ class SafetyNode(Node):
         self._meters = {name: RateMeter() for name in ("skeletons", "action", "robot_position")}
         self._input_stamps = {"skeletons": Time(), "action": Time()}
         self.dropped = 0
-        reliable = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
-        # A deep queue absorbs bursts while another process holds the CPU.
-        queue = QoSProfile(depth=100, reliability=ReliabilityPolicy.RELIABLE)
-        self.create_subscription(SkeletonArray, "skeletons", self._on_skeletons, queue)
-        self.create_subscription(ActionArray, "action", self._on_actions, reliable)
-        self.create_subscription(PointStamped, "robot_position", self._on_robot, reliable)
-        self._scale_pub = self.create_publisher(Float64, "speed_scaling", reliable)
-        self._status_pub = self.create_publisher(SafetyStatus, "safety/status", reliable)
-        self._diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
+        self.oversized = 0
+        # Serialized, so that an oversized message costs nothing before it is refused.
+        self.create_subscription(SkeletonArray, "skeletons", self._on_skeletons_raw,
+                                 qos.STREAM_QUEUE, raw=True)
+        self.create_subscription(ActionArray, "action", self._on_actions_raw, qos.STREAM_QUEUE,
+                                 raw=True)
+        self.create_subscription(PointStamped, "robot_position", self._on_robot, qos.STATE)
+        self._scale_pub = self.create_publisher(Float64, "speed_scaling", qos.SPEED_COMMAND)
+        self._factor_pub, self._factor_msg = self._speed_factor_publisher()
+        self._status_pub = self.create_publisher(SafetyStatus, "safety/status", qos.STATE)
+        self._diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", qos.DEFAULT)
         self._last_diag = 0.0
         self.get_logger().info(
             "safety_node: NON-RATED protective layer, does not replace a safety-rated system")
@@ -87,9 +102,55 @@ class SafetyNode(Node):
         self._floor = config.floor_transform()
         if self._timer is not None:
             self.destroy_timer(self._timer)
-        self._timer = self.create_timer(1.0 / config.rate_hz, self._on_timer)
+        self._timer = steady_timer(self, 1.0 / config.rate_hz, self._on_timer)
+
+    def _speed_factor_publisher(self):
+        """control_msgs/SpeedScalingFactor twin of speed_scaling, when control_msgs exists."""
+        if not self.params.config.publish_speed_factor:
+            return None, None
+        if importlib.util.find_spec("control_msgs") is None:
+            self.get_logger().info("control_msgs not installed: no speed_scaling_factor topic")
+            return None, None
+        from control_msgs.msg import SpeedScalingFactor
+
+        return (self.create_publisher(SpeedScalingFactor, "speed_scaling_factor",
+                                      qos.SPEED_COMMAND), SpeedScalingFactor)
 
     # -- inputs --------------------------------------------------------------
+    def _bounded(self, raw: bytes, msg_type, what: str):
+        """The message, or None (counted, fail-safe) when it is too large or malformed."""
+        limit = self.params.config.max_people
+        try:
+            if len(raw) > limit * MAX_BYTES_PER_PERSON:
+                raise OverflowError(f"{len(raw)} bytes, more than {limit} people can take")
+            msg = deserialize_message(raw, msg_type)
+            count = len(msg.skeletons if msg_type is SkeletonArray else msg.actions)
+            if count > limit:
+                raise OverflowError(f"{count} entries, more than max_people {limit}")
+        except OverflowError as exc:
+            self.oversized += 1
+            self.get_logger().error(f"refused a {what} message: {exc}",
+                                    throttle_duration_sec=5.0)
+            self._policy.on_overload(time.monotonic(), f"{what} message refused: {exc}")
+            self._decide(time.monotonic())
+            return None
+        except Exception as exc:  # a corrupt message must not kill the node
+            self.dropped += 1
+            self.get_logger().warning(f"dropped a malformed {what} message: {exc!r}",
+                                      throttle_duration_sec=5.0)
+            return None
+        return msg
+
+    def _on_skeletons_raw(self, raw: bytes) -> None:
+        msg = self._bounded(raw, SkeletonArray, "skeletons")
+        if msg is not None:
+            self._on_skeletons(msg)
+
+    def _on_actions_raw(self, raw: bytes) -> None:
+        msg = self._bounded(raw, ActionArray, "action")
+        if msg is not None:
+            self._on_actions(msg)
+
     def _on_skeletons(self, msg: SkeletonArray) -> None:
         now = time.monotonic()
         try:
@@ -101,7 +162,7 @@ class SafetyNode(Node):
             return
         self._meters["skeletons"].tick(now)
         self._input_stamps["skeletons"] = msg.header.stamp
-        self._policy.on_skeletons(now, people)
+        self._policy.on_skeletons(now, people, stamp_to_ns(msg.header.stamp) * 1e-9)
         self._decide(now)
         self._timer.reset()  # the next periodic decision is a full period after this one
 
@@ -111,7 +172,7 @@ class SafetyNode(Node):
                    if math.isfinite(a.confidence)}
         self._meters["action"].tick(now)
         self._input_stamps["action"] = msg.header.stamp
-        self._policy.on_actions(now, actions)
+        self._policy.on_actions(now, actions, stamp_to_ns(msg.header.stamp) * 1e-9)
 
     def _on_robot(self, msg: PointStamped) -> None:
         now = time.monotonic()
@@ -128,8 +189,11 @@ class SafetyNode(Node):
         self._decide(time.monotonic())
 
     def _decide(self, now: float) -> None:
-        decision = self._policy.step(now)
+        clock_now = self.get_clock().now()
+        decision = self._policy.step(now, clock_now.nanoseconds * 1e-9)
         self._scale_pub.publish(Float64(data=float(decision.scale)))
+        if self._factor_pub is not None:
+            self._factor_pub.publish(self._factor_msg(factor=float(decision.scale)))
         config = self.params.config
         timeouts = {"skeletons": config.skeleton_timeout, "action": config.action_timeout,
                     "robot_position": config.robot_pose_timeout}
@@ -137,7 +201,7 @@ class SafetyNode(Node):
                               healthy=meter.age(now) <= timeouts[name])
                   for name, meter in self._meters.items()
                   if name != "robot_position" or config.use_robot_pose]
-        header = Header(stamp=self.get_clock().now().to_msg())
+        header = Header(stamp=clock_now.to_msg())
         self._status_pub.publish(SafetyStatus(
             header=header, speed_scale=float(decision.scale), state=int(decision.state),
             reason=decision.reason, min_separation=float(decision.min_separation),
@@ -148,7 +212,7 @@ class SafetyNode(Node):
         if now - self._last_diag >= 1.0:
             self._last_diag = now
             values = {"speed_scale": decision.scale, "state": decision.state.name,
-                      "dropped_messages": self.dropped}
+                      "dropped_messages": self.dropped, "oversized_messages": self.oversized}
             for name, meter in self._meters.items():
                 values[f"{name}_received"] = meter.count
             for item in inputs:

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 
 import cv2
 from rclpy.node import Node
-from rclpy.qos import qos_profile_sensor_data
 from sensor_msgs.msg import CameraInfo, Image
 from std_msgs.msg import Header
 
 from ..assets import asset_path
 from ..common.config import param, require
+from ..ros import qos
 from ..ros.image_msgs import array_to_image
 from ..ros.parameters import ParameterBinding
 from ..ros.spin import run_node
@@ -59,8 +59,8 @@ class VideoPublisher(Node):
             raise OSError(f"cannot open video source {source!r}")
         self._source = source
         self._native_fps = self._capture.get(cv2.CAP_PROP_FPS) or 30.0
-        self._image_pub = self.create_publisher(Image, "image", qos_profile_sensor_data)
-        self._info_pub = self.create_publisher(CameraInfo, "camera_info", qos_profile_sensor_data)
+        self._image_pub = self.create_publisher(Image, "image", qos.SENSOR_DATA)
+        self._info_pub = self.create_publisher(CameraInfo, "camera_info", qos.SENSOR_DATA)
         self._last_stamp_ns = 0
         self.published = 0
         self._restart_timer(config)

@@ -27,7 +27,8 @@ class PoseNodeConfig:
     tracker_max_misses: int = param(10, "frames a track survives without a detection")
     tracker_max_cost: float = param(0.75, "assignment gate in (0, 1]; higher = looser")
     min_keypoint_score: float = param(0.3, "joints below this score get no depth")
-    use_depth: bool = param(False, "subscribe depth + camera_info for 3D positions")
+    use_depth: bool = param(False, "subscribe depth + camera_info for 3D positions",
+                            read_only=True)
     depth_tolerance: float = param(0.05, "max colour/depth stamp difference, s")
     floor_homography: tuple[float, ...] = param(
         (), "9 numbers, row-major image->floor homography; empty = no floor calibration")

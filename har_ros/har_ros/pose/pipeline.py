@@ -1,6 +1,9 @@
 """One frame through the pose stack: backend -> tracker -> positions -> output layout.
 
-Shared by the pose node and `har pose-video`, so both behave the same.
+Shared by the pose node and `har pose-video`, so both behave the same. A
+reconfigured pipeline keeps its tracker, so the people in view keep their ids
+across a change of backend, input size or tracker settings, and no id is ever
+handed out twice.
 """
 
 from __future__ import annotations
@@ -14,21 +17,38 @@ from .node_config import PoseNodeConfig
 from .positions import Intrinsics, depth_position, floor_position
 from .tracking import Tracker
 
+#: Settings the backend is built from; changing any of them loads a new backend.
+BACKEND_FIELDS = ("backend", "model_path", "input_width", "num_threads", "min_person_score")
+
+
+def _make_backend(config: PoseNodeConfig):
+    return create_backend(config.backend, model_path=config.model_path,
+                          input_width=config.input_width, num_threads=config.num_threads,
+                          min_person_score=config.min_person_score)
+
 
 class PosePipeline:
-    def __init__(self, config: PoseNodeConfig):
+    def __init__(self, config: PoseNodeConfig, backend=None, tracker: Tracker | None = None):
         config.validate()
         self.config = config
-        self.backend = create_backend(config.backend, model_path=config.model_path,
-                                      input_width=config.input_width,
-                                      num_threads=config.num_threads,
-                                      min_person_score=config.min_person_score)
-        self.tracker = Tracker(config.tracker_config())
+        self.backend = backend if backend is not None else _make_backend(config)
+        self.tracker = tracker if tracker is not None else Tracker(config.tracker_config())
+        self._tracker_config = config.tracker_config()
         self._homography = (np.asarray(config.floor_homography).reshape(3, 3)
                             if config.floor_homography else None)
 
+    def reconfigured(self, config: PoseNodeConfig) -> PosePipeline:
+        """The pipeline for ``config``, with this one's tracker; raises BackendError.
+
+        The backend is loaded anew only when one of BACKEND_FIELDS changed.
+        """
+        same = all(getattr(config, f) == getattr(self.config, f) for f in BACKEND_FIELDS)
+        return PosePipeline(config, self.backend if same else _make_backend(config),
+                            self.tracker)
+
     def process(self, rgb: np.ndarray, depth_m: np.ndarray | None = None,
                 intrinsics: Intrinsics | None = None, depth_frame_id: str = "") -> list[Person]:
+        self.tracker.config = self._tracker_config  # a reconfiguration takes effect here
         people = self.tracker.update(self.backend.infer(rgb))
         cfg = self.config
         for person in people:

@@ -5,7 +5,11 @@ type and ``metadata={"description": ...}``) and whose ``validate()`` raises
 ValueError with the reason. :class:`ParameterBinding` declares them with
 descriptors, builds the config at start (a bad value stops the node with the
 reason) and checks every later change in an on-set callback: an invalid
-change is refused with the reason and the old value stays.
+change is refused with the reason and the old value stays. A change that
+passed is applied afterwards, in the post-set callback, so the node never acts
+on a value that ROS then refuses (e.g. together with a read-only one in the
+same request). Read-only fields (``param(..., read_only=True)``) are refused
+at run time by ROS itself, with the reason.
 """
 
 from __future__ import annotations
@@ -52,15 +56,20 @@ def _coerce(value: Any, hint: Any) -> Any:
 class ParameterBinding(Generic[C]):
     """Binds a config dataclass to a node's parameters.
 
-    ``apply(config)`` is called with every accepted config (first at start); it
+    ``prepare(config)`` (optional) runs while a change is being validated and
     may raise ValueError to refuse a config that validates but cannot be used
-    (e.g. a model file that does not load).
+    (a model file that does not load); it may build what the config needs.
+    ``apply(config)`` runs once the change is accepted (and at start) and
+    must not fail.
     """
 
-    def __init__(self, node: Node, config_cls: type[C], apply: Callable[[C], None]):
+    def __init__(self, node: Node, config_cls: type[C], apply: Callable[[C], None],
+                 prepare: Callable[[C], None] | None = None):
         self._node = node
         self._cls = config_cls
         self._apply = apply
+        self._prepare = prepare or (lambda config: None)
+        self._pending: C | None = None
         self._hints = typing.get_type_hints(config_cls)
         for f in dataclasses.fields(config_cls):
             hint = self._hints[f.name]
@@ -83,9 +92,11 @@ class ParameterBinding(Generic[C]):
             values[name] = defaults[name] if value is None else _coerce(value, self._hints[name])
         config = config_cls(**values)
         config.validate()
+        self._prepare(config)
         apply(config)
         self.config: C = config
         node.add_on_set_parameters_callback(self._on_set)
+        node.add_post_set_parameters_callback(self._post_set)
 
     def _on_set(self, parameters) -> SetParametersResult:
         changes = {p.name: _coerce(p.value if p.value is not None else (), self._hints[p.name])
@@ -95,10 +106,17 @@ class ParameterBinding(Generic[C]):
         try:
             candidate = dataclasses.replace(self.config, **changes)
             candidate.validate()
-            self._apply(candidate)
+            self._prepare(candidate)
         except (ValueError, TypeError) as exc:
             reason = f"rejected {sorted(changes)}: {exc}"
             self._node.get_logger().warning(reason)
             return SetParametersResult(successful=False, reason=reason)
-        self.config = candidate
+        self._pending = candidate
         return SetParametersResult(successful=True)
+
+    def _post_set(self, parameters) -> None:
+        if self._pending is None:
+            return
+        candidate, self._pending = self._pending, None
+        self._apply(candidate)
+        self.config = candidate

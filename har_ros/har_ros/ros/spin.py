@@ -14,6 +14,17 @@ from rclpy.node import Node
 from rclpy.signals import SignalHandlerOptions
 
 
+def steady_timer(node: Node, period_s: float, callback):
+    """A timer on the steady clock, whatever the node's clock does.
+
+    It keeps firing under sim time, a paused bag or a clock that jumps: a
+    deadline promised to a robot must not depend on any of them.
+    """
+    from rclpy.clock import Clock, ClockType
+
+    return node.create_timer(period_s, callback, clock=Clock(clock_type=ClockType.STEADY_TIME))
+
+
 def _raise_interrupt(signum, frame):
     raise KeyboardInterrupt
 

@@ -16,6 +16,11 @@ from .zones import ImageZone, RobotZone
 
 SHIPPED_RULES = package_file("data", "safety_rules.yaml")
 
+#: Longest gap the safety node promises between two speed commands; the ROS QoS
+#: deadline of speed_scaling (har_ros.ros.qos) is set from it.
+SPEED_DEADLINE_S = 0.1
+MIN_RATE_HZ = 2.0 / SPEED_DEADLINE_S  # two periods fit into the deadline
+
 # Camera optical frame (x right, y down, z forward) -> floor frame of the robot
 # zone (x forward, y left, z up), camera at the origin: the default when the
 # robot zone is given relative to the camera.
@@ -56,9 +61,21 @@ class SafetyNodeConfig:
     image_slow_zone: tuple[float, ...] = param(
         (), "image polygon u, v (px, flat) where a person without position means slow")
     image_slow_scale: float = param(0.3, "scale cap inside image_slow_zone (0..1)")
+    max_future_stamp: float = param(
+        0.05, "s an input stamp may lead the node's clock before it counts as invalid")
+    latency_budget: float = param(
+        0.1, "s of input age (image stamp to decision) already allowed for in reaction_time")
+    max_people: int = param(
+        50, "most skeletons/actions per message; more = protective stop, unread")
+    publish_speed_factor: bool = param(
+        True, "also publish control_msgs/SpeedScalingFactor on speed_scaling_factor "
+        "(when control_msgs is installed)", read_only=True)
 
     def validate(self) -> None:
-        require(self.rate_hz > 0, f"rate_hz must be > 0, got {self.rate_hz}")
+        require(self.rate_hz >= MIN_RATE_HZ,
+                f"rate_hz must be >= {MIN_RATE_HZ:g} Hz (the speed topic's QoS deadline is "
+                f"{SPEED_DEADLINE_S:g} s), got {self.rate_hz}")
+        require(self.max_people >= 1, f"max_people must be >= 1, got {self.max_people}")
         require(len(self.camera_to_floor) == 12 and np.all(np.isfinite(self.camera_to_floor)),
                 "camera_to_floor needs 12 finite numbers (3x4 row-major)")
         self.policy_config()  # every limit is checked where it is used
@@ -86,7 +103,7 @@ class SafetyNodeConfig:
             **{name: getattr(self, name) for name in (
                 "skeleton_timeout", "action_timeout", "robot_pose_timeout", "use_robot_pose",
                 "require_actions", "startup_healthy_time", "ramp_down_rate", "ramp_up_rate",
-                "hysteresis", "unlocated_max_scale")})
+                "hysteresis", "unlocated_max_scale", "max_future_stamp", "latency_budget")})
         config.validate()
         return config
 

@@ -2,10 +2,16 @@
 
 Fail-safe by construction: no or stale skeletons -> protective stop; stale
 actions -> the conservative rule at the measured distance; any exception ->
-fault, 0. The most restrictive person and rule wins. The scale falls at most
-``ramp_down_rate`` per second (a protective stop is immediate) and rises at
-most ``ramp_up_rate`` per second. A stop caused by separation is released only
-when every person is ``hysteresis`` metres further away than needed.
+fault, 0. Inputs are judged by arrival and, when the caller passes the node's
+clock, by their header stamps against it: a stamp older than the timeout is
+stale however recently it arrived, a stamp from the future or a clock that
+jumps back (a bag loop) stops the robot until fresh input arrives, and input
+older than ``latency_budget`` shrinks the measured separation by the distance
+a person covers in the excess time. The most restrictive person and rule
+wins. The scale falls at most ``ramp_down_rate`` per second (a protective
+stop is immediate) and rises at most ``ramp_up_rate`` per second. A stop
+caused by separation is released only when every person is ``hysteresis``
+metres further away than needed.
 """
 
 from __future__ import annotations
@@ -47,6 +53,8 @@ class PolicyConfig:
     ramp_up_rate: float = 0.25  # scale units per second
     hysteresis: float = 0.1  # m
     unlocated_max_scale: float = 0.0  # cap for a person with no position and no image zone
+    max_future_stamp: float = 0.05  # s a stamp may lead the clock (clock sync) before a stop
+    latency_budget: float = 0.1  # s of input age already allowed for in the reaction time
 
     def validate(self) -> None:
         self.ssm.validate()
@@ -54,7 +62,8 @@ class PolicyConfig:
                      "ramp_down_rate", "ramp_up_rate"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
-        for name in ("startup_healthy_time", "hysteresis"):
+        for name in ("startup_healthy_time", "hysteresis", "max_future_stamp",
+                     "latency_budget"):
             if not getattr(self, name) >= 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
         if self.ramp_up_rate > self.ramp_down_rate:
@@ -85,10 +94,20 @@ class Decision:
 
 @dataclass
 class _InputClock:
-    last: float | None = None
+    last: float | None = None  # arrival, monotonic s
+    stamp: float | None = None  # header stamp of the newest message, node-clock s
 
     def age(self, now: float) -> float:
         return math.inf if self.last is None else max(0.0, now - self.last)
+
+    def stamp_age(self, clock_now: float | None) -> float | None:
+        """Age by header stamp (negative: from the future); None when not judged by stamp."""
+        if clock_now is None or self.stamp is None:
+            return None
+        return clock_now - self.stamp
+
+    def forget(self) -> None:
+        self.last = self.stamp = None
 
 
 @dataclass
@@ -108,17 +127,44 @@ class SafetyPolicy:
         self._scale = 0.0
         self._last_step: float | None = None
         self._stop_latched = False
+        self._clock_now: float | None = None
+        self._clock_jump: str | None = None
+        self._overload: tuple[float, str] | None = None
         self.state = SafetyState.STARTUP
 
     # -- inputs ------------------------------------------------------------
-    def on_skeletons(self, now: float, people: list[PersonObservation]) -> None:
-        self.skeletons.last = now
+    def on_skeletons(self, now: float, people: list[PersonObservation],
+                     stamp: float | None = None) -> None:
+        """People seen in a frame that arrived at ``now``, stamped ``stamp`` (node clock, s)."""
+        self.skeletons.last, self.skeletons.stamp = now, stamp
         self._people = list(people)
+        self._clock_jump = None
 
-    def on_actions(self, now: float, actions: dict[int, tuple[str, float]]) -> None:
+    def on_actions(self, now: float, actions: dict[int, tuple[str, float]],
+                   stamp: float | None = None) -> None:
         """``actions`` maps track id -> (label, confidence); replaces the previous set."""
-        self.actions.last = now
+        self.actions.last, self.actions.stamp = now, stamp
         self._actions = dict(actions)
+
+    def on_overload(self, now: float, reason: str) -> None:
+        """An input message was refused unread (too many people): stop for a skeleton timeout.
+
+        Whoever floods the input may hide a real person among the entries, so the
+        robot stops until ``skeleton_timeout`` has passed without a refused message.
+        """
+        self._overload = (now, reason)
+
+    def _track_clock(self, clock_now: float | None) -> None:
+        """A clock that runs backwards (bag loop, sim time reset) invalidates every input."""
+        if clock_now is None:
+            return
+        if self._clock_now is not None and clock_now < self._clock_now - 1e-3:
+            self._clock_jump = (f"clock jumped back {self._clock_now - clock_now:.2f} s; "
+                                "waiting for input stamped after the jump")
+            for clock in (self.skeletons, self.actions, self.robot_pose):
+                clock.forget()
+            self._people, self._actions = [], {}
+        self._clock_now = clock_now
 
     def on_robot_position(self, now: float, xy: tuple[float, float]) -> None:
         if not all(math.isfinite(v) for v in xy):
@@ -131,10 +177,14 @@ class SafetyPolicy:
         self.config = config
 
     # -- decision ------------------------------------------------------------
-    def step(self, now: float) -> Decision:
-        """Decide the speed scale at time ``now`` (seconds, monotonic)."""
+    def step(self, now: float, clock_now: float | None = None) -> Decision:
+        """Decide the speed scale at ``now`` (monotonic s); ``clock_now``: the node's clock (s).
+
+        Without ``clock_now`` inputs are judged by arrival only.
+        """
         try:
-            decision = self._step(now)
+            self._track_clock(clock_now)
+            decision = self._step(now, clock_now)
         except Exception as exc:  # fail safe on any defect of the policy itself
             decision = Decision(0.0, SafetyState.FAULT, f"policy error: {exc!r}")
         self._scale = decision.scale
@@ -151,18 +201,41 @@ class SafetyPolicy:
             inputs.append(("robot_pose", self.robot_pose, cfg.robot_pose_timeout))
         return inputs
 
-    def _stale_reason(self, now: float) -> str | None:
+    def _stale_reason(self, now: float, clock_now: float | None) -> str | None:
         for name, clock, timeout in self._required_inputs():
             age = clock.age(now)
             if age > timeout:
                 if clock.last is None:
-                    return f"no {name} received yet"
+                    return self._clock_jump or f"no {name} received yet"
                 return f"{name} stale: last {age:.2f} s ago (timeout {timeout:.2f} s)"
+            reason = self._stamp_problem(name, clock, timeout, clock_now)
+            if reason is not None:
+                return reason
         return None
 
-    def _step(self, now: float) -> Decision:
+    def _stamp_problem(self, name: str, clock: _InputClock, timeout: float,
+                       clock_now: float | None) -> str | None:
+        stamp_age = clock.stamp_age(clock_now)
+        if stamp_age is None:
+            return None
+        if stamp_age < -self.config.max_future_stamp:
+            return (f"{name} stamped {-stamp_age:.2f} s in the future of the node's clock "
+                    f"(tolerance {self.config.max_future_stamp:.2f} s; clock not synchronised, "
+                    "or sim time without /clock)")
+        if stamp_age > timeout:
+            return f"{name} stale by stamp: {stamp_age:.2f} s old (timeout {timeout:.2f} s)"
+        return None
+
+    def _step(self, now: float, clock_now: float | None = None) -> Decision:
         cfg = self.config
-        stale = self._stale_reason(now)
+        stale = self._stale_reason(now, clock_now)
+        if self._overload is not None and now - self._overload[0] <= cfg.skeleton_timeout:
+            self._stop_latched = True
+            if not self._started:
+                self._healthy_since = None
+                return Decision(0.0, SafetyState.STARTUP, f"startup: {self._overload[1]}")
+            return Decision(0.0, SafetyState.PROTECTIVE_STOP,
+                            f"protective stop: {self._overload[1]}")
         if not self._started:
             if stale is not None:
                 self._healthy_since = None
@@ -179,8 +252,11 @@ class SafetyPolicy:
             self._stop_latched = True
             return Decision(0.0, SafetyState.PROTECTIVE_STOP, f"protective stop: {stale}")
 
-        actions_fresh = self.actions.age(now) <= cfg.action_timeout
-        limits = [self._limit_for(person, actions_fresh) for person in self._people]
+        actions_fresh = self.actions.age(now) <= cfg.action_timeout and self._stamp_problem(
+            "action", self.actions, cfg.action_timeout, clock_now) is None
+        latency = self.skeletons.stamp_age(clock_now) or 0.0
+        excess = max(0.0, latency - cfg.latency_budget)
+        limits = [self._limit_for(person, actions_fresh, excess) for person in self._people]
         limits.sort(key=lambda item: item[0])
         if not limits:
             target, nearest, min_sep, rules, why = 1.0, -1, math.nan, (), "no person in view"
@@ -193,6 +269,9 @@ class SafetyPolicy:
             why = limits[0][4]
         if not actions_fresh:
             why += "; actions stale, conservative rule"
+        if excess > 0.0:
+            why += (f"; skeletons {latency:.2f} s old, separation reduced for the "
+                    f"{excess:.2f} s over the latency budget")
 
         if target <= 0.0:
             self._stop_latched = True
@@ -209,16 +288,21 @@ class SafetyPolicy:
         state = SafetyState.NORMAL if scale >= 1.0 - 1e-9 else SafetyState.REDUCED
         return Decision(scale, state, why, min_sep, nearest, rules, target)
 
-    def _limit_for(self, person: PersonObservation, actions_fresh: bool
+    def _limit_for(self, person: PersonObservation, actions_fresh: bool, excess_latency: float
                    ) -> tuple[float, int, float, str, str]:
-        """(target scale, track id, separation, rule summary, reason) for one person."""
+        """(target scale, track id, separation, rule summary, reason) for one person.
+
+        Seen ``excess_latency`` s later than the reaction time allows for, the person may be
+        ``human_speed * excess_latency`` closer than measured: the separation shrinks by that.
+        """
         cfg = self.config
         label, confidence = self._actions.get(person.track_id, (None, 0.0))
         rule = cfg.rules.for_action(label if actions_fresh else None, confidence)
         who = f"person {person.track_id}"
         if person.floor_xy is not None and all(math.isfinite(v) for v in person.floor_xy):
             offset = self._robot_xy if cfg.use_robot_pose else (0.0, 0.0)
-            separation = cfg.robot_zone.distance(person.floor_xy, offset)
+            separation = cfg.robot_zone.distance(person.floor_xy, offset) \
+                - rule.human_speed * excess_latency
             effective = separation - (cfg.hysteresis if self._stop_latched else 0.0)
             ssm_scale = speed_scale(effective, rule.human_speed, cfg.ssm, rule.extra_margin)
             target = min(ssm_scale, rule.max_scale)

@@ -42,16 +42,17 @@ def test_skeleton_scenario_actions_and_speed(ros_node, processes, topic_prefix, 
         SafetyStatus, f"{ns}/safety/status", lambda m: statuses.append((time.monotonic(), m)),
         100)
     node(processes, ns, "har_ros.nodes.action_node")
+    # Bag stamps are bag time: the safety node judges them on the bag's /clock (sim time).
     node(processes, ns, "har_ros.nodes.safety_node", "robot_zone_type:=circle",
          f"robot_zone_points:=[{ZONE[0]}, {ZONE[1]}]", f"robot_zone_radius:={RADIUS}",
-         "startup_healthy_time:=0.5", "ramp_up_rate:=0.5")
+         "startup_healthy_time:=0.5", "ramp_up_rate:=0.5", "use_sim_time:=true")
     wait_for_publishers(ros_node, a_sub, timeout=30)
     wait_for_publishers(ros_node, s_sub, timeout=30)
     spin_until(ros_node, lambda: len(statuses) > 25, timeout=20, what="startup statuses")
     assert all(m.speed_scale == 0.0 and m.state == SafetyStatus.STATE_STARTUP
                for _, m in statuses), "startup must hold 0"
     replay = processes.start("replay", str(bag), "--wait", "15", "--topics", "/skeletons",
-                             "--remap-prefix", ns, module="har_ros.cli.main")
+                             "--remap-prefix", ns, "--clock", module="har_ros.cli.main")
     spin_until(ros_node, lambda: replay.poll() is not None, timeout=90, what="the replay")
     assert replay.returncode == 0, processes.output(replay)
     end = time.monotonic() + 1.5
@@ -109,11 +110,12 @@ def test_image_bag_through_pose_action_and_safety(ros_node, processes, topic_pre
                                          200)
     node(processes, ns, "har_ros.nodes.pose_node")
     node(processes, ns, "har_ros.nodes.action_node")
-    node(processes, ns, "har_ros.nodes.safety_node", "unlocated_max_scale:=0.5")
+    node(processes, ns, "har_ros.nodes.safety_node", "unlocated_max_scale:=0.5",
+         "use_sim_time:=true")
     wait_for_publishers(ros_node, k_sub, timeout=30)
     wait_for_publishers(ros_node, s_sub, timeout=30)
     replay = processes.start("replay", str(bag), "--wait", "15", "--remap-prefix", ns,
-                             module="har_ros.cli.main")
+                             "--clock", module="har_ros.cli.main")
     spin_until(ros_node, lambda: replay.poll() is not None, timeout=90, what="the replay")
     end = time.monotonic() + 1.5
     spin_until(ros_node, lambda: time.monotonic() > end, timeout=3)

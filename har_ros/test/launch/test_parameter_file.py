@@ -16,11 +16,13 @@ from har_ros.action.node_config import ActionNodeConfig
 from har_ros.nodes.video_publisher import VideoPublisherConfig
 from har_ros.pose.node_config import PoseNodeConfig
 from har_ros.resources import share_file
+from har_ros.safety.guard import SpeedGuardConfig
 from har_ros.safety.node_config import SafetyNodeConfig
 
 CONFIG = share_file("config", "har.yaml")
 NODE_CONFIGS = {"video_publisher": VideoPublisherConfig, "pose_node": PoseNodeConfig,
-                "action_node": ActionNodeConfig, "safety_node": SafetyNodeConfig}
+                "action_node": ActionNodeConfig, "safety_node": SafetyNodeConfig,
+                "speed_guard": SpeedGuardConfig}
 
 
 def test_node_keys_apply_in_any_namespace():

@@ -208,3 +208,56 @@ def test_compressed_jpeg_and_png_frames_and_corrupt_bytes(ros_node, processes, t
     assert stamps == set(sent), "every decodable frame gives one array, the junk none"
     assert all((a.image_width, a.image_height) == (640, 360) for a in arrays)
     assert {sent[stamp_to_ns(a.header.stamp)] for a in arrays if a.skeletons} == {"jpeg", "png"}
+
+
+def test_reconfiguration_keeps_ids_and_refuses_read_only(ros_node, processes, topic_prefix,
+                                                          demo_video):
+    """input_width changed mid-clip: the tracker survives, no id goes to two people."""
+    import cv2
+    from rcl_interfaces.srv import SetParameters
+    from rclpy.parameter import Parameter
+
+    from har_ros.ros.graph import call_service
+
+    capture = cv2.VideoCapture(demo_video)
+    arrays = []
+    sub = ros_node.create_subscription(SkeletonArray, f"{topic_prefix}/skeletons",
+                                       arrays.append, 50)
+    pub = ros_node.create_publisher(Image, f"{topic_prefix}/image", qos_profile_sensor_data)
+    start_pose_node(processes, topic_prefix)
+    client = ros_node.create_client(SetParameters, f"{topic_prefix}/pose_node/set_parameters")
+    wait_for_publishers(ros_node, sub, timeout=20)
+    wait_for_subscribers(ros_node, pub, timeout=20)
+    spin_until(ros_node, client.service_is_ready, 20.0, "the parameter service")
+
+    def send(frames: int, first_stamp: int) -> set[int]:
+        seen = set()
+        for i in range(frames):
+            ok, bgr = capture.read()
+            assert ok
+            stamp = first_stamp + i * 33_000_000
+            msg = array_to_image(cv2.resize(bgr, (640, 360)), "bgr8",
+                                 Header(stamp=ns_to_stamp(stamp), frame_id="camera"))
+            deadline = time.monotonic() + 15
+            while not any(stamp_to_ns(a.header.stamp) == stamp for a in arrays):
+                assert time.monotonic() < deadline, f"no skeletons for frame {i}"
+                pub.publish(msg)
+                end = time.monotonic() + 0.5
+                spin_until(ros_node, lambda e=end, s=stamp: time.monotonic() > e or any(
+                    stamp_to_ns(a.header.stamp) == s for a in arrays), 1.0, f"frame {i}")
+            seen |= {s.track_id for a in arrays if stamp_to_ns(a.header.stamp) == stamp
+                     for s in a.skeletons if s.track_id > 0}
+        return seen
+
+    def set_param(name, value):
+        return call_service(ros_node, client, SetParameters.Request(
+            parameters=[Parameter(name, value=value).to_parameter_msg()])).results[0]
+
+    before = send(30, 1_000_000_000)
+    assert before
+    assert set_param("input_width", 320).successful
+    refused = set_param("use_depth", True)
+    assert not refused.successful and "read-only" in refused.reason
+    after = send(30, 3_000_000_000)
+    assert after & before, "the walkers kept their ids across the change"
+    assert all(i in before or i > max(before) for i in after), "an id was handed out twice"

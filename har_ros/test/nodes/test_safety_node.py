@@ -1,5 +1,6 @@
 """safety_node as its own process, driven over real DDS by scripted people."""
 
+import importlib.util
 import itertools
 import time
 
@@ -9,8 +10,10 @@ from rclpy.parameter import Parameter
 from std_msgs.msg import Float64
 
 from har_msgs.msg import SafetyStatus, SkeletonArray
-from har_ros.ros.graph import call_service, spin_until, wait_for_publishers
-from har_ros.ros.stamps import stamp_to_ns
+from har_ros.bench.safety import person_on_floor_msg
+from har_ros.ros import qos
+from har_ros.ros.graph import call_service, spin_until, wait_for_publishers, wait_for_subscribers
+from har_ros.ros.stamps import ns_to_stamp, stamp_to_ns
 from har_ros.safety.node_config import SHIPPED_RULES
 from har_ros.safety.rules import RuleSet
 from har_ros.safety.ssm import SsmParameters, protective_distance
@@ -143,3 +146,106 @@ def test_invalid_parameter_is_refused_with_reason_and_old_value_kept(
     refused = set_param("rules_file", "/nonexistent/rules.yaml")
     assert not refused.successful and "cannot read action rules" in refused.reason
     assert set_param("ramp_up_rate", 0.3).successful
+
+
+def publish_for(ros_node, publisher, seconds, make_msg, rate=30.0):
+    """Publish ``make_msg()`` at ``rate`` for ``seconds`` while spinning the probe."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        publisher.publish(make_msg())
+        tick = time.monotonic() + 1.0 / rate
+        spin_until(ros_node, lambda t=tick: time.monotonic() >= t, 1.0, "the next frame")
+
+
+def test_input_age_is_judged_by_stamp(ros_node, processes, topic_prefix):
+    """A backlog of old frames and frames from the future stop the robot, saying why."""
+    start_safety_node(processes, topic_prefix, robot_zone_points="[20.0, 0.0]")
+    sub, statuses = record_status(ros_node, topic_prefix)
+    pub = ros_node.create_publisher(SkeletonArray, f"{topic_prefix}/skeletons", qos.STREAM)
+    wait_for_publishers(ros_node, sub, timeout=20)
+    wait_for_subscribers(ros_node, pub, timeout=20)
+
+    def lagging(lag_s):
+        return lambda: person_on_floor_msg(5.0, time.time_ns() - int(lag_s * 1e9))
+
+    publish_for(ros_node, pub, 2.0, lagging(0.0))
+    assert statuses[-1][1].state in (SafetyStatus.STATE_NORMAL, SafetyStatus.STATE_REDUCED)
+    publish_for(ros_node, pub, 0.5, lagging(3.0))  # a deep queue drains: fresh arrival, old
+    assert statuses[-1][1].state == SafetyStatus.STATE_PROTECTIVE_STOP
+    assert "stale by stamp: 3.0" in statuses[-1][1].reason
+    publish_for(ros_node, pub, 0.5, lagging(-1.0))
+    assert statuses[-1][1].state == SafetyStatus.STATE_PROTECTIVE_STOP
+    assert "in the future" in statuses[-1][1].reason
+    publish_for(ros_node, pub, 0.5, lagging(0.3))  # late, but within the timeout
+    assert "over the latency budget" in statuses[-1][1].reason
+
+
+def test_sim_time_clock_jumping_back_stops(ros_node, processes, topic_prefix):
+    from rosgraph_msgs.msg import Clock
+
+    start_safety_node(processes, topic_prefix, robot_zone_points="[20.0, 0.0]",
+                      use_sim_time="true")
+    sub, statuses = record_status(ros_node, topic_prefix)
+    clock_pub = ros_node.create_publisher(Clock, "/clock", 10)
+    pub = ros_node.create_publisher(SkeletonArray, f"{topic_prefix}/skeletons", qos.STREAM)
+    wait_for_subscribers(ros_node, pub, timeout=20)
+    wait_for_subscribers(ros_node, clock_pub, timeout=20)
+    sim = {"ns": 1_000_000_000_000}
+
+    def tick():
+        sim["ns"] += 33_333_333
+        clock_pub.publish(Clock(clock=ns_to_stamp(sim["ns"])))
+        return person_on_floor_msg(5.0, sim["ns"])
+
+    publish_for(ros_node, pub, 2.0, tick)
+    wait_for_publishers(ros_node, sub, timeout=5)
+    assert statuses and statuses[-1][1].speed_scale > 0.0
+    assert abs(stamp_to_ns(statuses[-1][1].header.stamp) - sim["ns"]) < 200_000_000  # sim time
+    sim["ns"] -= 30_000_000_000  # the bag loops
+    clock_pub.publish(Clock(clock=ns_to_stamp(sim["ns"])))
+    spin_until(ros_node, lambda: "clock jumped back" in statuses[-1][1].reason, 5.0,
+               "the clock jump in safety/status")
+    assert statuses[-1][1].speed_scale == 0.0
+
+
+def test_a_flood_cannot_starve_the_output(ros_node, processes, topic_prefix):
+    """5,000-person arrays at 30 Hz on both inputs: 50 Hz output, protective stop, reason."""
+    start_safety_node(processes, topic_prefix, robot_zone_points="[20.0, 0.0]")
+    arrivals = []
+    speed_sub = ros_node.create_subscription(
+        Float64, f"{topic_prefix}/speed_scaling",
+        lambda m: arrivals.append((time.monotonic(), m.data)), qos.SPEED_COMMAND)
+    _, statuses = record_status(ros_node, topic_prefix)
+    wait_for_publishers(ros_node, speed_sub, timeout=20)
+    processes.start(f"{topic_prefix}/skeletons", "5.0", "5.0", "1.0", script="walk_person.py")
+    spin_until(ros_node, lambda: statuses and statuses[-1][1].speed_scale > 0.0, 30.0,
+               "a running robot before the flood")
+    processes.start(topic_prefix, "5000", "30", script="flood.py")
+    spin_until(ros_node, lambda: statuses and "refused" in statuses[-1][1].reason, 30.0,
+               "the flood to be refused")
+    start = time.monotonic()
+    spin_until(ros_node, lambda: time.monotonic() > start + 2.0, 5.0, "2 s of flood")
+    during = [v for t, v in arrivals if start <= t <= start + 2.0]
+    assert len(during) >= 0.8 * 50 * 2.0, f"{len(during)} speed commands in 2 s of flood"
+    assert set(during) == {0.0}
+    flood_statuses = [m for t, m in statuses if t >= start]
+    assert all(m.state == SafetyStatus.STATE_PROTECTIVE_STOP for m in flood_statuses)
+    assert any("more than 50 people" in m.reason for m in flood_statuses)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("control_msgs") is None,
+                    reason="control_msgs is not built here (make setup builds it from "
+                           "../shared/ros2_extras when that folder exists)")
+def test_speed_scaling_factor_twin(ros_node, processes, topic_prefix):
+    from control_msgs.msg import SpeedScalingFactor
+
+    start_safety_node(processes, topic_prefix)
+    factors, scales = [], []
+    f_sub = ros_node.create_subscription(SpeedScalingFactor,
+                                         f"{topic_prefix}/speed_scaling_factor",
+                                         lambda m: factors.append(m.factor), qos.SPEED_COMMAND)
+    ros_node.create_subscription(Float64, f"{topic_prefix}/speed_scaling",
+                                 lambda m: scales.append(m.data), qos.SPEED_COMMAND)
+    wait_for_publishers(ros_node, f_sub, timeout=20)
+    spin_until(ros_node, lambda: len(factors) >= 20, 10.0, "speed_scaling_factor")
+    assert set(factors) == {0.0} and set(scales) == {0.0}  # startup, no input

@@ -62,10 +62,11 @@ def test_killed_action_node_falls_back_to_the_conservative_rule(ros_node, proces
     statuses = []
     sub = ros_node.create_subscription(SafetyStatus, f"{ns}/safety/status", statuses.append, 100)
     action = start(processes, ns, "har_ros.nodes.action_node")
+    # The bag's stamps are its own time: the safety node follows its /clock (sim time).
     start(processes, ns, "har_ros.nodes.safety_node", "robot_zone_points:=[10.0, 0.0]",
-          "startup_healthy_time:=0.3")
+          "startup_healthy_time:=0.3", "use_sim_time:=true")
     wait_for_publishers(ros_node, sub, timeout=30)
-    processes.start("replay", str(bag), "--wait", "15", "--remap-prefix", ns,
+    processes.start("replay", str(bag), "--wait", "15", "--remap-prefix", ns, "--clock",
                     module="har_ros.cli.main")
     fresh = lambda: statuses and statuses[-1].inputs and all(  # noqa: E731
         i.healthy for i in statuses[-1].inputs)

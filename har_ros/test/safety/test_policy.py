@@ -257,3 +257,79 @@ def test_stale_skeletons_always_give_zero_after_the_timeout(extra):
     policy, t = started_policy()
     assert policy.step(t + 0.5 + PERIOD + extra).scale == 0.0
     assert not math.isnan(policy.step(t + 10).scale)
+
+
+# -- time from stamps --------------------------------------------------------------
+FAR = [PersonObservation(1, (5.0, 0.0))]
+
+
+def stamped_run(policy, t, seconds, people, lag=0.0, clock_offset=100.0):
+    """Fresh arrivals whose stamps are ``lag`` s older than the node's clock."""
+    decision = None
+    for _ in range(round(seconds / PERIOD)):
+        clock = clock_offset + t
+        policy.on_skeletons(t, people, clock - lag)
+        policy.on_actions(t, {}, clock - lag)
+        decision = policy.step(t, clock)
+        t += PERIOD
+    return decision, t
+
+
+def test_backlog_of_old_stamps_is_stale_however_fresh_its_arrival():
+    policy, t = started_policy(FAR)
+    decision, t = stamped_run(policy, t, 0.5, FAR, lag=0.0)
+    assert decision.state == SafetyState.NORMAL or decision.scale > 0
+    decision, _ = stamped_run(policy, t, 0.2, FAR, lag=2.0)  # a deep queue drains
+    assert decision.state == SafetyState.PROTECTIVE_STOP
+    assert "stale by stamp: 2.00 s old" in decision.reason
+
+
+def test_future_stamps_stop_and_say_so():
+    policy, t = started_policy(FAR)
+    decision, _ = stamped_run(policy, t, 0.2, FAR, lag=-0.5)
+    assert decision.state == SafetyState.PROTECTIVE_STOP
+    assert "in the future" in decision.reason
+
+
+def test_startup_in_sim_time_without_clock_holds():
+    policy = SafetyPolicy(make_config())
+    for i in range(30):  # bag stamps at 1.7e9 s, the node's sim clock still at 0
+        policy.on_skeletons(i * PERIOD, FAR, 1.7e9)
+        decision = policy.step(i * PERIOD, 0.0)
+    assert decision.state == SafetyState.STARTUP and "in the future" in decision.reason
+
+
+def test_clock_jumping_back_stops_until_input_after_the_jump():
+    policy, t = started_policy(FAR)
+    decision, t = stamped_run(policy, t, 0.5, FAR, clock_offset=100.0)
+    assert decision.scale > 0
+    jumped = policy.step(t, 50.0)  # bag loop: the clock went back 50 s
+    assert jumped.state == SafetyState.PROTECTIVE_STOP and "clock jumped back" in jumped.reason
+    policy.on_skeletons(t + PERIOD, FAR, 50.0 + PERIOD)  # the first frame after the jump
+    after = policy.step(t + PERIOD, 50.0 + PERIOD)
+    assert "clock" not in after.reason
+
+
+def test_late_skeletons_shrink_the_separation_by_the_excess_latency():
+    """Seen L s late, a person at d m may be at d - v_h (L - budget): the scale follows."""
+    person = [PersonObservation(1, (2.0, 0.0))]
+    policy, t = started_policy(person, {1: ("waiting", 0.9)}, latency_budget=0.1)
+    on_time, t = stamped_run(policy, t, 3.0, person, lag=0.05)
+    late_policy, t2 = started_policy(person, {1: ("waiting", 0.9)}, latency_budget=0.1)
+    late, _ = stamped_run(late_policy, t2, 3.0, person, lag=0.45)
+    assert late.target_scale < on_time.target_scale
+    assert "over the latency budget" in late.reason
+    rule = RULES.for_action(None, 0.0)  # stamped_run sends no actions: that person's rule
+    assert math.isclose(late.min_separation, 2.0 - rule.human_speed * 0.35, abs_tol=1e-9)
+    assert math.isclose(on_time.min_separation, 2.0, abs_tol=1e-9)
+
+
+def test_refused_oversized_input_stops_for_a_skeleton_timeout():
+    policy, t = started_policy(FAR)
+    decision, t = run(policy, t, 0.2, FAR)
+    assert decision.scale > 0
+    policy.on_overload(t, "skeletons message refused: 5000 entries")
+    stop = policy.step(t)
+    assert stop.state == SafetyState.PROTECTIVE_STOP and "5000 entries" in stop.reason
+    later, _ = run(policy, t + 0.6, 0.1, FAR)
+    assert later.state != SafetyState.PROTECTIVE_STOP
