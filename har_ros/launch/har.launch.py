@@ -9,15 +9,21 @@ Parameters come from ``params_file``; the arguments ``pose_backend``,
 ``model_path`` and ``video`` override it only when they are given (their
 empty default means "whatever the file says"). With ``with_video`` the launch
 ends when the video does, as a camera that stops would end a recording.
+pose, action and safety nodes are lifecycle nodes: the launch configures each
+one and activates it once it is inactive (launch_ros transition events); the
+composed process brings its three nodes up itself (autostart).
 """
 
 from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument, EmitEvent, OpaqueFunction, RegisterEventHandler
 from launch.event_handlers import OnProcessExit
-from launch.events import Shutdown
+from launch.events import Shutdown, matches_action
 from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
-from launch_ros.actions import Node
+from launch_ros.actions import LifecycleNode, Node
+from launch_ros.event_handlers import OnStateTransition
+from launch_ros.events.lifecycle import ChangeState
 from launch_ros.substitutions import FindPackageShare
+from lifecycle_msgs.msg import Transition
 
 PACKAGE = "har_ros"
 PIPELINE = ("pose", "action", "safety")
@@ -29,6 +35,24 @@ def _given(context, argument: str, parameter: str) -> list[dict]:
     return [{parameter: value}] if value else []
 
 
+def _managed(node: LifecycleNode) -> list:
+    """The node, its configure request, and its activation once configure succeeded.
+
+    Only the configure transition triggers the activation, so a user's later
+    `ros2 lifecycle set ... deactivate` is not undone by the launch.
+    """
+
+    def change(transition: int) -> EmitEvent:
+        return EmitEvent(event=ChangeState(lifecycle_node_matcher=matches_action(node),
+                                           transition_id=transition))
+
+    return [node,
+            RegisterEventHandler(OnStateTransition(
+                target_lifecycle_node=node, start_state="configuring", goal_state="inactive",
+                entities=[change(Transition.TRANSITION_ACTIVATE)])),
+            change(Transition.TRANSITION_CONFIGURE)]
+
+
 def _nodes(context):
     config = LaunchConfiguration
     chosen = [n.strip() for n in config("nodes").perform(context).split(",") if n.strip()]
@@ -36,7 +60,7 @@ def _nodes(context):
     if unknown:
         raise ValueError(f"unknown nodes {unknown}; use a subset of {','.join(PIPELINE)}")
     params = [config("params_file"), {"use_sim_time": config("use_sim_time")}]
-    namespace = config("namespace")
+    namespace = config("namespace").perform(context)
     camera = [("image", config("image")), ("depth", config("depth")),
               ("camera_info", config("camera_info"))]
     overrides = {"pose": _given(context, "pose_backend", "backend"),
@@ -48,6 +72,11 @@ def _nodes(context):
                      parameters=[*params, *_given(context, "video", "video")])
         actions += [video, RegisterEventHandler(OnProcessExit(
             target_action=video, on_exit=[EmitEvent(event=Shutdown(reason="video ended"))]))]
+    guard_target = config("speed_guard_target").perform(context)
+    if guard_target:  # speed_scaling -> the controller's input, 0 when the safety node is silent
+        actions.append(Node(package=PACKAGE, executable="speed_guard", name="speed_guard",
+                            namespace=namespace,
+                            parameters=[*params, {"target_topic": guard_target}]))
     if config("composed").perform(context).lower() == "true":
         if set(chosen) != set(PIPELINE):
             raise ValueError("composed:=true runs all of pose, action and safety")
@@ -58,9 +87,10 @@ def _nodes(context):
                             remappings=camera, parameters=params, ros_arguments=scoped))
         return actions
     for name in chosen:
-        actions.append(Node(package=PACKAGE, executable=f"{name}_node", name=f"{name}_node",
-                            namespace=namespace, remappings=camera if name == "pose" else [],
-                            parameters=[*params, *overrides[name]]))
+        actions += _managed(LifecycleNode(
+            package=PACKAGE, executable=f"{name}_node", name=f"{name}_node",
+            namespace=namespace, remappings=camera if name == "pose" else [],
+            parameters=[*params, *overrides[name], {"autostart": False}]))
     return actions
 
 
@@ -85,6 +115,10 @@ def generate_launch_description():
                               description="comma-separated subset of pose,action,safety"),
         DeclareLaunchArgument("composed", default_value="false",
                               description="pose, action and safety nodes in one process"),
+        DeclareLaunchArgument("speed_guard_target", default_value="",
+                              description="start speed_guard feeding this controller topic, "
+                                          "e.g. /joint_trajectory_controller/"
+                                          "speed_scaling_input; empty = no guard"),
         DeclareLaunchArgument("with_video", default_value="false",
                               description="also start video_publisher as the camera"),
         DeclareLaunchArgument("video", default_value="",

@@ -13,7 +13,6 @@ import time
 
 import torch
 from diagnostic_msgs.msg import DiagnosticArray
-from rclpy.node import Node
 from std_msgs.msg import Header
 
 from har_msgs.msg import Action, ActionArray, SkeletonArray
@@ -24,33 +23,53 @@ from ..action.recognizer import ActionRecognizer
 from ..common.rate_meter import RateMeter
 from ..ros import qos
 from ..ros.diagnostics import OK, WARN, diagnostic_array
+from ..ros.lifecycle import ManagedNode
 from ..ros.parameters import ParameterBinding
 from ..ros.skeleton_msgs import msg_to_frame
 from ..ros.spin import run_node
 from ..ros.stamps import ns_to_stamp
 
 
-class ActionNode(Node):
+class ActionNode(ManagedNode):
+    """Lifecycle: configure loads the checkpoint, activate subscribes the skeletons."""
+
     def __init__(self, **kwargs):
         super().__init__("action_node", **kwargs)
         self._recognizer: ActionRecognizer | None = None
         self._next: ActionRecognizer | None = None
+        self._input_subscription = None
         self.params = ParameterBinding(self, ActionNodeConfig, self._apply_config,
-                                       self._prepare_recognizer)
+                                       self._prepare_recognizer, load=False)
         self._rate = RateMeter()
         self._inference_ms = 0.0
         self._malformed = 0
         self._pub = self.create_publisher(ActionArray, "action", qos.STREAM)
         self._diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", qos.DEFAULT)
-        # A deep queue absorbs bursts (a step with many people takes longer than a frame).
-        self.create_subscription(SkeletonArray, "skeletons", self._on_skeletons, qos.STREAM_QUEUE)
         self.create_timer(1.0, self._publish_diagnostics)
+
+    # -- lifecycle ----------------------------------------------------------------
+    def configure(self) -> None:
+        self.params.load()
+
+    def activate(self) -> None:
+        # A deep queue absorbs bursts (a step with many people takes longer than a frame).
+        self._input_subscription = self.create_subscription(SkeletonArray, "skeletons",
+                                                      self._on_skeletons, qos.STREAM_QUEUE)
+
+    def deactivate(self) -> None:
+        self.destroy_subscription(self._input_subscription)
+        self._input_subscription = None
+
+    def cleanup(self) -> None:
+        self._recognizer = None
+        self.params.unload()
 
     def _prepare_recognizer(self, config: ActionNodeConfig) -> None:
         """Load the model a new config needs; a bad checkpoint refuses the change."""
         current = self._recognizer
         self._next = None
-        if current is not None and config.model_path == self.params.config.model_path \
+        if current is not None and self.params.config is not None \
+                and config.model_path == self.params.config.model_path \
                 and config.settings() == current.settings:
             return
         try:
@@ -105,6 +124,11 @@ class ActionNode(Node):
     def _publish_diagnostics(self) -> None:
         now = time.monotonic()
         recognizer = self._recognizer
+        if recognizer is None:  # not configured: nothing to report but the state
+            self._diag_pub.publish(diagnostic_array(
+                Header(stamp=self.get_clock().now().to_msg()), f"{self.get_name()}: action",
+                "har_ros", WARN, f"lifecycle state {self.lifecycle_state}", {}))
+            return
         drops = dict(recognizer.buffers.drops)
         values = {"received": self._rate.count, "input_rate_hz": self._rate.rate(now),
                   "people_tracked": len(recognizer.buffers.people),

@@ -9,12 +9,12 @@ and skipped.
 
 from __future__ import annotations
 
+import itertools
 import sys
 import threading
 import time
 
 from diagnostic_msgs.msg import DiagnosticArray
-from rclpy.node import Node
 from sensor_msgs.msg import CameraInfo, CompressedImage, Image
 from std_msgs.msg import Header
 
@@ -31,6 +31,7 @@ from ..ros import qos
 from ..ros.depth_sync import BuiltinDepthCache, subscribe_depth
 from ..ros.diagnostics import OK, WARN, diagnostic_array
 from ..ros.image_msgs import array_to_image, image_to_array, image_to_rgb
+from ..ros.lifecycle import ManagedNode
 from ..ros.parameters import ParameterBinding
 from ..ros.skeleton_msgs import frame_to_msg
 from ..ros.spin import run_node
@@ -38,7 +39,9 @@ from ..ros.stamps import stamp_to_ns
 from ..skeleton.types import SkeletonFrame
 
 
-class PoseNode(Node):
+class PoseNode(ManagedNode):
+    """Lifecycle: configure loads the backend, activate subscribes the camera."""
+
     def __init__(self, **kwargs):
         super().__init__("pose_node", **kwargs)
         self._lock = threading.Condition()
@@ -48,31 +51,52 @@ class PoseNode(Node):
         self._depth = BuiltinDepthCache(tolerance_ns=50_000_000)  # replaced when use_depth
         self._intrinsics: Intrinsics | None = None
         self._next_pipeline: PosePipeline | None = None
+        self._track_ids = itertools.count(1)  # never reused while the process lives
+        self._input_subscriptions = []
         self.params = ParameterBinding(self, PoseNodeConfig, self._apply_config,
-                                       self._prepare_pipeline)
+                                       self._prepare_pipeline, load=False)
         self.counts = {"received": 0, "processed": 0, "dropped": 0, "malformed": 0}
         self._input_rate = RateMeter()
         self._processing_ms = 0.0
         self._pub = self.create_publisher(SkeletonArray, "skeletons", qos.STREAM)
         self._debug_pub = self.create_publisher(Image, "debug_image", qos.SENSOR_DATA)
         self._diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", qos.DEFAULT)
-        config = self.params.config
-        if config.image_transport == "compressed":  # image_transport's topic naming
-            topic = self.resolve_topic_name("image") + "/compressed"
-            self.create_subscription(CompressedImage, topic, self._on_image,
-                                     qos.SENSOR_DATA)
-        else:
-            self.create_subscription(Image, "image", self._on_image, qos.SENSOR_DATA)
-        if config.use_depth:
-            self._depth, sync = subscribe_depth(self, Image, "depth", qos.SENSOR_DATA,
-                                                int(config.depth_tolerance * 1e9),
-                                                config.depth_sync)
-            self.get_logger().info(f"depth paired with colour by {sync}")
-            self.create_subscription(CameraInfo, "camera_info", self._on_camera_info,
-                                     qos.SENSOR_DATA)
         self.create_timer(1.0, self._publish_diagnostics)
         self._worker = threading.Thread(target=self._work, name="pose_inference", daemon=True)
         self._worker.start()
+
+    # -- lifecycle ----------------------------------------------------------------
+    def configure(self) -> None:
+        self.params.load()
+
+    def activate(self) -> None:
+        config = self.params.config
+        if config.image_transport == "compressed":  # image_transport's topic naming
+            topic = self.resolve_topic_name("image") + "/compressed"
+            self._input_subscriptions.append(self.create_subscription(
+                CompressedImage, topic, self._on_image, qos.SENSOR_DATA))
+        else:
+            self._input_subscriptions.append(self.create_subscription(
+                Image, "image", self._on_image, qos.SENSOR_DATA))
+        if config.use_depth:
+            self._depth, sync, depth_sub = subscribe_depth(
+                self, Image, "depth", qos.SENSOR_DATA, int(config.depth_tolerance * 1e9),
+                config.depth_sync)
+            self.get_logger().info(f"depth paired with colour by {sync}")
+            self._input_subscriptions += [depth_sub, self.create_subscription(
+                CameraInfo, "camera_info", self._on_camera_info, qos.SENSOR_DATA)]
+
+    def deactivate(self) -> None:
+        for subscription in self._input_subscriptions:
+            self.destroy_subscription(subscription)
+        self._input_subscriptions = []
+        with self._lock:
+            self._latest = None  # a frame from before deactivation is not processed
+
+    def cleanup(self) -> None:
+        with self._lock:
+            self._pipeline = None  # the tracker's id counter lives on in the node
+        self.params.unload()
 
     def _prepare_pipeline(self, config: PoseNodeConfig) -> None:
         """Build the pipeline for a new config (refused if its backend does not load).
@@ -80,7 +104,8 @@ class PoseNode(Node):
         The tracker, and with it every id handed out so far, is carried over.
         """
         try:
-            self._next_pipeline = (PosePipeline(config) if self._pipeline is None
+            self._next_pipeline = (PosePipeline(config, ids=self._track_ids)
+                                   if self._pipeline is None
                                    else self._pipeline.reconfigured(config))
         except BackendError as exc:
             raise ValueError(str(exc)) from exc
@@ -115,6 +140,8 @@ class PoseNode(Node):
                     return
                 msg, self._latest = self._latest, None
                 pipeline = self._pipeline
+            if pipeline is None:
+                continue
             try:
                 self._process(msg, pipeline)
             except ImageDecodeError as exc:
@@ -160,6 +187,8 @@ class PoseNode(Node):
                   "processing_ms": self._processing_ms}
         level = WARN if self.counts["malformed"] or self._input_rate.age(now) > 1.0 else OK
         message = "no images" if self._input_rate.age(now) > 1.0 else "ok"
+        if self.lifecycle_state != "active":
+            level, message = WARN, f"lifecycle state {self.lifecycle_state}"
         header = Header(stamp=self.get_clock().now().to_msg())
         self._diag_pub.publish(diagnostic_array(header, f"{self.get_name()}: pose", "har_ros",
                                                 level, message, values))

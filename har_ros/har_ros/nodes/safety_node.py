@@ -23,7 +23,6 @@ import numpy as np
 from builtin_interfaces.msg import Time
 from diagnostic_msgs.msg import DiagnosticArray
 from geometry_msgs.msg import PointStamped
-from rclpy.node import Node
 from rclpy.serialization import deserialize_message
 from std_msgs.msg import Float64, Header
 
@@ -32,12 +31,19 @@ from har_msgs.msg import ActionArray, InputStatus, SafetyStatus, SkeletonArray
 from ..common.rate_meter import RateMeter
 from ..ros import qos
 from ..ros.diagnostics import ERROR, OK, WARN, diagnostic_array
+from ..ros.lifecycle import ManagedNode
 from ..ros.parameters import ParameterBinding
 from ..ros.skeleton_msgs import msg_position
 from ..ros.spin import run_node, steady_timer
 from ..ros.stamps import stamp_to_ns
 from ..safety.node_config import SafetyNodeConfig
-from ..safety.policy import PersonObservation, SafetyPolicy, SafetyState, image_anchor
+from ..safety.policy import (
+    Decision,
+    PersonObservation,
+    SafetyPolicy,
+    SafetyState,
+    image_anchor,
+)
 from ..skeleton.types import PositionSource
 
 #: Serialized bytes one person may take at most (a 100-joint custom layout with long
@@ -67,38 +73,69 @@ def observe_people(msg: SkeletonArray, floor_from_camera: np.ndarray) -> list[Pe
     return people
 
 
-class SafetyNode(Node):
+class SafetyNode(ManagedNode):
+    """Lifecycle: the speed output runs in every state and is 0 unless active.
+
+    Unconfigured or inactive: 0 at rate_hz, state STARTUP, the reason names the
+    lifecycle state. Active: the policy decides (from STARTUP). Finalized: one
+    last 0, then silence, which a consumer treats as 0 (speed_guard does).
+    """
+
     def __init__(self, **kwargs):
         super().__init__("safety_node", **kwargs)
         self._policy: SafetyPolicy | None = None
         self._floor = np.eye(3, 4)
         self._timer = None
-        self.params = ParameterBinding(self, SafetyNodeConfig, self._apply_config)
+        self._input_subscriptions = []
+        self.params = ParameterBinding(self, SafetyNodeConfig, self._apply_config, load=False)
         self._meters = {name: RateMeter() for name in ("skeletons", "action", "robot_position")}
         self._input_stamps = {"skeletons": Time(), "action": Time()}
         self.dropped = 0
         self.oversized = 0
-        # Serialized, so that an oversized message costs nothing before it is refused.
-        self.create_subscription(SkeletonArray, "skeletons", self._on_skeletons_raw,
-                                 qos.STREAM_QUEUE, raw=True)
-        self.create_subscription(ActionArray, "action", self._on_actions_raw, qos.STREAM_QUEUE,
-                                 raw=True)
-        self.create_subscription(PointStamped, "robot_position", self._on_robot, qos.STATE)
         self._scale_pub = self.create_publisher(Float64, "speed_scaling", qos.SPEED_COMMAND)
         self._factor_pub, self._factor_msg = self._speed_factor_publisher()
         self._status_pub = self.create_publisher(SafetyStatus, "safety/status", qos.STATE)
         self._diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", qos.DEFAULT)
         self._last_diag = 0.0
+        self._timer = steady_timer(self, 1.0 / SafetyNodeConfig.rate_hz, self._on_timer)
         self.get_logger().info(
             "safety_node: NON-RATED protective layer, does not replace a safety-rated system")
 
+    # -- lifecycle ----------------------------------------------------------------
+    def configure(self) -> None:
+        self.params.load()
+
+    def activate(self) -> None:
+        self._policy = SafetyPolicy(self.params.config.policy_config())  # startup again
+        # Serialized, so that an oversized message costs nothing before it is refused.
+        self._input_subscriptions = [
+            self.create_subscription(SkeletonArray, "skeletons", self._on_skeletons_raw,
+                                     qos.STREAM_QUEUE, raw=True),
+            self.create_subscription(ActionArray, "action", self._on_actions_raw,
+                                     qos.STREAM_QUEUE, raw=True),
+            self.create_subscription(PointStamped, "robot_position", self._on_robot, qos.STATE)]
+
+    def deactivate(self) -> None:
+        for subscription in self._input_subscriptions:
+            self.destroy_subscription(subscription)
+        self._input_subscriptions = []
+        self.lifecycle_state = "inactive"
+        self._decide(time.monotonic())  # 0 at once, not at the next tick
+
+    def cleanup(self) -> None:
+        self._policy = None
+        self.params.unload()
+
+    def on_shutdown(self, state):
+        result = super().on_shutdown(state)
+        self._decide(time.monotonic())  # the last word is 0; then silence
+        self.destroy_timer(self._timer)
+        return result
+
     # -- parameters ---------------------------------------------------------
     def _apply_config(self, config: SafetyNodeConfig) -> None:
-        policy_config = config.policy_config()
-        if self._policy is None:
-            self._policy = SafetyPolicy(policy_config)
-        else:
-            self._policy.set_config(policy_config)
+        if self._policy is not None:  # a change while active keeps the policy's state
+            self._policy.set_config(config.policy_config())
         self._floor = config.floor_transform()
         if self._timer is not None:
             self.destroy_timer(self._timer)
@@ -106,7 +143,7 @@ class SafetyNode(Node):
 
     def _speed_factor_publisher(self):
         """control_msgs/SpeedScalingFactor twin of speed_scaling, when control_msgs exists."""
-        if not self.params.config.publish_speed_factor:
+        if not self.params.current().publish_speed_factor:
             return None, None
         if importlib.util.find_spec("control_msgs") is None:
             self.get_logger().info("control_msgs not installed: no speed_scaling_factor topic")
@@ -188,13 +225,20 @@ class SafetyNode(Node):
     def _on_timer(self) -> None:
         self._decide(time.monotonic())
 
+    def _decision(self, now: float, clock_now) -> Decision:
+        if self.lifecycle_state != "active" or self._policy is None:
+            return Decision(0.0, SafetyState.STARTUP if self.lifecycle_state != "finalized"
+                            else SafetyState.PROTECTIVE_STOP,
+                            f"lifecycle state {self.lifecycle_state}: held at 0 until active")
+        return self._policy.step(now, clock_now.nanoseconds * 1e-9)
+
     def _decide(self, now: float) -> None:
         clock_now = self.get_clock().now()
-        decision = self._policy.step(now, clock_now.nanoseconds * 1e-9)
+        decision = self._decision(now, clock_now)
         self._scale_pub.publish(Float64(data=float(decision.scale)))
         if self._factor_pub is not None:
             self._factor_pub.publish(self._factor_msg(factor=float(decision.scale)))
-        config = self.params.config
+        config = self.params.config or self.params.current()
         timeouts = {"skeletons": config.skeleton_timeout, "action": config.action_timeout,
                     "robot_position": config.robot_pose_timeout}
         inputs = [InputStatus(name=name, age=meter.age(now), rate=meter.rate(now),

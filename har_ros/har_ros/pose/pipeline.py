@@ -8,6 +8,8 @@ handed out twice.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 
 from ..skeleton.conversions import convert
@@ -28,11 +30,12 @@ def _make_backend(config: PoseNodeConfig):
 
 
 class PosePipeline:
-    def __init__(self, config: PoseNodeConfig, backend=None, tracker: Tracker | None = None):
+    def __init__(self, config: PoseNodeConfig, backend=None, tracker: Tracker | None = None,
+                 ids: Iterator[int] | None = None):
         config.validate()
         self.config = config
         self.backend = backend if backend is not None else _make_backend(config)
-        self.tracker = tracker if tracker is not None else Tracker(config.tracker_config())
+        self.tracker = tracker if tracker is not None else Tracker(config.tracker_config(), ids)
         self._tracker_config = config.tracker_config()
         self._homography = (np.asarray(config.floor_homography).reshape(3, 3)
                             if config.floor_homography else None)

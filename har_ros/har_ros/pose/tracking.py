@@ -11,6 +11,7 @@ nobody in view is ever dropped on the way to the safety node.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -66,11 +67,12 @@ class TrackerConfig:
 
 
 class Tracker:
-    def __init__(self, config: TrackerConfig | None = None):
+    def __init__(self, config: TrackerConfig | None = None, ids: Iterator[int] | None = None):
+        """``ids``: where new ids come from (a node passes one counter for its whole life)."""
         self.config = config or TrackerConfig()
         self.config.validate()
         self.tracks: list[Track] = []
-        self._ids = itertools.count(1)
+        self._ids = ids if ids is not None else itertools.count(1)
 
     def _cost(self, track: Track, person: Person) -> float:
         box, keypoints = track.predicted()

@@ -91,13 +91,12 @@ class BuiltinDepthCache:
 
 
 def subscribe_depth(node, msg_type, topic: str, qos, tolerance_ns: int, choice: str):
-    """Subscribe ``topic`` into a depth cache; returns (cache, implementation name)."""
+    """Subscribe ``topic`` into a depth cache; (cache, implementation name, subscription)."""
     implementation = resolve(choice)
     if implementation == "message_filters":
         import message_filters
 
         source = message_filters.Subscriber(node, msg_type, topic, qos_profile=qos)
-        return MessageFiltersDepthCache(tolerance_ns, source=source), implementation
+        return MessageFiltersDepthCache(tolerance_ns, source=source), implementation, source.sub
     cache = BuiltinDepthCache(tolerance_ns)
-    node.create_subscription(msg_type, topic, cache.add, qos)
-    return cache, implementation
+    return cache, implementation, node.create_subscription(msg_type, topic, cache.add, qos)

@@ -56,15 +56,17 @@ def _coerce(value: Any, hint: Any) -> Any:
 class ParameterBinding(Generic[C]):
     """Binds a config dataclass to a node's parameters.
 
-    ``prepare(config)`` (optional) runs while a change is being validated and
-    may raise ValueError to refuse a config that validates but cannot be used
-    (a model file that does not load); it may build what the config needs.
-    ``apply(config)`` runs once the change is accepted (and at start) and
-    must not fail.
+    ``prepare(config)`` (optional) runs while a config is being validated and
+    may raise ValueError to refuse one that validates but cannot be used (a
+    model file that does not load); it may build what the config needs.
+    ``apply(config)`` runs once the config is accepted and must not fail.
+    With ``load=False`` the parameters are only declared: a managed node
+    calls :meth:`load` in its configure transition, and until then changes
+    are validated but not applied.
     """
 
     def __init__(self, node: Node, config_cls: type[C], apply: Callable[[C], None],
-                 prepare: Callable[[C], None] | None = None):
+                 prepare: Callable[[C], None] | None = None, load: bool = True):
         self._node = node
         self._cls = config_cls
         self._apply = apply
@@ -82,21 +84,36 @@ class ParameterBinding(Generic[C]):
             # An empty list has no type of its own: declare the type, value unset.
             node.declare_parameter(f.name, default if default != [] else _PARAM_TYPES[hint],
                                    descriptor)
-        defaults = {f.name: f.default for f in dataclasses.fields(config_cls)}
+        self.config: C | None = None
+        node.add_on_set_parameters_callback(self._on_set)
+        node.add_post_set_parameters_callback(self._post_set)
+        if load:
+            self.load()
+
+    def current(self) -> C:
+        """The config the parameters hold now (not validated)."""
+        defaults = {f.name: f.default for f in dataclasses.fields(self._cls)}
         values = {}
-        for name in parameter_names(config_cls):
+        for name in parameter_names(self._cls):
             try:
-                value = node.get_parameter(name).value
+                value = self._node.get_parameter(name).value
             except ParameterUninitializedException:  # an empty-list default, not overridden
                 value = None
             values[name] = defaults[name] if value is None else _coerce(value, self._hints[name])
-        config = config_cls(**values)
+        return self._cls(**values)
+
+    def load(self) -> C:
+        """Validate, prepare and apply the current values; ValueError says what is wrong."""
+        config = self.current()
         config.validate()
         self._prepare(config)
-        apply(config)
-        self.config: C = config
-        node.add_on_set_parameters_callback(self._on_set)
-        node.add_post_set_parameters_callback(self._post_set)
+        self._apply(config)
+        self.config = config
+        return config
+
+    def unload(self) -> None:
+        """Forget the applied config (cleanup): later changes are only validated."""
+        self.config = None
 
     def _on_set(self, parameters) -> SetParametersResult:
         changes = {p.name: _coerce(p.value if p.value is not None else (), self._hints[p.name])
@@ -104,14 +121,15 @@ class ParameterBinding(Generic[C]):
         if not changes:
             return SetParametersResult(successful=True)
         try:
-            candidate = dataclasses.replace(self.config, **changes)
+            candidate = dataclasses.replace(self.config or self.current(), **changes)
             candidate.validate()
-            self._prepare(candidate)
+            if self.config is not None:
+                self._prepare(candidate)
         except (ValueError, TypeError) as exc:
             reason = f"rejected {sorted(changes)}: {exc}"
             self._node.get_logger().warning(reason)
             return SetParametersResult(successful=False, reason=reason)
-        self._pending = candidate
+        self._pending = candidate if self.config is not None else None
         return SetParametersResult(successful=True)
 
     def _post_set(self, parameters) -> None:

@@ -13,6 +13,8 @@ from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.signals import SignalHandlerOptions
 
+from .lifecycle import ManagedNode, StartupError
+
 
 def steady_timer(node: Node, period_s: float, callback):
     """A timer on the steady clock, whatever the node's clock does.
@@ -63,7 +65,10 @@ def run_nodes(factories: list[Callable[[], Node]], args: list[str] | None = None
         for factory in factories:
             try:
                 nodes.append(factory())
-            except (ValueError, TypeError, OSError, ParameterException) as exc:  # params, files
+                if isinstance(nodes[-1], ManagedNode):
+                    nodes[-1].autostart()
+            except (ValueError, TypeError, OSError, ParameterException,
+                    StartupError) as exc:  # parameters, files, a failed configure
                 print(f"[FATAL] {getattr(factory, '__name__', 'node')} could not start: {exc}",
                       file=sys.stderr)
                 return 2
@@ -80,6 +85,9 @@ def run_nodes(factories: list[Callable[[], Node]], args: list[str] | None = None
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
     finally:
+        # A terminal's Ctrl-C reaches the whole process group, and ros2 launch forwards
+        # its own: a second SIGINT while shutting down must not turn a clean exit into -2.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         for executor in executors:
             executor.shutdown(timeout_sec=1.0)
         for thread in threads:

@@ -9,12 +9,14 @@ case one started.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 import yaml
@@ -27,11 +29,29 @@ pytestmark = [pytest.mark.graph, pytest.mark.slow,
                                         "from ../shared/ros2_extras when that folder exists)")]
 
 
+def echo_once(topic: str, wait: float = 30.0) -> dict:
+    """The first message on ``topic``, as `ros2 topic echo --once` prints it."""
+    out = ros2("topic", "echo", "--once", "--no-daemon", "--spin-time", "3", topic,
+               "--timeout", str(int(wait)), timeout=wait + 30)
+    # echo also prints QoS events ("A message was lost!!!" + tab-indented counts): skip them.
+    lines = [line for line in out.split("---")[0].splitlines()
+             if line and not line.startswith("\t") and "!!!" not in line]
+    return yaml.safe_load("\n".join(lines))
+
+
 def ros2(*args: str, timeout: float = 30.0, check: bool = True) -> str:
-    """Run one ros2 command to completion; its stdout and stderr."""
-    done = subprocess.run(["ros2", *args], capture_output=True, text=True, timeout=timeout,
-                          start_new_session=True)
-    out = done.stdout + done.stderr
+    """Run one ros2 command to completion; its stdout and stderr.
+
+    Without the daemon every command discovers the graph afresh, and discovery here
+    is bimodal (0-40 ms or about 2 s): "Node not found" is retried for 10 s.
+    """
+    deadline = time.monotonic() + 10.0
+    while True:
+        done = subprocess.run(["ros2", *args], capture_output=True, text=True,
+                              timeout=timeout, start_new_session=True)
+        out = done.stdout + done.stderr
+        if "Node not found" not in out or time.monotonic() > deadline:
+            break
     if check:
         assert done.returncode == 0, f"ros2 {' '.join(args)} -> {done.returncode}\n{out}"
     return out
@@ -55,6 +75,26 @@ def wait_for_nodes(*names: str, timeout: float = 60.0) -> list[str]:
                       "--spin-time", "2", timeout=timeout).split()
 
 
+GUARD_TARGET = "/joint_trajectory_controller/speed_scaling_input"
+
+
+# launch_ros's ROS adapter (started by LifecycleNode actions) sometimes fails its own
+# shutdown in this launch_ros snapshot (ros2/launch_ros#565) after every node has exited
+# cleanly; `ros2 launch` then returns 1 with one of these lines and nothing else wrong.
+LAUNCH_ROS_SHUTDOWN_BUGS = ("Cannot shutdown a ROS adapter that is not running",
+                            "cannot use Destroyable because destruction was requested")
+
+
+def assert_clean_launch(code: int, output: str) -> None:
+    """Every process the launch started finished cleanly, and the launch itself did."""
+    started = re.findall(r"\[INFO\] \[(\S+)\]: process started", output)
+    finished = re.findall(r"\[INFO\] \[(\S+)\]: process has finished cleanly", output)
+    assert started and sorted(started) == sorted(finished), output
+    errors = [line for line in output.splitlines() if line.startswith("[ERROR] [launch]")]
+    assert code == 0 or (code == 1 and errors and all(
+        any(bug in line for bug in LAUNCH_ROS_SHUTDOWN_BUGS) for line in errors)), output
+
+
 class Started:
     """A long-running ros2 command in its own process group; stop() ends all of it."""
 
@@ -64,6 +104,7 @@ class Started:
                                      start_new_session=True)
 
     def stop(self, timeout: float = 20.0) -> int:
+        """Ctrl-C as a terminal sends it (to the whole process group), then kill what is left."""
         if self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGINT)
         try:
@@ -71,6 +112,9 @@ class Started:
         except subprocess.TimeoutExpired:
             os.killpg(self.proc.pid, signal.SIGKILL)
             return self.proc.wait()
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)  # anything the command left behind
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -93,19 +137,40 @@ def launched(looping_params, tmp_path_factory):
     """`ros2 launch har_ros har.launch.py with_video:=true` on the looping demo video."""
     with open(tmp_path_factory.mktemp("ros2_cli") / "launch.log", "w+") as log:
         run = Started("launch", "har_ros", "har.launch.py", "with_video:=true",
-                      f"params_file:={looping_params}", log=log)
+                      f"params_file:={looping_params}", f"speed_guard_target:={GUARD_TARGET}",
+                      log=log)
         try:
-            wait_for_nodes("/video_publisher", "/pose_node", "/action_node", "/safety_node")
+            wait_for_nodes("/video_publisher", "/pose_node", "/action_node", "/safety_node",
+                           "/speed_guard")
             yield run
         finally:
             code = run.stop()
             log.seek(0)
-            assert code == 0, log.read()
+            assert_clean_launch(code, log.read())
+
+
+def test_lifecycle_get_and_set(launched):
+    """The launch brought every managed node to active; `ros2 lifecycle set` moves them."""
+    for node in ("/pose_node", "/action_node", "/safety_node"):
+        assert ros2_until(r"active \[3\]", "lifecycle", "get", node, "--no-daemon",
+                          "--spin-time", "2").startswith("active")
+    assert "Transitioning successful" in ros2("lifecycle", "set", "--no-daemon",
+                                              "--spin-time", "2", "/safety_node", "deactivate")
+    assert ros2("lifecycle", "get", "--no-daemon", "--spin-time", "2",
+                "/safety_node").startswith("inactive")
+    status = echo_once("/safety/status", 20)
+    assert status["speed_scale"] == 0.0 and "lifecycle state inactive" in status["reason"]
+    assert "Transitioning successful" in ros2("lifecycle", "set", "--no-daemon",
+                                              "--spin-time", "2", "/safety_node", "activate")
+
+
+def test_speed_guard_feeds_the_controller_topic(launched):
+    factor = echo_once(GUARD_TARGET)["factor"]
+    assert 0.0 <= factor <= 1.0
 
 
 def test_node_list_and_info(launched):
-    nodes = ros2("node", "list", "--no-daemon", "--spin-time", "3").split()
-    assert {"/video_publisher", "/pose_node", "/action_node", "/safety_node"} <= set(nodes)
+    wait_for_nodes("/video_publisher", "/pose_node", "/action_node", "/safety_node")
     info = ros2("node", "info", "/safety_node", "--no-daemon", "--spin-time", "3")
     publishers = info.split("Publishers:")[1].split("Service Servers:")[0]
     assert "/speed_scaling: std_msgs/msg/Float64" in publishers
@@ -114,9 +179,7 @@ def test_node_list_and_info(launched):
 
 
 def test_topic_echo_action(launched):
-    out = ros2("topic", "echo", "--once", "--no-daemon", "/action", "--timeout", "60",
-               timeout=90)
-    message = yaml.safe_load(out.split("---")[0])
+    message = echo_once("/action", 60)
     assert message["class_names"][:2] == ["waiting", "opening_door"]
 
 
@@ -190,17 +253,15 @@ def test_launch_composed_starts_one_process(looping_params, tmp_path):
 
 def test_launch_ends_with_the_video_and_exits_0(tmp_path):
     params = yaml.safe_load(share_file("config", "har.yaml").read_text())
-    params["/**/video_publisher"]["ros__parameters"]["max_frames"] = 45
+    params["/**/video_publisher"]["ros__parameters"]["max_frames"] = 150
     path = tmp_path / "short.yaml"
     path.write_text(yaml.safe_dump(params))
     done = subprocess.run(["ros2", "launch", "har_ros", "har.launch.py", "with_video:=true",
-                           f"params_file:={path}"], capture_output=True, text=True, timeout=120,
-                          start_new_session=True)
+                           "namespace:=/short", f"params_file:={path}"], capture_output=True,
+                          text=True, timeout=120, start_new_session=True)
     out = done.stdout + done.stderr
-    assert done.returncode == 0, out
-    assert "end of" in out and "after 45 frames" in out
-    for name in ("pose_node", "action_node", "safety_node"):
-        assert re.search(rf"\[{name}-\d+\]: process has finished cleanly", out), out
+    assert_clean_launch(done.returncode, out)
+    assert "end of" in out and "after 150 frames" in out
 
 
 def test_pose_backend_from_the_params_file_is_used(tmp_path):
@@ -210,10 +271,18 @@ def test_pose_backend_from_the_params_file_is_used(tmp_path):
                                                       model_path=str(tmp_path / "none.onnx"))
     path = tmp_path / "yolo.yaml"
     path.write_text(yaml.safe_dump(params))
-    done = subprocess.run(["ros2", "launch", "har_ros", "har.launch.py", "nodes:=pose",
-                           f"params_file:={path}"], capture_output=True, text=True, timeout=120,
-                          start_new_session=True)
-    out = done.stdout + done.stderr
-    # No such model file: the yolo backend refuses it (with movenet the message would differ).
-    assert re.search(r"yolo|YOLO", out) and "MoveNet" not in out, out
-    assert re.search(r"\[pose_node-\d+\]: process has died.*exit code 2", out), out
+    with open(tmp_path / "launch.log", "w+") as log:
+        run = Started("launch", "har_ros", "har.launch.py", "nodes:=pose",
+                      "namespace:=/precedence", f"params_file:={path}", log=log)
+        try:
+            deadline = time.monotonic() + 60
+            while "configure failed" not in Path(log.name).read_text():
+                assert time.monotonic() < deadline and run.proc.poll() is None, \
+                    Path(log.name).read_text()
+                time.sleep(0.2)
+        finally:
+            run.stop()
+        out = Path(log.name).read_text()
+    # No such model file: the yolo backend refuses it (with movenet the message would differ),
+    # configure fails with the reason and the node stays unconfigured.
+    assert re.search(r"configure failed: .*(yolo|YOLO)", out) and "MoveNet" not in out, out
