@@ -31,6 +31,7 @@ from har_msgs.msg import ActionArray, InputStatus, SafetyStatus, SkeletonArray
 from ..common.rate_meter import RateMeter
 from ..ros import qos
 from ..ros.diagnostics import ERROR, OK, WARN, diagnostic_array
+from ..ros.frames import CellFrames, FrameError, tf2_available
 from ..ros.lifecycle import ManagedNode
 from ..ros.parameters import ParameterBinding
 from ..ros.skeleton_msgs import msg_position
@@ -54,7 +55,27 @@ _LEVEL = {SafetyState.NORMAL: OK, SafetyState.REDUCED: OK, SafetyState.STARTUP: 
           SafetyState.PROTECTIVE_STOP: WARN, SafetyState.FAULT: ERROR}
 
 
-def observe_people(msg: SkeletonArray, floor_from_camera: np.ndarray) -> list[PersonObservation]:
+def matrix_locator(floor_from_camera: np.ndarray):
+    """Without TF: depth positions through the 3x4 camera_to_floor, floor positions as they are."""
+
+    def locate(p: np.ndarray, source: PositionSource, frame_id: str, stamp) -> np.ndarray:
+        if source == PositionSource.DEPTH:
+            return floor_from_camera[:, :3] @ p + floor_from_camera[:, 3]
+        return p
+
+    return locate
+
+
+def tf_locator(frames: CellFrames):
+    """With TF: every position from its own frame into the cell frame (FrameError if not)."""
+
+    def locate(p: np.ndarray, source: PositionSource, frame_id: str, stamp) -> np.ndarray:
+        return frames.to_cell(p, frame_id, stamp)
+
+    return locate
+
+
+def observe_people(msg: SkeletonArray, locate) -> list[PersonObservation]:
     """Where each person stands: floor x, y from a valid 3D position, else image anchor."""
     people = []
     for skeleton in msg.skeletons:
@@ -62,8 +83,8 @@ def observe_people(msg: SkeletonArray, floor_from_camera: np.ndarray) -> list[Pe
         located = msg_position(skeleton)  # None unless valid with a known source
         if located is not None:
             p, source = located
-            if source == PositionSource.DEPTH:
-                p = floor_from_camera[:, :3] @ p + floor_from_camera[:, 3]
+            p = locate(p, source, skeleton.position_frame_id or msg.header.frame_id,
+                       msg.header.stamp)
             if np.all(np.isfinite(p)):
                 floor_xy = (float(p[0]), float(p[1]))
         roi = skeleton.bbox
@@ -84,7 +105,8 @@ class SafetyNode(ManagedNode):
     def __init__(self, **kwargs):
         super().__init__("safety_node", **kwargs)
         self._policy: SafetyPolicy | None = None
-        self._floor = np.eye(3, 4)
+        self._locate = matrix_locator(np.eye(3, 4))
+        self._frames: CellFrames | None = None
         self._timer = None
         self._input_subscriptions = []
         self.params = ParameterBinding(self, SafetyNodeConfig, self._apply_config, load=False)
@@ -103,7 +125,17 @@ class SafetyNode(ManagedNode):
 
     # -- lifecycle ----------------------------------------------------------------
     def configure(self) -> None:
-        self.params.load()
+        config = self.params.load()
+        if config.cell_frame:
+            if not tf2_available():
+                raise ValueError(f"cell_frame {config.cell_frame!r} needs tf2_ros, which is "
+                                 "not installed (leave cell_frame empty to use camera_to_floor)")
+            if self._frames is None:  # one TF listener for the node's life
+                self._frames = CellFrames(self, config.cell_frame, config.robot_frame,
+                                          config.max_transform_age)
+            self._frames.cell_frame, self._frames.robot_frame = (config.cell_frame,
+                                                                 config.robot_frame)
+            self._locate = tf_locator(self._frames)
 
     def activate(self) -> None:
         self._policy = SafetyPolicy(self.params.config.policy_config())  # startup again
@@ -136,7 +168,8 @@ class SafetyNode(ManagedNode):
     def _apply_config(self, config: SafetyNodeConfig) -> None:
         if self._policy is not None:  # a change while active keeps the policy's state
             self._policy.set_config(config.policy_config())
-        self._floor = config.floor_transform()
+        if not config.cell_frame:
+            self._locate = matrix_locator(config.floor_transform())
         if self._timer is not None:
             self.destroy_timer(self._timer)
         self._timer = steady_timer(self, 1.0 / config.rate_hz, self._on_timer)
@@ -168,7 +201,7 @@ class SafetyNode(ManagedNode):
             self.oversized += 1
             self.get_logger().error(f"refused a {what} message: {exc}",
                                     throttle_duration_sec=5.0)
-            self._policy.on_overload(time.monotonic(), f"{what} message refused: {exc}")
+            self._policy.on_input_fault(time.monotonic(), f"{what} message refused: {exc}")
             self._decide(time.monotonic())
             return None
         except Exception as exc:  # a corrupt message must not kill the node
@@ -191,7 +224,11 @@ class SafetyNode(ManagedNode):
     def _on_skeletons(self, msg: SkeletonArray) -> None:
         now = time.monotonic()
         try:
-            people = observe_people(msg, self._floor)
+            people = observe_people(msg, self._locate)
+        except FrameError as exc:  # an unknown distance: fail safe, say why
+            self._policy.on_input_fault(now, f"skeletons in frame: {exc}")
+            self._decide(now)
+            return
         except Exception as exc:  # one bad message must not kill the node
             self.dropped += 1
             self.get_logger().warning(f"dropped a malformed SkeletonArray: {exc!r}",
@@ -230,6 +267,11 @@ class SafetyNode(ManagedNode):
             return Decision(0.0, SafetyState.STARTUP if self.lifecycle_state != "finalized"
                             else SafetyState.PROTECTIVE_STOP,
                             f"lifecycle state {self.lifecycle_state}: held at 0 until active")
+        if self._frames is not None and self.params.config.robot_frame:
+            try:  # the robot's position from TF, like any other input
+                self._policy.on_robot_position(now, self._frames.robot_xy())
+            except FrameError as exc:
+                self._policy.on_input_fault(now, f"robot: {exc}")
         return self._policy.step(now, clock_now.nanoseconds * 1e-9)
 
     def _decide(self, now: float) -> None:

@@ -67,6 +67,14 @@ class SafetyNodeConfig:
         0.1, "s of input age (image stamp to decision) already allowed for in reaction_time")
     max_people: int = param(
         50, "most skeletons/actions per message; more = protective stop, unread")
+    cell_frame: str = param(
+        "", "TF frame the robot zone is given in (e.g. world); empty = no TF, positions "
+        "through camera_to_floor", read_only=True)
+    robot_frame: str = param(
+        "", "TF frame whose origin moves the robot zone (e.g. base_link, tool0); "
+        "needs cell_frame", read_only=True)
+    max_transform_age: float = param(
+        0.5, "s a moving robot transform may be old before a protective stop")
     publish_speed_factor: bool = param(
         True, "also publish control_msgs/SpeedScalingFactor on speed_scaling_factor "
         "(when control_msgs is installed)", read_only=True)
@@ -76,6 +84,8 @@ class SafetyNodeConfig:
                 f"rate_hz must be >= {MIN_RATE_HZ:g} Hz (the speed topic's QoS deadline is "
                 f"{SPEED_DEADLINE_S:g} s), got {self.rate_hz}")
         require(self.max_people >= 1, f"max_people must be >= 1, got {self.max_people}")
+        require(not self.robot_frame or bool(self.cell_frame), "robot_frame needs cell_frame")
+        require(self.max_transform_age > 0, "max_transform_age must be > 0 s")
         require(len(self.camera_to_floor) == 12 and np.all(np.isfinite(self.camera_to_floor)),
                 "camera_to_floor needs 12 finite numbers (3x4 row-major)")
         self.policy_config()  # every limit is checked where it is used
@@ -100,8 +110,9 @@ class SafetyNodeConfig:
             robot_zone=RobotZone(self.robot_zone_type, self.robot_zone_points,
                                  self.robot_zone_radius),
             image_zones=self.image_zones(),
+            use_robot_pose=self.use_robot_pose or bool(self.robot_frame),
             **{name: getattr(self, name) for name in (
-                "skeleton_timeout", "action_timeout", "robot_pose_timeout", "use_robot_pose",
+                "skeleton_timeout", "action_timeout", "robot_pose_timeout",
                 "require_actions", "startup_healthy_time", "ramp_down_rate", "ramp_up_rate",
                 "hysteresis", "unlocated_max_scale", "max_future_stamp", "latency_budget")})
         config.validate()

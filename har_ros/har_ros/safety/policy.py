@@ -129,7 +129,7 @@ class SafetyPolicy:
         self._stop_latched = False
         self._clock_now: float | None = None
         self._clock_jump: str | None = None
-        self._overload: tuple[float, str] | None = None
+        self._input_fault: tuple[float, str] | None = None
         self.state = SafetyState.STARTUP
 
     # -- inputs ------------------------------------------------------------
@@ -146,13 +146,14 @@ class SafetyPolicy:
         self.actions.last, self.actions.stamp = now, stamp
         self._actions = dict(actions)
 
-    def on_overload(self, now: float, reason: str) -> None:
-        """An input message was refused unread (too many people): stop for a skeleton timeout.
+    def on_input_fault(self, now: float, reason: str) -> None:
+        """An input could not be used (refused unread, no transform): stop for a timeout.
 
-        Whoever floods the input may hide a real person among the entries, so the
-        robot stops until ``skeleton_timeout`` has passed without a refused message.
+        Whoever floods the input may hide a real person among the entries, and a
+        person whose frame cannot be transformed is at an unknown distance, so the
+        robot stops until ``skeleton_timeout`` has passed without another fault.
         """
-        self._overload = (now, reason)
+        self._input_fault = (now, reason)
 
     def _track_clock(self, clock_now: float | None) -> None:
         """A clock that runs backwards (bag loop, sim time reset) invalidates every input."""
@@ -229,13 +230,13 @@ class SafetyPolicy:
     def _step(self, now: float, clock_now: float | None = None) -> Decision:
         cfg = self.config
         stale = self._stale_reason(now, clock_now)
-        if self._overload is not None and now - self._overload[0] <= cfg.skeleton_timeout:
+        if self._input_fault is not None and now - self._input_fault[0] <= cfg.skeleton_timeout:
             self._stop_latched = True
             if not self._started:
                 self._healthy_since = None
-                return Decision(0.0, SafetyState.STARTUP, f"startup: {self._overload[1]}")
+                return Decision(0.0, SafetyState.STARTUP, f"startup: {self._input_fault[1]}")
             return Decision(0.0, SafetyState.PROTECTIVE_STOP,
-                            f"protective stop: {self._overload[1]}")
+                            f"protective stop: {self._input_fault[1]}")
         if not self._started:
             if stale is not None:
                 self._healthy_since = None

@@ -328,7 +328,7 @@ def test_refused_oversized_input_stops_for_a_skeleton_timeout():
     policy, t = started_policy(FAR)
     decision, t = run(policy, t, 0.2, FAR)
     assert decision.scale > 0
-    policy.on_overload(t, "skeletons message refused: 5000 entries")
+    policy.on_input_fault(t, "skeletons message refused: 5000 entries")
     stop = policy.step(t)
     assert stop.state == SafetyState.PROTECTIVE_STOP and "5000 entries" in stop.reason
     later, _ = run(policy, t + 0.6, 0.1, FAR)

@@ -1,0 +1,75 @@
+"""People and the robot in the cell's frame, through tf2.
+
+A person's 3D or floor position is transformed from the frame it was
+measured in into ``cell_frame`` at the skeleton's stamp; the robot's position
+is the origin of ``robot_frame`` in ``cell_frame``. A frame TF does not know,
+a missing transform, or a moving transform older than ``max_age_s`` raises
+FrameError with the reason: the caller fails safe, it never guesses a
+distance.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+
+import numpy as np
+from rclpy.duration import Duration
+from rclpy.time import Time
+from scipy.spatial.transform import Rotation
+
+
+class FrameError(RuntimeError):
+    """No usable transform; the text says which and why."""
+
+
+def tf2_available() -> bool:
+    return importlib.util.find_spec("tf2_ros") is not None
+
+
+def apply_transform(transform, point: np.ndarray) -> np.ndarray:
+    """``point`` (3,) mapped by a geometry_msgs/Transform."""
+    q, t = transform.rotation, transform.translation
+    rotated = Rotation.from_quat([q.x, q.y, q.z, q.w]).apply(np.asarray(point, np.float64))
+    return rotated + np.array([t.x, t.y, t.z])
+
+
+class CellFrames:
+    def __init__(self, node, cell_frame: str, robot_frame: str, max_age_s: float):
+        import tf2_ros
+
+        self._node = node
+        self.cell_frame = cell_frame
+        self.robot_frame = robot_frame
+        self.max_age_s = max_age_s
+        self.buffer = tf2_ros.Buffer(node=node)
+        self.listener = tf2_ros.TransformListener(self.buffer, node)
+        self._tf_errors = (tf2_ros.LookupException, tf2_ros.ConnectivityException,
+                           tf2_ros.ExtrapolationException, tf2_ros.InvalidArgumentException)
+
+    def _lookup(self, source: str, stamp: Time):
+        if not source:
+            raise FrameError("position has no frame_id")
+        try:
+            return self.buffer.lookup_transform(self.cell_frame, source, stamp,
+                                                Duration(seconds=0))
+        except self._tf_errors as exc:
+            raise FrameError(f"no transform {source} -> {self.cell_frame}: {exc}") from exc
+
+    def to_cell(self, point: np.ndarray, frame_id: str, stamp_msg) -> np.ndarray:
+        """``point`` measured in ``frame_id`` at ``stamp_msg``, in the cell frame."""
+        if frame_id == self.cell_frame:
+            return np.asarray(point, np.float64)
+        return apply_transform(self._lookup(frame_id, Time.from_msg(stamp_msg)).transform,
+                               point)
+
+    def robot_xy(self) -> tuple[float, float]:
+        """The robot frame's origin on the cell floor; FrameError if unknown or too old."""
+        transform = self._lookup(self.robot_frame, Time())
+        stamp = Time.from_msg(transform.header.stamp)
+        if stamp.nanoseconds:  # 0 = a static transform, valid forever
+            age = (self._node.get_clock().now() - stamp).nanoseconds * 1e-9
+            if age > self.max_age_s:
+                raise FrameError(f"transform {self.robot_frame} -> {self.cell_frame} is "
+                                 f"{age:.2f} s old (max {self.max_age_s:.2f} s)")
+        t = transform.transform.translation
+        return float(t.x), float(t.y)
