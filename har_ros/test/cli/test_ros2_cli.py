@@ -34,9 +34,13 @@ def echo_once(topic: str, wait: float = 30.0) -> dict:
     out = ros2("topic", "echo", "--once", "--no-daemon", "--spin-time", "3", topic,
                "--timeout", str(int(wait)), timeout=wait + 30)
     # echo also prints QoS events ("A message was lost!!!" + tab-indented counts): skip them.
-    lines = [line for line in out.split("---")[0].splitlines()
-             if line and not line.startswith("\t") and "!!!" not in line]
-    return yaml.safe_load("\n".join(lines))
+    for chunk in out.split("---"):
+        lines = [line for line in chunk.splitlines()
+                 if line and not line.startswith("\t") and "!!!" not in line]
+        message = yaml.safe_load("\n".join(lines)) if lines else None
+        if isinstance(message, dict):
+            return message
+    raise AssertionError(f"no message in the output of ros2 topic echo {topic}:\n{out}")
 
 
 def ros2(*args: str, timeout: float = 30.0, check: bool = True) -> str:
@@ -222,6 +226,25 @@ def test_ros2_run_with_a_remap(tmp_path):
             assert "/camera/color/image_raw: sensor_msgs/msg/Image" in info
         finally:
             assert run.stop() == 0
+
+
+def test_launch_on_a_camera_topic_with_the_guard(tmp_path):
+    """The README's cell command: the camera remapped, the guard feeding the controller."""
+    with open(tmp_path / "cell.log", "w+") as log:
+        run = Started("launch", "har_ros", "har.launch.py", "image:=/camera/color/image_raw",
+                      "namespace:=/cell", "speed_guard_target:=/cell/jtc/speed_scaling_input",
+                      log=log)
+        try:
+            wait_for_nodes("/cell/pose_node", "/cell/speed_guard")
+            info = ros2_until(r"/camera/color/image_raw", "node", "info", "/cell/pose_node",
+                              "--no-daemon", "--spin-time", "2", timeout=60)
+            assert "/camera/color/image_raw: sensor_msgs/msg/Image" in info.split(
+                "Subscribers:")[1]
+            assert echo_once("/cell/jtc/speed_scaling_input")["factor"] == 0.0  # no camera yet
+        finally:
+            code = run.stop()
+            log.seek(0)
+            assert_clean_launch(code, log.read())
 
 
 def test_ros2_run_composed_process(tmp_path):

@@ -102,6 +102,13 @@ def test_a_node_starts_from_the_prefix(prefix, tmp_path):
     assert "model stgcn" in out and code == 0, out
 
 
+@pytest.mark.skipif(shutil.which("ros2") is None, reason="the ros2 CLI is not built here (make "
+                    "setup builds it from ../shared/ros2_extras when that folder exists)")
+def test_ros2_run_starts_a_node_of_the_prefix(prefix, tmp_path):
+    code, out = run_for(prefix, "ros2 run har_ros safety_node", tmp_path, 60, until="NON-RATED")
+    assert "NON-RATED" in out and code == 0, out
+
+
 def test_bringup_finds_parameters_model_and_rules(prefix, tmp_path):
     code, out = run_for(prefix, "har bringup --nodes action,safety", tmp_path, 60,
                         until="model stgcn")

@@ -4,6 +4,7 @@ import importlib.util
 import itertools
 import time
 
+import numpy as np
 import pytest
 from rcl_interfaces.srv import SetParameters
 from rclpy.parameter import Parameter
@@ -206,6 +207,22 @@ def test_sim_time_clock_jumping_back_stops(ros_node, processes, topic_prefix):
     spin_until(ros_node, lambda: "clock jumped back" in statuses[-1][1].reason, 5.0,
                "the clock jump in safety/status")
     assert statuses[-1][1].speed_scale == 0.0
+
+
+def test_a_high_rate_flood_keeps_the_output_rate(ros_node, processes, topic_prefix):
+    """Small arrays as fast as a Python publisher can send them, on both inputs."""
+    start_safety_node(processes, topic_prefix, robot_zone_points="[20.0, 0.0]")
+    arrivals = []
+    speed_sub = ros_node.create_subscription(
+        Float64, f"{topic_prefix}/speed_scaling",
+        lambda m: arrivals.append(time.monotonic()), qos.SPEED_COMMAND)
+    wait_for_publishers(ros_node, speed_sub, timeout=20)
+    processes.start(topic_prefix, "3", "1000", script="flood.py")
+    spin_until(ros_node, lambda: len(arrivals) > 200, 30.0, "the flood to arrive")
+    start = time.monotonic()
+    spin_until(ros_node, lambda: time.monotonic() > start + 2.0, 5.0, "2 s of flood")
+    gaps = np.diff([t for t in arrivals if start <= t <= start + 2.0])
+    assert len(gaps) >= 80 and gaps.max() <= 0.1, (len(gaps), gaps.max())  # the QoS deadline
 
 
 def test_a_flood_cannot_starve_the_output(ros_node, processes, topic_prefix):
