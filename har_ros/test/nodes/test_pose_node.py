@@ -28,6 +28,22 @@ def demo_video():
         pytest.skip(str(exc))
 
 
+def send_until_answered(ros_node, pub, msg, stamp: int, arrays: list) -> None:
+    """Publish ``msg`` until a SkeletonArray with its stamp arrives.
+
+    Best effort: a frame sent right after matching can be lost, so it is sent again.
+    """
+    def answered() -> bool:
+        return any(stamp_to_ns(a.header.stamp) == stamp for a in arrays)
+
+    deadline = time.monotonic() + 15
+    while not answered():
+        assert time.monotonic() < deadline, f"no skeletons for the frame stamped {stamp}"
+        pub.publish(msg)
+        end = time.monotonic() + 0.5
+        spin_until(ros_node, lambda e=end: time.monotonic() > e or answered(), 1.0, "a frame")
+
+
 def start_pose_node(processes, ns):
     return processes.start("--ros-args", "-r", f"__ns:={ns}", module="har_ros.nodes.pose_node")
 
@@ -187,14 +203,7 @@ def test_compressed_jpeg_and_png_frames_and_corrupt_bytes(ros_node, processes, t
         sent[stamp] = fmt
         msg = CompressedImage(format=fmt, data=cv2.imencode(extension, bgr)[1].tobytes())
         msg.header = Header(stamp=ns_to_stamp(stamp), frame_id="camera")
-        # Best effort: a frame sent right after matching can be lost, so send it again.
-        deadline = time.monotonic() + 15
-        while not any(stamp_to_ns(a.header.stamp) == stamp for a in arrays):
-            assert time.monotonic() < deadline, f"no skeletons for frame {i}"
-            pub.publish(msg)
-            end = time.monotonic() + 0.5
-            spin_until(ros_node, lambda e=end, s=stamp: time.monotonic() > e or any(
-                stamp_to_ns(a.header.stamp) == s for a in arrays), 1.0, f"frame {i}")
+        send_until_answered(ros_node, pub, msg, stamp, arrays)
     junk = CompressedImage(format="jpeg", data=b"\xff\xd8\xff not a jpeg")
     junk.header = Header(stamp=ns_to_stamp(99_000_000_000), frame_id="camera")
     pub.publish(junk)
@@ -238,13 +247,7 @@ def test_reconfiguration_keeps_ids_and_refuses_read_only(ros_node, processes, to
             stamp = first_stamp + i * 33_000_000
             msg = array_to_image(cv2.resize(bgr, (640, 360)), "bgr8",
                                  Header(stamp=ns_to_stamp(stamp), frame_id="camera"))
-            deadline = time.monotonic() + 15
-            while not any(stamp_to_ns(a.header.stamp) == stamp for a in arrays):
-                assert time.monotonic() < deadline, f"no skeletons for frame {i}"
-                pub.publish(msg)
-                end = time.monotonic() + 0.5
-                spin_until(ros_node, lambda e=end, s=stamp: time.monotonic() > e or any(
-                    stamp_to_ns(a.header.stamp) == s for a in arrays), 1.0, f"frame {i}")
+            send_until_answered(ros_node, pub, msg, stamp, arrays)
             seen |= {s.track_id for a in arrays if stamp_to_ns(a.header.stamp) == stamp
                      for s in a.skeletons if s.track_id > 0}
         return seen
