@@ -128,6 +128,7 @@ class SafetyNode(ManagedNode):
         config = self.params.load()
         if config.cell_frame:
             if not tf2_available():
+                self.params.unload()
                 raise ValueError(f"cell_frame {config.cell_frame!r} needs tf2_ros, which is "
                                  "not installed (leave cell_frame empty to use camera_to_floor)")
             if self._frames is None:  # one TF listener for the node's life
