@@ -84,7 +84,8 @@ GUARD_TARGET = "/joint_trajectory_controller/speed_scaling_input"
 
 # launch_ros's ROS adapter (started by LifecycleNode actions) sometimes fails its own
 # shutdown in this launch_ros snapshot (ros2/launch_ros#565) after every node has exited
-# cleanly; `ros2 launch` then returns 1 with one of these lines and nothing else wrong.
+# cleanly, also when a lifecycle request is still pending as the launch ends; `ros2 launch`
+# then returns 1 with one of these messages and nothing else wrong.
 LAUNCH_ROS_SHUTDOWN_BUGS = ("Cannot shutdown a ROS adapter that is not running",
                             "cannot use Destroyable because destruction was requested")
 
@@ -95,8 +96,9 @@ def assert_clean_launch(code: int, output: str) -> None:
     finished = re.findall(r"\[INFO\] \[(\S+)\]: process has finished cleanly", output)
     assert started and sorted(started) == sorted(finished), output
     errors = [line for line in output.splitlines() if line.startswith("[ERROR] [launch]")]
-    assert code == 0 or (code == 1 and errors and all(
-        any(bug in line for bug in LAUNCH_ROS_SHUTDOWN_BUGS) for line in errors)), output
+    known = all(any(bug in line for bug in LAUNCH_ROS_SHUTDOWN_BUGS) for line in errors)
+    assert code == 0 or (code == 1 and known and any(
+        bug in output for bug in LAUNCH_ROS_SHUTDOWN_BUGS)), output
 
 
 class Started:
@@ -276,7 +278,7 @@ def test_launch_composed_starts_one_process(looping_params, tmp_path):
 
 def test_launch_ends_with_the_video_and_exits_0(tmp_path):
     params = yaml.safe_load(share_file("config", "har.yaml").read_text())
-    params["/**/video_publisher"]["ros__parameters"]["max_frames"] = 150
+    params["/**/video_publisher"]["ros__parameters"].update(loop=True, max_frames=300)
     path = tmp_path / "short.yaml"
     path.write_text(yaml.safe_dump(params))
     done = subprocess.run(["ros2", "launch", "har_ros", "har.launch.py", "with_video:=true",
@@ -284,7 +286,7 @@ def test_launch_ends_with_the_video_and_exits_0(tmp_path):
                           text=True, timeout=120, start_new_session=True)
     out = done.stdout + done.stderr
     assert_clean_launch(done.returncode, out)
-    assert "end of" in out and "after 150 frames" in out
+    assert "end of" in out and "after 300 frames" in out
 
 
 def test_pose_backend_from_the_params_file_is_used(tmp_path):
