@@ -281,13 +281,15 @@ class SafetyNode(ManagedNode):
         self._scale_pub.publish(Float64(data=float(decision.scale)))
         if self._factor_pub is not None:
             self._factor_pub.publish(self._factor_msg(factor=float(decision.scale)))
-        config = self.params.config or self.params.current()
-        timeouts = {"skeletons": config.skeleton_timeout, "action": config.action_timeout,
-                    "robot_position": config.robot_pose_timeout}
-        inputs = [InputStatus(name=name, age=meter.age(now), rate=meter.rate(now),
-                              healthy=meter.age(now) <= timeouts[name])
-                  for name, meter in self._meters.items()
-                  if name != "robot_position" or config.use_robot_pose]
+        config = self.params.config  # None until configured: no inputs to report then
+        inputs = [] if config is None else [
+            InputStatus(name=name, age=meter.age(now), rate=meter.rate(now),
+                        healthy=meter.age(now) <= timeout)
+            for name, meter, timeout in (
+                ("skeletons", self._meters["skeletons"], config.skeleton_timeout),
+                ("action", self._meters["action"], config.action_timeout),
+                ("robot_position", self._meters["robot_position"], config.robot_pose_timeout))
+            if name != "robot_position" or config.use_robot_pose]
         header = Header(stamp=clock_now.to_msg())
         self._status_pub.publish(SafetyStatus(
             header=header, speed_scale=float(decision.scale), state=int(decision.state),
