@@ -1,15 +1,20 @@
 """Label files for the system's own recordings: time intervals of actions per person.
 
 CSV with a header line ``track_id,start,end,label``: stamps in seconds (the
-skeleton messages' header stamps), ``track_id`` the pose node's id (or ``*``
-for everyone in view). Lines starting with ``#`` are comments. Intervals of
-one person must not overlap.
+skeleton messages' header stamps, or seconds into a video), ``track_id`` the
+pose node's id (or ``*`` for everyone in view). Lines starting with ``#`` are
+comments; ``# key: value`` comments before the header carry metadata
+(``subject``, ``view``, ``position`` where `har label` stopped, ``classes``).
+One person's intervals must not overlap, nor overlap an interval of ``*``:
+every frame has at most one label per person.
 """
 
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+import io
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .dataset import DatasetError
@@ -25,43 +30,112 @@ class LabelInterval:
     label: str
 
 
-def read_labels(path: str | Path) -> list[LabelInterval]:
-    path = Path(path)
-    try:
-        lines = [ln for ln in path.read_text().splitlines() if ln.strip() and
-                 not ln.lstrip().startswith("#")]
-    except OSError as exc:
-        raise DatasetError(f"cannot read label file {path}: {exc}") from exc
+@dataclass
+class LabelFile:
+    intervals: list[LabelInterval]
+    meta: dict[str, str] = field(default_factory=dict)
+
+
+def label_problems(intervals: list[LabelInterval], classes: list[str] | None = None
+                   ) -> list[str]:
+    """Why these intervals cannot be a label file (empty when they can)."""
+    problems = []
+    for iv in intervals:
+        if not iv.end > iv.start:
+            problems.append(f"{_who(iv.track_id)} {iv.start:.3f}-{iv.end:.3f}: start must be "
+                            "before end")
+        if not iv.label:
+            problems.append(f"{_who(iv.track_id)} {iv.start:.3f}: no label")
+        elif classes is not None and iv.label not in classes:
+            problems.append(f"{_who(iv.track_id)} {iv.start:.3f}: unknown class {iv.label!r} "
+                            f"(classes: {', '.join(classes)})")
+    for a, b in overlaps(intervals):
+        problems.append(f"{_who(a.track_id)} {a.start:.3f}-{a.end:.3f} ({a.label}) overlaps "
+                        f"{_who(b.track_id)} {b.start:.3f}-{b.end:.3f} ({b.label})")
+    return problems
+
+
+def overlaps(intervals: list[LabelInterval]) -> list[tuple[LabelInterval, LabelInterval]]:
+    """Pairs that would give one person two labels at once (same track, or a track and ``*``)."""
+    ordered = sorted(intervals, key=lambda i: (i.start, i.end))
+    pairs = []
+    for i, a in enumerate(ordered):
+        for b in ordered[i + 1:]:
+            if b.start >= a.end:
+                break
+            if a.track_id is None or b.track_id is None or a.track_id == b.track_id:
+                pairs.append((a, b))
+    return pairs
+
+
+def _who(track_id: int | None) -> str:
+    return "everyone (*)" if track_id is None else f"track {track_id}"
+
+
+def parse_labels(text: str, source: str = "labels", classes: list[str] | None = None
+                 ) -> LabelFile:
+    meta: dict[str, str] = {}
+    lines = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            key, sep, value = stripped.lstrip("#").partition(":")
+            if sep and not lines and key.strip().isidentifier():
+                meta[key.strip()] = value.strip()
+        elif stripped:
+            lines.append(stripped)
     rows = list(csv.reader(lines))
     if not rows or [c.strip() for c in rows[0]] != HEADER:
-        raise DatasetError(f"{path}: first line must be {','.join(HEADER)}")
+        raise DatasetError(f"{source}: first line must be {','.join(HEADER)}")
     intervals = []
     for number, row in enumerate(rows[1:], start=2):
         try:
             track, start, end, label = (c.strip() for c in row)
-            interval = LabelInterval(None if track == "*" else int(track), float(start),
-                                     float(end), label)
+            intervals.append(LabelInterval(None if track == "*" else int(track), float(start),
+                                           float(end), label))
         except ValueError as exc:
-            raise DatasetError(f"{path}:{number}: {exc} in {row}") from exc
-        if not interval.end > interval.start or not interval.label:
-            raise DatasetError(f"{path}:{number}: need start < end and a label")
-        intervals.append(interval)
-    by_track: dict = {}
-    for iv in sorted(intervals, key=lambda i: i.start):
-        previous = by_track.get(iv.track_id)
-        if previous is not None and iv.start < previous.end:
-            raise DatasetError(f"{path}: intervals of track {iv.track_id} overlap at {iv.start}")
-        by_track[iv.track_id] = iv
-    return intervals
+            raise DatasetError(f"{source}: row {number}: {exc} in {row}") from exc
+    problems = label_problems(intervals, classes)
+    if problems:
+        raise DatasetError(f"{source}: " + "; ".join(problems))
+    return LabelFile(intervals, meta)
 
 
-def write_labels(path: str | Path, intervals: list[LabelInterval]) -> None:
-    with open(path, "w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(HEADER)
-        for iv in intervals:
-            writer.writerow(["*" if iv.track_id is None else iv.track_id, f"{iv.start:.6f}",
-                             f"{iv.end:.6f}", iv.label])
+def read_label_file(path: str | Path, classes: list[str] | None = None) -> LabelFile:
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DatasetError(f"cannot read label file {path}: {exc}") from exc
+    return parse_labels(text, str(path), classes)
+
+
+def read_labels(path: str | Path) -> list[LabelInterval]:
+    return read_label_file(path).intervals
+
+
+def format_labels(intervals: list[LabelInterval], meta: dict[str, str] | None = None) -> str:
+    out = io.StringIO()
+    for key, value in (meta or {}).items():
+        out.write(f"# {key}: {value}\n")
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(HEADER)
+    for iv in sorted(intervals, key=lambda i: (i.start, -1 if i.track_id is None else i.track_id)):
+        writer.writerow(["*" if iv.track_id is None else iv.track_id, f"{iv.start:.6f}",
+                         f"{iv.end:.6f}", iv.label])
+    return out.getvalue()
+
+
+def write_labels(path: str | Path, intervals: list[LabelInterval],
+                 meta: dict[str, str] | None = None) -> None:
+    """Write atomically: a crash or a refused save never leaves half a file."""
+    problems = label_problems(intervals)
+    if problems:
+        raise DatasetError("; ".join(problems))
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(format_labels(intervals, meta))
+    os.replace(tmp, path)
 
 
 def label_at(intervals: list[LabelInterval], track_id: int, t: float) -> str | None:

@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 from har_ros.action.dataset import DatasetError, SequenceDataset, load_npz, save_npz
-from har_ros.action.labels import LabelInterval, label_at, read_labels, write_labels
 from har_ros.action.loaders import load_openpose, load_spec, load_utd_mhad
 from har_ros.skeleton.layouts import COCO17, Layout
 
@@ -74,18 +73,3 @@ def test_openpose_json_folders(tmp_path):
     assert data.class_names == ["wait", "wave"] and data.layout.name == "openpose18"
     assert data.sequences[0].shape == (5, 18, 3) and set(data.subjects.tolist()) == {3}
     assert np.all(data.sequences[0][4] == 0)  # nobody in that frame
-
-
-def test_label_file_round_trip_and_validation(tmp_path):
-    intervals = [LabelInterval(1, 0.0, 2.5, "waiting"), LabelInterval(None, 3.0, 4.0, "x")]
-    write_labels(tmp_path / "l.csv", intervals)
-    back = read_labels(tmp_path / "l.csv")
-    assert back == intervals
-    assert label_at(back, 1, 1.0) == "waiting" and label_at(back, 7, 3.5) == "x"
-    assert label_at(back, 1, 2.7) is None
-    (tmp_path / "bad.csv").write_text("track_id,start,end,label\n1,2.0,1.0,a\n")
-    with pytest.raises(DatasetError, match="start < end"):
-        read_labels(tmp_path / "bad.csv")
-    (tmp_path / "overlap.csv").write_text("track_id,start,end,label\n1,0,2,a\n1,1,3,b\n")
-    with pytest.raises(DatasetError, match="overlap"):
-        read_labels(tmp_path / "overlap.csv")
