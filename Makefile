@@ -14,7 +14,7 @@ IN_ENV       := source ./env.sh &&
 PKG_SOURCES  := $(shell find har_msgs har_ros/setup.py har_ros/setup.cfg har_ros/package.xml \
                   har_ros/launch har_ros/config har_ros/resource -type f 2>/dev/null)
 
-.PHONY: help setup build extras assets test lint demo bench yolo clean
+.PHONY: help setup build extras assets browser test lint demo bench yolo clean
 
 help:
 	@echo "make setup  - venv with ROS 2 Kilted wheels + deps, colcon build, cached assets"
@@ -24,7 +24,7 @@ help:
 	@echo "make yolo   - opt-in YOLO-pose backend (onnxruntime + ONNX export; AGPL-3.0 weights)"
 	@echo "make clean  - remove build outputs (keeps .venv and the asset cache)"
 
-setup: $(VENV_STAMP) $(BUILD_STAMP) extras $(ASSETS_STAMP)
+setup: $(VENV_STAMP) $(BUILD_STAMP) extras $(ASSETS_STAMP) browser
 
 $(VENV_STAMP): requirements.txt tools/setup_venv.sh
 	bash tools/setup_venv.sh
@@ -51,6 +51,10 @@ extras: $(VENV_STAMP)
 	  echo "$(EXTRAS_SRC) absent: no ros2 CLI/launch/tf2_ros here; tests needing them skip"; \
 	fi
 assets: $(ASSETS_STAMP)
+
+# Debian's chromium + chromedriver for the labelling page's browser tests (skip without).
+browser:
+	@bash tools/setup_browser.sh
 
 lint: $(VENV_STAMP)
 	.venv/bin/ruff check .

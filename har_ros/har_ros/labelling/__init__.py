@@ -1,0 +1,1 @@
+"""`har label`: label a recording in the browser (recording, session, server, suggestions)."""
