@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "train": ("train", "train an action model (lstm, bilstm, stgcn) on a dataset"),
     "eval": ("evaluate", "evaluate a checkpoint: metrics, confusion matrix, robustness"),
     "predict": ("predict", "top-5 actions for one sequence of a dataset"),
+    "collect": ("collect", "guided recording: prompts the worker, records a bag + labels.csv"),
     "label": ("label", "label a bag or video in the browser -> labels.csv"),
     "extract": ("extract", "pose + tracker over labelled videos -> .npz dataset (resumable)"),
     "dataset": ("dataset", "dataset stats|check: counts, gaps, duplicates; can it train?"),

@@ -1,7 +1,9 @@
 """Publishes a `har synth --stream` file as SkeletonArray messages in real time.
 
-Usage: publish_stream.py TOPIC STREAM.npz START_STAMP_NS [SPEED]
-Frame i is stamped START_STAMP_NS + its stream time; SPEED > 1 plays faster.
+Usage: publish_stream.py TOPIC STREAM.npz START_STAMP_NS|now [SPEED]
+Frame i is stamped START_STAMP_NS + its stream time (``now``: the wall clock
+when the first subscriber appeared, as a live camera stamps); SPEED > 1 plays
+faster.
 """
 
 import sys
@@ -17,7 +19,7 @@ from har_ros.ros.spin import run_node
 def make_node():
     from rclpy.node import Node
 
-    topic, path, start_ns = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    topic, path, start = sys.argv[1], sys.argv[2], sys.argv[3]
     speed = float(sys.argv[4]) if len(sys.argv) > 4 else 1.0
     frames = load_stream(path)
     node = Node("stream_publisher")
@@ -26,6 +28,7 @@ def make_node():
     while publisher.get_subscription_count() == 0 and time.monotonic() < deadline:
         time.sleep(0.05)
     t0 = time.monotonic()
+    start_ns = time.time_ns() if start == "now" else int(start)
     sent = [0]
 
     def tick():
