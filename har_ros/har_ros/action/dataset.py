@@ -74,6 +74,16 @@ class SequenceDataset:
             None if self.split is None else self.split[idx],
             None if self.views is None else self.views[idx], dict(self.meta))
 
+    def with_classes(self, class_names: list[str]) -> SequenceDataset:
+        """The same clips indexed by ``class_names`` (a checkpoint's), which must hold ours."""
+        missing = [c for c in self.class_names if c not in class_names]
+        if missing:
+            raise DatasetError(f"classes {missing} are not among {list(class_names)}")
+        index = np.array([list(class_names).index(c) for c in self.class_names], np.int64)
+        return SequenceDataset(self.sequences, index[self.labels] if len(self) else self.labels,
+                               list(class_names), self.subjects, self.layout, self.channels,
+                               self.split, self.views, dict(self.meta))
+
     def summary(self) -> dict:
         lengths = [len(s) for s in self.sequences]
         return {"sequences": len(self), "classes": len(self.class_names),

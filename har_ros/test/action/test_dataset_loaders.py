@@ -73,3 +73,11 @@ def test_openpose_json_folders(tmp_path):
     assert data.class_names == ["wait", "wave"] and data.layout.name == "openpose18"
     assert data.sequences[0].shape == (5, 18, 3) and set(data.subjects.tolist()) == {3}
     assert np.all(data.sequences[0][4] == 0)  # nobody in that frame
+
+
+def test_with_classes_reindexes_by_name():
+    data = tiny()  # classes a, b; labels 0, 1, 0, 1
+    moved = data.with_classes(["x", "b", "a"])
+    assert moved.class_names == ["x", "b", "a"] and moved.labels.tolist() == [2, 1, 2, 1]
+    with pytest.raises(DatasetError, match=r"classes \['a'\] are not among"):
+        data.with_classes(["b"])
