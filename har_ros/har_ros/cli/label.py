@@ -68,9 +68,9 @@ def run(args: argparse.Namespace) -> int:
             suggestions = suggest(recording, args.prelabel, args.min_confidence, session.classes)
         except (CheckpointError, ValueError) as exc:
             source_error = f"--prelabel {args.prelabel}: {exc}"
-    for problem in filter(None, (source_error, session.error)):
-        print(f"error: {problem}", file=sys.stderr)
     app = LabelApp(session, recording, str(source), source_error, suggestions)
+    for problem in filter(None, (source_error, session.error, app.info().get("warning"))):
+        print(f"error: {problem}", file=sys.stderr)
     try:
         server = serve(app, args.host, args.port)
     except OSError as exc:

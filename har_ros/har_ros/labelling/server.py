@@ -56,7 +56,11 @@ class LabelApp:
                 "position": self.session.position}
         if rec is None:
             return base
-        return {**base, "frames": rec.frames, "times": [float(t) for t in rec.times],
+        warning = "" if rec.track_ids() else (
+            "nobody was found in this recording: there is no person to label (check the "
+            "camera, the lighting or the pose backend)")
+        return {**base, "warning": warning, "frames": rec.frames,
+                "times": [float(t) for t in rec.times],
                 "width": rec.width, "height": rec.height, "layout": rec.layout,
                 "bones": rec.bones(), "tracks": rec.track_ids(),
                 "has_images": rec.images is not None or rec.video is not None}

@@ -147,8 +147,23 @@ def test_a_label_file_with_an_unknown_class_is_shown_and_left_alone(browser, pro
     labels = recording_bag / "labels.csv"
     labels.write_text(f"track_id,start,end,label\n1,{stamp_s(0)},{stamp_s(5)},dancing\n")
     url = start_label(processes, str(recording_bag), "--classes", "waiting")
-    text = open_page(browser, url, "dancing") and message(browser, "dancing")
+    open_page(browser, url, "dancing")
+    text = message(browser, "dancing")
     assert "not in the class list" in text
     assert not browser.find_element(By.ID, "save").is_enabled()
     press(browser, "s")
     assert Path(labels).read_text().endswith(",dancing\n")
+
+
+def test_a_video_without_people_says_so_on_the_page(browser, processes, tmp_path):
+    import cv2
+    import numpy as np
+
+    video = tmp_path / "empty_cell.mp4"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"mp4v"), 10, (320, 240))
+    for _ in range(10):
+        writer.write(np.zeros((240, 320, 3), np.uint8))
+    writer.release()
+    url = start_label(processes, str(video), "--classes", "waiting")
+    open_page(browser, url, "nobody was found")
+    assert "no person to label" in message(browser, "nobody")

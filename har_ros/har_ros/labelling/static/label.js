@@ -54,6 +54,8 @@ async function load() {
   if (info.labels_error) {
     message(info.labels_error, "error");
     $("save").disabled = true;
+  } else if (info.warning) {
+    message(info.warning, "error");
   } else {
     message(`${info.frames} frames, ${info.tracks.length} tracks, ${S.segments.length} ` +
       "segments loaded");
