@@ -167,3 +167,30 @@ def test_a_video_without_people_says_so_on_the_page(browser, processes, tmp_path
     url = start_label(processes, str(video), "--classes", "waiting")
     open_page(browser, url, "nobody was found")
     assert "no person to label" in message(browser, "nobody")
+
+
+def test_a_suggestion_is_accepted_and_saved(browser, processes, tmp_path):
+    import subprocess
+    import sys
+
+    from har_ros.action.recognizer import DEFAULT_MODEL
+
+    bag = tmp_path / "scenario"
+    subprocess.run([sys.executable, "-m", "har_ros.cli.main", "synth", "--scenario", "--out",
+                    str(bag), "--people", "1", "--seconds", "12"], check=True,
+                   capture_output=True)
+    (bag / "labels.csv").unlink()  # the generator's truth; the user starts from suggestions
+    url = start_label(processes, str(bag), "--prelabel", str(DEFAULT_MODEL), "--classes",
+                      "waiting,opening_door,closing_door,extracting_drawers_and_shelves,"
+                      "changing_side")
+    open_page(browser, url, "segments loaded")
+    rows = browser.find_elements(By.CSS_SELECTOR, "#suggestions tr.suggestion")
+    assert rows, "no suggestion shown"
+    label = rows[0].find_elements(By.TAG_NAME, "td")[3].text
+    rows[0].find_element(By.CSS_SELECTOR, "button.accept").click()
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#suggestions tr.suggestion")) == \
+        len(rows) - 1
+    press(browser, "s")
+    message(browser, "saved 1 segments")
+    saved = read_label_file(bag / "labels.csv").intervals
+    assert [(iv.track_id, iv.label) for iv in saved] == [(1, label)]
