@@ -1,0 +1,1 @@
+"""One cell, several cameras: calibration, the cell description, triangulation, fusion (no ROS)."""

@@ -1,0 +1,33 @@
+"""Parameters of the person_fusion node as one typed, validated config (ROS-free)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..common.config import param, require
+from .fusion import FusionConfig
+
+
+@dataclass(frozen=True)
+class FusionNodeConfig:
+    cell_file: str = param("", "cell description YAML; empty = the shipped Pose2Sim demo cell",
+                           read_only=True)
+    rate_hz: float = param(30.0, "fusion steps per second (each fuses the newest frames)")
+    sync_tolerance: float = param(0.04, "s: frames within this of the newest are one instant")
+    camera_timeout: float = param(0.5, "s without a camera's skeletons before it counts silent")
+    gate: float = param(0.5, "association gate: reprojection error / box diagonal")
+    min_score: float = param(0.3, "keypoints below this score are not used")
+    max_error_px: float = param(20.0, "px: a view further than this from a 3D joint is dropped")
+    max_misses: int = param(10, "fusion steps a fused person survives unseen")
+    publish_camera_tf: bool = param(True, "broadcast the cameras' static transforms (tf2_ros)")
+    publish_markers: bool = param(True, "publish fusion/markers (visualization_msgs)")
+
+    def validate(self) -> None:
+        require(self.rate_hz > 0, "rate_hz must be > 0")
+        require(0 < self.sync_tolerance <= 1, "sync_tolerance must be in (0, 1] s")
+        require(self.camera_timeout > 0, "camera_timeout must be > 0 s")
+        self.fusion().validate()
+
+    def fusion(self) -> FusionConfig:
+        return FusionConfig(gate=self.gate, min_score=self.min_score,
+                            max_error_px=self.max_error_px, max_misses=self.max_misses)

@@ -1,0 +1,35 @@
+import numpy as np
+from synthetic import observe, person_joints, rig
+
+from har_ros.cell.triangulation import triangulate
+
+
+def test_exact_views_give_the_joints_back():
+    cams = list(rig().values())
+    joints = person_joints(0.4, -0.3, yaw=0.5)
+    result = triangulate(cams, [observe(c, joints)[0] for c in cams])
+    assert np.allclose(result.points, joints, atol=1e-6)
+    assert np.nanmax(result.errors) < 1e-3 and result.views.all()
+
+
+def test_a_wrong_view_is_dropped_and_low_scores_are_ignored():
+    cams = list(rig().values())
+    joints = person_joints(0.0, 0.0)
+    views = [observe(c, joints, noise=0.5, rng=np.random.default_rng(i))[0]
+             for i, c in enumerate(cams)]
+    views[2][5, :2] += 80  # one camera puts the left shoulder somewhere else
+    views[1][0, 2] = 0.1  # and one barely sees the nose
+    result = triangulate(cams, views, min_score=0.3, max_error_px=10)
+    assert not result.views[5, 2] and result.views[5, [0, 1, 3]].all()
+    assert not result.views[0, 1]
+    assert np.linalg.norm(result.points[5] - joints[5]) < 0.02
+    assert np.nanmax(result.errors) < 10
+
+
+def test_a_joint_seen_once_stays_unknown():
+    cams = list(rig().values())[:2]
+    joints = person_joints(0.0, 0.0)
+    views = [observe(c, joints)[0] for c in cams]
+    views[1][3, 2] = 0.0
+    result = triangulate(cams, views)
+    assert np.isnan(result.points[3]).all() and np.isfinite(result.points[4]).all()
