@@ -32,6 +32,8 @@ setup(
             "video_publisher = har_ros.nodes.entry:video_publisher",
             "speed_guard = har_ros.nodes.entry:speed_guard",
             "har_composed = har_ros.nodes.entry:har_composed",
+            "person_fusion = har_ros.nodes.entry:person_fusion",
+            "rig_publisher = har_ros.nodes.entry:rig_publisher",
         ],
     },
 )

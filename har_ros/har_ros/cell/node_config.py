@@ -20,7 +20,6 @@ class FusionNodeConfig:
     max_error_px: float = param(20.0, "px: a view further than this from a 3D joint is dropped")
     max_misses: int = param(10, "fusion steps a fused person survives unseen")
     publish_camera_tf: bool = param(True, "broadcast the cameras' static transforms (tf2_ros)")
-    publish_markers: bool = param(True, "publish fusion/markers (visualization_msgs)")
 
     def validate(self) -> None:
         require(self.rate_hz > 0, "rate_hz must be > 0")

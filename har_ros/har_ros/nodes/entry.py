@@ -43,3 +43,11 @@ def speed_guard() -> None:
 
 def har_composed() -> None:
     _run("composed")
+
+
+def person_fusion() -> None:
+    _run("person_fusion")
+
+
+def rig_publisher() -> None:
+    _run("rig_publisher")

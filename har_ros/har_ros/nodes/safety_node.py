@@ -26,7 +26,7 @@ from geometry_msgs.msg import PointStamped
 from rclpy.serialization import deserialize_message
 from std_msgs.msg import Float64, Header
 
-from har_msgs.msg import ActionArray, InputStatus, SafetyStatus, SkeletonArray
+from har_msgs.msg import ActionArray, CameraCoverage, InputStatus, SafetyStatus, SkeletonArray
 
 from ..common.rate_meter import RateMeter
 from ..ros import qos
@@ -76,12 +76,16 @@ def tf_locator(frames: CellFrames):
 
 
 def observe_people(msg: SkeletonArray, locate) -> list[PersonObservation]:
-    """Where each person stands: floor x, y from a valid 3D position, else image anchor."""
+    """Where each person stands: floor x, y from a valid 3D position, else image anchor.
+
+    A position with a negative or non-finite uncertainty counts as no position.
+    """
     people = []
     for skeleton in msg.skeletons:
         floor_xy = None
+        uncertainty = float(skeleton.position_uncertainty)
         located = msg_position(skeleton)  # None unless valid with a known source
-        if located is not None:
+        if located is not None and math.isfinite(uncertainty) and uncertainty >= 0:
             p, source = located
             p = locate(p, source, skeleton.position_frame_id or msg.header.frame_id,
                        msg.header.stamp)
@@ -90,8 +94,69 @@ def observe_people(msg: SkeletonArray, locate) -> list[PersonObservation]:
         roi = skeleton.bbox
         uv = image_anchor((roi.x_offset, roi.y_offset, roi.x_offset + roi.width,
                            roi.y_offset + roi.height))
-        people.append(PersonObservation(int(skeleton.track_id), floor_xy, uv))
+        people.append(PersonObservation(int(skeleton.track_id), floor_xy, uv,
+                                        uncertainty if floor_xy is not None else 0.0))
     return people
+
+
+def triangulated_joints(msg: SkeletonArray) -> dict[int, np.ndarray]:
+    """Track id -> (J, 3) keypoint positions of the people person_fusion triangulated."""
+    joints = {}
+    for skeleton in msg.skeletons:
+        if skeleton.position_source == PositionSource.TRIANGULATED:
+            joints[int(skeleton.track_id)] = np.array(
+                [(k.position.x, k.position.y, k.position.z) if k.has_position else (np.nan,) * 3
+                 for k in skeleton.keypoints], np.float64)
+    return joints
+
+
+class MarkerPublisher:
+    """safety/markers for RViz at most 10 Hz, when visualization_msgs is installed."""
+
+    PERIOD_S = 0.1
+
+    def __init__(self, node):
+        from visualization_msgs.msg import MarkerArray
+
+        self._pub = node.create_publisher(MarkerArray, "safety/markers", qos.DEFAULT)
+        self._last = 0.0
+        self._joints: dict[int, np.ndarray] = {}
+        self._frame_id = ""
+
+    @classmethod
+    def create(cls, node) -> MarkerPublisher | None:
+        if not node.params.current().publish_markers:
+            return None
+        if importlib.util.find_spec("visualization_msgs") is None:
+            node.get_logger().info("visualization_msgs not installed: no safety/markers")
+            return None
+        return cls(node)
+
+    def on_skeletons(self, msg: SkeletonArray) -> None:
+        self._joints = triangulated_joints(msg)
+        self._frame_id = msg.header.frame_id
+
+    def maybe_publish(self, now: float, header: Header, decision: Decision,
+                      policy: SafetyPolicy, config: SafetyNodeConfig) -> None:
+        if now - self._last < self.PERIOD_S:
+            return
+        self._last = now
+        from ..ros.markers import PersonMarker, safety_markers
+        from ..safety.zone_rings import zone_rings
+        from ..skeleton.layouts import get_layout
+
+        people = []
+        for person in policy.people:
+            label, confidence = policy.action_of(person.track_id) or ("", 0.0)
+            people.append(PersonMarker(person.track_id, person.floor_xy,
+                                       self._joints.get(person.track_id), label, confidence,
+                                       policy.separation(person)))
+        cfg = policy.config
+        rings = zone_rings(cfg.robot_zone, cfg.ssm, cfg.rules, policy.robot_offset)
+        frame = Header(stamp=header.stamp, frame_id=config.cell_frame or self._frame_id)
+        self._pub.publish(safety_markers(frame, decision.state, decision.scale, rings, people,
+                                         list(get_layout("coco17").bones),
+                                         decision.nearest_track_id))
 
 
 class SafetyNode(ManagedNode):
@@ -110,7 +175,8 @@ class SafetyNode(ManagedNode):
         self._timer = None
         self._input_subscriptions = []
         self.params = ParameterBinding(self, SafetyNodeConfig, self._apply_config, load=False)
-        self._meters = {name: RateMeter() for name in ("skeletons", "action", "robot_position")}
+        self._meters = {name: RateMeter() for name in ("skeletons", "action", "robot_position",
+                                                       "coverage")}
         self._input_stamps = {"skeletons": Time(), "action": Time()}
         self.dropped = 0
         self.oversized = 0
@@ -119,6 +185,7 @@ class SafetyNode(ManagedNode):
         self._status_pub = self.create_publisher(SafetyStatus, "safety/status", qos.STATE)
         self._diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", qos.DEFAULT)
         self._last_diag = 0.0
+        self._markers = MarkerPublisher.create(self)
         self._timer = steady_timer(self, 1.0 / SafetyNodeConfig.rate_hz, self._on_timer)
         self.get_logger().info(
             "safety_node: NON-RATED protective layer, does not replace a safety-rated system")
@@ -147,6 +214,9 @@ class SafetyNode(ManagedNode):
             self.create_subscription(ActionArray, "action", self._on_actions_raw,
                                      qos.STREAM_QUEUE, raw=True),
             self.create_subscription(PointStamped, "robot_position", self._on_robot, qos.STATE)]
+        if self.params.config.use_coverage:
+            self._input_subscriptions.append(self.create_subscription(
+                CameraCoverage, "coverage", self._on_coverage, qos.STREAM_QUEUE))
 
     def deactivate(self) -> None:
         for subscription in self._input_subscriptions:
@@ -237,6 +307,8 @@ class SafetyNode(ManagedNode):
             return
         self._meters["skeletons"].tick(now)
         self._input_stamps["skeletons"] = msg.header.stamp
+        if self._markers is not None:
+            self._markers.on_skeletons(msg)
         self._policy.on_skeletons(now, people, stamp_to_ns(msg.header.stamp) * 1e-9)
         self._decide(now)
         self._timer.reset()  # the next periodic decision is a full period after this one
@@ -248,6 +320,17 @@ class SafetyNode(ManagedNode):
         self._meters["action"].tick(now)
         self._input_stamps["action"] = msg.header.stamp
         self._policy.on_actions(now, actions, stamp_to_ns(msg.header.stamp) * 1e-9)
+
+    def _on_coverage(self, msg: CameraCoverage) -> None:
+        now = time.monotonic()
+        try:
+            self._policy.on_coverage(now, list(msg.cameras), [bool(v) for v in msg.live],
+                                     stamp_to_ns(msg.header.stamp) * 1e-9)
+        except ValueError as exc:
+            self.dropped += 1
+            self.get_logger().warning(f"dropped coverage: {exc}", throttle_duration_sec=5.0)
+            return
+        self._meters["coverage"].tick(now)
 
     def _on_robot(self, msg: PointStamped) -> None:
         now = time.monotonic()
@@ -288,8 +371,10 @@ class SafetyNode(ManagedNode):
             for name, meter, timeout in (
                 ("skeletons", self._meters["skeletons"], config.skeleton_timeout),
                 ("action", self._meters["action"], config.action_timeout),
-                ("robot_position", self._meters["robot_position"], config.robot_pose_timeout))
-            if name != "robot_position" or config.use_robot_pose]
+                ("robot_position", self._meters["robot_position"], config.robot_pose_timeout),
+                ("coverage", self._meters["coverage"], config.skeleton_timeout))
+            if (name != "robot_position" or config.use_robot_pose) and
+            (name != "coverage" or config.use_coverage)]
         header = Header(stamp=clock_now.to_msg())
         self._status_pub.publish(SafetyStatus(
             header=header, speed_scale=float(decision.scale), state=int(decision.state),
@@ -298,6 +383,8 @@ class SafetyNode(ManagedNode):
             active_rules=list(decision.active_rules), inputs=inputs,
             skeletons_stamp=self._input_stamps["skeletons"],
             actions_stamp=self._input_stamps["action"]))
+        if self._markers is not None and self._policy is not None and config is not None:
+            self._markers.maybe_publish(now, header, decision, self._policy, config)
         if now - self._last_diag >= 1.0:
             self._last_diag = now
             values = {"speed_scale": decision.scale, "state": decision.state.name,

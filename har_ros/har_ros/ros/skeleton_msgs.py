@@ -59,11 +59,11 @@ def frame_to_msg(frame: SkeletonFrame) -> SkeletonArray:
 def msg_position(skeleton: Skeleton) -> tuple[np.ndarray, PositionSource] | None:
     """The person's position (x, y, z) and its source, or None.
 
-    A position counts only when flagged valid and from a known source (depth or
-    floor); anything else is "no position", never a guess.
+    A position counts only when flagged valid and from a known source (depth,
+    floor or triangulated); anything else is "no position", never a guess.
     """
     if not skeleton.position_valid or skeleton.position_source not in (
-            PositionSource.DEPTH, PositionSource.FLOOR):
+            PositionSource.DEPTH, PositionSource.FLOOR, PositionSource.TRIANGULATED):
         return None
     p = skeleton.position
     return np.array([p.x, p.y, p.z], dtype=np.float64), PositionSource(skeleton.position_source)

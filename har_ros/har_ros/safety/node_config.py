@@ -75,6 +75,15 @@ class SafetyNodeConfig:
         "needs cell_frame", read_only=True)
     max_transform_age: float = param(
         0.5, "s a moving robot transform may be old before a protective stop")
+    use_coverage: bool = param(
+        False, "subscribe coverage (har_msgs/CameraCoverage from person_fusion): a silent "
+        "camera caps the speed at coverage_max_scale, all silent = protective stop",
+        read_only=True)
+    coverage_max_scale: float = param(
+        0.3, "speed cap while some cameras of the cell are silent (0..1)")
+    publish_markers: bool = param(
+        True, "publish safety/markers (visualization_msgs/MarkerArray) for RViz, 10 Hz",
+        read_only=True)
     publish_speed_factor: bool = param(
         True, "also publish control_msgs/SpeedScalingFactor on speed_scaling_factor "
         "(when control_msgs is installed)", read_only=True)
@@ -114,7 +123,8 @@ class SafetyNodeConfig:
             **{name: getattr(self, name) for name in (
                 "skeleton_timeout", "action_timeout", "robot_pose_timeout",
                 "require_actions", "startup_healthy_time", "ramp_down_rate", "ramp_up_rate",
-                "hysteresis", "unlocated_max_scale", "max_future_stamp", "latency_budget")})
+                "hysteresis", "unlocated_max_scale", "max_future_stamp", "latency_budget",
+                "use_coverage", "coverage_max_scale")})
         config.validate()
         return config
 

@@ -55,6 +55,8 @@ class PolicyConfig:
     unlocated_max_scale: float = 0.0  # cap for a person with no position and no image zone
     max_future_stamp: float = 0.05  # s a stamp may lead the clock (clock sync) before a stop
     latency_budget: float = 0.1  # s of input age already allowed for in the reaction time
+    use_coverage: bool = False  # a multi-camera cell reports which cameras are live
+    coverage_max_scale: float = 0.3  # cap while some (not all) cameras are silent
 
     def validate(self) -> None:
         self.ssm.validate()
@@ -66,6 +68,9 @@ class PolicyConfig:
                      "latency_budget"):
             if not getattr(self, name) >= 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if not 0.0 <= self.coverage_max_scale <= 1.0:
+            raise ValueError(f"coverage_max_scale must be in [0, 1], got "
+                             f"{self.coverage_max_scale}")
         if self.ramp_up_rate > self.ramp_down_rate:
             raise ValueError(f"ramp_up_rate ({self.ramp_up_rate}/s) must not be faster than "
                              f"ramp_down_rate ({self.ramp_down_rate}/s): slow down fast, "
@@ -79,6 +84,7 @@ class PersonObservation:
     track_id: int
     floor_xy: tuple[float, float] | None = None  # metres, in the robot zone's frame
     image_uv: tuple[float, float] | None = None  # pixels (e.g. bottom centre of the box)
+    uncertainty: float = 0.0  # m the person may be nearer than floor_xy (several estimates)
 
 
 @dataclass(frozen=True)
@@ -116,6 +122,7 @@ class SafetyPolicy:
     skeletons: _InputClock = field(default_factory=_InputClock)
     actions: _InputClock = field(default_factory=_InputClock)
     robot_pose: _InputClock = field(default_factory=_InputClock)
+    coverage: _InputClock = field(default_factory=_InputClock)
 
     def __post_init__(self) -> None:
         self.config.validate()
@@ -130,6 +137,8 @@ class SafetyPolicy:
         self._clock_now: float | None = None
         self._clock_jump: str | None = None
         self._input_fault: tuple[float, str] | None = None
+        self._silent_cameras: list[str] = []
+        self._cameras: list[str] = []
         self.state = SafetyState.STARTUP
 
     # -- inputs ------------------------------------------------------------
@@ -145,6 +154,15 @@ class SafetyPolicy:
         """``actions`` maps track id -> (label, confidence); replaces the previous set."""
         self.actions.last, self.actions.stamp = now, stamp
         self._actions = dict(actions)
+
+    def on_coverage(self, now: float, cameras: list[str], live: list[bool],
+                    stamp: float | None = None) -> None:
+        """Which cameras of a multi-camera cell deliver skeletons (person_fusion's report)."""
+        if len(cameras) != len(live):
+            raise ValueError(f"coverage names {len(cameras)} cameras but {len(live)} flags")
+        self.coverage.last, self.coverage.stamp = now, stamp
+        self._cameras = list(cameras)
+        self._silent_cameras = [c for c, ok in zip(cameras, live, strict=True) if not ok]
 
     def on_input_fault(self, now: float, reason: str) -> None:
         """An input could not be used (refused unread, no transform): stop for a timeout.
@@ -162,7 +180,7 @@ class SafetyPolicy:
         if self._clock_now is not None and clock_now < self._clock_now - 1e-3:
             self._clock_jump = (f"clock jumped back {self._clock_now - clock_now:.2f} s; "
                                 "waiting for input stamped after the jump")
-            for clock in (self.skeletons, self.actions, self.robot_pose):
+            for clock in (self.skeletons, self.actions, self.robot_pose, self.coverage):
                 clock.forget()
             self._people, self._actions = [], {}
         self._clock_now = clock_now
@@ -200,6 +218,8 @@ class SafetyPolicy:
             inputs.append(("action", self.actions, cfg.action_timeout))
         if cfg.use_robot_pose:
             inputs.append(("robot_pose", self.robot_pose, cfg.robot_pose_timeout))
+        if cfg.use_coverage:
+            inputs.append(("coverage", self.coverage, cfg.skeleton_timeout))
         return inputs
 
     def _stale_reason(self, now: float, clock_now: float | None) -> str | None:
@@ -237,6 +257,9 @@ class SafetyPolicy:
                 return Decision(0.0, SafetyState.STARTUP, f"startup: {self._input_fault[1]}")
             return Decision(0.0, SafetyState.PROTECTIVE_STOP,
                             f"protective stop: {self._input_fault[1]}")
+        if stale is None and cfg.use_coverage and self._cameras and \
+                len(self._silent_cameras) == len(self._cameras):
+            stale = f"all cameras silent ({', '.join(self._cameras)})"
         if not self._started:
             if stale is not None:
                 self._healthy_since = None
@@ -273,6 +296,11 @@ class SafetyPolicy:
         if excess > 0.0:
             why += (f"; skeletons {latency:.2f} s old, separation reduced for the "
                     f"{excess:.2f} s over the latency budget")
+        if cfg.use_coverage and self._silent_cameras:
+            if target > cfg.coverage_max_scale:
+                target = cfg.coverage_max_scale
+            why += (f"; camera(s) {', '.join(self._silent_cameras)} silent: their views are not "
+                    f"covered, speed capped at {cfg.coverage_max_scale:.2f}")
 
         if target <= 0.0:
             self._stop_latched = True
@@ -289,6 +317,25 @@ class SafetyPolicy:
         state = SafetyState.NORMAL if scale >= 1.0 - 1e-9 else SafetyState.REDUCED
         return Decision(scale, state, why, min_sep, nearest, rules, target)
 
+    def separation(self, person: PersonObservation) -> float:
+        """Floor distance from the robot zone, less the person's uncertainty; NaN unlocated."""
+        if person.floor_xy is None or not all(math.isfinite(v) for v in person.floor_xy):
+            return math.nan
+        offset = self._robot_xy if self.config.use_robot_pose else (0.0, 0.0)
+        return self.config.robot_zone.distance(person.floor_xy, offset) - person.uncertainty
+
+    def action_of(self, track_id: int) -> tuple[str, float] | None:
+        """The latest (label, confidence) reported for ``track_id``, if any."""
+        return self._actions.get(track_id)
+
+    @property
+    def robot_offset(self) -> tuple[float, float]:
+        return self._robot_xy if self.config.use_robot_pose else (0.0, 0.0)
+
+    @property
+    def people(self) -> list[PersonObservation]:
+        return list(self._people)
+
     def _limit_for(self, person: PersonObservation, actions_fresh: bool, excess_latency: float
                    ) -> tuple[float, int, float, str, str]:
         """(target scale, track id, separation, rule summary, reason) for one person.
@@ -300,10 +347,9 @@ class SafetyPolicy:
         label, confidence = self._actions.get(person.track_id, (None, 0.0))
         rule = cfg.rules.for_action(label if actions_fresh else None, confidence)
         who = f"person {person.track_id}"
-        if person.floor_xy is not None and all(math.isfinite(v) for v in person.floor_xy):
-            offset = self._robot_xy if cfg.use_robot_pose else (0.0, 0.0)
-            separation = cfg.robot_zone.distance(person.floor_xy, offset) \
-                - rule.human_speed * excess_latency
+        separation = self.separation(person)
+        if math.isfinite(separation):
+            separation -= rule.human_speed * excess_latency
             effective = separation - (cfg.hysteresis if self._stop_latched else 0.0)
             ssm_scale = speed_scale(effective, rule.human_speed, cfg.ssm, rule.extra_margin)
             target = min(ssm_scale, rule.max_scale)

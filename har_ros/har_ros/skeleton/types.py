@@ -14,6 +14,7 @@ class PositionSource(IntEnum):
     NONE = 0
     DEPTH = 1
     FLOOR = 2
+    TRIANGULATED = 3
 
 
 @dataclass

@@ -13,6 +13,8 @@ import pytest
 import yaml
 
 from har_ros.action.node_config import ActionNodeConfig
+from har_ros.cell.node_config import FusionNodeConfig
+from har_ros.nodes.rig_publisher import RigPublisherConfig
 from har_ros.nodes.video_publisher import VideoPublisherConfig
 from har_ros.pose.node_config import PoseNodeConfig
 from har_ros.resources import share_file
@@ -22,7 +24,8 @@ from har_ros.safety.node_config import SafetyNodeConfig
 CONFIG = share_file("config", "har.yaml")
 NODE_CONFIGS = {"video_publisher": VideoPublisherConfig, "pose_node": PoseNodeConfig,
                 "action_node": ActionNodeConfig, "safety_node": SafetyNodeConfig,
-                "speed_guard": SpeedGuardConfig}
+                "speed_guard": SpeedGuardConfig, "person_fusion": FusionNodeConfig,
+                "rig_publisher": RigPublisherConfig}
 
 
 def test_node_keys_apply_in_any_namespace():

@@ -1,0 +1,238 @@
+"""person_fusion: every camera's skeletons -> one SkeletonArray of fused people in the cell frame.
+
+Subscribes ``/<camera>/skeletons`` for each camera of the cell description
+(``cell_file``), fuses the newest frames of one instant (cell/stage.py,
+cell/fusion.py) and publishes ``skeletons`` (fused ids, the primary view's 2D
+keypoints, triangulated 3D keypoints and positions in ``cell_frame``,
+``position_uncertainty``) and ``coverage`` (har_msgs/CameraCoverage: which
+cameras are live). The action and safety nodes consume the output unchanged.
+With tf2_ros it broadcasts the cameras' static transforms from the same file,
+so RViz and TF users see the rig. Silent cameras publish nothing and the
+fused output stops when all are silent: silence, never "nobody there".
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import numpy as np
+from diagnostic_msgs.msg import DiagnosticArray
+from geometry_msgs.msg import Point
+from rclpy.serialization import deserialize_message
+from std_msgs.msg import Header
+
+from har_msgs.msg import CameraCoverage, SkeletonArray
+
+from ..cell.description import Cell, CellError, load_cell
+from ..cell.fusion import Detection, FusedPerson, PersonFusion
+from ..cell.node_config import FusionNodeConfig
+from ..cell.stage import FusionStage
+from ..resources import share_file
+from ..ros import qos
+from ..ros.diagnostics import OK, WARN, diagnostic_array
+from ..ros.frames import tf2_available
+from ..ros.lifecycle import ManagedNode
+from ..ros.parameters import ParameterBinding
+from ..ros.skeleton_msgs import msg_to_frame, person_to_msg
+from ..ros.spin import run_node
+from ..ros.stamps import ns_to_stamp
+from ..skeleton.types import Person, PositionSource
+
+DEFAULT_CELL = ("config", "cell_pose2sim.yaml")
+
+
+def default_cell_file() -> str:
+    return str(share_file(*DEFAULT_CELL))
+
+
+def fused_to_msg(people: list[FusedPerson], stamp_ns: int, cell_frame: str,
+                 width: int, height: int) -> SkeletonArray:
+    """The fused people as a SkeletonArray: 2D of the primary view, 3D in the cell frame."""
+    skeletons = []
+    for p in people:
+        view = p.detections[p.primary]
+        person = Person(np.asarray(view.keypoints, np.float32), "coco17",
+                        float(np.mean(view.keypoints[:, 2])), view.bbox, p.fused_id,
+                        keypoints_3d=p.keypoints_3d)
+        msg = person_to_msg(person, width, height)
+        if p.position is not None:
+            msg.position = Point(x=float(p.position[0]), y=float(p.position[1]),
+                                 z=float(p.position[2]))
+            msg.position_valid = True
+            msg.position_source = int(PositionSource.TRIANGULATED if p.keypoints_3d is not None
+                                      else PositionSource.FLOOR)
+            msg.position_frame_id = cell_frame
+            msg.position_uncertainty = float(p.uncertainty)
+        skeletons.append(msg)
+    return SkeletonArray(header=Header(stamp=ns_to_stamp(stamp_ns), frame_id=cell_frame),
+                         image_width=int(width), image_height=int(height), skeletons=skeletons)
+
+
+class PersonFusionNode(ManagedNode):
+    """Lifecycle: configure reads the cell file, activate subscribes the cameras."""
+
+    def __init__(self, **kwargs):
+        super().__init__("person_fusion", **kwargs)
+        self.params = ParameterBinding(self, FusionNodeConfig, self._apply_config,
+                                       self._prepare, load=False)
+        self._cell: Cell | None = None
+        self._next_cell: Cell | None = None
+        self._fusion: PersonFusion | None = None
+        self._stage: FusionStage | None = None
+        self._camera_subscriptions = []
+        self._timer = None
+        self._tf_broadcaster = None
+        self._scaled: dict[tuple[str, int], object] = {}
+        self._malformed = 0
+        self._steps = 0
+        self._step_ms = 0.0
+        self._pub = self.create_publisher(SkeletonArray, "skeletons", qos.STREAM)
+        self._coverage_pub = self.create_publisher(CameraCoverage, "coverage", qos.STREAM)
+        self._diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", qos.DEFAULT)
+        self.create_timer(1.0, self._publish_diagnostics)
+
+    # -- lifecycle ----------------------------------------------------------------
+    def configure(self) -> None:
+        self.params.load()
+
+    def activate(self) -> None:
+        config = self.params.config
+        for cam in self._cell.cameras:
+            self._camera_subscriptions.append(self.create_subscription(
+                SkeletonArray, cam.topic("skeletons"),
+                lambda data, name=cam.name: self._on_skeletons(name, data), qos.STREAM_QUEUE,
+                raw=True))
+        self._timer = self.create_timer(1.0 / config.rate_hz, self._step)
+        if config.publish_camera_tf:
+            self._broadcast_camera_tf()
+
+    def deactivate(self) -> None:
+        for sub in self._camera_subscriptions:
+            self.destroy_subscription(sub)
+        self._camera_subscriptions = []
+        if self._timer is not None:
+            self.destroy_timer(self._timer)
+            self._timer = None
+
+    def cleanup(self) -> None:
+        self.params.unload()
+        self._cell = self._fusion = self._stage = None
+
+    def _prepare(self, config: FusionNodeConfig) -> None:
+        """Read the cell file a new config names; a bad one refuses the change."""
+        self._next_cell = None
+        if self._cell is not None and self.params.config is not None and \
+                config.cell_file == self.params.config.cell_file:
+            return
+        try:
+            self._next_cell = load_cell(config.cell_file or default_cell_file())
+        except (CellError, FileNotFoundError) as exc:
+            raise ValueError(f"cell_file refused: {exc}") from exc
+
+    def _apply_config(self, config: FusionNodeConfig) -> None:
+        if self._next_cell is not None:
+            self._cell, self._next_cell = self._next_cell, None
+            self._fusion = PersonFusion(self._cell.calibrations(), config=config.fusion())
+            self._stage = FusionStage([c.name for c in self._cell.cameras],
+                                      {c.name: c.time_offset for c in self._cell.cameras},
+                                      config.sync_tolerance, config.camera_timeout)
+            self._scaled.clear()
+            self.get_logger().info(f"cell {self._cell.path}: cameras "
+                                   f"{[c.name for c in self._cell.cameras]}")
+        else:
+            self._fusion.config = config.fusion()
+            self._stage.tolerance_ns = round(config.sync_tolerance * 1e9)
+            self._stage.timeout_ns = round(config.camera_timeout * 1e9)
+
+    def _broadcast_camera_tf(self) -> None:
+        if not tf2_available():
+            self.get_logger().warning("tf2_ros is not installed: camera transforms are not "
+                                      "broadcast (fusion uses the cell file's calibration)")
+            return
+        from geometry_msgs.msg import TransformStamped
+        from tf2_ros import StaticTransformBroadcaster
+
+        self._tf_broadcaster = StaticTransformBroadcaster(self)
+        transforms = []
+        for cam in self._cell.cameras:
+            xyz, quat = cam.calibration.pose_in_cell()
+            t = TransformStamped()
+            t.header.stamp = self.get_clock().now().to_msg()
+            t.header.frame_id = self._cell.cell_frame
+            t.child_frame_id = cam.frame_id
+            t.transform.translation.x, t.transform.translation.y, \
+                t.transform.translation.z = (float(v) for v in xyz)
+            (t.transform.rotation.x, t.transform.rotation.y, t.transform.rotation.z,
+             t.transform.rotation.w) = (float(v) for v in quat)
+            transforms.append(t)
+        self._tf_broadcaster.sendTransform(transforms)
+
+    # -- data -----------------------------------------------------------------------
+    def _on_skeletons(self, camera: str, data: bytes) -> None:
+        try:
+            frame = msg_to_frame(deserialize_message(data, SkeletonArray))
+        except Exception as exc:  # one bad message must not kill the node
+            self._malformed += 1
+            self.get_logger().warning(f"{camera}: dropped a malformed SkeletonArray: {exc!r}",
+                                      throttle_duration_sec=5.0)
+            return
+        self._stage.add(camera, frame.stamp_ns, frame)
+
+    def _calibration(self, camera: str, width: int):
+        key = (camera, width)
+        if key not in self._scaled:
+            self._scaled[key] = self._cell.camera(camera).calibration.scaled(width)
+        return self._scaled[key]
+
+    def _step(self) -> None:
+        now_ns = self.get_clock().now().nanoseconds
+        coverage = self._stage.coverage(now_ns)
+        self._coverage_pub.publish(CameraCoverage(
+            header=Header(stamp=ns_to_stamp(now_ns), frame_id=self._cell.cell_frame),
+            cameras=list(coverage.cameras), live=list(coverage.live),
+            age=[float(a) for a in coverage.age_s]))
+        instant = self._stage.instant()
+        if instant is None:
+            return
+        started = time.perf_counter()
+        stamp_ns, frames = instant
+        detections = []
+        for camera, frame in frames.items():
+            if frame.width <= 0:
+                continue
+            self._fusion.cameras[camera] = self._calibration(camera, frame.width)
+            detections += [Detection(camera, p.keypoints, p.bbox, p.track_id)
+                           for p in frame.people if p.layout == "coco17"]
+        people = self._fusion.update(detections)
+        first = next(iter(frames.values()))
+        self._pub.publish(fused_to_msg(people, stamp_ns, self._cell.cell_frame, first.width,
+                                       first.height))
+        self._steps += 1
+        elapsed = (time.perf_counter() - started) * 1000.0
+        self._step_ms = elapsed if self._steps == 1 else 0.9 * self._step_ms + 0.1 * elapsed
+
+    def _publish_diagnostics(self) -> None:
+        header = Header(stamp=self.get_clock().now().to_msg())
+        if self._stage is None:
+            self._diag_pub.publish(diagnostic_array(
+                header, f"{self.get_name()}: fusion", "har_ros", WARN,
+                f"lifecycle state {self.lifecycle_state}", {}))
+            return
+        coverage = self._stage.coverage(self.get_clock().now().nanoseconds)
+        values = {"steps": self._steps, "step_ms": self._step_ms, "malformed": self._malformed,
+                  "tracks": len(self._fusion.tracks),
+                  **{f"{c}_age_s": a for c, a in zip(coverage.cameras, coverage.age_s,
+                                                      strict=True)}}
+        silent = coverage.silent
+        self._diag_pub.publish(diagnostic_array(
+            header, f"{self.get_name()}: fusion", "har_ros", WARN if silent else OK,
+            f"silent cameras: {', '.join(silent)}" if silent else "all cameras live", values))
+
+
+def main(args=None) -> None:
+    sys.exit(run_node(PersonFusionNode, args))
+
+
+if __name__ == "__main__":
+    main()

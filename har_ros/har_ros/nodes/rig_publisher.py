@@ -1,0 +1,175 @@
+"""rig_publisher: the videos of a cell description as synchronised camera streams.
+
+The stand-in for a triggered multi-camera rig in demos and tests: every
+camera's ``/<name>/image`` and ``/<name>/camera_info`` (intrinsics from the
+cell's calibration, scaled to ``width``) carry the same stamp for frames
+taken at the same instant. With ``publish_clock`` it also publishes
+``/clock`` = the video's own time, so a slowed replay (``rate`` below the
+video's) is still real time for nodes with ``use_sim_time``. It exits with
+code 0 at the end of the videos unless ``loop`` is set.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+
+import cv2
+from rclpy.node import Node
+from rosgraph_msgs.msg import Clock
+from sensor_msgs.msg import CameraInfo, Image
+from std_msgs.msg import Header
+
+from ..cell.calibration import CameraCalibration
+from ..cell.description import load_cell
+from ..common.config import param, require
+from ..ros import qos
+from ..ros.image_msgs import array_to_image
+from ..ros.parameters import ParameterBinding
+from ..ros.spin import run_node
+from ..ros.stamps import ns_to_stamp
+
+#: Video time 0 in /clock (a fixed epoch keeps replays reproducible).
+CLOCK_START_NS = 1_700_000_000_000_000_000
+
+
+@dataclass(frozen=True)
+class RigPublisherConfig:
+    cell_file: str = param("", "cell description YAML; empty = the shipped Pose2Sim demo cell",
+                           read_only=True)
+    cameras: tuple[str, ...] = param((), "cameras to publish; empty = all with a video",
+                                     read_only=True)
+    rate: float = param(0.0, "frames published per second; 0 = the videos' time with "
+                             "frame_step")
+    frame_step: int = param(1, "publish every n-th frame of the videos")
+    width: int = param(540, "resize to this width keeping the aspect ratio")
+    publish_clock: bool = param(False, "publish /clock as the videos' time", read_only=True)
+    loop: bool = param(False, "start again at the end")
+    max_frames: int = param(0, "stop after this many published frames; 0 = no limit")
+    wait_for_subscribers: float = param(
+        30.0, "s to wait for a subscriber on every image topic before the first frame; "
+        "0 = start at once", read_only=True)
+
+    def validate(self) -> None:
+        require(self.rate >= 0, "rate must be >= 0")
+        require(self.frame_step >= 1, "frame_step must be >= 1")
+        require(self.width >= 32, "width must be >= 32")
+        require(self.max_frames >= 0, "max_frames must be >= 0")
+        require(self.wait_for_subscribers >= 0, "wait_for_subscribers must be >= 0")
+
+
+def camera_info(header: Header, cal: CameraCalibration) -> CameraInfo:
+    P = [*cal.K[0], 0.0, *cal.K[1], 0.0, *cal.K[2], 0.0]
+    return CameraInfo(header=header, width=cal.width, height=cal.height,
+                      distortion_model="plumb_bob", d=[float(v) for v in cal.dist],
+                      k=[float(v) for v in cal.K.ravel()],
+                      r=[1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0], p=[float(v) for v in P])
+
+
+class RigPublisher(Node):
+    def __init__(self, **kwargs):
+        super().__init__("rig_publisher", **kwargs)
+        self.params = ParameterBinding(self, RigPublisherConfig, self._apply)
+        config = self.params.config
+        from .person_fusion import default_cell_file
+
+        cell = load_cell(config.cell_file or default_cell_file())
+        wanted = config.cameras or tuple(c.name for c in cell.cameras if c.video)
+        self._cameras = [cell.camera(name) for name in wanted]
+        if not self._cameras:
+            raise ValueError(f"{cell.path}: no camera has a video to publish")
+        self._captures = {}
+        for cam in self._cameras:
+            capture = cv2.VideoCapture(cam.video)
+            if not capture.isOpened():
+                raise OSError(f"cannot open video {cam.video!r} of camera {cam.name}")
+            self._captures[cam.name] = capture
+        self._fps = self._captures[self._cameras[0].name].get(cv2.CAP_PROP_FPS) or 30.0
+        self._calibration = {c.name: c.calibration.scaled(config.width) for c in self._cameras}
+        self._image_pubs = {c.name: self.create_publisher(Image, c.topic("image"),
+                                                          qos.SENSOR_DATA)
+                            for c in self._cameras}
+        self._info_pubs = {c.name: self.create_publisher(CameraInfo, c.topic("camera_info"),
+                                                         qos.SENSOR_DATA)
+                           for c in self._cameras}
+        self._clock_pub = self.create_publisher(Clock, "/clock", 10) \
+            if config.publish_clock else None
+        self._frame = 0  # frames read from each video, loops included
+        self._waiting_since = time.monotonic()
+        self.published = 0
+        self._timer = None
+        self._restart_timer(config)
+
+    def _apply(self, config: RigPublisherConfig) -> None:
+        if getattr(self, "_captures", None):
+            self._restart_timer(config)
+
+    def _restart_timer(self, config: RigPublisherConfig) -> None:
+        if self._timer is not None:
+            self.destroy_timer(self._timer)
+        rate = config.rate or self._fps / config.frame_step
+        self._timer = self.create_timer(1.0 / rate, self._tick)
+
+    def _read_all(self) -> dict | None:
+        config = self.params.config
+        frames = {}
+        for name, capture in self._captures.items():
+            for _ in range(config.frame_step):
+                ok, bgr = capture.read()
+                if not ok:
+                    return None
+            frames[name] = bgr
+        self._frame += config.frame_step
+        return frames
+
+    def _ready(self, config: RigPublisherConfig) -> bool:
+        """Every camera's image has a subscriber (the pose nodes are up), or waited enough."""
+        if self.published or not config.wait_for_subscribers:
+            return True
+        if all(p.get_subscription_count() for p in self._image_pubs.values()):
+            return True
+        if time.monotonic() - self._waiting_since > config.wait_for_subscribers:
+            self.get_logger().warning("starting without a subscriber on every image topic")
+            return True
+        return False
+
+    def _tick(self) -> None:
+        config = self.params.config
+        if not self._ready(config):
+            return
+        if config.max_frames and self.published >= config.max_frames:
+            self.context.try_shutdown()
+            return
+        frames = self._read_all()
+        if frames is None and config.loop and self.published:
+            for capture in self._captures.values():
+                capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
+            frames = self._read_all()
+        if frames is None:
+            self.get_logger().info(f"end of the videos after {self.published} frames")
+            self.context.try_shutdown()
+            return
+        if self._clock_pub is not None:
+            # frames read so far, loops included: the clock never runs back
+            stamp_ns = CLOCK_START_NS + round((self._frame - config.frame_step) * 1e9 /
+                                              self._fps)
+            self._clock_pub.publish(Clock(clock=ns_to_stamp(stamp_ns)))
+        else:
+            stamp_ns = self.get_clock().now().nanoseconds
+        for cam in self._cameras:
+            cal = self._calibration[cam.name]
+            header = Header(stamp=ns_to_stamp(stamp_ns), frame_id=cam.frame_id)
+            rgb = cv2.cvtColor(cv2.resize(frames[cam.name], (cal.width, cal.height),
+                                          interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2RGB)
+            self._image_pubs[cam.name].publish(array_to_image(rgb, "rgb8", header))
+            self._info_pubs[cam.name].publish(camera_info(header, cal))
+        self.published += 1
+
+
+def main(args=None) -> None:
+    sys.exit(run_node(RigPublisher, args))
+
+
+if __name__ == "__main__":
+    main()

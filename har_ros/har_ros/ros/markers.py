@@ -1,0 +1,109 @@
+"""What people see in RViz: skeletons, a text per person, the robot's zones, the nearest person.
+
+One ``visualization_msgs/MarkerArray`` per decision of the safety node, in
+the frame the separations are measured in. It starts with a DELETEALL so
+people who left disappear. Colours follow the safety state: green normal,
+amber reduced, red protective stop, grey start-up, magenta fault.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from builtin_interfaces.msg import Duration
+from geometry_msgs.msg import Point, Pose
+from std_msgs.msg import ColorRGBA, Header
+from visualization_msgs.msg import Marker, MarkerArray
+
+from ..safety.policy import SafetyState
+from ..safety.zone_rings import ZoneRings
+
+STATE_COLOURS = {SafetyState.NORMAL: (0.1, 0.8, 0.2), SafetyState.REDUCED: (1.0, 0.65, 0.0),
+                 SafetyState.PROTECTIVE_STOP: (0.9, 0.1, 0.1),
+                 SafetyState.STARTUP: (0.6, 0.6, 0.6), SafetyState.FAULT: (0.9, 0.0, 0.9)}
+
+
+@dataclass(frozen=True)
+class PersonMarker:
+    track_id: int
+    floor_xy: tuple[float, float] | None
+    keypoints_3d: np.ndarray | None  # (J, 3) in the marker frame, NaN unknown
+    label: str = ""
+    confidence: float = 0.0
+    separation: float = float("nan")
+
+
+def _colour(rgb, alpha: float = 1.0) -> ColorRGBA:
+    return ColorRGBA(r=float(rgb[0]), g=float(rgb[1]), b=float(rgb[2]), a=float(alpha))
+
+
+def _marker(header: Header, ns: str, mid: int, kind: int, rgb, scale: float,
+            alpha: float = 1.0) -> Marker:
+    m = Marker(header=header, ns=ns, id=mid, type=kind, action=Marker.ADD, pose=Pose())
+    m.pose.orientation.w = 1.0
+    m.scale.x = m.scale.y = m.scale.z = float(scale)
+    m.color = _colour(rgb, alpha)
+    m.lifetime = Duration(sec=1)
+    return m
+
+
+def _points(xyz) -> list[Point]:
+    return [Point(x=float(x), y=float(y), z=float(z)) for x, y, z in xyz]
+
+
+def safety_markers(header: Header, state: SafetyState, scale: float, rings: ZoneRings,
+                   people: list[PersonMarker], bones: list[tuple[int, int]],
+                   nearest_track_id: int = -1) -> MarkerArray:
+    rgb = STATE_COLOURS.get(state, (1.0, 1.0, 1.0))
+    markers = [Marker(header=header, action=Marker.DELETEALL)]
+    for mid, (radius, colour, name) in enumerate((
+            (rings.zone_radius, (0.3, 0.3, 0.9), "robot zone"),
+            (rings.protective_radius, (0.9, 0.1, 0.1), "protective"),
+            (rings.reduced_radius, (1.0, 0.65, 0.0), "reduced speed"))):
+        if radius <= 0:
+            continue
+        ring = _marker(header, "zones", mid, Marker.LINE_STRIP, colour, 0.03)
+        ring.points = _points([(x, y, 0.01) for x, y in rings.circle(radius)])
+        ring.text = name
+        markers.append(ring)
+    label = _marker(header, "state", 0, Marker.TEXT_VIEW_FACING, rgb, 0.25)
+    label.pose.position = Point(x=rings.centre[0], y=rings.centre[1], z=1.2)
+    label.text = f"robot {state.name.lower().replace('_', ' ')}: speed {scale:.2f}"
+    markers.append(label)
+    for person in people:
+        if person.keypoints_3d is not None:
+            kp = person.keypoints_3d
+            lines = [(kp[a], kp[b]) for a, b in bones
+                     if np.all(np.isfinite(kp[a])) and np.all(np.isfinite(kp[b]))]
+            if lines:
+                skeleton = _marker(header, "skeletons", person.track_id, Marker.LINE_LIST, rgb,
+                                   0.03)
+                skeleton.points = _points([p for pair in lines for p in pair])
+                markers.append(skeleton)
+        anchor = _text_anchor(person)
+        if anchor is None:
+            continue
+        text = _marker(header, "people", person.track_id, Marker.TEXT_VIEW_FACING,
+                       (1, 1, 1), 0.18)
+        text.pose.position = Point(x=anchor[0], y=anchor[1], z=anchor[2])
+        what = f"{person.label} {person.confidence:.2f}" if person.label else "action ?"
+        where = f"{person.separation:.2f} m" if np.isfinite(person.separation) else "? m"
+        text.text = f"#{person.track_id} {what} {where}"
+        markers.append(text)
+        if person.track_id == nearest_track_id and person.floor_xy is not None:
+            line = _marker(header, "nearest", 0, Marker.LINE_LIST, rgb, 0.04)
+            line.points = _points([(rings.centre[0], rings.centre[1], 0.02),
+                                   (person.floor_xy[0], person.floor_xy[1], 0.02)])
+            markers.append(line)
+    return MarkerArray(markers=markers)
+
+
+def _text_anchor(person: PersonMarker) -> tuple[float, float, float] | None:
+    if person.keypoints_3d is not None and np.isfinite(person.keypoints_3d).any():
+        top = np.nanmax(person.keypoints_3d[:, 2])
+        centre = np.nanmean(person.keypoints_3d[:, :2], axis=0)
+        return float(centre[0]), float(centre[1]), float(top) + 0.3
+    if person.floor_xy is not None:
+        return person.floor_xy[0], person.floor_xy[1], 2.0
+    return None
