@@ -58,6 +58,8 @@ def _nodes(context):
         rig = Node(package=PACKAGE, executable="rig_publisher", name="rig_publisher",
                    parameters=[*params, {"cell_file": cell_file, "publish_clock": True,
                                          "use_sim_time": False,
+                                         "loop": config("replay_loop").perform(context)
+                                         .lower() == "true",
                                          "rate": float(config("replay_rate").perform(context)),
                                          "frame_step": int(config("frame_step").perform(context))}])
         actions += [rig, RegisterEventHandler(OnProcessExit(
@@ -101,6 +103,8 @@ def generate_launch_description():
                               description="frames per second of the replay (wall clock)"),
         DeclareLaunchArgument("frame_step", default_value="4",
                               description="replay every n-th video frame (60 fps / 4 = 15)"),
+        DeclareLaunchArgument("replay_loop", default_value="false",
+                              description="play the videos again and again (/clock runs on)"),
         DeclareLaunchArgument("use_sim_time", default_value="false",
                               description="follow /clock without replay (e.g. a bag)"),
         DeclareLaunchArgument("model_path", default_value="",

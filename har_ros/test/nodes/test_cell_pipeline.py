@@ -13,6 +13,8 @@ import time
 import numpy as np
 import pytest
 
+from visualization_msgs.msg import Marker, MarkerArray
+
 from har_msgs.msg import CameraCoverage, SafetyStatus, SkeletonArray
 from har_ros.assets import AssetError
 from har_ros.ros import qos
@@ -68,6 +70,9 @@ def test_four_cameras_fused_then_lost_one_by_one(ros_node, processes, topic_pref
     fused: list[SkeletonArray] = []
     coverage: list[CameraCoverage] = []
     status: list[SafetyStatus] = []
+    markers: list[MarkerArray] = []
+    ros_node.create_subscription(MarkerArray, f"{topic_prefix}/safety/markers", markers.append,
+                                 qos.DEFAULT)
     sub = ros_node.create_subscription(SkeletonArray, f"{topic_prefix}/skeletons", fused.append,
                                        qos.STREAM_QUEUE)
     ros_node.create_subscription(CameraCoverage, f"{topic_prefix}/coverage", coverage.append,
@@ -96,6 +101,18 @@ def test_four_cameras_fused_then_lost_one_by_one(ros_node, processes, topic_pref
     assert list(live.cameras) == list(CAMERAS) and all(live.live)
     steady = fused[-1]
     kept_ids = {s.track_id for s in steady.skeletons}
+    # what RViz shows: 3D skeletons and a text per fused person, in the cell frame
+    spin_until(ros_node, lambda: markers and any(m.ns == "skeletons"
+                                                 for m in markers[-1].markers),
+               timeout=10, what="skeleton markers")
+    last = markers[-1].markers
+    assert {m.header.frame_id for m in last} == {"cell"}
+    skeletons = [m for m in last if m.ns == "skeletons"]
+    assert all(m.type == Marker.LINE_LIST and len(m.points) >= 20 for m in skeletons)
+    assert {m.id for m in skeletons} <= set().union(*ids)
+    assert [m.text for m in last if m.ns == "zones"] == ["robot zone", "protective",
+                                                        "reduced speed"]
+    assert all(m.text.startswith(f"#{m.id} ") for m in last if m.ns == "people")
 
     # 2. one camera's pipeline dies: its view is reported lost, the robot slows, people stay
     procs["cam02"].send_signal(signal.SIGKILL)
