@@ -12,7 +12,6 @@ import time
 
 import numpy as np
 import pytest
-
 from visualization_msgs.msg import Marker, MarkerArray
 
 from har_msgs.msg import CameraCoverage, SafetyStatus, SkeletonArray
