@@ -8,7 +8,7 @@ import json
 
 from ..bench.machine import describe
 
-SUITES = ("pose", "action", "safety", "pipeline")
+SUITES = ("pose", "action", "safety", "pipeline", "cell")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

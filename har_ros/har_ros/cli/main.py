@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "eval": ("evaluate", "evaluate a checkpoint: metrics, confusion matrix, robustness"),
     "predict": ("predict", "top-5 actions for one sequence of a dataset"),
     "collect": ("collect", "guided recording: prompts the worker, records a bag + labels.csv"),
+    "cell": ("cell", "multi-camera cell: convert calibrations, check a cell YAML, eval fusion"),
     "label": ("label", "label a bag or video in the browser -> labels.csv"),
     "extract": ("extract", "pose + tracker over labelled videos -> .npz dataset (resumable)"),
     "dataset": ("dataset", "dataset stats|check: counts, gaps, duplicates; can it train?"),

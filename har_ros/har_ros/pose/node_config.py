@@ -26,6 +26,9 @@ class PoseNodeConfig:
     tracker_min_hits: int = param(2, "detections before a track gets an id")
     tracker_max_misses: int = param(10, "frames a track survives without a detection")
     tracker_max_cost: float = param(0.75, "assignment gate in (0, 1]; higher = looser")
+    tracker_coast_frames: int = param(
+        5, "frames a confirmed person the detector missed is still published at its "
+        "predicted place (<= tracker_max_misses)")
     min_keypoint_score: float = param(0.3, "joints below this score get no depth")
     use_depth: bool = param(False, "subscribe depth + camera_info for 3D positions",
                             read_only=True)
@@ -63,4 +66,5 @@ class PoseNodeConfig:
 
     def tracker_config(self) -> TrackerConfig:
         return TrackerConfig(self.tracker_min_hits, self.tracker_max_misses,
-                             self.tracker_max_cost, self.min_keypoint_score)
+                             self.tracker_max_cost, self.min_keypoint_score,
+                             self.tracker_coast_frames)

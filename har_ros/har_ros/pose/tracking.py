@@ -6,6 +6,12 @@ distance, with a gate. A track is confirmed after ``min_hits`` hits and gets
 an id then (ids are never reused); it survives ``max_misses`` frames without
 a detection. Unconfirmed detections are still returned (track id -1), so that
 nobody in view is ever dropped on the way to the safety node.
+
+A confirmed track the detector misses is *coasted* for up to ``coast_frames``
+frames: it is returned at its predicted place (box and joints moved by its
+velocity, person score halved, ``coasted`` set), because a person the
+detector loses for a frame or two has not left the cell. The bound keeps a
+person who really left from lingering longer than coast_frames / frame rate.
 """
 
 from __future__ import annotations
@@ -44,9 +50,12 @@ class Track:
     hits: int = 1
     misses: int = 0
     track_id: int = -1
+    layout: str = ""
+    score: float = 0.0
 
-    def predicted(self) -> tuple[np.ndarray, np.ndarray]:
-        shift = self.velocity * (self.misses + 1)
+    def predicted(self, steps: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Box and joints ``steps`` frames after the last hit (default: the next frame)."""
+        shift = self.velocity * (self.misses + 1 if steps is None else steps)
         keypoints = self.keypoints.copy()
         keypoints[:, :2] += shift
         return self.box + np.tile(shift, 2), keypoints
@@ -58,10 +67,13 @@ class TrackerConfig:
     max_misses: int = 10
     max_cost: float = 0.75
     min_keypoint_score: float = 0.2
+    coast_frames: int = 0
 
     def validate(self) -> None:
         if self.min_hits < 1 or self.max_misses < 0:
             raise ValueError("tracker min_hits must be >= 1 and max_misses >= 0")
+        if not 0 <= self.coast_frames <= self.max_misses:
+            raise ValueError("tracker coast_frames must be in [0, max_misses]")
         if not 0.0 < self.max_cost <= 1.0:
             raise ValueError("tracker max_cost must be in (0, 1]")
 
@@ -93,25 +105,39 @@ class Tracker:
                     matched_tracks.add(ti)
                     matched_people.add(pi)
                     self._hit(self.tracks[ti], people[pi])
+        coasted = []
         for ti, track in enumerate(self.tracks):
             if ti not in matched_tracks:
                 track.misses += 1
+                if track.track_id >= 0 and track.misses <= cfg.coast_frames:
+                    coasted.append(self._coast(track, people))
         self.tracks = [t for t in self.tracks
                        if t.misses <= (cfg.max_misses if t.track_id >= 0 else 0)]
         for pi, person in enumerate(people):
             if pi not in matched_people:
-                track = Track(np.asarray(person.bbox, dtype=np.float64), person.keypoints.copy())
+                track = Track(np.asarray(person.bbox, dtype=np.float64), person.keypoints.copy(),
+                              layout=person.layout, score=person.score)
                 if cfg.min_hits <= 1:
                     track.track_id = next(self._ids)
                 person.track_id = track.track_id
                 self.tracks.append(track)
-        return people
+        return people + [p for p in coasted if p is not None]
+
+    def _coast(self, track: Track, people: list[Person]) -> Person | None:
+        """The missed track at its predicted place, unless a detection already covers it."""
+        box, keypoints = track.predicted(steps=track.misses)  # misses counts this frame
+        if any(box_iou(box, np.asarray(p.bbox, dtype=np.float64)) > 0.5 for p in people):
+            return None  # someone detected there now: do not show the person twice
+        return Person(keypoints=keypoints.astype(np.float32), layout=track.layout,
+                      score=track.score * 0.5, bbox=tuple(float(v) for v in box),
+                      track_id=track.track_id, coasted=True)
 
     def _hit(self, track: Track, person: Person) -> None:
         box = np.asarray(person.bbox, dtype=np.float64)
         centre_shift = (box[:2] + box[2:]) / 2 - (track.box[:2] + track.box[2:]) / 2
         track.velocity = 0.5 * track.velocity + 0.5 * centre_shift / (track.misses + 1)
         track.box, track.keypoints = box, person.keypoints.copy()
+        track.layout, track.score = person.layout, person.score
         track.hits += 1
         track.misses = 0
         if track.track_id < 0 and track.hits >= self.config.min_hits:

@@ -39,7 +39,7 @@ def person_to_msg(person: Person, width: int, height: int) -> Skeleton:
         keypoints.append(msg)
     skeleton = Skeleton(track_id=int(person.track_id), layout=person.layout,
                         keypoints=keypoints, score=float(person.score),
-                        bbox=_roi(person.bbox, width, height))
+                        predicted=bool(person.coasted), bbox=_roi(person.bbox, width, height))
     if person.position is not None and person.position_source != PositionSource.NONE:
         x, y, z = (float(v) for v in person.position)
         skeleton.position = Point(x=x, y=y, z=z)
@@ -81,7 +81,8 @@ def msg_to_person(skeleton: Skeleton) -> Person:
     person = Person(keypoints=kp, layout=skeleton.layout, score=float(skeleton.score),
                     bbox=(float(roi.x_offset), float(roi.y_offset),
                           float(roi.x_offset + roi.width), float(roi.y_offset + roi.height)),
-                    track_id=int(skeleton.track_id), keypoints_3d=keypoints_3d)
+                    track_id=int(skeleton.track_id), keypoints_3d=keypoints_3d,
+                    coasted=bool(skeleton.predicted))
     located = msg_position(skeleton)
     if located is not None:
         person.position, person.position_source = located

@@ -30,6 +30,7 @@ class Person:
     position_source: PositionSource = PositionSource.NONE
     position_frame_id: str = ""
     keypoints_3d: np.ndarray | None = None  # (J, 3) metres, NaN where unknown
+    coasted: bool = False  # not detected in this image: the tracker's prediction
 
 
 @dataclass

@@ -55,3 +55,37 @@ def test_far_jump_is_gated_into_a_new_track():
     a = tracker.update([person_at(100)])[0].track_id
     b = tracker.update([person_at(600)])[0].track_id
     assert a != b
+
+
+def test_a_missed_person_is_coasted_at_the_predicted_place_for_a_bounded_time():
+    import pytest
+
+    tracker = Tracker(TrackerConfig(min_hits=2, max_misses=10, coast_frames=3))
+    for frame in range(5):
+        tracker.update([person_at(100 + 10 * frame)])
+    out = [tracker.update([]) for _ in range(5)]
+    assert [len(people) for people in out] == [1, 1, 1, 0, 0]
+    first = out[0][0]
+    assert first.coasted and first.track_id == 1 and first.score == pytest.approx(0.45)
+    assert first.bbox[0] == pytest.approx(100 + 10 * 5 - 40, abs=2)  # moved on by its velocity
+    back = person_at(100 + 10 * 10)
+    tracker.update([back])
+    assert back.track_id == 1 and not back.coasted  # the id survived the gap
+
+
+def test_coasting_never_duplicates_a_person_who_is_detected():
+    tracker = Tracker(TrackerConfig(min_hits=1, max_misses=10, coast_frames=5, max_cost=0.3))
+    tracker.update([person_at(100)])
+    # the same place, joints far off: the cost gate refuses the match, a new track starts,
+    # and the old one is not coasted on top of the person detected there
+    moved = person_at(110, seed=3)
+    moved.keypoints[:, :2] += 200
+    out = tracker.update([moved])
+    assert len(out) == 1 and not out[0].coasted and out[0].track_id == 2
+
+
+def test_coast_frames_must_not_outlive_the_track():
+    import pytest
+
+    with pytest.raises(ValueError, match="coast_frames"):
+        TrackerConfig(max_misses=2, coast_frames=3).validate()

@@ -1,0 +1,109 @@
+"""Multi-camera cell: cameras x frame rate this machine sustains, and the fused latency.
+
+Real nodes as separate processes, as cell.launch.py starts them: rig_publisher
+plays the Pose2Sim videos (looping, stamped when published, all cameras with
+one stamp) at ``fps``, one pose_node per camera, person_fusion and
+safety_node (use_coverage). Sustained rate = skeletons per second each pose
+node publishes (a pose node drops frames it cannot keep up with; newest
+wins) and fused arrays per second. Latency = image stamp -> the first
+safety/status whose ``skeletons_stamp`` names it (image -> pose -> fusion ->
+speed decision).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+import uuid
+
+import numpy as np
+
+from ..common.process_stats import CpuWindow
+from .stats import summarise
+
+CAMERAS = ("cam01", "cam02", "cam03", "cam04")
+CASES = ((1, 15.0), (2, 15.0), (4, 15.0), (4, 10.0))
+WIDTH = 360
+TARGET = "4 cameras at 15 fps each"
+
+
+def _start(ns: str, cameras: tuple[str, ...], fps: float) -> dict[str, subprocess.Popen]:
+    def node(module: str, *args: str) -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, "-m", f"har_ros.nodes.{module}", "--ros-args",
+                                 *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    remap = [a for cam in cameras for leaf in ("image", "camera_info", "skeletons")
+             for a in ("-r", f"/{cam}/{leaf}:={ns}/{cam}/{leaf}")]
+    procs = {"rig": node("rig_publisher", *remap, "-p", f"rate:={fps}", "-p", "loop:=true",
+                         "-p", f"width:={WIDTH}", "-p",
+                         f"cameras:=[{', '.join(repr(c) for c in cameras)}]")}
+    for cam in cameras:
+        procs[cam] = node("pose_node", "-r", f"__ns:={ns}/{cam}")
+    procs["fusion"] = node("person_fusion", "-r", f"__ns:={ns}", *remap)
+    procs["safety"] = node("safety_node", "-r", f"__ns:={ns}", "-p", "use_coverage:=true",
+                           "-p", "publish_markers:=false")
+    return procs
+
+
+def _measure(cameras: tuple[str, ...], fps: float, seconds: float) -> dict:
+    import rclpy
+
+    from har_msgs.msg import SafetyStatus, SkeletonArray
+
+    from ..ros import qos
+    from ..ros.graph import spin_until
+    from ..ros.stamps import stamp_to_ns
+
+    ns = f"/bench_{uuid.uuid4().hex[:6]}"
+    procs = _start(ns, cameras, fps)
+    node = rclpy.create_node(f"bench_cell_{uuid.uuid4().hex[:6]}")
+    per_camera = {cam: [] for cam in cameras}
+    fused: list[tuple[int, int]] = []
+    decisions: list[tuple[int, int]] = []
+    for cam in cameras:
+        node.create_subscription(SkeletonArray, f"{ns}/{cam}/skeletons",
+                                 lambda m, c=cam: per_camera[c].append(time.monotonic()),
+                                 qos.STREAM_QUEUE)
+    node.create_subscription(SkeletonArray, f"{ns}/skeletons", lambda m: fused.append(
+        (time.time_ns(), stamp_to_ns(m.header.stamp))), qos.STREAM_QUEUE)
+    node.create_subscription(SafetyStatus, f"{ns}/safety/status", lambda m: decisions.append(
+        (time.time_ns(), stamp_to_ns(m.skeletons_stamp))), qos.STATE)
+    try:
+        spin_until(node, lambda: len(fused) > 10, 90, "the first fused skeletons")
+        windows = {name: CpuWindow(p.pid) for name, p in procs.items()}
+        for window in windows.values():
+            window.start()
+        start, first_fused = time.monotonic(), len(fused)
+        spin_until(node, lambda: time.monotonic() - start > seconds, seconds + 5, "the run")
+        cpu = sum(w.percent() for w in windows.values())
+        end = time.monotonic()
+        fused_window = fused[first_fused:]
+    finally:
+        for proc in procs.values():
+            proc.terminate()
+        for proc in procs.values():
+            proc.wait(timeout=10)
+        node.destroy_node()
+    rates = [sum(1 for t in stamps if start <= t <= end) / (end - start)
+             for stamps in per_camera.values()]
+    first_decision: dict[int, int] = {}
+    for arrival, used in decisions:
+        first_decision.setdefault(used, arrival)
+    latencies = [(first_decision[s] - s) * 1e-9 for _, s in fused_window if s in first_decision]
+    return {"bench": "cell", "case": f"{len(cameras)} camera(s) at {fps:g} fps, {WIDTH} px",
+            "target": TARGET if (len(cameras), fps) == (4, 15.0) else "",
+            **summarise(latencies), "pose_fps_per_camera": round(float(np.min(rates)), 1),
+            "fused_fps": round(len(fused_window) / (end - start), 1),
+            "cpu_percent_all": round(cpu)}
+
+
+def run(trials: int = 10) -> list[dict]:
+    import rclpy
+
+    rclpy.init()
+    try:
+        seconds = max(10.0, float(trials))
+        return [_measure(CAMERAS[:n], fps, seconds) for n, fps in CASES]
+    finally:
+        rclpy.try_shutdown()

@@ -1,0 +1,142 @@
+"""`har cell convert|check|eval`: calibrations in, a cell description out, and how well it fuses.
+
+- ``convert CALIB --out-dir DIR``: a Qualisys/Pose2Sim ``.qca.txt`` (or a cell
+  YAML) -> one ROS ``camera_info`` YAML per camera, the static transforms of
+  the cameras (``static_transforms.yaml``, also printed as
+  ``static_transform_publisher`` command lines) and a ``cell.yaml`` that uses
+  them;
+- ``check CELL``: load a cell description and list its cameras;
+- ``eval [CELL]``: the cell's videos through pose + fusion without ROS,
+  per pose backend and input size: triangulated joints' reprojection error
+  (median / p95 px), people and fused ids, and pose time per frame.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="action", required=True)
+    convert = sub.add_parser("convert", help="calibration -> camera_info YAMLs, TF, cell.yaml")
+    convert.add_argument("calibration", help=".qca.txt (Qualisys/Pose2Sim) or a cell YAML")
+    convert.add_argument("--out-dir", required=True)
+    convert.add_argument("--cell-frame", default="cell")
+    check = sub.add_parser("check", help="load a cell description and list its cameras")
+    check.add_argument("cell", help="cell YAML")
+    evaluate = sub.add_parser("eval", help="reprojection error per backend and input size")
+    evaluate.add_argument("cell", nargs="?", default="", help="cell YAML (default: Pose2Sim)")
+    evaluate.add_argument("--backends", default="movenet")
+    evaluate.add_argument("--input-widths", default="192,256,320,384")
+    evaluate.add_argument("--width", type=int, default=540, help="frames resized to this width")
+    evaluate.add_argument("--step", type=int, default=1, help="every n-th frame")
+    evaluate.add_argument("--json", action="store_true")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..cell.calibration import CalibrationError
+    from ..cell.description import CellError
+
+    try:
+        return {"convert": _convert, "check": _check, "eval": _eval}[args.action](args)
+    except (CalibrationError, CellError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _cameras(path: str):
+    from ..cell.calibration import read_qca
+    from ..cell.description import load_cell
+
+    if path.endswith(".qca.txt"):
+        return read_qca(path)
+    return [c.calibration for c in load_cell(path).cameras]
+
+
+def _convert(args) -> int:
+    import yaml
+
+    from ..cell.calibration import camera_info_yaml
+
+    out = Path(args.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    cameras, transforms = [], []
+    for cal in _cameras(args.calibration):
+        (out / f"{cal.name}.yaml").write_text(camera_info_yaml(cal))
+        xyz, quat = cal.pose_in_cell()
+        frame = f"{cal.name}_optical_frame"
+        transforms.append({"parent": args.cell_frame, "child": frame,
+                           "xyz": [round(float(v), 6) for v in xyz],
+                           "quat": [round(float(v), 9) for v in quat]})
+        cameras.append({"name": cal.name, "calibration": {
+            "camera_info": f"{cal.name}.yaml", "xyz": transforms[-1]["xyz"],
+            "quat": transforms[-1]["quat"]}})
+        x, y, z = transforms[-1]["xyz"]
+        qx, qy, qz, qw = transforms[-1]["quat"]
+        print(f"ros2 run tf2_ros static_transform_publisher --x {x} --y {y} --z {z} "
+              f"--qx {qx} --qy {qy} --qz {qz} --qw {qw} --frame-id {args.cell_frame} "
+              f"--child-frame-id {frame}")
+    (out / "static_transforms.yaml").write_text(yaml.safe_dump(transforms, sort_keys=False))
+    (out / "cell.yaml").write_text(yaml.safe_dump(
+        {"cell_frame": args.cell_frame, "cameras": cameras, "robot": {"position": [0.0, 0.0]}},
+        sort_keys=False))
+    print(f"wrote {len(cameras)} camera_info YAMLs, static_transforms.yaml and cell.yaml to {out}")
+    return 0
+
+
+def _check(args) -> int:
+    from ..cell.description import load_cell
+
+    cell = load_cell(args.cell)
+    for cam in cell.cameras:
+        cal = cam.calibration
+        print(f"{cam.name}: {cal.width}x{cal.height} f={cal.K[0, 0]:.0f} px at "
+              f"{[round(float(v), 2) for v in cal.centre]} m, frame {cam.frame_id}, "
+              f"video {cam.video or '-'}")
+    print(f"cell frame {cell.cell_frame}; robot {cell.robot_position or cell.robot_frame}; "
+          f"safety {cell.safety_parameters()}")
+    return 0
+
+
+def _eval(args) -> int:
+    import dataclasses
+
+    import numpy as np
+
+    from ..cell.description import load_cell
+    from ..cell.offline import run_rig
+    from ..nodes.person_fusion import default_cell_file
+    from ..pose.node_config import PoseNodeConfig
+
+    cell = load_cell(args.cell or default_cell_file())
+    videos = {c.name: Path(c.video) for c in cell.cameras if c.video}
+    if len(videos) < 2:
+        raise FileNotFoundError(f"{cell.path}: need videos for two or more cameras")
+    rows = []
+    for backend in [b for b in args.backends.split(",") if b]:
+        for input_width in [int(w) for w in args.input_widths.split(",") if w]:
+            pose = dataclasses.replace(PoseNodeConfig(), backend=backend,
+                                       input_width=input_width)
+            run = run_rig(videos, cell.calibrations(), args.width, pose, step=args.step)
+            errors = run.reprojection_errors()
+            ids = run.ids_per_frame()
+            row = {"backend": backend, "input_width": input_width, "frames": len(run.frames),
+                   "reprojection_median_px": float(np.median(errors)) if len(errors) else None,
+                   "reprojection_p95_px": float(np.percentile(errors, 95)) if len(errors)
+                   else None, "people_mean": float(np.mean([len(i) for i in ids])),
+                   "fused_ids": len(set().union(*ids)) if ids else 0,
+                   "pose_ms_per_image": 1000 * run.pose_seconds / max(1, len(run.frames) *
+                                                                       len(videos))}
+            rows.append(row)
+            if not args.json:
+                print(f"{backend:8s} input {input_width:4d}: reprojection median "
+                      f"{row['reprojection_median_px']:.1f} px, p95 "
+                      f"{row['reprojection_p95_px']:.1f} px; people {row['people_mean']:.2f}, "
+                      f"fused ids {row['fused_ids']}; pose {row['pose_ms_per_image']:.1f} "
+                      f"ms/image", flush=True)
+    if args.json:
+        print(json.dumps({"cell": str(cell.path), "width": args.width, "rows": rows}))
+    return 0
