@@ -63,7 +63,7 @@ test: setup lint
 	$(IN_ENV) python -P -m pytest
 
 demo: setup
-	$(IN_ENV) har demo
+	$(IN_ENV) har demo && har demo --cell
 
 bench: setup
 	$(IN_ENV) har bench all

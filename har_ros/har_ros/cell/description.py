@@ -78,10 +78,14 @@ class Cell:
         return {c.name: c.calibration for c in self.cameras}
 
     def safety_parameters(self) -> dict:
-        """safety_node parameters implied by the cell (robot position and frame) + overrides."""
-        params = {"cell_frame": self.cell_frame}
+        """safety_node parameters implied by the cell (robot position and frame) + overrides.
+
+        Fused positions are in the cell frame already; TF (``cell_frame``) is only
+        needed when the robot's position comes from a TF frame.
+        """
+        params = {}
         if self.robot_frame:
-            params["robot_frame"] = self.robot_frame
+            params.update(cell_frame=self.cell_frame, robot_frame=self.robot_frame)
         if self.robot_position is not None:
             params["robot_zone_points"] = [float(v) for v in self.robot_position]
         return {**params, **self.safety}

@@ -1,11 +1,14 @@
 """`har demo`: the real sports2d video through the whole pipeline, each node its own process.
 
-video_publisher -> pose_node -> action_node -> safety_node. Prints one line per
-second (people, actions, speed scale, pose fps) and writes demo_out/:
-annotated.mp4 (skeletons, ids, actions, speed scale), timeline.png (actions
-per person and speed scale over time) and summary.json. The video has no depth
-or floor calibration, so the safety node uses demo image zones (lower third of
-the frame = stop, middle third = slow) to show its behaviour.
+video_publisher -> pose_node -> action_node -> safety_node. The video has no
+calibration, so the demo gives the pose node a plausible floor (camera 1.2 m
+above a flat lawn, horizon at v = 150 px) and puts a virtual robot on it:
+the walker crossing the lawn passes it, and the speed falls as she comes
+near and rises as she leaves. Prints one line per second and writes
+demo_out/: annotated.mp4 (zones on the floor, robot, skeletons, ids,
+actions, distances, speed panel), timeline.png (actions and speed on one
+video-time axis), snapshot.png (the frame nearest the closest approach) and
+summary.json. ``har demo --cell`` runs the four-camera cell instead.
 """
 
 from __future__ import annotations
@@ -20,39 +23,66 @@ import uuid
 from collections import OrderedDict
 from pathlib import Path
 
-W, H = 640, 360
-STOP_ZONE = f"[0.0, {H * 0.8}, {W}.0, {H * 0.8}, {W}.0, {H}.0, 0.0, {H}.0]"
-SLOW_ZONE = f"[0.0, {H * 0.6}, {W}.0, {H * 0.6}, {W}.0, {H * 0.8}, 0.0, {H * 0.8}]"
+import numpy as np
+
+W = 640
+#: image (u, v) -> floor (x right, y ahead) in m: camera 1.2 m above the lawn, f = 500 px,
+#: principal point u = 320, horizon v = 150.
+FLOOR_HOMOGRAPHY = (1.2, 0.0, -384.0, 0.0, 0.0, 600.0, 0.0, 1.0, -150.0)
+ROBOT_XY = (-1.5, 4.5)
+ROBOT_RADIUS = 0.3
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--cell", action="store_true",
+                        help="the four-camera Pose2Sim cell instead of the single camera")
     parser.add_argument("--frames", type=int, default=230, help="video frames to play")
     parser.add_argument("--video", default="", help="video file (default: sports2d demo)")
     parser.add_argument("--out", default="demo_out")
 
 
-def _start(module: str, ns: str, *params: str) -> subprocess.Popen:
+def start_node(module: str, ns: str, *params: str, remaps: tuple[str, ...] = ()
+               ) -> subprocess.Popen:
     args = [sys.executable, "-m", module, "--ros-args", "-r", f"__ns:={ns}"]
+    for remap in remaps:
+        args += ["-r", remap]
     for p in params:
         args += ["-p", p]
     return subprocess.Popen(args, env=os.environ.copy(), stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
 
 
+def _list(values) -> str:
+    return "[" + ", ".join(f"{float(v)}" for v in values) + "]"
+
+
 class _Recorder:
-    """Keeps what the demo shows: frames matched to skeletons, actions, speed."""
+    """Keeps what the demo shows: frames matched to skeletons, actions, speed on video time."""
 
     def __init__(self, out: Path):
+        from ..demo.scene import homography_floor_to_image
+        from ..resources import package_file
+        from ..safety.rules import RuleSet
+        from ..safety.ssm import SsmParameters
+        from ..safety.zone_rings import zone_rings
+        from ..safety.zones import RobotZone
+
         self.out = out
+        self.zone = RobotZone("circle", ROBOT_XY, ROBOT_RADIUS)
+        self.rings = zone_rings(self.zone, SsmParameters(),
+                                RuleSet.from_yaml(package_file("data", "safety_rules.yaml")))
+        self.project = homography_floor_to_image(np.array(FLOOR_HOMOGRAPHY))
         self.images: OrderedDict[int, object] = OrderedDict()
         self.labels: dict[int, str] = {}
         self.timeline: list[tuple[float, int, str]] = []
-        self.speed: list[tuple[float, float, int]] = []
+        self.speed: list[tuple[float, float, int]] = []  # (video s, scale, state)
+        self.status = None
         self.frames = 0
         self.people_max = 0
         self.ids: set[int] = set()
         self.writer = None
         self.t0: int | None = None
+        self.closest: tuple[float, object] = (float("inf"), None)
 
     def seconds(self, stamp_ns: int) -> float:
         if self.t0 is None:
@@ -64,27 +94,54 @@ class _Recorder:
         from ..ros.image_msgs import image_to_array
         from ..ros.stamps import stamp_to_ns
 
-        self.images[stamp_to_ns(msg.header.stamp)] = to_rgb(msg.encoding, image_to_array(msg))
+        stamp = stamp_to_ns(msg.header.stamp)
+        self.seconds(stamp)
+        self.images[stamp] = to_rgb(msg.encoding, image_to_array(msg))
         while len(self.images) > 90:
             self.images.popitem(last=False)
 
     def on_skeletons(self, msg) -> None:
         import cv2
 
+        from ..demo.scene import (
+            PersonView,
+            draw_people_labels,
+            draw_robot_and_zones,
+            draw_speed_panel,
+        )
         from ..pose.drawing import draw_people
         from ..ros.skeleton_msgs import msg_to_frame
+        from ..safety.policy import SafetyState
 
         frame = msg_to_frame(msg)
+        self.seconds(frame.stamp_ns)  # video time starts at the first image any stage saw
         self.frames += 1
         self.people_max = max(self.people_max, len(frame.people))
         self.ids.update(p.track_id for p in frame.people if p.track_id >= 0)
         rgb = self.images.pop(frame.stamp_ns, None)
         if rgb is None:
             return
-        canvas = draw_people(rgb, frame.people, self.labels)
-        scale = self.speed[-1][1] if self.speed else 0.0
-        cv2.putText(canvas, f"speed scale {scale:.2f}", (10, 24), cv2.FONT_HERSHEY_SIMPLEX,
-                    0.7, (255, 255, 255), 2, cv2.LINE_AA)
+        canvas = rgb.copy()
+        draw_robot_and_zones(canvas, self.project, self.rings)
+        canvas = draw_people(canvas, frame.people)
+        views = []
+        for person in frame.people:
+            x0, y0, x1, y1 = person.bbox
+            separation = float("nan")
+            if person.position is not None:
+                separation = self.zone.distance(person.position[:2])
+            views.append(PersonView(person.track_id, ((x0 + x1) / 2, y1), (x0, y0),
+                                    self.labels.get(person.track_id, ""), separation))
+        status = self.status
+        state = SafetyState(status.state) if status is not None else SafetyState.STARTUP
+        scale = float(status.speed_scale) if status is not None else 0.0
+        nearest = int(status.nearest_track_id) if status is not None else -1
+        robot_uv = self.project(np.array([[*ROBOT_XY, 0.0]]))[0]
+        draw_people_labels(canvas, views, nearest, robot_uv, state)
+        draw_speed_panel(canvas, scale, state)
+        near = min((v.separation for v in views if np.isfinite(v.separation)), default=np.inf)
+        if near < self.closest[0]:
+            self.closest = (near, canvas.copy())
         if self.writer is None:
             self.writer = cv2.VideoWriter(str(self.out / "annotated.mp4"),
                                           cv2.VideoWriter_fourcc(*"mp4v"), 30.0,
@@ -100,36 +157,32 @@ class _Recorder:
             self.timeline.append((t, a.track_id, a.label))
 
     def on_status(self, msg) -> None:
-        self.speed.append((time.monotonic(), float(msg.speed_scale), int(msg.state)))
+        from ..ros.stamps import stamp_to_ns
+
+        self.status = msg
+        stamp = stamp_to_ns(msg.skeletons_stamp)
+        if stamp and self.t0 is not None:
+            self.speed.append((self.seconds(stamp), float(msg.speed_scale), int(msg.state)))
 
     def close(self, class_names: list[str]) -> None:
+        import cv2
+
+        from ..demo.timeline import write_timeline
+
         if self.writer is not None:
             self.writer.release()
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(9, 5), sharex=False)
-        names = sorted({label for _, _, label in self.timeline} | set(class_names))
-        for track in sorted({tr for _, tr, _ in self.timeline}):
-            points = [(t, names.index(lab)) for t, tr, lab in self.timeline if tr == track]
-            ax1.plot(*zip(*points, strict=True), "o", ms=3, label=f"person {track}")
-        ax1.set_yticks(range(len(names)), names, fontsize=7)
-        ax1.set_xlabel("video time [s]")
-        ax1.legend(fontsize=7)
-        if self.speed:
-            t0 = self.speed[0][0]
-            ax2.plot([t - t0 for t, _, _ in self.speed], [s for _, s, _ in self.speed])
-        ax2.set_ylabel("speed scale")
-        ax2.set_xlabel("wall time [s]")
-        ax2.set_ylim(-0.05, 1.05)
-        fig.tight_layout()
-        fig.savefig(self.out / "timeline.png", dpi=100)
-        plt.close(fig)
+        if self.closest[1] is not None:
+            cv2.imwrite(str(self.out / "snapshot.png"),
+                        cv2.cvtColor(self.closest[1], cv2.COLOR_RGB2BGR))
+        write_timeline(self.out / "timeline.png", self.timeline, self.speed, class_names,
+                       "sports2d demo: a virtual robot on the lawn")
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.cell:
+        from .demo_cell import run_cell
+
+        return run_cell(args)
     import rclpy
     from sensor_msgs.msg import Image
 
@@ -143,10 +196,13 @@ def run(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     ns = f"/har_demo_{uuid.uuid4().hex[:6]}"
     procs = {
-        "pose_node": _start("har_ros.nodes.pose_node", ns),
-        "action_node": _start("har_ros.nodes.action_node", ns),
-        "safety_node": _start("har_ros.nodes.safety_node", ns, f"image_stop_zone:={STOP_ZONE}",
-                              f"image_slow_zone:={SLOW_ZONE}", "unlocated_max_scale:=1.0"),
+        "pose_node": start_node("har_ros.nodes.pose_node", ns,
+                                f"floor_homography:={_list(FLOOR_HOMOGRAPHY)}"),
+        "action_node": start_node("har_ros.nodes.action_node", ns),
+        "safety_node": start_node("har_ros.nodes.safety_node", ns, "robot_zone_type:=circle",
+                                  f"robot_zone_points:={_list(ROBOT_XY)}",
+                                  f"robot_zone_radius:={ROBOT_RADIUS}",
+                                  "publish_markers:=false"),
     }
     rclpy.init()
     node = rclpy.create_node("har_demo_probe")
@@ -167,8 +223,9 @@ def run(args: argparse.Namespace) -> int:
         for sub in (skel_sub, act_sub, status_sub):
             wait_for_publishers(node, sub, timeout=60)
         video = args.video or str(asset_path("sports2d_demo.mp4"))
-        procs["video_publisher"] = _start("har_ros.nodes.video_publisher", ns, f"video:={video}",
-                                          f"max_frames:={args.frames}", f"width:={W}")
+        procs["video_publisher"] = start_node("har_ros.nodes.video_publisher", ns,
+                                              f"video:={video}", f"max_frames:={args.frames}",
+                                              f"width:={W}")
         started = last = time.monotonic()
         frames_at_last = 0
         while procs["video_publisher"].poll() is None and time.monotonic() - started < 150:
@@ -176,7 +233,7 @@ def run(args: argparse.Namespace) -> int:
             now = time.monotonic()
             fps = (rec.frames - frames_at_last) / (now - last)
             last, frames_at_last = now, rec.frames
-            speed = rec.speed[-1][1] if rec.speed else 0.0
+            speed = rec.status.speed_scale if rec.status is not None else 0.0
             actions = ", ".join(f"#{k}: {v}" for k, v in sorted(rec.labels.items())) or "-"
             print(f"t={now - started:5.1f}s fps={fps:4.1f} people={len(rec.labels)} "
                   f"speed_scale={speed:.2f} actions: {actions}", flush=True)
@@ -185,16 +242,23 @@ def run(args: argparse.Namespace) -> int:
         elapsed = time.monotonic() - started
         dead = [name for name, p in procs.items() if name != "video_publisher" and
                 p.poll() is not None]
+        scales = [s for _, s, _ in rec.speed]
         summary = {"frames_processed": rec.frames, "seconds": round(elapsed, 2),
                    "pose_fps": round(rec.frames / elapsed, 2) if elapsed else 0.0,
                    "track_ids": sorted(rec.ids), "max_people": rec.people_max,
                    "actions_published": len(rec.timeline),
                    "action_counts": {lab: sum(1 for _, _, x in rec.timeline if x == lab)
                                      for lab in sorted({x for _, _, x in rec.timeline})},
-                   "speed_scale_min": min((s for _, s, _ in rec.speed), default=0.0),
-                   "speed_scale_max": max((s for _, s, _ in rec.speed), default=0.0),
+                   "speed_scale_min": min(scales, default=0.0),
+                   "speed_scale_max": max(scales, default=0.0),
+                   "closest_approach_m": round(rec.closest[0], 2)
+                   if np.isfinite(rec.closest[0]) else None,
+                   "robot": {"floor_xy": ROBOT_XY, "radius": ROBOT_RADIUS,
+                             "protective_radius": round(rec.rings.protective_radius, 2),
+                             "reduced_radius": round(rec.rings.reduced_radius, 2)},
                    "nodes_died": dead,
-                   "outputs": ["annotated.mp4", "timeline.png", "summary.json"]}
+                   "outputs": ["annotated.mp4", "timeline.png", "snapshot.png",
+                               "summary.json"]}
         rec.close(class_names)
         (out / "summary.json").write_text(json.dumps(summary, indent=2))
         print(json.dumps(summary), flush=True)
