@@ -1,0 +1,46 @@
+"""`har demo` and `har demo --cell` as `make demo` runs them: the story they tell, in numbers."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from har_ros.assets import AssetError, asset_path
+
+pytestmark = [pytest.mark.graph, pytest.mark.slow]
+
+
+def _demo(tmp_path, *args):
+    done = subprocess.run([sys.executable, "-m", "har_ros.cli.main", "demo", "--out",
+                           str(tmp_path), *args], capture_output=True, text=True, timeout=170)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    return done
+
+
+def test_single_camera_demo_slows_for_the_walker_and_speeds_up_again(tmp_path):
+    try:
+        asset_path("sports2d_demo.mp4")
+    except AssetError as exc:
+        pytest.skip(str(exc))
+    _demo(tmp_path)
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    for name in summary["outputs"]:
+        assert (tmp_path / name).stat().st_size > 200, name
+    assert summary["speed_scale_max"] > 0.2 and summary["speed_scale_min"] == 0.0
+    # the walker passes inside the protective ring: that is where the robot stops
+    assert summary["closest_approach_m"] < summary["robot"]["protective_radius"]
+    assert summary["max_people"] >= 2 and not summary["nodes_died"]
+
+
+def test_cell_demo_draws_the_fused_people_in_four_views(tmp_path):
+    try:
+        asset_path("pose2sim_multiperson_cam04.mp4")
+    except AssetError as exc:
+        pytest.skip(str(exc))
+    _demo(tmp_path, "--cell")
+    summary = json.loads((tmp_path / "cell_summary.json").read_text())
+    for name in summary["outputs"]:
+        assert (tmp_path / name).stat().st_size > 200, name
+    assert len(summary["fused_ids"]) == 2 and summary["fused_frames"] >= 50
+    assert summary["speed_scale_max"] > 0.0 and not summary["nodes_died"]
