@@ -80,6 +80,11 @@ class CameraCalibration:
         return CameraCalibration(self.name, width, round(self.height * s), K, self.dist,
                                  self.R, self.t)
 
+    def with_pose(self, xyz, quat_xyzw) -> CameraCalibration:
+        """The same camera with its optical frame at ``xyz``, ``quat`` in the cell (e.g. TF)."""
+        R, t = pose_from_xyz_quat(xyz, quat_xyzw)
+        return CameraCalibration(self.name, self.width, self.height, self.K, self.dist, R, t)
+
     def pose_in_cell(self) -> tuple[np.ndarray, np.ndarray]:
         """(translation, quaternion xyzw) of the camera's optical frame in the cell frame."""
         return self.centre, Rotation.from_matrix(self.R.T).as_quat()

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from ..common.config import param, require
 from .fusion import FusionConfig
 
+EXTRINSICS = ("file", "tf")
+
 
 @dataclass(frozen=True)
 class FusionNodeConfig:
@@ -20,11 +22,15 @@ class FusionNodeConfig:
     max_error_px: float = param(20.0, "px: a view further than this from a 3D joint is dropped")
     max_misses: int = param(10, "fusion steps a fused person survives unseen")
     publish_camera_tf: bool = param(True, "broadcast the cameras' static transforms (tf2_ros)")
+    extrinsics: str = param(
+        "file", "camera poses: file = the cell file's calibration; tf = looked up in TF each "
+        "step (cell_frame <- the skeletons' frame_id; needs tf2_ros)", read_only=True)
 
     def validate(self) -> None:
         require(self.rate_hz > 0, "rate_hz must be > 0")
         require(0 < self.sync_tolerance <= 1, "sync_tolerance must be in (0, 1] s")
         require(self.camera_timeout > 0, "camera_timeout must be > 0 s")
+        require(self.extrinsics in EXTRINSICS, f"extrinsics must be one of {EXTRINSICS}")
         self.fusion().validate()
 
     def fusion(self) -> FusionConfig:

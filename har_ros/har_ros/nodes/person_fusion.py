@@ -83,6 +83,9 @@ class PersonFusionNode(ManagedNode):
         self._camera_subscriptions = []
         self._timer = None
         self._tf_broadcaster = None
+        self._tf_buffer = None
+        self._tf_listener = None
+        self._no_transform = 0
         self._scaled: dict[tuple[str, int], object] = {}
         self._malformed = 0
         self._steps = 0
@@ -94,7 +97,17 @@ class PersonFusionNode(ManagedNode):
 
     # -- lifecycle ----------------------------------------------------------------
     def configure(self) -> None:
-        self.params.load()
+        config = self.params.load()
+        if config.extrinsics == "tf":
+            if not tf2_available():
+                self.params.unload()
+                raise ValueError("extrinsics 'tf' needs tf2_ros, which is not installed "
+                                 "(extrinsics:=file uses the cell file's calibration)")
+            if self._tf_buffer is None:  # one listener for the node's life
+                import tf2_ros
+
+                self._tf_buffer = tf2_ros.Buffer(node=self)
+                self._tf_listener = tf2_ros.TransformListener(self._tf_buffer, self)
 
     def activate(self) -> None:
         config = self.params.config
@@ -179,11 +192,25 @@ class PersonFusionNode(ManagedNode):
             return
         self._stage.add(camera, frame.stamp_ns, frame)
 
-    def _calibration(self, camera: str, width: int):
+    def _calibration(self, camera: str, width: int, frame_id: str):
+        """The camera for images ``width`` wide, posed by the file or by TF (None: no pose)."""
         key = (camera, width)
         if key not in self._scaled:
             self._scaled[key] = self._cell.camera(camera).calibration.scaled(width)
-        return self._scaled[key]
+        if self.params.config.extrinsics != "tf":
+            return self._scaled[key]
+        from rclpy.time import Time
+
+        try:
+            t = self._tf_buffer.lookup_transform(self._cell.cell_frame, frame_id, Time())
+        except Exception as exc:  # tf2's lookup errors: this camera cannot be placed now
+            self._no_transform += 1
+            self.get_logger().warning(f"{camera}: no transform {frame_id} -> "
+                                      f"{self._cell.cell_frame}: {exc}",
+                                      throttle_duration_sec=5.0)
+            return None
+        tr, q = t.transform.translation, t.transform.rotation
+        return self._scaled[key].with_pose((tr.x, tr.y, tr.z), (q.x, q.y, q.z, q.w))
 
     def _step(self) -> None:
         now_ns = self.get_clock().now().nanoseconds
@@ -199,9 +226,11 @@ class PersonFusionNode(ManagedNode):
         stamp_ns, frames = instant
         detections = []
         for camera, frame in frames.items():
-            if frame.width <= 0:
+            calibration = self._calibration(camera, frame.width, frame.frame_id) \
+                if frame.width > 0 else None
+            if calibration is None:
                 continue
-            self._fusion.cameras[camera] = self._calibration(camera, frame.width)
+            self._fusion.cameras[camera] = calibration
             detections += [Detection(camera, p.keypoints, p.bbox, p.track_id)
                            for p in frame.people if p.layout == "coco17"]
         people = self._fusion.update(detections)
@@ -221,6 +250,7 @@ class PersonFusionNode(ManagedNode):
             return
         coverage = self._stage.coverage(self.get_clock().now().nanoseconds)
         values = {"steps": self._steps, "step_ms": self._step_ms, "malformed": self._malformed,
+                  "no_transform": self._no_transform,
                   "tracks": len(self._fusion.tracks),
                   **{f"{c}_age_s": a for c, a in zip(coverage.cameras, coverage.age_s,
                                                       strict=True)}}
