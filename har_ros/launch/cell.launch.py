@@ -16,28 +16,15 @@ activated, as in har.launch.py.
 from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument, EmitEvent, OpaqueFunction, RegisterEventHandler
 from launch.event_handlers import OnProcessExit
-from launch.events import Shutdown, matches_action
+from launch.events import Shutdown
 from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
 from launch_ros.actions import LifecycleNode, Node
-from launch_ros.event_handlers import OnStateTransition
-from launch_ros.events.lifecycle import ChangeState
 from launch_ros.substitutions import FindPackageShare
-from lifecycle_msgs.msg import Transition
+
+from har_ros.ros.launch_lifecycle import managed
 
 PACKAGE = "har_ros"
 STAGES = ("pose", "fusion", "action", "safety")
-
-
-def _managed(node: LifecycleNode) -> list:
-    def change(transition: int) -> EmitEvent:
-        return EmitEvent(event=ChangeState(lifecycle_node_matcher=matches_action(node),
-                                           transition_id=transition))
-
-    return [node,
-            RegisterEventHandler(OnStateTransition(
-                target_lifecycle_node=node, start_state="configuring", goal_state="inactive",
-                entities=[change(Transition.TRANSITION_ACTIVATE)])),
-            change(Transition.TRANSITION_CONFIGURE)]
 
 
 def _nodes(context):
@@ -66,21 +53,21 @@ def _nodes(context):
             target_action=rig, on_exit=[EmitEvent(event=Shutdown(reason="videos ended"))]))]
     if "pose" in chosen:
         for cam in cell.cameras:
-            actions += _managed(LifecycleNode(
+            actions += managed(LifecycleNode(
                 package=PACKAGE, executable="pose_node", name="pose_node", namespace=cam.name,
                 parameters=[*params, {"autostart": False}]))
     if "fusion" in chosen:
-        actions += _managed(LifecycleNode(
+        actions += managed(LifecycleNode(
             package=PACKAGE, executable="person_fusion", name="person_fusion", namespace="",
             parameters=[*params, {"cell_file": cell_file, "autostart": False}]))
     if "action" in chosen:
         model = config("model_path").perform(context)
-        actions += _managed(LifecycleNode(
+        actions += managed(LifecycleNode(
             package=PACKAGE, executable="action_node", name="action_node", namespace="",
             parameters=[*params, *([{"model_path": model}] if model else []),
                         {"autostart": False}]))
     if "safety" in chosen:
-        actions += _managed(LifecycleNode(
+        actions += managed(LifecycleNode(
             package=PACKAGE, executable="safety_node", name="safety_node", namespace="",
             parameters=[*params, {**cell.safety_parameters(), "use_coverage": True,
                                   "autostart": False}]))

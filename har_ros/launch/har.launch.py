@@ -17,13 +17,12 @@ composed process brings its three nodes up itself (autostart).
 from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument, EmitEvent, OpaqueFunction, RegisterEventHandler
 from launch.event_handlers import OnProcessExit
-from launch.events import Shutdown, matches_action
+from launch.events import Shutdown
 from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
 from launch_ros.actions import LifecycleNode, Node
-from launch_ros.event_handlers import OnStateTransition
-from launch_ros.events.lifecycle import ChangeState
 from launch_ros.substitutions import FindPackageShare
-from lifecycle_msgs.msg import Transition
+
+from har_ros.ros.launch_lifecycle import managed
 
 PACKAGE = "har_ros"
 PIPELINE = ("pose", "action", "safety")
@@ -33,24 +32,6 @@ def _given(context, argument: str, parameter: str) -> list[dict]:
     """A parameter override for a launch argument, only when the user gave it a value."""
     value = LaunchConfiguration(argument).perform(context)
     return [{parameter: value}] if value else []
-
-
-def _managed(node: LifecycleNode) -> list:
-    """The node, its configure request, and its activation once configure succeeded.
-
-    Only the configure transition triggers the activation, so a user's later
-    `ros2 lifecycle set ... deactivate` is not undone by the launch.
-    """
-
-    def change(transition: int) -> EmitEvent:
-        return EmitEvent(event=ChangeState(lifecycle_node_matcher=matches_action(node),
-                                           transition_id=transition))
-
-    return [node,
-            RegisterEventHandler(OnStateTransition(
-                target_lifecycle_node=node, start_state="configuring", goal_state="inactive",
-                entities=[change(Transition.TRANSITION_ACTIVATE)])),
-            change(Transition.TRANSITION_CONFIGURE)]
 
 
 def _nodes(context):
@@ -87,7 +68,7 @@ def _nodes(context):
                             remappings=camera, parameters=params, ros_arguments=scoped))
         return actions
     for name in chosen:
-        actions += _managed(LifecycleNode(
+        actions += managed(LifecycleNode(
             package=PACKAGE, executable=f"{name}_node", name=f"{name}_node",
             namespace=namespace, remappings=camera if name == "pose" else [],
             parameters=[*params, *overrides[name], {"autostart": False}]))

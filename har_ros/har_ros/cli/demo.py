@@ -52,6 +52,13 @@ def start_node(module: str, ns: str, *params: str, remaps: tuple[str, ...] = ()
                             stderr=subprocess.DEVNULL)
 
 
+def stop_processes(procs: dict[str, subprocess.Popen]) -> None:
+    for proc in procs.values():
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait(timeout=10)
+
+
 def _list(values) -> str:
     return "[" + ", ".join(f"{float(v)}" for v in values) + "]"
 
@@ -264,10 +271,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(summary), flush=True)
         code = 1 if dead or not rec.frames else 0
     finally:
-        for proc in procs.values():
-            if proc.poll() is None:
-                proc.terminate()
-                proc.wait(timeout=10)
+        stop_processes(procs)
         node.destroy_node()
         rclpy.try_shutdown()
     return code

@@ -83,7 +83,7 @@ def run_cell(args: argparse.Namespace) -> int:
     from ..safety.node_config import SafetyNodeConfig
     from ..safety.policy import SafetyState
     from ..safety.zone_rings import zone_rings
-    from .demo import start_node
+    from .demo import start_node, stop_processes
 
     cell = load_cell(default_cell_file())
     names = [c.name for c in cell.cameras]
@@ -224,10 +224,7 @@ def run_cell(args: argparse.Namespace) -> int:
         print(json.dumps(summary), flush=True)
         code = 1 if dead or not state["frames"] else 0
     finally:
-        for proc in procs.values():
-            if proc.poll() is None:
-                proc.terminate()
-                proc.wait(timeout=10)
+        stop_processes(procs)
         node.destroy_node()
         rclpy.try_shutdown()
     return code
