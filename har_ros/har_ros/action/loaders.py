@@ -1,4 +1,4 @@
-"""Dataset sources behind ``--data SPEC``: npz:PATH, utd_mhad:DIR, openpose:DIR, bag:PATH."""
+"""Dataset sources behind ``--data SPEC``: npz, utd_mhad, openpose, bag and pyskl."""
 
 from __future__ import annotations
 
@@ -108,10 +108,14 @@ def select_views(dataset: SequenceDataset, views: str) -> SequenceDataset:
 
 
 def load_spec(spec: str) -> SequenceDataset:
-    """Load ``npz:PATH``, ``utd_mhad:DIR``, ``openpose:DIR`` or ``bag:PATH``."""
+    """A dataset from ``npz:PATH``, ``utd_mhad:DIR``, ``openpose:DIR``, ``bag:PATH`` or more.
+
+    ``pyskl:FILE.pkl[:SPLIT[:all]]``: ``all`` = every person of a clip, else the main one.
+    """
     kind, _, target = spec.partition(":")
     if not target:
-        raise DatasetError(f"--data must be KIND:PATH (npz, utd_mhad, openpose, bag), got {spec!r}")
+        raise DatasetError(f"--data must be KIND:PATH (npz, utd_mhad, openpose, bag, pyskl), "
+                           f"got {spec!r}")
     if kind == "npz":
         return load_npz(target)
     if kind == "utd_mhad":
@@ -122,6 +126,12 @@ def load_spec(spec: str) -> SequenceDataset:
         from ..bags.recordings import load_labelled_bag
 
         return load_labelled_bag(target)
-    raise DatasetError(f"unknown data kind {kind!r} in {spec!r}; use npz, utd_mhad, openpose "
-                       "or bag")
+    if kind == "pyskl":
+        from .pyskl import load_pyskl
+
+        stem, suffix, rest = target.partition(".pkl")
+        split, _, person = rest.removeprefix(":").partition(":")
+        return load_pyskl(stem + suffix, split, person or "main")
+    raise DatasetError(f"unknown data kind {kind!r} in {spec!r}; use npz, utd_mhad, openpose, "
+                       "bag or pyskl")
 
