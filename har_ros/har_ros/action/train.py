@@ -37,6 +37,55 @@ class TrainConfig:
     sampling: str = "resample"  # or "crop" (windows of a stream, see preprocess)
     rate_hz: float = 30.0  # model time base for "crop"
     centre: str = "hips"  # or "hips_sequence" (keeps motion across the window)
+    init: str = ""  # checkpoint to start from (fine-tuning); its model and settings are used
+    freeze: str = "none"  # "backbone": train only the classifier head (with init)
+
+
+FREEZE_CHOICES = ("none", "backbone")
+
+
+class InitError(ValueError):
+    """A checkpoint cannot start this training; the text says why."""
+
+
+def start_from(checkpoint, dataset: SequenceDataset, config: TrainConfig
+               ) -> tuple[SequenceDataset, TrainConfig]:
+    """The dataset in the checkpoint's layout and the config with its model.
+
+    A dataset in another layout is converted to the checkpoint's when
+    har_ros.skeleton.conversions has a mapping (e.g. openpose18 -> coco17).
+    """
+    from ..skeleton.conversions import can_convert, convert
+
+    if len(dataset.channels) != len(checkpoint.channels):
+        raise InitError(f"--init {config.init}: channels {checkpoint.channels}, the data has "
+                        f"{dataset.channels}")
+    if dataset.layout != checkpoint.layout:
+        source, target = dataset.layout.name, checkpoint.layout.name
+        if not can_convert(source, target):
+            raise InitError(f"--init {config.init}: layout {target!r}, the data is {source!r} "
+                            "and no conversion maps one to the other")
+        dataset = SequenceDataset(
+            [convert(s, source, target) for s in dataset.sequences], dataset.labels,
+            dataset.class_names, dataset.subjects, checkpoint.layout, dataset.channels,
+            dataset.split, dataset.views, {**dataset.meta, "converted_from": source})
+    config = TrainConfig(**{**asdict(config), "model": checkpoint.model_name,
+                            "model_config": dict(checkpoint.model_config)})
+    return dataset, config
+
+
+def load_init_weights(model: nn.Module, checkpoint, class_names: list[str]) -> list[str]:
+    """Copy the checkpoint's weights; the head only for the same class list. Keys copied."""
+    state = dict(checkpoint.state_dict)
+    if list(class_names) != list(checkpoint.class_names):
+        state = {k: v for k, v in state.items() if not k.startswith("head.")}
+    own = model.state_dict()
+    mismatched = [k for k, v in state.items() if k in own and own[k].shape != v.shape]
+    if mismatched:
+        raise InitError(f"checkpoint weights do not fit the model: {mismatched[:3]} (the "
+                        "window or features differ from the checkpoint's)")
+    model.load_state_dict(state, strict=False)
+    return sorted(state)
 
 
 def batch_features(dataset: SequenceDataset, norm: Normalisation,
@@ -78,6 +127,16 @@ def train(dataset: SequenceDataset, config: TrainConfig, progress: bool = True
     """Train a model on ``dataset`` (its training rows); returns checkpoint and history."""
     from tqdm import tqdm
 
+    if config.freeze not in FREEZE_CHOICES:
+        raise InitError(f"freeze must be one of {FREEZE_CHOICES}, got {config.freeze!r}")
+    if config.freeze != "none" and not config.init:
+        raise InitError("freezing the backbone needs --init (a backbone to keep)")
+    init = None
+    if config.init:
+        from .checkpoint import load_checkpoint
+
+        init = load_checkpoint(config.init)
+        dataset, config = start_from(init, dataset, config)
     torch.manual_seed(config.seed)
     torch.set_num_threads(max(1, config.threads))
     rng = np.random.default_rng(config.seed)
@@ -87,8 +146,12 @@ def train(dataset: SequenceDataset, config: TrainConfig, progress: bool = True
     coord_dims = len(dataset.channels) - 1
     model = build_model(config.model, norm.channels(coord_dims), len(dataset.class_names),
                         dataset.layout, config.model_config)
-    optimiser = torch.optim.AdamW(model.parameters(), lr=config.lr,
-                                  weight_decay=config.weight_decay)
+    copied = load_init_weights(model, init, dataset.class_names) if init is not None else []
+    if config.freeze == "backbone":
+        for name, parameter in model.named_parameters():
+            parameter.requires_grad = name.startswith("head.")
+    optimiser = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad],
+                                  lr=config.lr, weight_decay=config.weight_decay)
     schedule = torch.optim.lr_scheduler.OneCycleLR(
         optimiser, max_lr=config.lr, total_steps=config.epochs * max(
             1, int(np.ceil(len(train_set) / config.batch_size))))
@@ -109,6 +172,10 @@ def train(dataset: SequenceDataset, config: TrainConfig, progress: bool = True
         y = train_set.labels
         order = rng.permutation(len(x))
         model.train()
+        if config.freeze == "backbone":  # a frozen backbone keeps its batch-norm statistics
+            for name, module in model.named_children():
+                if name != "head":
+                    module.eval()
         losses = []
         for i in range(0, len(order), config.batch_size):
             idx = order[i:i + config.batch_size]
@@ -140,7 +207,8 @@ def train(dataset: SequenceDataset, config: TrainConfig, progress: bool = True
     training = {"config": asdict(config), "data": dataset.summary(),
                 "train_sequences": len(train_set), "val_sequences": len(val_set),
                 "best_epoch": best[2], "best_val_acc": best[0][0],
-                "seconds": time.perf_counter() - started, "history": history}
+                "seconds": time.perf_counter() - started, "history": history,
+                "init": config.init, "init_weights": len(copied)}
     checkpoint = Checkpoint(config.model, model_settings(config.model, config.model_config),
                             model.state_dict(), list(dataset.class_names), dataset.layout,
                             dataset.channels, norm, config.stride, training)

@@ -33,9 +33,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--centre", default="hips", choices=("hips", "hips_sequence"),
                         help="centre each frame, or the whole window (keeps walking visible)")
     parser.add_argument("--views", default="", help="only these comma-separated views")
+    parser.add_argument("--init", default="", metavar="CKPT",
+                        help="start from this checkpoint (its model and settings); another "
+                             "class list gets a new head, another layout is converted")
+    parser.add_argument("--freeze", default="none", choices=("none", "backbone"),
+                        help="with --init: train only the classifier head")
 
 
 def run(args: argparse.Namespace) -> int:
+    import sys
+
+    from ..action.checkpoint import CheckpointError
+    from ..action.dataset import DatasetError
+    from ..action.train import InitError
+
+    try:
+        return _train(args)
+    except (DatasetError, CheckpointError, InitError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _train(args: argparse.Namespace) -> int:
     from ..action.loaders import load_spec, select_views
     from ..action.train import TrainConfig, train
 
@@ -49,12 +68,13 @@ def run(args: argparse.Namespace) -> int:
                          augment=not args.no_augment, seed=args.seed, stride=args.stride,
                          model_config=json.loads(args.model_config),
                          sampling=args.sampling, rate_hz=args.rate, centre=args.centre,
+                         init=args.init, freeze=args.freeze,
                          **({"threads": args.threads} if args.threads else {}))
     checkpoint, _ = train(dataset, config)
     checkpoint.training["data_spec"] = args.data
     checkpoint.save(args.out)
     t = checkpoint.training
-    print(json.dumps({"checkpoint": args.out, "model": args.model,
+    print(json.dumps({"checkpoint": args.out, "model": checkpoint.model_name,
                       "best_val_acc": t["best_val_acc"], "best_epoch": t["best_epoch"],
                       "train_seconds": round(t["seconds"], 1),
                       "train_sequences": t["train_sequences"]}))
