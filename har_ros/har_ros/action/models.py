@@ -24,11 +24,15 @@ class RecurrentClassifier(nn.Module):
         width = hidden * (2 if bidirectional else 1)
         self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(width, num_classes))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        """(N, width) clip embedding before the head (what contrastive training compares)."""
         n, c, t, j = x.shape
         frames = x.permute(0, 2, 1, 3).reshape(n, t, c * j)
         out, _ = self.lstm(frames)
-        return self.head(out.mean(dim=1))
+        return out.mean(dim=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.embed(x))
 
 
 def normalised_adjacency(layout: Layout) -> np.ndarray:
@@ -111,12 +115,15 @@ class STGCN(nn.Module):
         self.blocks = nn.Sequential(*blocks)
         self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(c_in, num_classes))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        """(N, channels) clip embedding before the head (what contrastive training compares)."""
         n, c, t, j = x.shape
         x = self.input_norm(x.permute(0, 1, 3, 2).reshape(n, c * j, t))
         x = x.view(n, c, j, t).permute(0, 1, 3, 2).contiguous()
-        x = self.blocks(x)
-        return self.head(x.mean(dim=(2, 3)))
+        return self.blocks(x).mean(dim=(2, 3))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.embed(x))
 
 
 MODEL_DEFAULTS = {

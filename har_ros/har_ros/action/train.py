@@ -13,6 +13,7 @@ from torch import nn
 
 from .augment import Augmentation, augment
 from .checkpoint import Checkpoint
+from .contrastive import ContrastiveConfig, group_loss, instance_loss, noised
 from .dataset import SequenceDataset
 from .models import build_model, model_settings
 from .preprocess import Normalisation, training_window, window_features
@@ -39,6 +40,7 @@ class TrainConfig:
     centre: str = "hips"  # or "hips_sequence" (keeps motion across the window)
     init: str = ""  # checkpoint to start from (fine-tuning); its model and settings are used
     freeze: str = "none"  # "backbone": train only the classifier head (with init)
+    contrastive: dict = field(default_factory=dict)  # ContrastiveConfig fields; empty = off
 
 
 FREEZE_CHOICES = ("none", "backbone")
@@ -88,17 +90,29 @@ def load_init_weights(model: nn.Module, checkpoint, class_names: list[str]) -> l
     return sorted(state)
 
 
+def contrastive_step(model: nn.Module, clean: torch.Tensor, noisy: torch.Tensor,
+                     labels: torch.Tensor, loss_fn, cfg) -> torch.Tensor:
+    """Classification on both views + instance and group contrastive terms (contrastive.py)."""
+    z, w = model.embed(clean), model.embed(noisy)
+    classify = 0.5 * (loss_fn(model.head(z), labels) + loss_fn(model.head(w), labels))
+    return classify + cfg.instance_weight * instance_loss(z, w, cfg.temperature) + \
+        cfg.group_weight * group_loss(z, w, labels, cfg.temperature)
+
+
 def batch_features(dataset: SequenceDataset, norm: Normalisation,
-                   aug: Augmentation | None = None, rng: np.random.Generator | None = None
-                   ) -> np.ndarray:
+                   aug: Augmentation | None = None, rng: np.random.Generator | None = None,
+                   noisy_view=None) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+    """Window features of every clip; with ``noisy_view`` also those of a noised copy."""
     fps = float(dataset.meta.get("fps", 30.0))
-    out = []
+    out, noisy = [], []
     for seq in dataset.sequences:
         if aug is not None:
             seq = augment(seq, dataset.layout, aug, rng)
         seq = training_window(seq, fps, norm, rng if aug is not None else None)
         out.append(window_features(seq, dataset.layout, norm))
-    return np.stack(out)
+        if noisy_view is not None:
+            noisy.append(window_features(noisy_view(seq), dataset.layout, norm))
+    return (np.stack(out), np.stack(noisy)) if noisy_view is not None else np.stack(out)
 
 
 def split_train_val(dataset: SequenceDataset, fraction: float, seed: int
@@ -158,6 +172,14 @@ def train(dataset: SequenceDataset, config: TrainConfig, progress: bool = True
     loss_fn = nn.CrossEntropyLoss(label_smoothing=0.1)
     aug = Augmentation.default(config.noise) if config.augment else (
         Augmentation(noise=config.noise) if config.noise else None)
+    contrastive = ContrastiveConfig(**config.contrastive) if config.contrastive else None
+    noisy_view = None
+    if contrastive is not None:
+        contrastive.validate()
+
+        def noisy_view(seq):
+            return noised(seq, dataset.layout, contrastive.alpha, rng,
+                          jitter_sigma=contrastive.jitter_sigma)
     y_val = val_set.labels
     x_val = batch_features(val_set, norm) if len(y_val) else None
     history = {"epoch": [], "train_loss": [], "val_loss": [], "val_acc": []}
@@ -168,7 +190,8 @@ def train(dataset: SequenceDataset, config: TrainConfig, progress: bool = True
     started = time.perf_counter()
     bar = tqdm(range(config.epochs), desc=f"train {config.model}", disable=not progress)
     for epoch in bar:
-        x = batch_features(train_set, norm, aug, rng)
+        x = batch_features(train_set, norm, aug, rng, noisy_view)
+        x, x_noisy = x if noisy_view is not None else (x, None)
         y = train_set.labels
         order = rng.permutation(len(x))
         model.train()
@@ -181,8 +204,13 @@ def train(dataset: SequenceDataset, config: TrainConfig, progress: bool = True
             idx = order[i:i + config.batch_size]
             if len(idx) < 2:
                 continue
-            logits = model(torch.from_numpy(x[idx]))
-            loss = loss_fn(logits, torch.from_numpy(y[idx]))
+            labels = torch.from_numpy(y[idx])
+            if contrastive is None:
+                loss = loss_fn(model(torch.from_numpy(x[idx])), labels)
+            else:
+                loss = contrastive_step(model, torch.from_numpy(x[idx]),
+                                        torch.from_numpy(x_noisy[idx]), labels, loss_fn,
+                                        contrastive)
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()

@@ -38,6 +38,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "class list gets a new head, another layout is converted")
     parser.add_argument("--freeze", default="none", choices=("none", "backbone"),
                         help="with --init: train only the classifier head")
+    parser.add_argument("--contrastive", action="store_true",
+                        help="noise-robust contrastive training (clean + noised view)")
+    parser.add_argument("--contrastive-weights", default="0.1,0.1", metavar="INSTANCE,GROUP",
+                        help="weights of the instance and the class-wise contrastive terms")
+    parser.add_argument("--noise-alpha", type=float, default=0.1,
+                        help="fraction of joints/frames perturbed in the noised view")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -52,6 +58,16 @@ def run(args: argparse.Namespace) -> int:
     except (DatasetError, CheckpointError, InitError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+
+
+def _contrastive(args: argparse.Namespace) -> dict:
+    if not args.contrastive:
+        return {}
+    try:
+        instance, group = (float(v) for v in args.contrastive_weights.split(","))
+    except ValueError:
+        raise SystemExit("--contrastive-weights must be two numbers: INSTANCE,GROUP") from None
+    return {"instance_weight": instance, "group_weight": group, "alpha": args.noise_alpha}
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -69,6 +85,7 @@ def _train(args: argparse.Namespace) -> int:
                          model_config=json.loads(args.model_config),
                          sampling=args.sampling, rate_hz=args.rate, centre=args.centre,
                          init=args.init, freeze=args.freeze,
+                         contrastive=_contrastive(args),
                          **({"threads": args.threads} if args.threads else {}))
     checkpoint, _ = train(dataset, config)
     checkpoint.training["data_spec"] = args.data
