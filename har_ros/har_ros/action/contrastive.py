@@ -67,7 +67,8 @@ def instance_loss(clean: torch.Tensor, noisy: torch.Tensor, temperature: float) 
     z, w = functional.normalize(clean, dim=1), functional.normalize(noisy, dim=1)
     logits = z @ w.t() / temperature
     target = torch.arange(len(z))
-    return 0.5 * (functional.cross_entropy(logits, target) + functional.cross_entropy(logits.t(), target))
+    return 0.5 * (functional.cross_entropy(logits, target) +
+                  functional.cross_entropy(logits.t(), target))
 
 
 def group_loss(clean: torch.Tensor, noisy: torch.Tensor, labels: torch.Tensor,
