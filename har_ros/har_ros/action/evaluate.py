@@ -6,6 +6,7 @@ import numpy as np
 
 from .augment import add_noise, drop_joints
 from .checkpoint import Checkpoint
+from .contrastive import noised
 from .dataset import SequenceDataset
 from .train import batch_features, predict_logits
 
@@ -38,11 +39,18 @@ def evaluate(checkpoint: Checkpoint, dataset: SequenceDataset) -> dict:
 
 def robustness(checkpoint: Checkpoint, dataset: SequenceDataset,
                noise_levels=(0.0, 0.02, 0.05, 0.1, 0.2), dropout_levels=(0.0, 0.1, 0.2, 0.3),
-               seed: int = 0) -> dict:
-    """Top-1 vs keypoint noise σ (fraction of torso length) and vs joint-dropout rate."""
+               alpha_levels=(0.0, 0.05, 0.1, 0.2), seed: int = 0) -> dict:
+    """Top-1 vs keypoint noise σ (× torso length), joint dropout, and noise ratio α.
+
+    α is the detector-like noise of contrastive training, every kind at once.
+    """
     model = checkpoint.build()
     norm, layout = checkpoint.normalisation, dataset.layout
-    out = {"noise": {}, "dropout": {}}
+    out = {"noise": {}, "dropout": {}, "alpha": {}}
+    for alpha in alpha_levels:
+        rng = np.random.default_rng(seed)
+        perturbed = [noised(s, layout, alpha, rng) for s in dataset.sequences]
+        out["alpha"][str(alpha)] = _top1(model, perturbed, dataset, norm)
     for sigma in noise_levels:
         rng = np.random.default_rng(seed)
         noisy = [add_noise(s, sigma, layout, rng) for s in dataset.sequences]

@@ -1,4 +1,4 @@
-"""Action classifiers by name: `lstm`, `bilstm` (parity models) and `stgcn` (default).
+"""Action classifiers by name: `lstm`, `bilstm` (parity models), `stgcn` (default), `transformer`.
 
 Every model takes ``(N, C, T, J)`` windows and returns class logits ``(N, K)``.
 """
@@ -126,8 +126,40 @@ class STGCN(nn.Module):
         return self.head(self.embed(x))
 
 
+class TemporalTransformer(nn.Module):
+    """Frames as tokens through a small transformer encoder, mean over time, a linear head.
+
+    Each frame's joints are projected to ``width``, with learned positions. The
+    temporal model the seeds named as future work (MotionBERT's backbone is a
+    larger spatio-temporal one); sized for a CPU.
+    """
+
+    def __init__(self, in_channels: int, num_joints: int, num_classes: int, width: int = 64,
+                 layers: int = 2, heads: int = 4, max_frames: int = 128, dropout: float = 0.1):
+        super().__init__()
+        self.input_norm = nn.LayerNorm(in_channels * num_joints)
+        self.project = nn.Linear(in_channels * num_joints, width)
+        self.position = nn.Parameter(torch.zeros(1, max_frames, width))
+        layer = nn.TransformerEncoderLayer(width, heads, 2 * width, dropout, batch_first=True,
+                                           norm_first=True)
+        self.encoder = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
+        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(width, num_classes))
+
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        n, c, t, j = x.shape
+        if t > self.position.shape[1]:
+            raise ValueError(f"window of {t} frames, the model takes at most "
+                             f"{self.position.shape[1]}")
+        frames = self.project(self.input_norm(x.permute(0, 2, 1, 3).reshape(n, t, c * j)))
+        return self.encoder(frames + self.position[:, :t]).mean(dim=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.embed(x))
+
+
 MODEL_DEFAULTS = {
     "stgcn": STGCN_DEFAULTS,
+    "transformer": {"width": 64, "layers": 2, "heads": 4, "max_frames": 128, "dropout": 0.1},
     "bilstm": {"hidden": 128, "dropout": 0.3},  # parity with the BiLSTM project
     "lstm": {"hidden": 34},  # parity with the first project
 }
@@ -156,6 +188,10 @@ def build_model(name: str, in_channels: int, num_classes: int, layout: Layout,
     if name == "stgcn":
         return STGCN(in_channels, num_classes, layout, tuple(c["widths"]), tuple(c["strides"]),
                      int(c["kernel"]), bool(c["separable"]), float(c["dropout"]))
+    if name == "transformer":
+        return TemporalTransformer(in_channels, layout.num_joints, num_classes,
+                                   int(c["width"]), int(c["layers"]), int(c["heads"]),
+                                   int(c["max_frames"]), float(c["dropout"]))
     return RecurrentClassifier(in_channels, layout.num_joints, num_classes,
                                hidden=int(c["hidden"]), layers=2,
                                bidirectional=name == "bilstm", dropout=float(c.get("dropout", 0)))

@@ -48,11 +48,12 @@ def write_plots(report: dict, checkpoint: Checkpoint, out: Path) -> list[Path]:
         plt.close(fig)
 
     if "robustness" in report:
-        fig, axes = plt.subplots(1, 2, figsize=(9, 3.5))
+        fig, axes = plt.subplots(1, len(report["robustness"]), figsize=(13, 3.5))
         for ax, (kind, curve) in zip(axes, report["robustness"].items(), strict=False):
             xs = [float(k) for k in curve]
             ax.plot(xs, list(curve.values()), "o-")
-            ax.set_xlabel("keypoint noise σ (× torso)" if kind == "noise" else "joint dropout")
+            ax.set_xlabel({"noise": "keypoint noise σ (× torso)", "dropout": "joint dropout",
+                           "alpha": "detector-like noise ratio α"}.get(kind, kind))
             ax.set_ylabel("top-1")
             ax.set_ylim(0, 1)
             ax.grid(alpha=0.3)

@@ -1,7 +1,7 @@
 """Action node step latency: windowing + features + one batched forward pass.
 
-The default (shipped) checkpoint is compared with `bilstm` and `lstm` parity
-models of the same input shape; their weights are untrained, which does not
+The default (shipped) checkpoint is compared with `bilstm`, `lstm` and
+`transformer` models of the same input shape; their weights are untrained, which does not
 change their speed. One torch thread, as the node's default.
 """
 
@@ -44,7 +44,8 @@ def run(trials: int = 10) -> list[dict]:
     default = load_checkpoint(DEFAULT_MODEL)
     rows = []
     for name, checkpoint in (("default stgcn", default), ("bilstm", _parity(default, "bilstm")),
-                             ("lstm", _parity(default, "lstm"))):
+                             ("lstm", _parity(default, "lstm")),
+                             ("transformer", _parity(default, "transformer"))):
         for people in (1, 5, 20):
             recognizer = ActionRecognizer(checkpoint, RecognizerSettings())
             rate = recognizer.buffers.config.rate_hz

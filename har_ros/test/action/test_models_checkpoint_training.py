@@ -52,8 +52,11 @@ def test_tiny_training_beats_chance_by_a_wide_margin(trained):
     assert report["top1"] >= 0.5, report["top1"]
     assert set(report["per_class"]) == set(ACTIONS)
     assert len(history["epoch"]) >= 1 and report["top5"] == 1.0
-    curves = robustness(checkpoint, test, noise_levels=(0.0, 0.5), dropout_levels=(0.0,))
+    curves = robustness(checkpoint, test, noise_levels=(0.0, 0.5), dropout_levels=(0.0,),
+                        alpha_levels=(0.0, 0.5))
     assert curves["noise"]["0.5"] <= curves["noise"]["0.0"]
+    assert curves["alpha"]["0.0"] == report["top1"]  # α = 0 changes nothing
+    assert curves["alpha"]["0.5"] < curves["alpha"]["0.0"]
 
 
 def test_checkpoint_round_trip(trained):
@@ -122,3 +125,11 @@ def test_training_is_repeatable_for_a_seed_and_differs_across_seeds():
     first, again, other = weights(0), weights(0), weights(1)
     assert all(torch.equal(first[k], again[k]) for k in first)
     assert not all(torch.equal(first[k], other[k]) for k in first)
+
+
+def test_transformer_embeds_and_refuses_too_long_a_window():
+    model = build_model("transformer", 7, 5, COCO17, {"max_frames": 16}).eval()
+    with torch.no_grad():
+        assert model.embed(torch.zeros(2, 7, 16, 17)).shape == (2, 64)
+        with pytest.raises(ValueError, match="at most 16"):
+            model(torch.zeros(1, 7, 32, 17))
