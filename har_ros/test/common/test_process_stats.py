@@ -19,12 +19,15 @@ def test_memory_figures_follow_an_allocation():
 
 
 def test_cpu_window_sees_a_busy_loop_and_an_idle_sleep():
+    # Busy until this process has used 0.2 s of CPU (however loaded the machine is), then
+    # the window's percentage must agree with that CPU time over the wall time it took.
     window = CpuWindow(os.getpid())
+    start_cpu, started = time.process_time(), time.monotonic()
     window.start()
-    end = time.monotonic() + 0.3
-    while time.monotonic() < end:
+    while time.process_time() - start_cpu < 0.2 and time.monotonic() - started < 10:
         pass
-    assert window.percent() > 50
+    expected = 100 * (time.process_time() - start_cpu) / (time.monotonic() - started)
+    assert window.percent() == pytest.approx(expected, abs=15)
     window.start()
     time.sleep(0.3)
     assert window.percent() < 20
