@@ -58,8 +58,9 @@ def run_nodes(factories: list[Callable[[], Node]], args: list[str] | None = None
         except ExternalShutdownException:
             pass
         except BaseException as exc:  # handed to the main thread, which re-raises it
-            failures.append(exc)
-            executors[0].wake()
+            if rclpy.ok():  # else a callback the shutdown caught midway: a clean stop
+                failures.append(exc)
+                executors[0].wake()
 
     try:
         for factory in factories:
@@ -79,7 +80,12 @@ def run_nodes(factories: list[Callable[[], Node]], args: list[str] | None = None
             threads.append(threading.Thread(target=spin_apart, args=(executor,), daemon=True))
             threads[-1].start()
         while rclpy.ok() and not failures:
-            executors[0].spin_once(timeout_sec=0.2)  # the main thread keeps the signals
+            try:
+                executors[0].spin_once(timeout_sec=0.2)  # the main thread keeps the signals
+            except Exception:
+                if rclpy.ok():
+                    raise
+                break  # a callback the shutdown (Ctrl-C, ros2 launch) caught midway
         if failures:
             raise failures[0]
     except (KeyboardInterrupt, ExternalShutdownException):

@@ -31,3 +31,12 @@ def test_a_failing_node_on_a_side_thread_ends_the_process_with_its_error(
     _both_alive(ros_node, topic_prefix)
     assert proc.wait(timeout=15) != 0
     assert "second failed on purpose" in processes.output(proc)
+
+
+@pytest.mark.parametrize("node", ["first", "second"])  # the main thread's node, a side one
+def test_a_callback_caught_by_the_shutdown_ends_the_process_cleanly(ros_node, processes,
+                                                                   topic_prefix, node):
+    proc = processes.start("--shutdown-in-callback", node, "--ros-args", "-r",
+                           f"__ns:={topic_prefix}", script="two_nodes.py")
+    assert proc.wait(timeout=20) == 0, processes.output(proc)
+    assert "Traceback" not in processes.output(proc)
