@@ -1,6 +1,10 @@
 """Run several processes as one unit: prefixed logs, stop all when one ends or on Ctrl-C.
 
 The part of `ros2 launch` that `har bringup` needs, for machines without it.
+Children run in sessions of their own (a terminal's Ctrl-C reaches them
+once, through the supervisor) and learn its pid from ``HAR_SUPERVISOR_PID``:
+a node started so asks the kernel to end it when the supervisor dies, even
+by SIGKILL (see har_ros.common.parent_watch), so no node outlives it.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
+
+from .parent_watch import SUPERVISOR_ENV
 
 
 @dataclass
@@ -36,8 +42,9 @@ class Supervisor:
                 self.out.flush()
 
     def start(self) -> None:
+        env = {**self.env, SUPERVISOR_ENV: str(os.getpid())}
         for name, argv in self.commands.items():
-            proc = subprocess.Popen(argv, env=self.env, stdout=subprocess.PIPE,
+            proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE,
                                     stderr=subprocess.STDOUT, text=True, bufsize=1,
                                     start_new_session=True)
             self.procs[name] = proc

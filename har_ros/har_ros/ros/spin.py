@@ -13,6 +13,7 @@ from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.signals import SignalHandlerOptions
 
+from ..common.parent_watch import follow_supervisor
 from .lifecycle import ManagedNode, StartupError
 
 
@@ -47,6 +48,7 @@ def run_nodes(factories: list[Callable[[], Node]], args: list[str] | None = None
     """
     rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.SIGINT)
     signal.signal(signal.SIGTERM, _raise_interrupt)  # supervisors stop nodes with SIGTERM
+    follow_supervisor()  # under `har bringup`: end with it, however it ends
     nodes: list[Node] = []
     executors: list[SingleThreadedExecutor] = []
     threads: list[threading.Thread] = []
