@@ -64,6 +64,9 @@ class Supervisor:
 
     def run(self) -> Outcome:
         """Start everything and wait until one process ends or Ctrl-C; then stop all."""
+        # Ctrl-C / SIGINT must stop the unit even when whoever started it ignores SIGINT
+        # (an ignored signal is inherited across exec), as ros2 launch handles it itself.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         self.start()
         first = None
         try:
