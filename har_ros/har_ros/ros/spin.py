@@ -32,6 +32,43 @@ def _raise_interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
+def is_lost_reply(exc: BaseException) -> bool:
+    """Whether rclpy failed to send a service reply (the client is gone or timed out).
+
+    rmw reports it as a warning; rclpy surfaces it from the executor, as a
+    ``SystemError`` when the warning became an exception. Either way it is the
+    client's loss, not the node's: the node must not die of it.
+    """
+    seen: BaseException | None = exc
+    for _ in range(4):  # the exception and what it chains to
+        if seen is None:
+            return False
+        text = str(seen)
+        if "service_send_response" in text or "failed to send response" in text:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def spin_once_keeping_alive(executor: SingleThreadedExecutor, timeout_sec: float) -> None:
+    """One executor step; a service reply that could not be sent is logged and counted."""
+    try:
+        executor.spin_once(timeout_sec=timeout_sec)
+    except (SystemError, RuntimeError, RuntimeWarning) as exc:
+        if not is_lost_reply(exc):
+            raise
+        with _lost_replies_lock:
+            lost_replies[0] += 1
+        for node in executor.get_nodes():
+            node.get_logger().warning(
+                f"a service reply could not be sent (the client is gone?); "
+                f"{lost_replies[0]} in this process so far; spinning on")
+
+
+lost_replies = [0]  # service replies this process could not send
+_lost_replies_lock = threading.Lock()
+
+
 def run_node(factory: Callable[[], Node], args: list[str] | None = None) -> int:
     """Create the node, spin it, and shut down. Returns 0, or 2 if it could not start."""
     return run_nodes([factory], args)
@@ -53,10 +90,12 @@ def run_nodes(factories: list[Callable[[], Node]], args: list[str] | None = None
     executors: list[SingleThreadedExecutor] = []
     threads: list[threading.Thread] = []
     failures: list[BaseException] = []
+    stopping = threading.Event()
 
     def spin_apart(executor: SingleThreadedExecutor) -> None:
         try:
-            executor.spin()
+            while rclpy.ok() and not stopping.is_set():
+                spin_once_keeping_alive(executor, 0.2)
         except ExternalShutdownException:
             pass
         except BaseException as exc:  # handed to the main thread, which re-raises it
@@ -83,7 +122,7 @@ def run_nodes(factories: list[Callable[[], Node]], args: list[str] | None = None
             threads[-1].start()
         while rclpy.ok() and not failures:
             try:
-                executors[0].spin_once(timeout_sec=0.2)  # the main thread keeps the signals
+                spin_once_keeping_alive(executors[0], 0.2)  # the main thread keeps the signals
             except Exception:
                 if rclpy.ok():
                     raise
@@ -96,6 +135,7 @@ def run_nodes(factories: list[Callable[[], Node]], args: list[str] | None = None
         # A terminal's Ctrl-C reaches the whole process group, and ros2 launch forwards
         # its own: a second SIGINT while shutting down must not turn a clean exit into -2.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        stopping.set()
         for executor in executors:
             executor.shutdown(timeout_sec=1.0)
         for thread in threads:

@@ -1,6 +1,7 @@
 """run_nodes: several nodes in one process, each spinning on its own thread."""
 
 import signal
+import time
 
 import pytest
 from std_msgs.msg import String
@@ -40,3 +41,19 @@ def test_a_callback_caught_by_the_shutdown_ends_the_process_cleanly(ros_node, pr
                            f"__ns:={topic_prefix}", script="two_nodes.py")
     assert proc.wait(timeout=20) == 0, processes.output(proc)
     assert "Traceback" not in processes.output(proc)
+
+
+@pytest.mark.parametrize("node", ["first", "second"])  # the server on the main thread, a side one
+def test_a_reply_to_a_client_that_left_is_logged_and_the_nodes_spin_on(ros_node, processes,
+                                                                      topic_prefix, node):
+    proc = processes.start("--lost-reply", node, "--ros-args", "-r", f"__ns:={topic_prefix}",
+                           script="two_nodes.py")
+    deadline = time.monotonic() + 20
+    while "could not be sent" not in processes.output(proc) and proc.poll() is None \
+            and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert "could not be sent" in processes.output(proc), processes.output(proc)
+    _both_alive(ros_node, topic_prefix)  # both still publish after it
+    assert proc.poll() is None, processes.output(proc)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=10) == 0, processes.output(proc)
