@@ -3,7 +3,8 @@
 Usage: two_nodes.py [--fail-after SECONDS] [--shutdown-in-callback NAME]
 [--lost-reply NAME]. Each node publishes its name on `alive` five times a
 second so a test can see both spin. ``--shutdown-in-callback NAME``: after a
-second, node NAME's callback shuts the context down (as a SIGINT does while a callback runs) and then
+second, node NAME's callback shuts the context down (as a SIGINT does while a
+callback runs) and then
 publishes, which raises in rclpy. ``--lost-reply NAME``: node NAME offers
 `slow` (a GetParameters service answering after a second); the other node
 sends it two requests and destroys its client while the first is answered, so
