@@ -6,11 +6,40 @@ names + bone list) and the graph model builds its adjacency from it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 
 class LayoutError(ValueError):
     """Unknown layout name or an inconsistent custom layout."""
+
+
+_SIDES = {"l": "left", "left": "left", "lft": "left", "r": "right", "right": "right",
+          "rgt": "right"}
+_CENTRES = {"pelvis": "hip_center", "root": "hip_center", "midhip": "hip_center",
+            "mid_hip": "hip_center", "hip": "hip_center", "hips": "hip_center",
+            "hipcenter": "hip_center", "hip_centre": "hip_center", "neck": "neck",
+            "thorax": "neck", "spine_shoulder": "shoulder_center",
+            "shouldercenter": "shoulder_center", "shoulder_centre": "shoulder_center"}
+
+
+def canonical_joint(name: str) -> str:
+    """A joint name in this project's words (``RShoulder`` -> ``right_shoulder``).
+
+    ``shoulder_r``, ``R_SHOULDER`` and ``right shoulder`` are ``right_shoulder``
+    too, and ``pelvis`` is ``hip_center``. So a custom layout (a dataset's own
+    names) still gives the hips and shoulders normalisation needs and the
+    left/right twins mirroring needs.
+    """
+    words = re.sub(r"([a-z])([A-Z])", r"\1_\2", name.strip())
+    words = re.sub(r"^([LR])([A-Z])", r"\1_\2", words)
+    tokens = [t for t in re.split(r"[^a-z0-9]+", words.lower()) if t]
+    side = [_SIDES[t] for t in tokens if t in _SIDES]
+    rest = [t for t in tokens if t not in _SIDES]
+    body = "_".join(rest)
+    if len(side) == 1 and rest:
+        return f"{side[0]}_{body}"
+    return _CENTRES.get(body, body)
 
 
 @dataclass(frozen=True)
@@ -31,7 +60,10 @@ class Layout:
         for a, b in self.bones:
             if not (0 <= a < n and 0 <= b < n) or a == b:
                 raise LayoutError(f"layout {self.name!r}: bad bone ({a}, {b}) for {n} joints")
-        object.__setattr__(self, "_index", {j: i for i, j in enumerate(self.joints)})
+        index = {j: i for i, j in enumerate(self.joints)}
+        for i, joint in enumerate(self.joints):  # a dataset's own names, in ours
+            index.setdefault(canonical_joint(joint), i)
+        object.__setattr__(self, "_index", index)
 
     @property
     def num_joints(self) -> int:
@@ -44,14 +76,14 @@ class Layout:
             raise LayoutError(f"layout {self.name!r} has no joint {joint!r}") from None
 
     def find(self, *names: str) -> list[int]:
-        """Indices of those of ``names`` that the layout has."""
+        """Indices of those of ``names`` that the layout has (in its own or our words)."""
         return [self._index[n] for n in names if n in self._index]
 
     @property
     def mirror_permutation(self) -> list[int]:
         """Joint permutation that swaps every left_* joint with its right_* twin."""
         perm = list(range(self.num_joints))
-        for i, name in enumerate(self.joints):
+        for i, name in enumerate(canonical_joint(j) for j in self.joints):
             for a, b in (("left_", "right_"), ("right_", "left_")):
                 if name.startswith(a) and (twin := b + name[len(a):]) in self._index:
                     perm[i] = self._index[twin]

@@ -9,6 +9,7 @@ from har_ros.skeleton.layouts import (
     OPENPOSE18,
     Layout,
     LayoutError,
+    canonical_joint,
     get_layout,
 )
 
@@ -48,3 +49,22 @@ def test_custom_layout_round_trips_and_is_validated():
 
 def test_blazepose_has_the_coco_joints():
     assert all(joint in BLAZEPOSE33.joints for joint in COCO17.joints)
+
+
+@pytest.mark.parametrize("name, canonical", [
+    ("RShoulder", "right_shoulder"), ("shoulder_r", "right_shoulder"),
+    ("R_SHOULDER", "right_shoulder"), ("right shoulder", "right_shoulder"),
+    ("LeftHip", "left_hip"), ("l_ankle", "left_ankle"), ("Pelvis", "hip_center"),
+    ("MidHip", "hip_center"), ("left_hip", "left_hip"), ("belly", "belly")])
+def test_joint_names_in_other_words_are_understood(name, canonical):
+    assert canonical_joint(name) == canonical
+
+
+def test_a_custom_layout_in_its_own_words_gives_hips_shoulders_and_mirror_twins():
+    layout = Layout("puppet15", ("Neck", "Belly", "Face", "RShoulder", "LShoulder", "RHip",
+                                 "LHip", "RElbow", "LElbow"),
+                    ((0, 1), (0, 2), (0, 3), (0, 4), (1, 5), (1, 6), (3, 7), (4, 8)))
+    assert layout.hip_joints == [6, 5]  # left, right
+    assert layout.shoulder_joints == [4, 3]
+    assert layout.mirror_permutation == [0, 1, 2, 4, 3, 6, 5, 8, 7]
+    assert Layout("plain", ("a", "b"), ((0, 1),)).hip_joints == []
