@@ -26,9 +26,9 @@ class Augmentation:
     mirror: float = 0.0  # probability of a left/right mirror
 
     @classmethod
-    def default(cls, noise: float = 0.0) -> Augmentation:
+    def default(cls, noise: float = 0.0, mirror: float = 0.0) -> Augmentation:
         return cls(noise=noise, joint_dropout=0.05, rotation_deg=15.0, scale=0.15, shear=0.1,
-                   crop=0.15, speed=0.2, mirror=0.0)
+                   crop=0.15, speed=0.2, mirror=mirror)
 
 
 def torso_length(sequence: np.ndarray, layout: Layout) -> float:

@@ -17,20 +17,22 @@ from .contrastive import ContrastiveConfig, group_loss, instance_loss, noised
 from .dataset import SequenceDataset
 from .models import build_model, model_settings
 from .preprocess import Normalisation, training_window, window_features
+from .recipe import apply, resolve
 
 
 @dataclass
 class TrainConfig:
     model: str = "stgcn"
     window: int = 32
-    epochs: int = 80
+    epochs: int | None = None  # None: from the dataset's size (recipe.py)
     batch_size: int = 32
     lr: float = 3e-3
     weight_decay: float = 1e-3
     noise: float = 0.0  # training keypoint noise, fraction of the torso length
     augment: bool = True
     seed: int = 0
-    val_fraction: float = 0.15
+    val_fraction: float | None = None  # None: a hold-out only where classes can spare it
+    mirror: str = "auto"  # left/right flips: "on", "off", or "auto" (off for sided classes)
     patience: int = 25
     threads: int = field(default_factory=lambda: os.cpu_count() or 1)
     stride: int = 5
@@ -44,6 +46,7 @@ class TrainConfig:
 
 
 FREEZE_CHOICES = ("none", "backbone")
+MIRROR_PROBABILITY = 0.5  # of a left/right flip per clip and epoch, where mirroring is on
 
 
 class InitError(ValueError):
@@ -151,6 +154,11 @@ def train(dataset: SequenceDataset, config: TrainConfig, progress: bool = True
 
         init = load_checkpoint(config.init)
         dataset, config = start_from(init, dataset, config)
+    if config.epochs is not None and config.epochs < 1:
+        raise ValueError(f"epochs must be at least 1, got {config.epochs}")
+    recipe = resolve(dataset, config.epochs, config.val_fraction, config.mirror,
+                     config.batch_size)
+    config = apply(config, recipe)
     torch.manual_seed(config.seed)
     torch.set_num_threads(max(1, config.threads))
     rng = np.random.default_rng(config.seed)
@@ -170,8 +178,9 @@ def train(dataset: SequenceDataset, config: TrainConfig, progress: bool = True
         optimiser, max_lr=config.lr, total_steps=config.epochs * max(
             1, int(np.ceil(len(train_set) / config.batch_size))))
     loss_fn = nn.CrossEntropyLoss(label_smoothing=0.1)
-    aug = Augmentation.default(config.noise) if config.augment else (
-        Augmentation(noise=config.noise) if config.noise else None)
+    mirror = MIRROR_PROBABILITY if config.mirror == "on" else 0.0
+    aug = Augmentation.default(config.noise, mirror) if config.augment else (
+        Augmentation(noise=config.noise, mirror=mirror) if config.noise or mirror else None)
     contrastive = ContrastiveConfig(**config.contrastive) if config.contrastive else None
     noisy_view = None
     if contrastive is not None:
@@ -236,7 +245,8 @@ def train(dataset: SequenceDataset, config: TrainConfig, progress: bool = True
                 "train_sequences": len(train_set), "val_sequences": len(val_set),
                 "best_epoch": best[2], "best_val_acc": best[0][0],
                 "seconds": time.perf_counter() - started, "history": history,
-                "init": config.init, "init_weights": len(copied)}
+                "init": config.init, "init_weights": len(copied),
+                "recipe": list(recipe.reasons)}
     checkpoint = Checkpoint(config.model, model_settings(config.model, config.model_config),
                             model.state_dict(), list(dataset.class_names), dataset.layout,
                             dataset.channels, norm, config.stride, training)

@@ -5,16 +5,32 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
+import sys
 
 from ..bench.machine import describe
 
-SUITES = ("pose", "action", "safety", "pipeline", "cell")
+SUITES = ("pose", "action", "safety", "pipeline", "cell")  # "all"; `models` trains, apart
+DEFAULT_UTD = os.environ.get("HAR_UTD_MHAD", "../shared/datasets/utd_mhad/skeleton")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("suite", nargs="?", default="all", choices=(*SUITES, "all"))
+    parser.add_argument("suite", nargs="?", default="all", choices=(*SUITES, "models", "all"),
+                        help="models: train and score the defaults on every generalisation "
+                             "protocol (minutes per run; not part of all)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--trials", type=int, default=10, help="repetitions where it applies")
+    models = parser.add_argument_group("models")
+    models.add_argument("--protocols", default="", help="comma-separated (default: all)")
+    models.add_argument("--seeds", default="0,1,2")
+    models.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                        help="runs at once, one torch thread each")
+    models.add_argument("--utd", default=DEFAULT_UTD,
+                        help="UTD-MHAD skeleton folder (env HAR_UTD_MHAD)")
+    models.add_argument("--set", default="{}", metavar="JSON",
+                        help='training settings to try instead of the defaults, e.g. '
+                             '\'{"epochs": 120}\'')
+    models.add_argument("--out", default="", help="also write the JSON result here")
 
 
 def _table(rows: list[dict]) -> str:
@@ -29,7 +45,30 @@ def _table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def _models(args: argparse.Namespace) -> int:
+    from ..action.protocols import PROTOCOLS
+    from ..bench import models
+
+    try:
+        overrides = json.loads(args.set)
+        seeds = [int(s) for s in args.seeds.split(",") if s]
+        result = models.run([p for p in args.protocols.split(",") if p] or list(PROTOCOLS),
+                            seeds, args.utd, args.jobs, overrides,
+                            progress=lambda line: print(line, file=sys.stderr, flush=True))
+    except (ValueError, json.JSONDecodeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    result["machine"] = describe()
+    if args.out:
+        with open(args.out, "w") as f:
+            json.dump(result, f, indent=2)
+    print(json.dumps(result, indent=2) if args.json else models.table(result))
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.suite == "models":
+        return _models(args)
     suites = SUITES if args.suite == "all" else (args.suite,)
     rows: list[dict] = []
     for suite in suites:

@@ -13,7 +13,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="npz:PATH | utd_mhad:DIR | openpose:DIR | bag:PATH")
     parser.add_argument("--model", default="stgcn", choices=MODEL_NAMES)
     parser.add_argument("--out", required=True, help="checkpoint file to write (.pt)")
-    parser.add_argument("--epochs", type=int, default=80)
+    parser.add_argument("--epochs", type=int, default=None,
+                        help="default: from the dataset's size (about 3000 steps, 60-400)")
+    parser.add_argument("--val-fraction", type=float, default=None,
+                        help="per-class hold-out for choosing the epoch; default: 0.15 where "
+                             "the smallest class has 40 clips, else none (last epoch)")
+    parser.add_argument("--mirror", default="auto", choices=("auto", "on", "off"),
+                        help="left/right flips; auto = on unless a class is named by its side")
     parser.add_argument("--window", type=int, default=32, help="frames per window")
     parser.add_argument("--stride", type=int, default=5, help="frames between node outputs")
     parser.add_argument("--noise", type=float, default=0.0,
@@ -84,7 +90,8 @@ def _train(args: argparse.Namespace) -> int:
                          augment=not args.no_augment, seed=args.seed, stride=args.stride,
                          model_config=json.loads(args.model_config),
                          sampling=args.sampling, rate_hz=args.rate, centre=args.centre,
-                         init=args.init, freeze=args.freeze,
+                         init=args.init, freeze=args.freeze, val_fraction=args.val_fraction,
+                         mirror=args.mirror,
                          contrastive=_contrastive(args),
                          **({"threads": args.threads} if args.threads else {}))
     checkpoint, _ = train(dataset, config)
@@ -94,5 +101,5 @@ def _train(args: argparse.Namespace) -> int:
     print(json.dumps({"checkpoint": args.out, "model": checkpoint.model_name,
                       "best_val_acc": t["best_val_acc"], "best_epoch": t["best_epoch"],
                       "train_seconds": round(t["seconds"], 1),
-                      "train_sequences": t["train_sequences"]}))
+                      "train_sequences": t["train_sequences"], "recipe": t["recipe"]}))
     return 0
