@@ -16,6 +16,8 @@ import numpy as np
 
 from ..skeleton.layouts import Layout
 
+FEATURE_GROUPS = ("position", "velocity", "motion", "bone", "bone_motion")
+
 
 @dataclass(frozen=True)
 class Normalisation:
@@ -29,6 +31,12 @@ class Normalisation:
     # "crop": windows are `window` frames at `rate_hz` cut from a stream (the node's view).
     sampling: str = "resample"
     rate_hz: float = 30.0
+
+    def __post_init__(self) -> None:
+        unknown = [f for f in self.features if f not in FEATURE_GROUPS]
+        if unknown or not self.features or len(set(self.features)) != len(self.features):
+            raise ValueError(f"features must be distinct names from {FEATURE_GROUPS}, got "
+                             f"{list(self.features)}")
 
     def channels(self, coord_dims: int) -> int:
         return coord_dims * len(self.features) + 1  # + mask
@@ -87,6 +95,17 @@ def normalise(sequence: np.ndarray, layout: Layout, centre: str = "hips"
     ``"hips_sequence"`` subtracts one centre for the whole window, so walking
     across the image stays visible to the model.
     """
+    coords, mask, _ = normalise_with_travel(sequence, layout, centre)
+    return coords, mask
+
+
+def normalise_with_travel(sequence: np.ndarray, layout: Layout, centre: str = "hips"
+                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`normalise`, and the body's travel (..., T, D) that per-frame centring removed.
+
+    ``coords + travel[..., None, :]`` is the skeleton centred once for the
+    whole window (in torso lengths): what the ``motion`` feature moves in.
+    """
     seq = np.array(sequence, dtype=np.float32)  # a copy: missing joints are zeroed in it
     total = seq[..., 0].copy()  # NaN/inf anywhere makes the sum so (faster than isfinite.all)
     for channel in range(1, seq.shape[-1]):
@@ -105,15 +124,19 @@ def normalise(sequence: np.ndarray, layout: Layout, centre: str = "hips"
             strict=True)]).reshape(scale.shape)
         fallback = np.where(spread > 1e-6, spread, 1.0)
         scale = np.where(valid.any(axis=-1), scale, fallback)
-    if centre == "hips_sequence":
-        framed = seen.any(axis=-1)  # (..., T)
-        fixed = np.nan_to_num(nanmedian(np.where(framed[..., None], hips, np.nan), axis=-2))
-        hips = fixed[..., None, :]
-    elif centre != "hips":
+    if centre not in ("hips", "hips_sequence"):
         raise ValueError(f"unknown centre {centre!r}; use hips or hips_sequence")
+    framed = seen.any(axis=-1)  # (..., T)
+    fixed = np.nan_to_num(nanmedian(np.where(framed[..., None], hips, np.nan), axis=-2))
+    travel = np.zeros_like(hips)
+    if centre == "hips_sequence":
+        hips = fixed[..., None, :]
+    else:
+        travel = np.where(framed[..., None], hips - fixed[..., None, :], 0.0) / \
+            scale[..., None, None]
     mask = seen.astype(np.float32)
     out = (coords - hips[..., None, :]) * (mask[..., None] / scale[..., None, None, None])
-    return out.astype(np.float32, copy=False), mask
+    return out.astype(np.float32, copy=False), mask, travel.astype(np.float32, copy=False)
 
 
 def resample(array: np.ndarray, length: int) -> np.ndarray:
@@ -144,10 +167,12 @@ def _bone_indices(layout: Layout) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def features(coords: np.ndarray, mask: np.ndarray, layout: Layout,
-             norm: Normalisation) -> np.ndarray:
+             norm: Normalisation, travel: np.ndarray | None = None) -> np.ndarray:
     """Model input (..., C, T, J): the feature groups stacked, then the mask.
 
     ``coords`` must be 0 where ``mask`` is 0 (as :func:`normalise` leaves them).
+    ``motion`` moves each joint in the window's frame (``coords + travel``), so
+    a walk or a jump keeps its travel, which per-frame ``velocity`` loses.
     """
     xy = np.moveaxis(coords, -1, -3)  # (..., D, T, J), a view
     d = xy.shape[-3]
@@ -160,10 +185,20 @@ def features(coords: np.ndarray, mask: np.ndarray, layout: Layout,
         elif name == "velocity":  # frame to frame, where the joint is seen in both
             np.multiply(xy[..., 1:, :] - xy[..., :-1, :], m[..., 1:, :] * m[..., :-1, :],
                         out=group[..., 1:, :])
-        elif name == "bone":  # child minus parent, summed into the child joint
+        elif name == "motion":
+            moved = xy if travel is None else xy + np.moveaxis(travel, -1, -2)[..., None]
+            np.multiply(moved[..., 1:, :] - moved[..., :-1, :], m[..., 1:, :] * m[..., :-1, :],
+                        out=group[..., 1:, :])
+        elif name in ("bone", "bone_motion"):  # child minus parent, into the child joint
             parent, child, to_child = _bone_indices(layout)
-            diffs = (xy[..., child] - xy[..., parent]) * (m[..., child] * m[..., parent])
-            group[...] = np.matmul(diffs, to_child.T)
+            seen = m[..., child] * m[..., parent]
+            bones = (xy[..., child] - xy[..., parent]) * seen  # (..., D, T, bones)
+            if name == "bone":
+                group[...] = np.matmul(bones, to_child.T)
+            else:  # how each bone turns and stretches from frame to frame
+                turn = (bones[..., 1:, :] - bones[..., :-1, :]) * \
+                    (seen[..., 1:, :] * seen[..., :-1, :])
+                group[..., 1:, :] = np.matmul(turn, to_child.T)
         else:
             raise ValueError(f"unknown feature {name!r}")
     out[..., -1, :, :] = mask
@@ -172,16 +207,18 @@ def features(coords: np.ndarray, mask: np.ndarray, layout: Layout,
 
 def window_features(sequence: np.ndarray, layout: Layout, norm: Normalisation) -> np.ndarray:
     """A raw (T, J, C) sequence -> model input (C, window, J)."""
-    coords, mask = normalise(sequence, layout, norm.centre)
+    coords, mask, travel = normalise_with_travel(sequence, layout, norm.centre)
     coords = resample(coords, norm.window)
     mask = (resample(mask, norm.window) > 0.5).astype(np.float32)
-    return features(coords * mask[..., None], mask, layout, norm)
+    return features(coords * mask[..., None], mask, layout, norm,
+                    resample(travel, norm.window))
 
 
 def batch_window_features(windows: np.ndarray, layout: Layout, norm: Normalisation
                           ) -> np.ndarray:
     """Windows (N, window, J, C) already on the model's time base -> input (N, C, window, J)."""
-    return features(*normalise(windows, layout, norm.centre), layout, norm)
+    coords, mask, travel = normalise_with_travel(windows, layout, norm.centre)
+    return features(coords, mask, layout, norm, travel)
 
 
 def training_window(sequence: np.ndarray, fps: float, norm: Normalisation,

@@ -33,6 +33,7 @@ class TrainConfig:
     seed: int = 0
     val_fraction: float | None = None  # None: a hold-out only where classes can spare it
     mirror: str = "auto"  # left/right flips: "on", "off", or "auto" (off for sided classes)
+    features: tuple[str, ...] = Normalisation.features  # input channel groups (preprocess)
     patience: int = 25
     threads: int = field(default_factory=lambda: os.cpu_count() or 1)
     stride: int = 5
@@ -163,7 +164,7 @@ def train(dataset: SequenceDataset, config: TrainConfig, progress: bool = True
     torch.set_num_threads(max(1, config.threads))
     rng = np.random.default_rng(config.seed)
     norm = Normalisation(window=config.window, centre=config.centre, sampling=config.sampling,
-                         rate_hz=config.rate_hz)
+                         rate_hz=config.rate_hz, features=tuple(config.features))
     train_set, val_set = split_train_val(dataset, config.val_fraction, config.seed)
     coord_dims = len(dataset.channels) - 1
     model = build_model(config.model, norm.channels(coord_dims), len(dataset.class_names),

@@ -6,6 +6,7 @@ import argparse
 import json
 
 from ..action.models import MODEL_NAMES
+from ..action.preprocess import Normalisation
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -18,6 +19,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--val-fraction", type=float, default=None,
                         help="per-class hold-out for choosing the epoch; default: 0.15 where "
                              "the smallest class has 40 clips, else none (last epoch)")
+    parser.add_argument("--features", default=",".join(Normalisation.features),
+                        help="input channel groups: position, velocity (in the frame's own "
+                             "centre), motion (keeps the body's travel), bone")
     parser.add_argument("--mirror", default="auto", choices=("auto", "on", "off"),
                         help="left/right flips; auto = on unless a class is named by its side")
     parser.add_argument("--window", type=int, default=32, help="frames per window")
@@ -91,7 +95,7 @@ def _train(args: argparse.Namespace) -> int:
                          model_config=json.loads(args.model_config),
                          sampling=args.sampling, rate_hz=args.rate, centre=args.centre,
                          init=args.init, freeze=args.freeze, val_fraction=args.val_fraction,
-                         mirror=args.mirror,
+                         mirror=args.mirror, features=tuple(args.features.split(",")),
                          contrastive=_contrastive(args),
                          **({"threads": args.threads} if args.threads else {}))
     checkpoint, _ = train(dataset, config)

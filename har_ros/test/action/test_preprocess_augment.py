@@ -3,6 +3,7 @@
 import warnings
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
@@ -10,6 +11,7 @@ from hypothesis.extra.numpy import arrays
 from har_ros.action.augment import Augmentation, augment, mirror
 from har_ros.action.preprocess import (
     Normalisation,
+    batch_window_features,
     nanmedian,
     normalise,
     resample,
@@ -85,6 +87,37 @@ def test_sequence_centre_keeps_walking_visible():
     hips_whole = whole[:, [11, 12]].mean(axis=1)[:, 0]
     np.testing.assert_allclose(hips_frame, 0.0, atol=1e-5)
     assert np.all(np.diff(hips_whole) > 0) and abs(np.median(hips_whole)) < 1e-5
+
+
+def test_motion_keeps_the_travel_that_per_frame_velocity_loses():
+    seq = standing(t=16)
+    seq[..., 0] += np.arange(16)[:, None] * 20.0  # walks right 20 px per frame, pose still
+    norm = Normalisation(window=16, features=("position", "velocity", "motion"))
+    x = window_features(seq, COCO17, norm)
+    velocity, motion = x[2:4], x[4:6]
+    np.testing.assert_allclose(velocity, 0.0, atol=1e-5)
+    assert np.all(motion[0, 1:] > 0) and np.allclose(motion[1, 1:], 0.0, atol=1e-5)
+    np.testing.assert_allclose(motion[0, 1:], motion[0, 1, 0], rtol=1e-4)  # steady pace
+    streamed = batch_window_features(seq[None], COCO17, norm)[0]  # the node's path
+    np.testing.assert_allclose(streamed, x, atol=1e-5)
+
+
+def test_bone_motion_is_the_change_of_bones_where_both_frames_see_them():
+    rng = np.random.default_rng(0)
+    seq = standing(t=12)
+    seq[..., :2] += rng.normal(0, 3, seq[..., :2].shape)
+    seq[5, 7, 2] = 0  # left elbow missing in frame 5
+    norm = Normalisation(window=12, features=("bone", "bone_motion"))
+    x = window_features(seq, COCO17, norm)
+    bones, turns = x[0:2], x[2:4]
+    np.testing.assert_allclose(turns[:, 8:], np.diff(bones, axis=1)[:, 7:], atol=1e-5)
+    assert np.all(turns[:, [5, 6], 7] == 0)  # the elbow's bone is unseen in frame 5
+
+
+def test_unknown_or_repeated_features_are_refused():
+    for bad in (("position", "speed"), ("bone", "bone"), ()):
+        with pytest.raises(ValueError, match="features"):
+            Normalisation(features=bad)
 
 
 @settings(max_examples=200, deadline=None)
