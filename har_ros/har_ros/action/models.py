@@ -93,7 +93,7 @@ class GraphBlock(nn.Module):
 
 
 STGCN_DEFAULTS = {"widths": [32, 48, 64], "strides": [2, 2, 2], "kernel": 5,
-                  "separable": False, "dropout": 0.2}
+                  "separable": False, "dropout": 0.2, "streams": 1}
 
 
 class STGCN(nn.Module):
@@ -121,6 +121,54 @@ class STGCN(nn.Module):
         x = self.input_norm(x.permute(0, 1, 3, 2).reshape(n, c * j, t))
         x = x.view(n, c, j, t).permute(0, 1, 3, 2).contiguous()
         return self.blocks(x).mean(dim=(2, 3))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.embed(x))
+
+
+class StreamHeads(nn.Module):
+    """One linear head per stream on its part of the joined embedding; logits averaged."""
+
+    def __init__(self, width: int, streams: int, num_classes: int, dropout: float):
+        super().__init__()
+        self.width = width
+        self.heads = nn.ModuleList(nn.Sequential(nn.Dropout(dropout),
+                                                 nn.Linear(width, num_classes))
+                                   for _ in range(streams))
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        parts = z.split(self.width, dim=1)
+        return torch.stack([head(p) for head, p in zip(self.heads, parts, strict=True)]).mean(0)
+
+
+class StreamEnsemble(nn.Module):
+    """One ST-GCN per input feature group (joint, bone, motion...), trained together.
+
+    The 2s-AGCN / MS-G3D ensemble of streams in one model: each member sees
+    its group and the mask, their logits are averaged. It costs one ST-GCN
+    per stream at run time (``har bench action``).
+    """
+
+    def __init__(self, in_channels: int, num_classes: int, layout: Layout, streams: int,
+                 **stgcn: object):
+        super().__init__()
+        group = (in_channels - 1) // streams
+        if streams < 2 or group * streams + 1 != in_channels:
+            raise ValueError(f"{in_channels} input channels do not split into {streams} "
+                             "feature groups and a mask")
+        self.group = group
+        self.members = nn.ModuleList(STGCN(group + 1, num_classes, layout, **stgcn)
+                                     for _ in range(streams))
+        width = self.members[0].head[1].in_features
+        for member in self.members:
+            member.head = nn.Identity()  # one head per stream below, on the joined embedding
+        self.head = StreamHeads(width, streams, num_classes, float(stgcn.get("dropout", 0.2)))
+
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        mask = x[:, -1:]
+        return torch.cat([member.embed(torch.cat([x[:, i * self.group:(i + 1) * self.group],
+                                                  mask], dim=1))
+                          for i, member in enumerate(self.members)], dim=1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.embed(x))
@@ -186,8 +234,12 @@ def build_model(name: str, in_channels: int, num_classes: int, layout: Layout,
     """Instantiate a registered model; ``config`` overrides its size settings."""
     c = model_settings(name, config)
     if name == "stgcn":
-        return STGCN(in_channels, num_classes, layout, tuple(c["widths"]), tuple(c["strides"]),
-                     int(c["kernel"]), bool(c["separable"]), float(c["dropout"]))
+        sizes = {"widths": tuple(c["widths"]), "strides": tuple(c["strides"]),
+                 "kernel": int(c["kernel"]), "separable": bool(c["separable"]),
+                 "dropout": float(c["dropout"])}
+        if int(c["streams"]) > 1:  # one ST-GCN per feature group
+            return StreamEnsemble(in_channels, num_classes, layout, int(c["streams"]), **sizes)
+        return STGCN(in_channels, num_classes, layout, **sizes)
     if name == "transformer":
         return TemporalTransformer(in_channels, layout.num_joints, num_classes,
                                    int(c["width"]), int(c["layers"]), int(c["heads"]),

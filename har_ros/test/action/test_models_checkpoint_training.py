@@ -133,3 +133,20 @@ def test_transformer_embeds_and_refuses_too_long_a_window():
         assert model.embed(torch.zeros(2, 7, 16, 17)).shape == (2, 64)
         with pytest.raises(ValueError, match="at most 16"):
             model(torch.zeros(1, 7, 32, 17))
+
+
+def test_a_stream_ensemble_runs_one_graph_model_per_feature_group():
+    model = build_model("stgcn", 7, 4, COCO17, {"streams": 3}).eval()  # 3 groups of 2 + mask
+    assert len(model.members) == 3
+    x = torch.randn(2, 7, 16, 17)
+    with torch.no_grad():
+        assert model(x).shape == (2, 4) and model.embed(x).shape == (2, 3 * 64)
+        changed = x.clone()
+        changed[:, 2:4] += 1.0  # only the second group
+        parts = [m.embed(torch.cat([g, x[:, -1:]], 1)) for m, g in
+                 zip(model.members, (changed[:, 0:2], changed[:, 2:4], changed[:, 4:6]),
+                     strict=True)]
+        assert torch.allclose(torch.cat(parts, 1), model.embed(changed), atol=1e-5)
+    assert all(k.startswith(("members.", "head.")) for k in model.state_dict())
+    with pytest.raises(ValueError, match="do not split"):
+        build_model("stgcn", 8, 4, COCO17, {"streams": 3})
