@@ -1,8 +1,8 @@
 """Action node step latency: windowing + features + one batched forward pass.
 
-The default (shipped) checkpoint is compared with `bilstm`, `lstm` and
-`transformer` models of the same input shape; their weights are untrained, which does not
-change their speed. One torch thread, as the node's default.
+The default (shipped) checkpoint is compared with `bilstm`, `lstm`,
+`transformer` and a 4-stream ST-GCN ensemble on the same windows; their
+weights are untrained, which does not change their speed. One torch thread, as the node's default.
 """
 
 from __future__ import annotations
@@ -20,11 +20,14 @@ from ..skeleton.types import Person, SkeletonFrame
 from .stats import summarise
 
 
-def _parity(checkpoint: Checkpoint, name: str) -> Checkpoint:
-    model = build_model(name, checkpoint.in_channels, len(checkpoint.class_names),
-                        checkpoint.layout)
-    return dataclasses.replace(checkpoint, model_name=name, model_config={},
-                               state_dict=model.state_dict())
+def _parity(checkpoint: Checkpoint, name: str, config: dict | None = None,
+            features: tuple[str, ...] | None = None) -> Checkpoint:
+    norm = checkpoint.normalisation if features is None else \
+        dataclasses.replace(checkpoint.normalisation, features=features)
+    model = build_model(name, norm.channels(len(checkpoint.channels) - 1),
+                        len(checkpoint.class_names), checkpoint.layout, config)
+    return dataclasses.replace(checkpoint, model_name=name, model_config=dict(config or {}),
+                               state_dict=model.state_dict(), normalisation=norm)
 
 
 def _frames(people: int, count: int, rate: float):
@@ -45,7 +48,10 @@ def run(trials: int = 10) -> list[dict]:
     rows = []
     for name, checkpoint in (("default stgcn", default), ("bilstm", _parity(default, "bilstm")),
                              ("lstm", _parity(default, "lstm")),
-                             ("transformer", _parity(default, "transformer"))):
+                             ("transformer", _parity(default, "transformer")),
+                             ("stgcn 4-stream ensemble", _parity(
+                                 default, "stgcn", {"streams": 4},
+                                 ("position", "motion", "bone", "bone_motion")))):
         for people in (1, 5, 20):
             recognizer = ActionRecognizer(checkpoint, RecognizerSettings())
             rate = recognizer.buffers.config.rate_hz
