@@ -131,3 +131,31 @@ def build_protocol(name: str, seed: int, utd_dir: str | Path | None) -> Split:
             raise ValueError(f"protocol {name} needs the UTD-MHAD skeleton folder")
         utd = load_utd_mhad(utd_dir)
     return protocol.build(utd, seed)
+
+
+def class_halves(dataset: SequenceDataset) -> tuple[SequenceDataset, SequenceDataset]:
+    """The clips of the first half of the classes and of the rest, each with its own list.
+
+    The few-shot protocol pretrains on one half and fine-tunes on the other:
+    actions the pretrained model has never been told about.
+    """
+    half = (len(dataset.class_names) + 1) // 2
+    parts = []
+    for offset, names in ((0, dataset.class_names[:half]), (half, dataset.class_names[half:])):
+        part = dataset.subset((dataset.labels >= offset) & (dataset.labels < offset + len(names)))
+        parts.append(SequenceDataset(part.sequences, part.labels - offset, list(names),
+                                     part.subjects, part.layout, part.channels, part.split,
+                                     part.views, dict(part.meta)))
+    return parts[0], parts[1]
+
+
+def clips_per_class(dataset: SequenceDataset, clips: int, seed: int) -> SequenceDataset:
+    """``clips`` seeded clips of every class (all of a class that has fewer; 0 = all)."""
+    if clips <= 0:
+        return dataset
+    rng = np.random.default_rng(2000 + seed)
+    keep = np.zeros(len(dataset), bool)
+    for label in np.unique(dataset.labels):
+        idx = np.flatnonzero(dataset.labels == label)
+        keep[rng.choice(idx, size=min(clips, len(idx)), replace=False)] = True
+    return dataset.subset(keep)

@@ -31,6 +31,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help='training settings to try instead of the defaults, e.g. '
                              '\'{"epochs": 120}\'')
     models.add_argument("--out", default="", help="also write the JSON result here")
+    models.add_argument("--alpha", action="store_true",
+                        help="also score every run at test noise ratios α 0, 0.05, 0.1, 0.2")
+    models.add_argument("--few-shot", action="store_true",
+                        help="instead: accuracy vs clips per class (1, 2, 5, 10, all) on half "
+                             "of UTD-MHAD's classes, from scratch and --init from the other "
+                             "half")
 
 
 def _table(rows: list[dict]) -> str:
@@ -46,15 +52,28 @@ def _table(rows: list[dict]) -> str:
 
 
 def _models(args: argparse.Namespace) -> int:
+    import tempfile
+
     from ..action.protocols import PROTOCOLS
     from ..bench import models
+
+    def progress(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
 
     try:
         overrides = json.loads(args.set)
         seeds = [int(s) for s in args.seeds.split(",") if s]
-        result = models.run([p for p in args.protocols.split(",") if p] or list(PROTOCOLS),
-                            seeds, args.utd, args.jobs, overrides,
-                            progress=lambda line: print(line, file=sys.stderr, flush=True))
+        if args.few_shot:
+            with tempfile.TemporaryDirectory() as work:
+                result = models.few_shot(seeds, args.utd, work, args.jobs, overrides,
+                                         progress=progress)
+            text = models.few_shot_table(result)
+        else:
+            result = models.run([p for p in args.protocols.split(",") if p] or list(PROTOCOLS),
+                                seeds, args.utd, args.jobs, overrides, progress,
+                                models.ALPHAS if args.alpha else ())
+            text = "\n\n".join(t for t in (models.table(result), models.alpha_table(result))
+                               if t)
     except (ValueError, json.JSONDecodeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -62,7 +81,7 @@ def _models(args: argparse.Namespace) -> int:
     if args.out:
         with open(args.out, "w") as f:
             json.dump(result, f, indent=2)
-    print(json.dumps(result, indent=2) if args.json else models.table(result))
+    print(json.dumps(result, indent=2) if args.json else text)
     return 0
 
 
