@@ -54,6 +54,10 @@ class InitError(ValueError):
     """A checkpoint cannot start this training; the text says why."""
 
 
+class SettingsError(ValueError):
+    """A training setting is out of range; the text names it."""
+
+
 def start_from(checkpoint, dataset: SequenceDataset, config: TrainConfig
                ) -> tuple[SequenceDataset, TrainConfig]:
     """The dataset in the checkpoint's layout and the config with its model.
@@ -156,7 +160,7 @@ def train(dataset: SequenceDataset, config: TrainConfig, progress: bool = True
         init = load_checkpoint(config.init)
         dataset, config = start_from(init, dataset, config)
     if config.epochs is not None and config.epochs < 1:
-        raise ValueError(f"epochs must be at least 1, got {config.epochs}")
+        raise SettingsError(f"epochs must be at least 1, got {config.epochs}")
     recipe = resolve(dataset, config.epochs, config.val_fraction, config.mirror,
                      config.batch_size)
     config = apply(config, recipe)

@@ -9,6 +9,13 @@ from ..action.models import MODEL_NAMES
 from ..action.preprocess import Normalisation
 
 
+def _features(text: str) -> tuple[str, ...]:
+    try:
+        return Normalisation(features=tuple(f for f in text.split(",") if f)).features
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", required=True,
                         help="npz:PATH | utd_mhad:DIR | openpose:DIR | bag:PATH")
@@ -19,7 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--val-fraction", type=float, default=None,
                         help="per-class hold-out for choosing the epoch; default: 0.15 where "
                              "the smallest class has 40 clips, else none (last epoch)")
-    parser.add_argument("--features", default=",".join(Normalisation.features),
+    parser.add_argument("--features", type=_features, default=Normalisation.features,
                         help="input channel groups: position, velocity (in the frame's own "
                              "centre), motion (keeps the body's travel), bone")
     parser.add_argument("--mirror", default="auto", choices=("auto", "on", "off"),
@@ -61,11 +68,11 @@ def run(args: argparse.Namespace) -> int:
 
     from ..action.checkpoint import CheckpointError
     from ..action.dataset import DatasetError
-    from ..action.train import InitError
+    from ..action.train import InitError, SettingsError
 
     try:
         return _train(args)
-    except (DatasetError, CheckpointError, InitError) as exc:
+    except (DatasetError, CheckpointError, InitError, SettingsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
@@ -95,7 +102,7 @@ def _train(args: argparse.Namespace) -> int:
                          model_config=json.loads(args.model_config),
                          sampling=args.sampling, rate_hz=args.rate, centre=args.centre,
                          init=args.init, freeze=args.freeze, val_fraction=args.val_fraction,
-                         mirror=args.mirror, features=tuple(args.features.split(",")),
+                         mirror=args.mirror, features=args.features,
                          contrastive=_contrastive(args),
                          **({"threads": args.threads} if args.threads else {}))
     checkpoint, _ = train(dataset, config)
