@@ -95,6 +95,10 @@ def _utd_short(utd: SequenceDataset, seed: int) -> Split:
     return _train_test(crop_clips(utd))
 
 
+def _utd_puppet_short(utd: SequenceDataset, seed: int) -> Split:
+    return _train_test(crop_clips(to_puppet15(utd)))
+
+
 def _fridge_view(_: SequenceDataset | None, seed: int) -> Split:
     from .synth import VIEWS, make_dataset
 
@@ -113,6 +117,8 @@ PROTOCOLS: dict[str, Protocol] = {p.name: p for p in (
     Protocol("utd_custom_layout", "UTD-MHAD in a 15-joint layout of its own (puppet15)", True,
              _utd_puppet),
     Protocol("utd_short", "UTD-MHAD clips cropped to 15-40 frames", True, _utd_short),
+    Protocol("utd_custom_short", "both at once: the 15-joint layout and 15-40 frame clips "
+             "(16 training clips per class)", True, _utd_puppet_short),
     Protocol("fridge_unseen_view", "synthetic fridge actions, test viewpoint left_side unseen "
              "in training, unseen people", False, _fridge_view),
 )}
