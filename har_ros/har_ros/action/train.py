@@ -185,7 +185,7 @@ def train(dataset: SequenceDataset, config: TrainConfig, progress: bool = True
     loss_fn = nn.CrossEntropyLoss(label_smoothing=0.1)
     mirror = MIRROR_PROBABILITY if config.mirror == "on" else 0.0
     aug = Augmentation.default(config.noise, mirror) if config.augment else (
-        Augmentation(noise=config.noise, mirror=mirror) if config.noise or mirror else None)
+        Augmentation(noise=config.noise) if config.noise else None)  # --no-augment: none
     contrastive = ContrastiveConfig(**config.contrastive) if config.contrastive else None
     noisy_view = None
     if contrastive is not None:
