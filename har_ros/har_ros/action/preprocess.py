@@ -95,16 +95,18 @@ def normalise(sequence: np.ndarray, layout: Layout, centre: str = "hips"
     ``"hips_sequence"`` subtracts one centre for the whole window, so walking
     across the image stays visible to the model.
     """
-    coords, mask, _ = normalise_with_travel(sequence, layout, centre)
+    coords, mask, _ = normalise_with_travel(sequence, layout, centre, travel=False)
     return coords, mask
 
 
-def normalise_with_travel(sequence: np.ndarray, layout: Layout, centre: str = "hips"
-                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def normalise_with_travel(sequence: np.ndarray, layout: Layout, centre: str = "hips",
+                          travel: bool = True
+                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """:func:`normalise`, and the body's travel (..., T, D) that per-frame centring removed.
 
     ``coords + travel[..., None, :]`` is the skeleton centred once for the
     whole window (in torso lengths): what the ``motion`` feature moves in.
+    ``travel=False`` skips it (None), as the node does for models without it.
     """
     seq = np.array(sequence, dtype=np.float32)  # a copy: missing joints are zeroed in it
     total = seq[..., 0].copy()  # NaN/inf anywhere makes the sum so (faster than isfinite.all)
@@ -126,17 +128,19 @@ def normalise_with_travel(sequence: np.ndarray, layout: Layout, centre: str = "h
         scale = np.where(valid.any(axis=-1), scale, fallback)
     if centre not in ("hips", "hips_sequence"):
         raise ValueError(f"unknown centre {centre!r}; use hips or hips_sequence")
-    framed = seen.any(axis=-1)  # (..., T)
-    fixed = np.nan_to_num(nanmedian(np.where(framed[..., None], hips, np.nan), axis=-2))
-    travel = np.zeros_like(hips)
-    if centre == "hips_sequence":
-        hips = fixed[..., None, :]
-    else:
-        travel = np.where(framed[..., None], hips - fixed[..., None, :], 0.0) / \
-            scale[..., None, None]
+    moved = None
+    if centre == "hips_sequence" or travel:
+        framed = seen.any(axis=-1)  # (..., T)
+        fixed = np.nan_to_num(nanmedian(np.where(framed[..., None], hips, np.nan), axis=-2))
+        if centre == "hips_sequence":
+            moved = np.zeros_like(hips) if travel else None
+            hips = fixed[..., None, :]
+        else:
+            moved = (np.where(framed[..., None], hips - fixed[..., None, :], 0.0) /
+                     scale[..., None, None]).astype(np.float32)
     mask = seen.astype(np.float32)
     out = (coords - hips[..., None, :]) * (mask[..., None] / scale[..., None, None, None])
-    return out.astype(np.float32, copy=False), mask, travel.astype(np.float32, copy=False)
+    return out.astype(np.float32, copy=False), mask, moved
 
 
 def resample(array: np.ndarray, length: int) -> np.ndarray:
@@ -207,17 +211,19 @@ def features(coords: np.ndarray, mask: np.ndarray, layout: Layout,
 
 def window_features(sequence: np.ndarray, layout: Layout, norm: Normalisation) -> np.ndarray:
     """A raw (T, J, C) sequence -> model input (C, window, J)."""
-    coords, mask, travel = normalise_with_travel(sequence, layout, norm.centre)
+    coords, mask, travel = normalise_with_travel(sequence, layout, norm.centre,
+                                                 "motion" in norm.features)
     coords = resample(coords, norm.window)
     mask = (resample(mask, norm.window) > 0.5).astype(np.float32)
     return features(coords * mask[..., None], mask, layout, norm,
-                    resample(travel, norm.window))
+                    None if travel is None else resample(travel, norm.window))
 
 
 def batch_window_features(windows: np.ndarray, layout: Layout, norm: Normalisation
                           ) -> np.ndarray:
     """Windows (N, window, J, C) already on the model's time base -> input (N, C, window, J)."""
-    coords, mask, travel = normalise_with_travel(windows, layout, norm.centre)
+    coords, mask, travel = normalise_with_travel(windows, layout, norm.centre,
+                                                 "motion" in norm.features)
     return features(coords, mask, layout, norm, travel)
 
 
