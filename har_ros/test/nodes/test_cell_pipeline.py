@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from visualization_msgs.msg import Marker, MarkerArray
 
-from har_msgs.msg import CameraCoverage, SafetyStatus, SkeletonArray
+from har_msgs.msg import CameraCoverage, SafetyStatus, Skeleton, SkeletonArray
 from har_ros.assets import AssetError
 from har_ros.ros import qos
 from har_ros.ros.graph import spin_until, wait_for_publishers
@@ -88,13 +88,19 @@ def test_four_cameras_fused_then_lost_one_by_one(ros_node, processes, topic_pref
     assert sum(len(i) == 2 for i in ids) >= 25, ids
     assert len(set().union(*ids)) <= 3  # at most one id handed out again in 30 frames
     frames = [msg_to_frame(m) for m in window]
-    errors = []
+    errors, sources = [], []
     for msg, frame in zip(window, frames, strict=True):
         assert msg.header.frame_id == "cell"
         for skeleton, person in zip(msg.skeletons, frame.people, strict=True):
-            assert skeleton.position_source == skeleton.POSITION_TRIANGULATED
+            # triangulated; a person that only one camera found in that instant (the
+            # others missed the detection) gets the floor estimate of that view instead
+            assert skeleton.position_source in (skeleton.POSITION_TRIANGULATED,
+                                                skeleton.POSITION_FLOOR)
+            sources.append(skeleton.position_source)
             assert np.hypot(skeleton.position.x, skeleton.position.y) < 3.0
-            errors += _reprojection(cell, msg, person)
+            if skeleton.position_source == skeleton.POSITION_TRIANGULATED:
+                errors += _reprojection(cell, msg, person)
+    assert sources.count(Skeleton.POSITION_TRIANGULATED) >= 0.9 * len(sources), sources
     assert np.median(errors) < 10.0, np.median(errors)  # px at 360 px wide
     live = coverage[-1]
     assert list(live.cameras) == list(CAMERAS) and all(live.live)
