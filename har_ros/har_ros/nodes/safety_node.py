@@ -45,6 +45,7 @@ from ..safety.policy import (
     SafetyState,
     image_anchor,
 )
+from ..skeleton.layouts import keypoint_count_problem
 from ..skeleton.types import PositionSource
 
 #: Serialized bytes one person may take at most (a 100-joint custom layout with long
@@ -55,15 +56,29 @@ _LEVEL = {SafetyState.NORMAL: OK, SafetyState.REDUCED: OK, SafetyState.STARTUP: 
           SafetyState.PROTECTIVE_STOP: WARN, SafetyState.FAULT: ERROR}
 
 
-def matrix_locator(floor_from_camera: np.ndarray):
-    """Without TF: depth positions through the 3x4 camera_to_floor, floor positions as they are."""
+class MatrixLocator:
+    """Without TF: depth positions through the 3x4 camera_to_floor, floor positions as they are.
 
-    def locate(p: np.ndarray, source: PositionSource, frame_id: str, stamp) -> np.ndarray:
+    With no TF the node cannot move a position between frames, so each kind
+    of position (depth, floor, triangulated) is pinned to the first frame it
+    came in; one in another frame later is a FrameError (stop, both frames
+    named), never a distance measured in the wrong frame.
+    """
+
+    def __init__(self, floor_from_camera: np.ndarray):
+        self.floor_from_camera = floor_from_camera
+        self.frames: dict[PositionSource, str] = {}
+
+    def __call__(self, p: np.ndarray, source: PositionSource, frame_id: str,
+                 stamp) -> np.ndarray:
+        pinned = self.frames.setdefault(source, frame_id)
+        if frame_id != pinned:
+            raise FrameError(f"a {source.name.lower()} position in frame {frame_id!r}, but "
+                             f"they came in {pinned!r} so far; without cell_frame (TF) a "
+                             "position cannot change frames")
         if source == PositionSource.DEPTH:
-            return floor_from_camera[:, :3] @ p + floor_from_camera[:, 3]
+            return self.floor_from_camera[:, :3] @ p + self.floor_from_camera[:, 3]
         return p
-
-    return locate
 
 
 def tf_locator(frames: CellFrames):
@@ -99,11 +114,21 @@ def observe_people(msg: SkeletonArray, locate) -> list[PersonObservation]:
     return people
 
 
+def malformed_skeleton(msg: SkeletonArray) -> str | None:
+    """Why a skeleton of ``msg`` cannot be read as its layout says (None when all can)."""
+    for skeleton in msg.skeletons:
+        problem = keypoint_count_problem(skeleton.layout, len(skeleton.keypoints))
+        if problem is not None:
+            return f"track {skeleton.track_id}: {problem}"
+    return None
+
+
 def triangulated_joints(msg: SkeletonArray) -> dict[int, np.ndarray]:
-    """Track id -> (J, 3) keypoint positions of the people person_fusion triangulated."""
+    """Track id -> (J, 3) keypoint positions of the coco17 people person_fusion triangulated."""
     joints = {}
     for skeleton in msg.skeletons:
-        if skeleton.position_source == PositionSource.TRIANGULATED:
+        if skeleton.position_source == PositionSource.TRIANGULATED and \
+                skeleton.layout == "coco17" and len(skeleton.keypoints) == 17:
             joints[int(skeleton.track_id)] = np.array(
                 [(k.position.x, k.position.y, k.position.z) if k.has_position else (np.nan,) * 3
                  for k in skeleton.keypoints], np.float64)
@@ -170,7 +195,7 @@ class SafetyNode(ManagedNode):
     def __init__(self, **kwargs):
         super().__init__("safety_node", **kwargs)
         self._policy: SafetyPolicy | None = None
-        self._locate = matrix_locator(np.eye(3, 4))
+        self._locate = MatrixLocator(np.eye(3, 4))
         self._frames: CellFrames | None = None
         self._timer = None
         self._input_subscriptions = []
@@ -180,6 +205,8 @@ class SafetyNode(ManagedNode):
         self._input_stamps = {"skeletons": Time(), "action": Time()}
         self.dropped = 0
         self.oversized = 0
+        self.malformed = 0  # refused: keypoints that do not fit their layout
+        self.report_errors = 0  # status, marker or diagnostics building that failed
         self._scale_pub = self.create_publisher(Float64, "speed_scaling", qos.SPEED_COMMAND)
         self._factor_pub, self._factor_msg = self._speed_factor_publisher()
         self._status_pub = self.create_publisher(SafetyStatus, "safety/status", qos.STATE)
@@ -240,7 +267,7 @@ class SafetyNode(ManagedNode):
         if self._policy is not None:  # a change while active keeps the policy's state
             self._policy.set_config(config.policy_config())
         if not config.cell_frame:
-            self._locate = matrix_locator(config.floor_transform())
+            self._locate = MatrixLocator(config.floor_transform())
         if self._timer is not None:
             self.destroy_timer(self._timer)
         self._timer = steady_timer(self, 1.0 / config.rate_hz, self._on_timer)
@@ -294,6 +321,14 @@ class SafetyNode(ManagedNode):
 
     def _on_skeletons(self, msg: SkeletonArray) -> None:
         now = time.monotonic()
+        problem = malformed_skeleton(msg)
+        if problem is not None:  # somebody is there, but the message cannot be trusted
+            self.malformed += 1
+            self.get_logger().error(f"refused a malformed SkeletonArray: {problem}",
+                                    throttle_duration_sec=5.0)
+            self._policy.on_input_fault(now, f"skeletons message refused: {problem}")
+            self._decide(now)
+            return
         try:
             people = observe_people(msg, self._locate)
         except FrameError as exc:  # an unknown distance: fail safe, say why
@@ -307,9 +342,9 @@ class SafetyNode(ManagedNode):
             return
         self._meters["skeletons"].tick(now)
         self._input_stamps["skeletons"] = msg.header.stamp
+        self._policy.on_skeletons(now, people, stamp_to_ns(msg.header.stamp) * 1e-9)
         if self._markers is not None:
             self._markers.on_skeletons(msg)
-        self._policy.on_skeletons(now, people, stamp_to_ns(msg.header.stamp) * 1e-9)
         self._decide(now)
         self._timer.reset()  # the next periodic decision is a full period after this one
 
@@ -354,7 +389,7 @@ class SafetyNode(ManagedNode):
         if self._frames is not None and self.params.config.robot_frame:
             try:  # the robot's position from TF, like any other input
                 self._policy.on_robot_position(now, self._frames.robot_xy())
-            except FrameError as exc:
+            except (FrameError, ValueError) as exc:  # unknown or non-finite: stop
                 self._policy.on_input_fault(now, f"robot: {exc}")
         return self._policy.step(now, clock_now.nanoseconds * 1e-9)
 
@@ -364,6 +399,16 @@ class SafetyNode(ManagedNode):
         self._scale_pub.publish(Float64(data=float(decision.scale)))
         if self._factor_pub is not None:
             self._factor_pub.publish(self._factor_msg(factor=float(decision.scale)))
+        try:  # the command is out; explaining it must never end the node
+            self._report(now, clock_now, decision)
+        except Exception as exc:
+            self.report_errors += 1
+            self.get_logger().error(f"status/markers/diagnostics failed ({self.report_errors} "
+                                    f"so far), the speed command was sent: {exc!r}",
+                                    throttle_duration_sec=5.0)
+
+    def _report(self, now: float, clock_now, decision: Decision) -> None:
+        """safety/status, RViz markers and /diagnostics for one decision."""
         config = self.params.config  # None until configured: no inputs to report then
         inputs = [] if config is None else [
             InputStatus(name=name, age=meter.age(now), rate=meter.rate(now),
@@ -388,7 +433,9 @@ class SafetyNode(ManagedNode):
         if now - self._last_diag >= 1.0:
             self._last_diag = now
             values = {"speed_scale": decision.scale, "state": decision.state.name,
-                      "dropped_messages": self.dropped, "oversized_messages": self.oversized}
+                      "dropped_messages": self.dropped, "oversized_messages": self.oversized,
+                      "malformed_messages": self.malformed,
+                      "report_errors": self.report_errors}
             for name, meter in self._meters.items():
                 values[f"{name}_received"] = meter.count
             for item in inputs:

@@ -26,6 +26,21 @@ def tf2_available() -> bool:
     return importlib.util.find_spec("tf2_ros") is not None
 
 
+def check_transform(transform, source: str, target: str) -> None:
+    """FrameError unless the transform is finite with a usable rotation (naming the frames).
+
+    A NaN or infinite translation, or a zero or non-finite quaternion, would
+    otherwise become a NaN distance (or a scipy error) far from its cause.
+    """
+    q, t = transform.rotation, transform.translation
+    values = np.array([t.x, t.y, t.z, q.x, q.y, q.z, q.w], np.float64)
+    if not np.all(np.isfinite(values)):
+        raise FrameError(f"transform {source} -> {target} is not finite: translation "
+                         f"({t.x}, {t.y}, {t.z}), rotation ({q.x}, {q.y}, {q.z}, {q.w})")
+    if np.linalg.norm(values[3:]) < 1e-6:
+        raise FrameError(f"transform {source} -> {target} has a zero quaternion")
+
+
 def apply_transform(transform, point: np.ndarray) -> np.ndarray:
     """``point`` (3,) mapped by a geometry_msgs/Transform."""
     q, t = transform.rotation, transform.translation
@@ -50,10 +65,12 @@ class CellFrames:
         if not source:
             raise FrameError("position has no frame_id")
         try:
-            return self.buffer.lookup_transform(self.cell_frame, source, stamp,
-                                                Duration(seconds=0))
+            found = self.buffer.lookup_transform(self.cell_frame, source, stamp,
+                                                 Duration(seconds=0))
         except self._tf_errors as exc:
             raise FrameError(f"no transform {source} -> {self.cell_frame}: {exc}") from exc
+        check_transform(found.transform, source, self.cell_frame)
+        return found
 
     def to_cell(self, point: np.ndarray, frame_id: str, stamp_msg) -> np.ndarray:
         """``point`` measured in ``frame_id`` at ``stamp_msg``, in the cell frame."""

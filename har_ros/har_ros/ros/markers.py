@@ -74,8 +74,8 @@ def safety_markers(header: Header, state: SafetyState, scale: float, rings: Zone
     for person in people:
         if person.keypoints_3d is not None:
             kp = person.keypoints_3d
-            lines = [(kp[a], kp[b]) for a, b in bones
-                     if np.all(np.isfinite(kp[a])) and np.all(np.isfinite(kp[b]))]
+            lines = [(kp[a], kp[b]) for a, b in bones if max(a, b) < len(kp) and
+                     np.all(np.isfinite(kp[a])) and np.all(np.isfinite(kp[b]))]
             if lines:
                 skeleton = _marker(header, "skeletons", person.track_id, Marker.LINE_LIST, rgb,
                                    0.03)

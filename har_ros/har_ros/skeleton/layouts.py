@@ -169,3 +169,15 @@ def get_layout(name: str) -> Layout:
     except KeyError:
         raise LayoutError(f"unknown skeleton layout {name!r}; known: {sorted(KNOWN_LAYOUTS)} "
                           "(a custom layout must come with its joint names and bones)") from None
+
+
+def keypoint_count_problem(layout: str, count: int) -> str | None:
+    """Why ``count`` keypoints cannot be a skeleton of ``layout`` (None when they can).
+
+    Only known layouts are checked: a custom layout's size is known to its
+    dataset or checkpoint, not here.
+    """
+    known = KNOWN_LAYOUTS.get(layout)
+    if known is None or count == known.num_joints:
+        return None
+    return f"layout {layout!r} has {known.num_joints} keypoints, the skeleton {count}"

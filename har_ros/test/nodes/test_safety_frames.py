@@ -57,7 +57,7 @@ def test_positions_and_robot_through_tf(ros_node, processes, topic_prefix):
     moving = tf2_ros.TransformBroadcaster(ros_node)
     now = lambda: ros_node.get_clock().now()  # noqa: E731
     static.sendTransform(transform("world", "camera_optical", *CAMERA_IN_WORLD, now().to_msg()))
-    processes.start("--ros-args", "-r", f"__ns:={ns}", "-p", "cell_frame:=world", "-p",
+    proc = processes.start("--ros-args", "-r", f"__ns:={ns}", "-p", "cell_frame:=world", "-p",
                     "robot_frame:=robot_base", "-p", "robot_zone_type:=point", "-p",
                     "robot_zone_points:=[0.0, 0.0]", "-p", f"robot_zone_radius:={RADIUS}",
                     "-p", "startup_healthy_time:=0.3",
@@ -95,3 +95,11 @@ def test_positions_and_robot_through_tf(ros_node, processes, topic_prefix):
     run(1.0, robot_x=None)  # the robot's transform stops coming
     assert statuses[-1].state == SafetyStatus.STATE_PROTECTIVE_STOP
     assert "robot_base" in statuses[-1].reason and "old" in statuses[-1].reason
+
+    # Found and fixed: a non-finite robot transform (tf2 refuses NaN, not inf) raised
+    # ValueError in the policy and ended the node.
+    run(0.5, robot_x=math.inf)
+    assert statuses[-1].state == SafetyStatus.STATE_PROTECTIVE_STOP
+    assert "robot_base -> world is not finite" in statuses[-1].reason, statuses[-1].reason
+    run(0.5, robot_x=1.0)
+    assert "not finite" not in statuses[-1].reason and proc.poll() is None

@@ -266,3 +266,54 @@ def test_speed_scaling_factor_twin(ros_node, processes, topic_prefix):
     wait_for_publishers(ros_node, f_sub, timeout=20)
     spin_until(ros_node, lambda: len(factors) >= 20, 10.0, "speed_scaling_factor")
     assert set(factors) == {0.0} and set(scales) == {0.0}  # startup, no input
+
+
+def test_malformed_or_misframed_skeletons_stop_the_robot_and_never_end_the_node(
+        ros_node, processes, topic_prefix):
+    """Found and fixed: a TRIANGULATED coco17 skeleton with 5 keypoints ended the node (its
+    RViz markers indexed 17 joints); a position in another frame was taken as it was."""
+    proc = start_safety_node(processes, topic_prefix, robot_zone_points="[20.0, 0.0]")
+    _, statuses = record_status(ros_node, topic_prefix)
+    pub = ros_node.create_publisher(SkeletonArray, f"{topic_prefix}/skeletons", qos.STREAM)
+    wait_for_subscribers(ros_node, pub, timeout=20)
+
+    def publish_until(make, done, timeout, what):
+        due = [0.0]
+
+        def step():
+            if time.monotonic() >= due[0]:
+                pub.publish(make())
+                due[0] = time.monotonic() + 1 / 30
+            return done()
+
+        spin_until(ros_node, step, timeout, what)
+
+    def short_skeleton():
+        msg = person_on_floor_msg(5.0)
+        person = msg.skeletons[0]
+        person.keypoints = person.keypoints[:5]
+        person.position_source = person.POSITION_TRIANGULATED
+        return msg
+
+    def elsewhere():
+        msg = person_on_floor_msg(5.0)
+        msg.skeletons[0].position_frame_id = "other_floor"
+        return msg
+
+    def last(predicate):
+        return lambda: bool(statuses) and predicate(statuses[-1][1])
+
+    good = lambda: person_on_floor_msg(5.0)  # noqa: E731
+    publish_until(good, last(lambda m: m.speed_scale > 0.0), 30.0, "a running robot")
+    publish_until(short_skeleton, last(lambda m: "refused" in m.reason), 10.0,
+                  "the malformed skeleton to be refused")
+    assert statuses[-1][1].state == SafetyStatus.STATE_PROTECTIVE_STOP
+    assert "layout 'coco17' has 17 keypoints, the skeleton 5" in statuses[-1][1].reason
+    assert proc.poll() is None, processes.output(proc)
+    publish_until(elsewhere, last(lambda m: "other_floor" in m.reason), 10.0,
+                  "the position in another frame to be refused")
+    assert statuses[-1][1].state == SafetyStatus.STATE_PROTECTIVE_STOP
+    assert "'floor'" in statuses[-1][1].reason
+    publish_until(good, last(lambda m: m.speed_scale > 0.0), 30.0,
+                  "the robot to run again on good skeletons")
+    assert proc.poll() is None

@@ -57,3 +57,13 @@ def test_a_stop_is_red():
     assert [m.text for m in array.markers if m.ns == "zones"] == ["protective", "reduced speed"]
     (skeleton,) = [m for m in array.markers if m.ns == "skeletons"]
     assert skeleton.color.r > 0.8 and skeleton.color.g < 0.2
+
+
+def test_bones_beyond_a_short_skeleton_are_left_out():
+    """Found and fixed: a 5-joint skeleton indexed with coco17's bones ended the safety node."""
+    rings = ZoneRings((0.0, 0.0), 0.0, 1.0, 2.0)
+    short = _joints(0.5, 0.0)[:5]
+    array = safety_markers(Header(frame_id="cell"), SafetyState.NORMAL, 1.0, rings,
+                           [PersonMarker(4, (0.5, 0.0), short, "waiting", 0.9, 0.3)], BONES, 4)
+    (skeleton,) = [m for m in array.markers if m.ns == "skeletons"]
+    assert len(skeleton.points) == 2 * len([b for b in BONES if max(b) < 5])
