@@ -5,7 +5,8 @@ type and ``metadata={"description": ...}``) and whose ``validate()`` raises
 ValueError with the reason. :class:`ParameterBinding` declares them with
 descriptors, builds the config at start (a bad value stops the node with the
 reason) and checks every later change in an on-set callback: an invalid
-change is refused with the reason and the old value stays. A change that
+change is refused with the reason and the old value stays; NaN and ±inf are
+refused for every float parameter. A change that
 passed is applied afterwards, in the post-set callback, so the node never acts
 on a value that ROS then refuses (e.g. together with a read-only one in the
 same request). Read-only fields (``param(..., read_only=True)``) are refused
@@ -24,7 +25,7 @@ from rclpy.exceptions import ParameterUninitializedException
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 
-from ..common.config import parameter_names
+from ..common.config import parameter_names, require_finite
 
 C = TypeVar("C")
 
@@ -105,6 +106,7 @@ class ParameterBinding(Generic[C]):
     def load(self) -> C:
         """Validate, prepare and apply the current values; ValueError says what is wrong."""
         config = self.current()
+        require_finite(config)
         config.validate()
         self._prepare(config)
         self._apply(config)
@@ -122,6 +124,7 @@ class ParameterBinding(Generic[C]):
             return SetParametersResult(successful=True)
         try:
             candidate = dataclasses.replace(self.config or self.current(), **changes)
+            require_finite(candidate)
             candidate.validate()
             if self.config is not None:
                 self._prepare(candidate)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ..common.config import param, require
+from ..common.config import param, require, require_finite
 
 
 @dataclass(frozen=True)
@@ -24,8 +24,8 @@ class GuardOutput:
 
 class SpeedGuard:
     def __init__(self, timeout: float):
-        if not timeout > 0:
-            raise ValueError(f"timeout must be > 0 s, got {timeout}")
+        if not 0 < timeout < math.inf:
+            raise ValueError(f"timeout must be > 0 s and finite, got {timeout}")
         self.timeout = timeout
         self._value: float | None = None
         self._at: float | None = None
@@ -68,6 +68,7 @@ class SpeedGuardConfig:
                               read_only=True)
 
     def validate(self) -> None:
+        require_finite(self)
         require(self.timeout > 0, f"timeout must be > 0 s, got {self.timeout}")
         require(self.rate_hz >= 1.0, f"rate_hz must be >= 1 Hz, got {self.rate_hz}")
         require(bool(self.target_topic), "target_topic must not be empty")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..common.config import param, require
+from ..common.config import param, require, require_finite
 from ..resources import package_file
 from .policy import PolicyConfig
 from .rules import RuleSet
@@ -89,6 +89,7 @@ class SafetyNodeConfig:
         "(when control_msgs is installed)", read_only=True)
 
     def validate(self) -> None:
+        require_finite(self)
         require(self.rate_hz >= MIN_RATE_HZ,
                 f"rate_hz must be >= {MIN_RATE_HZ:g} Hz (the speed topic's QoS deadline is "
                 f"{SPEED_DEADLINE_S:g} s), got {self.rate_hz}")

@@ -22,6 +22,7 @@ from enum import IntEnum
 
 import numpy as np
 
+from ..common.config import require_finite
 from .rules import RuleSet
 from .ssm import SsmParameters, protective_distance, speed_scale
 from .zones import ImageZone, RobotZone
@@ -60,6 +61,7 @@ class PolicyConfig:
 
     def validate(self) -> None:
         self.ssm.validate()
+        require_finite(self)
         for name in ("skeleton_timeout", "action_timeout", "robot_pose_timeout",
                      "ramp_down_rate", "ramp_up_rate"):
             if not getattr(self, name) > 0:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from ..common.config import require_finite
+
 
 @dataclass(frozen=True)
 class SsmParameters:
@@ -25,6 +27,7 @@ class SsmParameters:
     nominal_speed: float = 1.0  # m/s: the robot speed that speed scale 1.0 means
 
     def validate(self) -> None:
+        require_finite(self)
         for name in ("reaction_time", "intrusion_distance", "human_uncertainty",
                      "robot_uncertainty"):
             if not getattr(self, name) >= 0:

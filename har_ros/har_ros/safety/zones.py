@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,6 +54,9 @@ class RobotZone:
             _as_polygon(self.points)
         elif len(self.points) != 2:
             raise ValueError(f"a {self.kind} zone needs exactly one x, y point")
+        if not all(math.isfinite(v) for v in (*self.points, self.radius)):
+            raise ValueError(f"robot zone points and radius must be finite: {self.points}, "
+                             f"{self.radius}")
         if self.radius < 0 or (self.kind == "circle" and self.radius == 0):
             raise ValueError(f"radius must be > 0 for a circle, >= 0 otherwise: {self.radius}")
 

@@ -18,11 +18,14 @@ CASES = [
     ("action_node", "smoothing_alpha", 0.0, "(0, 1]", 0.8),
     ("safety_node", "ramp_up_rate", 10.0, "ramp_down_rate", 0.3),
     ("video_publisher", "rate", -5.0, "rate must be >= 0", 10.0),
+    # found and fixed: an infinite timeout kept the speed at 1.0 with no input at all
+    ("safety_node", "skeleton_timeout", float("inf"), "must be finite", 0.6),
+    ("speed_guard", "timeout", float("inf"), "must be finite", 0.3),
 ]
 
 
 @pytest.mark.parametrize(("node", "name", "bad", "reason", "good"), CASES,
-                         ids=[c[0] for c in CASES])
+                         ids=[f"{c[0]}-{c[1]}" for c in CASES])
 def test_invalid_value_is_refused_with_reason_and_old_value_kept(
         ros_node, processes, topic_prefix, node, name, bad, reason, good):
     extra = ["-p", "loop:=true"] if node == "video_publisher" else []  # keep it running

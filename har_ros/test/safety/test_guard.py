@@ -1,10 +1,11 @@
 """The speed guard: fresh valid commands pass, silence, junk and a lost publisher give 0."""
 
+import dataclasses
 import math
 
 import pytest
 
-from har_ros.safety.guard import SpeedGuard
+from har_ros.safety.guard import SpeedGuard, SpeedGuardConfig
 
 
 def test_nothing_received_means_zero():
@@ -43,3 +44,13 @@ def test_lost_publisher_gives_zero_until_the_next_command():
 def test_timeout_must_be_positive():
     with pytest.raises(ValueError, match="timeout"):
         SpeedGuard(0.0)
+
+
+@pytest.mark.parametrize("change", [{"timeout": float("inf")}, {"rate_hz": float("inf")},
+                                    {"timeout": float("nan")}])
+def test_speed_guard_refuses_infinite_limits(change):
+    """Found and fixed: timeout=inf meant a dead safety node was never noticed."""
+    with pytest.raises(ValueError, match="must be finite"):
+        dataclasses.replace(SpeedGuardConfig(), **change).validate()
+    with pytest.raises(ValueError, match="finite"):
+        SpeedGuard(float("inf"))

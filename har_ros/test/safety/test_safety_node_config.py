@@ -33,3 +33,22 @@ def test_every_parameter_is_documented():
     text = DOC.read_text()
     missing = [f.name for f in dataclasses.fields(SafetyNodeConfig) if f"`{f.name}`" not in text]
     assert not missing
+
+
+FLOAT_FIELDS = [f.name for f in dataclasses.fields(SafetyNodeConfig)
+                if isinstance(f.default, float)]
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan")])
+@pytest.mark.parametrize("name", FLOAT_FIELDS)
+def test_no_number_that_bounds_safety_may_be_infinite_or_nan(name, value):
+    """Found and fixed: skeleton_timeout=inf kept scale 1.0 an hour after the last skeleton."""
+    with pytest.raises(ValueError, match=f"{name} must be finite"):
+        dataclasses.replace(SafetyNodeConfig(), **{name: value}).validate()
+
+
+@pytest.mark.parametrize("change", [{"robot_zone_points": (float("nan"), 0.0)},
+                                    {"robot_zone_points": (0.0, float("inf"))}])
+def test_a_nan_robot_zone_is_refused(change):
+    with pytest.raises(ValueError, match="finite"):
+        dataclasses.replace(SafetyNodeConfig(), **change).validate()
