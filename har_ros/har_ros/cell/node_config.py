@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..common.config import param, require
+from ..common.config import param, require, require_finite
 from .fusion import FusionConfig
 
 EXTRINSICS = ("file", "tf")
@@ -21,15 +21,22 @@ class FusionNodeConfig:
     min_score: float = param(0.3, "keypoints below this score are not used")
     max_error_px: float = param(20.0, "px: a view further than this from a 3D joint is dropped")
     max_misses: int = param(10, "fusion steps a fused person survives unseen")
+    max_future_stamp: float = param(
+        0.5, "s a camera's stamp may lead the node's clock; later ones are refused, counted")
+    max_people: int = param(
+        20, "most people per camera frame; a frame with more is not fused (camera not live)")
     publish_camera_tf: bool = param(True, "broadcast the cameras' static transforms (tf2_ros)")
     extrinsics: str = param(
         "file", "camera poses: file = the cell file's calibration; tf = looked up in TF each "
         "step (cell_frame <- the skeletons' frame_id; needs tf2_ros)", read_only=True)
 
     def validate(self) -> None:
+        require_finite(self)
         require(self.rate_hz > 0, "rate_hz must be > 0")
         require(0 < self.sync_tolerance <= 1, "sync_tolerance must be in (0, 1] s")
         require(self.camera_timeout > 0, "camera_timeout must be > 0 s")
+        require(self.max_future_stamp >= 0, "max_future_stamp must be >= 0 s")
+        require(self.max_people >= 1, f"max_people must be >= 1, got {self.max_people}")
         require(self.extrinsics in EXTRINSICS, f"extrinsics must be one of {EXTRINSICS}")
         self.fusion().validate()
 

@@ -1,12 +1,21 @@
-"""Which cameras' frames make one instant, and which cameras are silent (ROS-free).
+"""Which cameras' frames make one instant, and which cameras cover the cell (ROS-free).
 
 Cameras are not triggered together: each camera's newest skeletons are kept
 (its ``time_offset`` added to the stamp), and one fusion step takes the
 newest stamp of all as the instant and every camera whose newest frame is
-within ``sync_tolerance`` of it. A camera whose newest frame is older than
-``camera_timeout`` (by the node clock) is silent. A step is only taken when
-some camera delivered a frame newer than the last instant, so a stage whose
-cameras all fell silent publishes nothing (silence, not "nobody there").
+within ``sync_tolerance`` of it. A step is only taken when some camera
+delivered a frame newer than the last instant, so a stage whose cameras all
+fell silent publishes nothing (silence, not "nobody there").
+
+A camera is **live** for coverage only while its people went into a fusion
+step within ``camera_timeout``: a camera that delivers on time but is always
+out of sync, cannot be placed (no transform) or sends a layout fusion cannot
+read is as blind to the cell as a silent one, and its reason says which.
+
+A stamp more than ``max_future`` ahead of the node's clock is refused and
+counted (one bad stamp must not hold every later frame back); a kept stamp
+that the clock has fallen behind by as much (a clock jump back, a bag loop)
+is forgotten, so fusion goes on with the frames stamped after the jump.
 
 Unlike message_filters' ApproximateTimeSynchronizer, a missing camera never
 holds the others back: losing a camera costs its view, not the output.
@@ -22,6 +31,12 @@ class CameraSlot:
     stamp_ns: int | None = None  # offset applied
     frame: object = None
     received: int = 0
+    future_refused: int = 0  # frames stamped too far ahead of the clock
+    fused_ns: int | None = None  # stamp of the newest frame whose people were fused
+    left_out: str = ""  # why the newest instant went without this camera
+
+    def forget(self) -> None:
+        self.stamp_ns, self.frame, self.fused_ns, self.left_out = None, None, None, ""
 
 
 @dataclass(frozen=True)
@@ -29,33 +44,72 @@ class Coverage:
     cameras: tuple[str, ...]
     live: tuple[bool, ...]
     age_s: tuple[float, ...]  # -1 = never seen
+    reasons: tuple[str, ...] = ()  # "" for a live camera, else why it is not
 
     @property
     def silent(self) -> list[str]:
         return [c for c, ok in zip(self.cameras, self.live, strict=True) if not ok]
 
+    def explained(self) -> list[str]:
+        """``camera: reason`` for every camera that is not live."""
+        return [f"{c}: {r}" for c, ok, r in zip(self.cameras, self.live, self.reasons,
+                                                strict=True) if not ok]
+
 
 class FusionStage:
     def __init__(self, cameras: list[str], offsets_s: dict[str, float] | None = None,
-                 sync_tolerance: float = 0.04, camera_timeout: float = 0.5):
+                 sync_tolerance: float = 0.04, camera_timeout: float = 0.5,
+                 max_future: float = 0.5):
         self.slots = {name: CameraSlot() for name in cameras}
         self.offsets_ns = {n: round((offsets_s or {}).get(n, 0.0) * 1e9) for n in cameras}
+        self.last_instant_ns: int | None = None
+        self.set_limits(sync_tolerance, camera_timeout, max_future)
+
+    def set_limits(self, sync_tolerance: float, camera_timeout: float,
+                   max_future: float) -> None:
         self.tolerance_ns = round(sync_tolerance * 1e9)
         self.timeout_ns = round(camera_timeout * 1e9)
-        self.last_instant_ns: int | None = None
+        self.max_future_ns = round(max_future * 1e9)
 
-    def add(self, camera: str, stamp_ns: int, frame) -> bool:
-        """Keep ``frame`` as the camera's newest; False (ignored) if older than the kept one."""
+    @property
+    def future_refused(self) -> int:
+        return sum(s.future_refused for s in self.slots.values())
+
+    def add(self, camera: str, stamp_ns: int, frame, now_ns: int | None = None) -> bool:
+        """Keep ``frame`` as the camera's newest; False (ignored) if older than the kept one.
+
+        With ``now_ns`` (the node's clock), a stamp too far in the future is
+        refused, and a kept stamp the clock fell behind is forgotten first.
+        """
         slot = self.slots[camera]
         stamp_ns += self.offsets_ns[camera]
+        if now_ns is not None:
+            if stamp_ns > now_ns + self.max_future_ns:
+                slot.future_refused += 1
+                return False
+            self._forget_future(now_ns)
         if slot.stamp_ns is not None and stamp_ns <= slot.stamp_ns:
             return False
         slot.stamp_ns, slot.frame = stamp_ns, frame
         slot.received += 1
         return True
 
-    def instant(self) -> tuple[int, dict[str, object]] | None:
-        """(instant stamp, camera -> frame) for a new step, or None when nothing is new."""
+    def _forget_future(self, now_ns: int) -> None:
+        limit = now_ns + self.max_future_ns
+        for slot in self.slots.values():
+            if slot.stamp_ns is not None and slot.stamp_ns > limit:
+                slot.forget()
+        if self.last_instant_ns is not None and self.last_instant_ns > limit:
+            self.last_instant_ns = None
+
+    def instant(self, now_ns: int | None = None) -> tuple[int, dict[str, object]] | None:
+        """(instant stamp, camera -> frame) for a new step, or None when nothing is new.
+
+        The cameras left out as out of sync are noted for coverage; the caller
+        reports each camera it fused (:meth:`fused`) or could not (:meth:`left_out`).
+        """
+        if now_ns is not None:
+            self._forget_future(now_ns)
         stamps = [s.stamp_ns for s in self.slots.values() if s.stamp_ns is not None]
         if not stamps:
             return None
@@ -63,14 +117,42 @@ class FusionStage:
         if self.last_instant_ns is not None and newest <= self.last_instant_ns:
             return None
         self.last_instant_ns = newest
-        return newest, {name: slot.frame for name, slot in self.slots.items()
-                        if slot.stamp_ns is not None and
-                        newest - slot.stamp_ns <= self.tolerance_ns}
+        frames = {}
+        for name, slot in self.slots.items():
+            if slot.stamp_ns is None:
+                continue
+            behind_ms = (newest - slot.stamp_ns) * 1e-6
+            if behind_ms <= self.tolerance_ns * 1e-6:
+                frames[name] = slot.frame
+            else:
+                self.left_out(name, f"out of sync: {behind_ms:.0f} ms behind the instant "
+                              f"(sync_tolerance {self.tolerance_ns * 1e-6:.0f} ms)")
+        return newest, frames
+
+    def fused(self, camera: str) -> None:
+        """The camera's newest frame went into the fusion step."""
+        slot = self.slots[camera]
+        slot.fused_ns, slot.left_out = slot.stamp_ns, ""
+
+    def left_out(self, camera: str, reason: str) -> None:
+        """The camera's newest frame could not be fused; ``reason`` says why."""
+        self.slots[camera].left_out = reason
 
     def coverage(self, now_ns: int) -> Coverage:
-        names = tuple(self.slots)
-        ages = tuple(-1.0 if s.stamp_ns is None else (now_ns - s.stamp_ns) * 1e-9
-                     for s in self.slots.values())
-        live = tuple(s.stamp_ns is not None and now_ns - s.stamp_ns <= self.timeout_ns
-                     for s in self.slots.values())
-        return Coverage(names, live, ages)
+        names, live, ages, reasons = [], [], [], []
+        timeout_s = self.timeout_ns * 1e-9
+        for name, s in self.slots.items():
+            names.append(name)
+            ages.append(-1.0 if s.stamp_ns is None else (now_ns - s.stamp_ns) * 1e-9)
+            if s.stamp_ns is None:
+                reason = "no skeletons received"
+            elif now_ns - s.stamp_ns > self.timeout_ns:
+                reason = f"silent: newest skeletons {ages[-1]:.2f} s old (camera_timeout " \
+                         f"{timeout_s:.2f} s)"
+            elif s.fused_ns is None or now_ns - s.fused_ns > self.timeout_ns:
+                reason = f"not fused for {timeout_s:.2f} s: {s.left_out or 'no step yet'}"
+            else:
+                reason = ""
+            live.append(not reason)
+            reasons.append(reason)
+        return Coverage(tuple(names), tuple(live), tuple(ages), tuple(reasons))

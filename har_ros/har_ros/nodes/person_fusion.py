@@ -31,15 +31,18 @@ from ..cell.stage import FusionStage
 from ..resources import share_file
 from ..ros import qos
 from ..ros.diagnostics import OK, WARN, diagnostic_array
-from ..ros.frames import tf2_available
+from ..ros.frames import FrameError, check_transform, tf2_available
 from ..ros.lifecycle import ManagedNode
 from ..ros.parameters import ParameterBinding
 from ..ros.skeleton_msgs import msg_to_frame, person_to_msg
 from ..ros.spin import run_node
 from ..ros.stamps import ns_to_stamp
+from ..skeleton.conversions import can_convert, convert
+from ..skeleton.layouts import keypoint_count_problem
 from ..skeleton.types import Person, PositionSource
 
 DEFAULT_CELL = ("config", "cell_pose2sim.yaml")
+FUSED_LAYOUT = "coco17"  # what triangulation and the fused output use
 
 
 def default_cell_file() -> str:
@@ -52,7 +55,7 @@ def fused_to_msg(people: list[FusedPerson], stamp_ns: int, cell_frame: str,
     skeletons = []
     for p in people:
         view = p.detections[p.primary]
-        person = Person(np.asarray(view.keypoints, np.float32), "coco17",
+        person = Person(np.asarray(view.keypoints, np.float32), FUSED_LAYOUT,
                         float(np.mean(view.keypoints[:, 2])), view.bbox, p.fused_id,
                         keypoints_3d=p.keypoints_3d)
         msg = person_to_msg(person, width, height)
@@ -86,7 +89,8 @@ class PersonFusionNode(ManagedNode):
         self._tf_buffer = None
         self._tf_listener = None
         self._no_transform = 0
-        self._scaled: dict[tuple[str, int], object] = {}
+        self._left_out = 0  # camera frames of an instant that could not be fused
+        self._scaled: dict[str, tuple[int, object]] = {}  # camera -> (width, calibration)
         self._malformed = 0
         self._steps = 0
         self._step_ms = 0.0
@@ -149,14 +153,15 @@ class PersonFusionNode(ManagedNode):
             self._fusion = PersonFusion(self._cell.calibrations(), config=config.fusion())
             self._stage = FusionStage([c.name for c in self._cell.cameras],
                                       {c.name: c.time_offset for c in self._cell.cameras},
-                                      config.sync_tolerance, config.camera_timeout)
+                                      config.sync_tolerance, config.camera_timeout,
+                                      config.max_future_stamp)
             self._scaled.clear()
             self.get_logger().info(f"cell {self._cell.path}: cameras "
                                    f"{[c.name for c in self._cell.cameras]}")
         else:
             self._fusion.config = config.fusion()
-            self._stage.tolerance_ns = round(config.sync_tolerance * 1e9)
-            self._stage.timeout_ns = round(config.camera_timeout * 1e9)
+            self._stage.set_limits(config.sync_tolerance, config.camera_timeout,
+                                   config.max_future_stamp)
 
     def _broadcast_camera_tf(self) -> None:
         if not tf2_available():
@@ -190,51 +195,83 @@ class PersonFusionNode(ManagedNode):
             self.get_logger().warning(f"{camera}: dropped a malformed SkeletonArray: {exc!r}",
                                       throttle_duration_sec=5.0)
             return
-        self._stage.add(camera, frame.stamp_ns, frame)
+        now_ns = self.get_clock().now().nanoseconds
+        if not self._stage.add(camera, frame.stamp_ns, frame, now_ns) and \
+                frame.stamp_ns + self._stage.offsets_ns[camera] > \
+                now_ns + self._stage.max_future_ns:
+            self.get_logger().warning(
+                f"{camera}: refused skeletons stamped {frame.stamp_ns * 1e-9:.3f} s, more "
+                f"than max_future_stamp ahead of the clock ({now_ns * 1e-9:.3f} s)",
+                throttle_duration_sec=5.0)
 
     def _calibration(self, camera: str, width: int, frame_id: str):
-        """The camera for images ``width`` wide, posed by the file or by TF (None: no pose)."""
-        key = (camera, width)
-        if key not in self._scaled:
-            self._scaled[key] = self._cell.camera(camera).calibration.scaled(width)
+        """The camera for images ``width`` wide, posed by the file or by TF.
+
+        Raises FrameError (TF) or ValueError (a width it cannot scale to) with the reason.
+        """
+        cached = self._scaled.get(camera)  # one size per camera: a bounded cache
+        if cached is None or cached[0] != width:
+            cached = self._scaled[camera] = (
+                width, self._cell.camera(camera).calibration.scaled(width))
         if self.params.config.extrinsics != "tf":
-            return self._scaled[key]
+            return cached[1]
         from rclpy.time import Time
 
         try:
             t = self._tf_buffer.lookup_transform(self._cell.cell_frame, frame_id, Time())
         except Exception as exc:  # tf2's lookup errors: this camera cannot be placed now
             self._no_transform += 1
-            self.get_logger().warning(f"{camera}: no transform {frame_id} -> "
-                                      f"{self._cell.cell_frame}: {exc}",
-                                      throttle_duration_sec=5.0)
-            return None
+            raise FrameError(f"no transform {frame_id} -> {self._cell.cell_frame}: "
+                             f"{exc}") from exc
+        check_transform(t.transform, frame_id, self._cell.cell_frame)
         tr, q = t.transform.translation, t.transform.rotation
-        return self._scaled[key].with_pose((tr.x, tr.y, tr.z), (q.x, q.y, q.z, q.w))
+        return cached[1].with_pose((tr.x, tr.y, tr.z), (q.x, q.y, q.z, q.w))
+
+    def _detections(self, camera: str, frame) -> list[Detection]:
+        """The frame's people as coco17 detections; ValueError/FrameError: not fusable now."""
+        limit = self.params.config.max_people
+        if len(frame.people) > limit:
+            raise ValueError(f"{len(frame.people)} people, more than max_people {limit}")
+        if frame.width <= 0:
+            raise ValueError(f"image width {frame.width}")
+        self._fusion.cameras[camera] = self._calibration(camera, frame.width, frame.frame_id)
+        detections = []
+        for p in frame.people:
+            problem = keypoint_count_problem(p.layout, len(p.keypoints))
+            if problem is not None:
+                raise ValueError(f"track {p.track_id}: {problem}")
+            if not can_convert(p.layout, FUSED_LAYOUT):
+                raise ValueError(f"layout {p.layout!r} cannot be converted to {FUSED_LAYOUT}")
+            keypoints = convert(p.keypoints, p.layout, FUSED_LAYOUT)  # LayoutError: bad size
+            detections.append(Detection(camera, keypoints, p.bbox, p.track_id))
+        return detections
 
     def _step(self) -> None:
         now_ns = self.get_clock().now().nanoseconds
+        instant = self._stage.instant(now_ns)
+        if instant is not None:
+            self._fuse(*instant)
         coverage = self._stage.coverage(now_ns)
         self._coverage_pub.publish(CameraCoverage(
             header=Header(stamp=ns_to_stamp(now_ns), frame_id=self._cell.cell_frame),
             cameras=list(coverage.cameras), live=list(coverage.live),
-            age=[float(a) for a in coverage.age_s]))
-        instant = self._stage.instant()
-        if instant is None:
-            return
+            age=[float(a) for a in coverage.age_s], reasons=list(coverage.reasons)))
+
+    def _fuse(self, stamp_ns: int, frames: dict) -> None:
         started = time.perf_counter()
-        stamp_ns, frames = instant
         detections = []
         for camera, frame in frames.items():
-            calibration = self._calibration(camera, frame.width, frame.frame_id) \
-                if frame.width > 0 else None
-            if calibration is None:
+            try:
+                detections += self._detections(camera, frame)
+            except (ValueError, FrameError) as exc:  # LayoutError is a ValueError
+                self._stage.left_out(camera, str(exc))
+                self._left_out += 1
+                self.get_logger().warning(f"{camera}: not fused: {exc}",
+                                          throttle_duration_sec=5.0)
                 continue
-            self._fusion.cameras[camera] = calibration
-            detections += [Detection(camera, p.keypoints, p.bbox, p.track_id)
-                           for p in frame.people if p.layout == "coco17"]
+            self._stage.fused(camera)
         people = self._fusion.update(detections)
-        first = next(iter(frames.values()))
+        first = next(iter(frames.values()))  # an instant has the newest camera at least
         self._pub.publish(fused_to_msg(people, stamp_ns, self._cell.cell_frame, first.width,
                                        first.height))
         self._steps += 1
@@ -250,14 +287,15 @@ class PersonFusionNode(ManagedNode):
             return
         coverage = self._stage.coverage(self.get_clock().now().nanoseconds)
         values = {"steps": self._steps, "step_ms": self._step_ms, "malformed": self._malformed,
-                  "no_transform": self._no_transform,
+                  "no_transform": self._no_transform, "left_out": self._left_out,
+                  "future_stamps_refused": self._stage.future_refused,
                   "tracks": len(self._fusion.tracks),
                   **{f"{c}_age_s": a for c, a in zip(coverage.cameras, coverage.age_s,
                                                       strict=True)}}
-        silent = coverage.silent
+        blind = coverage.explained()
         self._diag_pub.publish(diagnostic_array(
-            header, f"{self.get_name()}: fusion", "har_ros", WARN if silent else OK,
-            f"silent cameras: {', '.join(silent)}" if silent else "all cameras live", values))
+            header, f"{self.get_name()}: fusion", "har_ros", WARN if blind else OK,
+            f"cameras not live: {'; '.join(blind)}" if blind else "all cameras live", values))
 
 
 def main(args=None) -> None:

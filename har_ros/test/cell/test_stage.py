@@ -25,11 +25,85 @@ def test_time_offsets_shift_a_camera_onto_the_others():
     assert stage.instant() == (1100 * MS, {"a": "a", "b": "b"})
 
 
+def fuse_all(stage: FusionStage, now_ns: int | None = None):
+    """One step as person_fusion takes it: every camera of the instant fused."""
+    instant = stage.instant(now_ns)
+    for camera in (instant[1] if instant else {}):
+        stage.fused(camera)
+    return instant
+
+
 def test_coverage_names_silent_and_never_seen_cameras():
-    stage = FusionStage(["a", "b", "c"], camera_timeout=0.5)
+    stage = FusionStage(["a", "b", "c"], camera_timeout=0.5, sync_tolerance=0.5)
     stage.add("a", 1000 * MS, "a")
     stage.add("b", 1400 * MS, "b")
+    fuse_all(stage)
     coverage = stage.coverage(1600 * MS)
     assert coverage.live == (False, True, False) and coverage.silent == ["a", "c"]
     assert coverage.age_s == pytest.approx((0.6, 0.2, -1.0))
+    assert coverage.reasons[0].startswith("silent: newest skeletons 0.60 s old")
+    assert coverage.reasons[2] == "no skeletons received" and coverage.reasons[1] == ""
     assert stage.coverage(1390 * MS).live[1]  # a stamp slightly ahead of the clock is live
+
+
+def test_a_camera_that_delivers_but_is_never_fused_is_not_live():
+    """Found and fixed: a camera 90 ms behind was in no fused step yet read live."""
+    stage = FusionStage(["a", "b"], sync_tolerance=0.04, camera_timeout=0.5)
+    fused_b = 0
+    for k in range(60):  # 2 s at 30 fps; b's frames always 90 ms behind a's
+        t = 1000 * MS + k * 33 * MS
+        stage.add("a", t, f"a{k}", now_ns=t)
+        stage.add("b", t - 90 * MS, f"b{k}", now_ns=t)
+        fused_b += "b" in fuse_all(stage, t)[1]
+        coverage = stage.coverage(t)
+    assert fused_b == 0
+    assert coverage.live == (True, False) and coverage.silent == ["b"]
+    assert "out of sync: 90 ms behind the instant (sync_tolerance 40 ms)" in coverage.reasons[1]
+
+
+def test_a_camera_fused_now_and_then_stays_live():
+    """Unsynchronised cameras: one left out of some instants is still covering the cell."""
+    stage = FusionStage(["a", "b"], sync_tolerance=0.02, camera_timeout=0.5)
+    lives = []
+    for k in range(60):
+        t = 1000 * MS + k * 33 * MS
+        stage.add("a", t, "a", now_ns=t)
+        stage.add("b", t + (25 if k % 3 else 0) * MS, "b", now_ns=t)
+        fuse_all(stage, t)
+        lives.append(stage.coverage(t).live)
+    assert all(live == (True, True) for live in lives[3:])
+
+
+def test_a_camera_the_node_could_not_fuse_names_the_reason():
+    stage = FusionStage(["a", "b"], camera_timeout=0.5)
+    stage.add("a", 1000 * MS, "a")
+    stage.add("b", 1000 * MS, "b")
+    stage.instant()
+    stage.fused("a")
+    stage.left_out("b", "no transform cam_b -> world")
+    coverage = stage.coverage(1100 * MS)
+    assert coverage.live == (True, False)
+    assert coverage.explained() == ["b: not fused for 0.50 s: no transform cam_b -> world"]
+
+
+def test_one_future_stamp_does_not_stop_fusion():
+    """Found and fixed: after one frame stamped 1e19 ns every real frame was refused."""
+    stage = FusionStage(["a"], max_future=0.5)
+    assert stage.add("a", 1000 * MS, "ok", now_ns=1000 * MS)
+    assert fuse_all(stage, 1000 * MS) == (1000 * MS, {"a": "ok"})
+    assert not stage.add("a", 10**19, "bad", now_ns=1010 * MS)
+    assert stage.future_refused == 1
+    assert stage.add("a", 1033 * MS, "next", now_ns=1033 * MS)
+    assert fuse_all(stage, 1033 * MS) == (1033 * MS, {"a": "next"})
+
+
+def test_a_clock_jump_back_restarts_fusion_at_the_new_time():
+    stage = FusionStage(["a", "b"])
+    for name in ("a", "b"):
+        stage.add(name, 5000 * MS, name, now_ns=5000 * MS)
+    fuse_all(stage, 5000 * MS)
+    # The clock (a looping bag in sim time) is back at 1 s: the kept frames are 4 s ahead.
+    assert stage.add("a", 1000 * MS, "a-again", now_ns=1000 * MS)
+    assert fuse_all(stage, 1000 * MS) == (1000 * MS, {"a": "a-again"})
+    coverage = stage.coverage(1000 * MS)
+    assert coverage.live == (True, False) and coverage.reasons[1] == "no skeletons received"
