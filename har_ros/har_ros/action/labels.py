@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +43,9 @@ def label_problems(intervals: list[LabelInterval], classes: list[str] | None = N
     """Why these intervals cannot be a label file (empty when they can)."""
     problems = []
     for iv in intervals:
+        if not (math.isfinite(iv.start) and math.isfinite(iv.end)):
+            problems.append(f"{_who(iv.track_id)} {iv.start}-{iv.end}: times must be finite")
+            continue
         if not iv.end > iv.start:
             problems.append(f"{_who(iv.track_id)} {iv.start:.3f}-{iv.end:.3f}: start must be "
                             "before end")
@@ -49,22 +54,32 @@ def label_problems(intervals: list[LabelInterval], classes: list[str] | None = N
         elif classes is not None and iv.label not in classes:
             problems.append(f"{_who(iv.track_id)} {iv.start:.3f}: unknown class {iv.label!r} "
                             f"(classes: {', '.join(classes)})")
-    for a, b in overlaps(intervals):
+    for a, b in overlaps([iv for iv in intervals
+                          if math.isfinite(iv.start) and math.isfinite(iv.end)]):
         problems.append(f"{_who(a.track_id)} {a.start:.3f}-{a.end:.3f} ({a.label}) overlaps "
                         f"{_who(b.track_id)} {b.start:.3f}-{b.end:.3f} ({b.label})")
     return problems
 
 
 def overlaps(intervals: list[LabelInterval]) -> list[tuple[LabelInterval, LabelInterval]]:
-    """Pairs that would give one person two labels at once (same track, or a track and ``*``)."""
-    ordered = sorted(intervals, key=lambda i: (i.start, i.end))
+    """Pairs that would give one person two labels at once (same track, or a track and ``*``).
+
+    One sweep in start order (O(n log n)): each interval is paired with the
+    furthest-reaching earlier one it collides with, so every overlap is named
+    once without listing all n^2 pairs of a pile of overlapping intervals.
+    """
+    reach: dict[int | None, LabelInterval] = {}  # per track (None = *): furthest end so far
+    furthest: LabelInterval | None = None  # of any track: what a new * collides with
     pairs = []
-    for i, a in enumerate(ordered):
-        for b in ordered[i + 1:]:
-            if b.start >= a.end:
-                break
-            if a.track_id is None or b.track_id is None or a.track_id == b.track_id:
-                pairs.append((a, b))
+    for b in sorted(intervals, key=lambda i: (i.start, i.end)):
+        rivals = [furthest] if b.track_id is None else [reach.get(b.track_id), reach.get(None)]
+        hits = [a for a in rivals if a is not None and b.start < a.end]
+        if hits:
+            pairs.append((max(hits, key=lambda a: a.end), b))
+        if b.track_id not in reach or b.end > reach[b.track_id].end:
+            reach[b.track_id] = b
+        if furthest is None or b.end > furthest.end:
+            furthest = b
     return pairs
 
 
@@ -133,9 +148,24 @@ def write_labels(path: str | Path, intervals: list[LabelInterval],
     if problems:
         raise DatasetError("; ".join(problems))
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(format_labels(intervals, meta))
-    os.replace(tmp, path)
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+    # A fresh name of our own (O_EXCL): a planted .tmp or symlink is never followed.
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as out:
+            out.write(format_labels(intervals, meta))
+            out.flush()
+            os.fsync(out.fileno())  # on disk before it replaces the old labels
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)  # the rename itself survives a power cut
+    finally:
+        os.close(directory)
 
 
 def label_at(intervals: list[LabelInterval], track_id: int, t: float) -> str | None:

@@ -12,12 +12,22 @@ enough. Routes:
 
 An error in the source or the label file is reported by ``/api/info`` and
 shown on the page; it never becomes a stack trace in the browser.
+
+Only this server's own page may use it: every request must name this server
+in ``Host`` (a DNS-rebinding page names its own), a request with an
+``Origin`` must come from it, and a save must be ``application/json`` with the
+per-session token that the page carries (``X-Har-Token``), which no other
+page can read. Bodies are bounded before they are read; non-finite numbers
+and nesting deeper than :data:`MAX_JSON_DEPTH` are refused.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
+import math
 import re
+import secrets
 import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -32,6 +42,57 @@ _STATIC = {"/": ("index.html", "text/html; charset=utf-8"),
            "/label.css": ("label.css", "text/css; charset=utf-8")}
 _FRAME = re.compile(r"^/frame/(\d+)\.jpg$")
 MAX_BODY = 16 * 1024 * 1024
+MAX_JSON_DEPTH = 32  # the page sends {"segments": [{...}]}: depth 3
+TOKEN_HEADER = "X-Har-Token"
+_TOKEN_META = '<meta name="har-token" content="{}">'
+
+
+class RequestRefused(Exception):
+    """A request this server does not serve; ``status`` and the text go back to the client."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not a number a label file can hold")
+
+
+def parse_body(raw: bytes) -> dict:
+    """The JSON object of a save request; ValueError says why it is not one."""
+    depth = 0
+    for byte in raw:  # bounded before json recurses into it
+        if byte in b"[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                raise ValueError(f"JSON nested deeper than {MAX_JSON_DEPTH}")
+        elif byte in b"]}":
+            depth -= 1
+    try:
+        body = json.loads(raw or b"{}", parse_constant=_refuse_constant)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"bad JSON: {exc}") from exc
+    if not isinstance(body, dict):
+        raise ValueError("the body must be a JSON object")
+    return body
+
+
+def body_length(header: str | None) -> int:
+    """Content-Length as a number in [0, MAX_BODY]; RequestRefused otherwise."""
+    if header is None:
+        raise RequestRefused(HTTPStatus.LENGTH_REQUIRED, "Content-Length is required")
+    try:
+        length = int(header)
+    except ValueError:
+        raise RequestRefused(HTTPStatus.BAD_REQUEST,
+                             f"Content-Length {header!r} is not a number") from None
+    if length < 0:
+        raise RequestRefused(HTTPStatus.BAD_REQUEST, f"Content-Length {length} is negative")
+    if length > MAX_BODY:
+        raise RequestRefused(HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                             f"request too large ({length} bytes, at most {MAX_BODY})")
+    return length
 
 
 class LabelApp:
@@ -45,6 +106,7 @@ class LabelApp:
         self.source_error = source_error
         self.suggestions = suggestions or []
         self.lock = threading.Lock()
+        self.token = secrets.token_urlsafe(24)  # in the page; a save must send it back
 
     def info(self) -> dict:
         rec = self.recording
@@ -77,7 +139,9 @@ class LabelApp:
             segments = intervals_from_json(body.get("segments", []))
             position = body.get("position")
             position = None if position is None else float(position)
-        except (ValueError, TypeError, AttributeError) as exc:
+            if position is not None and not math.isfinite(position):
+                raise ValueError(f"position must be finite, got {position}")
+        except (ValueError, TypeError, AttributeError, OverflowError) as exc:
             return {"ok": False, "problems": [f"bad request: {exc}"]}
         with self.lock:
             problems = self.session.save(segments, position)
@@ -101,15 +165,35 @@ def make_handler(app: LabelApp):
             self.wfile.write(body)
 
         def _json(self, data, status: int = HTTPStatus.OK) -> None:
-            self._send(status, json.dumps(data).encode(), "application/json")
+            self._send(status, json.dumps(data, allow_nan=False).encode(), "application/json")
+
+        def _check_origin(self) -> None:
+            """RequestRefused unless Host (and Origin, if sent) name this server."""
+            port = self.server.server_address[1]
+            hosts = {f"{name}:{port}" for name in ("127.0.0.1", "localhost", "[::1]",
+                                                   self.server.server_address[0])}
+            host = self.headers.get("Host", "")
+            if host not in hosts:
+                raise RequestRefused(HTTPStatus.FORBIDDEN, f"Host {host!r} is not this server")
+            origin = self.headers.get("Origin")
+            if origin is not None and origin not in {f"http://{h}" for h in hosts}:
+                raise RequestRefused(HTTPStatus.FORBIDDEN,
+                                     f"Origin {origin!r} is not this server's page")
+
+        def _page(self, name: str) -> bytes:
+            data = package_file("labelling", "static", name).read_bytes()
+            if name != "index.html":
+                return data
+            meta = _TOKEN_META.format(app.token).encode()
+            return data.replace(b'<meta charset="utf-8">', b'<meta charset="utf-8">' + meta, 1)
 
         def do_GET(self):
             path = self.path.split("?", 1)[0]
             try:
+                self._check_origin()
                 if path in _STATIC:
                     name, kind = _STATIC[path]
-                    self._send(HTTPStatus.OK, package_file("labelling", "static", name)
-                               .read_bytes(), kind)
+                    self._send(HTTPStatus.OK, self._page(name), kind)
                 elif path == "/favicon.ico":
                     self._send(HTTPStatus.NO_CONTENT, b"", "image/x-icon")
                 elif path == "/api/info":
@@ -122,25 +206,41 @@ def make_handler(app: LabelApp):
                     self._send(HTTPStatus.OK, jpeg, "image/jpeg")
                 else:
                     self._json({"error": f"not found: {path}"}, HTTPStatus.NOT_FOUND)
+            except RequestRefused as exc:
+                self._json({"error": str(exc)}, exc.status)
             except (IndexError, ValueError) as exc:
                 self._json({"error": str(exc)}, HTTPStatus.BAD_REQUEST)
 
+        def _refuse(self, exc: RequestRefused) -> None:
+            self._json({"ok": False, "problems": [str(exc)]}, exc.status)
+
         def do_POST(self):
-            if self.path != "/api/labels":
-                self._json({"error": f"not found: {self.path}"}, HTTPStatus.NOT_FOUND)
-                return
-            length = int(self.headers.get("Content-Length") or 0)
-            if length > MAX_BODY:
-                self._json({"ok": False, "problems": ["request too large"]},
-                           HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
-                return
             try:
-                body = json.loads(self.rfile.read(length) or b"{}")
-            except json.JSONDecodeError as exc:
-                self._json({"ok": False, "problems": [f"bad JSON: {exc}"]},
-                           HTTPStatus.BAD_REQUEST)
+                length = body_length(self.headers.get("Content-Length"))
+            except RequestRefused as exc:
+                self.close_connection = True  # its body is not read: it must not be parsed
+                self._refuse(exc)
                 return
-            result = app.save(body if isinstance(body, dict) else {})
+            raw = self.rfile.read(length)  # bounded; read even when refused, so the reply
+            try:  # reaches the client instead of a reset
+                self._check_origin()
+                if self.path != "/api/labels":
+                    raise RequestRefused(HTTPStatus.NOT_FOUND, f"not found: {self.path}")
+                kind = self.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+                if kind != "application/json":
+                    raise RequestRefused(HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+                                         f"Content-Type must be application/json, not {kind!r}")
+                if not hmac.compare_digest(self.headers.get(TOKEN_HEADER, ""), app.token):
+                    raise RequestRefused(HTTPStatus.FORBIDDEN,
+                                         f"no or wrong {TOKEN_HEADER}: reload the page")
+                try:
+                    body = parse_body(raw)
+                except ValueError as exc:
+                    raise RequestRefused(HTTPStatus.BAD_REQUEST, str(exc)) from exc
+            except RequestRefused as exc:
+                self._refuse(exc)
+                return
+            result = app.save(body)
             self._json(result, HTTPStatus.OK if result["ok"] else HTTPStatus.CONFLICT)
 
     return Handler

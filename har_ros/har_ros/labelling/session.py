@@ -8,6 +8,7 @@ session shows why and refuses to save until it is fixed by hand.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,9 +68,10 @@ class LabelSession:
     @property
     def position(self) -> float | None:
         try:
-            return float(self.meta["position"])
+            position = float(self.meta["position"])
         except (KeyError, ValueError):
             return None
+        return position if math.isfinite(position) else None
 
     def save(self, intervals: list[LabelInterval], position: float | None = None) -> list[str]:
         """Write the file; the problems that prevented it (empty when written)."""
@@ -95,10 +97,12 @@ def intervals_from_json(items: list[dict]) -> list[LabelInterval]:
     for k, item in enumerate(items):
         try:
             track = item["track"]
-            out.append(LabelInterval(None if track in ("*", None) else int(track),
-                                     float(item["start"]), float(item["end"]),
+            start, end = float(item["start"]), float(item["end"])
+            if not (math.isfinite(start) and math.isfinite(end)):
+                raise ValueError(f"times must be finite, got {start}, {end}")
+            out.append(LabelInterval(None if track in ("*", None) else int(track), start, end,
                                      str(item["label"])))
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, OverflowError) as exc:
             raise ValueError(f"segment {k + 1}: {exc!r} in {item}") from exc
     return out
 

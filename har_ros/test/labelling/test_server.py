@@ -1,6 +1,8 @@
 """The label server over real HTTP on localhost (the page's own requests, no browser)."""
 
 import json
+import re
+import socket
 import threading
 import urllib.error
 import urllib.request
@@ -23,19 +25,37 @@ def server(recording_bag):
     srv.server_close()
 
 
-def _get(url):
-    with urllib.request.urlopen(url, timeout=10) as response:
+def _get(url, headers=None):
+    request = urllib.request.Request(url, headers=headers or {})
+    with urllib.request.urlopen(request, timeout=10) as response:
         return response.status, response.headers["Content-Type"], response.read()
 
 
-def _post(url, body: bytes):
-    request = urllib.request.Request(url, data=body, method="POST",
-                                     headers={"Content-Type": "application/json"})
+def page_token(base: str) -> str:
+    """The per-session token, read from the page as its script reads it."""
+    page = _get(base + "/")[2].decode()
+    return re.search(r'<meta name="har-token" content="([^"]+)">', page).group(1)
+
+
+def _post(url, body: bytes, headers=None, token=None):
+    base = url.rsplit("/api/", 1)[0]
+    sent = {"Content-Type": "application/json",
+            "X-Har-Token": page_token(base) if token is None else token, **(headers or {})}
+    request = urllib.request.Request(url, data=body, method="POST", headers=sent)
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as exc:
         return exc.code, json.loads(exc.read())
+
+
+def _raw(base: str, request: bytes) -> bytes:
+    """A hand-made HTTP request (lengths urllib will not send), the reply's bytes."""
+    port = int(base.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(request)
+        sock.shutdown(socket.SHUT_WR)
+        return b"".join(iter(lambda: sock.recv(65536), b""))
 
 
 def test_page_info_people_and_frames(server):
@@ -73,3 +93,68 @@ def test_saving_good_and_bad_segments(server):
     status, result = _post(base + "/api/labels", b'{"segments": [{"track": 1}]}')
     assert status == 409 and "bad request" in result["problems"][0]
     assert labels.read_text() == saved
+
+
+GOOD = {"segments": [{"track": "*", "start": 1.0, "end": 2.0, "label": "waiting"}]}
+
+
+def test_a_foreign_page_can_neither_read_nor_write(server):
+    """Found and fixed: a text/plain POST with a foreign Origin and Host overwrote labels.csv,
+    and /api/info answered a foreign Host (DNS rebinding)."""
+    base, labels = server
+    body = json.dumps(GOOD).encode()
+    attacks = [
+        ({"Content-Type": "text/plain"}, None, 415, "application/json"),
+        ({"Origin": "http://evil.example"}, None, 403, "Origin"),
+        ({"Host": "evil.example:80"}, None, 403, "Host"),
+        ({}, "", 403, "X-Har-Token"),
+        ({}, "guessed", 403, "X-Har-Token"),
+    ]
+    for headers, token, status, words in attacks:
+        got, result = _post(base + "/api/labels", body, headers, token)
+        assert got == status and words in result["problems"][0], (headers, result)
+    assert not labels.exists()
+    with pytest.raises(urllib.error.HTTPError) as err:
+        _get(base + "/api/info", {"Host": "rebound.example:8765"})
+    assert err.value.code == 403
+    assert _post(base + "/api/labels", body)[0] == 200  # the page itself still saves
+    port = base.rsplit(":", 1)[1]
+    assert _post(base + "/api/labels", body, {"Origin": f"http://localhost:{port}",
+                                              "Host": f"localhost:{port}"})[0] == 200
+
+
+@pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity", '"nan"', '"inf"'])
+def test_non_finite_times_are_refused(server, value):
+    """Found and fixed: NaN/inf passed and the file then held 1,-inf,inf,a."""
+    base, labels = server
+    body = ('{"segments": [{"track": 1, "start": %s, "end": 2.0, "label": "waiting"}]}'
+            % value).encode()
+    status, result = _post(base + "/api/labels", body)
+    assert status in (400, 409) and "finite" in result["problems"][0] or \
+        "not a number" in result["problems"][0], result
+    assert not labels.exists()
+    status, _, info = _get(base + "/api/info")
+    assert status == 200 and json.loads(info)["segments"] == []
+
+
+def test_bad_lengths_and_deep_json_are_refused(server):
+    """Found and fixed: a negative Content-Length read the whole body past the 16 MiB
+    limit; a non-numeric length or 100,000-deep JSON raised in the handler."""
+    base, labels = server
+    token = page_token(base)
+    host = base.removeprefix("http://")
+
+    def request(length: str, body: bytes) -> bytes:
+        return (f"POST /api/labels HTTP/1.1\r\nHost: {host}\r\nContent-Type: "
+                f"application/json\r\nX-Har-Token: {token}\r\nContent-Length: {length}"
+                f"\r\n\r\n").encode() + body
+
+    # No body after a refused length: the reply must not race a reset of unread bytes.
+    assert b" 400 " in _raw(base, request("-1", b""))[:20]  # was read(-1): any size
+    assert b" 400 " in _raw(base, request("twelve", b""))[:20]
+    assert b" 413 " in _raw(base, request(str(20 * 1024 * 1024), b""))[:20]
+    deep = b"[" * 100_000 + b"]" * 100_000
+    reply = _raw(base, request(str(len(deep)), deep))
+    assert b" 400 " in reply[:20] and b"nested deeper" in reply
+    assert not labels.exists()
+    assert _post(base + "/api/labels", json.dumps(GOOD).encode())[0] == 200

@@ -230,8 +230,9 @@ async function save() {
   const body = { segments: S.segments, position: S.info.times[S.cur] };
   let result;
   try {
+    const token = document.querySelector('meta[name="har-token"]').content;
     const response = await fetch("/api/labels", { method: "POST", body: JSON.stringify(body),
-      headers: { "Content-Type": "application/json" } });
+      headers: { "Content-Type": "application/json", "X-Har-Token": token } });
     result = await response.json();
   } catch (err) {
     message("not saved: the har label server did not answer (" + err + ")", "error");
