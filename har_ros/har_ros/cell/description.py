@@ -38,6 +38,21 @@ from .calibration import (
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
+def ros_camera_name(raw: str, taken: set[str] | frozenset = frozenset()) -> str:
+    """``raw`` (a calibration's serial or camera_name) as a unique ROS name.
+
+    The name becomes a namespace, a frame and a file name: ``../..``, ``/etc/x``
+    or ``26587`` must not become a path outside the output or an invalid topic.
+    """
+    name = re.sub(r"[^A-Za-z0-9_]+", "_", raw).strip("_")
+    if not _NAME.match(name):
+        name = f"cam_{name}" if name else "cam"
+    unique, k = name, 2
+    while unique in taken:
+        unique, k = f"{name}_{k}", k + 1
+    return unique
+
+
 class CellError(ValueError):
     """The cell description is missing, malformed or inconsistent; the text says where."""
 

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -60,11 +61,16 @@ def _convert(args) -> int:
     import yaml
 
     from ..cell.calibration import camera_info_yaml
+    from ..cell.description import ros_camera_name
 
     out = Path(args.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     cameras, transforms = [], []
     for cal in _cameras(args.calibration):
+        name = ros_camera_name(cal.name, {c["name"] for c in cameras})
+        if name != cal.name:
+            print(f"camera {cal.name!r} is named {name!r} (a ROS name, and a file in {out})")
+            cal = dataclasses.replace(cal, name=name)
         (out / f"{cal.name}.yaml").write_text(camera_info_yaml(cal))
         xyz, quat = cal.pose_in_cell()
         frame = f"{cal.name}_optical_frame"
