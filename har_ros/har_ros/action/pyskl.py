@@ -54,13 +54,47 @@ def read_pickle(path: str | Path) -> dict:
     return data
 
 
-def _person_sequences(annotation: dict, person: str, where: str) -> list[np.ndarray]:
+#: Most numbers one array of a clip may hold (5 people x 300 frames x 17 joints x 2 is 51,000).
+MAX_ELEMENTS = 10_000_000
+
+
+def _bounded_array(value, ndim: int, what: str, where: str) -> np.ndarray:
+    """``value`` as a float32 array of ``ndim`` dimensions, measured before it is expanded.
+
+    A pickle can nest one list in itself by reference, so a few hundred bytes
+    may stand for millions of numbers: lists are walked first, refusing any
+    nesting deeper than ``ndim`` and more than MAX_ELEMENTS numbers.
+    """
+    if isinstance(value, np.ndarray):  # its own bytes: as large as the file, no larger
+        size, depth = value.size, ndim
+    else:
+        size, depth, level = 0, 0, [value]
+        while level and isinstance(level[0], (list, tuple)):
+            depth += 1
+            if depth > ndim:
+                break
+            size = sum(len(items) if isinstance(items, (list, tuple)) else 1
+                       for items in level)
+            if size > MAX_ELEMENTS:  # counted before the next level is built
+                break
+            level = [item for items in level if isinstance(items, (list, tuple))
+                     for item in items]
+    if depth != ndim and size <= MAX_ELEMENTS:
+        raise DatasetError(f"{where}: {what} must have {ndim} dimensions")
+    if size > MAX_ELEMENTS:
+        raise DatasetError(f"{where}: {what} holds more than {MAX_ELEMENTS:,} numbers")
     try:
-        keypoint = np.asarray(annotation["keypoint"], np.float32)
-        score = np.asarray(annotation.get("keypoint_score", np.ones(keypoint.shape[:3])),
-                           np.float32)
-    except (KeyError, ValueError) as exc:
-        raise DatasetError(f"{where}: {exc}") from exc
+        return np.asarray(value, np.float32)
+    except (ValueError, TypeError) as exc:
+        raise DatasetError(f"{where}: {what}: {exc}") from exc
+
+
+def _person_sequences(annotation: dict, person: str, where: str) -> list[np.ndarray]:
+    if "keypoint" not in annotation:
+        raise DatasetError(f"{where}: no 'keypoint'")
+    keypoint = _bounded_array(annotation["keypoint"], 4, "keypoint", where)
+    score = _bounded_array(annotation["keypoint_score"], 3, "keypoint_score", where) \
+        if "keypoint_score" in annotation else np.ones(keypoint.shape[:3], np.float32)
     if keypoint.ndim != 4 or keypoint.shape[-1] != 2 or score.shape != keypoint.shape[:3]:
         raise DatasetError(f"{where}: keypoint {keypoint.shape} / keypoint_score "
                            f"{score.shape}; expected (M, T, V, 2) / (M, T, V)")
@@ -89,6 +123,9 @@ def load_pyskl(path: str | Path, split: str = "", person: str = "main",
         rows.update({str(d): "train" for d in splits[split]})
     sequences, labels, subjects, split_column = [], [], [], []
     for k, annotation in enumerate(data["annotations"]):
+        if not isinstance(annotation, dict):
+            raise DatasetError(f"{path}: annotation {k} is a {type(annotation).__name__}, "
+                               "not a dict")
         frame_dir = str(annotation.get("frame_dir", k))
         if split and frame_dir not in rows:
             continue

@@ -74,3 +74,25 @@ def test_bad_pickles_are_clear_errors(tmp_path, pickle_file):
     (tmp_path / "broken.pkl").write_bytes(pickle.dumps(broken))
     with pytest.raises(DatasetError, match=r"expected \(M, T, V, 2\)"):
         load_pyskl(tmp_path / "broken.pkl")
+
+
+def test_a_tiny_pickle_that_expands_is_refused_before_it_is_built(tmp_path):
+    """Found and fixed: a 226-byte pickle whose lists nest by reference became 2^21 numbers
+    (and, deeper, any number) before the shape check; a non-dict annotation raised."""
+    nested = [0.0, 0.0]
+    for _ in range(40):  # 2^41 numbers by reference, a few hundred bytes
+        nested = [nested, nested]
+    (tmp_path / "bomb.pkl").write_bytes(pickle.dumps({"annotations": [
+        {"frame_dir": "b", "label": 0, "keypoint": nested}]}))
+    assert (tmp_path / "bomb.pkl").stat().st_size < 1000
+    with pytest.raises(DatasetError, match="keypoint must have 4 dimensions"):
+        load_pyskl(tmp_path / "bomb.pkl")
+    wide = [0.0] * 2
+    wide = [[[wide] * 4000] * 4000] * 2  # 4 levels, 64 M numbers by reference
+    (tmp_path / "wide.pkl").write_bytes(pickle.dumps({"annotations": [
+        {"frame_dir": "w", "label": 0, "keypoint": wide}]}))
+    with pytest.raises(DatasetError, match="more than 10,000,000 numbers"):
+        load_pyskl(tmp_path / "wide.pkl")
+    (tmp_path / "list.pkl").write_bytes(pickle.dumps({"annotations": [["not", "a", "dict"]]}))
+    with pytest.raises(DatasetError, match="annotation 0 is a list, not a dict"):
+        load_pyskl(tmp_path / "list.pkl")
