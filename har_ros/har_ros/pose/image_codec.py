@@ -73,6 +73,38 @@ def to_rgb(encoding: str, image: np.ndarray) -> np.ndarray:
     return image if code is None else cv2.cvtColor(image, code)
 
 
+#: Largest compressed frame decoded (pixels): 8K UHD. A 1 kB jpeg or png may claim
+#: 65535 x 65535 pixels, which the decoder would allocate before it found out.
+MAX_DECODED_PIXELS = 7680 * 4320
+_JPEG_SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
+
+
+def compressed_size(buffer: np.ndarray) -> tuple[int, int] | None:
+    """(width, height) that a png or jpeg header claims, read without decoding; None if unread.
+
+    OpenCV's own cap (``OPENCV_IO_MAX_IMAGE_PIXELS``) is read once when cv2
+    loads, so a node cannot set it; the headers are simple enough to peek at.
+    """
+    data = buffer.tobytes()[:65536]
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24 and data[12:16] == b"IHDR":
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    if data[:2] != b"\xff\xd8":
+        return None
+    k = 2
+    while k + 9 <= len(data):
+        if data[k] != 0xFF:
+            return None
+        marker = data[k + 1]
+        if marker == 0xFF:  # fill byte
+            k += 1
+            continue
+        if marker in _JPEG_SOF:
+            return (int.from_bytes(data[k + 7:k + 9], "big"),
+                    int.from_bytes(data[k + 5:k + 7], "big"))
+        k += 2 + int.from_bytes(data[k + 2:k + 4], "big")
+    return None
+
+
 def decode_compressed(fmt: str, data) -> np.ndarray:
     """RGB array of a sensor_msgs/CompressedImage (jpeg or png); raises ImageDecodeError.
 
@@ -91,7 +123,14 @@ def decode_compressed(fmt: str, data) -> np.ndarray:
                            else data, dtype=np.uint8)
     if buffer.size == 0:
         raise ImageDecodeError("compressed image has no data")
-    bgr = cv2.imdecode(buffer, cv2.IMREAD_COLOR)
+    size = compressed_size(buffer)
+    if size is not None and size[0] * size[1] > MAX_DECODED_PIXELS:
+        raise ImageDecodeError(f"{fmt!r} claims {size[0]}x{size[1]} pixels, more than "
+                               f"{MAX_DECODED_PIXELS:,}")
+    try:
+        bgr = cv2.imdecode(buffer, cv2.IMREAD_COLOR)
+    except cv2.error as exc:  # e.g. OpenCV's own size limit
+        raise ImageDecodeError(f"{buffer.size} bytes do not decode as {fmt!r}: {exc}") from exc
     if bgr is None:
         raise ImageDecodeError(f"{buffer.size} bytes do not decode as {fmt!r}")
     return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)

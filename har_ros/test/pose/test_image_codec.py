@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from har_ros.pose.image_codec import (
     ENCODINGS,
     ImageDecodeError,
+    compressed_size,
     decode,
     decode_compressed,
     encode,
@@ -119,3 +120,25 @@ def test_compressed_frames_of_the_demo_video_decode(fmt, extension, tolerance):
 def test_corrupt_or_unsupported_compressed_images_are_refused(fmt, data, reason):
     with pytest.raises(ImageDecodeError, match=reason):
         decode_compressed(fmt, data)
+
+
+def _claiming(kind: str, width: int, height: int) -> np.ndarray:
+    """A small real image whose header is rewritten to claim ``width`` x ``height``."""
+    import cv2
+
+    data = bytearray(cv2.imencode(f".{kind}", np.zeros((8, 8, 3), np.uint8))[1].tobytes())
+    if kind == "png":
+        data[16:24] = width.to_bytes(4, "big") + height.to_bytes(4, "big")
+    else:
+        k = next(i for i in range(2, len(data) - 1) if data[i] == 0xFF and data[i + 1] == 0xC0)
+        data[k + 5:k + 9] = height.to_bytes(2, "big") + width.to_bytes(2, "big")
+    return np.frombuffer(bytes(data), np.uint8)
+
+
+@pytest.mark.parametrize("kind", ["png", "jpg"])
+def test_a_frame_claiming_huge_dimensions_is_refused_before_decoding(kind):
+    """Found and fixed: cv2.imdecode had no pixel cap (a 1 kB file may claim 4 G pixels)."""
+    assert compressed_size(_claiming(kind, 640, 480)) == (640, 480)
+    with pytest.raises(ImageDecodeError, match="65000x65000 pixels"):
+        decode_compressed("jpeg" if kind == "jpg" else "png", _claiming(kind, 65000, 65000))
+    assert decode_compressed("png", _claiming("png", 8, 8)).shape == (8, 8, 3)
