@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..pose.image_codec import MAX_DECODED_PIXELS
 from ..skeleton.layouts import get_layout
 
 IMAGE_TYPES = ("sensor_msgs/msg/Image", "sensor_msgs/msg/CompressedImage")
@@ -43,6 +44,14 @@ class Recording:
     video: Path | None = None  # frames read from here on demand
     _capture: object = field(default=None, repr=False)
     _next_frame: int = field(default=-1, repr=False)
+
+    def __post_init__(self) -> None:
+        # The size comes from the source (a bag's image_width/height): frames of it are
+        # allocated later, so a crafted size is refused here, not when memory runs out.
+        if not (self.width > 0 and self.height > 0 and
+                self.width * self.height <= MAX_DECODED_PIXELS):
+            raise RecordingError(f"{self.name}: image size {self.width}x{self.height} is not "
+                                 f"between 1 and {MAX_DECODED_PIXELS:,} pixels")
 
     @property
     def frames(self) -> int:

@@ -47,7 +47,7 @@ TOKEN_HEADER = "X-Har-Token"
 _TOKEN_META = '<meta name="har-token" content="{}">'
 
 
-class RequestRefused(Exception):
+class RequestRefusedError(Exception):
     """A request this server does not serve; ``status`` and the text go back to the client."""
 
     def __init__(self, status: int, message: str):
@@ -79,18 +79,18 @@ def parse_body(raw: bytes) -> dict:
 
 
 def body_length(header: str | None) -> int:
-    """Content-Length as a number in [0, MAX_BODY]; RequestRefused otherwise."""
+    """Content-Length as a number in [0, MAX_BODY]; RequestRefusedError otherwise."""
     if header is None:
-        raise RequestRefused(HTTPStatus.LENGTH_REQUIRED, "Content-Length is required")
+        raise RequestRefusedError(HTTPStatus.LENGTH_REQUIRED, "Content-Length is required")
     try:
         length = int(header)
     except ValueError:
-        raise RequestRefused(HTTPStatus.BAD_REQUEST,
+        raise RequestRefusedError(HTTPStatus.BAD_REQUEST,
                              f"Content-Length {header!r} is not a number") from None
     if length < 0:
-        raise RequestRefused(HTTPStatus.BAD_REQUEST, f"Content-Length {length} is negative")
+        raise RequestRefusedError(HTTPStatus.BAD_REQUEST, f"Content-Length {length} is negative")
     if length > MAX_BODY:
-        raise RequestRefused(HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+        raise RequestRefusedError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
                              f"request too large ({length} bytes, at most {MAX_BODY})")
     return length
 
@@ -168,16 +168,16 @@ def make_handler(app: LabelApp):
             self._send(status, json.dumps(data, allow_nan=False).encode(), "application/json")
 
         def _check_origin(self) -> None:
-            """RequestRefused unless Host (and Origin, if sent) name this server."""
+            """RequestRefusedError unless Host (and Origin, if sent) name this server."""
             port = self.server.server_address[1]
             hosts = {f"{name}:{port}" for name in ("127.0.0.1", "localhost", "[::1]",
                                                    self.server.server_address[0])}
             host = self.headers.get("Host", "")
             if host not in hosts:
-                raise RequestRefused(HTTPStatus.FORBIDDEN, f"Host {host!r} is not this server")
+                raise RequestRefusedError(HTTPStatus.FORBIDDEN, f"Host {host!r} is not this server")
             origin = self.headers.get("Origin")
             if origin is not None and origin not in {f"http://{h}" for h in hosts}:
-                raise RequestRefused(HTTPStatus.FORBIDDEN,
+                raise RequestRefusedError(HTTPStatus.FORBIDDEN,
                                      f"Origin {origin!r} is not this server's page")
 
         def _page(self, name: str) -> bytes:
@@ -206,18 +206,18 @@ def make_handler(app: LabelApp):
                     self._send(HTTPStatus.OK, jpeg, "image/jpeg")
                 else:
                     self._json({"error": f"not found: {path}"}, HTTPStatus.NOT_FOUND)
-            except RequestRefused as exc:
+            except RequestRefusedError as exc:
                 self._json({"error": str(exc)}, exc.status)
             except (IndexError, ValueError) as exc:
                 self._json({"error": str(exc)}, HTTPStatus.BAD_REQUEST)
 
-        def _refuse(self, exc: RequestRefused) -> None:
+        def _refuse(self, exc: RequestRefusedError) -> None:
             self._json({"ok": False, "problems": [str(exc)]}, exc.status)
 
         def do_POST(self):
             try:
                 length = body_length(self.headers.get("Content-Length"))
-            except RequestRefused as exc:
+            except RequestRefusedError as exc:
                 self.close_connection = True  # its body is not read: it must not be parsed
                 self._refuse(exc)
                 return
@@ -225,19 +225,19 @@ def make_handler(app: LabelApp):
             try:  # reaches the client instead of a reset
                 self._check_origin()
                 if self.path != "/api/labels":
-                    raise RequestRefused(HTTPStatus.NOT_FOUND, f"not found: {self.path}")
+                    raise RequestRefusedError(HTTPStatus.NOT_FOUND, f"not found: {self.path}")
                 kind = self.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
                 if kind != "application/json":
-                    raise RequestRefused(HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+                    raise RequestRefusedError(HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
                                          f"Content-Type must be application/json, not {kind!r}")
                 if not hmac.compare_digest(self.headers.get(TOKEN_HEADER, ""), app.token):
-                    raise RequestRefused(HTTPStatus.FORBIDDEN,
+                    raise RequestRefusedError(HTTPStatus.FORBIDDEN,
                                          f"no or wrong {TOKEN_HEADER}: reload the page")
                 try:
                     body = parse_body(raw)
                 except ValueError as exc:
-                    raise RequestRefused(HTTPStatus.BAD_REQUEST, str(exc)) from exc
-            except RequestRefused as exc:
+                    raise RequestRefusedError(HTTPStatus.BAD_REQUEST, str(exc)) from exc
+            except RequestRefusedError as exc:
                 self._refuse(exc)
                 return
             result = app.save(body)

@@ -77,8 +77,12 @@ def test_bad_pickles_are_clear_errors(tmp_path, pickle_file):
 
 
 def test_a_tiny_pickle_that_expands_is_refused_before_it_is_built(tmp_path):
-    """Found and fixed: a 226-byte pickle whose lists nest by reference became 2^21 numbers
-    (and, deeper, any number) before the shape check; a non-dict annotation raised."""
+    """A pickle that expands is refused before it is built; a non-dict annotation too.
+
+    Found and fixed: a 226-byte pickle whose lists nest by reference became 2^21
+    numbers (and, deeper, any number) before the shape check; a non-dict
+    annotation raised AttributeError.
+    """
     nested = [0.0, 0.0]
     for _ in range(40):  # 2^41 numbers by reference, a few hundred bytes
         nested = [nested, nested]

@@ -27,7 +27,8 @@ def _person(track: int, frame: int):
     return Person(kp, "coco17", 0.9, (kp[:, 0].min(), 40.0, kp[:, 0].max(), 200.0), track)
 
 
-def write_recording(path: Path, images: bool = True) -> Path:
+def write_recording(path: Path, images: bool = True, claimed_size=(WIDTH, HEIGHT)) -> Path:
+    """``claimed_size``: the image size the skeleton messages say (a crafted bag's lie)."""
     from std_msgs.msg import Header
 
     from har_ros.bags.io import BagWriter
@@ -47,7 +48,7 @@ def write_recording(path: Path, images: bool = True) -> Path:
                                      array_to_image(rgb, "rgb8", header))
             people = [_person(1, frame)] + ([_person(2, frame)] if frame >= 10 else [])
             writer.write_message("/skeletons", "har_msgs/msg/SkeletonArray", stamp,
-                                 frame_to_msg(SkeletonFrame(stamp, "camera", WIDTH, HEIGHT,
+                                 frame_to_msg(SkeletonFrame(stamp, "camera", *claimed_size,
                                                             people)))
     return path
 

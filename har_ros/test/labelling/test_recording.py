@@ -96,3 +96,10 @@ def test_a_video_with_the_skeleton_bag_recorded_from_it(tmp_path):
     rec = open_source(video, skeletons=tmp_path / "skeletons")
     assert rec.frames == 30 and rec.times[0] == pytest.approx(start * 1e-9)
     assert rec.track_ids() == tracks.track_ids()
+
+
+def test_a_bag_claiming_a_huge_image_is_refused_before_allocating(tmp_path):
+    """Found and fixed: a skeleton-only bag's image_width/height became a canvas allocation."""
+    bag = write_recording(tmp_path / "huge", images=False, claimed_size=(200_000, 200_000))
+    with pytest.raises(RecordingError, match="image size 200000x200000 is not between"):
+        open_source(bag)

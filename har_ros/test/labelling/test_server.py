@@ -99,8 +99,11 @@ GOOD = {"segments": [{"track": "*", "start": 1.0, "end": 2.0, "label": "waiting"
 
 
 def test_a_foreign_page_can_neither_read_nor_write(server):
-    """Found and fixed: a text/plain POST with a foreign Origin and Host overwrote labels.csv,
-    and /api/info answered a foreign Host (DNS rebinding)."""
+    """Only the server's own page may read or save.
+
+    Found and fixed: a text/plain POST with a foreign Origin and Host overwrote
+    labels.csv, and /api/info answered a foreign Host (DNS rebinding).
+    """
     base, labels = server
     body = json.dumps(GOOD).encode()
     attacks = [
@@ -127,19 +130,21 @@ def test_a_foreign_page_can_neither_read_nor_write(server):
 def test_non_finite_times_are_refused(server, value):
     """Found and fixed: NaN/inf passed and the file then held 1,-inf,inf,a."""
     base, labels = server
-    body = ('{"segments": [{"track": 1, "start": %s, "end": 2.0, "label": "waiting"}]}'
-            % value).encode()
-    status, result = _post(base + "/api/labels", body)
-    assert status in (400, 409) and "finite" in result["problems"][0] or \
-        "not a number" in result["problems"][0], result
+    segment = f'{{"track": 1, "start": {value}, "end": 2.0, "label": "waiting"}}'
+    status, result = _post(base + "/api/labels", f'{{"segments": [{segment}]}}'.encode())
+    problem = result["problems"][0]
+    assert status in (400, 409) and ("finite" in problem or "not a number" in problem), result
     assert not labels.exists()
     status, _, info = _get(base + "/api/info")
     assert status == 200 and json.loads(info)["segments"] == []
 
 
 def test_bad_lengths_and_deep_json_are_refused(server):
-    """Found and fixed: a negative Content-Length read the whole body past the 16 MiB
-    limit; a non-numeric length or 100,000-deep JSON raised in the handler."""
+    """Lengths and nesting are bounded before the body is read or parsed.
+
+    Found and fixed: a negative Content-Length read the whole body past the
+    16 MiB limit; a non-numeric length or 100,000-deep JSON raised in the handler.
+    """
     base, labels = server
     token = page_token(base)
     host = base.removeprefix("http://")
