@@ -20,6 +20,8 @@ class ActionNodeConfig:
     smoothing_alpha: float = param(0.6, "EMA weight of the newest window (1 = no smoothing)")
     unknown_threshold: float = param(0.4, "confidence under which the label is 'unknown'")
     torch_threads: int = param(1, "torch CPU threads for inference")
+    max_people: int = param(
+        50, "most people per SkeletonArray; a larger one is dropped unread and counted")
 
     def validate(self) -> None:
         require(self.rate_hz >= 0, "rate_hz must be >= 0")
@@ -30,6 +32,7 @@ class ActionNodeConfig:
         require(0.0 < self.smoothing_alpha <= 1.0, "smoothing_alpha must be in (0, 1]")
         require(0.0 <= self.unknown_threshold <= 1.0, "unknown_threshold must be in [0, 1]")
         require(self.torch_threads >= 1, "torch_threads must be >= 1")
+        require(self.max_people >= 1, f"max_people must be >= 1, got {self.max_people}")
 
     def settings(self) -> RecognizerSettings:
         return RecognizerSettings(self.rate_hz, self.stride, self.max_gap, self.track_timeout,

@@ -43,6 +43,7 @@ class ActionNode(ManagedNode):
         self._rate = RateMeter()
         self._inference_ms = 0.0
         self._malformed = 0
+        self._oversized = 0
         self._pub = self.create_publisher(ActionArray, "action", qos.STREAM)
         self._diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", qos.DEFAULT)
         self.create_timer(1.0, self._publish_diagnostics)
@@ -93,6 +94,12 @@ class ActionNode(ManagedNode):
     def _on_skeletons(self, msg: SkeletonArray) -> None:
         self._rate.tick(time.monotonic())
         recognizer = self._recognizer
+        limit = self.params.config.max_people
+        if len(msg.skeletons) > limit:  # bounded work per message; the safety node then
+            self._oversized += 1  # sees no fresh action and applies the conservative rule
+            self.get_logger().warning(f"dropped a SkeletonArray of {len(msg.skeletons)} people "
+                                      f"(max_people {limit})", throttle_duration_sec=5.0)
+            return
         try:
             frame = msg_to_frame(msg)
         except Exception as exc:  # one bad message must not kill the node
@@ -133,6 +140,7 @@ class ActionNode(ManagedNode):
         values = {"received": self._rate.count, "input_rate_hz": self._rate.rate(now),
                   "people_tracked": len(recognizer.buffers.people),
                   "inference_ms": self._inference_ms, "malformed": self._malformed,
+                  "oversized": self._oversized,
                   **{f"dropped_{k}": v for k, v in drops.items()}}
         stale = self._rate.age(now) > 1.0
         self._diag_pub.publish(diagnostic_array(
