@@ -93,7 +93,8 @@ def tf_locator(frames: CellFrames):
 def observe_people(msg: SkeletonArray, locate) -> list[PersonObservation]:
     """Where each person stands: floor x, y from a valid 3D position, else image anchor.
 
-    A position with a negative or non-finite uncertainty counts as no position.
+    A position with a negative or non-finite uncertainty counts as no position,
+    and an empty box as no image anchor (so the image zones cannot clear it).
     """
     people = []
     for skeleton in msg.skeletons:
@@ -106,9 +107,9 @@ def observe_people(msg: SkeletonArray, locate) -> list[PersonObservation]:
                        msg.header.stamp)
             if np.all(np.isfinite(p)):
                 floor_xy = (float(p[0]), float(p[1]))
-        roi = skeleton.bbox
+        roi = skeleton.bbox  # an empty box says nothing of where in the image: no anchor
         uv = image_anchor((roi.x_offset, roi.y_offset, roi.x_offset + roi.width,
-                           roi.y_offset + roi.height))
+                           roi.y_offset + roi.height)) if roi.width and roi.height else None
         people.append(PersonObservation(int(skeleton.track_id), floor_xy, uv,
                                         uncertainty if floor_xy is not None else 0.0))
     return people

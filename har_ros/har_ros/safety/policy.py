@@ -363,8 +363,11 @@ class SafetyPolicy:
             caps = [zone for zone in cfg.image_zones if zone.contains(person.image_uv)]
             zone_cap = min((zone.max_scale for zone in caps), default=1.0)
             target = min(zone_cap, rule.max_scale)
+            # Image zones are the integrator's map of where, in this camera, a person is
+            # near the robot; outside them is a statement, not ignorance: the rule's cap
+            # applies, not unlocated_max_scale (docs/SAFETY.md, "Image zones").
             where = f"in image zone {min(caps, key=lambda z: z.max_scale).name}" if caps \
-                else "outside the image zones"
+                else "outside the image zones (no position: the zones decide)"
             return (target, person.track_id, math.nan, f"{rule.name}@{person.track_id}",
                     f"{who} ({rule.name}) {where}")
         target = min(cfg.unlocated_max_scale, rule.max_scale)

@@ -177,6 +177,16 @@ def test_image_zones_apply_when_no_floor_position():
     assert decision.scale == 0.0 and "stop" in decision.reason
 
 
+def test_with_image_zones_a_person_outside_them_gets_the_rule_cap_not_the_unlocated_cap():
+    """Decided (was only documented): image zones mark where the robot can be reached."""
+    zones = (ImageZone("stop", (0, 400, 640, 400, 640, 480, 0, 480), 0.0),)
+    policy, t = started_policy(image_zones=zones, unlocated_max_scale=0.0)
+    decision, t = run(policy, t, 5.0, [PersonObservation(1, image_uv=(320, 100))])
+    assert decision.scale > 0.5 and "outside the image zones" in decision.reason
+    decision, _ = run(policy, t, 0.5, [PersonObservation(1)])  # no box either: unlocated
+    assert decision.scale == 0.0 and "no position" in decision.reason
+
+
 def test_unlocated_person_uses_the_unlocated_cap():
     policy, t = started_policy(unlocated_max_scale=0.2)
     decision, _ = run(policy, t, 3.0, [PersonObservation(1)])
