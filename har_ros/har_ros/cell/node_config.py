@@ -17,6 +17,9 @@ class FusionNodeConfig:
     rate_hz: float = param(30.0, "fusion steps per second (each fuses the newest frames)")
     sync_tolerance: float = param(0.04, "s: frames within this of the newest are one instant")
     camera_timeout: float = param(0.5, "s without a camera's skeletons before it counts silent")
+    sync_wait: float = param(
+        0.1, "s a new instant waits for the other cameras' frames of it (taken at once when "
+        "every camera that is not silent delivered)")
     gate: float = param(0.5, "association gate: reprojection error / box diagonal")
     min_score: float = param(0.3, "keypoints below this score are not used")
     max_error_px: float = param(20.0, "px: a view further than this from a 3D joint is dropped")
@@ -36,6 +39,8 @@ class FusionNodeConfig:
         require(0 < self.sync_tolerance <= 1, "sync_tolerance must be in (0, 1] s")
         require(self.camera_timeout > 0, "camera_timeout must be > 0 s")
         require(self.max_future_stamp >= 0, "max_future_stamp must be >= 0 s")
+        require(0 <= self.sync_wait < self.camera_timeout,
+                "sync_wait must be in [0, camera_timeout) s")
         require(self.max_people >= 1, f"max_people must be >= 1, got {self.max_people}")
         require(self.extrinsics in EXTRINSICS, f"extrinsics must be one of {EXTRINSICS}")
         self.fusion().validate()

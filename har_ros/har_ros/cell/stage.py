@@ -5,7 +5,11 @@ Cameras are not triggered together: each camera's newest skeletons are kept
 newest stamp of all as the instant and every camera whose newest frame is
 within ``sync_tolerance`` of it. A step is only taken when some camera
 delivered a frame newer than the last instant, so a stage whose cameras all
-fell silent publishes nothing (silence, not "nobody there").
+fell silent publishes nothing (silence, not "nobody there"). Pose nodes
+finish a frame at different times, so a new instant waits up to
+``sync_wait`` for the frames of it from every camera that is not silent,
+and is taken at once when they are all there: without the wait, the first
+camera to answer took the step and the slower ones' people were never fused.
 
 A camera is **live** for coverage only while its people went into a fusion
 step within ``camera_timeout``: a camera that delivers on time but is always
@@ -59,17 +63,19 @@ class Coverage:
 class FusionStage:
     def __init__(self, cameras: list[str], offsets_s: dict[str, float] | None = None,
                  sync_tolerance: float = 0.04, camera_timeout: float = 0.5,
-                 max_future: float = 0.5):
+                 max_future: float = 0.5, sync_wait: float = 0.0):
         self.slots = {name: CameraSlot() for name in cameras}
         self.offsets_ns = {n: round((offsets_s or {}).get(n, 0.0) * 1e9) for n in cameras}
         self.last_instant_ns: int | None = None
-        self.set_limits(sync_tolerance, camera_timeout, max_future)
+        self._waiting_since_ns: int | None = None  # node time a new instant became due
+        self.set_limits(sync_tolerance, camera_timeout, max_future, sync_wait)
 
     def set_limits(self, sync_tolerance: float, camera_timeout: float,
-                   max_future: float) -> None:
+                   max_future: float, sync_wait: float = 0.0) -> None:
         self.tolerance_ns = round(sync_tolerance * 1e9)
         self.timeout_ns = round(camera_timeout * 1e9)
         self.max_future_ns = round(max_future * 1e9)
+        self.wait_ns = round(sync_wait * 1e9)
 
     @property
     def future_refused(self) -> int:
@@ -116,6 +122,12 @@ class FusionStage:
         newest = max(stamps)
         if self.last_instant_ns is not None and newest <= self.last_instant_ns:
             return None
+        if now_ns is not None and self.wait_ns and not self._complete(newest, now_ns):
+            if self._waiting_since_ns is None:
+                self._waiting_since_ns = now_ns
+            if now_ns - self._waiting_since_ns < self.wait_ns:
+                return None
+        self._waiting_since_ns = None
         self.last_instant_ns = newest
         frames = {}
         for name, slot in self.slots.items():
@@ -128,6 +140,11 @@ class FusionStage:
                 self.left_out(name, f"out of sync: {behind_ms:.0f} ms behind the instant "
                               f"(sync_tolerance {self.tolerance_ns * 1e-6:.0f} ms)")
         return newest, frames
+
+    def _complete(self, newest: int, now_ns: int) -> bool:
+        """Every camera that is not silent has a frame of the instant ``newest``."""
+        return all(newest - s.stamp_ns <= self.tolerance_ns for s in self.slots.values()
+                   if s.stamp_ns is not None and now_ns - s.stamp_ns <= self.timeout_ns)
 
     def fused(self, camera: str) -> None:
         """The camera's newest frame went into the fusion step."""

@@ -191,15 +191,20 @@ def run_cell(args: argparse.Namespace) -> int:
     started = time.monotonic()
     try:
         wait_for_publishers(node, fused_sub, timeout=60)
+        # Paced on the fused skeletons: a busy machine gets fewer frames, never a backlog
+        # that leaves every camera's skeletons stale (and the robot stopped).
         procs["rig"] = start_node("har_ros.nodes.rig_publisher", ns, f"rate:={RATE}",
-                                  f"width:={WIDTH}", remaps=remaps)
+                                  f"width:={WIDTH}", f"pace_topic:={ns}/skeletons",
+                                  remaps=remaps)
         while procs["rig"].poll() is None and time.monotonic() - started < 150:
             tick = time.monotonic() + 1.0
             spin_until(node, lambda end=tick: time.monotonic() >= end, 5)
             status = state["status"]
             print(f"t={time.monotonic() - started:5.1f}s fused frames={state['frames']} "
                   f"people={len(state['ids'])} speed_scale="
-                  f"{status.speed_scale if status else 0.0:.2f}", flush=True)
+                  f"{status.speed_scale if status else 0.0:.2f} "
+                  f"{SafetyState(status.state).name if status else 'STARTUP'}: "
+                  f"{status.reason[:400] if status else 'no status yet'}", flush=True)
         end = time.monotonic() + 1.0
         spin_until(node, lambda: time.monotonic() >= end, 3, "the last messages")
         if state["writer"] is not None:

@@ -154,14 +154,14 @@ class PersonFusionNode(ManagedNode):
             self._stage = FusionStage([c.name for c in self._cell.cameras],
                                       {c.name: c.time_offset for c in self._cell.cameras},
                                       config.sync_tolerance, config.camera_timeout,
-                                      config.max_future_stamp)
+                                      config.max_future_stamp, config.sync_wait)
             self._scaled.clear()
             self.get_logger().info(f"cell {self._cell.path}: cameras "
                                    f"{[c.name for c in self._cell.cameras]}")
         else:
             self._fusion.config = config.fusion()
             self._stage.set_limits(config.sync_tolerance, config.camera_timeout,
-                                   config.max_future_stamp)
+                                   config.max_future_stamp, config.sync_wait)
 
     def _broadcast_camera_tf(self) -> None:
         if not tf2_available():

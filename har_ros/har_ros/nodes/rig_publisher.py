@@ -6,7 +6,10 @@ cell's calibration, scaled to ``width``) carry the same stamp for frames
 taken at the same instant. With ``publish_clock`` it also publishes
 ``/clock`` = the video's own time, so a slowed replay (``rate`` below the
 video's) is still real time for nodes with ``use_sim_time``. It exits with
-code 0 at the end of the videos unless ``loop`` is set.
+code 0 at the end of the videos unless ``loop`` is set. With ``pace_topic``
+it publishes the next frames only once the pipeline answered the last ones
+(a demo paces itself to what the machine sustains, instead of piling up
+frames that every pose node then drops).
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import CameraInfo, Image
 from std_msgs.msg import Header
 
+from har_msgs.msg import SkeletonArray
+
 from ..cell.calibration import CameraCalibration
 from ..cell.description import load_cell
 from ..common.config import param, require
@@ -28,7 +33,7 @@ from ..ros import qos
 from ..ros.image_msgs import array_to_image
 from ..ros.parameters import ParameterBinding
 from ..ros.spin import run_node
-from ..ros.stamps import ns_to_stamp
+from ..ros.stamps import ns_to_stamp, stamp_to_ns
 
 #: Video time 0 in /clock (a fixed epoch keeps replays reproducible).
 CLOCK_START_NS = 1_700_000_000_000_000_000
@@ -50,6 +55,12 @@ class RigPublisherConfig:
     wait_for_subscribers: float = param(
         30.0, "s to wait for a subscriber on every image topic before the first frame; "
         "0 = start at once", read_only=True)
+    pace_topic: str = param(
+        "", "SkeletonArray topic to pace on (e.g. the fused skeletons): the next frames go "
+        "out only once skeletons of the last ones arrived there (or pace_timeout passed), "
+        "so a busy machine gets fewer frames instead of a backlog; empty = no pacing",
+        read_only=True)
+    pace_timeout: float = param(1.0, "s to wait for the paced answer before publishing anyway")
 
     def validate(self) -> None:
         require(self.rate >= 0, "rate must be >= 0")
@@ -57,6 +68,7 @@ class RigPublisherConfig:
         require(self.width >= 32, "width must be >= 32")
         require(self.max_frames >= 0, "max_frames must be >= 0")
         require(self.wait_for_subscribers >= 0, "wait_for_subscribers must be >= 0")
+        require(self.pace_timeout > 0, "pace_timeout must be > 0 s")
 
 
 def camera_info(header: Header, cal: CameraCalibration) -> CameraInfo:
@@ -98,6 +110,14 @@ class RigPublisher(Node):
         self._frame = 0  # frames read from each video, loops included
         self._waiting_since = time.monotonic()
         self.published = 0
+        self.held_back = 0  # ticks skipped while the paced pipeline had not answered
+        self._last_stamp_ns: int | None = None  # of the frames published last
+        self._last_sent = 0.0
+        self._answered_ns = -1  # newest stamp seen on pace_topic
+        if config.pace_topic:
+            self.create_subscription(SkeletonArray, config.pace_topic, self._on_paced,
+                                     qos.STREAM_QUEUE)
+        self._started = time.monotonic()
         self._timer = None
         self._restart_timer(config)
 
@@ -134,9 +154,22 @@ class RigPublisher(Node):
             return True
         return False
 
+    def _on_paced(self, msg: SkeletonArray) -> None:
+        self._answered_ns = max(self._answered_ns, stamp_to_ns(msg.header.stamp))
+
+    def _paced_out(self, config: RigPublisherConfig) -> bool:
+        """The pipeline has not answered the last frames yet (and pace_timeout has not passed)."""
+        if not config.pace_topic or self._last_stamp_ns is None or \
+                self._answered_ns >= self._last_stamp_ns:
+            return False
+        return time.monotonic() - self._last_sent < config.pace_timeout
+
     def _tick(self) -> None:
         config = self.params.config
         if not self._ready(config):
+            return
+        if self._paced_out(config):
+            self.held_back += 1
             return
         if config.max_frames and self.published >= config.max_frames:
             self.context.try_shutdown()
@@ -147,7 +180,11 @@ class RigPublisher(Node):
                 capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
             frames = self._read_all()
         if frames is None:
-            self.get_logger().info(f"end of the videos after {self.published} frames")
+            elapsed = max(time.monotonic() - self._started, 1e-9)
+            self.get_logger().info(
+                f"end of the videos after {self.published} frames "
+                f"({self.published / elapsed:.1f} per s; {self.held_back} ticks held back "
+                "waiting for the paced pipeline)")
             self.context.try_shutdown()
             return
         if self._clock_pub is not None:
@@ -164,7 +201,10 @@ class RigPublisher(Node):
                                           interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2RGB)
             self._image_pubs[cam.name].publish(array_to_image(rgb, "rgb8", header))
             self._info_pubs[cam.name].publish(camera_info(header, cal))
+        if not self.published:
+            self._started = time.monotonic()
         self.published += 1
+        self._last_stamp_ns, self._last_sent = stamp_ns, time.monotonic()
 
 
 def main(args=None) -> None:

@@ -107,3 +107,24 @@ def test_a_clock_jump_back_restarts_fusion_at_the_new_time():
     assert fuse_all(stage, 1000 * MS) == (1000 * MS, {"a": "a-again"})
     coverage = stage.coverage(1000 * MS)
     assert coverage.live == (True, False) and coverage.reasons[1] == "no skeletons received"
+
+
+def test_an_instant_waits_for_the_slower_cameras_of_it():
+    """Found with the coverage fix: the first pose node to answer took the step, and a
+    camera whose node was slower (same stamp, later arrival) was never fused."""
+    stage = FusionStage(["a", "b"], sync_tolerance=0.02, sync_wait=0.1)
+    stage.add("b", 900 * MS, "b-before", now_ns=900 * MS)  # b is a camera of the cell
+    for k in range(3):
+        t = 1000 * MS + k * 200 * MS
+        stage.add("a", t, f"a{k}", now_ns=t + 20 * MS)
+        assert stage.instant(t + 20 * MS) is None  # b has not answered for this instant yet
+        stage.add("b", t, f"b{k}", now_ns=t + 60 * MS)
+        assert stage.instant(t + 60 * MS) == (t, {"a": f"a{k}", "b": f"b{k}"})
+    # b falls silent: the wait is spent once per instant, then b is left out
+    t = 1600 * MS
+    stage.add("a", t, "a3", now_ns=t)
+    assert stage.instant(t) is None
+    assert stage.instant(t + 100 * MS) == (t, {"a": "a3"})
+    t = 2400 * MS  # b is silent (1 s): nobody to wait for
+    stage.add("a", t, "a4", now_ns=t)
+    assert stage.instant(t) == (t, {"a": "a4"})
