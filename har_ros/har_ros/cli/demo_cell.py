@@ -111,7 +111,8 @@ def run_cell(args: argparse.Namespace) -> int:
     labels: dict[int, str] = {}
     timeline: list[tuple[float, int, str]] = []
     speed: list[tuple[float, float, int]] = []
-    state = {"status": None, "coverage": [], "t0": None, "writer": None, "frames": 0,
+    state = {"status": None, "coverage": [], "t0": None, "last": None, "writer": None,
+             "frames": 0,
              "best": (np.inf, None), "ids": set(), "class_names": []}
     decided: dict[int, object] = {}  # skeletons stamp -> the decision made on those skeletons
 
@@ -130,6 +131,7 @@ def run_cell(args: argparse.Namespace) -> int:
         frame = msg_to_frame(msg)
         seconds(frame.stamp_ns)
         state["frames"] += 1
+        state["last"] = frame.stamp_ns
         tiles = [images[c].get(frame.stamp_ns) for c in names]
         if any(t is None for t in tiles):
             return
@@ -217,7 +219,11 @@ def run_cell(args: argparse.Namespace) -> int:
                        f"replayed at {RATE:g} fps)")
         dead = [n for n, p in procs.items() if n != "rig" and p.poll() is not None]
         scales = [s for _, s, _ in speed]
+        span = (state["last"] - state["t0"]) * 1e-9 if state["frames"] > 1 else 0.0
         summary = {"fused_frames": state["frames"], "fused_ids": sorted(state["ids"]),
+                   # what this machine sustained (the replay is paced on the fused output)
+                   "fused_fps": round((state["frames"] - 1) / span, 1) if span else 0.0,
+                   "replay_fps_asked": RATE,
                    "seconds": round(time.monotonic() - started, 1),
                    "speed_scale_min": min(scales, default=0.0),
                    "speed_scale_max": max(scales, default=0.0),

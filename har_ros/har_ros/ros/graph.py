@@ -33,6 +33,28 @@ def spin_until(node: Node, condition: Callable[[], bool], timeout: float,
             executor.shutdown(timeout_sec=0)
 
 
+def spin_while_progressing(node: Node, condition: Callable[[], bool],
+                           progress: Callable[[], object], what: str,
+                           stall_timeout: float = 30.0, limit: float = 600.0,
+                           executor: Executor | None = None) -> None:
+    """Spin until ``condition()``; give up only when ``progress()`` stalls (or after ``limit``).
+
+    For waits on a pipeline whose speed depends on the machine (a loaded CI
+    runner is several times slower): as long as the pipeline moves (frames
+    keep arriving), waiting on is waiting for an event, not for a speed.
+    """
+    deadline = time.monotonic() + limit
+    while True:
+        last = progress()
+        spin_until(node, lambda seen=last: condition() or progress() != seen, stall_timeout,
+                   f"{what} (no progress for {stall_timeout:.0f} s)", executor)
+        if condition():
+            return
+        if time.monotonic() > deadline:
+            raise GraphTimeoutError(f"timed out after {limit:.0f} s waiting for {what}, "
+                                    "though the pipeline kept moving")
+
+
 def wait_for_subscribers(node: Node, publisher, count: int = 1, timeout: float = 10.0,
                          executor: Executor | None = None) -> None:
     """Wait until ``publisher`` has matched at least ``count`` subscriptions."""

@@ -20,9 +20,9 @@ from rcl_interfaces.srv import GetParameters
 from rclpy.context import Context
 from std_msgs.msg import Float64
 
-from har_msgs.msg import ActionArray, SafetyStatus
+from har_msgs.msg import ActionArray, SafetyStatus, SkeletonArray
 from har_ros.resources import share_file
-from har_ros.ros.graph import call_service, spin_until
+from har_ros.ros.graph import call_service, spin_until, spin_while_progressing
 
 HAR_LAUNCH = share_file("launch", "har.launch.py")
 SHIPPED_PARAMS = share_file("config", "har.yaml")
@@ -69,6 +69,16 @@ class Probe:
             lambda m: self.speeds.append((time.monotonic(), m.data)), 100)
         self.node.create_subscription(SafetyStatus, f"{self.ns}/safety/status",
                                       self.statuses.append, 100)
+        self.skeleton_arrays = 0  # progress of the pipeline, whatever the machine's speed
+        self.node.create_subscription(SkeletonArray, f"{self.ns}/skeletons",
+                                      self._count_skeletons, 100)
+
+    def _count_skeletons(self, _msg) -> None:
+        self.skeleton_arrays += 1
+
+    def wait_for(self, condition, what: str) -> None:
+        """Until ``condition()``, for as long as skeleton arrays keep coming (30 s stall)."""
+        spin_while_progressing(self.node, condition, lambda: self.skeleton_arrays, what)
 
     def spin_until(self, condition, timeout: float, what: str) -> None:
         spin_until(self.node, condition, timeout, what)

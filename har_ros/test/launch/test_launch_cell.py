@@ -51,8 +51,8 @@ class TestTheCell(unittest.TestCase):
 
     def test_fused_people_coverage_and_a_decision(self):
         probe = self.probe
-        probe.spin_until(lambda: sum(len(m.skeletons) == 2 for m in self.fused) >= 10, 90.0,
-                         "fused frames with the two people")
+        probe.wait_for(lambda: sum(len(m.skeletons) == 2 for m in self.fused) >= 10,
+                       "fused frames with the two people")
         assert all(m.header.frame_id == "cell" for m in self.fused)
         ids = {s.track_id for m in self.fused for s in m.skeletons}
         assert 2 <= len(ids) <= 4, ids

@@ -60,8 +60,8 @@ class TestUserParameters(unittest.TestCase):
 
     def test_outputs_live_in_the_namespace(self):
         probe = self.probe
-        probe.spin_until(lambda: any(m.actions for m in probe.actions) and probe.statuses,
-                         60.0, f"people on {NS}/action and a {NS}/safety/status")
+        probe.wait_for(lambda: any(m.actions for m in probe.actions) and probe.statuses,
+                       f"people on {NS}/action and a {NS}/safety/status")
         assert probe.speeds
 
 

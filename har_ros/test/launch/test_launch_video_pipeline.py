@@ -48,8 +48,8 @@ class TestWhatTheUserSees(unittest.TestCase):
 
     def test_actions_speed_and_status(self):
         probe = self.probe
-        probe.spin_until(lambda: any(m.actions for m in probe.actions), 60.0,
-                         "an /action message with people in it")
+        probe.wait_for(lambda: any(m.actions for m in probe.actions),
+                       "an /action message with people in it")
         probe.spin_for(3.0)
         classes = tuple(load_checkpoint(DEFAULT_MODEL).class_names)
         people = [a for m in probe.actions for a in m.actions]

@@ -6,7 +6,7 @@ import time
 import pytest
 from std_msgs.msg import String
 
-from har_ros.ros.graph import spin_until
+from har_ros.ros.graph import spin_until, wait_for_subscribers
 
 pytestmark = pytest.mark.graph
 
@@ -27,9 +27,12 @@ def test_nodes_spin_apart_and_stop_cleanly_on_sigterm(ros_node, processes, topic
 
 def test_a_failing_node_on_a_side_thread_ends_the_process_with_its_error(
         ros_node, processes, topic_prefix):
-    proc = processes.start("--fail-after", "2.0", "--ros-args", "-r", f"__ns:={topic_prefix}",
+    proc = processes.start("--fail-on-request", "--ros-args", "-r", f"__ns:={topic_prefix}",
                            script="two_nodes.py")
-    _both_alive(ros_node, topic_prefix)
+    _both_alive(ros_node, topic_prefix)  # then the failure, on request: never before it
+    fail = ros_node.create_publisher(String, f"{topic_prefix}/fail", 10)
+    wait_for_subscribers(ros_node, fail, timeout=20)
+    fail.publish(String(data="now"))
     assert proc.wait(timeout=15) != 0
     assert "second failed on purpose" in processes.output(proc)
 

@@ -1,8 +1,10 @@
 """Two nodes in one process through run_nodes; the second may fail in a callback.
 
-Usage: two_nodes.py [--fail-after SECONDS] [--shutdown-in-callback NAME]
+Usage: two_nodes.py [--fail-on-request] [--shutdown-in-callback NAME]
 [--lost-reply NAME]. Each node publishes its name on `alive` five times a
-second so a test can see both spin. ``--shutdown-in-callback NAME``: after a
+second so a test can see both spin. ``--fail-on-request``: the second node
+raises in its callback when a message arrives on `fail` (the test sends it
+once it saw both nodes alive: no race with slow discovery). ``--shutdown-in-callback NAME``: after a
 second, node NAME's callback shuts the context down (as a SIGINT does while a
 callback runs) and then
 publishes, which raises in rclpy. ``--lost-reply NAME``: node NAME offers
@@ -24,7 +26,7 @@ from std_msgs.msg import String
 from har_ros.ros.spin import run_nodes
 
 
-def node_factory(name: str, fail_after: float | None, shutdown_in_callback: bool = False,
+def node_factory(name: str, fail_on_request: bool, shutdown_in_callback: bool = False,
                  lost_reply: str = ""):
     def make() -> Node:
         import rclpy
@@ -53,25 +55,26 @@ def node_factory(name: str, fail_after: float | None, shutdown_in_callback: bool
                 elif len(calls) == 2:
                     calls.append(node.destroy_client(client))
             node.create_timer(0.3, call_then_leave)
-        if fail_after is not None:
-            def fail():
+        if fail_on_request:
+            def fail(_):
                 raise RuntimeError(f"{name} failed on purpose")
-            node.create_timer(fail_after, fail)
+            node.create_subscription(String, "fail", fail, 10)
         return node
     return make
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
-    parser.add_argument("--fail-after", type=float)
+    parser.add_argument("--fail-on-request", action="store_true")
     parser.add_argument("--shutdown-in-callback", default="")
     parser.add_argument("--lost-reply", default="")
     options, ros_args = parser.parse_known_args()
     if options.lost_reply:
         warnings.simplefilter("error", RuntimeWarning)
     sys.exit(run_nodes([
-        node_factory("first", None, options.shutdown_in_callback == "first",
+        node_factory("first", False, options.shutdown_in_callback == "first",
                      options.lost_reply),
-        node_factory("second", options.fail_after, options.shutdown_in_callback == "second",
+        node_factory("second", options.fail_on_request,
+                     options.shutdown_in_callback == "second",
                      options.lost_reply)],
         [sys.argv[0], *ros_args]))
