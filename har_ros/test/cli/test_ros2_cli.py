@@ -56,14 +56,17 @@ def ros2(*args: str, timeout: float = 30.0, check: bool = True) -> str:
     """Run one ros2 command to completion; its stdout and stderr.
 
     Without the daemon every command discovers the graph afresh, and discovery here
-    is bimodal (0-40 ms or about 2 s): "Node not found" is retried for 10 s.
+    is bimodal (0-40 ms or about 2 s, several seconds on a loaded machine): a node
+    not found ("Node not found", or node info's "Unable to find node") is asked
+    for again for 30 s; the callers know it is up.
     """
-    deadline = time.monotonic() + 10.0
+    deadline = time.monotonic() + 30.0
     while True:
         done = subprocess.run(["ros2", *args], capture_output=True, text=True,
                               timeout=timeout, start_new_session=True)
         out = done.stdout + done.stderr
-        if "Node not found" not in out or time.monotonic() > deadline:
+        missing = "Node not found" in out or "Unable to find node" in out
+        if not missing or time.monotonic() > deadline:
             break
     if check:
         assert done.returncode == 0, f"ros2 {' '.join(args)} -> {done.returncode}\n{out}"

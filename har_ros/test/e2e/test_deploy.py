@@ -53,8 +53,12 @@ def label_through_the_server(processes, bag):
     while not (found := re.search(r"http://127\.0\.0\.1:\d+/", processes.output(proc))):
         assert proc.poll() is None and time.monotonic() < deadline, processes.output(proc)
         time.sleep(0.1)
+    with urllib.request.urlopen(found.group(0), timeout=30) as page:  # its token, as the page
+        token = re.search(r'name="har-token" content="([^"]+)"', page.read().decode()).group(1)
     body = json.dumps({"segments": relabelled(truth)}).encode()
-    request = urllib.request.Request(found.group(0) + "api/labels", data=body, method="POST")
+    request = urllib.request.Request(found.group(0) + "api/labels", data=body, method="POST",
+                                     headers={"Content-Type": "application/json",
+                                              "X-Har-Token": token})
     with urllib.request.urlopen(request, timeout=30) as response:
         assert json.loads(response.read())["ok"]
     proc.terminate()
