@@ -196,9 +196,9 @@ class PersonFusionNode(ManagedNode):
                                       throttle_duration_sec=5.0)
             return
         now_ns = self.get_clock().now().nanoseconds
-        if not self._stage.add(camera, frame.stamp_ns, frame, now_ns) and \
-                frame.stamp_ns + self._stage.offsets_ns[camera] > \
-                now_ns + self._stage.max_future_ns:
+        refused = self._stage.future_refused
+        self._stage.add(camera, frame.stamp_ns, frame, now_ns)
+        if self._stage.future_refused > refused:
             self.get_logger().warning(
                 f"{camera}: refused skeletons stamped {frame.stamp_ns * 1e-9:.3f} s, more "
                 f"than max_future_stamp ahead of the clock ({now_ns * 1e-9:.3f} s)",
