@@ -9,7 +9,7 @@ from har_ros.action.loaders import load_spec
 from har_ros.action.synth import make_stream
 from har_ros.bags.io import BagError, bag_topics, read_bag
 from har_ros.bags.scenario import write_skeleton_scenario, write_video_bag
-from har_ros.ros.graph import spin_until, wait_for_publishers
+from har_ros.ros.graph import spin_until, spin_while_progressing, wait_for_publishers
 from har_ros.ros.stamps import stamp_to_ns
 
 
@@ -90,10 +90,12 @@ def test_record_then_replay_loses_nothing(ros_node, processes, scenario, tmp_pat
     received = []
     sub = ros_node.create_subscription(SkeletonArray, f"{topic_prefix}/skeletons",
                                        received.append, 1000)
-    processes.start("replay", str(recorded), "--rate", "2.0", "--wait", "10",
+    # --wait 60: the replayer starts once it sees the subscriber (at once on a quiet
+    # machine); a shorter wait let it publish before slow discovery had matched us.
+    processes.start("replay", str(recorded), "--rate", "2.0", "--wait", "60",
                     "--remap-prefix", topic_prefix, module="har_ros.cli.main")
-    wait_for_publishers(ros_node, sub, timeout=20)
-    spin_until(ros_node, lambda: len(received) >= len(frames), timeout=30,
-               what=f"every message ({len(frames)})")
+    wait_for_publishers(ros_node, sub, timeout=60)
+    spin_while_progressing(ros_node, lambda: len(received) >= len(frames),
+                           lambda: len(received), f"every message ({len(frames)})")
     stamps = [stamp_to_ns(m.header.stamp) for m in received]
     assert stamps == sorted(stamps) and len(received) == len(frames)

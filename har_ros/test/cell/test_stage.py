@@ -110,8 +110,11 @@ def test_a_clock_jump_back_restarts_fusion_at_the_new_time():
 
 
 def test_an_instant_waits_for_the_slower_cameras_of_it():
-    """Found with the coverage fix: the first pose node to answer took the step, and a
-    camera whose node was slower (same stamp, later arrival) was never fused."""
+    """An instant waits up to sync_wait for the cameras that are not silent.
+
+    Found with the coverage fix: the first pose node to answer took the step,
+    and a camera whose node was slower (same stamp, later arrival) was never fused.
+    """
     stage = FusionStage(["a", "b"], sync_tolerance=0.02, sync_wait=0.1)
     stage.add("b", 900 * MS, "b-before", now_ns=900 * MS)  # b is a camera of the cell
     for k in range(3):

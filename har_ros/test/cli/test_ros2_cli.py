@@ -167,66 +167,9 @@ def launched(looping_params, tmp_path_factory):
             assert_clean_launch(code, log.read())
 
 
-def test_lifecycle_get_and_set(launched):
-    """The launch brought every managed node to active; `ros2 lifecycle set` moves them."""
-    for node in ("/pose_node", "/action_node", "/safety_node"):
-        assert ros2_until(r"active \[3\]", "lifecycle", "get", node, "--no-daemon",
-                          "--spin-time", "2").startswith("active")
-    assert "Transitioning successful" in ros2("lifecycle", "set", "--no-daemon",
-                                              "--spin-time", "2", "/safety_node", "deactivate")
-    assert ros2("lifecycle", "get", "--no-daemon", "--spin-time", "2",
-                "/safety_node").startswith("inactive")
-    status = echo_once("/safety/status", 20)
-    assert status["speed_scale"] == 0.0 and "lifecycle state inactive" in status["reason"]
-    assert "Transitioning successful" in ros2("lifecycle", "set", "--no-daemon",
-                                              "--spin-time", "2", "/safety_node", "activate")
-
-
-def test_speed_guard_feeds_the_controller_topic(launched):
-    factor = echo_once(GUARD_TARGET)["factor"]
-    assert 0.0 <= factor <= 1.0
-
-
-def test_node_list_and_info(launched):
-    wait_for_nodes("/video_publisher", "/pose_node", "/action_node", "/safety_node")
-    info = ros2("node", "info", "/safety_node", "--no-daemon", "--spin-time", "3")
-    publishers = info.split("Publishers:")[1].split("Service Servers:")[0]
-    assert "/speed_scaling: std_msgs/msg/Float64" in publishers
-    assert "/safety/status: har_msgs/msg/SafetyStatus" in publishers
-    assert "/action: har_msgs/msg/ActionArray" in info.split("Subscribers:")[1]
-
-
-def test_topic_echo_action(launched):
-    message = echo_once("/action", 60)
-    assert message["class_names"][:2] == ["waiting", "opening_door"]
-
-
-def test_topic_hz_speed_scaling(launched):
-    proc = subprocess.Popen(["ros2", "topic", "hz", "/speed_scaling", "--window", "100"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True)
-    try:
-        out, _ = proc.communicate(timeout=8)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGINT)
-        out, _ = proc.communicate(timeout=10)
-    rates = [float(r) for r in re.findall(r"average rate: ([\d.]+)", out)]
-    assert rates, out
-    assert rates[-1] >= 35.0, out  # 50 Hz nominal (and faster on every SkeletonArray)
-
-
 def param(verb: str, *args: str) -> str:
     """`ros2 param VERB ...` without the daemon, waiting long enough for discovery."""
     return ros2("param", verb, "--no-daemon", "--spin-time", "3", *args)
-
-
-def test_param_get_and_set(launched):
-    assert "String value is: " in param("get", "/action_node", "model_path")
-    assert "Set parameter successful" in param("set", "/safety_node", "rate_hz", "40.0")
-    assert "Double value is: 40.0" in param("get", "/safety_node", "rate_hz")
-    refused = param("set", "/safety_node", "rate_hz", "-5.0")
-    assert "Setting parameter failed" in refused and "rate_hz" in refused
-    assert "Double value is: 40.0" in param("get", "/safety_node", "rate_hz")
 
 
 def test_ros2_run_with_a_remap(tmp_path):
@@ -323,3 +266,65 @@ def test_pose_backend_from_the_params_file_is_used(tmp_path):
     # No such model file: the yolo backend refuses it (with movenet the message would differ),
     # configure fails with the reason and the node stays unconfigured.
     assert re.search(r"configure failed: .*(yolo|YOLO)", out) and "MoveNet" not in out, out
+
+
+
+# The tests on the launched pipeline come last: the module-scoped launch (a looping video
+# through every node, a core's worth of CPU) then runs only while they do.
+
+
+def test_lifecycle_get_and_set(launched):
+    """The launch brought every managed node to active; `ros2 lifecycle set` moves them."""
+    for node in ("/pose_node", "/action_node", "/safety_node"):
+        assert ros2_until(r"active \[3\]", "lifecycle", "get", node, "--no-daemon",
+                          "--spin-time", "2").startswith("active")
+    assert "Transitioning successful" in ros2("lifecycle", "set", "--no-daemon",
+                                              "--spin-time", "2", "/safety_node", "deactivate")
+    assert ros2("lifecycle", "get", "--no-daemon", "--spin-time", "2",
+                "/safety_node").startswith("inactive")
+    status = echo_once("/safety/status", 20)
+    assert status["speed_scale"] == 0.0 and "lifecycle state inactive" in status["reason"]
+    assert "Transitioning successful" in ros2("lifecycle", "set", "--no-daemon",
+                                              "--spin-time", "2", "/safety_node", "activate")
+
+
+def test_speed_guard_feeds_the_controller_topic(launched):
+    factor = echo_once(GUARD_TARGET)["factor"]
+    assert 0.0 <= factor <= 1.0
+
+
+def test_node_list_and_info(launched):
+    wait_for_nodes("/video_publisher", "/pose_node", "/action_node", "/safety_node")
+    info = ros2("node", "info", "/safety_node", "--no-daemon", "--spin-time", "3")
+    publishers = info.split("Publishers:")[1].split("Service Servers:")[0]
+    assert "/speed_scaling: std_msgs/msg/Float64" in publishers
+    assert "/safety/status: har_msgs/msg/SafetyStatus" in publishers
+    assert "/action: har_msgs/msg/ActionArray" in info.split("Subscribers:")[1]
+
+
+def test_topic_echo_action(launched):
+    message = echo_once("/action", 60)
+    assert message["class_names"][:2] == ["waiting", "opening_door"]
+
+
+def test_topic_hz_speed_scaling(launched):
+    proc = subprocess.Popen(["ros2", "topic", "hz", "/speed_scaling", "--window", "100"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+    try:
+        out, _ = proc.communicate(timeout=8)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGINT)
+        out, _ = proc.communicate(timeout=10)
+    rates = [float(r) for r in re.findall(r"average rate: ([\d.]+)", out)]
+    assert rates, out
+    assert rates[-1] >= 35.0, out  # 50 Hz nominal (and faster on every SkeletonArray)
+
+
+def test_param_get_and_set(launched):
+    assert "String value is: " in param("get", "/action_node", "model_path")
+    assert "Set parameter successful" in param("set", "/safety_node", "rate_hz", "40.0")
+    assert "Double value is: 40.0" in param("get", "/safety_node", "rate_hz")
+    refused = param("set", "/safety_node", "rate_hz", "-5.0")
+    assert "Setting parameter failed" in refused and "rate_hz" in refused
+    assert "Double value is: 40.0" in param("get", "/safety_node", "rate_hz")
