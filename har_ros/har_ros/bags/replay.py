@@ -65,4 +65,16 @@ def replay(node: Node, path: str | Path, rate: float = 1.0, clock: bool = False,
             publishers[message.topic].publish(message.data)
             sent += 1
         if not loop:
+            _wait_for_acks(publishers.values())
             return sent
+
+
+def _wait_for_acks(publishers, timeout_s: float = 10.0) -> None:
+    """Reliable messages still in flight are lost when the process ends: wait for the acks.
+
+    A slow reader (a loaded machine) may be seconds behind the last publish.
+    """
+    from rclpy.duration import Duration
+
+    for publisher in publishers:
+        publisher.wait_for_all_acked(Duration(seconds=timeout_s))
