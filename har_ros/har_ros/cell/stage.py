@@ -133,12 +133,12 @@ class FusionStage:
         for name, slot in self.slots.items():
             if slot.stamp_ns is None:
                 continue
-            behind_ms = (newest - slot.stamp_ns) * 1e-6
-            if behind_ms <= self.tolerance_ns * 1e-6:
+            behind_ns = newest - slot.stamp_ns
+            if behind_ns <= self.tolerance_ns:
                 frames[name] = slot.frame
             else:
-                self.left_out(name, f"out of sync: {behind_ms:.0f} ms behind the instant "
-                              f"(sync_tolerance {self.tolerance_ns * 1e-6:.0f} ms)")
+                self.left_out(name, f"out of sync: {behind_ns * 1e-6:.0f} ms behind the "
+                              f"instant (sync_tolerance {self.tolerance_ns * 1e-6:.0f} ms)")
         return newest, frames
 
     def _complete(self, newest: int, now_ns: int) -> bool:

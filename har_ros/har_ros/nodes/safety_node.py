@@ -129,7 +129,7 @@ def triangulated_joints(msg: SkeletonArray) -> dict[int, np.ndarray]:
     joints = {}
     for skeleton in msg.skeletons:
         if skeleton.position_source == PositionSource.TRIANGULATED and \
-                skeleton.layout == "coco17" and len(skeleton.keypoints) == 17:
+                skeleton.layout == "coco17":  # the bones drawn; counts were checked on arrival
             joints[int(skeleton.track_id)] = np.array(
                 [(k.position.x, k.position.y, k.position.z) if k.has_position else (np.nan,) * 3
                  for k in skeleton.keypoints], np.float64)
