@@ -2,7 +2,9 @@
 
 Contents: format version, model name and config, state dict, class names,
 skeleton layout, channels, normalisation (window length), the stride the
-node should classify at, the training data summary and metrics. Loading
+node should classify at, the training data summary and metrics, and the
+calibration (temperature, rejection score and threshold) fitted on held-out
+windows. Loading
 checks all of it and fails with one clear CheckpointError.
 """
 
@@ -14,6 +16,7 @@ from pathlib import Path
 import torch
 
 from ..skeleton.layouts import Layout, LayoutError
+from .calibration import Calibration
 from .dataset import layout_from_json, layout_to_json
 from .models import MODEL_NAMES, build_model
 from .preprocess import Normalisation
@@ -37,6 +40,7 @@ class Checkpoint:
     stride: int = 5  # frames between two classifications of one person
     training: dict = field(default_factory=dict)
     metrics: dict = field(default_factory=dict)
+    calibration: Calibration = field(default_factory=Calibration)  # fitted_on 0 = none
 
     @property
     def coord_dims(self) -> int:
@@ -63,7 +67,8 @@ class Checkpoint:
             "state_dict": self.state_dict, "class_names": list(self.class_names),
             "layout": layout_to_json(self.layout), "channels": list(self.channels),
             "normalisation": self.normalisation.to_dict(), "stride": self.stride,
-            "training": self.training, "metrics": self.metrics}, path)
+            "training": self.training, "metrics": self.metrics,
+            "calibration": self.calibration.to_dict()}, path)
 
 
 def load_checkpoint(path: str | Path, expect_layout: str | None = None) -> Checkpoint:
@@ -85,7 +90,8 @@ def load_checkpoint(path: str | Path, expect_layout: str | None = None) -> Check
             raw["model_name"], dict(raw["model_config"]), raw["state_dict"],
             list(raw["class_names"]), layout_from_json(raw["layout"]), tuple(raw["channels"]),
             Normalisation.from_dict(raw["normalisation"]), int(raw["stride"]),
-            dict(raw.get("training", {})), dict(raw.get("metrics", {})))
+            dict(raw.get("training", {})), dict(raw.get("metrics", {})),
+            Calibration.from_dict(dict(raw.get("calibration", {}))))
     except (KeyError, TypeError, ValueError, LayoutError) as exc:
         raise CheckpointError(f"{path}: incomplete metadata: {exc!r}") from exc
     if checkpoint.model_name not in MODEL_NAMES:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..common.config import param, require
-from .recognizer import RecognizerSettings
+from .recognizer import FROM_CHECKPOINT, RecognizerSettings
 
 
 @dataclass(frozen=True)
@@ -18,7 +18,12 @@ class ActionNodeConfig:
     track_timeout: float = param(2.0, "s before an unseen person is forgotten")
     min_valid_joints: float = param(0.5, "fraction of joints a window must have seen (0..1)")
     smoothing_alpha: float = param(0.6, "EMA weight of the newest window (1 = no smoothing)")
-    unknown_threshold: float = param(0.4, "confidence under which the label is 'unknown'")
+    unknown_threshold: float = param(
+        FROM_CHECKPOINT, "-1: the checkpoint's calibrated rejection (score and threshold); "
+        "0..1: a calibrated confidence under which the label is 'unknown'")
+    min_fill: float = param(
+        1.0, "share of a window a new track needs before its first action (0..1]; under 1 "
+        "the node names an action early, the window's missing start repeating its first frame")
     torch_threads: int = param(1, "torch CPU threads for inference")
     max_people: int = param(
         50, "most people per SkeletonArray; a larger one is dropped unread and counted")
@@ -30,11 +35,13 @@ class ActionNodeConfig:
                 "max_gap and track_timeout must be > 0 s")
         require(0.0 <= self.min_valid_joints <= 1.0, "min_valid_joints must be in [0, 1]")
         require(0.0 < self.smoothing_alpha <= 1.0, "smoothing_alpha must be in (0, 1]")
-        require(0.0 <= self.unknown_threshold <= 1.0, "unknown_threshold must be in [0, 1]")
+        require(self.unknown_threshold == FROM_CHECKPOINT or 0.0 <= self.unknown_threshold <= 1.0,
+                f"unknown_threshold must be -1 or in [0, 1], got {self.unknown_threshold}")
+        require(0.0 < self.min_fill <= 1.0, f"min_fill must be in (0, 1], got {self.min_fill}")
         require(self.torch_threads >= 1, "torch_threads must be >= 1")
         require(self.max_people >= 1, f"max_people must be >= 1, got {self.max_people}")
 
     def settings(self) -> RecognizerSettings:
         return RecognizerSettings(self.rate_hz, self.stride, self.max_gap, self.track_timeout,
                                   self.min_valid_joints, self.smoothing_alpha,
-                                  self.unknown_threshold)
+                                  self.unknown_threshold, self.min_fill)

@@ -227,6 +227,15 @@ def batch_window_features(windows: np.ndarray, layout: Layout, norm: Normalisati
     return features(coords, mask, layout, norm, travel)
 
 
+def at_model_rate(sequence: np.ndarray, fps: float, norm: Normalisation) -> np.ndarray:
+    """A clip recorded at ``fps`` brought to the model's rate; a joint is seen where it was."""
+    length = max(1, round(len(sequence) * norm.rate_hz / fps))
+    clip = resample(sequence, length)
+    clip[..., -1] = np.where(resample((sequence[..., -1] > 0).astype(np.float32), length) > 0.5,
+                             clip[..., -1], 0.0)
+    return clip
+
+
 def training_window(sequence: np.ndarray, fps: float, norm: Normalisation,
                     rng: np.random.Generator | None = None) -> np.ndarray:
     """The raw (window, J, C) frames a model sees of a clip recorded at ``fps``.
@@ -239,13 +248,67 @@ def training_window(sequence: np.ndarray, fps: float, norm: Normalisation,
         return sequence
     if norm.sampling != "crop":
         raise ValueError(f"unknown sampling {norm.sampling!r}")
-    length = max(1, round(len(sequence) * norm.rate_hz / fps))
-    clip = resample(sequence, length)
-    clip[..., -1] = np.where(resample((sequence[..., -1] > 0).astype(np.float32), length) > 0.5,
-                             clip[..., -1], 0.0)
+    clip = at_model_rate(sequence, fps, norm)
+    length = len(clip)
     if length >= norm.window:
         start = int(rng.integers(0, length - norm.window + 1)) if rng is not None \
             else (length - norm.window) // 2
         return clip[start:start + norm.window]
     before = (norm.window - length) // 2
     return np.pad(clip, ((before, norm.window - length - before), (0, 0), (0, 0)), mode="edge")
+
+
+def _ending_at(clip: np.ndarray, end: int, window: int, before: np.ndarray | None
+               ) -> np.ndarray:
+    """The ``window`` frames up to ``end``; what lies before the clip is ``before``'s tail.
+
+    Without ``before`` (a new track) the clip's first frame is repeated, as the
+    action node does for a window that is not full yet.
+    """
+    if end >= window:
+        return clip[end - window:end]
+    missing = window - end
+    prefix = np.repeat(clip[:1], missing, axis=0) if before is None or not len(before) else \
+        np.pad(before[-missing:], ((max(0, missing - len(before)), 0), (0, 0), (0, 0)),
+               mode="edge")
+    return np.concatenate([prefix, clip[:end]])
+
+
+def first_window_end(window: int, min_fill: float) -> int:
+    """Frames of an action the earliest window of it holds (at least 2)."""
+    return max(2, int(np.ceil(min_fill * window)))
+
+
+def stream_window(sequence: np.ndarray, fps: float, norm: Normalisation,
+                  rng: np.random.Generator, min_fill: float,
+                  before: np.ndarray | None = None) -> np.ndarray:
+    """A window ending at a uniformly random frame of the clip: the node's view of it.
+
+    The action node classifies at a fixed stride while an action goes on, so
+    of the windows it sees of an action of L frames, about min(window, L) / L
+    end in its first ``window`` frames and hold the end of what came before
+    (``before``, another clip brought to the same rate) or, for a new track,
+    repeats of the first frame. Uniform end points give exactly that share:
+    early recognition is trained in proportion to how often the node needs it.
+    """
+    clip = at_model_rate(sequence, fps, norm)
+    first = min(len(clip), first_window_end(norm.window, min_fill))
+    end = int(rng.integers(first, len(clip) + 1))
+    return _ending_at(clip, end, norm.window,
+                      None if before is None else at_model_rate(before, fps, norm))
+
+
+def stride_windows(sequence: np.ndarray, fps: float, norm: Normalisation, stride: int,
+                   min_fill: float = 1.0) -> list[np.ndarray]:
+    """Every window the action node would classify while this clip goes by ("crop").
+
+    One every ``stride`` frames from the first with ``min_fill`` of a window
+    (the start repeating the first frame) to the clip's end; "resample" models
+    see the whole clip once.
+    """
+    if norm.sampling == "resample":
+        return [sequence]
+    clip = at_model_rate(sequence, fps, norm)
+    first = min(len(clip), first_window_end(norm.window, min_fill))
+    ends = list(range(len(clip), first - 1, -max(1, stride)))[::-1]
+    return [_ending_at(clip, end, norm.window, None) for end in ends]

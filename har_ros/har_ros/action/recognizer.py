@@ -1,9 +1,11 @@
 """Skeleton frames in, per-person actions out: windows + one batched forward pass.
 
 The ROS-free core of the action node. All people whose window is due are
-classified together in one forward pass; probabilities are smoothed per
-person with an exponential moving average; a confidence under the threshold
-is reported as "unknown".
+classified together in one forward pass. Logits are divided by the
+checkpoint's temperature (calibrated confidences); probabilities and the
+rejection score are smoothed per person with an exponential moving average;
+a window whose rejection score is under the checkpoint's threshold (or whose
+confidence is under an explicit ``unknown_threshold``) is "unknown".
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import torch
 
 from ..resources import package_file
 from ..skeleton.types import SkeletonFrame
+from .calibration import Calibration
 from .checkpoint import Checkpoint, load_checkpoint
 from .inference import inference_model
 from .preprocess import batch_window_features
@@ -23,6 +26,8 @@ from .windowing import WindowBuffers, WindowConfig
 
 DEFAULT_MODEL = package_file("models", "fridge_stgcn.pt")
 UNKNOWN = "unknown"
+FROM_CHECKPOINT = -1.0  # unknown_threshold: the checkpoint's calibrated rejection
+UNCALIBRATED_THRESHOLD = 0.4  # max-softmax threshold of a checkpoint without calibration
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,7 @@ class Recognition:
     scores: np.ndarray
     start_ns: int
     end_ns: int
+    known_score: float  # the rejection score (higher = more like the training data)
 
 
 @dataclass(frozen=True)
@@ -44,7 +50,8 @@ class RecognizerSettings:
     track_timeout: float = 2.0
     min_valid_joints: float = 0.5
     smoothing_alpha: float = 0.6  # weight of the newest window; 1 = no smoothing
-    unknown_threshold: float = 0.4
+    unknown_threshold: float = FROM_CHECKPOINT  # or a confidence in [0, 1]
+    min_fill: float = 1.0  # share of the window a new track needs before its first output
 
 
 class ActionRecognizer:
@@ -52,23 +59,35 @@ class ActionRecognizer:
         self.settings = settings or RecognizerSettings()
         if not 0.0 < self.settings.smoothing_alpha <= 1.0:
             raise ValueError("smoothing_alpha must be in (0, 1]")
-        if not 0.0 <= self.settings.unknown_threshold <= 1.0:
-            raise ValueError("unknown_threshold must be in [0, 1]")
+        threshold = self.settings.unknown_threshold
+        if threshold != FROM_CHECKPOINT and not 0.0 <= threshold <= 1.0:
+            raise ValueError("unknown_threshold must be -1 (the checkpoint's) or in [0, 1]")
         self.checkpoint = checkpoint
+        self.rejection = self._rejection(checkpoint.calibration, threshold)
         self.model = inference_model(checkpoint.build())
         s = self.settings
         self.buffers = WindowBuffers(WindowConfig(
             window=checkpoint.normalisation.window, stride=s.stride or checkpoint.stride,
             rate_hz=s.rate_hz or checkpoint.normalisation.rate_hz, max_gap=s.max_gap,
             track_timeout=s.track_timeout, min_valid_joints=s.min_valid_joints,
-            layout=checkpoint.layout.name))
-        self._smoothed: dict[int, np.ndarray] = {}
+            layout=checkpoint.layout.name, min_fill=s.min_fill))
+        self._smoothed: dict[int, tuple[np.ndarray, float]] = {}
         self.last_batch = 0
 
     @classmethod
     def from_path(cls, path: str | Path = "", settings: RecognizerSettings | None = None
                   ) -> ActionRecognizer:
         return cls(load_checkpoint(path or DEFAULT_MODEL), settings)
+
+    @staticmethod
+    def _rejection(calibration: Calibration, threshold: float) -> Calibration:
+        """The calibration in use: the checkpoint's, or a max-softmax one at ``threshold``."""
+        if threshold == FROM_CHECKPOINT:
+            if calibration.fitted_on:
+                return calibration
+            threshold = UNCALIBRATED_THRESHOLD
+        return Calibration(temperature=calibration.temperature, score="max_softmax",
+                           threshold=threshold, fitted_on=calibration.fitted_on)
 
     @property
     def class_names(self) -> list[str]:
@@ -92,19 +111,26 @@ class ActionRecognizer:
         layout, norm = self.checkpoint.layout, self.checkpoint.normalisation
         batch = batch_window_features(np.stack([w.keypoints for w in windows]), layout, norm)
         with torch.inference_mode():
-            probs = torch.softmax(self.model(torch.from_numpy(batch)), dim=1).numpy()
+            logits = self.model(torch.from_numpy(batch)).numpy().astype(np.float64)
+        rejection = self.rejection
+        probs = rejection.probabilities(logits)
+        known = rejection.known_score(logits)
         out = []
         alpha = self.settings.smoothing_alpha
-        for window, p in zip(windows, probs, strict=True):
+        for window, p, score in zip(windows, probs, known, strict=True):
             previous = self._smoothed.get(window.track_id)
-            smoothed = p if previous is None else alpha * p + (1 - alpha) * previous
-            self._smoothed[window.track_id] = smoothed
-            index = int(np.argmax(smoothed))
-            confidence = float(smoothed[index])
-            if confidence < self.settings.unknown_threshold:
+            if previous is not None:
+                p = alpha * p + (1 - alpha) * previous[0]
+                score = alpha * score + (1 - alpha) * previous[1]
+            self._smoothed[window.track_id] = (p, float(score))
+            index = int(np.argmax(p))
+            if rejection.score == "max_softmax":
+                score = float(p[index])  # the smoothed confidence itself
+            if score < rejection.threshold:
                 label, index = UNKNOWN, -1
             else:
                 label = self.class_names[index]
-            out.append(Recognition(window.track_id, label, index, confidence,
-                                   smoothed.astype(np.float32), window.start_ns, window.end_ns))
+            out.append(Recognition(window.track_id, label, index, float(p.max()),
+                                   p.astype(np.float32), window.start_ns, window.end_ns,
+                                   float(score)))
         return out

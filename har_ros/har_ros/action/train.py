@@ -11,12 +11,19 @@ import numpy as np
 import torch
 from torch import nn
 
+from . import calibration
 from .augment import Augmentation, augment
 from .checkpoint import Checkpoint
 from .contrastive import ContrastiveConfig, group_loss, instance_loss, noised
 from .dataset import SequenceDataset
 from .models import build_model, model_settings
-from .preprocess import Normalisation, training_window, window_features
+from .preprocess import (
+    Normalisation,
+    stream_window,
+    stride_windows,
+    training_window,
+    window_features,
+)
 from .recipe import apply, resolve
 
 
@@ -44,6 +51,13 @@ class TrainConfig:
     init: str = ""  # checkpoint to start from (fine-tuning); its model and settings are used
     freeze: str = "none"  # "backbone": train only the classifier head (with init)
     contrastive: dict = field(default_factory=dict)  # ContrastiveConfig fields; empty = off
+    # early recognition ("crop" only): share of windows ending at a uniformly random frame
+    # of the clip, what came before being another clip of the subject or its first frame
+    early: float = 0.0
+    early_min_fill: float = 0.25  # the least share of a window such a window holds
+    rejection: str = "max_softmax"  # the "unknown" score: max_softmax or energy
+    known_rejection: float = 0.05  # share of held-out known windows the threshold rejects
+    calibration_fraction: float = 0.1  # per-class hold-out for calibration without val rows
 
 
 FREEZE_CHOICES = ("none", "backbone")
@@ -109,18 +123,66 @@ def contrastive_step(model: nn.Module, clean: torch.Tensor, noisy: torch.Tensor,
 
 def batch_features(dataset: SequenceDataset, norm: Normalisation,
                    aug: Augmentation | None = None, rng: np.random.Generator | None = None,
-                   noisy_view=None) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
-    """Window features of every clip; with ``noisy_view`` also those of a noised copy."""
+                   noisy_view=None, early: float = 0.0, early_min_fill: float = 1.0
+                   ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+    """Window features of every clip; with ``noisy_view`` also those of a noised copy.
+
+    With ``early`` > 0 (training, "crop") that share of the windows is drawn as
+    the node sees a clip go by (preprocess.stream_window).
+    """
     fps = float(dataset.meta.get("fps", 30.0))
+    same_subject = _clips_by_subject(dataset) if early > 0 else {}
     out, noisy = [], []
-    for seq in dataset.sequences:
+    for i, seq in enumerate(dataset.sequences):
         if aug is not None:
             seq = augment(seq, dataset.layout, aug, rng)
-        seq = training_window(seq, fps, norm, rng if aug is not None else None)
+        if early > 0 and rng is not None and rng.random() < early:
+            seq = stream_window(seq, fps, norm, rng, early_min_fill,
+                                _before(dataset, same_subject, i, rng))
+        else:
+            seq = training_window(seq, fps, norm, rng if aug is not None else None)
         out.append(window_features(seq, dataset.layout, norm))
         if noisy_view is not None:
             noisy.append(window_features(noisy_view(seq), dataset.layout, norm))
     return (np.stack(out), np.stack(noisy)) if noisy_view is not None else np.stack(out)
+
+
+def _clips_by_subject(dataset: SequenceDataset) -> dict[int, np.ndarray]:
+    subjects = np.asarray(dataset.subjects)
+    return {int(s): np.flatnonzero(subjects == s) for s in np.unique(subjects)}
+
+
+def _before(dataset: SequenceDataset, same_subject: dict[int, np.ndarray], index: int,
+            rng: np.random.Generator) -> np.ndarray | None:
+    """What came before clip ``index``: half the time another clip of the subject, else none."""
+    others = same_subject.get(int(dataset.subjects[index]), np.zeros(0, int))
+    others = others[others != index]
+    if not len(others) or rng.random() < 0.5:
+        return None
+    return dataset.sequences[int(rng.choice(others))]
+
+
+def node_windows(dataset: SequenceDataset, norm: Normalisation, stride: int,
+                 min_fill: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Features and labels of every window the node would classify of each clip."""
+    fps = float(dataset.meta.get("fps", 30.0))
+    x, y = [], []
+    for seq, label in zip(dataset.sequences, dataset.labels, strict=True):
+        for window in stride_windows(seq, fps, norm, stride, min_fill):
+            x.append(window_features(window, dataset.layout, norm))
+            y.append(label)
+    return (np.stack(x), np.asarray(y, np.int64)) if x else (np.zeros((0,)), np.zeros(0, int))
+
+
+def calibrate(model: nn.Module, held_out: SequenceDataset, norm: Normalisation,
+              config: TrainConfig) -> calibration.Calibration:
+    """Temperature and rejection threshold on the node-like windows of held-out clips."""
+    if not len(held_out):
+        return calibration.Calibration(score=config.rejection)
+    x, y = node_windows(held_out, norm, config.stride,
+                        config.early_min_fill if config.early > 0 else 1.0)
+    return calibration.fit(predict_logits(model, x), y, config.rejection,
+                           config.known_rejection)
 
 
 def split_train_val(dataset: SequenceDataset, fraction: float, seed: int
@@ -161,6 +223,17 @@ def train(dataset: SequenceDataset, config: TrainConfig, progress: bool = True
         dataset, config = start_from(init, dataset, config)
     if config.epochs is not None and config.epochs < 1:
         raise SettingsError(f"epochs must be at least 1, got {config.epochs}")
+    if not 0.0 <= config.early <= 1.0 or not 0.0 < config.early_min_fill <= 1.0:
+        raise SettingsError(f"early must be in [0, 1] and early_min_fill in (0, 1], got "
+                            f"{config.early} and {config.early_min_fill}")
+    if config.early > 0 and config.sampling != "crop":
+        raise SettingsError("early recognition needs --sampling crop (windows of a stream)")
+    if config.rejection not in calibration.SCORES:
+        raise SettingsError(f"rejection must be one of {calibration.SCORES}, got "
+                            f"{config.rejection!r}")
+    if not 0.0 <= config.calibration_fraction < 1.0 or \
+            not 0.0 <= config.known_rejection < 1.0:
+        raise SettingsError("calibration_fraction and known_rejection must be in [0, 1)")
     recipe = resolve(dataset, config.epochs, config.val_fraction, config.mirror,
                      config.batch_size)
     config = apply(config, recipe)
@@ -170,6 +243,10 @@ def train(dataset: SequenceDataset, config: TrainConfig, progress: bool = True
     norm = Normalisation(window=config.window, centre=config.centre, sampling=config.sampling,
                          rate_hz=config.rate_hz, features=tuple(config.features))
     train_set, val_set = split_train_val(dataset, config.val_fraction, config.seed)
+    held_out = val_set
+    if not len(val_set) and config.calibration_fraction > 0:  # a hold-out to calibrate on
+        train_set, held_out = split_train_val(train_set, config.calibration_fraction,
+                                              config.seed + 1)
     coord_dims = len(dataset.channels) - 1
     model = build_model(config.model, norm.channels(coord_dims), len(dataset.class_names),
                         dataset.layout, config.model_config)
@@ -204,7 +281,8 @@ def train(dataset: SequenceDataset, config: TrainConfig, progress: bool = True
     started = time.perf_counter()
     bar = tqdm(range(config.epochs), desc=f"train {config.model}", disable=not progress)
     for epoch in bar:
-        x = batch_features(train_set, norm, aug, rng, noisy_view)
+        x = batch_features(train_set, norm, aug, rng, noisy_view, config.early,
+                           config.early_min_fill)
         x, x_noisy = x if noisy_view is not None else (x, None)
         y = train_set.labels
         order = rng.permutation(len(x))
@@ -246,13 +324,16 @@ def train(dataset: SequenceDataset, config: TrainConfig, progress: bool = True
         elif epoch - best[2] >= config.patience:
             break
     model.load_state_dict(best[1])
+    fitted = calibrate(model, held_out, norm, config)
     training = {"config": asdict(config), "data": dataset.summary(),
                 "train_sequences": len(train_set), "val_sequences": len(val_set),
+                "calibration_sequences": len(held_out),
                 "best_epoch": best[2], "best_val_acc": best[0][0],
                 "seconds": time.perf_counter() - started, "history": history,
                 "init": config.init, "init_weights": len(copied),
                 "recipe": list(recipe.reasons)}
     checkpoint = Checkpoint(config.model, model_settings(config.model, config.model_config),
                             model.state_dict(), list(dataset.class_names), dataset.layout,
-                            dataset.channels, norm, config.stride, training)
+                            dataset.channels, norm, config.stride, training,
+                            calibration=fitted)
     return checkpoint, history

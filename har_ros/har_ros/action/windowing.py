@@ -5,7 +5,9 @@ One buffer per track id holds (stamp, keypoints). A window is the last
 (so a 15 or 60 Hz camera, or jitter, looks the same to the model). Buffers are
 trimmed by time and capped in length, a gap longer than ``max_gap`` resets a
 person, a person unseen for ``track_timeout`` is forgotten, a time jump
-backwards (a bag starting over) resets everyone. Bad frames are counted in
+backwards (a bag starting over) resets everyone. With ``min_fill`` < 1 a
+new track is classified once that share of a window is buffered, the missing
+start repeating its first frame (early recognition). Bad frames are counted in
 ``drops`` by reason, never raised.
 """
 
@@ -31,6 +33,7 @@ class WindowConfig:
     track_timeout: float = 2.0  # s before an unseen person is forgotten
     min_valid_joints: float = 0.5  # fraction of joints that must be seen on average
     layout: str = "coco17"
+    min_fill: float = 1.0  # share of the window a track needs before its first window
 
     def validate(self) -> None:
         if self.window < 2 or self.stride < 1:
@@ -39,6 +42,8 @@ class WindowConfig:
             raise ValueError("rate_hz, max_gap and track_timeout must be > 0")
         if not 0.0 <= self.min_valid_joints <= 1.0:
             raise ValueError("min_valid_joints must be in [0, 1]")
+        if not 0.0 < self.min_fill <= 1.0:
+            raise ValueError("min_fill must be in (0, 1]")
 
     @property
     def span(self) -> float:
@@ -205,8 +210,8 @@ class WindowBuffers:
             if len(person) < 2:
                 continue
             end = person.last()
-            if end - person.first() < cfg.span - 0.5 / cfg.rate_hz:
-                continue  # not a full window yet
+            if end - person.first() < cfg.min_fill * cfg.span - 0.5 / cfg.rate_hz:
+                continue  # not enough of a window yet (the rest repeats the first frame)
             if end - person.last_classified < cfg.stride / cfg.rate_hz - 1e-6:
                 continue
             person.last_classified = end

@@ -61,6 +61,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="weights of the instance and the class-wise contrastive terms")
     parser.add_argument("--noise-alpha", type=float, default=0.1,
                         help="fraction of joints/frames perturbed in the noised view")
+    parser.add_argument("--early", type=float, default=0.0, metavar="SHARE",
+                        help="early recognition (--sampling crop): this share of the windows "
+                             "ends at a random frame of the clip, as the node sees an action "
+                             "begin; run the node with min_fill = --early-min-fill")
+    parser.add_argument("--early-min-fill", type=float, default=0.25,
+                        help="least share of a window an early window holds")
+    parser.add_argument("--rejection", default="max_softmax", choices=("max_softmax", "energy"),
+                        help="score the node thresholds for 'unknown'")
+    parser.add_argument("--known-rejection", type=float, default=0.05,
+                        help="share of held-out known windows the 'unknown' threshold rejects")
+    parser.add_argument("--calibration-fraction", type=float, default=0.1,
+                        help="per-class hold-out for temperature and threshold when the data "
+                             "has no validation hold-out")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -103,7 +116,10 @@ def _train(args: argparse.Namespace) -> int:
                          sampling=args.sampling, rate_hz=args.rate, centre=args.centre,
                          init=args.init, freeze=args.freeze, val_fraction=args.val_fraction,
                          mirror=args.mirror, features=args.features,
-                         contrastive=_contrastive(args),
+                         contrastive=_contrastive(args), early=args.early,
+                         early_min_fill=args.early_min_fill, rejection=args.rejection,
+                         known_rejection=args.known_rejection,
+                         calibration_fraction=args.calibration_fraction,
                          **({"threads": args.threads} if args.threads else {}))
     checkpoint, _ = train(dataset, config)
     checkpoint.training["data_spec"] = args.data
@@ -112,5 +128,6 @@ def _train(args: argparse.Namespace) -> int:
     print(json.dumps({"checkpoint": args.out, "model": checkpoint.model_name,
                       "best_val_acc": t["best_val_acc"], "best_epoch": t["best_epoch"],
                       "train_seconds": round(t["seconds"], 1),
-                      "train_sequences": t["train_sequences"], "recipe": t["recipe"]}))
+                      "train_sequences": t["train_sequences"],
+                      "calibration": checkpoint.calibration.to_dict(), "recipe": t["recipe"]}))
     return 0

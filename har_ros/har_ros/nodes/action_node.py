@@ -122,7 +122,8 @@ class ActionNode(ManagedNode):
         self._inference_ms = elapsed if not self._inference_ms else \
             0.9 * self._inference_ms + 0.1 * elapsed
         actions = [Action(track_id=r.track_id, label=r.label, label_index=r.label_index,
-                          confidence=r.confidence, scores=r.scores.tolist(),
+                          confidence=r.confidence, known_score=r.known_score,
+                          scores=r.scores.tolist(),
                           window_start=ns_to_stamp(r.start_ns), window_end=ns_to_stamp(r.end_ns))
                    for r in results]
         self._pub.publish(ActionArray(header=msg.header, class_names=recognizer.class_names,
