@@ -23,6 +23,8 @@ ACTIONS = ("waiting", "opening_door", "closing_door", "extracting_drawers_and_sh
            "changing_side")
 VIEWS = {"front": 0.0, "left_oblique": -45.0, "right_oblique": 45.0, "left_side": -75.0}
 TRAIN_VIEWS = ("front", "left_oblique", "right_oblique")
+# motions a worker makes that are none of the actions above: what "unknown" is for
+OUTSIDE_ACTIONS = ("waving", "stretching", "phone_call")
 J = {name: i for i, name in enumerate(COCO17.joints)}
 
 
@@ -110,6 +112,19 @@ def pose(body: Body, action: str, phase: float, base_x: float, stand_y: float,
         for side, sx in (("left", -1), ("right", 1)):
             target = np.array([x + sx * 0.2, stand_y - 0.5 + 0.3 * pull, 0.45 + 0.25 * pull])
             hand[side] = (target, bend)
+    elif action in OUTSIDE_ACTIONS:
+        lift = _bump(phase, 0.05, 0.95)
+        off = 1.0 if main == "right" else -1.0
+        if action == "waving":  # main hand above the shoulder, swinging side to side
+            wave = 0.22 * np.sin(phase * np.pi * 8)
+            hand[main] = (np.array([x + off * (0.35 + wave), stand_y - 0.15, h * 0.98]), lift)
+        elif action == "stretching":  # both hands overhead
+            for side, sx in (("left", -1), ("right", 1)):
+                hand[side] = (np.array([x + sx * 0.12, stand_y - 0.05, h * 1.18]), lift)
+        else:  # phone_call: main hand at the ear, the other across the belly
+            hand[main] = (np.array([x + off * 0.1, stand_y - 0.05, h * 0.9]), lift)
+            other = "left" if main == "right" else "right"
+            hand[other] = (np.array([x, stand_y - 0.2, h * 0.55]), lift)
     pelvis = np.array([x, stand_y + 0.12 * lean, pelvis_h])
     up = np.array([0.0, -np.sin(lean), np.cos(lean)])
     neck = pelvis + up * h * 0.30
@@ -225,13 +240,24 @@ class StreamFrame:
     people: list[dict]  # track_id, keypoints (17, 3), bbox, floor_xy, label
 
 
+def _idle(body: Body, fps: float, x: float, stand_y: float, t: float, seconds: float
+          ) -> np.ndarray:
+    """Standing still (waiting) for ``seconds``: the neutral pose, swaying."""
+    return np.stack([pose(body, "waiting", 0.0, x, stand_y, 1, t + i / fps)
+                     for i in range(max(1, round(seconds * fps)))])
+
+
 def make_stream(people: int = 3, seconds: float = 40.0, seed: int = 0, fps: float = 30.0,
-                view: str = "front", enter_leave: bool = True) -> list[StreamFrame]:
+                view: str = "front", enter_leave: bool = True, outside: float = 0.0,
+                idle: tuple[float, float] = (0.0, 0.0)) -> list[StreamFrame]:
     """Continuous multi-person stream with per-frame labels and floor positions.
 
     People stand side by side in front of a long fridge line and chain random
     actions; with ``enter_leave`` each person is only present for part of the
-    time, so tracks come and go.
+    time, so tracks come and go. ``outside`` is the share of actions drawn from
+    OUTSIDE_ACTIONS (labelled with their own names); ``idle`` a range of
+    seconds of standing still (labelled waiting) between two actions. Both off
+    by default, so a seed gives the stream it always gave.
     """
     rng = np.random.default_rng(seed)
     camera = Camera(VIEWS[view], 5.5, 2.0, focal=420.0)
@@ -246,9 +272,18 @@ def make_stream(people: int = 3, seconds: float = 40.0, seed: int = 0, fps: floa
         t = start
         while t < end:
             action = ACTIONS[int(rng.integers(len(ACTIONS)))]
+            if outside > 0 and rng.random() < outside:
+                action = OUTSIDE_ACTIONS[int(rng.integers(len(OUTSIDE_ACTIONS)))]
             toward = -x if abs(x) > 0.8 else 0.0  # walk back towards the middle
             joints, next_x = perform(body, action, rng, fps, x, stand_y, int(rng.choice([-1, 1])),
                                      t, toward)
+            labels = [action] * len(joints)
+            if idle[1] > 0:
+                rest = _idle(body, fps, float(np.clip(next_x, -2.0, 2.0)), stand_y,
+                             t + len(joints) / fps,
+                             rng.uniform(*idle))
+                joints = np.concatenate([joints, rest])
+                labels += ["waiting"] * len(rest)
             uv = camera.project(joints, look_at)
             keypoints = detector_noise(uv, rng, 1.5, 0.03)
             first = round(t * fps)
@@ -261,12 +296,15 @@ def make_stream(people: int = 3, seconds: float = 40.0, seed: int = 0, fps: floa
                        kp[seen, 1].max()) if seen.any() else (0.0, 0.0, 1.0, 1.0)
                 hips = joints[i, [J["left_hip"], J["right_hip"]]].mean(axis=0)
                 frames[first + i].people.append({
-                    "track_id": person + 1, "keypoints": kp, "label": action,
+                    "track_id": person + 1, "keypoints": kp, "label": labels[i],
                     "bbox": tuple(float(v) for v in box),
                     "floor_xy": (float(hips[0]), float(hips[1]))})
             x = float(np.clip(next_x, -2.0, 2.0))
             t += len(joints) / fps
     return frames
+
+
+STREAM_LABELS = ACTIONS + OUTSIDE_ACTIONS
 
 
 def save_stream(frames: list[StreamFrame], path, fps: float) -> None:
@@ -279,8 +317,8 @@ def save_stream(frames: list[StreamFrame], path, fps: float) -> None:
         keypoints=np.array([p["keypoints"] for _, p in rows], np.float32).reshape(-1, 17, 3),
         bbox=np.array([p["bbox"] for _, p in rows], np.float32).reshape(-1, 4),
         floor_xy=np.array([p["floor_xy"] for _, p in rows], np.float64).reshape(-1, 2),
-        label=np.array([ACTIONS.index(p["label"]) for _, p in rows], np.int64),
-        class_names=np.array(ACTIONS))
+        label=np.array([STREAM_LABELS.index(p["label"]) for _, p in rows], np.int64),
+        class_names=np.array(STREAM_LABELS))
 
 
 def load_stream(path) -> list[StreamFrame]:

@@ -11,55 +11,54 @@ from pathlib import Path
 
 import numpy as np
 
-from ..action.labels import LabelInterval, write_labels
+from ..action.labels import write_labels
+from ..action.streams import START_NS, LabelledStream, fridge_stream
 from ..action.synth import StreamFrame
-from ..skeleton.types import Person, PositionSource, SkeletonFrame
-from .io import BagWriter
-
-START_NS = 1_700_000_000_000_000_000  # a fixed epoch so scenario stamps are reproducible
+from .io import BagWriter, read_bag
 
 
-def stream_frame_to_skeletons(frame: StreamFrame, start_ns: int = START_NS) -> SkeletonFrame:
-    people = [Person(keypoints=p["keypoints"], layout="coco17", score=0.9, bbox=p["bbox"],
-                     track_id=p["track_id"], position=np.array([*p["floor_xy"], 0.0]),
-                     position_source=PositionSource.FLOOR, position_frame_id="floor")
-              for p in frame.people]
-    return SkeletonFrame(start_ns + round(frame.stamp * 1e9), "camera", 640, 480, people)
-
-
-def stream_labels(frames: list[StreamFrame], fps: float, start_ns: int = START_NS
-                  ) -> list[LabelInterval]:
-    """Per-person label segments of a stream, in absolute seconds."""
-    intervals, open_segments = [], {}
-    for frame in frames:
-        t = start_ns * 1e-9 + frame.stamp
-        present = {p["track_id"]: p["label"] for p in frame.people}
-        for track, (label, start, last) in list(open_segments.items()):
-            if present.get(track) != label:
-                intervals.append(LabelInterval(track, start, last + 1.0 / fps, label))
-                del open_segments[track]
-        for track, label in present.items():
-            if track in open_segments:
-                open_segments[track] = (label, open_segments[track][1], t)
-            else:
-                open_segments[track] = (label, t, t)
-    for track, (label, start, last) in open_segments.items():
-        intervals.append(LabelInterval(track, start, last + 1.0 / fps, label))
-    return sorted(intervals, key=lambda i: (i.start, i.track_id))
-
-
-def write_skeleton_scenario(frames: list[StreamFrame], fps: float, path: str | Path) -> int:
+def write_stream_bag(stream: LabelledStream, path: str | Path) -> int:
+    """A labelled stream as a skeleton bag (``/skeletons``) with its ``labels.csv``."""
     from ..ros.skeleton_msgs import frame_to_msg
 
     path = Path(path)
     with BagWriter(path) as writer:
-        for frame in frames:
-            skeletons = stream_frame_to_skeletons(frame)
-            writer.write_message("/skeletons", "har_msgs/msg/SkeletonArray", skeletons.stamp_ns,
-                                 frame_to_msg(skeletons))
+        for frame in stream.frames:
+            writer.write_message("/skeletons", "har_msgs/msg/SkeletonArray", frame.stamp_ns,
+                                 frame_to_msg(frame))
         count = writer.count
-    write_labels(path / "labels.csv", stream_labels(frames, fps))
+    meta = {"fps": f"{stream.fps:g}", **{k: str(v) for k, v in stream.meta.items()
+                                        if k in ("source", "seed", "layout", "outside")}}
+    write_labels(path / "labels.csv", stream.intervals, meta)
     return count
+
+
+def write_skeleton_scenario(frames: list[StreamFrame], fps: float, path: str | Path) -> int:
+    return write_stream_bag(fridge_stream(frames, fps), path)
+
+
+def read_stream_bag(path: str | Path) -> LabelledStream:
+    """A skeleton bag and its ``labels.csv`` back as a labelled stream."""
+    from rclpy.serialization import deserialize_message
+
+    from har_msgs.msg import SkeletonArray
+
+    from ..action.labels import read_label_file
+    from ..ros.skeleton_msgs import msg_to_frame
+
+    path = Path(path)
+    labels = read_label_file(path / "labels.csv")
+    frames = [msg_to_frame(deserialize_message(m.data, SkeletonArray))
+              for m in read_bag(path) if m.msgtype == "har_msgs/msg/SkeletonArray"]
+    frames.sort(key=lambda f: f.stamp_ns)
+    fps = float(labels.meta.get("fps", 0) or 0) or _median_rate(frames)
+    return LabelledStream(frames, labels.intervals, fps, dict(labels.meta))
+
+
+def _median_rate(frames) -> float:
+    stamps = np.array([f.stamp_ns for f in frames], np.float64)
+    steps = np.diff(stamps)
+    return float(1e9 / np.median(steps)) if len(steps) else 30.0
 
 
 def write_video_bag(video: str, path: str | Path, frames: int = 0, width: int = 640,

@@ -1,8 +1,10 @@
-"""`har dataset stats|check SPEC`: what a dataset holds, and whether it can train.
+"""`har dataset stats|check|chain SPEC`: what a dataset holds, whether it can train.
 
 ``check`` exits 1 and names the reasons when the dataset cannot train;
 ``stats`` prints the same report (and warnings) and exits 0 unless the data
-cannot be read.
+cannot be read. ``chain`` turns the clips of one split into a continuous
+labelled stream bag (each subject one person, clips one after another), with
+some classes kept out of training as "outside the class list".
 """
 
 from __future__ import annotations
@@ -13,10 +15,56 @@ import sys
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("action", choices=("stats", "check"))
+    parser.add_argument("action", choices=("stats", "check", "chain"))
     parser.add_argument("data", help="npz:PATH | utd_mhad:DIR | openpose:DIR | bag:PATH")
     parser.add_argument("--png", default="", help="write a summary figure here")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--out", default="", help="chain: the stream bag to write")
+    parser.add_argument("--split", default="test", help="chain: rows to chain ('all': every row)")
+    parser.add_argument("--outside", default="utd",
+                        help="chain: 0-based classes kept out of training, comma-separated; "
+                             "'utd' = UTD-MHAD's seven of the online protocol; '' = none")
+    parser.add_argument("--train-out", default="",
+                        help="chain: also write the other rows of the known classes (.npz) "
+                             "to train the model the stream is for")
+    parser.add_argument("--seed", type=int, default=0, help="chain: clip order and gaps")
+
+
+def _chain(args: argparse.Namespace) -> int:
+    from ..action.dataset import save_npz
+    from ..action.loaders import load_spec
+    from ..action.streams import UTD_OUTSIDE_CLASSES, chain_clips, known_classes_only
+    from ..bags.scenario import write_stream_bag
+
+    if not args.out:
+        raise SystemExit("har dataset chain needs --out BAG")
+    dataset = load_spec(args.data)
+    try:
+        outside = UTD_OUTSIDE_CLASSES if args.outside == "utd" else \
+            tuple(int(v) for v in args.outside.split(",") if v.strip())
+    except ValueError:
+        raise SystemExit(f"--outside must be 0-based class numbers, got {args.outside!r}") \
+            from None
+    bad = [c for c in outside if not 0 <= c < len(dataset.class_names)]
+    if bad:
+        raise SystemExit(f"--outside classes {bad} are not in 0..{len(dataset.class_names) - 1}")
+    rows = dataset if args.split == "all" or dataset.split is None else \
+        dataset.subset(dataset.split == args.split)
+    stream = chain_clips(rows, args.seed)
+    stream.meta["outside"] = ";".join(dataset.class_names[c] for c in outside)
+    count = write_stream_bag(stream, args.out)
+    report = {"stream_bag": args.out, "messages": count, "people": len(set(rows.subjects)),
+              "seconds": round(len(stream.frames) / stream.fps, 1),
+              "outside_classes": [dataset.class_names[c] for c in outside]}
+    if args.train_out:
+        others = dataset.subset(dataset.split != args.split) if dataset.split is not None \
+            else dataset
+        known = known_classes_only(others, outside)
+        save_npz(known, args.train_out)
+        report["train"] = {"dataset": args.train_out, "clips": len(known),
+                           "classes": len(known.class_names)}
+    print(json.dumps(report))
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:
@@ -25,6 +73,12 @@ def run(args: argparse.Namespace) -> int:
     from ..action.loaders import load_spec
     from ..bags.io import BagError
 
+    if args.action == "chain":
+        try:
+            return _chain(args)
+        except (DatasetError, BagError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
     try:
         dataset = load_spec(args.data)
         rep = report(dataset)

@@ -1,4 +1,10 @@
-"""`har eval`: metrics, confusion matrix, training curves and robustness of a checkpoint."""
+"""`har eval`: metrics, confusion matrix, training curves and robustness of a checkpoint.
+
+``--online``: the checkpoint on a continuous labelled stream bag (skeletons +
+labels.csv) through the action node's own code, or with ``--bag`` through the
+running node: per-frame accuracy, onset delay, flicker, "unknown" on actions
+outside the class list, calibration.
+"""
 
 from __future__ import annotations
 
@@ -15,9 +21,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out-dir", default="", help="write PNGs and report.json here")
     parser.add_argument("--no-robustness", action="store_true")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--online", action="store_true",
+                        help="--data is a stream bag (skeletons + labels.csv): judge the node's "
+                             "outputs over time")
+    parser.add_argument("--bag", action="store_true",
+                        help="with --online: replay the bag through a running action_node")
+    parser.add_argument("--rate", type=float, default=2.0, help="--bag: replay speed factor")
+    parser.add_argument("--min-fill", type=float, default=1.0,
+                        help="--online: the node's min_fill (share of a window before a new "
+                             "track's first output)")
+    parser.add_argument("--unknown-threshold", type=float, default=-1.0,
+                        help="--online: the node's unknown_threshold (-1 = the checkpoint's)")
+    parser.add_argument("--smoothing-alpha", type=float, default=0.6,
+                        help="--online: the node's smoothing_alpha")
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.online:
+        return _online(args)
     from ..action.checkpoint import load_checkpoint
     from ..action.dataset import DatasetError
     from ..action.evaluate import evaluate, robustness
@@ -36,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
     except DatasetError as exc:
         raise SystemExit(f"the dataset does not fit the checkpoint: {exc}") from None
     report = evaluate(checkpoint, dataset)
+    report["calibration"] = calibration_report(checkpoint, dataset)
     if not args.no_robustness:
         report["robustness"] = robustness(checkpoint, dataset)
     report["model"] = checkpoint.model_name
@@ -45,16 +67,96 @@ def run(args: argparse.Namespace) -> int:
         out = Path(args.out_dir)
         out.mkdir(parents=True, exist_ok=True)
         write_plots(report, checkpoint, out)
+        from ..action.online_plots import write_reliability
+
+        cal = report["calibration"]
+        write_reliability(cal["reliability"], out / "reliability.png",
+                          f"ECE {cal['ece_uncalibrated']:.3f} -> {cal['ece']:.3f} (T "
+                          f"{cal['temperature']:.2f})")
         (out / "report.json").write_text(json.dumps(report, indent=2))
     if args.json:
         print(json.dumps(report))
     else:
+        cal = report["calibration"]
         print(f"{checkpoint.model_name}: top-1 {report['top1']:.3f}  top-5 {report['top5']:.3f}"
-              f"  (n={report['n']})")
+              f"  (n={report['n']})  ECE {cal['ece_uncalibrated']:.3f} -> {cal['ece']:.3f} "
+              f"(temperature {cal['temperature']:.2f})")
         for name, row in report["per_class"].items():
             print(f"  {name:45s} P {row['precision']:.2f} R {row['recall']:.2f} "
                   f"F1 {row['f1']:.2f} (n={row['support']})")
         for kind, curve in report.get("robustness", {}).items():
             print(f"  robustness vs {kind}: " + ", ".join(f"{k}: {v:.3f}" for k, v in
                                                           curve.items()))
+    return 0
+
+
+def calibration_report(checkpoint, dataset) -> dict:
+    """ECE of the clips' confidences without and with the checkpoint's temperature."""
+    from ..action.calibration import (
+        confidence_and_correct,
+        expected_calibration_error,
+        reliability_table,
+        softmax,
+    )
+    from ..action.train import batch_features, predict_logits
+
+    logits = predict_logits(checkpoint.build(), batch_features(dataset, checkpoint.normalisation))
+    temperature = checkpoint.calibration.temperature
+    raw = confidence_and_correct(softmax(logits), dataset.labels)
+    scaled = confidence_and_correct(softmax(logits / temperature), dataset.labels)
+    return {"temperature": temperature, "ece_uncalibrated": expected_calibration_error(*raw),
+            "ece": expected_calibration_error(*scaled), "reliability": reliability_table(*scaled),
+            "fitted_on": checkpoint.calibration.fitted_on}
+
+
+def _online(args: argparse.Namespace) -> int:
+    import sys
+
+    from ..action.checkpoint import CheckpointError, load_checkpoint
+    from ..action.online import online_metrics, run_recognizer, timeline
+    from ..action.recognizer import ActionRecognizer, RecognizerSettings
+    from ..bags.io import BagError
+    from ..bags.scenario import read_stream_bag
+
+    try:
+        checkpoint = load_checkpoint(args.ckpt)
+        stream = read_stream_bag(args.data)
+        settings = RecognizerSettings(smoothing_alpha=args.smoothing_alpha,
+                                      unknown_threshold=args.unknown_threshold,
+                                      min_fill=args.min_fill)
+        recognizer = ActionRecognizer(checkpoint, settings)
+    except (CheckpointError, BagError, ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.bag:
+        from ..bags.through_node import replay_through_action_node
+
+        outputs = replay_through_action_node(args.data, {
+            "model_path": str(Path(args.ckpt).resolve()), "min_fill": args.min_fill,
+            "unknown_threshold": args.unknown_threshold,
+            "smoothing_alpha": args.smoothing_alpha}, rate=args.rate)
+    else:
+        outputs = run_recognizer(recognizer, stream)
+    report = online_metrics(outputs, stream, checkpoint.class_names)
+    report.update(mode="bag" if args.bag else "ros_free", model=checkpoint.model_name,
+                  min_fill=args.min_fill, stream_seconds=len(stream.frames) / stream.fps,
+                  calibration=checkpoint.calibration.to_dict())
+    if args.out_dir:
+        from ..action.online_plots import write_online_plots
+
+        out = Path(args.out_dir)
+        write_online_plots(report, timeline(outputs, stream), out)
+        (out / "online.json").write_text(json.dumps(report, indent=2))
+    if args.json:
+        print(json.dumps({k: v for k, v in report.items() if k != "reliability"}))
+    else:
+        onset, previous = report["onset_delay_s"], report["previous_shown_s"]
+        print(f"{report['mode']}: per-frame accuracy {report['per_frame_accuracy']:.3f}  "
+              f"onset delay median {onset['median']:.2f} s p95 {onset['p95']:.2f} s "
+              f"({report['missed_actions']} of {report['actions']} actions never named)")
+        print(f"  flicker {report['flicker_per_min']:.1f} switches/min; previous action shown "
+              f"median {previous['median']:.2f} s p95 {previous['p95']:.2f} s")
+        print(f"  outside the class list: {report['outside_shown_unknown']:.1%} shown unknown, "
+              f"AUROC {report['outside_auroc']:.3f}; known shown unknown "
+              f"{report['known_shown_unknown']:.1%}; ECE {report['ece']:.3f}")
     return 0

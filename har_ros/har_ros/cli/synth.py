@@ -31,6 +31,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--people", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=40.0)
     parser.add_argument("--fps", type=float, default=30.0)
+    parser.add_argument("--outside", type=float, default=0.0, metavar="SHARE",
+                        help="--stream/--scenario: share of actions from outside the class "
+                             "list (waving, stretching, phone_call)")
+    parser.add_argument("--idle", default="0,0", metavar="MIN,MAX",
+                        help="--stream/--scenario: seconds of standing still (waiting) between "
+                             "two actions, e.g. 0.3,1.5")
+
+
+def _idle(text: str) -> tuple[float, float]:
+    try:
+        low, high = (float(v) for v in text.split(","))
+    except ValueError:
+        raise SystemExit(f"--idle must be MIN,MAX seconds, got {text!r}") from None
+    if not 0 <= low <= high:
+        raise SystemExit(f"--idle must be 0 <= MIN <= MAX, got {text!r}")
+    return low, high
 
 
 def run(args: argparse.Namespace) -> int:
@@ -49,12 +65,14 @@ def run(args: argparse.Namespace) -> int:
     if args.scenario:
         from ..bags.scenario import write_skeleton_scenario
 
-        frames = make_stream(args.people, args.seconds, args.seed, args.fps)
+        frames = make_stream(args.people, args.seconds, args.seed, args.fps,
+                             outside=args.outside, idle=_idle(args.idle))
         count = write_skeleton_scenario(frames, args.fps, args.out)
         print(json.dumps({"scenario_bag": args.out, "messages": count}))
         return 0
     if args.stream:
-        frames = make_stream(args.people, args.seconds, args.seed, args.fps)
+        frames = make_stream(args.people, args.seconds, args.seed, args.fps,
+                             outside=args.outside, idle=_idle(args.idle))
         save_stream(frames, args.out, args.fps)
         print(json.dumps({"stream": args.out, "frames": len(frames),
                           "people_max": max(len(f.people) for f in frames)}))

@@ -10,8 +10,8 @@ import sys
 import time
 
 from har_msgs.msg import SkeletonArray
+from har_ros.action.streams import stream_frame_to_skeletons
 from har_ros.action.synth import load_stream
-from har_ros.bags.scenario import stream_frame_to_skeletons
 from har_ros.ros.skeleton_msgs import frame_to_msg
 from har_ros.ros.spin import run_node
 

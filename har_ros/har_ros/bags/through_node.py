@@ -1,0 +1,105 @@
+"""A stream bag replayed through a running action node, its ``/action`` recorded.
+
+The node is the real one (its own process, started here in a namespace of
+its own so it meets nothing else on the graph) and the bag is played with
+its timing (``rate`` times faster); what comes back is the node's outputs as
+``action.online.Output``, judged by the same code as the ROS-free run.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ..action.online import Output
+from .replay import replay
+
+SETTLE_S = 3.0  # no new /action for this long after the bag's end: the node is done
+
+
+def _outputs(msg) -> list[Output]:
+    from ..ros.stamps import stamp_to_ns
+
+    stamp = stamp_to_ns(msg.header.stamp)
+    names = list(msg.class_names)
+    return [Output(a.track_id, stamp, a.label,
+                   names[int(np.argmax(a.scores))] if len(a.scores) else a.label,
+                   float(a.confidence), float(a.known_score)) for a in msg.actions]
+
+
+def replay_through_action_node(bag: str | Path, params: dict[str, object], rate: float = 2.0,
+                               start_timeout: float = 120.0, limit: float = 3600.0
+                               ) -> list[Output]:
+    """Start ``action_node`` with ``params``, play ``bag`` into it, return its outputs."""
+    import rclpy
+    from rclpy.executors import SingleThreadedExecutor
+
+    from har_msgs.msg import ActionArray
+
+    from ..ros import qos
+
+    namespace = f"/har_eval_{os.getpid()}"
+    command = [sys.executable, "-m", "har_ros.nodes.action_node", "--ros-args",
+               "-r", f"__ns:={namespace}"]
+    for key, value in params.items():
+        command += ["-p", f"{key}:={value}"]
+    log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in finally); a pipe could block
+    node_process = subprocess.Popen(command, start_new_session=True,
+                                    stdout=log, stderr=subprocess.STDOUT)
+
+    def node_log() -> str:
+        log.seek(0)
+        return log.read().decode(errors="replace")[-2000:]
+
+    context = rclpy.Context()
+    rclpy.init(context=context)
+    node = rclpy.create_node("har_eval_online", context=context)
+    received: list[Output] = []
+    last_arrival = [time.monotonic()]
+
+    def on_action(msg) -> None:
+        received.extend(_outputs(msg))
+        last_arrival[0] = time.monotonic()
+
+    node.create_subscription(ActionArray, f"{namespace}/action", on_action, qos.STREAM_QUEUE)
+    executor = SingleThreadedExecutor(context=context)
+    executor.add_node(node)
+    spinner = threading.Thread(target=executor.spin, daemon=True)
+    spinner.start()
+    try:
+        started = time.monotonic()
+        while not node.count_subscribers(f"{namespace}/skeletons"):
+            if node_process.poll() is not None or time.monotonic() - started > start_timeout:
+                raise RuntimeError(f"action_node did not subscribe its skeletons (exit code "
+                                   f"{node_process.poll()}): {node_log()}")
+            time.sleep(0.05)
+        replay(node, bag, rate, topics=["/skeletons"], wait=start_timeout, prefix=namespace,
+               should_stop=lambda: node_process.poll() is not None)
+        if node_process.poll() is not None:
+            raise RuntimeError(f"action_node exited with {node_process.returncode}: "
+                               f"{node_log()}")
+        deadline = time.monotonic() + limit
+        last_arrival[0] = time.monotonic()
+        while time.monotonic() - last_arrival[0] < SETTLE_S and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return list(received)
+    finally:
+        executor.shutdown()
+        node.destroy_node()
+        rclpy.try_shutdown(context=context)
+        if node_process.poll() is None:
+            os.killpg(node_process.pid, signal.SIGTERM)
+            try:
+                node_process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(node_process.pid, signal.SIGKILL)
+                node_process.wait()
+        log.close()
