@@ -11,7 +11,7 @@ from har_ros.action.evaluate import evaluate, robustness
 from har_ros.action.models import MODEL_NAMES, build_model, model_settings, normalised_adjacency
 from har_ros.action.preprocess import Normalisation
 from har_ros.action.synth import ACTIONS, make_dataset
-from har_ros.action.train import TrainConfig, train
+from har_ros.action.train import SettingsError, TrainConfig, train
 from har_ros.skeleton.layouts import COCO17, Layout
 
 
@@ -150,3 +150,33 @@ def test_a_stream_ensemble_runs_one_graph_model_per_feature_group():
     assert all(k.startswith(("members.", "head.")) for k in model.state_dict())
     with pytest.raises(ValueError, match="do not split"):
         build_model("stgcn", 8, 4, COCO17, {"streams": 3})
+
+
+def test_training_stores_a_calibration_fitted_on_held_out_windows(trained):
+    _, checkpoint, _, path = trained
+    cal = load_checkpoint(path).calibration
+    assert cal == checkpoint.calibration and cal.fitted_on > 0
+    assert cal.temperature > 0.0 and cal.score == "max_softmax" and 0.0 < cal.threshold < 1.0
+    assert checkpoint.training["calibration_sequences"] > 0
+
+
+def test_a_checkpoint_without_calibration_keeps_the_old_confidence_threshold(trained, tmp_path):
+    from har_ros.action.calibration import Calibration
+    from har_ros.action.recognizer import UNCALIBRATED_THRESHOLD, ActionRecognizer
+
+    _, checkpoint, _, _ = trained
+    old = dataclasses.replace(checkpoint, calibration=Calibration())
+    rejection = ActionRecognizer(old).rejection
+    assert rejection.score == "max_softmax" and rejection.threshold == UNCALIBRATED_THRESHOLD
+    assert ActionRecognizer(checkpoint).rejection == checkpoint.calibration
+
+
+def test_early_training_needs_stream_windows_and_valid_shares():
+    data = make_dataset(subjects=3, repetitions=1, seed=2, test_subjects=1, views=("front",))
+    with pytest.raises(SettingsError, match="needs --sampling crop"):
+        train(data, TrainConfig(epochs=1, early=0.5), progress=False)
+    with pytest.raises(SettingsError, match="early must be in"):
+        train(data, TrainConfig(epochs=1, early=1.5, sampling="crop"), progress=False)
+    checkpoint, _ = train(data, TrainConfig(epochs=2, early=1.0, sampling="crop", rate_hz=15.0,
+                                            window=16, threads=1), progress=False)
+    assert checkpoint.calibration.fitted_on > 0

@@ -129,3 +129,29 @@ def test_nanmedian_matches_numpy(values, axis):
         warnings.simplefilter("ignore", RuntimeWarning)  # numpy warns on all-NaN slices
         expected = np.nanmedian(values, axis=axis)
     np.testing.assert_allclose(nanmedian(values, axis=axis), expected, equal_nan=True)
+
+
+def test_stream_windows_end_anywhere_in_a_clip_and_go_on_from_what_came_before():
+    from har_ros.action.preprocess import stream_window, stride_windows
+
+    norm = Normalisation(window=16, sampling="crop", rate_hz=30.0)
+    clip = np.zeros((40, 17, 3), np.float32)
+    clip[..., 0] = np.arange(40)[:, None] + 100.0  # x = frame number + 100
+    clip[..., 2] = 1.0
+    before = np.zeros((30, 17, 3), np.float32)
+    before[..., 0], before[..., 2] = -50.0, 1.0
+    rng = np.random.default_rng(0)
+    ends = []
+    for _ in range(400):
+        w = stream_window(clip, 30.0, norm, rng, min_fill=0.25, before=before)
+        assert w.shape == (16, 17, 3)
+        ends.append(int(w[-1, 0, 0]) - 99)  # frames of the clip the window reaches
+        inside = int((w[:, 0, 0] >= 100).sum())
+        if inside < 16:  # the prefix is moved to where the clip starts
+            np.testing.assert_allclose(w[:16 - inside, 0, 0], 100.0)
+    assert min(ends) == 4 and max(ends) == 40  # uniform from 25 % of a window to the end
+    assert abs(np.mean(ends) - 22) < 1.5
+    windows = stride_windows(clip, 30.0, norm, stride=5, min_fill=1.0)
+    assert [int(w[-1, 0, 0]) - 99 for w in windows] == [20, 25, 30, 35, 40]
+    early = stride_windows(clip, 30.0, norm, stride=5, min_fill=0.25)
+    assert int(early[0][-1, 0, 0]) - 99 == 5 and np.all(early[0][:12, 0, 0] == 100.0)

@@ -1,0 +1,71 @@
+"""`har dataset chain` and `har eval --online` as a user runs them, on files they wrote."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from har_ros.action.dataset import SequenceDataset, save_npz
+from har_ros.action.recognizer import DEFAULT_MODEL
+from har_ros.skeleton.layouts import COCO17
+
+
+def har(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "har_ros.cli.main", *args], capture_output=True,
+                          text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory):
+    rng = np.random.default_rng(0)
+    sequences = []
+    for _ in range(12):
+        seq = rng.normal(100, 20, (30, 17, 3)).astype(np.float32)
+        seq[..., 2] = 1.0
+        sequences.append(seq)
+    labels = [i % 3 for i in range(12)]
+    subjects = [1 + i // 3 for i in range(12)]
+    split = np.array(["train" if s <= 2 else "test" for s in subjects])
+    path = tmp_path_factory.mktemp("clips") / "clips.npz"
+    save_npz(SequenceDataset(sequences, labels, ["p", "q", "r"], subjects, COCO17, split=split,
+                             meta={"fps": 30.0}), path)
+    return path
+
+
+def test_chain_writes_a_stream_bag_and_the_known_training_rows(clips, tmp_path):
+    done = har("dataset", "chain", f"npz:{clips}", "--out", str(tmp_path / "stream"),
+               "--outside", "2", "--train-out", str(tmp_path / "known.npz"))
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["people"] == 2 and report["outside_classes"] == ["r"]
+    assert report["train"]["classes"] == 2 and report["train"]["clips"] == 4
+    labels = (tmp_path / "stream" / "labels.csv").read_text()
+    assert "# outside: r" in labels and labels.count(",r\n") == 2
+
+
+def test_chain_names_a_class_that_does_not_exist(clips, tmp_path):
+    done = har("dataset", "chain", f"npz:{clips}", "--out", str(tmp_path / "s"), "--outside", "9")
+    assert done.returncode != 0 and "not in 0..2" in done.stderr
+
+
+def test_online_eval_of_a_synthetic_stream_prints_every_figure_and_plots(tmp_path):
+    bag = tmp_path / "fridge"
+    done = har("synth", "--scenario", "--out", str(bag), "--people", "2", "--seconds", "30",
+               "--outside", "0.2", "--idle", "0.3,1.0", "--seed", "5")
+    assert done.returncode == 0, done.stderr
+    done = har("eval", "--online", "--ckpt", str(DEFAULT_MODEL), "--data", str(bag),
+               "--min-fill", "0.5", "--json", "--out-dir", str(tmp_path / "eval"))
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["mode"] == "ros_free" and report["actions"] > 5
+    assert 0.0 <= report["per_frame_accuracy"] <= 1.0 and report["frames_outside"] > 0
+    assert report["onset_delay_s"]["n"] + report["missed_actions"] == report["actions"]
+    for png in ("timeline.png", "onset_delay.png", "reliability.png"):
+        assert (tmp_path / "eval" / png).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_online_eval_refuses_a_folder_that_is_no_stream_bag(tmp_path):
+    done = har("eval", "--online", "--ckpt", str(DEFAULT_MODEL), "--data", str(tmp_path))
+    assert done.returncode == 2 and "error:" in done.stderr
