@@ -21,6 +21,9 @@ import torch
 
 SCORES = ("max_softmax", "energy")
 TEMPERATURE_RANGE = (0.05, 20.0)
+# Fewer misclassified held-out windows than this and the likelihood keeps falling as the
+# temperature goes to 0 (every window right: "be certain"): the temperature stays 1.
+MIN_ERRORS_TO_FIT = 5
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,7 @@ class Calibration:
     threshold: float = 0.0  # rejection score under which a window is "unknown"
     known_rejection: float = 0.0  # share of held-out known windows under the threshold
     fitted_on: int = 0  # held-out windows; 0 = not fitted
+    held_out_errors: int = 0  # misclassified among them (< MIN_ERRORS_TO_FIT: temperature 1)
     ece_before: float = float("nan")
     ece_after: float = float("nan")
 
@@ -47,7 +51,8 @@ class Calibration:
     @classmethod
     def from_dict(cls, data: dict) -> Calibration:
         fields = cls.__dataclass_fields__
-        return cls(**{k: (str(v) if k == "score" else int(v) if k == "fitted_on" else float(v))
+        integers = ("fitted_on", "held_out_errors")
+        return cls(**{k: (str(v) if k == "score" else int(v) if k in integers else float(v))
                       for k, v in data.items() if k in fields})
 
     def probabilities(self, logits: np.ndarray) -> np.ndarray:
@@ -144,13 +149,15 @@ def fit(logits: np.ndarray, labels: np.ndarray, score: str = "max_softmax",
         raise ValueError(f"known_rejection must be in [0, 1), got {known_rejection}")
     if len(labels) == 0:
         return Calibration(score=score)
-    temperature = fit_temperature(logits, labels)
+    errors = int(np.sum(logits.argmax(axis=1) != labels))
+    temperature = fit_temperature(logits, labels) if errors >= MIN_ERRORS_TO_FIT else 1.0
     scores = known_score(logits, temperature, score)
     threshold = float(np.quantile(scores, known_rejection)) if known_rejection > 0 else \
         float(scores.min()) - 1e-6
     return Calibration(
         temperature=temperature, score=score, threshold=threshold,
         known_rejection=float(np.mean(scores < threshold)), fitted_on=len(labels),
+        held_out_errors=errors,
         ece_before=expected_calibration_error(*confidence_and_correct(softmax(logits), labels)),
         ece_after=expected_calibration_error(
             *confidence_and_correct(softmax(logits / temperature), labels)))

@@ -69,3 +69,10 @@ def test_calibration_round_trips_and_refuses_bad_values():
         Calibration(temperature=0.0)
     with pytest.raises(ValueError, match="threshold"):
         Calibration(threshold=float("nan"))
+
+
+def test_a_hold_out_without_errors_keeps_temperature_one():
+    """All held-out windows right: the likelihood would send the temperature to 0."""
+    logits = np.eye(4)[np.arange(40) % 4] * 3.0
+    cal = fit(logits, np.arange(40) % 4)
+    assert cal.temperature == 1.0 and cal.held_out_errors == 0
