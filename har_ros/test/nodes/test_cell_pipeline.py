@@ -80,16 +80,19 @@ def test_four_cameras_fused_then_lost_one_by_one(ros_node, processes, topic_pref
                                  qos.STATE)
     procs = start_cell(processes, topic_prefix)
     wait_for_publishers(ros_node, sub, timeout=60)
-    spin_until(ros_node, lambda: len(fused) >= 40, timeout=120, what="40 fused frames")
+    spin_until(ros_node, lambda: len(fused) >= 70, timeout=180, what="70 fused frames")
 
     # 1. all four cameras: the two people of the capture volume, stable ids, triangulated
     window = fused[-30:]
     ids = [{s.track_id for s in m.skeletons} for m in window]
     assert sum(len(i) == 2 for i in ids) >= 25, ids
     assert len(set().union(*ids)) <= 3  # at most one id handed out again in 30 frames
-    frames = [msg_to_frame(m) for m in window]
+    # the error depends on the stretch of the looping video (4-8 px from one 30-frame
+    # stretch to the next here): the median is taken over the last 60 fused frames
+    measured = fused[-60:]
+    frames = [msg_to_frame(m) for m in measured]
     errors, sources = [], []
-    for msg, frame in zip(window, frames, strict=True):
+    for msg, frame in zip(measured, frames, strict=True):
         assert msg.header.frame_id == "cell"
         for skeleton, person in zip(msg.skeletons, frame.people, strict=True):
             # triangulated; a person that only one camera found in that instant (the
