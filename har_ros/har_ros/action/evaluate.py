@@ -1,10 +1,19 @@
-"""Evaluation: top-1/top-5, per-class precision/recall/F1, confusion matrix, robustness."""
+"""Evaluation: top-1/top-5, per-class scores, confusion, calibration error, robustness.
+
+The calibration error is given without and with the checkpoint's temperature.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
 from .augment import add_noise, drop_joints
+from .calibration import (
+    confidence_and_correct,
+    expected_calibration_error,
+    reliability_table,
+    softmax,
+)
 from .checkpoint import Checkpoint
 from .contrastive import noised
 from .dataset import SequenceDataset
@@ -33,8 +42,19 @@ def scores(logits: np.ndarray, labels: np.ndarray, class_names: list[str]) -> di
 
 def evaluate(checkpoint: Checkpoint, dataset: SequenceDataset) -> dict:
     model = checkpoint.build()
-    x = batch_features(dataset, checkpoint.normalisation)
-    return scores(predict_logits(model, x), dataset.labels, checkpoint.class_names)
+    logits = predict_logits(model, batch_features(dataset, checkpoint.normalisation))
+    report = scores(logits, dataset.labels, checkpoint.class_names)
+    report["calibration"] = calibration_report(logits, dataset.labels,
+                                               checkpoint.calibration.temperature)
+    return report
+
+
+def calibration_report(logits: np.ndarray, labels: np.ndarray, temperature: float) -> dict:
+    """ECE of the confidences without and with the checkpoint's temperature."""
+    raw = confidence_and_correct(softmax(logits), labels)
+    scaled = confidence_and_correct(softmax(logits / temperature), labels)
+    return {"temperature": temperature, "ece_uncalibrated": expected_calibration_error(*raw),
+            "ece": expected_calibration_error(*scaled), "reliability": reliability_table(*scaled)}
 
 
 def robustness(checkpoint: Checkpoint, dataset: SequenceDataset,

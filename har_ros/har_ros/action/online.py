@@ -121,7 +121,7 @@ def online_metrics(outputs: list[Output], stream: LabelledStream, class_names: l
             if iv.label not in known:
                 continue
             segments += 1
-            inside = [o for o, t in zip(outs, times, strict=True) if iv.start <= t < iv.end]
+            inside = outs[np.searchsorted(times, iv.start):np.searchsorted(times, iv.end)]
             onset = next((o.stamp_ns * 1e-9 for o in inside if o.label == iv.label), None)
             if onset is None:
                 missed += 1

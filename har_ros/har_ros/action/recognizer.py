@@ -114,23 +114,22 @@ class ActionRecognizer:
             logits = self.model(torch.from_numpy(batch)).numpy().astype(np.float64)
         rejection = self.rejection
         probs = rejection.probabilities(logits)
-        known = rejection.known_score(logits)
+        # max-softmax is the smoothed confidence itself; only energy is a score of its own
+        energies = rejection.known_score(logits) if rejection.score == "energy" else \
+            np.zeros(len(windows))
         out = []
         alpha = self.settings.smoothing_alpha
-        for window, p, score in zip(windows, probs, known, strict=True):
+        for window, p, energy in zip(windows, probs, energies, strict=True):
             previous = self._smoothed.get(window.track_id)
             if previous is not None:
                 p = alpha * p + (1 - alpha) * previous[0]
-                score = alpha * score + (1 - alpha) * previous[1]
-            self._smoothed[window.track_id] = (p, float(score))
-            index = int(np.argmax(p))
-            if rejection.score == "max_softmax":
-                score = float(p[index])  # the smoothed confidence itself
-            if score < rejection.threshold:
-                label, index = UNKNOWN, -1
-            else:
-                label = self.class_names[index]
-            out.append(Recognition(window.track_id, label, index, float(p.max()),
-                                   p.astype(np.float32), window.start_ns, window.end_ns,
-                                   float(score)))
+                energy = alpha * energy + (1 - alpha) * previous[1]
+            self._smoothed[window.track_id] = (p, float(energy))
+            top = int(np.argmax(p))
+            confidence = float(p[top])
+            score = confidence if rejection.score == "max_softmax" else float(energy)
+            label, index = (UNKNOWN, -1) if score < rejection.threshold else \
+                (self.class_names[top], top)
+            out.append(Recognition(window.track_id, label, index, confidence,
+                                   p.astype(np.float32), window.start_ns, window.end_ns, score))
         return out

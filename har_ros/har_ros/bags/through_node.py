@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ..action.online import Output
+from ..common.parent_watch import SUPERVISOR_ENV
 from .replay import replay
 
 SETTLE_S = 3.0  # no new /action for this long after the bag's end: the node is done
@@ -52,8 +53,10 @@ def replay_through_action_node(bag: str | Path, params: dict[str, object], rate:
     for key, value in params.items():
         command += ["-p", f"{key}:={value}"]
     log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in finally); a pipe could block
-    node_process = subprocess.Popen(command, start_new_session=True,
-                                    stdout=log, stderr=subprocess.STDOUT)
+    # the node ends with this process, even if this one is killed (common.parent_watch)
+    node_process = subprocess.Popen(command, start_new_session=True, stdout=log,
+                                    stderr=subprocess.STDOUT,
+                                    env={**os.environ, SUPERVISOR_ENV: str(os.getpid())})
 
     def node_log() -> str:
         log.seek(0)

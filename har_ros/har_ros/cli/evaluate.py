@@ -57,7 +57,6 @@ def run(args: argparse.Namespace) -> int:
     except DatasetError as exc:
         raise SystemExit(f"the dataset does not fit the checkpoint: {exc}") from None
     report = evaluate(checkpoint, dataset)
-    report["calibration"] = calibration_report(checkpoint, dataset)
     if not args.no_robustness:
         report["robustness"] = robustness(checkpoint, dataset)
     report["model"] = checkpoint.model_name
@@ -88,25 +87,6 @@ def run(args: argparse.Namespace) -> int:
             print(f"  robustness vs {kind}: " + ", ".join(f"{k}: {v:.3f}" for k, v in
                                                           curve.items()))
     return 0
-
-
-def calibration_report(checkpoint, dataset) -> dict:
-    """ECE of the clips' confidences without and with the checkpoint's temperature."""
-    from ..action.calibration import (
-        confidence_and_correct,
-        expected_calibration_error,
-        reliability_table,
-        softmax,
-    )
-    from ..action.train import batch_features, predict_logits
-
-    logits = predict_logits(checkpoint.build(), batch_features(dataset, checkpoint.normalisation))
-    temperature = checkpoint.calibration.temperature
-    raw = confidence_and_correct(softmax(logits), dataset.labels)
-    scaled = confidence_and_correct(softmax(logits / temperature), dataset.labels)
-    return {"temperature": temperature, "ece_uncalibrated": expected_calibration_error(*raw),
-            "ece": expected_calibration_error(*scaled), "reliability": reliability_table(*scaled),
-            "fitted_on": checkpoint.calibration.fitted_on}
 
 
 def _online(args: argparse.Namespace) -> int:

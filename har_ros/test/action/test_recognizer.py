@@ -40,3 +40,28 @@ def test_unknown_below_the_threshold_and_settings_validated():
     with pytest.raises(ValueError, match="smoothing_alpha"):
         ActionRecognizer.from_path(settings=dataclasses.replace(RecognizerSettings(),
                                                                 smoothing_alpha=0.0))
+
+
+def test_an_energy_rejection_thresholds_the_smoothed_energy_not_the_confidence():
+    from har_ros.action.calibration import Calibration
+    from har_ros.action.checkpoint import load_checkpoint
+
+    checkpoint = load_checkpoint(DEFAULT_MODEL)
+    frames = list(frames_of(make_stream(people=1, seconds=4, seed=3)))
+
+    def run(threshold):
+        energy = dataclasses.replace(checkpoint, calibration=Calibration(
+            score="energy", threshold=threshold, fitted_on=1))
+        recognizer = ActionRecognizer(energy, RecognizerSettings(smoothing_alpha=1.0))
+        return [r for f in frames for r in recognizer.process(f)]
+
+    kept = run(-1e9)
+    assert kept and all(r.label != "unknown" for r in kept)
+    # unsmoothed, each output's score is T * logsumexp(logits / T) of its window: not a
+    # probability, and a threshold between two outputs' scores splits them
+    scores = sorted(r.known_score for r in kept)
+    assert scores[-1] > 1.0
+    middle = (scores[0] + scores[-1]) / 2
+    split = run(middle)
+    assert {r.label == "unknown" for r in split} == {True, False}
+    assert all((r.label == "unknown") == (r.known_score < middle) for r in split)
