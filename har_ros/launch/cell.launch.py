@@ -22,9 +22,9 @@ from launch_ros.actions import LifecycleNode, Node
 from launch_ros.substitutions import FindPackageShare
 
 from har_ros.ros.launch_lifecycle import managed
+from har_ros.runtime.pipeline import CELL_STAGES, chosen_nodes
 
 PACKAGE = "har_ros"
-STAGES = ("pose", "fusion", "action", "safety")
 
 
 def _nodes(context):
@@ -33,10 +33,7 @@ def _nodes(context):
     config = LaunchConfiguration
     cell_file = config("cell_file").perform(context)
     cell = load_cell(cell_file)
-    chosen = [n.strip() for n in config("nodes").perform(context).split(",") if n.strip()]
-    unknown = sorted(set(chosen) - set(STAGES))
-    if unknown:
-        raise ValueError(f"unknown nodes {unknown}; use a subset of {','.join(STAGES)}")
+    chosen = chosen_nodes(config("nodes").perform(context), CELL_STAGES)
     replay = config("replay").perform(context).lower() == "true"
     sim_time = replay or config("use_sim_time").perform(context).lower() == "true"
     params = [config("params_file"), {"use_sim_time": sim_time}]

@@ -23,9 +23,9 @@ from launch_ros.actions import LifecycleNode, Node
 from launch_ros.substitutions import FindPackageShare
 
 from har_ros.ros.launch_lifecycle import managed
+from har_ros.runtime.pipeline import PIPELINE, chosen_nodes
 
 PACKAGE = "har_ros"
-PIPELINE = ("pose", "action", "safety")
 
 
 def _given(context, argument: str, parameter: str) -> list[dict]:
@@ -36,10 +36,7 @@ def _given(context, argument: str, parameter: str) -> list[dict]:
 
 def _nodes(context):
     config = LaunchConfiguration
-    chosen = [n.strip() for n in config("nodes").perform(context).split(",") if n.strip()]
-    unknown = sorted(set(chosen) - set(PIPELINE))
-    if unknown:
-        raise ValueError(f"unknown nodes {unknown}; use a subset of {','.join(PIPELINE)}")
+    chosen = chosen_nodes(config("nodes").perform(context))  # the node table `har bringup` reads
     params = [config("params_file"), {"use_sim_time": config("use_sim_time")}]
     namespace = config("namespace").perform(context)
     camera = [("image", config("image")), ("depth", config("depth")),
@@ -59,7 +56,7 @@ def _nodes(context):
                             namespace=namespace,
                             parameters=[*params, {"target_topic": guard_target}]))
     if config("composed").perform(context).lower() == "true":
-        if set(chosen) != set(PIPELINE):
+        if chosen != list(PIPELINE):
             raise ValueError("composed:=true runs all of pose, action and safety")
         # One process, three node names: an override is scoped to its node (-p node:name:=v).
         scoped = [arg for name in PIPELINE for d in overrides[name] for key, value in d.items()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -21,6 +20,7 @@ import numpy as np
 
 from ..action.online import Output
 from ..common.parent_watch import SUPERVISOR_ENV
+from ..runtime.processes import node_command
 from .replay import replay
 
 SETTLE_S = 3.0  # no new /action for this long after the bag's end: the node is done
@@ -48,10 +48,7 @@ def replay_through_action_node(bag: str | Path, params: dict[str, object], rate:
     from ..ros import qos
 
     namespace = f"/har_eval_{os.getpid()}"
-    command = [sys.executable, "-m", "har_ros.nodes.action_node", "--ros-args",
-               "-r", f"__ns:={namespace}"]
-    for key, value in params.items():
-        command += ["-p", f"{key}:={value}"]
+    command = node_command("action_node", namespace, params)
     log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in finally); a pipe could block
     # the node ends with this process, even if this one is killed (common.parent_watch)
     node_process = subprocess.Popen(command, start_new_session=True, stdout=log,

@@ -13,13 +13,13 @@ speed decision).
 from __future__ import annotations
 
 import subprocess
-import sys
 import time
 import uuid
 
 import numpy as np
 
 from ..common.process_stats import CpuWindow
+from ..runtime.processes import start_node, stop_processes
 from .stats import summarise
 
 CAMERAS = ("cam01", "cam02", "cam03", "cam04")
@@ -29,20 +29,15 @@ TARGET = "4 cameras at 15 fps each"
 
 
 def _start(ns: str, cameras: tuple[str, ...], fps: float) -> dict[str, subprocess.Popen]:
-    def node(module: str, *args: str) -> subprocess.Popen:
-        return subprocess.Popen([sys.executable, "-m", f"har_ros.nodes.{module}", "--ros-args",
-                                 *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-    remap = [a for cam in cameras for leaf in ("image", "camera_info", "skeletons")
-             for a in ("-r", f"/{cam}/{leaf}:={ns}/{cam}/{leaf}")]
-    procs = {"rig": node("rig_publisher", *remap, "-p", f"rate:={fps}", "-p", "loop:=true",
-                         "-p", f"width:={WIDTH}", "-p",
-                         f"cameras:=[{', '.join(repr(c) for c in cameras)}]")}
+    remaps = [f"/{cam}/{leaf}:={ns}/{cam}/{leaf}" for cam in cameras
+              for leaf in ("image", "camera_info", "skeletons")]
+    procs = {"rig": start_node("rig_publisher", "", {"rate": fps, "loop": True, "width": WIDTH,
+                                                      "cameras": list(cameras)}, remaps)}
     for cam in cameras:
-        procs[cam] = node("pose_node", "-r", f"__ns:={ns}/{cam}")
-    procs["fusion"] = node("person_fusion", "-r", f"__ns:={ns}", *remap)
-    procs["safety"] = node("safety_node", "-r", f"__ns:={ns}", "-p", "use_coverage:=true",
-                           "-p", "publish_markers:=false")
+        procs[cam] = start_node("pose_node", f"{ns}/{cam}")
+    procs["fusion"] = start_node("person_fusion", ns, remaps=remaps)
+    procs["safety"] = start_node("safety_node", ns, {"use_coverage": True,
+                                                     "publish_markers": False})
     return procs
 
 
@@ -80,10 +75,7 @@ def _measure(cameras: tuple[str, ...], fps: float, seconds: float) -> dict:
         end = time.monotonic()
         fused_window = fused[first_fused:]
     finally:
-        for proc in procs.values():
-            proc.terminate()
-        for proc in procs.values():
-            proc.wait(timeout=10)
+        stop_processes(procs)
         node.destroy_node()
     rates = [sum(1 for t in stamps if start <= t <= end) / (end - start)
              for stamps in per_camera.values()]

@@ -12,13 +12,13 @@ apart. CPU % and peak RSS per process come from /proc.
 
 from __future__ import annotations
 
-import argparse
 import subprocess
 import time
 import uuid
 
-from ..cli.bringup import commands, default_params
 from ..common.process_stats import CpuWindow, peak_rss_kb
+from ..runtime.pipeline import Bringup, node_commands
+from ..runtime.processes import stop_processes
 from .pose import demo_frames
 from .stats import summarise
 
@@ -50,9 +50,7 @@ def _measure(composed: bool, seconds: float) -> list[dict]:
     from ..ros.stamps import stamp_to_ns
 
     ns = f"/bench_{uuid.uuid4().hex[:6]}"
-    argv = commands(argparse.Namespace(
-        params=str(default_params()), nodes="pose,action,safety", with_video=None, namespace=ns,
-        image="image", model_path="", use_sim_time=False, composed=composed))
+    argv = node_commands(Bringup(namespace=ns, composed=composed))
     processes = {name: subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.DEVNULL) for name, cmd in argv.items()}
     node = rclpy.create_node(f"bench_pipeline_{uuid.uuid4().hex[:6]}")
@@ -98,10 +96,7 @@ def _measure(composed: bool, seconds: float) -> list[dict]:
         spin_until(node, lambda: time.monotonic() - start > seconds + 1.0, 5, "the tail")
         rss = {name: peak_rss_kb(p.pid) / 1024 for name, p in processes.items()}
     finally:
-        for process in processes.values():
-            process.terminate()
-        for process in processes.values():
-            process.wait(timeout=10)
+        stop_processes(processes)
         node.destroy_node()
     mode = "composed (1 process)" if composed else "separate processes"
     resources = "; ".join(f"{name} {cpu[name]:.0f} % CPU, {rss[name]:.0f} MiB peak"

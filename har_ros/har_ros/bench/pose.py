@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 import uuid
 
 import cv2
 
 from ..assets import asset_path
+from ..runtime.processes import start_node, stop_processes
 from .stats import summarise
 
 
@@ -74,10 +72,7 @@ def node_rate(seconds: float = 12.0) -> list[dict]:
     from ..ros.image_msgs import array_to_image
 
     ns = f"/bench_{uuid.uuid4().hex[:6]}"
-    env = os.environ.copy()
-    pose = subprocess.Popen([sys.executable, "-m", "har_ros.nodes.pose_node", "--ros-args",
-                             "-r", f"__ns:={ns}"], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    pose = start_node("pose_node", ns)
     rclpy.init()
     node = rclpy.create_node(f"bench_pose_{uuid.uuid4().hex[:6]}")
     arrivals, diagnostics = [], []
@@ -110,8 +105,7 @@ def node_rate(seconds: float = 12.0) -> list[dict]:
                 if status.name.startswith("pose_node") and ns.strip("/") in status.name + ns:
                     values = {kv.key: kv.value for kv in status.values}
     finally:
-        pose.terminate()
-        pose.wait(timeout=10)
+        stop_processes({"pose": pose})
         node.destroy_node()
         rclpy.try_shutdown()
     return [{"bench": "pose", "case": "pose_node sustained, camera 30 Hz 640x480",

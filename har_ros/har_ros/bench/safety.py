@@ -7,14 +7,12 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 import uuid
 
 import numpy as np
 
+from ..runtime.processes import start_node, stop_processes
 from .stats import summarise
 
 TIMEOUT_S = 0.5
@@ -44,12 +42,10 @@ def run(trials: int = 10) -> list[dict]:
     from ..ros.graph import spin_until, wait_for_publishers, wait_for_subscribers
 
     ns = f"/bench_{uuid.uuid4().hex[:6]}"
-    node_proc = subprocess.Popen(
-        [sys.executable, "-m", "har_ros.nodes.safety_node", "--ros-args", "-r", f"__ns:={ns}",
-         "-p", f"skeleton_timeout:={TIMEOUT_S}", "-p", f"rate_hz:={RATE_HZ}",
-         "-p", "ramp_up_rate:=4.0", "-p", "startup_healthy_time:=0.2",
-         "-p", "robot_zone_type:=point", "-p", "robot_zone_points:=[0.0, 0.0]"],
-        env=os.environ.copy(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    node_proc = start_node("safety_node", ns, {
+        "skeleton_timeout": TIMEOUT_S, "rate_hz": RATE_HZ, "ramp_up_rate": 4.0,
+        "startup_healthy_time": 0.2, "robot_zone_type": "point",
+        "robot_zone_points": [0.0, 0.0]})
     rclpy.init()
     node = rclpy.create_node(f"bench_safety_{uuid.uuid4().hex[:6]}")
     executor = SingleThreadedExecutor()
@@ -88,8 +84,7 @@ def run(trials: int = 10) -> list[dict]:
     finally:
         node.destroy_node()
         rclpy.try_shutdown()
-        node_proc.terminate()
-        node_proc.wait(timeout=10)
+        stop_processes({"node_proc": node_proc})
     bound = f"≤ {1000 * (TIMEOUT_S + 1 / RATE_HZ):.0f} ms (timeout + 1 period)"
     return [
         {"bench": "safety", "case": "silent skeletons -> 0", "target": bound,

@@ -15,9 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
-import sys
 import time
 import uuid
 from collections import OrderedDict
@@ -39,28 +36,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--frames", type=int, default=230, help="video frames to play")
     parser.add_argument("--video", default="", help="video file (default: sports2d demo)")
     parser.add_argument("--out", default="demo_out")
-
-
-def start_node(module: str, ns: str, *params: str, remaps: tuple[str, ...] = ()
-               ) -> subprocess.Popen:
-    args = [sys.executable, "-m", module, "--ros-args", "-r", f"__ns:={ns}"]
-    for remap in remaps:
-        args += ["-r", remap]
-    for p in params:
-        args += ["-p", p]
-    return subprocess.Popen(args, env=os.environ.copy(), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-
-
-def stop_processes(procs: dict[str, subprocess.Popen]) -> None:
-    for proc in procs.values():
-        if proc.poll() is None:
-            proc.terminate()
-            proc.wait(timeout=10)
-
-
-def _list(values) -> str:
-    return "[" + ", ".join(f"{float(v)}" for v in values) + "]"
 
 
 class _Recorder:
@@ -198,18 +173,17 @@ def run(args: argparse.Namespace) -> int:
     from ..assets import asset_path
     from ..ros import qos
     from ..ros.graph import spin_until, wait_for_publishers
+    from ..runtime.processes import start_node, stop_processes
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     ns = f"/har_demo_{uuid.uuid4().hex[:6]}"
     procs = {
-        "pose_node": start_node("har_ros.nodes.pose_node", ns,
-                                f"floor_homography:={_list(FLOOR_HOMOGRAPHY)}"),
-        "action_node": start_node("har_ros.nodes.action_node", ns),
-        "safety_node": start_node("har_ros.nodes.safety_node", ns, "robot_zone_type:=circle",
-                                  f"robot_zone_points:={_list(ROBOT_XY)}",
-                                  f"robot_zone_radius:={ROBOT_RADIUS}",
-                                  "publish_markers:=false"),
+        "pose_node": start_node("pose_node", ns, {"floor_homography": FLOOR_HOMOGRAPHY}),
+        "action_node": start_node("action_node", ns),
+        "safety_node": start_node("safety_node", ns, {
+            "robot_zone_type": "circle", "robot_zone_points": ROBOT_XY,
+            "robot_zone_radius": ROBOT_RADIUS, "publish_markers": False}),
     }
     rclpy.init()
     node = rclpy.create_node("har_demo_probe")
@@ -230,9 +204,8 @@ def run(args: argparse.Namespace) -> int:
         for sub in (skel_sub, act_sub, status_sub):
             wait_for_publishers(node, sub, timeout=60)
         video = args.video or str(asset_path("sports2d_demo.mp4"))
-        procs["video_publisher"] = start_node("har_ros.nodes.video_publisher", ns,
-                                              f"video:={video}", f"max_frames:={args.frames}",
-                                              f"width:={W}")
+        procs["video_publisher"] = start_node("video_publisher", ns, {
+            "video": video, "max_frames": args.frames, "width": W})
         started = last = time.monotonic()
         frames_at_last = 0
         while procs["video_publisher"].poll() is None and time.monotonic() - started < 150:

@@ -9,10 +9,10 @@ from sensor_msgs.msg import Image
 from std_msgs.msg import Header
 
 from har_msgs.msg import SafetyStatus
-from har_ros.cli.bringup import default_params
 from har_ros.ros.graph import spin_until, wait_for_publishers, wait_for_subscribers
 from har_ros.ros.image_msgs import array_to_image
 from har_ros.ros.stamps import ns_to_stamp, stamp_to_ns
+from har_ros.runtime.pipeline import default_params
 
 pytestmark = pytest.mark.graph
 

@@ -17,7 +17,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from .parent_watch import SUPERVISOR_ENV
+from ..common.parent_watch import SUPERVISOR_ENV
 
 
 @dataclass
