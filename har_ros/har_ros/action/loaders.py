@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -107,6 +108,16 @@ def select_views(dataset: SequenceDataset, views: str) -> SequenceDataset:
     return dataset.subset(np.isin(dataset.views, wanted))
 
 
+#: Dataset kinds that live with their own code, kind -> loader of the path after ``kind:``.
+#: ``bag`` is added by har_ros.bags.recordings, which imports this module (not the reverse).
+_REGISTERED: dict[str, Callable[[str], SequenceDataset]] = {}
+
+
+def register_loader(kind: str, loader: Callable[[str], SequenceDataset]) -> None:
+    """Make ``load_spec("KIND:PATH")`` call ``loader(PATH)``."""
+    _REGISTERED[kind] = loader
+
+
 def load_spec(spec: str) -> SequenceDataset:
     """A dataset from ``npz:PATH``, ``utd_mhad:DIR``, ``openpose:DIR``, ``bag:PATH`` or more.
 
@@ -122,10 +133,11 @@ def load_spec(spec: str) -> SequenceDataset:
         return load_utd_mhad(target)
     if kind == "openpose":
         return load_openpose(target)
+    if kind in _REGISTERED:
+        return _REGISTERED[kind](target)
     if kind == "bag":
-        from ..bags.recordings import load_labelled_bag
-
-        return load_labelled_bag(target)
+        raise DatasetError("bag: datasets need har_ros.bags.recordings imported (it registers "
+                           "the kind)")
     if kind == "pyskl":
         from .pyskl import load_pyskl
 

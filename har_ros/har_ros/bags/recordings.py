@@ -8,6 +8,7 @@ import numpy as np
 
 from ..action.dataset import DatasetError, SequenceDataset
 from ..action.labels import LabelFile, read_label_file
+from ..action.loaders import register_loader
 from ..skeleton.conversions import convert
 from ..skeleton.layouts import get_layout
 from .io import read_bag
@@ -75,3 +76,6 @@ def load_labelled_bag(path: str | Path, layout: str = "coco17") -> SequenceDatas
         raise DatasetError(f"no labelled skeletons in {path}")
     return SequenceDataset(sequences, labels, class_names, subjects, get_layout(layout),
                            meta={"source": f"bag:{path}"})
+
+
+register_loader("bag", load_labelled_bag)

@@ -67,8 +67,7 @@ def write_video_bag(video: str, path: str | Path, frames: int = 0, width: int = 
     import cv2
     from std_msgs.msg import Header
 
-    from ..nodes.video_publisher import camera_info
-    from ..ros.image_msgs import array_to_image
+    from ..ros.image_msgs import array_to_image, pinhole_camera_info
     from ..ros.stamps import ns_to_stamp
 
     capture = cv2.VideoCapture(video)
@@ -89,6 +88,6 @@ def write_video_bag(video: str, path: str | Path, frames: int = 0, width: int = 
             writer.write_message("/image", "sensor_msgs/msg/Image", stamp,
                                  array_to_image(bgr, "bgr8", header))
             writer.write_message("/camera_info", "sensor_msgs/msg/CameraInfo", stamp,
-                                 camera_info(header, bgr.shape[1], bgr.shape[0], fov_deg))
+                                 pinhole_camera_info(header, bgr.shape[1], bgr.shape[0], fov_deg))
             index += 1
         return index

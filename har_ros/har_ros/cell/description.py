@@ -143,6 +143,13 @@ def _calibration(base: Path, name: str, spec: dict, qca_cache: dict) -> CameraCa
     raise CellError(f"camera {name}: calibration needs 'qca' or 'camera_info'")
 
 
+def default_cell_file() -> str:
+    """The shipped Pose2Sim demo cell, as installed in the package's share directory."""
+    from ..resources import share_file
+
+    return str(share_file("config", "cell_pose2sim.yaml"))
+
+
 def load_cell(path: str | Path) -> Cell:
     path = Path(path)
     try:

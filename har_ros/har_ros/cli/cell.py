@@ -112,9 +112,8 @@ def _eval(args) -> int:
 
     import numpy as np
 
-    from ..cell.description import load_cell
+    from ..cell.description import default_cell_file, load_cell
     from ..cell.offline import run_rig
-    from ..nodes.person_fusion import default_cell_file
     from ..pose.node_config import PoseNodeConfig
 
     cell = load_cell(args.cell or default_cell_file())

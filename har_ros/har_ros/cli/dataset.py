@@ -32,13 +32,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _chain(args: argparse.Namespace) -> int:
     from ..action.dataset import save_npz
-    from ..action.loaders import load_spec
     from ..action.streams import UTD_OUTSIDE_CLASSES, chain_clips, known_classes_only
     from ..bags.scenario import write_stream_bag
+    from .data import load_data
 
     if not args.out:
         raise SystemExit("har dataset chain needs --out BAG")
-    dataset = load_spec(args.data)
+    dataset = load_data(args.data)
     try:
         outside = UTD_OUTSIDE_CLASSES if args.outside == "utd" else \
             tuple(int(v) for v in args.outside.split(",") if v.strip())
@@ -70,8 +70,8 @@ def _chain(args: argparse.Namespace) -> int:
 def run(args: argparse.Namespace) -> int:
     from ..action.dataset import DatasetError
     from ..action.dataset_report import add_label_findings, report, write_summary_png
-    from ..action.loaders import load_spec
     from ..bags.io import BagError
+    from .data import load_data
 
     if args.action == "chain":
         try:
@@ -80,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return 1
     try:
-        dataset = load_spec(args.data)
+        dataset = load_data(args.data)
         rep = report(dataset)
         kind, _, target = args.data.partition(":")
         if kind == "bag":

@@ -42,10 +42,11 @@ def run(args: argparse.Namespace) -> int:
     from ..action.checkpoint import load_checkpoint
     from ..action.dataset import DatasetError
     from ..action.evaluate import evaluate, robustness
-    from ..action.loaders import load_spec, select_views
+    from ..action.loaders import select_views
+    from .data import load_data
 
     checkpoint = load_checkpoint(args.ckpt)
-    dataset = load_spec(args.data)
+    dataset = load_data(args.data)
     if args.split != "all" and dataset.split is not None:
         dataset = dataset.subset(dataset.split == args.split)
     dataset = select_views(dataset, args.views)

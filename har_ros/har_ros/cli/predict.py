@@ -17,11 +17,11 @@ def run(args: argparse.Namespace) -> int:
     import torch
 
     from ..action.checkpoint import load_checkpoint
-    from ..action.loaders import load_spec
     from ..action.preprocess import window_features
+    from .data import load_data
 
     checkpoint = load_checkpoint(args.ckpt)
-    dataset = load_spec(args.data)
+    dataset = load_data(args.data)
     if not 0 <= args.index < len(dataset):
         raise SystemExit(f"--index must be in [0, {len(dataset) - 1}]")
     x = window_features(dataset.sequences[args.index], dataset.layout, checkpoint.normalisation)

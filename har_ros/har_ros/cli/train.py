@@ -101,10 +101,11 @@ def _contrastive(args: argparse.Namespace) -> dict:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from ..action.loaders import load_spec, select_views
+    from ..action.loaders import select_views
     from ..action.train import TrainConfig, train
+    from .data import load_data
 
-    dataset = load_spec(args.data)
+    dataset = load_data(args.data)
     if dataset.split is not None and args.split:
         dataset = dataset.subset(dataset.split != "test") if args.split == "train" else \
             dataset.subset(dataset.split == args.split)

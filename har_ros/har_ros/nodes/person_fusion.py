@@ -24,11 +24,10 @@ from std_msgs.msg import Header
 
 from har_msgs.msg import CameraCoverage, SkeletonArray
 
-from ..cell.description import Cell, CellError, load_cell
+from ..cell.description import Cell, CellError, default_cell_file, load_cell
 from ..cell.fusion import Detection, FusedPerson, PersonFusion
 from ..cell.node_config import FusionNodeConfig
 from ..cell.stage import FusionStage
-from ..resources import share_file
 from ..ros import qos
 from ..ros.diagnostics import OK, WARN, diagnostic_array
 from ..ros.frames import FrameError, check_transform, tf2_available
@@ -41,12 +40,7 @@ from ..skeleton.conversions import can_convert, convert
 from ..skeleton.layouts import keypoint_count_problem
 from ..skeleton.types import Person, PositionSource
 
-DEFAULT_CELL = ("config", "cell_pose2sim.yaml")
 FUSED_LAYOUT = "coco17"  # what triangulation and the fused output use
-
-
-def default_cell_file() -> str:
-    return str(share_file(*DEFAULT_CELL))
 
 
 def fused_to_msg(people: list[FusedPerson], stamp_ns: int, cell_frame: str,

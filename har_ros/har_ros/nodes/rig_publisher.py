@@ -84,7 +84,7 @@ class RigPublisher(Node):
         super().__init__("rig_publisher", **kwargs)
         self.params = ParameterBinding(self, RigPublisherConfig, self._apply)
         config = self.params.config
-        from .person_fusion import default_cell_file
+        from ..cell.description import default_cell_file
 
         cell = load_cell(config.cell_file or default_cell_file())
         wanted = config.cameras or tuple(c.name for c in cell.cameras if c.video)

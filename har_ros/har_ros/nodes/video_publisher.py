@@ -8,7 +8,6 @@ It exits with code 0 at the end of a file unless ``loop`` is set.
 
 from __future__ import annotations
 
-import math
 import sys
 from dataclasses import dataclass
 
@@ -20,7 +19,7 @@ from std_msgs.msg import Header
 from ..assets import asset_path
 from ..common.config import param, require
 from ..ros import qos
-from ..ros.image_msgs import array_to_image
+from ..ros.image_msgs import array_to_image, pinhole_camera_info
 from ..ros.parameters import ParameterBinding
 from ..ros.spin import run_node
 from ..ros.stamps import ns_to_stamp
@@ -96,19 +95,9 @@ class VideoPublisher(Node):
         self._last_stamp_ns = stamp_ns
         header = Header(stamp=ns_to_stamp(stamp_ns), frame_id=config.frame_id)
         self._image_pub.publish(array_to_image(frame, "bgr8", header))
-        self._info_pub.publish(camera_info(header, frame.shape[1], frame.shape[0],
+        self._info_pub.publish(pinhole_camera_info(header, frame.shape[1], frame.shape[0],
                                            config.horizontal_fov_deg))
         self.published += 1
-
-
-def camera_info(header: Header, width: int, height: int, fov_deg: float) -> CameraInfo:
-    """Pinhole CameraInfo with focal length from the horizontal field of view."""
-    f = (width / 2.0) / math.tan(math.radians(fov_deg) / 2.0)
-    cx, cy = width / 2.0, height / 2.0
-    return CameraInfo(header=header, width=width, height=height, distortion_model="plumb_bob",
-                      d=[0.0] * 5, k=[f, 0.0, cx, 0.0, f, cy, 0.0, 0.0, 1.0],
-                      r=[1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0],
-                      p=[f, 0.0, cx, 0.0, 0.0, f, cy, 0.0, 0.0, 0.0, 1.0, 0.0])
 
 
 def main(args=None) -> None:

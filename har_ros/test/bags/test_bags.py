@@ -7,6 +7,7 @@ import pytest
 from har_msgs.msg import SkeletonArray
 from har_ros.action.loaders import load_spec
 from har_ros.action.synth import make_stream
+from har_ros.bags import recordings  # noqa: F401 (registers the bag: kind)
 from har_ros.bags.io import BagError, bag_topics, read_bag
 from har_ros.bags.scenario import write_skeleton_scenario, write_video_bag
 from har_ros.ros.graph import spin_until, spin_while_progressing, wait_for_publishers

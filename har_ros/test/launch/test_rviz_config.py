@@ -2,8 +2,7 @@
 
 import yaml
 
-from har_ros.cell.description import load_cell
-from har_ros.nodes.person_fusion import default_cell_file
+from har_ros.cell.description import default_cell_file, load_cell
 from har_ros.resources import share_file
 
 

@@ -26,8 +26,7 @@ WIDTH = 360
 
 @pytest.fixture
 def cell():
-    from har_ros.cell.description import load_cell
-    from har_ros.nodes.person_fusion import default_cell_file
+    from har_ros.cell.description import default_cell_file, load_cell
 
     try:
         return load_cell(default_cell_file())

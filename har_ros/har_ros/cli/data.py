@@ -1,0 +1,11 @@
+"""``--data KIND:PATH`` for every command: the action loaders with the bag kind registered."""
+
+from __future__ import annotations
+
+
+def load_data(spec: str):
+    """The dataset ``spec`` names (npz, utd_mhad, openpose, pyskl or bag)."""
+    from ..action.loaders import load_spec
+    from ..bags import recordings  # noqa: F401 (registers the bag: kind)
+
+    return load_spec(spec)
