@@ -27,15 +27,27 @@ class ManagedNode(LifecycleNode):
     """A lifecycle node whose subclasses implement configure/activate/deactivate/cleanup.
 
     ``configure()`` raises ValueError, TypeError or OSError with the reason to fail the
-    transition; the others must not fail. ``lifecycle_state`` names the current state.
+    transition; the others must not fail. ``lifecycle_state`` names the current state
+    (read-only: only the transitions here change it). ``deactivate()`` runs with the
+    state already "inactive", so what it publishes says the node is no longer active.
     """
 
     def __init__(self, node_name: str, **kwargs):
         super().__init__(node_name, **kwargs)
-        self.lifecycle_state = "unconfigured"
+        self._lifecycle_state = "unconfigured"
+        self._configure_error = ""
         self.declare_parameter("autostart", True, ParameterDescriptor(
             description="configure and activate at start; false = wait for a lifecycle "
                         "manager (ros2 launch, ros2 lifecycle set)", read_only=True))
+
+    @property
+    def lifecycle_state(self) -> str:
+        return self._lifecycle_state
+
+    @property
+    def configure_error(self) -> str:
+        """Why the last configure failed ("" when it did not)."""
+        return self._configure_error
 
     # -- to implement ---------------------------------------------------------------
     def configure(self) -> None:
@@ -56,32 +68,34 @@ class ManagedNode(LifecycleNode):
             self.configure()
         except (ValueError, TypeError, OSError, ParameterException) as exc:
             self.get_logger().error(f"configure failed: {exc}")
-            self.configure_error = str(exc)
+            self._configure_error = str(exc)
             return FAILURE
-        self.lifecycle_state = "inactive"
+        self._configure_error = ""
+        self._lifecycle_state = "inactive"
         return SUCCESS
 
     def on_activate(self, state: LifecycleState) -> TransitionCallbackReturn:
         self.activate()
-        self.lifecycle_state = "active"
+        self._lifecycle_state = "active"
         return super().on_activate(state)
 
     def on_deactivate(self, state: LifecycleState) -> TransitionCallbackReturn:
+        self._lifecycle_state = "inactive"
         self.deactivate()
-        self.lifecycle_state = "inactive"
         return super().on_deactivate(state)
 
     def on_cleanup(self, state: LifecycleState) -> TransitionCallbackReturn:
         self.cleanup()
-        self.lifecycle_state = "unconfigured"
+        self._lifecycle_state = "unconfigured"
         return SUCCESS
 
     def on_shutdown(self, state: LifecycleState) -> TransitionCallbackReturn:
-        if self.lifecycle_state == "active":
+        if self._lifecycle_state == "active":
+            self._lifecycle_state = "inactive"
             self.deactivate()
-        if self.lifecycle_state in ("active", "inactive"):
+        if self._lifecycle_state == "inactive":
             self.cleanup()
-        self.lifecycle_state = "finalized"
+        self._lifecycle_state = "finalized"
         return SUCCESS
 
     def autostart(self) -> None:
@@ -89,6 +103,6 @@ class ManagedNode(LifecycleNode):
         if not self.get_parameter("autostart").value:
             return
         if self.trigger_configure() != SUCCESS:
-            raise StartupError(getattr(self, "configure_error", "configure failed"))
+            raise StartupError(self._configure_error or "configure failed")
         if self.trigger_activate() != SUCCESS:
             raise StartupError("activate failed")

@@ -16,8 +16,13 @@ from geometry_msgs.msg import Point, Pose
 from std_msgs.msg import ColorRGBA, Header
 from visualization_msgs.msg import Marker, MarkerArray
 
-from ..safety.policy import SafetyState
-from ..safety.zone_rings import ZoneRings
+from har_msgs.msg import SkeletonArray
+
+from ..safety.policy import Decision, SafetyPolicy, SafetyState
+from ..safety.zone_rings import ZoneRings, zone_rings
+from ..skeleton.layouts import get_layout
+from ..skeleton.types import PositionSource
+from .qos import DEFAULT
 
 STATE_COLOURS = {SafetyState.NORMAL: (0.1, 0.8, 0.2), SafetyState.REDUCED: (1.0, 0.65, 0.0),
                  SafetyState.PROTECTIVE_STOP: (0.9, 0.1, 0.1),
@@ -107,3 +112,49 @@ def _text_anchor(person: PersonMarker) -> tuple[float, float, float] | None:
     if person.floor_xy is not None:
         return person.floor_xy[0], person.floor_xy[1], 2.0
     return None
+
+
+def triangulated_joints(msg: SkeletonArray) -> dict[int, np.ndarray]:
+    """Track id -> (J, 3) keypoint positions of the coco17 people person_fusion triangulated."""
+    joints = {}
+    for skeleton in msg.skeletons:
+        if skeleton.position_source == PositionSource.TRIANGULATED and \
+                skeleton.layout == "coco17":  # the bones drawn; counts were checked on arrival
+            joints[int(skeleton.track_id)] = np.array(
+                [(k.position.x, k.position.y, k.position.z) if k.has_position else (np.nan,) * 3
+                 for k in skeleton.keypoints], np.float64)
+    return joints
+
+
+class MarkerPublisher:
+    """safety/markers for RViz at most 10 Hz, when visualization_msgs is installed."""
+
+    PERIOD_S = 0.1
+
+    def __init__(self, node):
+        self._pub = node.create_publisher(MarkerArray, "safety/markers", DEFAULT)
+        self._last = 0.0
+        self._joints: dict[int, np.ndarray] = {}
+        self._frame_id = ""
+
+    def on_skeletons(self, msg: SkeletonArray) -> None:
+        self._joints = triangulated_joints(msg)
+        self._frame_id = msg.header.frame_id
+
+    def maybe_publish(self, now: float, header: Header, decision: Decision,
+                      policy: SafetyPolicy, cell_frame: str) -> None:
+        if now - self._last < self.PERIOD_S:
+            return
+        self._last = now
+        people = []
+        for person in policy.people:
+            label, confidence = policy.action_of(person.track_id) or ("", 0.0)
+            people.append(PersonMarker(person.track_id, person.floor_xy,
+                                       self._joints.get(person.track_id), label, confidence,
+                                       policy.separation(person)))
+        cfg = policy.config
+        rings = zone_rings(cfg.robot_zone, cfg.ssm, cfg.rules, policy.robot_offset)
+        frame = Header(stamp=header.stamp, frame_id=cell_frame or self._frame_id)
+        self._pub.publish(safety_markers(frame, decision.state, decision.scale, rings, people,
+                                         list(get_layout("coco17").bones),
+                                         decision.nearest_track_id))

@@ -1,0 +1,70 @@
+"""safety/status and /diagnostics of one safety decision, built in one place."""
+
+from __future__ import annotations
+
+import importlib.util
+
+from builtin_interfaces.msg import Time
+from diagnostic_msgs.msg import DiagnosticArray
+from std_msgs.msg import Header
+
+from har_msgs.msg import InputStatus, SafetyStatus
+
+from ..common.rate_meter import RateMeter
+from ..safety.node_config import SafetyNodeConfig
+from ..safety.policy import Decision, SafetyState
+from .diagnostics import ERROR, OK, WARN, diagnostic_array
+
+LEVEL = {SafetyState.NORMAL: OK, SafetyState.REDUCED: OK, SafetyState.STARTUP: WARN,
+         SafetyState.PROTECTIVE_STOP: WARN, SafetyState.FAULT: ERROR}
+
+
+def input_statuses(now: float, meters: dict[str, RateMeter],
+                   config: SafetyNodeConfig | None) -> list[InputStatus]:
+    """Age, rate and health of every input the config uses (none before it is configured)."""
+    if config is None:
+        return []
+    timeouts = {"skeletons": config.skeleton_timeout, "action": config.action_timeout}
+    if config.use_robot_pose:
+        timeouts["robot_position"] = config.robot_pose_timeout
+    if config.use_coverage:
+        timeouts["coverage"] = config.skeleton_timeout
+    return [InputStatus(name=name, age=meters[name].age(now), rate=meters[name].rate(now),
+                        healthy=meters[name].age(now) <= timeout)
+            for name, timeout in timeouts.items()]
+
+
+def safety_report(header: Header, now: float, decision: Decision,
+                  config: SafetyNodeConfig | None, meters: dict[str, RateMeter],
+                  stamps: dict[str, Time], counts: dict[str, int], title: str = "",
+                  ) -> tuple[SafetyStatus, DiagnosticArray | None]:
+    """The status message, and the diagnostics too when ``title`` (the status name) is given."""
+    inputs = input_statuses(now, meters, config)
+    status = SafetyStatus(
+        header=header, speed_scale=float(decision.scale), state=int(decision.state),
+        reason=decision.reason, min_separation=float(decision.min_separation),
+        nearest_track_id=int(decision.nearest_track_id),
+        active_rules=list(decision.active_rules), inputs=inputs,
+        skeletons_stamp=stamps["skeletons"], actions_stamp=stamps["action"])
+    if not title:
+        return status, None
+    values = {"speed_scale": decision.scale, "state": decision.state.name, **counts}
+    for name, meter in meters.items():
+        values[f"{name}_received"] = meter.count
+    for item in inputs:
+        values[f"{item.name}_age_s"] = item.age
+        values[f"{item.name}_rate_hz"] = item.rate
+    return status, diagnostic_array(header, title, "har_ros", LEVEL[decision.state],
+                                    decision.reason, values)
+
+
+def marker_publisher(node, enabled: bool):
+    """safety/markers for RViz (ros.markers.MarkerPublisher), if enabled and installed."""
+    if not enabled:
+        return None
+    if importlib.util.find_spec("visualization_msgs") is None:
+        node.get_logger().info("visualization_msgs not installed: no safety/markers")
+        return None
+    from .markers import MarkerPublisher
+
+    return MarkerPublisher(node)
