@@ -114,11 +114,16 @@ class WindowBuffers:
         self.max_frames = max_frames or 8 * config.window  # cameras up to 8x the model rate
         self.people: dict[int, _Track] = {}
         self.drops: Counter = Counter()
-        self.rejected_layout: str | None = None  # newest unconvertible layout, for a log
+        self._rejected_layout: str | None = None  # newest unconvertible layout, for a log
         self._latest = -np.inf
         self._origin_ns: int | None = None
         # seconds from each window frame to the window's end
         self._offsets = (config.window - 1 - np.arange(config.window)) / config.rate_hz
+
+    def take_rejected_layout(self) -> str | None:
+        """The newest layout refused since the last call (None if none), for one log line."""
+        layout, self._rejected_layout = self._rejected_layout, None
+        return layout
 
     def reset(self) -> None:
         self.people.clear()
@@ -169,7 +174,7 @@ class WindowBuffers:
         if layout != cfg.layout:
             if not can_convert(layout, cfg.layout):
                 self.drops[self._layout_key(layout)] += 1
-                self.rejected_layout = layout
+                self._rejected_layout = layout
                 return False
             kp = convert(kp, layout, cfg.layout)
         kp[~np.isfinite(kp.sum(axis=1))] = 0.0  # a NaN/inf anywhere in a joint: missing

@@ -20,9 +20,11 @@ from har_msgs.msg import Action, ActionArray, SkeletonArray
 from ..action.checkpoint import CheckpointError
 from ..action.node_config import ActionNodeConfig
 from ..action.recognizer import ActionRecognizer
+from ..common.ewma import Ewma
 from ..common.rate_meter import RateMeter
 from ..ros import qos
 from ..ros.diagnostics import OK, WARN, diagnostic_array
+from ..ros.drops import Drops
 from ..ros.lifecycle import ManagedNode
 from ..ros.parameters import ParameterBinding
 from ..ros.skeleton_msgs import msg_to_frame
@@ -41,9 +43,8 @@ class ActionNode(ManagedNode):
         self.params = ParameterBinding(self, ActionNodeConfig, self._apply_config,
                                        self._prepare_recognizer, load=False)
         self._rate = RateMeter()
-        self._inference_ms = 0.0
-        self._malformed = 0
-        self._oversized = 0
+        self._inference_ms = Ewma()
+        self.drops = Drops(self.get_logger(), "malformed", "oversized")
         self._pub = self.create_publisher(ActionArray, "action", qos.STREAM)
         self._diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", qos.DEFAULT)
         self.create_timer(1.0, self._publish_diagnostics)
@@ -96,31 +97,26 @@ class ActionNode(ManagedNode):
         recognizer = self._recognizer
         limit = self.params.config.max_people
         if len(msg.skeletons) > limit:  # bounded work per message; the safety node then
-            self._oversized += 1  # sees no fresh action and applies the conservative rule
-            self.get_logger().warning(f"dropped a SkeletonArray of {len(msg.skeletons)} people "
-                                      f"(max_people {limit})", throttle_duration_sec=5.0)
+            # sees no fresh action and applies the conservative rule
+            self.drops.drop("oversized", f"dropped a SkeletonArray of {len(msg.skeletons)} "
+                            f"people (max_people {limit})")
             return
         try:
             frame = msg_to_frame(msg)
         except Exception as exc:  # one bad message must not kill the node
-            self._malformed += 1
-            self.get_logger().warning(f"dropped a malformed SkeletonArray: {exc!r}",
-                                      throttle_duration_sec=5.0)
+            self.drops.drop("malformed", f"dropped a malformed SkeletonArray: {exc!r}")
             return
         started = time.perf_counter()
         results = recognizer.process(frame)
-        rejected = recognizer.buffers.rejected_layout
+        rejected = recognizer.buffers.take_rejected_layout()
         if rejected is not None:
-            recognizer.buffers.rejected_layout = None
             self.get_logger().warning(
                 f"dropped skeletons in layout {rejected!r}: no conversion to the model's "
                 f"{recognizer.checkpoint.layout.name!r} (counted as dropped_layout_* in "
                 "/diagnostics)", throttle_duration_sec=5.0)
         if not results:
             return
-        elapsed = (time.perf_counter() - started) * 1000.0
-        self._inference_ms = elapsed if not self._inference_ms else \
-            0.9 * self._inference_ms + 0.1 * elapsed
+        self._inference_ms.add((time.perf_counter() - started) * 1000.0)
         actions = [Action(track_id=r.track_id, label=r.label, label_index=r.label_index,
                           confidence=r.confidence, known_score=r.known_score,
                           scores=r.scores.tolist(),
@@ -140,8 +136,7 @@ class ActionNode(ManagedNode):
         drops = dict(recognizer.buffers.drops)
         values = {"received": self._rate.count, "input_rate_hz": self._rate.rate(now),
                   "people_tracked": len(recognizer.buffers.people),
-                  "inference_ms": self._inference_ms, "malformed": self._malformed,
-                  "oversized": self._oversized,
+                  "inference_ms": self._inference_ms.value, **self.drops.counts,
                   **{f"dropped_{k}": v for k, v in drops.items()}}
         stale = self._rate.age(now) > 1.0
         self._diag_pub.publish(diagnostic_array(

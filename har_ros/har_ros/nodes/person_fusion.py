@@ -28,8 +28,10 @@ from ..cell.description import Cell, CellError, default_cell_file, load_cell
 from ..cell.fusion import Detection, FusedPerson, PersonFusion
 from ..cell.node_config import FusionNodeConfig
 from ..cell.stage import FusionStage
+from ..common.ewma import Ewma
 from ..ros import qos
 from ..ros.diagnostics import OK, WARN, diagnostic_array
+from ..ros.drops import Drops
 from ..ros.frames import FrameError, check_transform, tf2_available
 from ..ros.lifecycle import ManagedNode
 from ..ros.parameters import ParameterBinding
@@ -83,11 +85,10 @@ class PersonFusionNode(ManagedNode):
         self._tf_buffer = None
         self._tf_listener = None
         self._no_transform = 0
-        self._left_out = 0  # camera frames of an instant that could not be fused
         self._scaled: dict[str, tuple[int, object]] = {}  # camera -> (width, calibration)
-        self._malformed = 0
-        self._steps = 0
-        self._step_ms = 0.0
+        # left_out: camera frames of an instant that could not be fused
+        self.drops = Drops(self.get_logger(), "malformed", "left_out")
+        self._step_ms = Ewma()
         self._pub = self.create_publisher(SkeletonArray, "skeletons", qos.STREAM)
         self._coverage_pub = self.create_publisher(CameraCoverage, "coverage", qos.STREAM)
         self._diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", qos.DEFAULT)
@@ -185,9 +186,7 @@ class PersonFusionNode(ManagedNode):
         try:
             frame = msg_to_frame(deserialize_message(data, SkeletonArray))
         except Exception as exc:  # one bad message must not kill the node
-            self._malformed += 1
-            self.get_logger().warning(f"{camera}: dropped a malformed SkeletonArray: {exc!r}",
-                                      throttle_duration_sec=5.0)
+            self.drops.drop("malformed", f"{camera}: dropped a malformed SkeletonArray: {exc!r}")
             return
         now_ns = self.get_clock().now().nanoseconds
         refused = self._stage.future_refused
@@ -259,18 +258,14 @@ class PersonFusionNode(ManagedNode):
                 detections += self._detections(camera, frame)
             except (ValueError, FrameError) as exc:  # LayoutError is a ValueError
                 self._stage.left_out(camera, str(exc))
-                self._left_out += 1
-                self.get_logger().warning(f"{camera}: not fused: {exc}",
-                                          throttle_duration_sec=5.0)
+                self.drops.drop("left_out", f"{camera}: not fused: {exc}")
                 continue
             self._stage.fused(camera)
         people = self._fusion.update(detections)
         first = next(iter(frames.values()))  # an instant has the newest camera at least
         self._pub.publish(fused_to_msg(people, stamp_ns, self._cell.cell_frame, first.width,
                                        first.height))
-        self._steps += 1
-        elapsed = (time.perf_counter() - started) * 1000.0
-        self._step_ms = elapsed if self._steps == 1 else 0.9 * self._step_ms + 0.1 * elapsed
+        self._step_ms.add((time.perf_counter() - started) * 1000.0)
 
     def _publish_diagnostics(self) -> None:
         header = Header(stamp=self.get_clock().now().to_msg())
@@ -280,8 +275,8 @@ class PersonFusionNode(ManagedNode):
                 f"lifecycle state {self.lifecycle_state}", {}))
             return
         coverage = self._stage.coverage(self.get_clock().now().nanoseconds)
-        values = {"steps": self._steps, "step_ms": self._step_ms, "malformed": self._malformed,
-                  "no_transform": self._no_transform, "left_out": self._left_out,
+        values = {"steps": self._step_ms.count, "step_ms": self._step_ms.value,
+                  **self.drops.counts, "no_transform": self._no_transform,
                   "future_stamps_refused": self._stage.future_refused,
                   "tracks": len(self._fusion.tracks),
                   **{f"{c}_age_s": a for c, a in zip(coverage.cameras, coverage.age_s,

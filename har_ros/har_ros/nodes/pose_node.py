@@ -20,6 +20,7 @@ from std_msgs.msg import Header
 
 from har_msgs.msg import SkeletonArray
 
+from ..common.ewma import Ewma
 from ..common.rate_meter import RateMeter
 from ..pose.backends import BackendError
 from ..pose.drawing import draw_people
@@ -30,6 +31,7 @@ from ..pose.positions import Intrinsics, depth_to_metres
 from ..ros import qos
 from ..ros.depth_sync import BuiltinDepthCache, subscribe_depth
 from ..ros.diagnostics import OK, WARN, diagnostic_array
+from ..ros.drops import Drops
 from ..ros.image_msgs import array_to_image, image_to_array, image_to_rgb
 from ..ros.lifecycle import ManagedNode
 from ..ros.parameters import ParameterBinding
@@ -55,9 +57,10 @@ class PoseNode(ManagedNode):
         self._input_subscriptions = []
         self.params = ParameterBinding(self, PoseNodeConfig, self._apply_config,
                                        self._prepare_pipeline, load=False)
-        self.counts = {"received": 0, "processed": 0, "dropped": 0, "malformed": 0}
+        self.counts = {"received": 0, "processed": 0, "dropped": 0}  # dropped: model too slow
+        self.drops = Drops(self.get_logger(), "malformed")
         self._input_rate = RateMeter()
-        self._processing_ms = 0.0
+        self._processing_ms = Ewma()
         self._pub = self.create_publisher(SkeletonArray, "skeletons", qos.STREAM)
         self._debug_pub = self.create_publisher(Image, "debug_image", qos.SENSOR_DATA)
         self._diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", qos.DEFAULT)
@@ -145,15 +148,11 @@ class PoseNode(ManagedNode):
             try:
                 self._process(msg, pipeline)
             except ImageDecodeError as exc:
-                self.counts["malformed"] += 1
-                self.get_logger().warning(f"skipped a malformed image: {exc}",
-                                          throttle_duration_sec=5.0)
+                self.drops.drop("malformed", f"skipped a malformed image: {exc}")
             except Exception as exc:  # keep the node alive; the safety node sees the gap
                 if not self.context.ok():
                     return  # shutting down: the publisher is gone, nothing to report
-                self.counts["malformed"] += 1
-                self.get_logger().error(f"failed to process a frame: {exc!r}",
-                                        throttle_duration_sec=5.0)
+                self.drops.drop("malformed", f"failed to process a frame: {exc!r}", error=True)
 
     def _depth_for(self, msg: Image | CompressedImage, shape: tuple[int, int]):
         depth_msg = self._depth.nearest(stamp_to_ns(msg.header.stamp))
@@ -175,17 +174,15 @@ class PoseNode(ManagedNode):
                               height, people)
         self._pub.publish(frame_to_msg(frame))
         self.counts["processed"] += 1
-        elapsed_ms = (time.perf_counter() - started) * 1000.0
-        first = self.counts["processed"] == 1
-        self._processing_ms = elapsed_ms if first else 0.9 * self._processing_ms + 0.1 * elapsed_ms
+        self._processing_ms.add((time.perf_counter() - started) * 1000.0)
         if self.params.config.publish_debug_image:
             self._debug_pub.publish(array_to_image(draw_people(rgb, people), "rgb8", msg.header))
 
     def _publish_diagnostics(self) -> None:
         now = time.monotonic()
-        values = {**self.counts, "input_rate_hz": self._input_rate.rate(now),
-                  "processing_ms": self._processing_ms}
-        level = WARN if self.counts["malformed"] or self._input_rate.age(now) > 1.0 else OK
+        values = {**self.counts, **self.drops.counts, "input_rate_hz": self._input_rate.rate(now),
+                  "processing_ms": self._processing_ms.value}
+        level = WARN if self.drops.counts["malformed"] or self._input_rate.age(now) > 1.0 else OK
         message = "no images" if self._input_rate.age(now) > 1.0 else "ok"
         if self.lifecycle_state != "active":
             level, message = WARN, f"lifecycle state {self.lifecycle_state}"

@@ -61,7 +61,8 @@ def test_layout_conversion_and_rejection():
     assert buffers.drops["layout_my_hand_layout"] == 1
     assert not buffers.add(3, NS, kp(joints=18), "coco17")  # wrong joint count for the layout
     assert buffers.drops["bad_shape"] == 1
-    assert buffers.rejected_layout == "my_hand_layout"
+    assert buffers.take_rejected_layout() == "my_hand_layout"
+    assert buffers.take_rejected_layout() is None  # told once
 
 
 def test_ever_new_layout_names_do_not_grow_the_counters_without_bound():
@@ -71,7 +72,7 @@ def test_ever_new_layout_names_do_not_grow_the_counters_without_bound():
     layout_keys = [k for k in buffers.drops if k.startswith("layout_")]
     assert len(layout_keys) == MAX_LAYOUT_KEYS and "layout_other" in layout_keys
     assert sum(buffers.drops[k] for k in layout_keys) == 100
-    assert buffers.drops["layout_junk_0"] == 1 and buffers.rejected_layout == "junk_99"
+    assert buffers.drops["layout_junk_0"] == 1 and buffers.take_rejected_layout() == "junk_99"
 
 
 def test_bad_frames_are_counted_not_raised():
