@@ -14,6 +14,14 @@ def test_help_lists_every_command(capsys):
     assert all(name in out for name in COMMANDS)
 
 
+def test_help_names_every_trainable_model(capsys):
+    from har_ros.action.models import MODEL_DEFAULTS
+
+    assert main([]) == 0
+    train_line = next(line for line in capsys.readouterr().out.splitlines() if "train " in line)
+    assert all(name in train_line for name in MODEL_DEFAULTS), (train_line, list(MODEL_DEFAULTS))
+
+
 def test_unknown_command_is_a_usage_error():
     with pytest.raises(SystemExit) as exc:
         main(["no-such-command"])

@@ -42,3 +42,45 @@ def test_har_yaml_lists_exactly_the_declared_parameters(node):
     values = {**{f.name: f.default for f in dataclasses.fields(NODE_CONFIGS[node])},
               **{k: tuple(v) if isinstance(v, list) else v for k, v in config.items()}}
     NODE_CONFIGS[node](**values).validate()  # the shipped values are valid
+
+
+def _documented_entries() -> dict[tuple[str, str], tuple[str, object]]:
+    """(node, parameter) -> (its comment, its value); a commented-out list keeps its example."""
+    entries, node, comment = {}, "", []
+    for line in CONFIG.read_text().splitlines():
+        if header := re.match(r"^/\*\*/(\w+):", line):
+            node, comment = header.group(1), []
+        elif example := re.match(r"^\s+# (\w+): (\[.*?\])", line):
+            entries[(node, example.group(1))] = (" ".join(comment), yaml.safe_load(
+                example.group(2)))
+            comment = []
+        elif text := re.match(r"^\s+#\s?(.*)$", line):
+            comment.append(text.group(1))
+        elif entry := re.match(r"^\s+(\w+):\s*(\S.*)$", line):
+            entries[(node, entry.group(1))] = (" ".join(comment), yaml.safe_load(entry.group(2)))
+            comment = []
+    return entries
+
+
+@pytest.mark.parametrize("node", list(NODE_CONFIGS))
+def test_har_yaml_shows_the_dataclass_defaults_and_descriptions(node):
+    """The file is the dataclasses written out: same defaults, comments that start alike."""
+    entries = _documented_entries()
+    for f in dataclasses.fields(NODE_CONFIGS[node]):
+        comment, value = entries[(node, f.name)]
+        assert comment.startswith(f.metadata["description"]), (
+            f"{node}.{f.name}: the comment must start with the field's description "
+            f"{f.metadata['description']!r}, not {comment!r}")
+        if f.default != ():  # a commented-out list shows an example instead
+            shipped = tuple(value) if isinstance(value, list) else value
+            assert shipped == f.default, f"{node}.{f.name}: {shipped!r} is not the default"
+
+
+@pytest.mark.parametrize("node", list(NODE_CONFIGS))
+def test_commented_list_examples_are_valid_values(node):
+    """An example the file shows for an unset list is a value the node would accept."""
+    examples = {name: tuple(value) for (n, name), (_, value) in _documented_entries().items()
+                if n == node and isinstance(value, list) and
+                re.search(rf"^\s+# {name}: \[", CONFIG.read_text(), re.M)}
+    for name, value in examples.items():
+        NODE_CONFIGS[node](**{name: value}).validate()
