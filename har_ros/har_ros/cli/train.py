@@ -7,6 +7,9 @@ import json
 
 from ..action.models import MODEL_NAMES
 from ..action.preprocess import Normalisation
+from ..action.train import TrainConfig
+
+DEFAULTS = TrainConfig  # one source of truth: the flags show the config's own defaults
 
 
 def _features(text: str) -> tuple[str, ...]:
@@ -19,41 +22,43 @@ def _features(text: str) -> tuple[str, ...]:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", required=True,
                         help="npz:PATH | utd_mhad:DIR | openpose:DIR | bag:PATH")
-    parser.add_argument("--model", default="stgcn", choices=MODEL_NAMES)
+    parser.add_argument("--model", default=DEFAULTS.model, choices=MODEL_NAMES)
     parser.add_argument("--out", required=True, help="checkpoint file to write (.pt)")
-    parser.add_argument("--epochs", type=int, default=None,
+    parser.add_argument("--epochs", type=int, default=DEFAULTS.epochs,
                         help="default: from the dataset's size (about 3000 steps, 60-400)")
-    parser.add_argument("--val-fraction", type=float, default=None,
+    parser.add_argument("--val-fraction", type=float, default=DEFAULTS.val_fraction,
                         help="per-class hold-out for choosing the epoch; default: 0.15 where "
                              "the smallest class has 40 clips, else none (last epoch)")
-    parser.add_argument("--features", type=_features, default=Normalisation.features,
+    parser.add_argument("--features", type=_features, default=DEFAULTS.features,
                         help="input channel groups: position, velocity (in the frame's own "
                              "centre), motion (keeps the body's travel), bone")
-    parser.add_argument("--mirror", default="auto", choices=("auto", "on", "off"),
+    parser.add_argument("--mirror", default=DEFAULTS.mirror, choices=("auto", "on", "off"),
                         help="left/right flips; auto = on unless a class is named by its side")
-    parser.add_argument("--window", type=int, default=32, help="frames per window")
-    parser.add_argument("--stride", type=int, default=5, help="frames between node outputs")
-    parser.add_argument("--noise", type=float, default=0.0,
+    parser.add_argument("--window", type=int, default=DEFAULTS.window,
+                        help="frames per window")
+    parser.add_argument("--stride", type=int, default=DEFAULTS.stride,
+                        help="frames between node outputs")
+    parser.add_argument("--noise", type=float, default=DEFAULTS.noise,
                         help="training keypoint noise σ, fraction of the torso length")
     parser.add_argument("--no-augment", action="store_true")
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--lr", type=float, default=3e-3)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--batch-size", type=int, default=DEFAULTS.batch_size)
+    parser.add_argument("--lr", type=float, default=DEFAULTS.lr)
+    parser.add_argument("--seed", type=int, default=DEFAULTS.seed)
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0 = all cores)")
     parser.add_argument("--model-config", default="{}", help="JSON overrides, e.g. widths")
     parser.add_argument("--split", default="train",
                         help="rows to train on when the data has a split column")
-    parser.add_argument("--sampling", default="resample", choices=("resample", "crop"),
+    parser.add_argument("--sampling", default=DEFAULTS.sampling, choices=("resample", "crop"),
                         help="whole clips squeezed into the window, or stream-like crops")
-    parser.add_argument("--rate", type=float, default=30.0,
+    parser.add_argument("--rate", type=float, default=DEFAULTS.rate_hz,
                         help="model time base in Hz for --sampling crop")
-    parser.add_argument("--centre", default="hips", choices=("hips", "hips_sequence"),
+    parser.add_argument("--centre", default=DEFAULTS.centre, choices=("hips", "hips_sequence"),
                         help="centre each frame, or the whole window (keeps walking visible)")
     parser.add_argument("--views", default="", help="only these comma-separated views")
-    parser.add_argument("--init", default="", metavar="CKPT",
+    parser.add_argument("--init", default=DEFAULTS.init, metavar="CKPT",
                         help="start from this checkpoint (its model and settings); another "
                              "class list gets a new head, another layout is converted")
-    parser.add_argument("--freeze", default="none", choices=("none", "backbone"),
+    parser.add_argument("--freeze", default=DEFAULTS.freeze, choices=("none", "backbone"),
                         help="with --init: train only the classifier head")
     parser.add_argument("--contrastive", action="store_true",
                         help="noise-robust contrastive training (clean + noised view)")
@@ -61,17 +66,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="weights of the instance and the class-wise contrastive terms")
     parser.add_argument("--noise-alpha", type=float, default=0.1,
                         help="fraction of joints/frames perturbed in the noised view")
-    parser.add_argument("--early", type=float, default=0.0, metavar="SHARE",
+    parser.add_argument("--early", type=float, default=DEFAULTS.early, metavar="SHARE",
                         help="early recognition (--sampling crop): this share of the windows "
                              "ends at a random frame of the clip, as the node sees an action "
                              "begin; run the node with min_fill = --early-min-fill")
-    parser.add_argument("--early-min-fill", type=float, default=0.25,
+    parser.add_argument("--early-min-fill", type=float, default=DEFAULTS.early_min_fill,
                         help="least share of a window an early window holds")
-    parser.add_argument("--rejection", default="max_softmax", choices=("max_softmax", "energy"),
+    parser.add_argument("--rejection", default=DEFAULTS.rejection,
+                        choices=("max_softmax", "energy"),
                         help="score the node thresholds for 'unknown'")
-    parser.add_argument("--known-rejection", type=float, default=0.05,
+    parser.add_argument("--known-rejection", type=float, default=DEFAULTS.known_rejection,
                         help="share of held-out known windows the 'unknown' threshold rejects")
-    parser.add_argument("--calibration-fraction", type=float, default=0.1,
+    parser.add_argument("--calibration-fraction", type=float,
+                        default=DEFAULTS.calibration_fraction,
                         help="per-class hold-out for temperature and threshold when the data "
                              "has no validation hold-out")
 

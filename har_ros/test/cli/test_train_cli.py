@@ -49,3 +49,21 @@ def test_bad_settings_are_named(data, tmp_path, args, message):
     done = har("train", "--data", f"npz:{data}", "--out", str(tmp_path / "x.pt"), *args)
     assert done.returncode == 2 and message in done.stderr, done.stderr
     assert not (tmp_path / "x.pt").exists()
+
+
+def test_flag_defaults_are_the_train_configs():
+    import argparse
+    import dataclasses
+
+    from har_ros.action.train import TrainConfig
+    from har_ros.cli.train import add_arguments
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    flags = vars(parser.parse_args(["--data", "npz:x.npz", "--out", "m.pt"]))
+    flags["rate_hz"] = flags.pop("rate")
+    defaults = {f.name: f.default for f in dataclasses.fields(TrainConfig)
+                if f.default is not dataclasses.MISSING}
+    shared = sorted(set(flags) & set(defaults))
+    assert len(shared) >= 20, shared
+    assert {k: flags[k] for k in shared} == {k: defaults[k] for k in shared}
