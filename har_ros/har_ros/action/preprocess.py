@@ -19,6 +19,10 @@ from ..skeleton.layouts import Layout
 FEATURE_GROUPS = ("position", "velocity", "motion", "bone", "bone_motion")
 
 
+CENTRES = ("hips", "hips_sequence")  # each frame's own hips, or the window's median hips
+SAMPLINGS = ("resample", "crop")
+
+
 @dataclass(frozen=True)
 class Normalisation:
     """What the checkpoint records about preprocessing."""
@@ -37,6 +41,9 @@ class Normalisation:
         if unknown or not self.features or len(set(self.features)) != len(self.features):
             raise ValueError(f"features must be distinct names from {FEATURE_GROUPS}, got "
                              f"{list(self.features)}")
+        if self.centre not in CENTRES or self.sampling not in SAMPLINGS:
+            raise ValueError(f"centre must be one of {CENTRES} and sampling one of "
+                             f"{SAMPLINGS}, got {self.centre!r} and {self.sampling!r}")
 
     def channels(self, coord_dims: int) -> int:
         return coord_dims * len(self.features) + 1  # + mask

@@ -51,9 +51,10 @@ def auto_epochs(train_clips: int, batch_size: int) -> int:
 
 def resolve(dataset: SequenceDataset, epochs: int | None, val_fraction: float | None,
             mirror: str, batch_size: int) -> Resolved:
-    """``None`` / ``"auto"`` settings for ``dataset``; explicit ones are kept as given."""
-    if mirror not in ("auto", "on", "off"):
-        raise ValueError(f"mirror must be auto, on or off, got {mirror!r}")
+    """``None`` / ``"auto"`` settings for ``dataset``; explicit ones are kept as given.
+
+    The values are checked before (TrainConfig.validate).
+    """
     reasons = []
     has_val_rows = dataset.split is not None and bool(np.any(dataset.split == "val"))
     smallest = int(np.bincount(dataset.labels).min()) if len(dataset) else 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import os
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 import torch
@@ -16,7 +16,7 @@ from .augment import Augmentation, augment
 from .checkpoint import Checkpoint
 from .contrastive import ContrastiveConfig, group_loss, instance_loss, noised
 from .dataset import SequenceDataset
-from .models import build_model, model_settings
+from .models import MODEL_NAMES, build_model, model_settings
 from .preprocess import (
     Normalisation,
     stream_window,
@@ -59,8 +59,84 @@ class TrainConfig:
     known_rejection: float = 0.05  # share of held-out known windows the threshold rejects
     calibration_fraction: float = 0.1  # per-class hold-out for calibration without val rows
 
+    def validate(self) -> None:
+        """Every check of the settings, before any data is touched; the error names the field.
+
+        InitError for ``freeze`` (it depends on ``init``), SettingsError otherwise.
+        """
+        if self.freeze not in FREEZE_CHOICES:
+            raise InitError(f"freeze must be one of {FREEZE_CHOICES}, got {self.freeze!r}")
+        if self.freeze != "none" and not self.init:
+            raise InitError("freezing the backbone needs --init (a backbone to keep)")
+        if self.model not in MODEL_NAMES:
+            raise SettingsError(f"model must be one of {MODEL_NAMES}, got {self.model!r}")
+        for name in ("window", "batch_size", "patience", "stride", "threads"):
+            if getattr(self, name) < 1:
+                raise SettingsError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.epochs is not None and self.epochs < 1:
+            raise SettingsError(f"epochs must be at least 1, got {self.epochs}")
+        if not (self.lr > 0 and self.weight_decay >= 0 and self.noise >= 0 and self.rate_hz > 0):
+            raise SettingsError(f"lr and rate_hz must be > 0, weight_decay and noise >= 0, got "
+                                f"{self.lr}, {self.rate_hz}, {self.weight_decay}, {self.noise}")
+        if self.val_fraction is not None and not 0.0 <= self.val_fraction < 1.0:
+            raise SettingsError(f"val_fraction must be in [0, 1), got {self.val_fraction}")
+        if self.mirror not in MIRROR_CHOICES:
+            raise SettingsError(f"mirror must be one of {MIRROR_CHOICES}, got {self.mirror!r}")
+        if not 0.0 <= self.early <= 1.0 or not 0.0 < self.early_min_fill <= 1.0:
+            raise SettingsError(f"early must be in [0, 1] and early_min_fill in (0, 1], got "
+                                f"{self.early} and {self.early_min_fill}")
+        if self.early > 0 and self.sampling != "crop":
+            raise SettingsError("early recognition needs --sampling crop (windows of a stream)")
+        if self.rejection not in calibration.SCORES:
+            raise SettingsError(f"rejection must be one of {calibration.SCORES}, got "
+                                f"{self.rejection!r}")
+        if not 0.0 <= self.calibration_fraction < 1.0 or \
+                not 0.0 <= self.known_rejection < 1.0:
+            raise SettingsError("calibration_fraction and known_rejection must be in [0, 1)")
+        try:
+            self.normalisation()
+            if self.contrastive:
+                ContrastiveConfig(**self.contrastive).validate()
+        except (TypeError, ValueError) as exc:
+            raise SettingsError(str(exc)) from None
+
+    def normalisation(self) -> Normalisation:
+        """The input normalisation these settings describe (stored in the checkpoint)."""
+        return Normalisation(window=self.window, centre=self.centre, sampling=self.sampling,
+                             rate_hz=self.rate_hz, features=tuple(self.features))
+
+    @classmethod
+    def from_dict(cls, values: dict, origin: str = "settings") -> TrainConfig:
+        """A config from a mapping of field names (an experiment file).
+
+        Unknown or mistyped fields are refused by name; missing ones keep their defaults.
+        """
+        fields_by_name = {f.name: f for f in fields(cls)}
+        unknown = sorted(set(values) - set(fields_by_name))
+        if unknown:
+            raise SettingsError(f"{origin}: unknown training settings {unknown}; known: "
+                                f"{sorted(fields_by_name)}")
+        defaults = cls()
+        typed = {}
+        for name, value in values.items():
+            default = getattr(defaults, name)
+            if name in ("epochs", "val_fraction") and value is None:
+                typed[name] = None
+                continue
+            kind = type(default) if default is not None else (int if name == "epochs" else float)
+            if kind is tuple and isinstance(value, list):
+                value = tuple(value)
+            if kind is float and isinstance(value, int) and not isinstance(value, bool):
+                value = float(value)
+            if type(value) is not kind:
+                raise SettingsError(f"{origin}: {name} must be a {kind.__name__}, got "
+                                    f"{value!r}")
+            typed[name] = value
+        return cls(**typed)
+
 
 FREEZE_CHOICES = ("none", "backbone")
+MIRROR_CHOICES = ("auto", "on", "off")
 MIRROR_PROBABILITY = 0.5  # of a left/right flip per clip and epoch, where mirroring is on
 
 
@@ -206,42 +282,78 @@ def predict_logits(model: nn.Module, x: np.ndarray, batch: int = 256) -> np.ndar
                            for i in range(0, len(x), batch)]) if len(x) else np.zeros((0, 0))
 
 
+@dataclass
+class _Run:
+    """What one training run holds from its set-up to its checkpoint."""
+
+    config: TrainConfig
+    norm: Normalisation
+    rng: np.random.Generator
+    train_set: SequenceDataset
+    val_set: SequenceDataset
+    held_out: SequenceDataset  # calibration: the validation clips, or its own hold-out
+    model: nn.Module
+    optimiser: torch.optim.Optimizer
+    schedule: torch.optim.lr_scheduler.LRScheduler
+    loss_fn: nn.Module
+    augmentation: Augmentation | None
+    contrastive: ContrastiveConfig | None
+    noisy_view: object  # clip -> noised clip, for contrastive training
+    x_val: np.ndarray | None
+    init_weights: list[str]  # keys copied from --init
+
+
 def train(dataset: SequenceDataset, config: TrainConfig, progress: bool = True
           ) -> tuple[Checkpoint, dict]:
     """Train a model on ``dataset`` (its training rows); returns checkpoint and history."""
     from tqdm import tqdm
 
-    if config.freeze not in FREEZE_CHOICES:
-        raise InitError(f"freeze must be one of {FREEZE_CHOICES}, got {config.freeze!r}")
-    if config.freeze != "none" and not config.init:
-        raise InitError("freezing the backbone needs --init (a backbone to keep)")
+    config.validate()
     init = None
     if config.init:
         from .checkpoint import load_checkpoint
 
         init = load_checkpoint(config.init)
         dataset, config = start_from(init, dataset, config)
-    if config.epochs is not None and config.epochs < 1:
-        raise SettingsError(f"epochs must be at least 1, got {config.epochs}")
-    if not 0.0 <= config.early <= 1.0 or not 0.0 < config.early_min_fill <= 1.0:
-        raise SettingsError(f"early must be in [0, 1] and early_min_fill in (0, 1], got "
-                            f"{config.early} and {config.early_min_fill}")
-    if config.early > 0 and config.sampling != "crop":
-        raise SettingsError("early recognition needs --sampling crop (windows of a stream)")
-    if config.rejection not in calibration.SCORES:
-        raise SettingsError(f"rejection must be one of {calibration.SCORES}, got "
-                            f"{config.rejection!r}")
-    if not 0.0 <= config.calibration_fraction < 1.0 or \
-            not 0.0 <= config.known_rejection < 1.0:
-        raise SettingsError("calibration_fraction and known_rejection must be in [0, 1)")
     recipe = resolve(dataset, config.epochs, config.val_fraction, config.mirror,
                      config.batch_size)
-    config = apply(config, recipe)
+    run = _set_up(dataset, apply(config, recipe), init)
+    config = run.config
+    history = {"epoch": [], "train_loss": [], "val_loss": [], "val_acc": []}
+    # Best = highest validation accuracy, ties broken by the lower validation loss
+    # (a small validation split saturates at 100 % long before training is done);
+    # without a validation split, the last epoch.
+    best = ((-1.0, -np.inf), None, 0)
+    started = time.perf_counter()
+    bar = tqdm(range(config.epochs), desc=f"train {config.model}", disable=not progress)
+    for epoch in bar:
+        train_loss = _epoch(run)
+        val_loss, val_acc = _evaluate(run)
+        for key, value in zip(history, (epoch, train_loss, val_loss, val_acc), strict=True):
+            history[key].append(value)
+        bar.set_postfix(loss=f"{train_loss:.3f}", val_acc=f"{val_acc:.3f}")
+        score = (0.0, float(epoch)) if run.x_val is None else (val_acc, -val_loss)
+        if score > best[0]:
+            best = (score, copy.deepcopy(run.model.state_dict()), epoch)
+        elif epoch - best[2] >= config.patience:
+            break
+    run.model.load_state_dict(best[1])
+    training = {"config": asdict(config), "data": dataset.summary(),
+                "train_sequences": len(run.train_set), "val_sequences": len(run.val_set),
+                "calibration_sequences": len(run.held_out),
+                "best_epoch": best[2], "best_val_acc": best[0][0],
+                "seconds": time.perf_counter() - started, "history": history,
+                "init": config.init, "init_weights": len(run.init_weights),
+                "recipe": list(recipe.reasons)}
+    return _checkpoint(run, dataset, training), history
+
+
+def _set_up(dataset: SequenceDataset, config: TrainConfig, init) -> _Run:
+    """Seeds, splits, model (with --init weights), optimiser and schedule, augmentation."""
     torch.manual_seed(config.seed)
     torch.set_num_threads(max(1, config.threads))
     rng = np.random.default_rng(config.seed)
-    norm = Normalisation(window=config.window, centre=config.centre, sampling=config.sampling,
-                         rate_hz=config.rate_hz, features=tuple(config.features))
+    norm = config.normalisation()
     train_set, val_set = split_train_val(dataset, config.val_fraction, config.seed)
     held_out = val_set
     if not len(val_set) and config.calibration_fraction > 0:  # a hold-out to calibrate on
@@ -259,81 +371,68 @@ def train(dataset: SequenceDataset, config: TrainConfig, progress: bool = True
     schedule = torch.optim.lr_scheduler.OneCycleLR(
         optimiser, max_lr=config.lr, total_steps=config.epochs * max(
             1, int(np.ceil(len(train_set) / config.batch_size))))
-    loss_fn = nn.CrossEntropyLoss(label_smoothing=0.1)
     mirror = MIRROR_PROBABILITY if config.mirror == "on" else 0.0
     aug = Augmentation.default(config.noise, mirror) if config.augment else (
         Augmentation(noise=config.noise) if config.noise else None)  # --no-augment: none
     contrastive = ContrastiveConfig(**config.contrastive) if config.contrastive else None
     noisy_view = None
     if contrastive is not None:
-        contrastive.validate()
-
         def noisy_view(seq):
             return noised(seq, dataset.layout, contrastive.alpha, rng,
                           jitter_sigma=contrastive.jitter_sigma)
-    y_val = val_set.labels
-    x_val = batch_features(val_set, norm) if len(y_val) else None
-    history = {"epoch": [], "train_loss": [], "val_loss": [], "val_acc": []}
-    # Best = highest validation accuracy, ties broken by the lower validation loss
-    # (a small validation split saturates at 100 % long before training is done);
-    # without a validation split, the last epoch.
-    best = ((-1.0, -np.inf), None, 0)
-    started = time.perf_counter()
-    bar = tqdm(range(config.epochs), desc=f"train {config.model}", disable=not progress)
-    for epoch in bar:
-        x = batch_features(train_set, norm, aug, rng, noisy_view, config.early,
-                           config.early_min_fill)
-        x, x_noisy = x if noisy_view is not None else (x, None)
-        y = train_set.labels
-        order = rng.permutation(len(x))
-        model.train()
-        if config.freeze == "backbone":  # a frozen backbone keeps its batch-norm statistics
-            for name, module in model.named_children():
-                if name != "head":
-                    module.eval()
-        losses = []
-        for i in range(0, len(order), config.batch_size):
-            idx = order[i:i + config.batch_size]
-            if len(idx) < 2:
-                continue
-            labels = torch.from_numpy(y[idx])
-            if contrastive is None:
-                loss = loss_fn(model(torch.from_numpy(x[idx])), labels)
-            else:
-                loss = contrastive_step(model, torch.from_numpy(x[idx]),
-                                        torch.from_numpy(x_noisy[idx]), labels, loss_fn,
-                                        contrastive)
-            optimiser.zero_grad()
-            loss.backward()
-            optimiser.step()
-            schedule.step()
-            losses.append(loss.item())
-        if x_val is None:
-            val_loss, val_acc = float("nan"), 0.0
+    x_val = batch_features(val_set, norm) if len(val_set) else None
+    return _Run(config, norm, rng, train_set, val_set, held_out, model, optimiser, schedule,
+                nn.CrossEntropyLoss(label_smoothing=0.1), aug, contrastive, noisy_view, x_val,
+                copied)
+
+
+def _epoch(run: _Run) -> float:
+    """One pass over freshly augmented training windows; the mean batch loss."""
+    config = run.config
+    x = batch_features(run.train_set, run.norm, run.augmentation, run.rng, run.noisy_view,
+                       config.early, config.early_min_fill)
+    x, x_noisy = x if run.noisy_view is not None else (x, None)
+    y = run.train_set.labels
+    order = run.rng.permutation(len(x))
+    run.model.train()
+    if config.freeze == "backbone":  # a frozen backbone keeps its batch-norm statistics
+        for name, module in run.model.named_children():
+            if name != "head":
+                module.eval()
+    losses = []
+    for i in range(0, len(order), config.batch_size):
+        idx = order[i:i + config.batch_size]
+        if len(idx) < 2:
+            continue
+        labels = torch.from_numpy(y[idx])
+        if run.contrastive is None:
+            loss = run.loss_fn(run.model(torch.from_numpy(x[idx])), labels)
         else:
-            val_logits = predict_logits(model, x_val)
-            val_loss = float(loss_fn(torch.from_numpy(val_logits), torch.from_numpy(y_val)))
-            val_acc = float((val_logits.argmax(1) == y_val).mean())
-        for key, value in zip(history, (epoch, float(np.mean(losses)), val_loss, val_acc),
-                              strict=True):
-            history[key].append(value)
-        bar.set_postfix(loss=f"{np.mean(losses):.3f}", val_acc=f"{val_acc:.3f}")
-        score = (0.0, float(epoch)) if x_val is None else (val_acc, -val_loss)
-        if score > best[0]:
-            best = (score, copy.deepcopy(model.state_dict()), epoch)
-        elif epoch - best[2] >= config.patience:
-            break
-    model.load_state_dict(best[1])
-    fitted = calibrate(model, held_out, norm, config)
-    training = {"config": asdict(config), "data": dataset.summary(),
-                "train_sequences": len(train_set), "val_sequences": len(val_set),
-                "calibration_sequences": len(held_out),
-                "best_epoch": best[2], "best_val_acc": best[0][0],
-                "seconds": time.perf_counter() - started, "history": history,
-                "init": config.init, "init_weights": len(copied),
-                "recipe": list(recipe.reasons)}
-    checkpoint = Checkpoint(config.model, model_settings(config.model, config.model_config),
-                            model.state_dict(), list(dataset.class_names), dataset.layout,
-                            dataset.channels, norm, config.stride, training,
-                            calibration=fitted)
-    return checkpoint, history
+            loss = contrastive_step(run.model, torch.from_numpy(x[idx]),
+                                    torch.from_numpy(x_noisy[idx]), labels, run.loss_fn,
+                                    run.contrastive)
+        run.optimiser.zero_grad()
+        loss.backward()
+        run.optimiser.step()
+        run.schedule.step()
+        losses.append(loss.item())
+    return float(np.mean(losses))
+
+
+def _evaluate(run: _Run) -> tuple[float, float]:
+    """Validation loss and accuracy (NaN and 0 without a validation split)."""
+    if run.x_val is None:
+        return float("nan"), 0.0
+    y_val = run.val_set.labels
+    logits = predict_logits(run.model, run.x_val)
+    loss = float(run.loss_fn(torch.from_numpy(logits), torch.from_numpy(y_val)))
+    return loss, float((logits.argmax(1) == y_val).mean())
+
+
+def _checkpoint(run: _Run, dataset: SequenceDataset, training: dict) -> Checkpoint:
+    """The trained model, calibrated on the held-out clips, with how it was trained."""
+    config = run.config
+    return Checkpoint(config.model, model_settings(config.model, config.model_config),
+                      run.model.state_dict(), list(dataset.class_names), dataset.layout,
+                      dataset.channels, run.norm, config.stride, training,
+                      calibration=calibrate(run.model, run.held_out, run.norm, config))

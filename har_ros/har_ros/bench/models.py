@@ -8,7 +8,6 @@ thread each, so the figures do not depend on how many run at once.
 
 from __future__ import annotations
 
-import dataclasses
 import multiprocessing
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -40,7 +39,8 @@ def _train_and_score(train_set, test_set, settings: dict) -> dict:
     from ..action.train import TrainConfig, train
 
     started = time.perf_counter()
-    checkpoint, _ = train(train_set, TrainConfig(**{**settings, "threads": 1}), progress=False)
+    checkpoint, _ = train(train_set, TrainConfig.from_dict({**settings, "threads": 1}, "--set"),
+                          progress=False)
     seconds = time.perf_counter() - started
     report = evaluate(checkpoint, test_set.with_classes(checkpoint.class_names))
     return {"top1": report["top1"], "top5": report["top5"], "train_clips": len(train_set),
@@ -83,9 +83,7 @@ def run(protocols: list[str], seeds: list[int], utd_dir: str | None, jobs: int =
     if unknown:
         raise ValueError(f"unknown protocols {unknown}; known: {list(PROTOCOLS)}")
     overrides = dict(overrides or {})
-    bad = set(overrides) - {f.name for f in dataclasses.fields(TrainConfig)}
-    if bad:
-        raise ValueError(f"unknown training settings {sorted(bad)}")
+    TrainConfig.from_dict(overrides, "--set").validate()  # before any worker starts
     has_utd = utd_dir is not None and Path(utd_dir).is_dir()
     skipped = [p for p in protocols if PROTOCOLS[p].needs_utd and not has_utd]
     todo = [(p, s) for p in protocols if p not in skipped for s in seeds]
@@ -154,9 +152,12 @@ def few_shot(seeds: list[int], utd_dir: str, work_dir: str | Path, jobs: int = 2
 
     From scratch, and from a checkpoint pretrained on the first half (``--init``).
     """
+    from ..action.train import TrainConfig
+
     if not Path(utd_dir).is_dir():
         raise ValueError(f"the few-shot curve needs the UTD-MHAD skeleton folder: {utd_dir}")
     overrides = dict(overrides or {})
+    TrainConfig.from_dict(overrides, "--set").validate()  # before any worker starts
     work = Path(work_dir)
     work.mkdir(parents=True, exist_ok=True)
     context = multiprocessing.get_context("spawn")

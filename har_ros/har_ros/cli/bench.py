@@ -62,6 +62,8 @@ def _models(args: argparse.Namespace) -> int:
 
     try:
         overrides = json.loads(args.set)
+        if not isinstance(overrides, dict):
+            raise ValueError("--set must be a JSON object of training settings")
         seeds = [int(s) for s in args.seeds.split(",") if s]
         if args.few_shot:
             with tempfile.TemporaryDirectory() as work:
