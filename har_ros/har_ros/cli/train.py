@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
+from ..action.calibration import SCORES
 from ..action.models import MODEL_NAMES
-from ..action.preprocess import Normalisation
-from ..action.train import TrainConfig
+from ..action.preprocess import CENTRES, SAMPLINGS, Normalisation
+from ..action.train import FREEZE_CHOICES, MIRROR_CHOICES, TrainConfig
 
-DEFAULTS = TrainConfig  # one source of truth: the flags show the config's own defaults
+DEFAULTS = TrainConfig()  # one source of truth: flags only carry what the user typed
+
+
+def _default(name: str) -> str:
+    return f" (default: {getattr(DEFAULTS, name)})"
 
 
 def _features(text: str) -> tuple[str, ...]:
@@ -19,46 +25,64 @@ def _features(text: str) -> tuple[str, ...]:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _json_object(text: str) -> dict:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise argparse.ArgumentTypeError(f"not JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError("must be a JSON object, e.g. '{\"widths\": [64]}'")
+    return value
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", required=True,
                         help="npz:PATH | utd_mhad:DIR | openpose:DIR | bag:PATH")
-    parser.add_argument("--model", default=DEFAULTS.model, choices=MODEL_NAMES)
     parser.add_argument("--out", required=True, help="checkpoint file to write (.pt)")
-    parser.add_argument("--epochs", type=int, default=DEFAULTS.epochs,
+    parser.add_argument("--config", metavar="FILE",
+                        help="YAML of TrainConfig fields (an experiment as data); flags given "
+                             "here override it, fields it leaves out keep their defaults")
+    parser.add_argument("--model", choices=MODEL_NAMES, help=_default("model"))
+    parser.add_argument("--epochs", type=int,
                         help="default: from the dataset's size (about 3000 steps, 60-400)")
-    parser.add_argument("--val-fraction", type=float, default=DEFAULTS.val_fraction,
+    parser.add_argument("--val-fraction", type=float,
                         help="per-class hold-out for choosing the epoch; default: 0.15 where "
                              "the smallest class has 40 clips, else none (last epoch)")
-    parser.add_argument("--features", type=_features, default=DEFAULTS.features,
+    parser.add_argument("--features", type=_features,
                         help="input channel groups: position, velocity (in the frame's own "
-                             "centre), motion (keeps the body's travel), bone")
-    parser.add_argument("--mirror", default=DEFAULTS.mirror, choices=("auto", "on", "off"),
+                             "centre), motion (keeps the body's travel), bone"
+                             + _default("features"))
+    parser.add_argument("--mirror", choices=MIRROR_CHOICES,
                         help="left/right flips; auto = on unless a class is named by its side")
-    parser.add_argument("--window", type=int, default=DEFAULTS.window,
-                        help="frames per window")
-    parser.add_argument("--stride", type=int, default=DEFAULTS.stride,
-                        help="frames between node outputs")
-    parser.add_argument("--noise", type=float, default=DEFAULTS.noise,
-                        help="training keypoint noise σ, fraction of the torso length")
-    parser.add_argument("--no-augment", action="store_true")
-    parser.add_argument("--batch-size", type=int, default=DEFAULTS.batch_size)
-    parser.add_argument("--lr", type=float, default=DEFAULTS.lr)
-    parser.add_argument("--seed", type=int, default=DEFAULTS.seed)
-    parser.add_argument("--threads", type=int, default=0, help="torch threads (0 = all cores)")
-    parser.add_argument("--model-config", default="{}", help="JSON overrides, e.g. widths")
+    parser.add_argument("--window", type=int, help="frames per window" + _default("window"))
+    parser.add_argument("--stride", type=int,
+                        help="frames between node outputs" + _default("stride"))
+    parser.add_argument("--noise", type=float,
+                        help="training keypoint noise σ, fraction of the torso length"
+                             + _default("noise"))
+    parser.add_argument("--no-augment", dest="augment", action="store_const", const=False,
+                        help="no augmentation (keypoint noise only, with --noise)")
+    parser.add_argument("--batch-size", type=int, help=_default("batch_size"))
+    parser.add_argument("--lr", type=float, help=_default("lr"))
+    parser.add_argument("--seed", type=int, help=_default("seed"))
+    parser.add_argument("--threads", type=int, help="torch threads (default: all cores)")
+    parser.add_argument("--model-config", type=_json_object,
+                        help="JSON overrides of the model's settings, e.g. widths")
     parser.add_argument("--split", default="train",
                         help="rows to train on when the data has a split column")
-    parser.add_argument("--sampling", default=DEFAULTS.sampling, choices=("resample", "crop"),
-                        help="whole clips squeezed into the window, or stream-like crops")
-    parser.add_argument("--rate", type=float, default=DEFAULTS.rate_hz,
-                        help="model time base in Hz for --sampling crop")
-    parser.add_argument("--centre", default=DEFAULTS.centre, choices=("hips", "hips_sequence"),
-                        help="centre each frame, or the whole window (keeps walking visible)")
+    parser.add_argument("--sampling", choices=SAMPLINGS,
+                        help="whole clips squeezed into the window, or stream-like crops"
+                             + _default("sampling"))
+    parser.add_argument("--rate", dest="rate_hz", type=float,
+                        help="model time base in Hz for --sampling crop" + _default("rate_hz"))
+    parser.add_argument("--centre", choices=CENTRES,
+                        help="centre each frame, or the whole window (keeps walking visible)"
+                             + _default("centre"))
     parser.add_argument("--views", default="", help="only these comma-separated views")
-    parser.add_argument("--init", default=DEFAULTS.init, metavar="CKPT",
+    parser.add_argument("--init", metavar="CKPT",
                         help="start from this checkpoint (its model and settings); another "
                              "class list gets a new head, another layout is converted")
-    parser.add_argument("--freeze", default=DEFAULTS.freeze, choices=("none", "backbone"),
+    parser.add_argument("--freeze", choices=FREEZE_CHOICES,
                         help="with --init: train only the classifier head")
     parser.add_argument("--contrastive", action="store_true",
                         help="noise-robust contrastive training (clean + noised view)")
@@ -66,21 +90,63 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="weights of the instance and the class-wise contrastive terms")
     parser.add_argument("--noise-alpha", type=float, default=0.1,
                         help="fraction of joints/frames perturbed in the noised view")
-    parser.add_argument("--early", type=float, default=DEFAULTS.early, metavar="SHARE",
+    parser.add_argument("--early", type=float, metavar="SHARE",
                         help="early recognition (--sampling crop): this share of the windows "
                              "ends at a random frame of the clip, as the node sees an action "
-                             "begin; run the node with min_fill = --early-min-fill")
-    parser.add_argument("--early-min-fill", type=float, default=DEFAULTS.early_min_fill,
-                        help="least share of a window an early window holds")
-    parser.add_argument("--rejection", default=DEFAULTS.rejection,
-                        choices=("max_softmax", "energy"),
-                        help="score the node thresholds for 'unknown'")
-    parser.add_argument("--known-rejection", type=float, default=DEFAULTS.known_rejection,
-                        help="share of held-out known windows the 'unknown' threshold rejects")
+                             "begin; run the node with min_fill = --early-min-fill"
+                             + _default("early"))
+    parser.add_argument("--early-min-fill", type=float,
+                        help="least share of a window an early window holds"
+                             + _default("early_min_fill"))
+    parser.add_argument("--rejection", choices=SCORES,
+                        help="score the node thresholds for 'unknown'" + _default("rejection"))
+    parser.add_argument("--known-rejection", type=float,
+                        help="share of held-out known windows the 'unknown' threshold rejects"
+                             + _default("known_rejection"))
     parser.add_argument("--calibration-fraction", type=float,
-                        default=DEFAULTS.calibration_fraction,
                         help="per-class hold-out for temperature and threshold when the data "
-                             "has no validation hold-out")
+                             "has no validation hold-out" + _default("calibration_fraction"))
+
+
+# flags that are TrainConfig fields under the same name (dest)
+CONFIG_FLAGS = ("model", "epochs", "val_fraction", "features", "mirror", "window", "stride",
+                "noise", "augment", "batch_size", "lr", "seed", "threads", "model_config",
+                "sampling", "rate_hz", "centre", "init", "freeze", "early", "early_min_fill",
+                "rejection", "known_rejection", "calibration_fraction")
+
+
+def train_config(args: argparse.Namespace) -> TrainConfig:
+    """TrainConfig's defaults, then the --config file, then the flags given; validated."""
+    from dataclasses import replace
+
+    config = read_config_file(args.config) if args.config else TrainConfig()
+    given = {name: getattr(args, name) for name in CONFIG_FLAGS
+             if getattr(args, name) is not None}
+    if given.get("threads") == 0:  # 0 = all cores, the default
+        given["threads"] = DEFAULTS.threads
+    if args.contrastive:
+        given["contrastive"] = _contrastive(args)
+    config = replace(config, **given)
+    config.validate()
+    return config
+
+
+def read_config_file(path: str) -> TrainConfig:
+    """A TrainConfig from a YAML mapping of its fields; SettingsError saying what is wrong."""
+    import yaml
+
+    from ..action.train import SettingsError
+
+    try:
+        values = yaml.safe_load(Path(path).read_text())
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise SettingsError(f"--config {path}: cannot read it: {exc}") from None
+    if values is None:
+        values = {}
+    if not isinstance(values, dict):
+        raise SettingsError(f"--config {path}: must be a mapping of training settings, got "
+                            f"{type(values).__name__}")
+    return TrainConfig.from_dict(values, origin=f"--config {path}")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -98,37 +164,27 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _contrastive(args: argparse.Namespace) -> dict:
-    if not args.contrastive:
-        return {}
+    from ..action.train import SettingsError
+
     try:
         instance, group = (float(v) for v in args.contrastive_weights.split(","))
     except ValueError:
-        raise SystemExit("--contrastive-weights must be two numbers: INSTANCE,GROUP") from None
+        raise SettingsError("--contrastive-weights must be two numbers: INSTANCE,GROUP"
+                            ) from None
     return {"instance_weight": instance, "group_weight": group, "alpha": args.noise_alpha}
 
 
 def _train(args: argparse.Namespace) -> int:
     from ..action.loaders import select_views
-    from ..action.train import TrainConfig, train
+    from ..action.train import train
     from .data import load_data
 
+    config = train_config(args)  # settings refused before the data is loaded
     dataset = load_data(args.data)
     if dataset.split is not None and args.split:
         dataset = dataset.subset(dataset.split != "test") if args.split == "train" else \
             dataset.subset(dataset.split == args.split)
     dataset = select_views(dataset, args.views)
-    config = TrainConfig(model=args.model, window=args.window, epochs=args.epochs,
-                         batch_size=args.batch_size, lr=args.lr, noise=args.noise,
-                         augment=not args.no_augment, seed=args.seed, stride=args.stride,
-                         model_config=json.loads(args.model_config),
-                         sampling=args.sampling, rate_hz=args.rate, centre=args.centre,
-                         init=args.init, freeze=args.freeze, val_fraction=args.val_fraction,
-                         mirror=args.mirror, features=args.features,
-                         contrastive=_contrastive(args), early=args.early,
-                         early_min_fill=args.early_min_fill, rejection=args.rejection,
-                         known_rejection=args.known_rejection,
-                         calibration_fraction=args.calibration_fraction,
-                         **({"threads": args.threads} if args.threads else {}))
     checkpoint, _ = train(dataset, config)
     checkpoint.training["data_spec"] = args.data
     checkpoint.save(args.out)

@@ -1,19 +1,12 @@
 """`har train` as a user runs it: the auto recipe reported, features and streams, bad values."""
 
 import json
-import subprocess
-import sys
 
 import pytest
 
 
-def har(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "har_ros.cli.main", *args], capture_output=True,
-                          text=True, timeout=300)
-
-
 @pytest.fixture(scope="module")
-def data(tmp_path_factory):
+def data(har, tmp_path_factory):
     path = tmp_path_factory.mktemp("synth") / "s.npz"
     done = har("synth", "--out", str(path), "--subjects", "4", "--repetitions", "1",
                "--test-subjects", "1")
@@ -21,7 +14,7 @@ def data(tmp_path_factory):
     return path
 
 
-def test_defaults_report_what_the_recipe_chose(data, tmp_path):
+def test_defaults_report_what_the_recipe_chose(har, data, tmp_path):
     done = har("train", "--data", f"npz:{data}", "--out", str(tmp_path / "m.pt"),
                "--epochs", "2", "--threads", "1")
     assert done.returncode == 0, done.stderr
@@ -30,7 +23,7 @@ def test_defaults_report_what_the_recipe_chose(data, tmp_path):
     assert any(r.startswith("mirror: on") for r in summary["recipe"])
 
 
-def test_a_stream_ensemble_trains_and_evaluates(data, tmp_path):
+def test_a_stream_ensemble_trains_and_evaluates(har, data, tmp_path):
     ckpt = tmp_path / "streams.pt"
     done = har("train", "--data", f"npz:{data}", "--out", str(ckpt), "--epochs", "1",
                "--threads", "1", "--features", "position,motion,bone",
@@ -45,25 +38,51 @@ def test_a_stream_ensemble_trains_and_evaluates(data, tmp_path):
     (["--features", "position,speed"], "features must be distinct names"),
     (["--mirror", "sometimes"], "invalid choice"),
     (["--epochs", "0"], "epochs must be at least 1")])
-def test_bad_settings_are_named(data, tmp_path, args, message):
+def test_bad_settings_are_named(har, data, tmp_path, args, message):
     done = har("train", "--data", f"npz:{data}", "--out", str(tmp_path / "x.pt"), *args)
     assert done.returncode == 2 and message in done.stderr, done.stderr
     assert not (tmp_path / "x.pt").exists()
 
 
-def test_flag_defaults_are_the_train_configs():
+def test_without_flags_the_config_is_train_configs_defaults():
     import argparse
-    import dataclasses
 
     from har_ros.action.train import TrainConfig
-    from har_ros.cli.train import add_arguments
+    from har_ros.cli.train import add_arguments, train_config
 
     parser = argparse.ArgumentParser()
     add_arguments(parser)
-    flags = vars(parser.parse_args(["--data", "npz:x.npz", "--out", "m.pt"]))
-    flags["rate_hz"] = flags.pop("rate")
-    defaults = {f.name: f.default for f in dataclasses.fields(TrainConfig)
-                if f.default is not dataclasses.MISSING}
-    shared = sorted(set(flags) & set(defaults))
-    assert len(shared) >= 20, shared
-    assert {k: flags[k] for k in shared} == {k: defaults[k] for k in shared}
+    assert train_config(parser.parse_args(["--data", "npz:x.npz", "--out", "m.pt"])) == \
+        TrainConfig()
+    flags = parser.parse_args(["--data", "npz:x.npz", "--out", "m.pt", "--window", "12",
+                               "--no-augment", "--threads", "0"])
+    assert train_config(flags) == TrainConfig(window=12, augment=False)
+
+
+def test_an_experiment_file_with_flags_over_it(har, data, tmp_path):
+    from har_ros.action.checkpoint import load_checkpoint
+
+    experiment = tmp_path / "exp.yaml"
+    experiment.write_text("model: lstm\nepochs: 1\nwindow: 16\nthreads: 1\n"
+                          "features: [position, bone]\n")
+    done = har("train", "--data", f"npz:{data}", "--out", str(tmp_path / "m.pt"),
+               "--config", str(experiment), "--window", "12")
+    assert done.returncode == 0, done.stderr
+    used = load_checkpoint(tmp_path / "m.pt").training["config"]
+    assert (used["model"], used["epochs"], used["window"]) == ("lstm", 1, 12)
+    assert list(used["features"]) == ["position", "bone"]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("epochz: 3\n", "unknown training settings ['epochz']"),
+    ("- 3\n", "must be a mapping of training settings"),
+    ("lr: fast\n", "lr must be a float"),
+    (None, "cannot read it")])
+def test_a_bad_experiment_file_is_named_before_the_data_is_read(har, tmp_path, text, message):
+    experiment = tmp_path / "exp.yaml"
+    if text is not None:
+        experiment.write_text(text)
+    done = har("train", "--data", "npz:missing.npz", "--out", str(tmp_path / "x.pt"),
+               "--config", str(experiment))
+    assert done.returncode == 2 and message in done.stderr, done.stderr
+    assert not (tmp_path / "x.pt").exists()
