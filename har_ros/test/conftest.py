@@ -29,6 +29,22 @@ TEST_DIR = Path(__file__).resolve().parent
 SCRIPTS_DIR = TEST_DIR / "scripts"
 
 
+def run_har(*args: str, timeout: float = 300, check: bool = False
+            ) -> subprocess.CompletedProcess:
+    """`har ARGS...` in a subprocess, as a user runs it; with ``check`` it must exit 0."""
+    done = subprocess.run([sys.executable, "-m", "har_ros.cli.main", *args],
+                          capture_output=True, text=True, timeout=timeout)
+    if check:
+        assert done.returncode == 0, f"har {' '.join(args)}:\n{done.stdout}\n{done.stderr}"
+    return done
+
+
+@pytest.fixture(scope="session")
+def har():
+    """The `har` command line (run_har), for tests and module fixtures alike."""
+    return run_har
+
+
 @pytest.fixture
 def topic_prefix() -> str:
     """A namespace no other test uses, so leftovers of one test never reach another."""

@@ -66,18 +66,10 @@ def test_runs_scored_at_test_noise_ratios_get_an_alpha_table(tmp_path):
     assert "α 0.2" in models.alpha_table(result)
 
 
-def _har(*args: str):
-    import subprocess
-    import sys
-
-    return subprocess.run([sys.executable, "-m", "har_ros.cli.main", *args],
-                          capture_output=True, text=True, timeout=300)
-
-
-def test_the_command_trains_one_protocol_and_names_bad_input(tmp_path):
+def test_the_command_trains_one_protocol_and_names_bad_input(har, tmp_path):
     out = tmp_path / "r.json"
-    done = _har("bench", "models", "--protocols", "fridge_unseen_view", "--seeds", "0",
-                "--jobs", "1", "--set", '{"epochs": 1, "window": 16}', "--out", str(out))
+    done = har("bench", "models", "--protocols", "fridge_unseen_view", "--seeds", "0",
+               "--jobs", "1", "--set", '{"epochs": 1, "window": 16}', "--out", str(out))
     assert done.returncode == 0, done.stderr
     assert "| fridge_unseen_view | 600 / 100 |" in done.stdout
     import json
@@ -86,5 +78,5 @@ def test_the_command_trains_one_protocol_and_names_bad_input(tmp_path):
     for args, message in ((["--protocols", "utd_1000"], "unknown protocols"),
                           (["--set", '{"epoch": 1}'], "unknown training settings"),
                           (["--set", "{epochs"], "error")):
-        done = _har("bench", "models", *args)
+        done = har("bench", "models", *args)
         assert done.returncode == 2 and message in done.stderr, done.stderr

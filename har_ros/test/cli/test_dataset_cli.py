@@ -1,7 +1,5 @@
 """`har dataset stats|check` as a user runs it, on files written by the project's own commands."""
 
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -10,27 +8,22 @@ from har_ros.action.dataset import SequenceDataset, save_npz
 from har_ros.skeleton.layouts import get_layout
 
 
-def har(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "har_ros.cli.main", *args], capture_output=True,
-                          text=True, timeout=120)
-
-
 @pytest.fixture(scope="module")
-def scenario_bag(tmp_path_factory):
+def scenario_bag(har, tmp_path_factory):
     bag = tmp_path_factory.mktemp("scenario") / "bag"
     done = har("synth", "--scenario", "--out", str(bag), "--people", "2", "--seconds", "20")
     assert done.returncode == 0, done.stderr
     return bag
 
 
-def test_stats_of_a_labelled_bag_with_a_png(scenario_bag, tmp_path):
+def test_stats_of_a_labelled_bag_with_a_png(har, scenario_bag, tmp_path):
     done = har("dataset", "stats", f"bag:{scenario_bag}", "--png", str(tmp_path / "s.png"))
     assert done.returncode == 0, done.stderr
     assert "clips" in done.stdout and "subjects" in done.stdout
     assert (tmp_path / "s.png").read_bytes()[:4] == b"\x89PNG"
 
 
-def test_check_reports_unlabelled_gaps_of_a_bag(scenario_bag, tmp_path):
+def test_check_reports_unlabelled_gaps_of_a_bag(har, scenario_bag, tmp_path):
     labels = (scenario_bag / "labels.csv").read_text().splitlines()
     trimmed = tmp_path / "bag"
     trimmed.mkdir()
@@ -42,7 +35,7 @@ def test_check_reports_unlabelled_gaps_of_a_bag(scenario_bag, tmp_path):
     assert "unlabelled stretch" in done.stdout, done.stdout
 
 
-def test_check_fails_a_dataset_that_cannot_train(tmp_path):
+def test_check_fails_a_dataset_that_cannot_train(har, tmp_path):
     clips = [np.ones((10, 17, 3), np.float32) for _ in range(3)]
     save_npz(SequenceDataset(clips, [0, 0, 0], ["waiting", "opening door"], [1, 1, 2],
                              get_layout("coco17")), tmp_path / "one.npz")
@@ -52,7 +45,7 @@ def test_check_fails_a_dataset_that_cannot_train(tmp_path):
     assert har("dataset", "stats", f"npz:{tmp_path / 'one.npz'}").returncode == 0
 
 
-def test_unreadable_inputs_are_one_clear_line(tmp_path):
+def test_unreadable_inputs_are_one_clear_line(har, tmp_path):
     (tmp_path / "junk.npz").write_bytes(b"not a zip")
     done = har("dataset", "check", f"npz:{tmp_path / 'junk.npz'}")
     assert done.returncode == 1 and done.stderr.startswith("error: ")

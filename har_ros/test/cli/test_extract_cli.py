@@ -1,7 +1,5 @@
 """`har extract` on clips cut from the real demo video, as a user runs it."""
 
-import subprocess
-import sys
 
 import cv2
 import numpy as np
@@ -32,11 +30,6 @@ def _write(path, frames) -> None:
     writer.release()
 
 
-def har(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "har_ros.cli.main", *args], capture_output=True,
-                          text=True, timeout=300)
-
-
 @pytest.fixture(scope="module")
 def videos(tmp_path_factory):
     root = tmp_path_factory.mktemp("videos")
@@ -50,7 +43,7 @@ def videos(tmp_path_factory):
     return root
 
 
-def test_class_folders_and_labelled_videos_become_a_dataset(videos, tmp_path):
+def test_class_folders_and_labelled_videos_become_a_dataset(har, videos, tmp_path):
     out = tmp_path / "data.npz"
     done = har("extract", str(videos), "--out", str(out), "--test-subjects", "2")
     assert done.returncode == 0, done.stderr
@@ -64,7 +57,7 @@ def test_class_folders_and_labelled_videos_become_a_dataset(videos, tmp_path):
     assert "videos:" in done.stderr  # the progress bar
 
 
-def test_a_second_run_reads_the_cache_and_redoes_only_what_is_missing(videos, tmp_path):
+def test_a_second_run_reads_the_cache_and_redoes_only_what_is_missing(har, videos, tmp_path):
     out = tmp_path / "data.npz"
     assert har("extract", str(videos), "--out", str(out)).returncode == 0
     parts = sorted((tmp_path / "data.npz.parts").iterdir())
@@ -81,7 +74,7 @@ def test_a_second_run_reads_the_cache_and_redoes_only_what_is_missing(videos, tm
                                                     strict=True))
 
 
-def test_a_video_without_people_is_named_and_the_rest_is_kept(videos, tmp_path):
+def test_a_video_without_people_is_named_and_the_rest_is_kept(har, videos, tmp_path):
     root = tmp_path / "videos"
     root.mkdir()
     for item in videos.iterdir():

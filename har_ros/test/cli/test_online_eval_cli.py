@@ -1,8 +1,6 @@
 """`har dataset chain` and `har eval --online` as a user runs them, on files they wrote."""
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -10,11 +8,6 @@ import pytest
 from har_ros.action.dataset import SequenceDataset, save_npz
 from har_ros.action.recognizer import DEFAULT_MODEL
 from har_ros.skeleton.layouts import COCO17
-
-
-def har(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "har_ros.cli.main", *args], capture_output=True,
-                          text=True, timeout=300)
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +27,7 @@ def clips(tmp_path_factory):
     return path
 
 
-def test_chain_writes_a_stream_bag_and_the_known_training_rows(clips, tmp_path):
+def test_chain_writes_a_stream_bag_and_the_known_training_rows(har, clips, tmp_path):
     done = har("dataset", "chain", f"npz:{clips}", "--out", str(tmp_path / "stream"),
                "--outside", "2", "--train-out", str(tmp_path / "known.npz"))
     assert done.returncode == 0, done.stderr
@@ -45,12 +38,12 @@ def test_chain_writes_a_stream_bag_and_the_known_training_rows(clips, tmp_path):
     assert "# outside: r" in labels and labels.count(",r\n") == 2
 
 
-def test_chain_names_a_class_that_does_not_exist(clips, tmp_path):
+def test_chain_names_a_class_that_does_not_exist(har, clips, tmp_path):
     done = har("dataset", "chain", f"npz:{clips}", "--out", str(tmp_path / "s"), "--outside", "9")
     assert done.returncode != 0 and "not in 0..2" in done.stderr
 
 
-def test_online_eval_of_a_synthetic_stream_prints_every_figure_and_plots(tmp_path):
+def test_online_eval_of_a_synthetic_stream_prints_every_figure_and_plots(har, tmp_path):
     bag = tmp_path / "fridge"
     done = har("synth", "--scenario", "--out", str(bag), "--people", "2", "--seconds", "30",
                "--outside", "0.2", "--idle", "0.3,1.0", "--seed", "5")
@@ -66,6 +59,6 @@ def test_online_eval_of_a_synthetic_stream_prints_every_figure_and_plots(tmp_pat
         assert (tmp_path / "eval" / png).read_bytes()[:4] == b"\x89PNG"
 
 
-def test_online_eval_refuses_a_folder_that_is_no_stream_bag(tmp_path):
+def test_online_eval_refuses_a_folder_that_is_no_stream_bag(har, tmp_path):
     done = har("eval", "--online", "--ckpt", str(DEFAULT_MODEL), "--data", str(tmp_path))
     assert done.returncode == 2 and "error:" in done.stderr

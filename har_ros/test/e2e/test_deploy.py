@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
-import sys
 import time
 import urllib.request
 
@@ -29,13 +27,6 @@ pytestmark = pytest.mark.graph
 #: The cell's own class list: door work or not.
 CELL_CLASSES = {"opening_door": "door", "closing_door": "door", "waiting": "other",
                 "extracting_drawers_and_shelves": "other", "changing_side": "other"}
-
-
-def har(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
-    done = subprocess.run([sys.executable, "-m", "har_ros.cli.main", *args],
-                          capture_output=True, text=True, timeout=timeout)
-    assert done.returncode == 0, f"har {' '.join(args)}:\n{done.stdout}\n{done.stderr}"
-    return done
 
 
 def relabelled(truth):
@@ -65,24 +56,27 @@ def label_through_the_server(processes, bag):
     proc.wait(timeout=10)
 
 
-def test_record_label_train_eval_deploy(ros_node, processes, topic_prefix, tmp_path):
+def test_record_label_train_eval_deploy(har, ros_node, processes, topic_prefix, tmp_path):
+    def har_ok(*args: str):
+        return har(*args, timeout=600, check=True)
+
     train_bag, test_bag = tmp_path / "cell_day1", tmp_path / "cell_day2"
-    har("synth", "--scenario", "--out", str(train_bag), "--people", "3", "--seconds", "90",
+    har_ok("synth", "--scenario", "--out", str(train_bag), "--people", "3", "--seconds", "90",
         "--seed", "11")
-    har("synth", "--scenario", "--out", str(test_bag), "--people", "2", "--seconds", "40",
+    har_ok("synth", "--scenario", "--out", str(test_bag), "--people", "2", "--seconds", "40",
         "--seed", "12")
     label_through_the_server(processes, train_bag)
     truth = read_labels(test_bag / "labels.csv")
     (test_bag / "labels.csv").write_text(format_labels(
         [type(iv)(iv.track_id, iv.start, iv.end, CELL_CLASSES[iv.label]) for iv in truth],
         {"classes": "door,other"}))
-    har("dataset", "check", f"bag:{train_bag}")
+    har_ok("dataset", "check", f"bag:{train_bag}")
     model = tmp_path / "cell.pt"
-    trained = json.loads(har("train", "--data", f"bag:{train_bag}", "--out", str(model),
+    trained = json.loads(har_ok("train", "--data", f"bag:{train_bag}", "--out", str(model),
                              "--epochs", "30", "--sampling", "crop", "--rate", "15",
                              "--stride", "3", "--threads", "2").stdout.splitlines()[-1])
     assert trained["train_sequences"] > 10
-    report = json.loads(har("eval", "--ckpt", str(model), "--data", f"bag:{test_bag}",
+    report = json.loads(har_ok("eval", "--ckpt", str(model), "--data", f"bag:{test_bag}",
                             "--split", "all", "--no-robustness", "--json",
                             "--out-dir", str(tmp_path / "eval")).stdout)
     assert report["n"] > 5 and (tmp_path / "eval" / "confusion_matrix.png").is_file()
