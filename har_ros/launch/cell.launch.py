@@ -9,8 +9,8 @@ into ``/skeletons`` and ``/coverage`` and broadcasts the cameras' static
 transforms; ``action_node`` and ``safety_node`` (``use_coverage``, the cell's
 robot and safety settings) consume them unchanged. With ``replay`` the
 cell's videos play through ``rig_publisher`` on ``/clock`` (every node on sim
-time) and the launch ends with them. Lifecycle nodes are configured, then
-activated, as in har.launch.py.
+time) and the launch ends with them. Lifecycle nodes bring themselves up
+(autostart), as in har.launch.py.
 """
 
 from launch import LaunchDescription
@@ -21,7 +21,6 @@ from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
 from launch_ros.actions import LifecycleNode, Node
 from launch_ros.substitutions import FindPackageShare
 
-from har_ros.ros.launch_lifecycle import managed
 from har_ros.runtime.pipeline import CELL_STAGES, chosen_nodes
 
 PACKAGE = "har_ros"
@@ -50,24 +49,22 @@ def _nodes(context):
             target_action=rig, on_exit=[EmitEvent(event=Shutdown(reason="videos ended"))]))]
     if "pose" in chosen:
         for cam in cell.cameras:
-            actions += managed(LifecycleNode(
+            actions.append(LifecycleNode(
                 package=PACKAGE, executable="pose_node", name="pose_node", namespace=cam.name,
-                parameters=[*params, {"autostart": False}]))
+                parameters=params))
     if "fusion" in chosen:
-        actions += managed(LifecycleNode(
+        actions.append(LifecycleNode(
             package=PACKAGE, executable="person_fusion", name="person_fusion", namespace="",
-            parameters=[*params, {"cell_file": cell_file, "autostart": False}]))
+            parameters=[*params, {"cell_file": cell_file}]))
     if "action" in chosen:
         model = config("model_path").perform(context)
-        actions += managed(LifecycleNode(
+        actions.append(LifecycleNode(
             package=PACKAGE, executable="action_node", name="action_node", namespace="",
-            parameters=[*params, *([{"model_path": model}] if model else []),
-                        {"autostart": False}]))
+            parameters=[*params, *([{"model_path": model}] if model else [])]))
     if "safety" in chosen:
-        actions += managed(LifecycleNode(
+        actions.append(LifecycleNode(
             package=PACKAGE, executable="safety_node", name="safety_node", namespace="",
-            parameters=[*params, {**cell.safety_parameters(), "use_coverage": True,
-                                  "autostart": False}]))
+            parameters=[*params, {**cell.safety_parameters(), "use_coverage": True}]))
     return actions
 
 

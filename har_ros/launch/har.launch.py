@@ -9,9 +9,11 @@ Parameters come from ``params_file``; the arguments ``pose_backend``,
 ``model_path`` and ``video`` override it only when they are given (their
 empty default means "whatever the file says"). With ``with_video`` the launch
 ends when the video does, as a camera that stops would end a recording.
-pose, action and safety nodes are lifecycle nodes: the launch configures each
-one and activates it once it is inactive (launch_ros transition events); the
-composed process brings its three nodes up itself (autostart).
+pose, action and safety nodes are lifecycle nodes that bring themselves up
+(``autostart``): launch_ros's event-driven activation rests on one transition
+event and one service reply per node, and a loaded PC whose DDS discovery is
+still running loses them (a node then never activates). launch_ros still sees
+their transition events; ``ros2 lifecycle`` moves them as usual.
 """
 
 from launch import LaunchDescription
@@ -22,7 +24,6 @@ from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
 from launch_ros.actions import LifecycleNode, Node
 from launch_ros.substitutions import FindPackageShare
 
-from har_ros.ros.launch_lifecycle import managed
 from har_ros.runtime.pipeline import PIPELINE, chosen_nodes
 
 PACKAGE = "har_ros"
@@ -65,10 +66,10 @@ def _nodes(context):
                             remappings=camera, parameters=params, ros_arguments=scoped))
         return actions
     for name in chosen:
-        actions += managed(LifecycleNode(
+        actions.append(LifecycleNode(
             package=PACKAGE, executable=f"{name}_node", name=f"{name}_node",
             namespace=namespace, remappings=camera if name == "pose" else [],
-            parameters=[*params, *overrides[name], {"autostart": False}]))
+            parameters=[*params, *overrides[name]]))
     return actions
 
 

@@ -3,10 +3,10 @@
 ``configure`` reads and validates the parameters and loads models (a bad value
 or file fails the transition with the reason), ``activate`` starts the
 subscriptions, ``deactivate`` stops them, ``cleanup`` releases what configure
-loaded, ``shutdown`` does both. With ``autostart`` (default true: `ros2 run`,
-`har bringup`) the node takes itself to active at start; a launch file that
-manages the transitions itself (launch_ros ``LifecycleNode`` + transition
-events) passes ``autostart:=false``.
+loaded, ``shutdown`` does both. With ``autostart`` (default true, also in
+the launch files) the node takes itself to active at start, in its own
+process: no transition then depends on a DDS reply that a loaded PC can lose.
+``autostart:=false`` leaves the transitions to ``ros2 lifecycle`` or a manager.
 """
 
 from __future__ import annotations
