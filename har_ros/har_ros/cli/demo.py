@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .demo_recording import DemoRecording
+
 W = 640
 #: image (u, v) -> floor (x right, y ahead) in m: camera 1.2 m above the lawn, f = 500 px,
 #: principal point u = 320, horizon v = 150.
@@ -38,10 +40,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", default="demo_out")
 
 
-class _Recorder:
+class _Recorder(DemoRecording):
     """Keeps what the demo shows: frames matched to skeletons, actions, speed on video time."""
 
     def __init__(self, out: Path):
+        super().__init__()
         from ..demo.scene import homography_floor_to_image
         from ..resources import package_file
         from ..safety.rules import RuleSet
@@ -55,21 +58,11 @@ class _Recorder:
                                 RuleSet.from_yaml(package_file("data", "safety_rules.yaml")))
         self.project = homography_floor_to_image(np.array(FLOOR_HOMOGRAPHY))
         self.images: OrderedDict[int, object] = OrderedDict()
-        self.labels: dict[int, str] = {}
-        self.timeline: list[tuple[float, int, str]] = []
-        self.speed: list[tuple[float, float, int]] = []  # (video s, scale, state)
-        self.status = None
         self.frames = 0
         self.people_max = 0
         self.ids: set[int] = set()
         self.writer = None
-        self.t0: int | None = None
         self.closest: tuple[float, object] = (float("inf"), None)
-
-    def seconds(self, stamp_ns: int) -> float:
-        if self.t0 is None:
-            self.t0 = stamp_ns
-        return (stamp_ns - self.t0) * 1e-9
 
     def on_image(self, msg) -> None:
         from ..pose.image_codec import to_rgb
@@ -130,23 +123,7 @@ class _Recorder:
                                           (canvas.shape[1], canvas.shape[0]))
         self.writer.write(cv2.cvtColor(canvas, cv2.COLOR_RGB2BGR))
 
-    def on_actions(self, msg) -> None:
-        from ..ros.stamps import stamp_to_ns
-
-        t = self.seconds(stamp_to_ns(msg.header.stamp))
-        for a in msg.actions:
-            self.labels[a.track_id] = f"{a.label} {a.confidence:.2f}"
-            self.timeline.append((t, a.track_id, a.label))
-
-    def on_status(self, msg) -> None:
-        from ..ros.stamps import stamp_to_ns
-
-        self.status = msg
-        stamp = stamp_to_ns(msg.skeletons_stamp)
-        if stamp and self.t0 is not None:
-            self.speed.append((self.seconds(stamp), float(msg.speed_scale), int(msg.state)))
-
-    def close(self, class_names: list[str]) -> None:
+    def close(self) -> None:
         import cv2
 
         from ..demo.timeline import write_timeline
@@ -156,7 +133,7 @@ class _Recorder:
         if self.closest[1] is not None:
             cv2.imwrite(str(self.out / "snapshot.png"),
                         cv2.cvtColor(self.closest[1], cv2.COLOR_RGB2BGR))
-        write_timeline(self.out / "timeline.png", self.timeline, self.speed, class_names,
+        write_timeline(self.out / "timeline.png", self.timeline, self.speed, self.class_names,
                        "sports2d demo: a virtual robot on the lawn")
 
 
@@ -188,15 +165,9 @@ def run(args: argparse.Namespace) -> int:
     rclpy.init()
     node = rclpy.create_node("har_demo_probe")
     rec = _Recorder(out)
-    class_names: list[str] = []
-
-    def on_actions(msg):
-        class_names[:] = list(msg.class_names)
-        rec.on_actions(msg)
-
     node.create_subscription(Image, f"{ns}/image", rec.on_image, qos.SENSOR_DATA)
     skel_sub = node.create_subscription(SkeletonArray, f"{ns}/skeletons", rec.on_skeletons, 100)
-    act_sub = node.create_subscription(ActionArray, f"{ns}/action", on_actions, 100)
+    act_sub = node.create_subscription(ActionArray, f"{ns}/action", rec.on_actions, 100)
     status_sub = node.create_subscription(SafetyStatus, f"{ns}/safety/status", rec.on_status,
                                           100)
     code = 0
@@ -239,7 +210,7 @@ def run(args: argparse.Namespace) -> int:
                    "nodes_died": dead,
                    "outputs": ["annotated.mp4", "timeline.png", "snapshot.png",
                                "summary.json"]}
-        rec.close(class_names)
+        rec.close()
         (out / "summary.json").write_text(json.dumps(summary, indent=2))
         print(json.dumps(summary), flush=True)
         code = 1 if dead or not rec.frames else 0

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .demo_recording import DemoRecording
+
 WIDTH = 360
 RATE = 12.0  # frames per second of the replay (the videos are 60 fps: slow motion)
 
@@ -63,34 +65,24 @@ def _tile(rgb, cal, people, rings, labels, separations, nearest, state, name, li
     return img
 
 
-class _CellRecorder:
+class _CellRecorder(DemoRecording):
     """Keeps what the cell demo shows: camera images matched to fused people, actions, speed."""
 
     def __init__(self, out: Path, names: list[str], calibrations: dict, policy, rings):
+        super().__init__()
         self.out = out
         self.names = names
         self.calibrations = calibrations
         self.policy = policy
         self.rings = rings
         self.images: dict[str, dict[int, np.ndarray]] = {c: {} for c in names}
-        self.labels: dict[int, str] = {}
-        self.timeline: list[tuple[float, int, str]] = []
-        self.speed: list[tuple[float, float, int]] = []  # (video s, scale, state)
-        self.status = None
         self.coverage: list = []
         self.decided: dict[int, object] = {}  # skeletons stamp -> the decision made on them
-        self.t0: int | None = None
         self.last: int | None = None
         self.writer = None
         self.frames = 0
         self.best: tuple[float, np.ndarray | None] = (np.inf, None)
         self.ids: set[int] = set()
-        self.class_names: list[str] = []
-
-    def seconds(self, stamp: int) -> float:
-        if self.t0 is None:
-            self.t0 = stamp
-        return (stamp - self.t0) * 1e-9
 
     def on_image(self, camera: str, msg) -> None:
         from ..pose.image_codec import to_rgb
@@ -154,25 +146,13 @@ class _CellRecorder:
                                           (grid.shape[1], grid.shape[0]))
         self.writer.write(cv2.cvtColor(grid, cv2.COLOR_RGB2BGR))
 
-    def on_actions(self, msg) -> None:
-        from ..ros.stamps import stamp_to_ns
-
-        self.class_names = list(msg.class_names)
-        t = self.seconds(stamp_to_ns(msg.header.stamp))
-        for a in msg.actions:
-            self.labels[a.track_id] = f"{a.label} {a.confidence:.2f}"
-            self.timeline.append((t, a.track_id, a.label))
-
     def on_status(self, msg) -> None:
         from ..ros.stamps import stamp_to_ns
 
-        self.status = msg
-        stamp = stamp_to_ns(msg.skeletons_stamp)
-        self.decided.setdefault(stamp, msg)
+        super().on_status(msg)
+        self.decided.setdefault(stamp_to_ns(msg.skeletons_stamp), msg)
         for old in sorted(self.decided)[:-200]:
             del self.decided[old]
-        if stamp and self.t0 is not None:
-            self.speed.append((self.seconds(stamp), float(msg.speed_scale), int(msg.state)))
 
     def on_coverage(self, msg) -> None:
         self.coverage = [*self.coverage[-100:], msg]
