@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from rosbags.interfaces import Qos
 from rosbags.rosbag2 import Reader, StoragePlugin, Writer
 
 from .typestore import project_typestore
@@ -23,25 +24,36 @@ class BagMessage:
     data: bytes  # CDR
 
 
+#: rosbag2 metadata version written. Humble, Jazzy and Kilted all read 8; version 9
+#: (Kilted) stores ``offered_qos_profiles`` as a YAML sequence with policy names,
+#: which Humble's reader (it reads the field as one string of integer policies) and
+#: Jazzy's cannot read.
+METADATA_VERSION = 8
+
+
 class BagWriter:
-    """Adds topics lazily and writes CDR bytes; ros2 bag can read the result."""
+    """Adds topics lazily and writes CDR bytes; ros2 bag (Humble to Kilted) reads the result."""
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
         if self.path.exists():
             raise BagError(f"{self.path} exists; choose a new output path")
-        self._writer = Writer(self.path, version=9, storage_plugin=StoragePlugin.MCAP)
+        self._writer = Writer(self.path, version=METADATA_VERSION,
+                              storage_plugin=StoragePlugin.MCAP)
         self._writer.open()
         self._connections: dict[str, object] = {}
         self.count = 0
 
+    def add_topic(self, topic: str, msgtype: str, offered_qos: Sequence[Qos] = ()) -> None:
+        """Declare a topic with the QoS its publishers offered (ros2 bag play offers it again)."""
+        if topic not in self._connections:
+            self._connections[topic] = self._writer.add_connection(
+                topic, msgtype, typestore=project_typestore(),
+                offered_qos_profiles=list(offered_qos))
+
     def write(self, topic: str, msgtype: str, timestamp_ns: int, data: bytes) -> None:
-        connection = self._connections.get(topic)
-        if connection is None:
-            connection = self._writer.add_connection(topic, msgtype,
-                                                     typestore=project_typestore())
-            self._connections[topic] = connection
-        self._writer.write(connection, int(timestamp_ns), bytes(data))
+        self.add_topic(topic, msgtype)
+        self._writer.write(self._connections[topic], int(timestamp_ns), bytes(data))
         self.count += 1
 
     def write_message(self, topic: str, msgtype: str, timestamp_ns: int, message) -> None:

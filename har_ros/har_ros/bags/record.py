@@ -6,7 +6,8 @@ import time
 from pathlib import Path
 
 from rclpy.node import Node
-from rclpy.qos import ReliabilityPolicy
+from rclpy.qos import QoSProfile, ReliabilityPolicy
+from rosbags.interfaces import Qos
 
 from ..ros import qos
 from .io import BagError, BagWriter
@@ -30,6 +31,28 @@ def discover(node: Node, topics: list[str], timeout: float, spin) -> dict[str, s
     return found
 
 
+def bag_qos(profile: QoSProfile) -> Qos:
+    """A publisher's offered QoS as rosbag2 metadata stores it (as `ros2 bag record` does)."""
+    from rosbags.interfaces import (
+        QosDurability,
+        QosHistory,
+        QosLiveliness,
+        QosReliability,
+        QosTime,
+    )
+
+    def duration(d) -> QosTime:
+        sec, nsec = divmod(int(d.nanoseconds), 1_000_000_000)
+        return QosTime(sec, nsec)
+
+    return Qos(QosHistory(int(profile.history)), int(profile.depth),
+               QosReliability(int(profile.reliability)), QosDurability(int(profile.durability)),
+               duration(profile.deadline), duration(profile.lifespan),
+               QosLiveliness(int(profile.liveliness)),
+               duration(profile.liveliness_lease_duration),
+               bool(profile.avoid_ros_namespace_conventions))
+
+
 class Recorder:
     """Subscribes raw (serialised) to topics and writes each message as it arrives."""
 
@@ -37,9 +60,10 @@ class Recorder:
         self.writer = BagWriter(path)
         self.counts = dict.fromkeys(topic_types, 0)
         for topic, msgtype in topic_types.items():
-            reliable = all(info.qos_profile.reliability == ReliabilityPolicy.RELIABLE
-                           for info in node.get_publishers_info_by_topic(topic))
+            offered = [info.qos_profile for info in node.get_publishers_info_by_topic(topic)]
+            reliable = all(p.reliability == ReliabilityPolicy.RELIABLE for p in offered)
             profile = qos.STREAM_QUEUE if reliable else qos.SENSOR_DATA
+            self.writer.add_topic(topic, msgtype, [bag_qos(p) for p in offered])
             node.create_subscription(message_class(msgtype), topic,
                                      lambda data, t=topic, ty=msgtype: self._write(t, ty, data),
                                      profile, raw=True)

@@ -43,6 +43,41 @@ def test_bag_metadata_is_rosbag2_mcap(scenario):
     assert topic["type"] == "har_msgs/msg/SkeletonArray" and topic["serialization_format"] == "cdr"
 
 
+def test_metadata_is_version_8_as_humble_jazzy_and_kilted_read_it(tmp_path):
+    """Humble and Jazzy read offered_qos_profiles as one YAML string of integer policies.
+
+    Version 9 writes a sequence of policy names there, which they cannot read.
+    """
+    import yaml
+    from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
+    from rosbags.rosbag2 import Reader
+
+    from har_ros.bags.io import BagWriter
+    from har_ros.bags.record import bag_qos
+
+    offered = bag_qos(QoSProfile(depth=5, reliability=ReliabilityPolicy.RELIABLE,
+                                 durability=DurabilityPolicy.TRANSIENT_LOCAL))
+    with BagWriter(tmp_path / "bag") as writer:
+        writer.add_topic("/speed_scaling", "std_msgs/msg/Float64", [offered])
+        writer.write("/speed_scaling", "std_msgs/msg/Float64", 1, bytes(16))
+        writer.write("/other", "std_msgs/msg/Float64", 2, bytes(16))  # added on first write
+    meta = yaml.safe_load((tmp_path / "bag" / "metadata.yaml").read_text())
+    info = meta["rosbag2_bagfile_information"]
+    assert info["version"] == 8 and info["storage_identifier"] == "mcap"
+    assert info["relative_file_paths"] and info["files"][0]["message_count"] == 2
+    topics = {t["topic_metadata"]["name"]: t["topic_metadata"]
+              for t in info["topics_with_message_count"]}
+    assert all(isinstance(t["offered_qos_profiles"], str) for t in topics.values())
+    profile, = yaml.safe_load(topics["/speed_scaling"]["offered_qos_profiles"])
+    assert (profile["history"], profile["depth"], profile["reliability"],
+            profile["durability"]) == (1, 5, 1, 1)  # keep_last, reliable, transient_local
+    assert set(profile["deadline"]) == {"sec", "nsec"}
+    assert yaml.safe_load(topics["/other"]["offered_qos_profiles"]) in (None, [])
+    with Reader(tmp_path / "bag") as reader:  # a version-9-era reader reads 8 as well
+        by_topic = {c.topic: c for c in reader.connections}
+        assert list(by_topic["/speed_scaling"].ext.offered_qos_profiles) == [offered]
+
+
 def test_corrupt_and_missing_bags_give_one_clear_error(scenario, tmp_path):
     with pytest.raises(BagError, match="not found"):
         list(read_bag(tmp_path / "none"))
@@ -85,6 +120,11 @@ def test_record_then_replay_loses_nothing(ros_node, processes, scenario, tmp_pat
     spin_until(ros_node, lambda: recorder.poll() is not None, timeout=40, what="the recorder")
     assert replayer.wait(timeout=10) == 0 and recorder.returncode == 0
     assert len(list(read_bag(recorded))) == len(frames), processes.output(recorder)
+    from rosbags.rosbag2 import Reader
+
+    with Reader(recorded) as reader:  # the replayer's offered QoS, as ros2 bag record keeps it
+        offered = reader.connections[0].ext.offered_qos_profiles
+    assert offered and all(q.reliability.name == "RELIABLE" for q in offered), offered
     # 2. replay the recorded bag into a subscriber: every message arrives, in order. A
     # topic of its own: the replayer waits for a subscriber, and the finished recorder's
     # reader on /skeletons may still be in the graph.
