@@ -26,6 +26,9 @@ class FusionNodeConfig:
     max_misses: int = param(10, "fusion steps a fused person survives unseen")
     max_future_stamp: float = param(
         0.5, "s a camera's stamp may lead the node's clock; later ones are refused, counted")
+    max_clock_offset: float = param(
+        0.25, "s a camera's stamps may lag or lead the node's clock (least arrival - stamp "
+        "over 2 s: clock offset + least delay); ahead by more: not live, behind: named")
     max_people: int = param(
         20, "most people per camera frame; a frame with more is not fused (camera not live)")
     publish_camera_tf: bool = param(True, "broadcast the cameras' static transforms (tf2_ros)")
@@ -39,6 +42,7 @@ class FusionNodeConfig:
         require(0 < self.sync_tolerance <= 1, "sync_tolerance must be in (0, 1] s")
         require(self.camera_timeout > 0, "camera_timeout must be > 0 s")
         require(self.max_future_stamp >= 0, "max_future_stamp must be >= 0 s")
+        require(self.max_clock_offset > 0, "max_clock_offset must be > 0 s")
         require(0 <= self.sync_wait < self.camera_timeout,
                 "sync_wait must be in [0, camera_timeout) s")
         require(self.max_people >= 1, f"max_people must be >= 1, got {self.max_people}")

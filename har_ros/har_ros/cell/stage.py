@@ -20,6 +20,9 @@ A stamp more than ``max_future`` ahead of the node's clock is refused and
 counted (one bad stamp must not hold every later frame back); a kept stamp
 that the clock has fallen behind by as much (a clock jump back, a bag loop)
 is forgotten, so fusion goes on with the frames stamped after the jump.
+Each camera's clock offset (common/clock_offset.py) is measured from its
+arrivals; a camera ahead by more than ``max_clock_offset`` is not live, one
+behind by as much is named in its reason.
 
 Unlike message_filters' ApproximateTimeSynchronizer, a missing camera never
 holds the others back: losing a camera costs its view, not the output.
@@ -27,7 +30,9 @@ holds the others back: losing a camera costs its view, not the output.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from ..common.clock_offset import ClockOffset
 
 
 @dataclass
@@ -38,6 +43,7 @@ class CameraSlot:
     future_refused: int = 0  # frames stamped too far ahead of the clock
     fused_ns: int | None = None  # stamp of the newest frame whose people were fused
     left_out: str = ""  # why the newest instant went without this camera
+    clock: ClockOffset = field(default_factory=ClockOffset)  # its stamps vs the node's clock
 
     def forget(self) -> None:
         self.stamp_ns, self.frame, self.fused_ns, self.left_out = None, None, None, ""
@@ -63,19 +69,22 @@ class Coverage:
 class FusionStage:
     def __init__(self, cameras: list[str], offsets_s: dict[str, float] | None = None,
                  sync_tolerance: float = 0.04, camera_timeout: float = 0.5,
-                 max_future: float = 0.5, sync_wait: float = 0.0):
+                 max_future: float = 0.5, sync_wait: float = 0.0,
+                 max_clock_offset: float = 0.25):
         self.slots = {name: CameraSlot() for name in cameras}
         self.offsets_ns = {n: round((offsets_s or {}).get(n, 0.0) * 1e9) for n in cameras}
         self.last_instant_ns: int | None = None
         self._waiting_since_ns: int | None = None  # node time a new instant became due
-        self.set_limits(sync_tolerance, camera_timeout, max_future, sync_wait)
+        self.set_limits(sync_tolerance, camera_timeout, max_future, sync_wait, max_clock_offset)
 
     def set_limits(self, sync_tolerance: float, camera_timeout: float,
-                   max_future: float, sync_wait: float = 0.0) -> None:
+                   max_future: float, sync_wait: float = 0.0,
+                   max_clock_offset: float = 0.25) -> None:
         self.tolerance_ns = round(sync_tolerance * 1e9)
         self.timeout_ns = round(camera_timeout * 1e9)
         self.max_future_ns = round(max_future * 1e9)
         self.wait_ns = round(sync_wait * 1e9)
+        self.max_clock_offset = max_clock_offset
 
     @property
     def future_refused(self) -> int:
@@ -93,6 +102,7 @@ class FusionStage:
             if stamp_ns > now_ns + self.max_future_ns:
                 slot.future_refused += 1
                 return False
+            slot.clock.add(now_ns * 1e-9, stamp_ns * 1e-9)  # a refused stamp says nothing
             self._forget_future(now_ns)
         if slot.stamp_ns is not None and stamp_ns <= slot.stamp_ns:
             return False
@@ -116,13 +126,19 @@ class FusionStage:
         """
         if now_ns is not None:
             self._forget_future(now_ns)
-        stamps = [s.stamp_ns for s in self.slots.values() if s.stamp_ns is not None]
-        if not stamps:
+        slots = {}  # the cameras that may make an instant: a clock ahead would set it
+        for name, slot in self.slots.items():
+            ahead, why = self._clock_note(name, now_ns) if now_ns is not None else (False, "")
+            if ahead:
+                self.left_out(name, why)
+            elif slot.stamp_ns is not None:
+                slots[name] = slot
+        if not slots:
             return None
-        newest = max(stamps)
+        newest = max(s.stamp_ns for s in slots.values())
         if self.last_instant_ns is not None and newest <= self.last_instant_ns:
             return None
-        if now_ns is not None and self.wait_ns and not self._complete(newest, now_ns):
+        if now_ns is not None and self.wait_ns and not self._complete(slots, newest, now_ns):
             if self._waiting_since_ns is None:
                 self._waiting_since_ns = now_ns
             if now_ns - self._waiting_since_ns < self.wait_ns:
@@ -130,9 +146,7 @@ class FusionStage:
         self._waiting_since_ns = None
         self.last_instant_ns = newest
         frames = {}
-        for name, slot in self.slots.items():
-            if slot.stamp_ns is None:
-                continue
+        for name, slot in slots.items():
             behind_ns = newest - slot.stamp_ns
             if behind_ns <= self.tolerance_ns:
                 frames[name] = slot.frame
@@ -141,10 +155,10 @@ class FusionStage:
                               f"instant (sync_tolerance {self.tolerance_ns * 1e-6:.0f} ms)")
         return newest, frames
 
-    def _complete(self, newest: int, now_ns: int) -> bool:
-        """Every camera that is not silent has a frame of the instant ``newest``."""
-        return all(newest - s.stamp_ns <= self.tolerance_ns for s in self.slots.values()
-                   if s.stamp_ns is not None and now_ns - s.stamp_ns <= self.timeout_ns)
+    def _complete(self, slots: dict[str, CameraSlot], newest: int, now_ns: int) -> bool:
+        """Every camera of ``slots`` that is not silent has a frame of the instant ``newest``."""
+        return all(newest - s.stamp_ns <= self.tolerance_ns for s in slots.values()
+                   if now_ns - s.stamp_ns <= self.timeout_ns)
 
     def fused(self, camera: str) -> None:
         """The camera's newest frame went into the fusion step."""
@@ -155,13 +169,35 @@ class FusionStage:
         """The camera's newest frame could not be fused; ``reason`` says why."""
         self.slots[camera].left_out = reason
 
+    def clock_offset(self, camera: str, now_ns: int) -> float | None:
+        """The camera's clock offset estimate in s (positive: its stamps lag); None if unknown."""
+        return self.slots[camera].clock.value(now_ns * 1e-9)
+
+    def _clock_note(self, camera: str, now_ns: int) -> tuple[bool, str]:
+        """(ahead, why) for a camera off by more than ``max_clock_offset``, else (False, "").
+
+        Ahead is the dangerous direction: such a camera is not live. Behind is
+        only named (its frames are out of sync with the others' anyway, and a
+        slow pose node looks the same).
+        """
+        offset = self.clock_offset(camera, now_ns)
+        if offset is None or abs(offset) <= self.max_clock_offset:
+            return False, ""
+        return offset < 0, (f"clock offset: stamps {'lead' if offset < 0 else 'lag'} the "
+                            f"node's clock by {abs(offset):.2f} s (max_clock_offset "
+                            f"{self.max_clock_offset:.2f} s); synchronise the computers' "
+                            "clocks (chrony/PTP)")
+
     def coverage(self, now_ns: int) -> Coverage:
         names, live, ages, reasons = [], [], [], []
         timeout_s = self.timeout_ns * 1e-9
         for name, s in self.slots.items():
             names.append(name)
             ages.append(-1.0 if s.stamp_ns is None else (now_ns - s.stamp_ns) * 1e-9)
-            if s.stamp_ns is None:
+            ahead, clock_note = self._clock_note(name, now_ns)
+            if ahead:
+                reason = clock_note
+            elif s.stamp_ns is None:
                 reason = "no skeletons received"
             elif now_ns - s.stamp_ns > self.timeout_ns:
                 reason = f"silent: newest skeletons {ages[-1]:.2f} s old (camera_timeout " \
@@ -170,6 +206,8 @@ class FusionStage:
                 reason = f"not fused for {timeout_s:.2f} s: {s.left_out or 'no step yet'}"
             else:
                 reason = ""
+            if reason and clock_note and not ahead:
+                reason = f"{reason} ({clock_note})"
             live.append(not reason)
             reasons.append(reason)
         return Coverage(tuple(names), tuple(live), tuple(ages), tuple(reasons))

@@ -149,14 +149,16 @@ class PersonFusionNode(ManagedNode):
             self._stage = FusionStage([c.name for c in self._cell.cameras],
                                       {c.name: c.time_offset for c in self._cell.cameras},
                                       config.sync_tolerance, config.camera_timeout,
-                                      config.max_future_stamp, config.sync_wait)
+                                      config.max_future_stamp, config.sync_wait,
+                                      config.max_clock_offset)
             self._scaled.clear()
             self.get_logger().info(f"cell {self._cell.path}: cameras "
                                    f"{[c.name for c in self._cell.cameras]}")
         else:
             self._fusion.config = config.fusion()
             self._stage.set_limits(config.sync_tolerance, config.camera_timeout,
-                                   config.max_future_stamp, config.sync_wait)
+                                   config.max_future_stamp, config.sync_wait,
+                                   config.max_clock_offset)
 
     def _broadcast_camera_tf(self) -> None:
         if not tf2_available():
@@ -274,13 +276,16 @@ class PersonFusionNode(ManagedNode):
                 header, f"{self.get_name()}: fusion", "har_ros", WARN,
                 f"lifecycle state {self.lifecycle_state}", {}))
             return
-        coverage = self._stage.coverage(self.get_clock().now().nanoseconds)
+        now_ns = self.get_clock().now().nanoseconds
+        coverage = self._stage.coverage(now_ns)
+        offsets = {f"{c}_clock_offset_s": round(offset, 4) for c in coverage.cameras
+                   if (offset := self._stage.clock_offset(c, now_ns)) is not None}
         values = {"steps": self._step_ms.count, "step_ms": self._step_ms.value,
                   **self.drops.counts, "no_transform": self._no_transform,
                   "future_stamps_refused": self._stage.future_refused,
                   "tracks": len(self._fusion.tracks),
                   **{f"{c}_age_s": a for c, a in zip(coverage.cameras, coverage.age_s,
-                                                      strict=True)}}
+                                                      strict=True)}, **offsets}
         blind = coverage.explained()
         self._diag_pub.publish(diagnostic_array(
             header, f"{self.get_name()}: fusion", "har_ros", WARN if blind else OK,

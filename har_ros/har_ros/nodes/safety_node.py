@@ -174,7 +174,8 @@ class SafetyNode(ManagedNode):
             return
         self._meters["skeletons"].tick(now)
         self._input_stamps["skeletons"] = msg.header.stamp
-        self._policy.on_skeletons(now, people, stamp_to_ns(msg.header.stamp) * 1e-9)
+        self._policy.on_skeletons(now, people, stamp_to_ns(msg.header.stamp) * 1e-9,
+                                  self._clock_s())
         if self._markers is not None:
             self._markers.on_skeletons(msg)
         self._decide(now)
@@ -186,13 +187,14 @@ class SafetyNode(ManagedNode):
                    if math.isfinite(a.confidence)}
         self._meters["action"].tick(now)
         self._input_stamps["action"] = msg.header.stamp
-        self._policy.on_actions(now, actions, stamp_to_ns(msg.header.stamp) * 1e-9)
+        self._policy.on_actions(now, actions, stamp_to_ns(msg.header.stamp) * 1e-9,
+                                self._clock_s())
 
     def _on_coverage(self, msg: CameraCoverage) -> None:
         now = time.monotonic()
         try:
             self._policy.on_coverage(now, list(msg.cameras), [bool(v) for v in msg.live],
-                                     stamp_to_ns(msg.header.stamp) * 1e-9)
+                                     stamp_to_ns(msg.header.stamp) * 1e-9, self._clock_s())
         except ValueError as exc:
             self.drops.drop("dropped_messages", f"dropped coverage: {exc}")
             return
@@ -206,6 +208,10 @@ class SafetyNode(ManagedNode):
             self.drops.drop("dropped_messages", f"dropped robot_position: {exc}")
             return
         self._meters["robot_position"].tick(now)
+
+    def _clock_s(self) -> float:
+        """The node's clock (sim time in a replay) in s: what input stamps are judged against."""
+        return self.get_clock().now().nanoseconds * 1e-9
 
     # -- output ---------------------------------------------------------------
     def _on_timer(self) -> None:
@@ -238,8 +244,11 @@ class SafetyNode(ManagedNode):
         config = self.params.config  # None until configured: no inputs to report then
         header = Header(stamp=clock_now.to_msg())
         diagnose = now - self._last_diag >= 1.0
+        offsets = self._policy.clock_offsets(clock_now.nanoseconds * 1e-9) \
+            if self._policy is not None else {}
         status, diagnostics = safety_report(
-            header, now, decision, config, self._meters, self._input_stamps, self.drops.counts,
+            header, now, decision, config, self._meters, offsets, self._input_stamps,
+            self.drops.counts,
             f"{self.get_name()}: speed and separation monitoring" if diagnose else "")
         self._status_pub.publish(status)
         if self._markers is not None and self._policy is not None and config is not None:

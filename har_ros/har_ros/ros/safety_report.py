@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import math
 
 from builtin_interfaces.msg import Time
 from diagnostic_msgs.msg import DiagnosticArray
@@ -19,9 +20,9 @@ LEVEL = {SafetyState.NORMAL: OK, SafetyState.REDUCED: OK, SafetyState.STARTUP: W
          SafetyState.PROTECTIVE_STOP: WARN, SafetyState.FAULT: ERROR}
 
 
-def input_statuses(now: float, meters: dict[str, RateMeter],
-                   config: SafetyNodeConfig | None) -> list[InputStatus]:
-    """Age, rate and health of every input the config uses (none before it is configured)."""
+def input_statuses(now: float, meters: dict[str, RateMeter], config: SafetyNodeConfig | None,
+                   offsets: dict[str, float | None] | None = None) -> list[InputStatus]:
+    """Age, rate, health and clock offset of every input the config uses (none unconfigured)."""
     if config is None:
         return []
     timeouts = {"skeletons": config.skeleton_timeout, "action": config.action_timeout}
@@ -29,17 +30,21 @@ def input_statuses(now: float, meters: dict[str, RateMeter],
         timeouts["robot_position"] = config.robot_pose_timeout
     if config.use_coverage:
         timeouts["coverage"] = config.skeleton_timeout
+    offsets = offsets or {}
     return [InputStatus(name=name, age=meters[name].age(now), rate=meters[name].rate(now),
-                        healthy=meters[name].age(now) <= timeout)
+                        healthy=meters[name].age(now) <= timeout,
+                        clock_offset=math.nan if offsets.get(name) is None
+                        else float(offsets[name]))
             for name, timeout in timeouts.items()]
 
 
 def safety_report(header: Header, now: float, decision: Decision,
                   config: SafetyNodeConfig | None, meters: dict[str, RateMeter],
-                  stamps: dict[str, Time], counts: dict[str, int], title: str = "",
+                  offsets: dict[str, float | None], stamps: dict[str, Time],
+                  counts: dict[str, int], title: str = "",
                   ) -> tuple[SafetyStatus, DiagnosticArray | None]:
     """The status message, and the diagnostics too when ``title`` (the status name) is given."""
-    inputs = input_statuses(now, meters, config)
+    inputs = input_statuses(now, meters, config, offsets)
     status = SafetyStatus(
         header=header, speed_scale=float(decision.scale), state=int(decision.state),
         reason=decision.reason, min_separation=float(decision.min_separation),
@@ -54,6 +59,8 @@ def safety_report(header: Header, now: float, decision: Decision,
     for item in inputs:
         values[f"{item.name}_age_s"] = item.age
         values[f"{item.name}_rate_hz"] = item.rate
+        if math.isfinite(item.clock_offset):
+            values[f"{item.name}_clock_offset_s"] = round(item.clock_offset, 4)
     return status, diagnostic_array(header, title, "har_ros", LEVEL[decision.state],
                                     decision.reason, values)
 

@@ -63,6 +63,9 @@ class SafetyNodeConfig:
     image_slow_scale: float = param(0.3, "scale cap inside image_slow_zone (0..1)")
     max_future_stamp: float = param(
         0.05, "s an input stamp may lead the node's clock before it counts as invalid")
+    max_clock_offset: float = param(
+        0.25, "s an input's stamps may lag the node's clock (least arrival - stamp over 2 s: "
+        "clock offset + least delay) before safety/status names it")
     latency_budget: float = param(
         0.1, "s of input age (image stamp to decision) already allowed for in reaction_time")
     max_people: int = param(
@@ -124,8 +127,8 @@ class SafetyNodeConfig:
             **{name: getattr(self, name) for name in (
                 "skeleton_timeout", "action_timeout", "robot_pose_timeout",
                 "require_actions", "startup_healthy_time", "ramp_down_rate", "ramp_up_rate",
-                "hysteresis", "unlocated_max_scale", "max_future_stamp", "latency_budget",
-                "use_coverage", "coverage_max_scale")})
+                "hysteresis", "unlocated_max_scale", "max_future_stamp", "max_clock_offset",
+                "latency_budget", "use_coverage", "coverage_max_scale")})
         config.validate()
         return config
 

@@ -17,11 +17,12 @@ metres further away than needed.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import IntEnum
 
 import numpy as np
 
+from ..common.clock_offset import ClockOffset
 from ..common.config import require_finite
 from .rules import RuleSet
 from .ssm import SsmParameters, protective_distance, speed_scale
@@ -55,6 +56,7 @@ class PolicyConfig:
     hysteresis: float = 0.1  # m
     unlocated_max_scale: float = 0.0  # cap for a person with no position and no image zone
     max_future_stamp: float = 0.05  # s a stamp may lead the clock (clock sync) before a stop
+    max_clock_offset: float = 0.25  # s a source's stamps may lag (clock_offset.py), then named
     latency_budget: float = 0.1  # s of input age already allowed for in the reaction time
     use_coverage: bool = False  # a multi-camera cell reports which cameras are live
     coverage_max_scale: float = 0.3  # cap while some (not all) cameras are silent
@@ -66,6 +68,8 @@ class PolicyConfig:
                      "ramp_down_rate", "ramp_up_rate"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
+        if not self.max_clock_offset > 0:
+            raise ValueError(f"max_clock_offset must be > 0, got {self.max_clock_offset}")
         for name in ("startup_healthy_time", "hysteresis", "max_future_stamp",
                      "latency_budget"):
             if not getattr(self, name) >= 0:
@@ -104,6 +108,13 @@ class Decision:
 class _InputClock:
     last: float | None = None  # arrival, monotonic s
     stamp: float | None = None  # header stamp of the newest message, node-clock s
+    offset: ClockOffset = field(default_factory=ClockOffset)  # the source's clock vs ours
+
+    def arrived(self, now: float, stamp: float | None, arrival_clock: float | None) -> None:
+        """A message stamped ``stamp`` arrived at ``now`` (monotonic), ``arrival_clock`` (ours)."""
+        self.last, self.stamp = now, stamp
+        if stamp is not None and arrival_clock is not None:
+            self.offset.add(arrival_clock, stamp)
 
     def age(self, now: float) -> float:
         return math.inf if self.last is None else max(0.0, now - self.last)
@@ -116,6 +127,7 @@ class _InputClock:
 
     def forget(self) -> None:
         self.last = self.stamp = None
+        self.offset.clear()
 
 
 @dataclass
@@ -145,24 +157,28 @@ class SafetyPolicy:
 
     # -- inputs ------------------------------------------------------------
     def on_skeletons(self, now: float, people: list[PersonObservation],
-                     stamp: float | None = None) -> None:
-        """People seen in a frame that arrived at ``now``, stamped ``stamp`` (node clock, s)."""
-        self.skeletons.last, self.skeletons.stamp = now, stamp
+                     stamp: float | None = None, arrival_clock: float | None = None) -> None:
+        """People seen in a frame that arrived at ``now``, stamped ``stamp`` (node clock, s).
+
+        ``arrival_clock``, the node's clock at arrival, lets the policy estimate the
+        source's clock offset; every ``on_*`` input takes it.
+        """
+        self.skeletons.arrived(now, stamp, arrival_clock)
         self._people = list(people)
         self._clock_jump = None
 
     def on_actions(self, now: float, actions: dict[int, tuple[str, float]],
-                   stamp: float | None = None) -> None:
+                   stamp: float | None = None, arrival_clock: float | None = None) -> None:
         """``actions`` maps track id -> (label, confidence); replaces the previous set."""
-        self.actions.last, self.actions.stamp = now, stamp
+        self.actions.arrived(now, stamp, arrival_clock)
         self._actions = dict(actions)
 
     def on_coverage(self, now: float, cameras: list[str], live: list[bool],
-                    stamp: float | None = None) -> None:
+                    stamp: float | None = None, arrival_clock: float | None = None) -> None:
         """Which cameras of a multi-camera cell deliver skeletons (person_fusion's report)."""
         if len(cameras) != len(live):
             raise ValueError(f"coverage names {len(cameras)} cameras but {len(live)} flags")
-        self.coverage.last, self.coverage.stamp = now, stamp
+        self.coverage.arrived(now, stamp, arrival_clock)
         self._cameras = list(cameras)
         self._silent_cameras = [c for c, ok in zip(cameras, live, strict=True) if not ok]
 
@@ -206,6 +222,9 @@ class SafetyPolicy:
         try:
             self._track_clock(clock_now)
             decision = self._step(now, clock_now)
+            notes = self._clock_notes(clock_now)
+            if notes:
+                decision = replace(decision, reason=f"{decision.reason}; {notes}")
         except Exception as exc:  # fail safe on any defect of the policy itself
             decision = Decision(0.0, SafetyState.FAULT, f"policy error: {exc!r}")
         self._scale = decision.scale
@@ -248,6 +267,29 @@ class SafetyPolicy:
         if stamp_age > timeout:
             return f"{name} stale by stamp: {stamp_age:.2f} s old (timeout {timeout:.2f} s)"
         return None
+
+    def _clock_notes(self, clock_now: float | None) -> str:
+        """Inputs whose stamps lag by more than ``max_clock_offset``, named.
+
+        A clock behind makes input look older than it is: the stale and latency
+        rules already treat it conservatively, so it is named, not a stop (a
+        pipeline that slow looks the same). A clock ahead is the dangerous
+        direction; the future-stamp rule stops for it.
+        """
+        limit = self.config.max_clock_offset
+        lagging = [f"{name} +{offset:.2f} s" for name, offset in self.clock_offsets(
+            clock_now).items() if offset is not None and offset > limit]
+        if not lagging:
+            return ""
+        return (f"clock offset: stamps lag the node's clock ({', '.join(lagging)}; "
+                f"max_clock_offset {limit:.2f} s): synchronise the computers' clocks "
+                "(chrony/PTP), or the input is that late")
+
+    def clock_offsets(self, clock_now: float | None = None) -> dict[str, float | None]:
+        """Each stamped input's clock offset estimate in s (None: nothing to judge by yet)."""
+        return {"skeletons": self.skeletons.offset.value(clock_now),
+                "action": self.actions.offset.value(clock_now),
+                "coverage": self.coverage.offset.value(clock_now)}
 
     def _step(self, now: float, clock_now: float | None = None) -> Decision:
         cfg = self.config

@@ -131,3 +131,23 @@ def test_an_instant_waits_for_the_slower_cameras_of_it():
     t = 2400 * MS  # b is silent (1 s): nobody to wait for
     stage.add("a", t, "a4", now_ns=t)
     assert stage.instant(t) == (t, {"a": "a4"})
+
+
+def test_a_camera_whose_clock_is_off_is_measured_named_and_not_live():
+    stage = FusionStage(["ok", "behind", "ahead"], sync_tolerance=0.04, max_future=0.5,
+                        max_clock_offset=0.25)
+    for i in range(30):  # 15 fps, 10 ms of transport; one camera 0.3 s behind, one ahead
+        now = 1000 * MS + i * 66 * MS
+        stage.add("ok", now - 10 * MS, i, now)
+        stage.add("behind", now - 310 * MS, i, now)
+        stage.add("ahead", now + 290 * MS, i, now)
+        fuse_all(stage, now)
+    assert stage.clock_offset("ok", now) == pytest.approx(0.01)
+    assert stage.clock_offset("behind", now) == pytest.approx(0.31)
+    assert stage.clock_offset("ahead", now) == pytest.approx(-0.29)
+    coverage = stage.coverage(now)
+    assert coverage.live == (True, False, False)
+    assert coverage.reasons[1].startswith("not fused")  # out of sync with the others, and
+    assert "(clock offset: stamps lag the node's clock by 0.31 s" in coverage.reasons[1]
+    assert coverage.reasons[2].startswith("clock offset: stamps lead the node's clock by 0.29")
+    assert "chrony/PTP" in coverage.reasons[2]

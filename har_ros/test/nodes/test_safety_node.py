@@ -178,8 +178,58 @@ def test_input_age_is_judged_by_stamp(ros_node, processes, topic_prefix):
     publish_for(ros_node, pub, 0.5, lagging(-1.0))
     assert statuses[-1][1].state == SafetyStatus.STATE_PROTECTIVE_STOP
     assert "in the future" in statuses[-1][1].reason
-    publish_for(ros_node, pub, 0.5, lagging(0.3))  # late, but within the timeout
+    publish_for(ros_node, pub, 0.5, lagging(0.2))  # late, but within the timeout
     assert "over the latency budget" in statuses[-1][1].reason
+
+
+def publish_until(ros_node, publisher, make_msg, condition, what, timeout=20.0, rate=30.0):
+    """Publish ``make_msg()`` at ``rate`` until ``condition()``; the seconds it took."""
+    started = time.monotonic()
+    while not condition():
+        assert time.monotonic() - started < timeout, f"timed out waiting for {what}"
+        publish_for(ros_node, publisher, 1.0 / rate, make_msg, rate)
+    return time.monotonic() - started
+
+
+def test_a_camera_computer_clock_ahead_or_behind_is_named(ros_node, processes, topic_prefix):
+    """Stamps 0.3 s behind: measured and named; 0.3 s ahead: named and a stop."""
+    from diagnostic_msgs.msg import DiagnosticArray
+
+    start_safety_node(processes, topic_prefix, robot_zone_points="[20.0, 0.0]")
+    sub, statuses = record_status(ros_node, topic_prefix)
+    offsets_seen = []
+
+    def on_diagnostics(msg):
+        for status in msg.status:
+            values = {v.key: v.value for v in status.values}
+            if "skeletons_clock_offset_s" in values:
+                offsets_seen.append(float(values["skeletons_clock_offset_s"]))
+
+    ros_node.create_subscription(DiagnosticArray, "/diagnostics", on_diagnostics, 50)
+    pub = ros_node.create_publisher(SkeletonArray, f"{topic_prefix}/skeletons", qos.STREAM)
+    wait_for_publishers(ros_node, sub, timeout=20)
+    wait_for_subscribers(ros_node, pub, timeout=20)
+
+    def lagging(lag_s):
+        return lambda: person_on_floor_msg(5.0, time.time_ns() - int(lag_s * 1e9))
+
+    def last():
+        return statuses[-1][1] if statuses else None
+
+    publish_until(ros_node, pub, lagging(0.0), lambda: last() is not None and last().state in (
+        SafetyStatus.STATE_NORMAL, SafetyStatus.STATE_REDUCED), "the robot moving")
+    assert 0.0 <= last().inputs[0].clock_offset < 0.2  # loopback: the least delay only
+    publish_until(ros_node, pub, lagging(0.3), lambda: "clock offset" in last().reason,
+                  "the lagging clock named")
+    assert "skeletons +0.3" in last().reason and "chrony/PTP" in last().reason
+    assert last().state in (SafetyStatus.STATE_NORMAL, SafetyStatus.STATE_REDUCED)
+    assert 0.3 <= last().inputs[0].clock_offset < 0.5
+    publish_until(ros_node, pub, lagging(0.3),
+                  lambda: offsets_seen and offsets_seen[-1] >= 0.3, "the offset in /diagnostics")
+    publish_until(ros_node, pub, lagging(-0.3), lambda: "in the future" in last().reason,
+                  "the clock ahead named")
+    assert last().state == SafetyStatus.STATE_PROTECTIVE_STOP
+    assert -0.3 <= last().inputs[0].clock_offset < -0.1
 
 
 def test_sim_time_clock_jumping_back_stops(ros_node, processes, topic_prefix):

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from har_ros.common.clock_offset import WINDOW_S
 from har_ros.safety.policy import (
     PersonObservation,
     PolicyConfig,
@@ -278,8 +279,8 @@ def stamped_run(policy, t, seconds, people, lag=0.0, clock_offset=100.0):
     decision = None
     for _ in range(round(seconds / PERIOD)):
         clock = clock_offset + t
-        policy.on_skeletons(t, people, clock - lag)
-        policy.on_actions(t, {}, clock - lag)
+        policy.on_skeletons(t, people, clock - lag, arrival_clock=clock)
+        policy.on_actions(t, {}, clock - lag, arrival_clock=clock)
         decision = policy.step(t, clock)
         t += PERIOD
     return decision, t
@@ -323,9 +324,10 @@ def test_clock_jumping_back_stops_until_input_after_the_jump():
 def test_late_skeletons_shrink_the_separation_by_the_excess_latency():
     """Seen L s late, a person at d m may be at d - v_h (L - budget): the scale follows."""
     person = [PersonObservation(1, (2.0, 0.0))]
-    policy, t = started_policy(person, {1: ("waiting", 0.9)}, latency_budget=0.1)
+    settings = dict(latency_budget=0.1, max_clock_offset=1.0)  # 0.45 s is a slow pipeline
+    policy, t = started_policy(person, {1: ("waiting", 0.9)}, **settings)
     on_time, t = stamped_run(policy, t, 3.0, person, lag=0.05)
-    late_policy, t2 = started_policy(person, {1: ("waiting", 0.9)}, latency_budget=0.1)
+    late_policy, t2 = started_policy(person, {1: ("waiting", 0.9)}, **settings)
     late, _ = stamped_run(late_policy, t2, 3.0, person, lag=0.45)
     assert late.target_scale < on_time.target_scale
     assert "over the latency budget" in late.reason
@@ -343,3 +345,47 @@ def test_refused_oversized_input_stops_for_a_skeleton_timeout():
     assert stop.state == SafetyState.PROTECTIVE_STOP and "5000 entries" in stop.reason
     later, _ = run(policy, t + 0.6, 0.1, FAR)
     assert later.state != SafetyState.PROTECTIVE_STOP
+
+
+def test_a_source_whose_stamps_lag_beyond_max_clock_offset_is_named_not_stopped_for():
+    """Behind reads older: the latency rule already acts; the status names the clock."""
+    policy, t = started_policy(FAR)
+    decision, t = stamped_run(policy, t, 1.0, FAR, lag=0.1)
+    assert decision.scale > 0 and policy.clock_offsets()["skeletons"] == pytest.approx(0.1)
+    assert "clock offset" not in decision.reason
+    decision, t = stamped_run(policy, t, WINDOW_S + 0.1, FAR, lag=0.3)  # a PC 0.3 s behind
+    assert decision.state in (SafetyState.NORMAL, SafetyState.REDUCED)
+    assert "clock offset: stamps lag the node's clock (skeletons +0.30 s, action +0.30 s" \
+        in decision.reason and "chrony/PTP" in decision.reason
+    assert "over the latency budget" in decision.reason  # the separation shrinks for it
+    decision, t = stamped_run(policy, t, PERIOD, FAR, lag=0.05)  # back in step: the least
+    assert "clock offset" not in decision.reason  # delay is the new one at once
+    assert policy.clock_offsets()["skeletons"] == pytest.approx(0.05)
+
+
+def test_a_source_ahead_stops_at_once_and_its_offset_turns_negative():
+    policy, t = started_policy(FAR)
+    decision, t = stamped_run(policy, t, 1.0, FAR, lag=0.0)
+    decision, t = stamped_run(policy, t, PERIOD, FAR, lag=-0.3)  # the first message ahead
+    assert decision.state == SafetyState.PROTECTIVE_STOP and "in the future" in decision.reason
+    assert policy.clock_offsets()["skeletons"] == pytest.approx(-0.3)
+
+
+def test_a_drifting_clock_is_named_once_it_has_drifted_past_the_limit():
+    policy, t = started_policy(FAR)
+    drift, named_at = 0.05, None  # the source falls behind 50 ms every second
+    for _ in range(round(10.0 / PERIOD)):
+        lag = drift * t
+        clock = 100.0 + t
+        policy.on_skeletons(t, FAR, clock - lag, arrival_clock=clock)
+        decision = policy.step(t, clock)
+        if named_at is None and "clock offset" in decision.reason:
+            named_at = t
+        t += PERIOD
+    assert named_at is not None  # the least lag of the window passes 0.25 s
+    assert 0.25 / drift + WINDOW_S - 0.1 <= named_at <= 0.25 / drift + WINDOW_S + 0.2
+
+
+def test_max_clock_offset_must_be_positive():
+    with pytest.raises(ValueError, match="max_clock_offset"):
+        make_config(max_clock_offset=0.0).validate()
