@@ -7,7 +7,14 @@ from pathlib import Path
 
 from rclpy.node import Node
 from rclpy.qos import QoSProfile, ReliabilityPolicy
-from rosbags.interfaces import Qos
+from rosbags.interfaces import (
+    Qos,
+    QosDurability,
+    QosHistory,
+    QosLiveliness,
+    QosReliability,
+    QosTime,
+)
 
 from ..ros import qos
 from .io import BagError, BagWriter
@@ -33,13 +40,6 @@ def discover(node: Node, topics: list[str], timeout: float, spin) -> dict[str, s
 
 def bag_qos(profile: QoSProfile) -> Qos:
     """A publisher's offered QoS as rosbag2 metadata stores it (as `ros2 bag record` does)."""
-    from rosbags.interfaces import (
-        QosDurability,
-        QosHistory,
-        QosLiveliness,
-        QosReliability,
-        QosTime,
-    )
 
     def duration(d) -> QosTime:
         sec, nsec = divmod(int(d.nanoseconds), 1_000_000_000)
