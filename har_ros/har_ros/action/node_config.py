@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from ..common.config import param, require
+from ..skeleton.rep155 import hri_body_expiry_param, hri_param
 from .recognizer import FROM_CHECKPOINT, RecognizerSettings
 
 
@@ -27,6 +29,8 @@ class ActionNodeConfig:
     torch_threads: int = param(1, "torch CPU threads for inference")
     max_people: int = param(
         50, "most people per SkeletonArray; a larger one is dropped unread and counted")
+    hri: bool = hri_param()
+    hri_body_expiry: float = hri_body_expiry_param()
 
     def validate(self) -> None:
         require(self.rate_hz >= 0, "rate_hz must be >= 0")
@@ -40,6 +44,8 @@ class ActionNodeConfig:
         require(0.0 < self.min_fill <= 1.0, f"min_fill must be in (0, 1], got {self.min_fill}")
         require(self.torch_threads >= 1, "torch_threads must be >= 1")
         require(self.max_people >= 1, f"max_people must be >= 1, got {self.max_people}")
+        require(self.hri_body_expiry >= 0 and math.isfinite(self.hri_body_expiry),
+                "hri_body_expiry must be a finite number >= 0 s")
 
     def settings(self) -> RecognizerSettings:
         return RecognizerSettings(self.rate_hz, self.stride, self.max_gap, self.track_timeout,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..common.config import param, require, require_finite
+from ..skeleton.rep155 import hri_body_expiry_param, hri_param
 from .fusion import FusionConfig
 
 EXTRINSICS = ("file", "tf")
@@ -35,6 +36,8 @@ class FusionNodeConfig:
     extrinsics: str = param(
         "file", "camera poses: file = the cell file's calibration; tf = looked up in TF each "
         "step (cell_frame <- the skeletons' frame_id; needs tf2_ros)", read_only=True)
+    hri: bool = hri_param()
+    hri_body_expiry: float = hri_body_expiry_param()
 
     def validate(self) -> None:
         require_finite(self)
@@ -46,6 +49,7 @@ class FusionNodeConfig:
         require(0 <= self.sync_wait < self.camera_timeout,
                 "sync_wait must be in [0, camera_timeout) s")
         require(self.max_people >= 1, f"max_people must be >= 1, got {self.max_people}")
+        require(self.hri_body_expiry >= 0, "hri_body_expiry must be >= 0 s")
         require(self.extrinsics in EXTRINSICS, f"extrinsics must be one of {EXTRINSICS}")
         self.fusion().validate()
 

@@ -25,6 +25,7 @@ from ..common.rate_meter import RateMeter
 from ..ros import qos
 from ..ros.diagnostics import OK, WARN, diagnostic_array
 from ..ros.drops import Drops
+from ..ros.hri import BodyPublishers, body_id, hri_available
 from ..ros.lifecycle import ManagedNode
 from ..ros.parameters import ParameterBinding
 from ..ros.skeleton_msgs import msg_to_frame
@@ -40,6 +41,7 @@ class ActionNode(ManagedNode):
         self._recognizer: ActionRecognizer | None = None
         self._next: ActionRecognizer | None = None
         self._input_subscription = None
+        self._body_actions: BodyPublishers | None = None  # humans/bodies/<id>/action
         self.params = ParameterBinding(self, ActionNodeConfig, self._apply_config,
                                        self._prepare_recognizer, load=False)
         self._rate = RateMeter()
@@ -57,6 +59,10 @@ class ActionNode(ManagedNode):
         # A deep queue absorbs bursts (a step with many people takes longer than a frame).
         self._input_subscription = self.create_subscription(SkeletonArray, "skeletons",
                                                       self._on_skeletons, qos.STREAM_QUEUE)
+        config = self.params.config
+        if config.hri and hri_available() and self._body_actions is None:
+            self._body_actions = BodyPublishers(self, {"action": ActionArray},
+                                                config.hri_body_expiry)
 
     def deactivate(self) -> None:
         self.destroy_subscription(self._input_subscription)
@@ -124,6 +130,17 @@ class ActionNode(ManagedNode):
                    for r in results]
         self._pub.publish(ActionArray(header=msg.header, class_names=recognizer.class_names,
                                       actions=actions))
+        if self._body_actions is not None:
+            self._publish_per_body(msg.header, recognizer.class_names, actions)
+
+    def _publish_per_body(self, header: Header, class_names: list[str],
+                          actions: list[Action]) -> None:
+        """Each body's action on its REP-155 topic, one ActionArray of one action."""
+        tracked = {body_id(a.track_id): a for a in actions if a.track_id >= 0}
+        publishers = self._body_actions.update(list(tracked), time.monotonic())
+        for body, action in tracked.items():
+            publishers[body]["action"].publish(
+                ActionArray(header=header, class_names=class_names, actions=[action]))
 
     def _publish_diagnostics(self) -> None:
         now = time.monotonic()

@@ -18,7 +18,6 @@ import time
 
 import numpy as np
 from diagnostic_msgs.msg import DiagnosticArray
-from geometry_msgs.msg import Point
 from rclpy.serialization import deserialize_message
 from std_msgs.msg import Header
 
@@ -33,39 +32,44 @@ from ..ros import qos
 from ..ros.diagnostics import OK, WARN, diagnostic_array
 from ..ros.drops import Drops
 from ..ros.frames import FrameError, check_transform, tf2_available
+from ..ros.hri import HriBodiesOutput, start_hri_output
 from ..ros.lifecycle import ManagedNode
 from ..ros.parameters import ParameterBinding
-from ..ros.skeleton_msgs import msg_to_frame, person_to_msg
+from ..ros.skeleton_msgs import frame_to_msg, msg_to_frame
 from ..ros.spin import run_node
 from ..ros.stamps import ns_to_stamp
 from ..skeleton.conversions import can_convert, convert
 from ..skeleton.layouts import keypoint_count_problem
-from ..skeleton.types import Person, PositionSource
+from ..skeleton.types import Person, PositionSource, SkeletonFrame
 
 FUSED_LAYOUT = "coco17"  # what triangulation and the fused output use
 
 
-def fused_to_msg(people: list[FusedPerson], stamp_ns: int, cell_frame: str,
-                 width: int, height: int) -> SkeletonArray:
-    """The fused people as a SkeletonArray: 2D of the primary view, 3D in the cell frame."""
-    skeletons = []
+def fused_frame(people: list[FusedPerson], stamp_ns: int, cell_frame: str, width: int,
+                height: int) -> SkeletonFrame:
+    """The fused people: 2D of the primary view, 3D and positions in the cell frame."""
+    persons = []
     for p in people:
         view = p.detections[p.primary]
         person = Person(np.asarray(view.keypoints, np.float32), FUSED_LAYOUT,
                         float(np.mean(view.keypoints[:, 2])), view.bbox, p.fused_id,
                         keypoints_3d=p.keypoints_3d)
-        msg = person_to_msg(person, width, height)
         if p.position is not None:
-            msg.position = Point(x=float(p.position[0]), y=float(p.position[1]),
-                                 z=float(p.position[2]))
-            msg.position_valid = True
-            msg.position_source = int(PositionSource.TRIANGULATED if p.keypoints_3d is not None
+            person.position = np.asarray(p.position, np.float64)
+            person.position_source = (PositionSource.TRIANGULATED if p.keypoints_3d is not None
                                       else PositionSource.FLOOR)
-            msg.position_frame_id = cell_frame
-            msg.position_uncertainty = float(p.uncertainty)
-        skeletons.append(msg)
-    return SkeletonArray(header=Header(stamp=ns_to_stamp(stamp_ns), frame_id=cell_frame),
-                         image_width=int(width), image_height=int(height), skeletons=skeletons)
+            person.position_frame_id = cell_frame
+        persons.append(person)
+    return SkeletonFrame(stamp_ns, cell_frame, width, height, persons)
+
+
+def fused_to_msg(people: list[FusedPerson], frame: SkeletonFrame) -> SkeletonArray:
+    """``frame`` (from fused_frame) as a SkeletonArray, with each position's uncertainty."""
+    msg = frame_to_msg(frame)
+    for fused, skeleton in zip(people, msg.skeletons, strict=True):
+        if skeleton.position_valid:
+            skeleton.position_uncertainty = float(fused.uncertainty)
+    return msg
 
 
 class PersonFusionNode(ManagedNode):
@@ -85,6 +89,7 @@ class PersonFusionNode(ManagedNode):
         self._tf_buffer = None
         self._tf_listener = None
         self._no_transform = 0
+        self._hri: HriBodiesOutput | None = None
         self._scaled: dict[str, tuple[int, object]] = {}  # camera -> (width, calibration)
         # left_out: camera frames of an instant that could not be fused
         self.drops = Drops(self.get_logger(), "malformed", "left_out")
@@ -118,6 +123,8 @@ class PersonFusionNode(ManagedNode):
         self._timer = self.create_timer(1.0 / config.rate_hz, self._step)
         if config.publish_camera_tf:
             self._broadcast_camera_tf()
+        if config.hri and self._hri is None:
+            self._hri = start_hri_output(self, config.hri_body_expiry)
 
     def deactivate(self) -> None:
         for sub in self._camera_subscriptions:
@@ -265,8 +272,10 @@ class PersonFusionNode(ManagedNode):
             self._stage.fused(camera)
         people = self._fusion.update(detections)
         first = next(iter(frames.values()))  # an instant has the newest camera at least
-        self._pub.publish(fused_to_msg(people, stamp_ns, self._cell.cell_frame, first.width,
-                                       first.height))
+        frame = fused_frame(people, stamp_ns, self._cell.cell_frame, first.width, first.height)
+        self._pub.publish(fused_to_msg(people, frame))
+        if self._hri is not None:
+            self._hri.publish(frame, time.monotonic())
         self._step_ms.add((time.perf_counter() - started) * 1000.0)
 
     def _publish_diagnostics(self) -> None:

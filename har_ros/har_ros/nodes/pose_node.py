@@ -32,6 +32,7 @@ from ..ros import qos
 from ..ros.depth_sync import BuiltinDepthCache, subscribe_depth
 from ..ros.diagnostics import OK, WARN, diagnostic_array
 from ..ros.drops import Drops
+from ..ros.hri import HriBodiesOutput, start_hri_output
 from ..ros.image_msgs import array_to_image, image_to_array, image_to_rgb
 from ..ros.lifecycle import ManagedNode
 from ..ros.parameters import ParameterBinding
@@ -55,6 +56,7 @@ class PoseNode(ManagedNode):
         self._next_pipeline: PosePipeline | None = None
         self._track_ids = itertools.count(1)  # never reused while the process lives
         self._input_subscriptions = []
+        self._hri: HriBodiesOutput | None = None
         self.params = ParameterBinding(self, PoseNodeConfig, self._apply_config,
                                        self._prepare_pipeline, load=False)
         self.counts = {"received": 0, "processed": 0, "dropped": 0}  # dropped: model too slow
@@ -74,6 +76,8 @@ class PoseNode(ManagedNode):
 
     def activate(self) -> None:
         config = self.params.config
+        if config.hri and self._hri is None:
+            self._hri = start_hri_output(self, config.hri_body_expiry)
         if config.image_transport == "compressed":  # image_transport's topic naming
             topic = self.resolve_topic_name("image") + "/compressed"
             self._input_subscriptions.append(self.create_subscription(
@@ -173,6 +177,8 @@ class PoseNode(ManagedNode):
         frame = SkeletonFrame(stamp_to_ns(msg.header.stamp), msg.header.frame_id, width,
                               height, people)
         self._pub.publish(frame_to_msg(frame))
+        if self._hri is not None:
+            self._hri.publish(frame, time.monotonic())
         self.counts["processed"] += 1
         self._processing_ms.add((time.perf_counter() - started) * 1000.0)
         if self.params.config.publish_debug_image:

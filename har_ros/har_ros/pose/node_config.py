@@ -8,6 +8,7 @@ import numpy as np
 
 from ..common.config import param, require
 from ..skeleton.conversions import can_convert
+from ..skeleton.rep155 import hri_body_expiry_param, hri_param
 from .backends import BACKEND_LAYOUTS
 from .tracking import TrackerConfig
 
@@ -24,7 +25,9 @@ class PoseNodeConfig:
     min_person_score: float = param(0.25, "people below this detection score are ignored")
     output_layout: str = param("coco17", "published keypoint layout: coco17 or openpose18")
     tracker_min_hits: int = param(2, "detections before a track gets an id")
-    tracker_max_misses: int = param(10, "frames a track survives without a detection")
+    tracker_max_misses: int = param(
+        15, "frames a track survives without a detection (a person hidden behind another "
+        "for half a second at 30 fps keeps their id)")
     tracker_max_cost: float = param(0.75, "assignment gate in (0, 1]; higher = looser")
     tracker_coast_frames: int = param(
         5, "frames a confirmed person the detector missed is still published at its "
@@ -43,6 +46,8 @@ class PoseNodeConfig:
     depth_sync: str = param(
         "auto", "colour/depth pairing: message_filters, builtin, or auto (message_filters "
         "when installed)", read_only=True)
+    hri: bool = hri_param()
+    hri_body_expiry: float = hri_body_expiry_param()
 
     def validate(self) -> None:
         require(self.backend in BACKEND_LAYOUTS,
@@ -62,6 +67,8 @@ class PoseNodeConfig:
         require(len(self.floor_homography) in (0, 9)
                 and bool(np.all(np.isfinite(self.floor_homography))),
                 "floor_homography needs 9 finite numbers (or none)")
+        require(self.hri_body_expiry >= 0 and np.isfinite(self.hri_body_expiry),
+                "hri_body_expiry must be a finite number >= 0 s")
         self.tracker_config().validate()
 
     def tracker_config(self) -> TrackerConfig:

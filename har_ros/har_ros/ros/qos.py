@@ -56,3 +56,6 @@ CONTROLLER_SPEED_INPUT = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=1,
 
 #: /diagnostics and /clock: ROS defaults (reliable, keep last 10).
 DEFAULT = QoSProfile(depth=10)
+
+#: REP-155 topics (humans/bodies/...): ROS defaults, as libhri subscribes them.
+HRI = DEFAULT

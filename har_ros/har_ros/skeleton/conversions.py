@@ -24,14 +24,20 @@ from .layouts import (
 JointMap = tuple[tuple[int, ...], ...]
 
 
-def _by_name(source: Layout, target: Layout, synth: dict[str, tuple[str, ...]] | None = None
-             ) -> JointMap:
+def joint_map(source: Layout, target_joints: tuple[str, ...],
+              synth: dict[str, tuple[str, ...]] | None = None) -> JointMap:
+    """Each target joint's source joints, by name; ``synth`` names stand-ins."""
     synth = synth or {}
     mapping = []
-    for joint in target.joints:
+    for joint in target_joints:
         names = synth.get(joint, (joint,))
-        mapping.append(tuple(source.index(n) for n in names if n in source.joints))
+        mapping.append(tuple(i for n in names for i in source.find(n)))
     return tuple(mapping)
+
+
+def _by_name(source: Layout, target: Layout, synth: dict[str, tuple[str, ...]] | None = None
+             ) -> JointMap:
+    return joint_map(source, target.joints, synth)
 
 
 _NECK = {"neck": ("left_shoulder", "right_shoulder")}
@@ -68,6 +74,12 @@ def convert(keypoints: np.ndarray, source: str, target: str) -> np.ndarray:
     if keypoints.ndim < 2 or keypoints.shape[-2] != joints:
         raise LayoutError(f"{source!r} has {joints} joints, got keypoints of shape "
                           f"{keypoints.shape}")
+    return apply_joint_map(keypoints, mapping)
+
+
+def apply_joint_map(keypoints: np.ndarray, mapping: JointMap) -> np.ndarray:
+    """``(..., J, C)`` keypoints through ``mapping``; a joint without sources is (0, .., 0)."""
+    keypoints = np.asarray(keypoints)
     out = np.zeros((*keypoints.shape[:-2], len(mapping), keypoints.shape[-1]), keypoints.dtype)
     for t, sources in enumerate(mapping):
         if not sources:

@@ -22,6 +22,7 @@ import pytest
 import yaml
 
 from har_ros.resources import share_file
+from har_ros.ros.hri import hri_available
 
 pytestmark = [pytest.mark.graph, pytest.mark.slow,
               pytest.mark.skipif(shutil.which("ros2") is None,
@@ -170,6 +171,18 @@ def launched(looping_params, tmp_path_factory):
 def param(verb: str, *args: str) -> str:
     """`ros2 param VERB ...` without the daemon, waiting long enough for discovery."""
     return ros2("param", verb, "--no-daemon", "--spin-time", "3", *args)
+
+
+@pytest.mark.skipif(not hri_available(), reason="hri_msgs not built here")
+def test_hri_bodies_listed_and_echoed(launched):
+    """The README's REP-155 commands: `ros2 topic list`, `ros2 topic echo .../tracked`."""
+    topics = ros2_until(re.compile(r"^/humans/bodies/b\d+/skeleton2d$", re.M), "topic", "list",
+                        "--no-daemon", "--spin-time", "3", timeout=60)
+    assert re.search(r"^/humans/bodies/tracked$", topics, re.M)
+    assert re.search(r"^/humans/bodies/b\d+/roi$", topics, re.M)
+    tracked = echo_once("/humans/bodies/tracked")
+    assert isinstance(tracked["ids"], list) and all(re.fullmatch(r"b\d+", i)
+                                                   for i in tracked["ids"])
 
 
 def test_ros2_run_with_a_remap(tmp_path):

@@ -17,7 +17,10 @@ from visualization_msgs.msg import Marker, MarkerArray
 from har_msgs.msg import CameraCoverage, SafetyStatus, Skeleton, SkeletonArray
 from har_ros.assets import AssetError
 from har_ros.ros import qos
+from har_ros.ros.frames import tf2_available
 from har_ros.ros.graph import spin_until, wait_for_publishers
+from har_ros.ros.hri import body_id, hri_available
+from har_ros.ros.stamps import stamp_to_ns
 
 pytestmark = [pytest.mark.graph, pytest.mark.slow]
 CAMERAS = ("cam01", "cam02", "cam03", "cam04")
@@ -55,6 +58,35 @@ def start_cell(processes, prefix: str) -> dict:
     return procs
 
 
+def _follow_hri_bodies(ros_node, prefix: str) -> dict | None:
+    """The fused people's REP-155 ids and TF, where hri_msgs and tf2_ros are built."""
+    if not (hri_available() and tf2_available()):
+        return None
+    import tf2_ros
+    from hri_msgs.msg import IdsList
+
+    bodies = {"tracked": [], "tf": tf2_ros.Buffer()}
+    bodies["listener"] = tf2_ros.TransformListener(bodies["tf"], ros_node, spin_thread=False)
+    ros_node.create_subscription(IdsList, f"{prefix}/humans/bodies/tracked",
+                                 bodies["tracked"].append, qos.HRI)
+    return bodies
+
+
+def _check_hri_bodies(bodies: dict, fused: list[SkeletonArray], kept_ids: set[int]) -> None:
+    """humans/bodies/tracked lists each fused frame's people; body_<id> is in the cell."""
+    from rclpy.time import Time
+
+    fused_ids = {stamp_to_ns(m.header.stamp): sorted(body_id(s.track_id) for s in m.skeletons)
+                 for m in fused}
+    pairs = [(sorted(m.ids), fused_ids[stamp_to_ns(m.header.stamp)])
+             for m in bodies["tracked"][-40:] if stamp_to_ns(m.header.stamp) in fused_ids]
+    assert len(pairs) >= 20 and all(ids == want for ids, want in pairs), pairs
+    for track_id in kept_ids:
+        transform = bodies["tf"].lookup_transform("cell", f"body_{body_id(track_id)}", Time())
+        assert np.hypot(transform.transform.translation.x,
+                        transform.transform.translation.y) < 3.0
+
+
 def _remap_cameras(prefix: str, leaf: str = "") -> list[str]:
     """The cell file's absolute camera topics moved under this test's namespace."""
     leaves = [leaf] if leaf else ["image", "camera_info"]
@@ -77,6 +109,7 @@ def test_four_cameras_fused_then_lost_one_by_one(ros_node, processes, topic_pref
                                  qos.STREAM_QUEUE)
     ros_node.create_subscription(SafetyStatus, f"{topic_prefix}/safety/status", status.append,
                                  qos.STATE)
+    bodies = _follow_hri_bodies(ros_node, topic_prefix)
     procs = start_cell(processes, topic_prefix)
     wait_for_publishers(ros_node, sub, timeout=60)
     spin_until(ros_node, lambda: len(fused) >= 70, timeout=180, what="70 fused frames")
@@ -120,6 +153,8 @@ def test_four_cameras_fused_then_lost_one_by_one(ros_node, processes, topic_pref
     assert [m.text for m in last if m.ns == "zones"] == ["robot zone", "protective",
                                                         "reduced speed"]
     assert all(m.text.startswith(f"#{m.id} ") for m in last if m.ns == "people")
+    if bodies is not None:
+        _check_hri_bodies(bodies, fused, kept_ids)
 
     # 2. one camera's pipeline dies: its view is reported lost, the robot slows, people stay
     procs["cam02"].send_signal(signal.SIGKILL)
