@@ -22,11 +22,9 @@ import time
 
 import numpy as np
 from builtin_interfaces.msg import Time
-from diagnostic_msgs.msg import DiagnosticArray
 from geometry_msgs.msg import PointStamped
-from std_msgs.msg import Header
 
-from har_msgs.msg import ActionArray, CameraCoverage, SafetyStatus, SkeletonArray
+from har_msgs.msg import ActionArray, CameraCoverage, SkeletonArray
 
 from ..common.rate_meter import RateMeter
 from ..ros import qos
@@ -41,7 +39,7 @@ from ..ros.safety_inputs import (
     read_bounded,
     tf_locator,
 )
-from ..ros.safety_report import marker_publisher, safety_report
+from ..ros.safety_report import SafetyReporter
 from ..ros.speed_command import SpeedCommand
 from ..ros.spin import run_node, steady_timer
 from ..ros.stamps import stamp_to_ns
@@ -74,10 +72,7 @@ class SafetyNode(ManagedNode):
         self.drops = Drops(self.get_logger(), "dropped_messages", "oversized_messages",
                            "malformed_messages", "report_errors")
         self._command = SpeedCommand(self, self.params.current().publish_speed_factor)
-        self._status_pub = self.create_publisher(SafetyStatus, "safety/status", qos.STATE)
-        self._diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", qos.DEFAULT)
-        self._last_diag = 0.0
-        self._markers = marker_publisher(self, self.params.current().publish_markers)
+        self._reporter = SafetyReporter(self, self.params.current().publish_markers)
         self._timer = steady_timer(self, 1.0 / SafetyNodeConfig.rate_hz, self._on_timer)
         self.get_logger().info(
             "safety_node: NON-RATED protective layer, does not replace a safety-rated system")
@@ -176,8 +171,7 @@ class SafetyNode(ManagedNode):
         self._input_stamps["skeletons"] = msg.header.stamp
         self._policy.on_skeletons(now, people, stamp_to_ns(msg.header.stamp) * 1e-9,
                                   self._clock_s())
-        if self._markers is not None:
-            self._markers.on_skeletons(msg)
+        self._reporter.on_skeletons(msg)
         self._decide(now)
         self._timer.reset()  # the next periodic decision is a full period after this one
 
@@ -234,28 +228,11 @@ class SafetyNode(ManagedNode):
         decision = self._decision(now, clock_now)
         self._command.publish(decision.scale)
         try:  # the command is out; explaining it must never end the node
-            self._report(now, clock_now, decision)
+            self._reporter.report(now, clock_now, decision, self.params.config, self._policy,
+                                  self._meters, self._input_stamps, self.drops.counts)
         except Exception as exc:
             self.drops.drop("report_errors", "status/markers/diagnostics failed, the speed "
                             f"command was sent: {exc!r}", error=True)
-
-    def _report(self, now: float, clock_now, decision: Decision) -> None:
-        """safety/status, RViz markers and (once a second) /diagnostics for one decision."""
-        config = self.params.config  # None until configured: no inputs to report then
-        header = Header(stamp=clock_now.to_msg())
-        diagnose = now - self._last_diag >= 1.0
-        offsets = self._policy.clock_offsets(clock_now.nanoseconds * 1e-9) \
-            if self._policy is not None else {}
-        status, diagnostics = safety_report(
-            header, now, decision, config, self._meters, offsets, self._input_stamps,
-            self.drops.counts,
-            f"{self.get_name()}: speed and separation monitoring" if diagnose else "")
-        self._status_pub.publish(status)
-        if self._markers is not None and self._policy is not None and config is not None:
-            self._markers.maybe_publish(now, header, decision, self._policy, config.cell_frame)
-        if diagnostics is not None:
-            self._last_diag = now
-            self._diag_pub.publish(diagnostics)
 
 
 def main(args=None) -> None:

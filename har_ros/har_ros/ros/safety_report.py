@@ -14,6 +14,7 @@ from har_msgs.msg import InputStatus, SafetyStatus
 from ..common.rate_meter import RateMeter
 from ..safety.node_config import SafetyNodeConfig
 from ..safety.policy import Decision, SafetyState
+from . import qos
 from .diagnostics import ERROR, OK, WARN, diagnostic_array
 
 LEVEL = {SafetyState.NORMAL: OK, SafetyState.REDUCED: OK, SafetyState.STARTUP: WARN,
@@ -75,3 +76,34 @@ def marker_publisher(node, enabled: bool):
     from .markers import MarkerPublisher
 
     return MarkerPublisher(node)
+
+
+class SafetyReporter:
+    """Publishes what explains each decision: safety/status, markers, /diagnostics at 1 Hz."""
+
+    def __init__(self, node, publish_markers: bool):
+        self._title = f"{node.get_name()}: speed and separation monitoring"
+        self._status_pub = node.create_publisher(SafetyStatus, "safety/status", qos.STATE)
+        self._diag_pub = node.create_publisher(DiagnosticArray, "/diagnostics", qos.DEFAULT)
+        self._markers = marker_publisher(node, publish_markers)
+        self._last_diag = 0.0
+
+    def on_skeletons(self, msg) -> None:
+        if self._markers is not None:
+            self._markers.on_skeletons(msg)
+
+    def report(self, now: float, clock_now, decision: Decision, config: SafetyNodeConfig | None,
+               policy, meters: dict[str, RateMeter], stamps: dict[str, Time],
+               counts: dict[str, int]) -> None:
+        """One decision's status and markers; diagnostics when a second has passed."""
+        header = Header(stamp=clock_now.to_msg())
+        diagnose = now - self._last_diag >= 1.0
+        offsets = policy.clock_offsets(clock_now.nanoseconds * 1e-9) if policy else {}
+        status, diagnostics = safety_report(header, now, decision, config, meters, offsets,
+                                            stamps, counts, self._title if diagnose else "")
+        self._status_pub.publish(status)
+        if self._markers is not None and policy is not None and config is not None:
+            self._markers.maybe_publish(now, header, decision, policy, config.cell_frame)
+        if diagnostics is not None:
+            self._last_diag = now
+            self._diag_pub.publish(diagnostics)
