@@ -2,6 +2,8 @@
 
 ros2 launch har_ros cell.launch.py                          # the Pose2Sim demo rig, replayed
 ros2 launch har_ros cell.launch.py cell_file:=/path/my_cell.yaml replay:=false
+ros2 launch har_ros cell.launch.py nodes:=fusion,action,safety replay:=false  # the cell PC,
+                                                      # cameras on their own (camera.launch.py)
 
 For every camera of ``cell_file`` a ``pose_node`` in namespace ``/<camera>``
 (``/<camera>/image`` -> ``/<camera>/skeletons``); ``person_fusion`` fuses them
