@@ -145,10 +145,11 @@ class ActionNode(ManagedNode):
     def _publish_diagnostics(self) -> None:
         now = time.monotonic()
         recognizer = self._recognizer
+        header = Header(stamp=self.get_clock().now().to_msg())
+        name = f"{self.get_fully_qualified_name()}: action"
         if recognizer is None:  # not configured: nothing to report but the state
             self._diag_pub.publish(diagnostic_array(
-                Header(stamp=self.get_clock().now().to_msg()), f"{self.get_name()}: action",
-                "har_ros", WARN, f"lifecycle state {self.lifecycle_state}", {}))
+                header, name, "har_ros", WARN, f"lifecycle state {self.lifecycle_state}", {}))
             return
         drops = dict(recognizer.buffers.drops)
         values = {"received": self._rate.count, "input_rate_hz": self._rate.rate(now),
@@ -157,8 +158,8 @@ class ActionNode(ManagedNode):
                   **{f"dropped_{k}": v for k, v in drops.items()}}
         stale = self._rate.age(now) > 1.0
         self._diag_pub.publish(diagnostic_array(
-            Header(stamp=self.get_clock().now().to_msg()), f"{self.get_name()}: action",
-            "har_ros", WARN if stale else OK, "no skeletons" if stale else "ok", values))
+            header, name, "har_ros", WARN if stale else OK, "no skeletons" if stale else "ok",
+            values))
 
 
 def main(args=None) -> None:

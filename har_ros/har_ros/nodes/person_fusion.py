@@ -282,7 +282,7 @@ class PersonFusionNode(ManagedNode):
         header = Header(stamp=self.get_clock().now().to_msg())
         if self._stage is None:
             self._diag_pub.publish(diagnostic_array(
-                header, f"{self.get_name()}: fusion", "har_ros", WARN,
+                header, f"{self.get_fully_qualified_name()}: fusion", "har_ros", WARN,
                 f"lifecycle state {self.lifecycle_state}", {}))
             return
         now_ns = self.get_clock().now().nanoseconds
@@ -297,7 +297,7 @@ class PersonFusionNode(ManagedNode):
                                                       strict=True)}, **offsets}
         blind = coverage.explained()
         self._diag_pub.publish(diagnostic_array(
-            header, f"{self.get_name()}: fusion", "har_ros", WARN if blind else OK,
+            header, f"{self.get_fully_qualified_name()}: fusion", "har_ros", WARN if blind else OK,
             f"cameras not live: {'; '.join(blind)}" if blind else "all cameras live", values))
 
 

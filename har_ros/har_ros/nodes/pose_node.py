@@ -22,6 +22,7 @@ from har_msgs.msg import SkeletonArray
 
 from ..common.ewma import Ewma
 from ..common.rate_meter import RateMeter
+from ..common.self_check import SelfCheck, camera_info_problem, depth_units_problem, rate_problem
 from ..pose.backends import BackendError
 from ..pose.drawing import draw_people
 from ..pose.image_codec import ImageDecodeError
@@ -39,7 +40,7 @@ from ..ros.parameters import ParameterBinding
 from ..ros.skeleton_msgs import frame_to_msg
 from ..ros.spin import run_node
 from ..ros.stamps import stamp_to_ns
-from ..skeleton.types import SkeletonFrame
+from ..skeleton.types import PositionSource, SkeletonFrame
 
 
 class PoseNode(ManagedNode):
@@ -61,6 +62,7 @@ class PoseNode(ManagedNode):
                                        self._prepare_pipeline, load=False)
         self.counts = {"received": 0, "processed": 0, "dropped": 0}  # dropped: model too slow
         self.drops = Drops(self.get_logger(), "malformed")
+        self.self_check = SelfCheck()
         self._input_rate = RateMeter()
         self._processing_ms = Ewma()
         self._pub = self.create_publisher(SkeletonArray, "skeletons", qos.STREAM)
@@ -133,6 +135,7 @@ class PoseNode(ManagedNode):
             self._lock.notify()
 
     def _on_camera_info(self, msg: CameraInfo) -> None:
+        self.self_check.set("camera_info", camera_info_problem(msg.k))
         try:
             self._intrinsics = Intrinsics.from_k(msg.k)
         except ValueError as exc:
@@ -174,6 +177,9 @@ class PoseNode(ManagedNode):
         depth_m, intrinsics, depth_frame = self._depth_for(msg, (height, width)) \
             if self._intrinsics else (None, None, "")
         people = pipeline.process(rgb, depth_m, intrinsics, depth_frame)
+        depths = [p.position[2] for p in people if p.position_source == PositionSource.DEPTH]
+        if depths:
+            self.self_check.set("depth_units", depth_units_problem(depths))
         frame = SkeletonFrame(stamp_to_ns(msg.header.stamp), msg.header.frame_id, width,
                               height, people)
         self._pub.publish(frame_to_msg(frame))
@@ -188,13 +194,19 @@ class PoseNode(ManagedNode):
         now = time.monotonic()
         values = {**self.counts, **self.drops.counts, "input_rate_hz": self._input_rate.rate(now),
                   "processing_ms": self._processing_ms.value}
+        if self.lifecycle_state == "active":
+            self.self_check.set("rate", rate_problem("image", values["input_rate_hz"],
+                                                     self.params.config.expected_rate))
         level = WARN if self.drops.counts["malformed"] or self._input_rate.age(now) > 1.0 else OK
         message = "no images" if self._input_rate.age(now) > 1.0 else "ok"
+        if self.self_check.problems:
+            level, message = WARN, self.self_check.summary()
         if self.lifecycle_state != "active":
             level, message = WARN, f"lifecycle state {self.lifecycle_state}"
         header = Header(stamp=self.get_clock().now().to_msg())
-        self._diag_pub.publish(diagnostic_array(header, f"{self.get_name()}: pose", "har_ros",
-                                                level, message, values))
+        self._diag_pub.publish(diagnostic_array(
+            header, f"{self.get_fully_qualified_name()}: pose", "har_ros", level, message,
+            values))
 
     def destroy_node(self):
         with self._lock:

@@ -27,6 +27,7 @@ from geometry_msgs.msg import PointStamped
 from har_msgs.msg import ActionArray, CameraCoverage, SkeletonArray
 
 from ..common.rate_meter import RateMeter
+from ..common.self_check import missing_frames
 from ..ros import qos
 from ..ros.drops import Drops
 from ..ros.frames import CellFrames, FrameError, tf2_available
@@ -73,6 +74,7 @@ class SafetyNode(ManagedNode):
                            "malformed_messages", "report_errors")
         self._command = SpeedCommand(self, self.params.current().publish_speed_factor)
         self._reporter = SafetyReporter(self, self.params.current().publish_markers)
+        self.create_timer(1.0, self._check_frames)
         self._timer = steady_timer(self, 1.0 / SafetyNodeConfig.rate_hz, self._on_timer)
         self.get_logger().info(
             "safety_node: NON-RATED protective layer, does not replace a safety-rated system")
@@ -202,6 +204,14 @@ class SafetyNode(ManagedNode):
             self.drops.drop("dropped_messages", f"dropped robot_position: {exc}")
             return
         self._meters["robot_position"].tick(now)
+
+    def _check_frames(self) -> None:
+        """Self-check: the configured TF frames exist (named in /diagnostics until they do)."""
+        config = self.params.config
+        missing = [] if self._frames is None or config is None or not config.cell_frame else \
+            missing_frames((config.cell_frame, config.robot_frame), self._frames.known_frames())
+        self._reporter.self_check.set("tf_frames", f"TF has no frame {', '.join(missing)} "
+                                      "(yet)" if missing else None)
 
     def _clock_s(self) -> float:
         """The node's clock (sim time in a replay) in s: what input stamps are judged against."""

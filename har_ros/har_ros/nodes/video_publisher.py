@@ -37,11 +37,15 @@ class VideoPublisherConfig:
     frame_id: str = param("camera_color_optical_frame", "frame_id of the images")
     width: int = param(640, "resize to this width keeping the aspect ratio; 0 = native")
     horizontal_fov_deg: float = param(60.0, "field of view used for CameraInfo intrinsics")
+    wait_for_subscribers: int = param(
+        0, "hold the first frame until this many image subscribers matched (0 = start at "
+        "once), so that no frame is lost to discovery", read_only=True)
 
     def validate(self) -> None:
         require(self.rate >= 0, f"rate must be >= 0, got {self.rate}")
         require(self.max_frames >= 0, "max_frames must be >= 0")
         require(self.width >= 0, "width must be >= 0")
+        require(self.wait_for_subscribers >= 0, "wait_for_subscribers must be >= 0")
         require(0 < self.horizontal_fov_deg < 180, "horizontal_fov_deg must be in (0, 180)")
 
 
@@ -82,6 +86,9 @@ class VideoPublisher(Node):
 
     def _tick(self) -> None:
         config = self.params.config
+        if not self.published and \
+                self._image_pub.get_subscription_count() < config.wait_for_subscribers:
+            return  # nobody listening yet: the clip starts when they are
         frame = None if config.max_frames and self.published >= config.max_frames else self._read()
         if frame is None:
             self.get_logger().info(f"end of {self._source} after {self.published} frames")

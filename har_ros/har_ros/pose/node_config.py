@@ -46,6 +46,9 @@ class PoseNodeConfig:
     depth_sync: str = param(
         "auto", "colour/depth pairing: message_filters, builtin, or auto (message_filters "
         "when installed)", read_only=True)
+    expected_rate: float = param(
+        0.0, "camera frames per second expected, Hz; under half of it is named in "
+        "/diagnostics (0 = no check)")
     hri: bool = hri_param()
     hri_body_expiry: float = hri_body_expiry_param()
 
@@ -67,6 +70,8 @@ class PoseNodeConfig:
         require(len(self.floor_homography) in (0, 9)
                 and bool(np.all(np.isfinite(self.floor_homography))),
                 "floor_homography needs 9 finite numbers (or none)")
+        require(self.expected_rate >= 0 and np.isfinite(self.expected_rate),
+                "expected_rate must be a finite number >= 0 Hz")
         require(self.hri_body_expiry >= 0 and np.isfinite(self.hri_body_expiry),
                 "hri_body_expiry must be a finite number >= 0 s")
         self.tracker_config().validate()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib.util
 
 import numpy as np
+import yaml
 from rclpy.duration import Duration
 from rclpy.time import Time
 from scipy.spatial.transform import Rotation
@@ -60,6 +61,12 @@ class CellFrames:
         self.listener = tf2_ros.TransformListener(self.buffer, node)
         self._tf_errors = (tf2_ros.LookupException, tf2_ros.ConnectivityException,
                            tf2_ros.ExtrapolationException, tf2_ros.InvalidArgumentException)
+
+    def known_frames(self) -> set[str]:
+        """Every frame TF knows now: each child and its parent."""
+        frames = yaml.safe_load(self.buffer.all_frames_as_yaml()) or {}
+        return set(frames) | {str(v["parent"]) for v in frames.values()
+                              if isinstance(v, dict) and "parent" in v}
 
     def _lookup(self, source: str, stamp: Time):
         if not source:

@@ -20,7 +20,6 @@ from ..common.expiring_ids import ExpiringIds
 from ..skeleton.rep155 import body_pose, normalised_roi, skeleton2d_points
 from ..skeleton.types import SkeletonFrame
 from . import qos
-from .frames import tf2_available
 from .stamps import ns_to_stamp
 
 try:
@@ -83,6 +82,8 @@ class HriBodiesOutput:
         self._tracked = node.create_publisher(IdsList, TRACKED_TOPIC, qos.HRI)
         self._bodies = BodyPublishers(
             node, {"skeleton2d": Skeleton2D, "roi": NormalizedRegionOfInterest2D}, expiry_s)
+        from .frames import tf2_available  # here: the action node needs no TF (nor scipy)
+
         self._tf = None
         if tf2_available():
             from tf2_ros import TransformBroadcaster

@@ -12,6 +12,7 @@ from std_msgs.msg import Header
 from har_msgs.msg import InputStatus, SafetyStatus
 
 from ..common.rate_meter import RateMeter
+from ..common.self_check import SelfCheck
 from ..safety.node_config import SafetyNodeConfig
 from ..safety.policy import Decision, SafetyState
 from . import qos
@@ -42,9 +43,12 @@ def input_statuses(now: float, meters: dict[str, RateMeter], config: SafetyNodeC
 def safety_report(header: Header, now: float, decision: Decision,
                   config: SafetyNodeConfig | None, meters: dict[str, RateMeter],
                   offsets: dict[str, float | None], stamps: dict[str, Time],
-                  counts: dict[str, int], title: str = "",
+                  counts: dict[str, int], title: str = "", problems: str = "",
                   ) -> tuple[SafetyStatus, DiagnosticArray | None]:
-    """The status message, and the diagnostics too when ``title`` (the status name) is given."""
+    """The status message, and the diagnostics too when ``title`` (the status name) is given.
+
+    ``problems``: what the self-checks found (named in the diagnostics, at least WARN).
+    """
     inputs = input_statuses(now, meters, config, offsets)
     status = SafetyStatus(
         header=header, speed_scale=float(decision.scale), state=int(decision.state),
@@ -62,8 +66,10 @@ def safety_report(header: Header, now: float, decision: Decision,
         values[f"{item.name}_rate_hz"] = item.rate
         if math.isfinite(item.clock_offset):
             values[f"{item.name}_clock_offset_s"] = round(item.clock_offset, 4)
-    return status, diagnostic_array(header, title, "har_ros", LEVEL[decision.state],
-                                    decision.reason, values)
+    level, message = LEVEL[decision.state], decision.reason
+    if problems:
+        level, message = max(level, WARN), f"{message}; self-check: {problems}"
+    return status, diagnostic_array(header, title, "har_ros", level, message, values)
 
 
 def marker_publisher(node, enabled: bool):
@@ -82,7 +88,8 @@ class SafetyReporter:
     """Publishes what explains each decision: safety/status, markers, /diagnostics at 1 Hz."""
 
     def __init__(self, node, publish_markers: bool):
-        self._title = f"{node.get_name()}: speed and separation monitoring"
+        self._title = f"{node.get_fully_qualified_name()}: speed and separation monitoring"
+        self.self_check = SelfCheck()
         self._status_pub = node.create_publisher(SafetyStatus, "safety/status", qos.STATE)
         self._diag_pub = node.create_publisher(DiagnosticArray, "/diagnostics", qos.DEFAULT)
         self._markers = marker_publisher(node, publish_markers)
@@ -100,7 +107,8 @@ class SafetyReporter:
         diagnose = now - self._last_diag >= 1.0
         offsets = policy.clock_offsets(clock_now.nanoseconds * 1e-9) if policy else {}
         status, diagnostics = safety_report(header, now, decision, config, meters, offsets,
-                                            stamps, counts, self._title if diagnose else "")
+                                            stamps, counts, self._title if diagnose else "",
+                                            self.self_check.summary())
         self._status_pub.publish(status)
         if self._markers is not None and policy is not None and config is not None:
             self._markers.maybe_publish(now, header, decision, policy, config.cell_frame)

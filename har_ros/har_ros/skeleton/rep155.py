@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
-from scipy.spatial.transform import Rotation
 
 from ..common.config import param
 from .conversions import JointMap, apply_joint_map, joint_map
@@ -124,6 +123,8 @@ def body_pose(person: Person) -> BodyPose | None:
         forward = _forward(*hips, up)
     if forward is None:
         forward = _TOWARDS_VIEWER[person.position_source]
+    from scipy.spatial.transform import Rotation  # here: the action node never needs it
+
     left = np.cross(up, forward)
     quaternion = Rotation.from_matrix(np.column_stack([forward, left, up])).as_quat()
     return BodyPose(person.position_frame_id, tuple(float(v) for v in origin),

@@ -12,6 +12,8 @@ import time
 
 import numpy as np
 import pytest
+from diagnostic_analyzers import analyzers_taking
+from diagnostic_msgs.msg import DiagnosticArray
 from visualization_msgs.msg import Marker, MarkerArray
 
 from har_msgs.msg import CameraCoverage, SafetyStatus, Skeleton, SkeletonArray
@@ -110,6 +112,9 @@ def test_four_cameras_fused_then_lost_one_by_one(ros_node, processes, topic_pref
     ros_node.create_subscription(SafetyStatus, f"{topic_prefix}/safety/status", status.append,
                                  qos.STATE)
     bodies = _follow_hri_bodies(ros_node, topic_prefix)
+    statuses: set[str] = set()  # the /diagnostics status names of the cell's nodes
+    ros_node.create_subscription(DiagnosticArray, "/diagnostics", lambda d: statuses.update(
+        s.name for s in d.status if s.name.startswith(f"{topic_prefix}/")), qos.DEFAULT)
     procs = start_cell(processes, topic_prefix)
     wait_for_publishers(ros_node, sub, timeout=60)
     spin_until(ros_node, lambda: len(fused) >= 70, timeout=180, what="70 fused frames")
@@ -155,6 +160,12 @@ def test_four_cameras_fused_then_lost_one_by_one(ros_node, processes, topic_pref
     assert all(m.text.startswith(f"#{m.id} ") for m in last if m.ns == "people")
     if bodies is not None:
         _check_hri_bodies(bodies, fused, kept_ids)
+    # every node of the cell reports under its own name, each in one aggregator group
+    spin_until(ros_node, lambda: len(statuses) >= 6, timeout=10, what="each node's diagnostics")
+    assert statuses == {f"{topic_prefix}/{c}/pose_node: pose" for c in CAMERAS} | {
+        f"{topic_prefix}/person_fusion: fusion",
+        f"{topic_prefix}/safety_node: speed and separation monitoring"}, statuses
+    assert all(len(analyzers_taking(name)) == 1 for name in statuses)
 
     # 2. one camera's pipeline dies: its view is reported lost, the robot slows, people stay
     procs["cam02"].send_signal(signal.SIGKILL)

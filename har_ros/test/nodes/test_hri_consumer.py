@@ -63,16 +63,17 @@ def test_an_hri_tool_follows_both_demo_people(ros_node, processes, topic_prefix,
     processes.start("--ros-args", "-r", f"__ns:={ns}", module="har_ros.nodes.action_node")
     wait_for_publishers(ros_node, consumer.tracked, timeout=30)
     video = processes.start("--ros-args", "-r", f"__ns:={ns}", "-p", f"video:={demo_video}",
-                            "-p", "rate:=10.0", "-p", "max_frames:=110",
+                            "-p", "rate:=10.0", "-p", "max_frames:=100", "-p",
+                            "wait_for_subscribers:=1",
                             module="har_ros.nodes.video_publisher")
     spin_until(ros_node, lambda: video.poll() is not None, timeout=90, what="the video to end")
     spin_until(ros_node, lambda: len(consumer.frames) >= 91, timeout=15,
                what="tracked ids for 91 frames")
     assert video.returncode == 0
 
-    # Frames 40 to 90 (counted as they arrived; the video's first frames can be lost before
-    # the pose node matched it): two bodies, the same two ids throughout. One walker passes
-    # behind the other for about 8 frames, undetected, and keeps their id.
+    # Frames 40 to 90 (the clip waits for the pose node, so frame k arrives k-th): two
+    # bodies, the same two ids throughout. One walker passes behind the other for about
+    # 8 frames, undetected, and keeps their id.
     window = consumer.frames[40:91]
     people = collections.Counter(body for ids in window for body in ids)
     assert len(people) == 2, f"ids changed: {people}"

@@ -268,3 +268,44 @@ def test_reconfiguration_keeps_ids_and_refuses_read_only(ros_node, processes, to
     assert frames_after[0] and frames_after[0] <= before, (frames_after[0], before)
     after = set().union(*frames_after)
     assert all(i in before or i > max(before) for i in after), "an id was handed out twice"
+
+
+def test_self_checks_name_zero_camera_info_slow_camera_and_depth_units(
+        ros_node, processes, topic_prefix):
+    """The three set-up mistakes, each named in /diagnostics while it lasts."""
+    import skimage.data
+
+    rgb = skimage.data.astronaut()
+    height, width = rgb.shape[:2]
+    messages = []
+    ros_node.create_subscription(
+        DiagnosticArray, "/diagnostics", lambda d: messages.extend(
+            s.message for s in d.status if s.name == f"{topic_prefix}/pose_node: pose"), 50)
+    pubs = {name: ros_node.create_publisher(kind, f"{topic_prefix}/{name}",
+                                            qos_profile_sensor_data)
+            for name, kind in (("image", Image), ("depth", Image), ("camera_info", CameraInfo))}
+    processes.start("--ros-args", "-r", f"__ns:={topic_prefix}", "-p", "use_depth:=true",
+                    "-p", "expected_rate:=30.0", module="har_ros.nodes.pose_node")
+    for pub in pubs.values():
+        wait_for_subscribers(ros_node, pub, timeout=20)
+    frame = [0]
+
+    def send_until(k: list[float], depth: np.ndarray, named: str) -> None:
+        deadline = time.monotonic() + 30
+        while not any(named in m for m in messages[-2:]):
+            assert time.monotonic() < deadline, f"{named!r} not in {messages[-3:]}"
+            frame[0] += 1
+            header = Header(stamp=ns_to_stamp(frame[0] * 200_000_000), frame_id="camera")
+            pubs["camera_info"].publish(CameraInfo(header=header, width=width, height=height,
+                                                   k=k))
+            pubs["depth"].publish(array_to_image(depth, "32FC1", header))
+            pubs["image"].publish(array_to_image(rgb, "rgb8", header))
+            end = time.monotonic() + 0.2  # 5 Hz: well under half the expected 30
+            spin_until(ros_node, lambda e=end: time.monotonic() > e, 1.0, "the frame")
+
+    metres = np.full((height, width), 2.5, np.float32)
+    send_until([0.0] * 9, metres, "camera_info K is all zeros")
+    assert any("expected 30 Hz" in m for m in messages[-2:]), messages[-2:]
+    good_k = [500.0, 0.0, width / 2, 0.0, 500.0, height / 2, 0.0, 0.0, 1.0]
+    send_until(good_k, metres * 1000, "depth units wrong")  # millimetres sent as metres
+    assert not any("all zeros" in m for m in messages[-1:])  # fixed: no longer named
