@@ -102,7 +102,7 @@ def node_rate(seconds: float = 12.0) -> list[dict]:
         values = {}
         for d in diagnostics:
             for status in d.status:
-                if status.name.startswith("pose_node") and ns.strip("/") in status.name + ns:
+                if status.name == f"{ns}/pose_node: pose":
                     values = {kv.key: kv.value for kv in status.values}
     finally:
         stop_processes({"pose": pose})

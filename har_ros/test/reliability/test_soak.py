@@ -81,7 +81,7 @@ def test_soak_accounts_for_every_frame_and_memory_stays_flat(ros_node, processes
     wait_for_subscribers(ros_node, pub, count=2, timeout=30)
 
     def diagnostics_of(name):
-        return next((v for k, v in diagnostics.items() if k.startswith(f"{name}:")), {})
+        return next((v for k, v in diagnostics.items() if k.startswith(f"{ns}/{name}:")), {})
 
     def received(name, key):
         return int(diagnostics_of(name).get(key, -1))
