@@ -20,6 +20,8 @@ from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
 from launch_ros.actions import LifecycleNode
 from launch_ros.substitutions import FindPackageShare
 
+from har_ros.runtime.pipeline import CAMERA_POSE_PARAMS
+
 PACKAGE = "har_ros"
 
 
@@ -37,7 +39,8 @@ def _pose_nodes(context):
         raise RuntimeError(f"image/camera_info remap one camera, not {len(cameras)} "
                            f"({','.join(cameras)}): each then reads /<camera>/image")
     params = [config("params_file"),
-              {"use_sim_time": config("use_sim_time").perform(context).lower() == "true"}]
+              {"use_sim_time": config("use_sim_time").perform(context).lower() == "true"},
+              CAMERA_POSE_PARAMS]
     return [LifecycleNode(package=PACKAGE, executable="pose_node", name="pose_node",
                           namespace=camera, parameters=params, remappings=remaps)
             for camera in cameras]

@@ -23,7 +23,7 @@ from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
 from launch_ros.actions import LifecycleNode, Node
 from launch_ros.substitutions import FindPackageShare
 
-from har_ros.runtime.pipeline import CELL_STAGES, chosen_nodes
+from har_ros.runtime.pipeline import CAMERA_POSE_PARAMS, CELL_STAGES, chosen_nodes
 
 PACKAGE = "har_ros"
 
@@ -53,7 +53,7 @@ def _nodes(context):
         for cam in cell.cameras:
             actions.append(LifecycleNode(
                 package=PACKAGE, executable="pose_node", name="pose_node", namespace=cam.name,
-                parameters=params))
+                parameters=[*params, CAMERA_POSE_PARAMS]))
     if "fusion" in chosen:
         actions.append(LifecycleNode(
             package=PACKAGE, executable="person_fusion", name="person_fusion", namespace="",

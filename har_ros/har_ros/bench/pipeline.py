@@ -20,9 +20,13 @@ from ..common.process_stats import CpuWindow, peak_rss_kb
 from ..runtime.pipeline import Bringup, node_commands
 from ..runtime.processes import stop_processes
 from .pose import demo_frames
+from .profile import ProfileProbe
 from .stats import summarise
 
 TARGET = "p99 ≤ pose inference p99 + 15 ms"
+#: The /diagnostics status of each node, after its full name (``--profile``).
+STATUS = {"pose_node": "pose", "action_node": "action",
+          "safety_node": "speed and separation monitoring"}
 
 
 def _latencies(image_stamps: list[int], decisions: list[tuple[int, int]]) -> list[float]:
@@ -37,7 +41,7 @@ def _latencies(image_stamps: list[int], decisions: list[tuple[int, int]]) -> lis
     return [(first_arrival[s] - s) * 1e-9 for s in image_stamps if s in first_arrival]
 
 
-def _measure(composed: bool, seconds: float) -> list[dict]:
+def _measure(composed: bool, seconds: float, profile: bool = False) -> list[dict]:
     import rclpy
     from sensor_msgs.msg import Image
     from std_msgs.msg import Header
@@ -80,11 +84,16 @@ def _measure(composed: bool, seconds: float) -> list[dict]:
         if recording[0]:
             stamps.append(now.nanoseconds)
 
+    probe = ProfileProbe(node, {name: f"{ns}/{name}: {STATUS[name]}" for name in processes},
+                         {name: p.pid for name, p in processes.items()}) if profile else None
     try:
         wait_for_publishers(node, sub, timeout=30)
         wait_for_subscribers(node, camera, timeout=30)
         node.create_timer(1 / 30, publish_frame)
         spin_until(node, lambda: any(u for _, u in by_actions), 60, "the first actions")
+        if probe is not None:
+            spin_until(node, probe.ready, 10, "every node's stage totals")
+            probe.start()
         windows = {name: CpuWindow(p.pid) for name, p in processes.items()}
         for window in windows.values():
             window.start()
@@ -93,7 +102,8 @@ def _measure(composed: bool, seconds: float) -> list[dict]:
         spin_until(node, lambda: time.monotonic() - start > seconds, seconds + 5, "the run")
         cpu = {name: window.percent() for name, window in windows.items()}
         recording[0] = False
-        spin_until(node, lambda: time.monotonic() - start > seconds + 1.0, 5, "the tail")
+        spin_until(node, lambda: time.monotonic() - start > seconds + 1.1, 5, "the tail")
+        profiled = probe.rows("pipeline") if probe is not None else []
         rss = {name: peak_rss_kb(p.pid) / 1024 for name, p in processes.items()}
     finally:
         stop_processes(processes)
@@ -109,15 +119,19 @@ def _measure(composed: bool, seconds: float) -> list[dict]:
          "resources": resources},
         {"bench": "pipeline", "case": f"image → action → speed command, {mode}",
          "target": "", **summarise(_latencies(stamps, by_actions)), "images": len(stamps)},
+        *profiled,
     ]  # n < images: the rest were dropped (pose) or not an action step's newest frame
 
 
-def run(trials: int = 10) -> list[dict]:
+def run(trials: int = 10, profile: bool = False) -> list[dict]:
+    """Separate and composed; with ``profile`` separate processes only, with their profile."""
     import rclpy
 
     rclpy.init()
     try:
         seconds = max(10.0, float(trials))
+        if profile:
+            return _measure(False, seconds, profile=True)
         return _measure(False, seconds) + _measure(True, seconds)
     finally:
         rclpy.try_shutdown()

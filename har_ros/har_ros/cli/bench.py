@@ -11,6 +11,7 @@ import sys
 from ..bench.machine import describe
 
 SUITES = ("pose", "action", "safety", "pipeline", "cell")  # "all"; `models` trains, apart
+PROFILED = ("pipeline", "cell")
 DEFAULT_UTD = os.environ.get("HAR_UTD_MHAD", "../shared/datasets/utd_mhad/skeleton")
 
 
@@ -20,6 +21,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "protocol (minutes per run; not part of all)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--trials", type=int, default=10, help="repetitions where it applies")
+    parser.add_argument("--profile", action="store_true",
+                        help="cell and pipeline: CPU ms per frame per process and stage "
+                             "(docs/BENCHMARKS.md, 'Where the CPU goes')")
     models = parser.add_argument_group("models")
     models.add_argument("--protocols", default="", help="comma-separated (default: all)")
     models.add_argument("--seeds", default="0,1,2")
@@ -91,9 +95,15 @@ def run(args: argparse.Namespace) -> int:
     if args.suite == "models":
         return _models(args)
     suites = SUITES if args.suite == "all" else (args.suite,)
+    if args.profile and not set(suites) <= set(PROFILED):
+        print(f"error: --profile applies to {' and '.join(PROFILED)}, not {args.suite}",
+              file=sys.stderr)
+        return 2
     rows: list[dict] = []
     for suite in suites:
-        rows += importlib.import_module(f"har_ros.bench.{suite}").run(trials=args.trials)
+        options = {"profile": True} if args.profile else {}
+        rows += importlib.import_module(f"har_ros.bench.{suite}").run(trials=args.trials,
+                                                                       **options)
     machine = describe()  # after the runs, so the yardstick does not warm anything for them
     if args.json:
         print(json.dumps({"machine": machine, "rows": rows}, indent=2))

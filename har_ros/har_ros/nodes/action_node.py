@@ -22,6 +22,7 @@ from ..action.node_config import ActionNodeConfig
 from ..action.recognizer import ActionRecognizer
 from ..common.ewma import Ewma
 from ..common.rate_meter import RateMeter
+from ..common.stage_cpu import StageCpu
 from ..ros import qos
 from ..ros.diagnostics import OK, WARN, diagnostic_array
 from ..ros.drops import Drops
@@ -46,6 +47,7 @@ class ActionNode(ManagedNode):
                                        self._prepare_recognizer, load=False)
         self._rate = RateMeter()
         self._inference_ms = Ewma()
+        self._stages = StageCpu()
         self.drops = Drops(self.get_logger(), "malformed", "oversized")
         self._pub = self.create_publisher(ActionArray, "action", qos.STREAM)
         self._diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", qos.DEFAULT)
@@ -107,13 +109,17 @@ class ActionNode(ManagedNode):
             self.drops.drop("oversized", f"dropped a SkeletonArray of {len(msg.skeletons)} "
                             f"people (max_people {limit})")
             return
+        stages = self._stages
         try:
-            frame = msg_to_frame(msg)
+            with stages.stage("convert"):
+                frame = msg_to_frame(msg)
         except Exception as exc:  # one bad message must not kill the node
             self.drops.drop("malformed", f"dropped a malformed SkeletonArray: {exc!r}")
             return
         started = time.perf_counter()
-        results = recognizer.process(frame)
+        with stages.stage("action_step"):
+            results = recognizer.process(frame)
+        stages.frame_done()
         rejected = recognizer.buffers.take_rejected_layout()
         if rejected is not None:
             self.get_logger().warning(
@@ -128,10 +134,11 @@ class ActionNode(ManagedNode):
                           scores=r.scores.tolist(),
                           window_start=ns_to_stamp(r.start_ns), window_end=ns_to_stamp(r.end_ns))
                    for r in results]
-        self._pub.publish(ActionArray(header=msg.header, class_names=recognizer.class_names,
-                                      actions=actions))
-        if self._body_actions is not None:
-            self._publish_per_body(msg.header, recognizer.class_names, actions)
+        with stages.stage("publish"):
+            self._pub.publish(ActionArray(header=msg.header,
+                                          class_names=recognizer.class_names, actions=actions))
+            if self._body_actions is not None:
+                self._publish_per_body(msg.header, recognizer.class_names, actions)
 
     def _publish_per_body(self, header: Header, class_names: list[str],
                           actions: list[Action]) -> None:
@@ -155,7 +162,8 @@ class ActionNode(ManagedNode):
         values = {"received": self._rate.count, "input_rate_hz": self._rate.rate(now),
                   "people_tracked": len(recognizer.buffers.people),
                   "inference_ms": self._inference_ms.value, **self.drops.counts,
-                  **{f"dropped_{k}": v for k, v in drops.items()}}
+                  **{f"dropped_{k}": v for k, v in drops.items()},
+                  **self._stages.diagnostic_values()}
         stale = self._rate.age(now) > 1.0
         self._diag_pub.publish(diagnostic_array(
             header, name, "har_ros", WARN if stale else OK, "no skeletons" if stale else "ok",

@@ -28,6 +28,7 @@ from ..cell.fusion import Detection, FusedPerson, PersonFusion
 from ..cell.node_config import FusionNodeConfig
 from ..cell.stage import FusionStage
 from ..common.ewma import Ewma
+from ..common.stage_cpu import StageCpu
 from ..ros import qos
 from ..ros.diagnostics import OK, WARN, diagnostic_array
 from ..ros.drops import Drops
@@ -94,6 +95,7 @@ class PersonFusionNode(ManagedNode):
         # left_out: camera frames of an instant that could not be fused
         self.drops = Drops(self.get_logger(), "malformed", "left_out")
         self._step_ms = Ewma()
+        self._stages = StageCpu()
         self._pub = self.create_publisher(SkeletonArray, "skeletons", qos.STREAM)
         self._coverage_pub = self.create_publisher(CameraCoverage, "coverage", qos.STREAM)
         self._diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", qos.DEFAULT)
@@ -193,7 +195,8 @@ class PersonFusionNode(ManagedNode):
     # -- data -----------------------------------------------------------------------
     def _on_skeletons(self, camera: str, data: bytes) -> None:
         try:
-            frame = msg_to_frame(deserialize_message(data, SkeletonArray))
+            with self._stages.stage("receive"):  # deserialise and convert
+                frame = msg_to_frame(deserialize_message(data, SkeletonArray))
         except Exception as exc:  # one bad message must not kill the node
             self.drops.drop("malformed", f"{camera}: dropped a malformed SkeletonArray: {exc!r}")
             return
@@ -261,22 +264,31 @@ class PersonFusionNode(ManagedNode):
 
     def _fuse(self, stamp_ns: int, frames: dict) -> None:
         started = time.perf_counter()
+        stages = self._stages
         detections = []
         for camera, frame in frames.items():
             try:
-                detections += self._detections(camera, frame)
+                with stages.stage("detections"):
+                    detections += self._detections(camera, frame)
             except (ValueError, FrameError) as exc:  # LayoutError is a ValueError
                 self._stage.left_out(camera, str(exc))
                 self.drops.drop("left_out", f"{camera}: not fused: {exc}")
                 continue
             self._stage.fused(camera)
-        people = self._fusion.update(detections)
+        with stages.stage("association_triangulation"):
+            people = self._fusion.update(detections)
         first = next(iter(frames.values()))  # an instant has the newest camera at least
-        frame = fused_frame(people, stamp_ns, self._cell.cell_frame, first.width, first.height)
-        self._pub.publish(fused_to_msg(people, frame))
+        with stages.stage("message"):
+            frame = fused_frame(people, stamp_ns, self._cell.cell_frame, first.width,
+                                first.height)
+            msg = fused_to_msg(people, frame)
+        with stages.stage("publish"):
+            self._pub.publish(msg)
         if self._hri is not None:
-            self._hri.publish(frame, time.monotonic())
+            with stages.stage("hri"):
+                self._hri.publish(frame, time.monotonic())
         self._step_ms.add((time.perf_counter() - started) * 1000.0)
+        stages.frame_done()
 
     def _publish_diagnostics(self) -> None:
         header = Header(stamp=self.get_clock().now().to_msg())
@@ -294,7 +306,8 @@ class PersonFusionNode(ManagedNode):
                   "future_stamps_refused": self._stage.future_refused,
                   "tracks": len(self._fusion.tracks),
                   **{f"{c}_age_s": a for c, a in zip(coverage.cameras, coverage.age_s,
-                                                      strict=True)}, **offsets}
+                                                      strict=True)}, **offsets,
+                  **self._stages.diagnostic_values()}
         blind = coverage.explained()
         self._diag_pub.publish(diagnostic_array(
             header, f"{self.get_fully_qualified_name()}: fusion", "har_ros", WARN if blind else OK,

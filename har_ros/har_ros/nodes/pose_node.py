@@ -23,6 +23,7 @@ from har_msgs.msg import SkeletonArray
 from ..common.ewma import Ewma
 from ..common.rate_meter import RateMeter
 from ..common.self_check import SelfCheck, camera_info_problem, depth_units_problem, rate_problem
+from ..common.stage_cpu import StageCpu
 from ..pose.backends import BackendError
 from ..pose.drawing import draw_people
 from ..pose.image_codec import ImageDecodeError
@@ -63,6 +64,7 @@ class PoseNode(ManagedNode):
         self.counts = {"received": 0, "processed": 0, "dropped": 0}  # dropped: model too slow
         self.drops = Drops(self.get_logger(), "malformed")
         self.self_check = SelfCheck()
+        self._stages = StageCpu()  # CPU per stage on the inference thread
         self._input_rate = RateMeter()
         self._processing_ms = Ewma()
         self._pub = self.create_publisher(SkeletonArray, "skeletons", qos.STREAM)
@@ -172,28 +174,38 @@ class PoseNode(ManagedNode):
 
     def _process(self, msg: Image | CompressedImage, pipeline: PosePipeline) -> None:
         started = time.perf_counter()
-        rgb = image_to_rgb(msg)
+        stages = self._stages
+        with stages.stage("decode"):
+            rgb = image_to_rgb(msg)
         height, width = rgb.shape[:2]
         depth_m, intrinsics, depth_frame = self._depth_for(msg, (height, width)) \
             if self._intrinsics else (None, None, "")
-        people = pipeline.process(rgb, depth_m, intrinsics, depth_frame)
+        people = pipeline.process(rgb, depth_m, intrinsics, depth_frame, stages)
         depths = [p.position[2] for p in people if p.position_source == PositionSource.DEPTH]
         if depths:
             self.self_check.set("depth_units", depth_units_problem(depths))
         frame = SkeletonFrame(stamp_to_ns(msg.header.stamp), msg.header.frame_id, width,
                               height, people)
-        self._pub.publish(frame_to_msg(frame))
+        with stages.stage("message"):
+            out = frame_to_msg(frame)
+        with stages.stage("publish"):
+            self._pub.publish(out)
         if self._hri is not None:
-            self._hri.publish(frame, time.monotonic())
+            with stages.stage("hri"):
+                self._hri.publish(frame, time.monotonic())
         self.counts["processed"] += 1
         self._processing_ms.add((time.perf_counter() - started) * 1000.0)
         if self.params.config.publish_debug_image:
-            self._debug_pub.publish(array_to_image(draw_people(rgb, people), "rgb8", msg.header))
+            with stages.stage("debug_image"):
+                self._debug_pub.publish(array_to_image(draw_people(rgb, people), "rgb8",
+                                                       msg.header))
+        stages.frame_done()
 
     def _publish_diagnostics(self) -> None:
         now = time.monotonic()
         values = {**self.counts, **self.drops.counts, "input_rate_hz": self._input_rate.rate(now),
-                  "processing_ms": self._processing_ms.value}
+                  "processing_ms": self._processing_ms.value,
+                  **self._stages.diagnostic_values()}
         if self.lifecycle_state == "active":
             self.self_check.set("rate", rate_problem("image", values["input_rate_hz"],
                                                      self.params.config.expected_rate))

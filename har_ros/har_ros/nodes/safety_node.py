@@ -27,7 +27,7 @@ from geometry_msgs.msg import PointStamped
 from har_msgs.msg import ActionArray, CameraCoverage, SkeletonArray
 
 from ..common.rate_meter import RateMeter
-from ..common.self_check import missing_frames
+from ..common.stage_cpu import StageCpu
 from ..ros import qos
 from ..ros.drops import Drops
 from ..ros.frames import CellFrames, FrameError, tf2_available
@@ -67,6 +67,7 @@ class SafetyNode(ManagedNode):
         self._input_subscriptions = []
         self.params = ParameterBinding(self, SafetyNodeConfig, self._apply_config, load=False)
         self._meters = {name: RateMeter() for name in INPUTS}
+        self._stages = StageCpu()
         self._input_stamps = {"skeletons": Time(), "action": Time()}
         # dropped: unreadable; oversized/malformed: refused with a stop; report_errors:
         # status, marker or diagnostics building that failed (the command was still sent)
@@ -137,7 +138,8 @@ class SafetyNode(ManagedNode):
     def _read(self, raw: bytes, msg_type, what: str, handle) -> None:
         """``handle`` the message; too large: counted, a stop; unreadable: counted, dropped."""
         try:
-            msg = read_bounded(raw, msg_type, self.params.config.max_people)
+            with self._stages.stage("read"):
+                msg = read_bounded(raw, msg_type, self.params.config.max_people)
         except OverflowError as exc:
             self.drops.drop("oversized_messages", f"refused a {what} message: {exc}", error=True)
             self._fault(f"{what} message refused: {exc}")
@@ -162,7 +164,8 @@ class SafetyNode(ManagedNode):
             self._fault(f"skeletons message refused: {problem}")
             return
         try:
-            people = observe_people(msg, self._locate)
+            with self._stages.stage("observe"):
+                people = observe_people(msg, self._locate)
         except FrameError as exc:  # an unknown distance: fail safe, say why
             self._fault(f"skeletons in frame: {exc}")
             return
@@ -175,6 +178,7 @@ class SafetyNode(ManagedNode):
                                   self._clock_s())
         self._reporter.on_skeletons(msg)
         self._decide(now)
+        self._stages.frame_done()  # CPU per skeleton message, the ticks' share included
         self._timer.reset()  # the next periodic decision is a full period after this one
 
     def _on_actions(self, msg: ActionArray) -> None:
@@ -208,10 +212,9 @@ class SafetyNode(ManagedNode):
     def _check_frames(self) -> None:
         """Self-check: the configured TF frames exist (named in /diagnostics until they do)."""
         config = self.params.config
-        missing = [] if self._frames is None or config is None or not config.cell_frame else \
-            missing_frames((config.cell_frame, config.robot_frame), self._frames.known_frames())
-        self._reporter.self_check.set("tf_frames", f"TF has no frame {', '.join(missing)} "
-                                      "(yet)" if missing else None)
+        missing = self._frames.missing() if self._frames and config and config.cell_frame else []
+        self._reporter.self_check.set(
+            "tf_frames", f"TF has no frame {', '.join(missing)} (yet)" if missing else None)
 
     def _clock_s(self) -> float:
         """The node's clock (sim time in a replay) in s: what input stamps are judged against."""
@@ -235,11 +238,14 @@ class SafetyNode(ManagedNode):
 
     def _decide(self, now: float) -> None:
         clock_now = self.get_clock().now()
-        decision = self._decision(now, clock_now)
-        self._command.publish(decision.scale)
+        with self._stages.stage("decide"):
+            decision = self._decision(now, clock_now)
+            self._command.publish(decision.scale)
         try:  # the command is out; explaining it must never end the node
-            self._reporter.report(now, clock_now, decision, self.params.config, self._policy,
-                                  self._meters, self._input_stamps, self.drops.counts)
+            with self._stages.stage("report"):
+                self._reporter.report(
+                    now, clock_now, decision, self.params.config, self._policy, self._meters,
+                    self._input_stamps, {**self.drops.counts, **self._stages.diagnostic_values()})
         except Exception as exc:
             self.drops.drop("report_errors", "status/markers/diagnostics failed, the speed "
                             f"command was sent: {exc!r}", error=True)

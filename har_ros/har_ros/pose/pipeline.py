@@ -9,9 +9,11 @@ handed out twice.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import nullcontext
 
 import numpy as np
 
+from ..common.stage_cpu import StageCpu
 from ..skeleton.conversions import convert
 from ..skeleton.types import Person, PositionSource
 from .backends import create_backend
@@ -50,9 +52,23 @@ class PosePipeline:
                             self.tracker)
 
     def process(self, rgb: np.ndarray, depth_m: np.ndarray | None = None,
-                intrinsics: Intrinsics | None = None, depth_frame_id: str = "") -> list[Person]:
+                intrinsics: Intrinsics | None = None, depth_frame_id: str = "",
+                stages: StageCpu | None = None) -> list[Person]:
+        """The tracked people of one frame; ``stages`` times inference, tracking, positions."""
+        def timed(name: str, whole_process: bool = False):
+            return stages.stage(name, whole_process) if stages is not None else nullcontext()
+
         self.tracker.config = self._tracker_config  # a reconfiguration takes effect here
-        people = self.tracker.update(self.backend.infer(rgb))
+        with timed("inference", whole_process=True):  # the backend's own threads too
+            detected = self.backend.infer(rgb)
+        with timed("tracking"):
+            people = self.tracker.update(detected)
+        with timed("positions"):
+            return self._located(people, depth_m, intrinsics, depth_frame_id)
+
+    def _located(self, people: list[Person], depth_m, intrinsics, depth_frame_id: str
+                 ) -> list[Person]:
+        """Positions from depth or the floor, and the output layout, for each person."""
         cfg = self.config
         for person in people:
             if depth_m is not None and intrinsics is not None:

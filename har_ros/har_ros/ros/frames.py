@@ -18,6 +18,8 @@ from rclpy.duration import Duration
 from rclpy.time import Time
 from scipy.spatial.transform import Rotation
 
+from ..common.self_check import missing_frames
+
 
 class FrameError(RuntimeError):
     """No usable transform; the text says which and why."""
@@ -67,6 +69,10 @@ class CellFrames:
         frames = yaml.safe_load(self.buffer.all_frames_as_yaml()) or {}
         return set(frames) | {str(v["parent"]) for v in frames.values()
                               if isinstance(v, dict) and "parent" in v}
+
+    def missing(self) -> list[str]:
+        """The cell and robot frames that TF does not know now."""
+        return missing_frames((self.cell_frame, self.robot_frame), self.known_frames())
 
     def _lookup(self, source: str, stamp: Time):
         if not source:

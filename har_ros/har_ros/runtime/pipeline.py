@@ -12,6 +12,9 @@ from .processes import node_command
 PIPELINE = ("pose", "action", "safety")
 #: The multi-camera cell's stages (launch/cell.launch.py): fusion between pose and action.
 CELL_STAGES = ("pose", "fusion", "action", "safety")
+#: A cell camera's pose node: person_fusion publishes the cell's REP-155 bodies, so the
+#: cameras' own would be duplicates under other ids (1.2 ms a frame each, docs/BENCHMARKS.md).
+CAMERA_POSE_PARAMS = {"hri": False}
 VIDEO = "video_publisher"
 
 
