@@ -46,6 +46,17 @@ def har():
 
 
 @pytest.fixture
+def demo_video() -> str:
+    """The cached sports2d demo clip (two people walking); skips, saying why, without it."""
+    from har_ros.assets import AssetError, asset_path
+
+    try:
+        return str(asset_path("sports2d_demo.mp4"))
+    except AssetError as exc:
+        pytest.skip(str(exc))
+
+
+@pytest.fixture
 def topic_prefix() -> str:
     """A namespace no other test uses, so leftovers of one test never reach another."""
     return f"/t{uuid.uuid4().hex[:8]}"

@@ -96,12 +96,3 @@ def test_an_hri_tool_follows_both_demo_people(ros_node, processes, topic_prefix,
                for b in both]
     assert abs(walkers[0].x - walkers[1].x) + abs(walkers[0].y - walkers[1].y) > 0.2
 
-
-@pytest.fixture
-def demo_video():
-    from har_ros.assets import AssetError, asset_path
-
-    try:
-        return str(asset_path("sports2d_demo.mp4"))
-    except AssetError as exc:
-        pytest.skip(str(exc))

@@ -11,21 +11,12 @@ from sensor_msgs.msg import CameraInfo, CompressedImage, Image
 from std_msgs.msg import Header
 
 from har_msgs.msg import SkeletonArray
-from har_ros.assets import AssetError, asset_path
 from har_ros.ros.depth_sync import message_filters_available
 from har_ros.ros.graph import spin_until, wait_for_publishers, wait_for_subscribers
 from har_ros.ros.image_msgs import array_to_image
 from har_ros.ros.stamps import ns_to_stamp, stamp_to_ns
 
 pytestmark = pytest.mark.graph
-
-
-@pytest.fixture
-def demo_video():
-    try:
-        return str(asset_path("sports2d_demo.mp4"))
-    except AssetError as exc:
-        pytest.skip(str(exc))
 
 
 def send_until_answered(ros_node, pub, msg, stamp: int, arrays: list) -> None:
