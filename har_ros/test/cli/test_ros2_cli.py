@@ -77,18 +77,6 @@ def param(verb: str, *args: str) -> str:
     return ros2("param", verb, "--no-daemon", "--spin-time", "3", *args)
 
 
-@pytest.mark.skipif(not hri_available(), reason="hri_msgs not built here")
-def test_hri_bodies_listed_and_echoed(launched):
-    """The README's REP-155 commands: `ros2 topic list`, `ros2 topic echo .../tracked`."""
-    topics = ros2_until(re.compile(r"^/humans/bodies/b\d+/skeleton2d$", re.M), "topic", "list",
-                        "--no-daemon", "--spin-time", "3", timeout=60)
-    assert re.search(r"^/humans/bodies/tracked$", topics, re.M)
-    assert re.search(r"^/humans/bodies/b\d+/roi$", topics, re.M)
-    tracked = echo_once("/humans/bodies/tracked")
-    assert isinstance(tracked["ids"], list) and all(re.fullmatch(r"b\d+", i)
-                                                   for i in tracked["ids"])
-
-
 def test_ros2_run_with_a_remap(tmp_path):
     """The README's cell command: `ros2 run har_ros pose_node --ros-args -r image:=...`."""
     with open(tmp_path / "run.log", "w+") as log:
@@ -184,7 +172,6 @@ def test_pose_backend_from_the_params_file_is_used(tmp_path):
     assert re.search(r"configure failed: .*(yolo|YOLO)", out) and "MoveNet" not in out, out
 
 
-
 # The tests on the launched pipeline come last: the module-scoped launch (a looping video
 # through every node, a core's worth of CPU) then runs only while they do.
 
@@ -207,6 +194,18 @@ def test_lifecycle_get_and_set(launched):
 def test_speed_guard_feeds_the_controller_topic(launched):
     factor = echo_once(GUARD_TARGET)["factor"]
     assert 0.0 <= factor <= 1.0
+
+
+@pytest.mark.skipif(not hri_available(), reason="hri_msgs not built here")
+def test_hri_bodies_listed_and_echoed(launched):
+    """The README's REP-155 commands: `ros2 topic list`, `ros2 topic echo .../tracked`."""
+    topics = ros2_until(re.compile(r"^/humans/bodies/b\d+/skeleton2d$", re.M), "topic", "list",
+                        "--no-daemon", "--spin-time", "3", timeout=60)
+    assert re.search(r"^/humans/bodies/tracked$", topics, re.M)
+    assert re.search(r"^/humans/bodies/b\d+/roi$", topics, re.M)
+    tracked = echo_once("/humans/bodies/tracked")
+    assert isinstance(tracked["ids"], list) and all(re.fullmatch(r"b\d+", i)
+                                                   for i in tracked["ids"])
 
 
 def test_node_list_and_info(launched):

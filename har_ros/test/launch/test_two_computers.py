@@ -70,9 +70,8 @@ def _run_both_sides(ros_node, logs, cell_file, params, fused, coverage) -> dict[
                         f"params_file:={params}", log=logs["cell"]),
     }
     try:
-        nodes = wait_for_nodes(*(f"/{c}/pose_node" for c in CAMERAS), "/person_fusion",
-                               "/action_node", "/safety_node")
-        assert "/rig_publisher" in nodes
+        wait_for_nodes("/rig_publisher", *(f"/{c}/pose_node" for c in CAMERAS),
+                       "/person_fusion", "/action_node", "/safety_node")
         spin_until(ros_node, lambda: sum(len(m.skeletons) == 2 for m in fused) >= 10,
                    timeout=120, what="fused frames with the two people")
         assert coverage and list(coverage[-1].cameras) == list(CAMERAS)
