@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
@@ -26,6 +27,27 @@ def steady_timer(node: Node, period_s: float, callback):
     from rclpy.clock import Clock, ClockType
 
     return node.create_timer(period_s, callback, clock=Clock(clock_type=ClockType.STEADY_TIME))
+
+
+#: HAR_EXECUTOR: which rclpy executor every node of a process spins on.
+EXECUTORS = ("single", "events")
+
+
+def make_executor():
+    """Rclpy's SingleThreadedExecutor, or with ``HAR_EXECUTOR=events`` its EventsExecutor.
+
+    The EventsExecutor (``rclpy.experimental``) halves the executor's CPU per
+    frame here (docs/BENCHMARKS.md); it is opt-in while rclpy calls it
+    experimental. ValueError for any other value.
+    """
+    choice = os.environ.get("HAR_EXECUTOR", "single")
+    if choice == "single":
+        return SingleThreadedExecutor()
+    if choice == "events":
+        from rclpy.experimental import EventsExecutor
+
+        return EventsExecutor()
+    raise ValueError(f"HAR_EXECUTOR must be one of {', '.join(EXECUTORS)}, got {choice!r}")
 
 
 def _raise_interrupt(signum, frame):
@@ -104,6 +126,11 @@ def run_nodes(factories: list[Callable[[], Node]], args: list[str] | None = None
                 executors[0].wake()
 
     try:
+        try:
+            make_executor()  # a bad HAR_EXECUTOR is refused before any node starts
+        except ValueError as exc:
+            print(f"[FATAL] {exc}", file=sys.stderr)
+            return 2
         for factory in factories:
             try:
                 nodes.append(factory())
@@ -115,7 +142,7 @@ def run_nodes(factories: list[Callable[[], Node]], args: list[str] | None = None
                       file=sys.stderr)
                 return 2
         for node in nodes:
-            executors.append(SingleThreadedExecutor())
+            executors.append(make_executor())
             executors[-1].add_node(node)
         for executor in executors[1:]:
             threads.append(threading.Thread(target=spin_apart, args=(executor,), daemon=True))

@@ -60,3 +60,33 @@ def test_a_reply_to_a_client_that_left_is_logged_and_the_nodes_spin_on(ros_node,
     assert proc.poll() is None, processes.output(proc)
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=10) == 0, processes.output(proc)
+
+
+def test_the_events_executor_spins_the_nodes_apart_and_stops_cleanly(ros_node, processes,
+                                                                     topic_prefix):
+    proc = processes.start("--ros-args", "-r", f"__ns:={topic_prefix}", script="two_nodes.py",
+                           env={"HAR_EXECUTOR": "events"})
+    _both_alive(ros_node, topic_prefix)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=10) == 0, processes.output(proc)
+
+
+def test_the_safety_node_comes_up_and_decides_on_the_events_executor(ros_node, processes,
+                                                                     topic_prefix):
+    from har_msgs.msg import SafetyStatus
+
+    statuses = []
+    ros_node.create_subscription(SafetyStatus, f"{topic_prefix}/safety/status",
+                                 statuses.append, 10)
+    processes.start("--ros-args", "-r", f"__ns:={topic_prefix}",
+                    module="har_ros.nodes.safety_node", env={"HAR_EXECUTOR": "events"})
+    # active (autostart through the lifecycle services), then deciding on its inputs
+    spin_until(ros_node, lambda: statuses and "skeletons" in statuses[-1].reason, timeout=30,
+               what="the policy's decision naming the missing skeletons")
+    assert statuses[-1].speed_scale == 0.0
+
+
+def test_an_unknown_executor_is_refused_before_any_node_starts(processes):
+    proc = processes.start(script="two_nodes.py", env={"HAR_EXECUTOR": "multi"})
+    assert proc.wait(timeout=30) == 2
+    assert "HAR_EXECUTOR must be one of single, events, got 'multi'" in processes.output(proc)
