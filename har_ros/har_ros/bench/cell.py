@@ -1,8 +1,9 @@
 """Multi-camera cell: cameras x frame rate this machine sustains, and the fused latency.
 
 Real nodes as separate processes, as cell.launch.py starts them: rig_publisher
-plays the Pose2Sim videos (looping, stamped when published, all cameras with
-one stamp) at ``fps``, one pose_node per camera, person_fusion and
+plays the Pose2Sim videos (preloaded, so that it costs what camera drivers
+would, not four video decoders; looping, stamped when published, all cameras
+with one stamp) at ``fps``, one pose_node per camera, person_fusion and
 safety_node (use_coverage). Sustained rate = skeletons per second each pose
 node publishes (a pose node drops frames it cannot keep up with; newest
 wins) and fused arrays per second. Latency = image stamp -> the first
@@ -35,7 +36,8 @@ def _start(ns: str, cameras: tuple[str, ...], fps: float) -> dict[str, subproces
     remaps = [f"/{cam}/{leaf}:={ns}/{cam}/{leaf}" for cam in cameras
               for leaf in ("image", "camera_info", "skeletons")]
     procs = {"rig": start_node("rig_publisher", "", {"rate": fps, "loop": True, "width": WIDTH,
-                                                      "cameras": list(cameras)}, remaps)}
+                                                      "cameras": list(cameras),
+                                                      "preload": True}, remaps)}
     for cam in cameras:
         procs[cam] = start_node("pose_node", f"{ns}/{cam}", CAMERA_POSE_PARAMS)
     procs["fusion"] = start_node("person_fusion", ns, remaps=remaps)

@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass
 
 import cv2
+import numpy as np
 from rclpy.node import Node
 from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import CameraInfo, Image
@@ -37,6 +38,25 @@ from ..ros.stamps import ns_to_stamp, stamp_to_ns
 
 #: Video time 0 in /clock (a fixed epoch keeps replays reproducible).
 CLOCK_START_NS = 1_700_000_000_000_000_000
+#: Most memory the preloaded frames of all cameras may take.
+PRELOAD_LIMIT_BYTES = 2 << 30
+
+
+class PreloadedVideo:
+    """A video decoded once, read like cv2.VideoCapture (its frames already prepared)."""
+
+    def __init__(self, frames: list[np.ndarray]):
+        self._frames, self._next = frames, 0
+
+    def read(self) -> tuple[bool, np.ndarray | None]:
+        if self._next >= len(self._frames):
+            return False, None
+        self._next += 1
+        return True, self._frames[self._next - 1]
+
+    def set(self, prop: int, value: float) -> None:
+        if prop == cv2.CAP_PROP_POS_FRAMES:  # the only one the rig sets
+            self._next = int(value)
 
 
 @dataclass(frozen=True)
@@ -61,6 +81,10 @@ class RigPublisherConfig:
         "so a busy machine gets fewer frames instead of a backlog; empty = no pacing",
         read_only=True)
     pace_timeout: float = param(1.0, "s to wait for the paced answer before publishing anyway")
+    preload: bool = param(
+        False, "decode and resize the videos once at start (they must fit in "
+        f"{PRELOAD_LIMIT_BYTES >> 30} GiB): publishing then costs what a camera driver's "
+        "does, not a video decoder's", read_only=True)
 
     def validate(self) -> None:
         require(self.rate >= 0, "rate must be >= 0")
@@ -99,6 +123,8 @@ class RigPublisher(Node):
             self._captures[cam.name] = capture
         self._fps = self._captures[self._cameras[0].name].get(cv2.CAP_PROP_FPS) or 30.0
         self._calibration = {c.name: c.calibration.scaled(config.width) for c in self._cameras}
+        if config.preload:
+            self._preload()
         self._image_pubs = {c.name: self.create_publisher(Image, c.topic("image"),
                                                           qos.SENSOR_DATA)
                             for c in self._cameras}
@@ -120,6 +146,30 @@ class RigPublisher(Node):
         self._started = time.monotonic()
         self._timer = None
         self._restart_timer(config)
+
+    def _prepare(self, camera: str, bgr: np.ndarray) -> np.ndarray:
+        """A decoded frame as published: the calibration's size, rgb."""
+        cal = self._calibration[camera]
+        return cv2.cvtColor(cv2.resize(bgr, (cal.width, cal.height),
+                                       interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2RGB)
+
+    def _preload(self) -> None:
+        """Every camera's frames decoded and prepared now; ValueError past the memory limit."""
+        total = 0
+        for name, capture in self._captures.items():
+            frames = []
+            while True:
+                ok, bgr = capture.read()
+                if not ok:
+                    break
+                frames.append(self._prepare(name, bgr))
+                total += frames[-1].nbytes
+                if total > PRELOAD_LIMIT_BYTES:
+                    raise ValueError(f"preload: the videos need more than "
+                                     f"{PRELOAD_LIMIT_BYTES >> 30} GiB at width "
+                                     f"{self.params.config.width}; use preload:=false")
+            capture.release()
+            self._captures[name] = PreloadedVideo(frames)
 
     def _apply(self, config: RigPublisherConfig) -> None:
         if getattr(self, "_captures", None):
@@ -195,12 +245,11 @@ class RigPublisher(Node):
         else:
             stamp_ns = self.get_clock().now().nanoseconds
         for cam in self._cameras:
-            cal = self._calibration[cam.name]
             header = Header(stamp=ns_to_stamp(stamp_ns), frame_id=cam.frame_id)
-            rgb = cv2.cvtColor(cv2.resize(frames[cam.name], (cal.width, cal.height),
-                                          interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2RGB)
+            rgb = frames[cam.name] if config.preload else self._prepare(cam.name,
+                                                                         frames[cam.name])
             self._image_pubs[cam.name].publish(array_to_image(rgb, "rgb8", header))
-            self._info_pubs[cam.name].publish(camera_info(header, cal))
+            self._info_pubs[cam.name].publish(camera_info(header, self._calibration[cam.name]))
         if not self.published:
             self._started = time.monotonic()
         self.published += 1

@@ -44,7 +44,7 @@ def start_cell(processes, prefix: str) -> dict:
     procs = {"rig": processes.start(
         "--ros-args", "-r", f"/clock:={prefix}/clock", *_remap_cameras(prefix), "-p",
         "publish_clock:=true", "-p", "loop:=true", "-p", "rate:=10.0", "-p", "frame_step:=2",
-        "-p", f"width:={WIDTH}", module="har_ros.nodes.rig_publisher")}
+        "-p", f"width:={WIDTH}", "-p", "preload:=true", module="har_ros.nodes.rig_publisher")}
     for cam in CAMERAS:
         procs[cam] = processes.start("--ros-args", "-r", f"__ns:={prefix}/{cam}", "-r",
                                      f"/clock:={prefix}/clock", *sim,
