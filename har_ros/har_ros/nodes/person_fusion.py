@@ -8,7 +8,8 @@ keypoints, triangulated 3D keypoints and positions in ``cell_frame``,
 cameras are live). The action and safety nodes consume the output unchanged.
 With tf2_ros it broadcasts the cameras' static transforms from the same file,
 so RViz and TF users see the rig. Silent cameras publish nothing and the
-fused output stops when all are silent: silence, never "nobody there".
+fused output stops when all are silent: silence, never "nobody there". With
+hri_msgs installed the fused people are the cell's REP-155 bodies (ros/hri.py).
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ Publishes one SkeletonArray for EVERY processed frame (empty when nobody is
 seen). Inference runs on a worker thread that always takes the newest frame;
 older unprocessed frames are dropped and counted, so no queue builds up when
 the camera is faster than the model. A malformed image is logged, counted
-and skipped.
+and skipped. With hri_msgs installed the people also go out as REP-155
+bodies (ros/hri.py).
 """
 
 from __future__ import annotations
