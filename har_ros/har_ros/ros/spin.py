@@ -138,6 +138,8 @@ def run_nodes(factories: list[Callable[[], Node]], args: list[str] | None = None
                     nodes[-1].autostart()
             except (ValueError, TypeError, OSError, ParameterException,
                     StartupError) as exc:  # parameters, files, a failed configure
+                if not rclpy.ok():  # Ctrl-C or SIGTERM while starting: a stop, not a failure
+                    return 0
                 print(f"[FATAL] {getattr(factory, '__name__', 'node')} could not start: {exc}",
                       file=sys.stderr)
                 return 2
