@@ -33,7 +33,7 @@ from ..common.stage_cpu import StageCpu
 from ..ros import qos
 from ..ros.diagnostics import OK, WARN, diagnostic_array
 from ..ros.drops import Drops
-from ..ros.frames import FrameError, check_transform, tf2_available
+from ..ros.frames import FrameError, check_transform, tf2_available, transform_msg
 from ..ros.hri import HriBodiesOutput, start_hri_output
 from ..ros.lifecycle import ManagedNode
 from ..ros.parameters import ParameterBinding
@@ -175,23 +175,13 @@ class PersonFusionNode(ManagedNode):
             self.get_logger().warning("tf2_ros is not installed: camera transforms are not "
                                       "broadcast (fusion uses the cell file's calibration)")
             return
-        from geometry_msgs.msg import TransformStamped
         from tf2_ros import StaticTransformBroadcaster
 
         self._tf_broadcaster = StaticTransformBroadcaster(self)
-        transforms = []
-        for cam in self._cell.cameras:
-            xyz, quat = cam.calibration.pose_in_cell()
-            t = TransformStamped()
-            t.header.stamp = self.get_clock().now().to_msg()
-            t.header.frame_id = self._cell.cell_frame
-            t.child_frame_id = cam.frame_id
-            t.transform.translation.x, t.transform.translation.y, \
-                t.transform.translation.z = (float(v) for v in xyz)
-            (t.transform.rotation.x, t.transform.rotation.y, t.transform.rotation.z,
-             t.transform.rotation.w) = (float(v) for v in quat)
-            transforms.append(t)
-        self._tf_broadcaster.sendTransform(transforms)
+        stamp = self.get_clock().now().to_msg()
+        self._tf_broadcaster.sendTransform([
+            transform_msg(stamp, self._cell.cell_frame, cam.frame_id,
+                          *cam.calibration.pose_in_cell()) for cam in self._cell.cameras])
 
     # -- data -----------------------------------------------------------------------
     def _on_skeletons(self, camera: str, data: bytes) -> None:

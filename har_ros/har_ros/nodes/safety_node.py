@@ -74,7 +74,7 @@ class SafetyNode(ManagedNode):
         self.drops = Drops(self.get_logger(), "dropped_messages", "oversized_messages",
                            "malformed_messages", "report_errors")
         self._command = SpeedCommand(self, self.params.current().publish_speed_factor)
-        self._reporter = SafetyReporter(self, self.params.current().publish_markers)
+        self._reporter = SafetyReporter(self, self.params.current().publish_markers, self._stages)
         self.create_timer(1.0, self._check_frames)
         self._timer = steady_timer(self, 1.0 / SafetyNodeConfig.rate_hz, self._on_timer)
         self.get_logger().info(
@@ -243,9 +243,9 @@ class SafetyNode(ManagedNode):
             self._command.publish(decision.scale)
         try:  # the command is out; explaining it must never end the node
             with self._stages.stage("report"):
-                self._reporter.report(
-                    now, clock_now, decision, self.params.config, self._policy, self._meters,
-                    self._input_stamps, {**self.drops.counts, **self._stages.diagnostic_values()})
+                self._reporter.report(now, clock_now, decision, self.params.config,
+                                      self._policy, self._meters, self._input_stamps,
+                                      self.drops.counts)
         except Exception as exc:
             self.drops.drop("report_errors", "status/markers/diagnostics failed, the speed "
                             f"command was sent: {exc!r}", error=True)

@@ -16,7 +16,6 @@ import numpy as np
 import yaml
 from rclpy.duration import Duration
 from rclpy.time import Time
-from scipy.spatial.transform import Rotation
 
 from ..common.self_check import missing_frames
 
@@ -44,8 +43,24 @@ def check_transform(transform, source: str, target: str) -> None:
         raise FrameError(f"transform {source} -> {target} has a zero quaternion")
 
 
+def transform_msg(stamp, parent: str, child: str, xyz, quaternion):
+    """A geometry_msgs/TransformStamped placing ``child`` in ``parent`` (quaternion x, y, z, w)."""
+    from geometry_msgs.msg import TransformStamped
+
+    t = TransformStamped()
+    t.header.stamp, t.header.frame_id, t.child_frame_id = stamp, parent, child
+    t.transform.translation.x, t.transform.translation.y, t.transform.translation.z = (
+        float(v) for v in xyz)
+    (t.transform.rotation.x, t.transform.rotation.y, t.transform.rotation.z,
+     t.transform.rotation.w) = (float(v) for v in quaternion)
+    return t
+
+
 def apply_transform(transform, point: np.ndarray) -> np.ndarray:
     """``point`` (3,) mapped by a geometry_msgs/Transform."""
+    from scipy.spatial.transform import Rotation  # here: importers that never apply one
+    # (the action node, through the REP-155 output) do not load scipy
+
     q, t = transform.rotation, transform.translation
     rotated = Rotation.from_quat([q.x, q.y, q.z, q.w]).apply(np.asarray(point, np.float64))
     return rotated + np.array([t.x, t.y, t.z])

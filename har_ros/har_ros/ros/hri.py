@@ -12,7 +12,6 @@ here (their own har_msgs output is unchanged).
 
 from __future__ import annotations
 
-from geometry_msgs.msg import TransformStamped
 from rclpy.node import Node
 from std_msgs.msg import Header
 
@@ -20,6 +19,7 @@ from ..common.expiring_ids import ExpiringIds
 from ..skeleton.rep155 import body_pose, normalised_roi, skeleton2d_points
 from ..skeleton.types import SkeletonFrame
 from . import qos
+from .frames import tf2_available, transform_msg
 from .stamps import ns_to_stamp
 
 try:
@@ -82,8 +82,6 @@ class HriBodiesOutput:
         self._tracked = node.create_publisher(IdsList, TRACKED_TOPIC, qos.HRI)
         self._bodies = BodyPublishers(
             node, {"skeleton2d": Skeleton2D, "roi": NormalizedRegionOfInterest2D}, expiry_s)
-        from .frames import tf2_available  # here: the action node needs no TF (nor scipy)
-
         self._tf = None
         if tf2_available():
             from tf2_ros import TransformBroadcaster
@@ -112,14 +110,9 @@ class HriBodiesOutput:
                     for x, y, c in points]))
             pose = body_pose(person)
             if pose is not None and self._tf is not None:
-                t = TransformStamped()
-                t.header.stamp, t.header.frame_id = header.stamp, pose.parent_frame
-                t.child_frame_id = f"body_{body}"
-                (t.transform.translation.x, t.transform.translation.y,
-                 t.transform.translation.z) = pose.translation
-                (t.transform.rotation.x, t.transform.rotation.y, t.transform.rotation.z,
-                 t.transform.rotation.w) = pose.rotation
-                transforms.append(t)
+                transforms.append(transform_msg(header.stamp, pose.parent_frame,
+                                                f"body_{body}", pose.translation,
+                                                pose.rotation))
         if transforms:
             self._tf.sendTransform(transforms)
         self._tracked.publish(IdsList(header=header, ids=list(people)))

@@ -13,6 +13,7 @@ from har_msgs.msg import InputStatus, SafetyStatus
 
 from ..common.rate_meter import RateMeter
 from ..common.self_check import SelfCheck
+from ..common.stage_cpu import StageCpu
 from ..safety.node_config import SafetyNodeConfig
 from ..safety.policy import Decision, SafetyState
 from . import qos
@@ -87,9 +88,11 @@ def marker_publisher(node, enabled: bool):
 class SafetyReporter:
     """Publishes what explains each decision: safety/status, markers, /diagnostics at 1 Hz."""
 
-    def __init__(self, node, publish_markers: bool):
+    def __init__(self, node, publish_markers: bool, stages: StageCpu):
+        """``stages``: the node's stage CPU, shown with the diagnostics."""
         self._title = f"{node.get_fully_qualified_name()}: speed and separation monitoring"
         self.self_check = SelfCheck()
+        self._stages = stages
         self._status_pub = node.create_publisher(SafetyStatus, "safety/status", qos.STATE)
         self._diag_pub = node.create_publisher(DiagnosticArray, "/diagnostics", qos.DEFAULT)
         self._markers = marker_publisher(node, publish_markers)
@@ -106,9 +109,11 @@ class SafetyReporter:
         header = Header(stamp=clock_now.to_msg())
         diagnose = now - self._last_diag >= 1.0
         offsets = policy.clock_offsets(clock_now.nanoseconds * 1e-9) if policy else {}
-        status, diagnostics = safety_report(header, now, decision, config, meters, offsets,
-                                            stamps, counts, self._title if diagnose else "",
-                                            self.self_check.summary())
+        if diagnose:  # the once-a-second extras, not built for every decision
+            counts = {**counts, **self._stages.diagnostic_values()}
+        status, diagnostics = safety_report(
+            header, now, decision, config, meters, offsets, stamps, counts,
+            self._title if diagnose else "", self.self_check.summary() if diagnose else "")
         self._status_pub.publish(status)
         if self._markers is not None and policy is not None and config is not None:
             self._markers.maybe_publish(now, header, decision, policy, config.cell_frame)
