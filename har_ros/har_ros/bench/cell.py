@@ -8,14 +8,19 @@ safety_node (use_coverage). Sustained rate = skeletons per second each pose
 node publishes (a pose node drops frames it cannot keep up with; newest
 wins) and fused arrays per second. Latency = image stamp -> the first
 safety/status whose ``skeletons_stamp`` names it (image -> pose -> fusion ->
-speed decision).
+speed decision). The overload case (6 cameras at 30 fps: the Pose2Sim cell
+with cam05/cam06 as second copies of cam01/cam02) checks that a machine
+that cannot keep up drops frames per camera, says so in /diagnostics, and
+keeps the speed command's deadline.
 """
 
 from __future__ import annotations
 
 import subprocess
+import tempfile
 import time
 import uuid
+from pathlib import Path
 
 import numpy as np
 
@@ -25,30 +30,52 @@ from ..runtime.processes import start_node, stop_processes
 from .profile import ProfileProbe
 from .stats import summarise
 
-CAMERAS = ("cam01", "cam02", "cam03", "cam04")
-CASES = ((1, 15.0), (2, 15.0), (4, 15.0), (4, 10.0))
-PROFILED_CASES = ((1, 15.0), (4, 15.0))
+CAMERAS = ("cam01", "cam02", "cam03", "cam04", "cam05", "cam06")  # 05, 06: copies of 01, 02
+#: (cameras, fps, pose node parameters beyond the cell launch's)
+OVERLOAD = (6, 30.0, {})
+CASES = ((1, 15.0, {}), (2, 15.0, {}), (4, 15.0, {}), (4, 10.0, {}),
+         (4, 15.0, {"detect_every": 2}), OVERLOAD)
+PROFILED_CASES = ((1, 15.0, {}), (4, 15.0, {}), (4, 15.0, {"detect_every": 2}))
 WIDTH = 360
 TARGET = "4 cameras at 15 fps each"
 
 
-def _start(ns: str, cameras: tuple[str, ...], fps: float) -> dict[str, subprocess.Popen]:
+def six_camera_cell(directory: Path) -> Path:
+    """The shipped Pose2Sim cell plus cam05 and cam06, second copies of cam01 and cam02."""
+    import yaml
+
+    from ..cell.description import default_cell_file
+
+    cell = yaml.safe_load(Path(default_cell_file()).read_text())
+    first = {c["name"]: c for c in cell["cameras"]}
+    cell["cameras"] += [{**first[source], "name": name}
+                        for name, source in (("cam05", "cam01"), ("cam06", "cam02"))]
+    path = directory / "cell_six_cameras.yaml"
+    path.write_text(yaml.safe_dump(cell))
+    return path
+
+
+def _start(ns: str, cameras: tuple[str, ...], fps: float, cell_file: str, pose: dict
+           ) -> dict[str, subprocess.Popen]:
     remaps = [f"/{cam}/{leaf}:={ns}/{cam}/{leaf}" for cam in cameras
               for leaf in ("image", "camera_info", "skeletons")]
     procs = {"rig": start_node("rig_publisher", "", {"rate": fps, "loop": True, "width": WIDTH,
                                                       "cameras": list(cameras),
-                                                      "preload": True}, remaps)}
+                                                      "preload": True,
+                                                      "cell_file": cell_file}, remaps)}
     for cam in cameras:
-        procs[cam] = start_node("pose_node", f"{ns}/{cam}", CAMERA_POSE_PARAMS)
-    procs["fusion"] = start_node("person_fusion", ns, remaps=remaps)
+        procs[cam] = start_node("pose_node", f"{ns}/{cam}", {**CAMERA_POSE_PARAMS, **pose})
+    procs["fusion"] = start_node("person_fusion", ns, {"cell_file": cell_file}, remaps=remaps)
     procs["safety"] = start_node("safety_node", ns, {"use_coverage": True,
                                                      "publish_markers": False})
     return procs
 
 
-def _measure(cameras: tuple[str, ...], fps: float, seconds: float,
-             profile: bool = False) -> list[dict]:
+def _measure(cameras: tuple[str, ...], fps: float, pose: dict, seconds: float,
+             profile: bool = False, cell_file: str = "") -> list[dict]:
     import rclpy
+    from rclpy.event_handler import SubscriptionEventCallbacks
+    from std_msgs.msg import Float64
 
     from har_msgs.msg import SafetyStatus, SkeletonArray
 
@@ -57,11 +84,13 @@ def _measure(cameras: tuple[str, ...], fps: float, seconds: float,
     from ..ros.stamps import stamp_to_ns
 
     ns = f"/bench_{uuid.uuid4().hex[:6]}"
-    procs = _start(ns, cameras, fps)
+    procs = _start(ns, cameras, fps, cell_file, pose)
     node = rclpy.create_node(f"bench_cell_{uuid.uuid4().hex[:6]}")
     per_camera = {cam: [] for cam in cameras}
     fused: list[tuple[int, int]] = []
     decisions: list[tuple[int, int]] = []
+    commands: list[float] = []
+    deadlines_missed = [0]
     for cam in cameras:
         node.create_subscription(SkeletonArray, f"{ns}/{cam}/skeletons",
                                  lambda m, c=cam: per_camera[c].append(time.monotonic()),
@@ -70,28 +99,38 @@ def _measure(cameras: tuple[str, ...], fps: float, seconds: float,
         (time.time_ns(), stamp_to_ns(m.header.stamp))), qos.STREAM_QUEUE)
     node.create_subscription(SafetyStatus, f"{ns}/safety/status", lambda m: decisions.append(
         (time.time_ns(), stamp_to_ns(m.skeletons_stamp))), qos.STATE)
+    node.create_subscription(  # the robot's view: the QoS deadline, as a controller sees it
+        Float64, f"{ns}/speed_scaling", lambda m: commands.append(time.monotonic()),
+        qos.SPEED_COMMAND, event_callbacks=SubscriptionEventCallbacks(
+            deadline=lambda info: deadlines_missed.__setitem__(0, info.total_count)))
     probe = ProfileProbe(node, {
         **{cam: f"{ns}/{cam}/pose_node: pose" for cam in cameras},
         "fusion": f"{ns}/person_fusion: fusion",
         "safety": f"{ns}/safety_node: speed and separation monitoring"},
-        {name: p.pid for name, p in procs.items() if name != "rig"}) if profile else None
+        {name: p.pid for name, p in procs.items() if name != "rig"})
     try:
         spin_until(node, lambda: len(fused) > 10, 90, "the first fused skeletons")
-        if probe is not None:
-            spin_until(node, probe.ready, 10, "every node's stage totals")
-            probe.start()
+        spin_until(node, probe.ready, 10, "every node's diagnostics")
+        probe.start()
         windows = {name: CpuWindow(p.pid) for name, p in procs.items()}
         for window in windows.values():
             window.start()
-        start, first_fused = time.monotonic(), len(fused)
+        start, first_fused, first_command = time.monotonic(), len(fused), len(commands)
+        missed_before = deadlines_missed[0]
         spin_until(node, lambda: time.monotonic() - start > seconds, seconds + 5, "the run")
         by_process = {name: w.percent() for name, w in windows.items()}
         cpu = sum(by_process.values())
         end = time.monotonic()
-        fused_window = fused[first_fused:]
-        if probe is not None:  # the nodes' totals of the window's last second
-            spin_until(node, lambda: time.monotonic() - end > 1.1, 5, "the last diagnostics")
-            profiled = probe.rows("cell")
+        fused_window, command_window = fused[first_fused:], commands[first_command:]
+        missed = deadlines_missed[0] - missed_before
+        # the nodes' totals of the window's last second
+        spin_until(node, lambda: time.monotonic() - end > 1.1, 5, "the last diagnostics")
+        received, processed = probe.change("received"), probe.change("processed")
+        overload_named = sorted(cam for cam in cameras if any(
+            m.startswith("overloaded") for m in probe.messages.get(cam, ())))
+        case = (f"{len(cameras)} camera(s) at {fps:g} fps, {WIDTH} px"
+                + "".join(f", {k} {v}" for k, v in pose.items()))
+        profiled = probe.rows("cell", case) if profile else []
     finally:
         stop_processes(procs)
         node.destroy_node()
@@ -101,23 +140,39 @@ def _measure(cameras: tuple[str, ...], fps: float, seconds: float,
     for arrival, used in decisions:
         first_decision.setdefault(used, arrival)
     latencies = [(first_decision[s] - s) * 1e-9 for _, s in fused_window if s in first_decision]
-    return [{"bench": "cell", "case": f"{len(cameras)} camera(s) at {fps:g} fps, {WIDTH} px",
+    shares = [processed[c] / received[c] for c in cameras if received[c] > 0]
+    return [{"bench": "cell", "case": case,
             "target": TARGET if (len(cameras), fps) == (4, 15.0) else "",
             **summarise(latencies), "pose_fps_per_camera": round(float(np.min(rates)), 1),
             "fused_fps": round(len(fused_window) / (end - start), 1),
             "cpu_percent_all": round(cpu),
-            "cpu_percent_by_process": ", ".join(f"{n} {c:.0f}" for n, c in by_process.items())},
-            *(profiled if probe is not None else [])]
+            "cpu_percent_by_process": ", ".join(f"{n} {c:.0f}" for n, c in by_process.items()),
+            "pose_received_fps_min": round(min(received.get(c, 0.0) for c in cameras)
+                                           / (end - start), 1),
+            "pose_processed_share_min": round(min(shares), 3) if shares else 0.0,
+            "overload_named_by": ",".join(overload_named),
+            "speed_deadline_missed": int(missed),
+            "speed_gap_max_ms": round(1000 * float(np.max(np.diff(command_window))), 1)
+            if len(command_window) > 1 else None},
+            *profiled]
 
 
-def run(trials: int = 10, profile: bool = False) -> list[dict]:
-    """Every case; with ``profile`` only 1 and 4 cameras at 15 fps, with the stage profile."""
+def run(trials: int = 10, profile: bool = False, overload_only: bool = False) -> list[dict]:
+    """Every case; with ``profile`` only 1 and 4 cameras at 15 fps, with the stage profile.
+
+    ``overload_only``: only 6 cameras at 30 fps.
+    """
     import rclpy
 
     rclpy.init()
     try:
         seconds = max(10.0, float(trials))
         cases = PROFILED_CASES if profile else CASES
-        return [row for n, fps in cases for row in _measure(CAMERAS[:n], fps, seconds, profile)]
+        if overload_only:
+            cases = (OVERLOAD,)
+        with tempfile.TemporaryDirectory() as directory:
+            six = str(six_camera_cell(Path(directory)))
+            return [row for n, fps, pose in cases for row in _measure(
+                CAMERAS[:n], fps, pose, seconds, profile, six if n > 4 else "")]
     finally:
         rclpy.try_shutdown()

@@ -40,12 +40,16 @@ class ProfileProbe:
         self._latest: dict[str, dict[str, float]] = {}
         self._start: dict[str, dict[str, float]] = {}
         self._cpu_start: dict[str, float] = {}
+        self.messages: dict[str, set[str]] = {}  # process name -> status messages since start
         node.create_subscription(DiagnosticArray, "/diagnostics", self._on_diagnostics,
                                  qos.DEFAULT)
 
     def _on_diagnostics(self, msg) -> None:
+        names = {status: name for name, status in self._statuses.items()}
         for status in msg.status:
             self._latest[status.name] = status_values(status)
+            if self._start and status.name in names:
+                self.messages.setdefault(names[status.name], set()).add(status.message)
 
     def ready(self) -> bool:
         """Every profiled node has reported stage totals."""
@@ -56,8 +60,16 @@ class ProfileProbe:
                        for name, status in self._statuses.items()}
         self._cpu_start = {name: cpu_seconds(pid) for name, pid in self._pids.items()}
 
-    def rows(self, bench: str) -> list[dict]:
-        """One row per process stage: CPU ms per frame and its share of the process's CPU."""
+    def change(self, key: str) -> dict[str, float]:
+        """How much each process's counter ``key`` grew since :meth:`start`."""
+        return {name: self._latest[status].get(key, 0.0) - self._start[name].get(key, 0.0)
+                for name, status in self._statuses.items()}
+
+    def rows(self, bench: str, of: str = "") -> list[dict]:
+        """One row per process stage: CPU ms per frame and its share of the process's CPU.
+
+        ``of``: the case profiled, where a bench profiles several.
+        """
         rows = []
         for name, status in self._statuses.items():
             before, after = self._start[name], self._latest[status]
@@ -68,11 +80,11 @@ class ProfileProbe:
             total = (cpu_seconds(self._pids[name]) - self._cpu_start[name]) * 1000 / frames
             stages[OTHER] = max(total - sum(stages.values()), 0.0)
             for stage, ms in sorted(stages.items(), key=lambda kv: -kv[1]):
-                rows.append({"bench": bench, "case": f"profile {name}: {stage}",
+                rows.append({"bench": bench, "case": f"profile {name}: {stage}", "of": of,
                              "cpu_ms_per_frame": round(ms, 3),
                              "share_percent": round(100 * ms / total, 1) if total else 0.0,
                              "frames": int(frames)})
-            rows.append({"bench": bench, "case": f"profile {name}: process total",
+            rows.append({"bench": bench, "case": f"profile {name}: process total", "of": of,
                          "cpu_ms_per_frame": round(total, 3), "share_percent": 100.0,
                          "frames": int(frames)})
         return rows

@@ -37,6 +37,24 @@ class RigRun:
                   if p.errors is not None]
         return np.concatenate(errors) if errors else np.zeros(0)
 
+    def position_errors(self, reference: RigRun, detect_every: int = 1) -> np.ndarray:
+        """Each fused position's distance to the nearest of ``reference``'s same frame, m.
+
+        With the every-frame run as reference and this run's ``detect_every``,
+        on the frames it predicted: what skipping detections moves the
+        positions the safety node is given.
+        """
+        errors = []
+        for index, (frame, ref) in enumerate(zip(self.frames, reference.frames, strict=False)):
+            if detect_every > 1 and index % detect_every == 0:
+                continue  # detected: the same as the reference
+            ref_positions = [p.position for p in ref.people if p.position is not None]
+            for person in frame.people:
+                if person.position is not None and ref_positions:
+                    errors.append(min(float(np.linalg.norm(person.position - r))
+                                      for r in ref_positions))
+        return np.asarray(errors)
+
     def ids_per_frame(self) -> list[set[int]]:
         return [{p.fused_id for p in f.people} for f in self.frames]
 

@@ -39,7 +39,8 @@ from ..common.clock_offset import ClockOffset
 class CameraSlot:
     stamp_ns: int | None = None  # offset applied
     frame: object = None
-    received: int = 0
+    received: int = 0  # frames kept as the camera's newest
+    fused_frames: int = 0  # of those, the frames whose people went into a fusion step
     future_refused: int = 0  # frames stamped too far ahead of the clock
     fused_ns: int | None = None  # stamp of the newest frame whose people were fused
     left_out: str = ""  # why the newest instant went without this camera
@@ -163,6 +164,8 @@ class FusionStage:
     def fused(self, camera: str) -> None:
         """The camera's newest frame went into the fusion step."""
         slot = self.slots[camera]
+        if slot.fused_ns != slot.stamp_ns:  # one frame may serve two instants
+            slot.fused_frames += 1
         slot.fused_ns, slot.left_out = slot.stamp_ns, ""
 
     def left_out(self, camera: str, reason: str) -> None:

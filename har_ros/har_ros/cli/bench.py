@@ -24,6 +24,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", action="store_true",
                         help="cell and pipeline: CPU ms per frame per process and stage "
                              "(docs/BENCHMARKS.md, 'Where the CPU goes')")
+    parser.add_argument("--overload", action="store_true",
+                        help="cell: only the overload case, 6 cameras at 30 fps (frames "
+                             "dropped per camera, the speed command's deadline kept)")
     models = parser.add_argument_group("models")
     models.add_argument("--protocols", default="", help="comma-separated (default: all)")
     models.add_argument("--seeds", default="0,1,2")
@@ -99,9 +102,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: --profile applies to {' and '.join(PROFILED)}, not {args.suite}",
               file=sys.stderr)
         return 2
+    if args.overload and suites != ("cell",):
+        print("error: --overload applies to cell", file=sys.stderr)
+        return 2
     rows: list[dict] = []
     for suite in suites:
         options = {"profile": True} if args.profile else {}
+        if args.overload:
+            options["overload_only"] = True
         rows += importlib.import_module(f"har_ros.bench.{suite}").run(trials=args.trials,
                                                                        **options)
     machine = describe()  # after the runs, so the yardstick does not warm anything for them

@@ -34,6 +34,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     evaluate.add_argument("--input-widths", default="192,256,320,384")
     evaluate.add_argument("--width", type=int, default=540, help="frames resized to this width")
     evaluate.add_argument("--step", type=int, default=1, help="every n-th frame")
+    evaluate.add_argument("--detect-every", default="1",
+                          help="comma-separated pose node detect_every values; above 1 also "
+                               "how far the predicted frames' fused positions are from "
+                               "those of detecting every frame")
     evaluate.add_argument("--json", action="store_true")
 
 
@@ -107,10 +111,28 @@ def _check(args) -> int:
     return 0
 
 
+def _eval_row(run, reference, cameras: int, detect_every: int = 1) -> dict:
+    """One ``har cell eval`` row; ``reference``: the every-frame run to compare positions with."""
+    import numpy as np
+
+    errors = run.reprojection_errors()
+    ids = run.ids_per_frame()
+    row = {"frames": len(run.frames),
+           "reprojection_median_px": float(np.median(errors)) if len(errors) else None,
+           "reprojection_p95_px": float(np.percentile(errors, 95)) if len(errors) else None,
+           "people_mean": float(np.mean([len(i) for i in ids])),
+           "fused_ids": len(set().union(*ids)) if ids else 0,
+           "pose_ms_per_image": 1000 * run.pose_seconds / max(1, len(run.frames) * cameras)}
+    if reference is not None:
+        moved = run.position_errors(reference, detect_every) * 100.0
+        row["predicted_vs_detected_median_cm"] = float(np.median(moved)) if len(moved) else None
+        row["predicted_vs_detected_p95_cm"] = (float(np.percentile(moved, 95)) if len(moved)
+                                                 else None)
+    return row
+
+
 def _eval(args) -> int:
     import dataclasses
-
-    import numpy as np
 
     from ..cell.description import default_cell_file, load_cell
     from ..cell.offline import run_rig
@@ -123,25 +145,31 @@ def _eval(args) -> int:
     rows = []
     for backend in [b for b in args.backends.split(",") if b]:
         for input_width in [int(w) for w in args.input_widths.split(",") if w]:
-            pose = dataclasses.replace(PoseNodeConfig(), backend=backend,
-                                       input_width=input_width)
-            run = run_rig(videos, cell.calibrations(), args.width, pose, step=args.step)
-            errors = run.reprojection_errors()
-            ids = run.ids_per_frame()
-            row = {"backend": backend, "input_width": input_width, "frames": len(run.frames),
-                   "reprojection_median_px": float(np.median(errors)) if len(errors) else None,
-                   "reprojection_p95_px": float(np.percentile(errors, 95)) if len(errors)
-                   else None, "people_mean": float(np.mean([len(i) for i in ids])),
-                   "fused_ids": len(set().union(*ids)) if ids else 0,
-                   "pose_ms_per_image": 1000 * run.pose_seconds / max(1, len(run.frames) *
-                                                                       len(videos))}
-            rows.append(row)
-            if not args.json:
-                print(f"{backend:8s} input {input_width:4d}: reprojection median "
-                      f"{row['reprojection_median_px']:.1f} px, p95 "
-                      f"{row['reprojection_p95_px']:.1f} px; people {row['people_mean']:.2f}, "
-                      f"fused ids {row['fused_ids']}; pose {row['pose_ms_per_image']:.1f} "
-                      f"ms/image", flush=True)
+            reference = None
+            for detect_every in [int(n) for n in args.detect_every.split(",") if n]:
+                pose = dataclasses.replace(PoseNodeConfig(), backend=backend,
+                                           input_width=input_width, detect_every=detect_every)
+                run = run_rig(videos, cell.calibrations(), args.width, pose, step=args.step)
+                if detect_every == 1:
+                    reference = run
+                elif reference is None:
+                    reference = run_rig(videos, cell.calibrations(), args.width,
+                                        dataclasses.replace(pose, detect_every=1),
+                                        step=args.step)
+                row = _eval_row(run, reference if detect_every > 1 else None, len(videos),
+                                detect_every)
+                rows.append({"backend": backend, "input_width": input_width,
+                             "detect_every": detect_every, **row})
+                if not args.json:
+                    moved = ("; predicted frames' positions vs detected: median "
+                             f"{row['predicted_vs_detected_median_cm']:.1f} cm, p95 "
+                             f"{row['predicted_vs_detected_p95_cm']:.1f} cm"
+                             if detect_every > 1 else "")
+                    print(f"{backend:8s} input {input_width:4d} detect_every {detect_every}: "
+                          f"reprojection median {row['reprojection_median_px']:.1f} px, p95 "
+                          f"{row['reprojection_p95_px']:.1f} px; people {row['people_mean']:.2f},"
+                          f" fused ids {row['fused_ids']}; pose {row['pose_ms_per_image']:.1f} "
+                          f"ms/image{moved}", flush=True)
     if args.json:
         print(json.dumps({"cell": str(cell.path), "width": args.width, "rows": rows}))
     return 0

@@ -17,6 +17,8 @@ import numpy as np
 PLAUSIBLE_DEPTH_M = (0.2, 20.0)
 #: An input below this share of its expected rate is named.
 RATE_SHARE = 0.5
+#: A node processing under this share of the frames it receives is named as overloaded.
+PROCESSED_SHARE = 0.8
 
 
 def camera_info_problem(k: Iterable[float]) -> str | None:
@@ -53,6 +55,14 @@ def rate_problem(name: str, rate_hz: float, expected_hz: float) -> str | None:
     if expected_hz <= 0 or rate_hz >= RATE_SHARE * expected_hz:
         return None
     return f"{name} at {rate_hz:.1f} Hz, expected {expected_hz:g} Hz"
+
+
+def overload_problem(received_hz: float, processed_hz: float) -> str | None:
+    """Frames processed at under PROCESSED_SHARE of their arrival rate: the CPU is short."""
+    if received_hz <= 0 or processed_hz >= PROCESSED_SHARE * received_hz:
+        return None
+    return (f"overloaded: processing {processed_hz:.1f} of {received_hz:.1f} frames/s "
+            "(the newest frame is taken, the others dropped)")
 
 
 def missing_frames(configured: Iterable[str], known: Iterable[str]) -> list[str]:

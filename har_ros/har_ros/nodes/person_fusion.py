@@ -298,6 +298,8 @@ class PersonFusionNode(ManagedNode):
                   "tracks": len(self._fusion.tracks),
                   **{f"{c}_age_s": a for c, a in zip(coverage.cameras, coverage.age_s,
                                                       strict=True)}, **offsets,
+                  **{f"{c}_{what}": getattr(self._stage.slots[c], field) for c in coverage.cameras
+                     for what, field in (("received", "received"), ("fused", "fused_frames"))},
                   **self._stages.diagnostic_values()}
         blind = coverage.explained()
         self._diag_pub.publish(diagnostic_array(

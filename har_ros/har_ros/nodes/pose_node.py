@@ -22,8 +22,15 @@ from std_msgs.msg import Header
 from har_msgs.msg import SkeletonArray
 
 from ..common.ewma import Ewma
+from ..common.priority import lower_priority
 from ..common.rate_meter import RateMeter
-from ..common.self_check import SelfCheck, camera_info_problem, depth_units_problem, rate_problem
+from ..common.self_check import (
+    SelfCheck,
+    camera_info_problem,
+    depth_units_problem,
+    overload_problem,
+    rate_problem,
+)
 from ..common.stage_cpu import StageCpu
 from ..pose.backends import BackendError
 from ..pose.drawing import draw_people
@@ -59,6 +66,7 @@ class PoseNode(ManagedNode):
         self._next_pipeline: PosePipeline | None = None
         self._track_ids = itertools.count(1)  # never reused while the process lives
         self._input_subscriptions = []
+        self._image_size: tuple[int, int] | None = None  # (height, width) of the last image
         self._hri: HriBodiesOutput | None = None
         self.params = ParameterBinding(self, PoseNodeConfig, self._apply_config,
                                        self._prepare_pipeline, load=False)
@@ -67,6 +75,7 @@ class PoseNode(ManagedNode):
         self.self_check = SelfCheck()
         self._stages = StageCpu()  # CPU per stage on the inference thread
         self._input_rate = RateMeter()
+        self._processed_rate = RateMeter()
         self._processing_ms = Ewma()
         self._pub = self.create_publisher(SkeletonArray, "skeletons", qos.STREAM)
         self._debug_pub = self.create_publisher(Image, "debug_image", qos.SENSOR_DATA)
@@ -77,7 +86,9 @@ class PoseNode(ManagedNode):
 
     # -- lifecycle ----------------------------------------------------------------
     def configure(self) -> None:
-        self.params.load()
+        config = self.params.load()
+        # after the backend loaded, so that its thread pool is reniced too
+        lower_priority(config.cpu_nice)
 
     def activate(self) -> None:
         config = self.params.config
@@ -86,10 +97,10 @@ class PoseNode(ManagedNode):
         if config.image_transport == "compressed":  # image_transport's topic naming
             topic = self.resolve_topic_name("image") + "/compressed"
             self._input_subscriptions.append(self.create_subscription(
-                CompressedImage, topic, self._on_image, qos.SENSOR_DATA))
+                CompressedImage, topic, self._on_image, qos.NEWEST_IMAGE))
         else:
             self._input_subscriptions.append(self.create_subscription(
-                Image, "image", self._on_image, qos.SENSOR_DATA))
+                Image, "image", self._on_image, qos.NEWEST_IMAGE))
         if config.use_depth:
             self._depth, sync, depth_sub = subscribe_depth(
                 self, Image, "depth", qos.SENSOR_DATA, int(config.depth_tolerance * 1e9),
@@ -176,9 +187,9 @@ class PoseNode(ManagedNode):
     def _process(self, msg: Image | CompressedImage, pipeline: PosePipeline) -> None:
         started = time.perf_counter()
         stages = self._stages
-        with stages.stage("decode"):
-            rgb = image_to_rgb(msg)
-        height, width = rgb.shape[:2]
+        with stages.stage("decode"):  # a predicted frame (detect_every) needs no pixels
+            rgb = self._decode_if_needed(msg, pipeline)
+        height, width = self._image_size
         depth_m, intrinsics, depth_frame = self._depth_for(msg, (height, width)) \
             if self._intrinsics else (None, None, "")
         people = pipeline.process(rgb, depth_m, intrinsics, depth_frame, stages)
@@ -195,6 +206,7 @@ class PoseNode(ManagedNode):
             with stages.stage("hri"):
                 self._hri.publish(frame, time.monotonic())
         self.counts["processed"] += 1
+        self._processed_rate.tick(time.monotonic())
         self._processing_ms.add((time.perf_counter() - started) * 1000.0)
         if self.params.config.publish_debug_image:
             with stages.stage("debug_image"):
@@ -202,14 +214,28 @@ class PoseNode(ManagedNode):
                                                        msg.header))
         stages.frame_done()
 
+    def _decode_if_needed(self, msg: Image | CompressedImage, pipeline: PosePipeline):
+        """RGB pixels, or None on a predicted frame; keeps ``_image_size`` up to date."""
+        if (pipeline.detects_next or self.params.config.publish_debug_image
+                or self._image_size is None):
+            rgb = image_to_rgb(msg)
+            self._image_size = rgb.shape[:2]
+            return rgb
+        if isinstance(msg, Image):  # its size is checked against its data, not converted
+            self._image_size = image_to_array(msg).shape[:2]
+        return None  # a compressed image keeps the last decoded size
+
     def _publish_diagnostics(self) -> None:
         now = time.monotonic()
         values = {**self.counts, **self.drops.counts, "input_rate_hz": self._input_rate.rate(now),
+                  "processed_rate_hz": self._processed_rate.rate(now),
                   "processing_ms": self._processing_ms.value,
                   **self._stages.diagnostic_values()}
         if self.lifecycle_state == "active":
             self.self_check.set("rate", rate_problem("image", values["input_rate_hz"],
                                                      self.params.config.expected_rate))
+            self.self_check.set("overload", overload_problem(values["input_rate_hz"],
+                                                             values["processed_rate_hz"]))
         level = WARN if self.drops.counts["malformed"] or self._input_rate.age(now) > 1.0 else OK
         message = "no images" if self._input_rate.age(now) > 1.0 else "ok"
         if self.self_check.problems:

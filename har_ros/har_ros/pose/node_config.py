@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..common.config import param, require
+from ..common.priority import NICE_RANGE
 from ..skeleton.conversions import can_convert
 from ..skeleton.rep155 import hri_body_expiry_param, hri_param
 from .backends import BACKEND_LAYOUTS
@@ -32,6 +33,9 @@ class PoseNodeConfig:
     tracker_coast_frames: int = param(
         5, "frames a confirmed person the detector missed is still published at its "
         "predicted place (<= tracker_max_misses)")
+    detect_every: int = param(
+        1, "run the pose model on every n-th frame; the tracker predicts everyone in "
+        "between (1 = every frame; 2 halves the model's CPU, see docs/BENCHMARKS.md)")
     min_keypoint_score: float = param(0.3, "joints below this score get no depth")
     use_depth: bool = param(False, "subscribe depth + camera_info for 3D positions",
                             read_only=True)
@@ -49,6 +53,10 @@ class PoseNodeConfig:
     expected_rate: float = param(
         0.0, "camera frames per second expected, Hz; under half of it is named in "
         "/diagnostics (0 = no check)")
+    cpu_nice: int = param(
+        5, "nice value of all the node's threads (0-19; higher yields more): when the CPU is "
+        "short, fusion and the safety chain run first and this node drops frames",
+        read_only=True)
     hri: bool = hri_param()
     hri_body_expiry: float = hri_body_expiry_param()
 
@@ -58,6 +66,9 @@ class PoseNodeConfig:
         require(self.input_width >= 64 and self.input_width % 32 == 0,
                 f"input_width must be a multiple of 32 and >= 64, got {self.input_width}")
         require(self.num_threads >= 1, "num_threads must be >= 1")
+        require(NICE_RANGE[0] <= self.cpu_nice <= NICE_RANGE[1],
+                f"cpu_nice must be in {list(NICE_RANGE)}, got {self.cpu_nice}")
+        require(self.detect_every >= 1, f"detect_every must be >= 1, got {self.detect_every}")
         require(0.0 <= self.min_person_score <= 1.0, "min_person_score must be in [0, 1]")
         require(0.0 <= self.min_keypoint_score <= 1.0, "min_keypoint_score must be in [0, 1]")
         require(can_convert(BACKEND_LAYOUTS[self.backend], self.output_layout),

@@ -3,7 +3,8 @@
 Shared by the pose node and `har pose-video`, so both behave the same. A
 reconfigured pipeline keeps its tracker, so the people in view keep their ids
 across a change of backend, input size or tracker settings, and no id is ever
-handed out twice.
+handed out twice. With ``detect_every`` n > 1 the backend runs on every n-th
+frame only and the tracker predicts the frames in between (no image needed).
 """
 
 from __future__ import annotations
@@ -41,6 +42,12 @@ class PosePipeline:
         self._tracker_config = config.tracker_config()
         self._homography = (np.asarray(config.floor_homography).reshape(3, 3)
                             if config.floor_homography else None)
+        self._frames = 0  # frames processed; a new pipeline detects on its first
+
+    @property
+    def detects_next(self) -> bool:
+        """Whether the next frame goes through the backend (else its image is not needed)."""
+        return self._frames % self.config.detect_every == 0
 
     def reconfigured(self, config: PoseNodeConfig) -> PosePipeline:
         """The pipeline for ``config``, with this one's tracker; raises BackendError.
@@ -51,18 +58,29 @@ class PosePipeline:
         return PosePipeline(config, self.backend if same else _make_backend(config),
                             self.tracker)
 
-    def process(self, rgb: np.ndarray, depth_m: np.ndarray | None = None,
+    def process(self, rgb: np.ndarray | None, depth_m: np.ndarray | None = None,
                 intrinsics: Intrinsics | None = None, depth_frame_id: str = "",
                 stages: StageCpu | None = None) -> list[Person]:
-        """The tracked people of one frame; ``stages`` times inference, tracking, positions."""
+        """The tracked people of one frame; ``stages`` times inference, tracking, positions.
+
+        ``rgb`` may be None on a frame that ``detects_next`` said is predicted.
+        """
         def timed(name: str, whole_process: bool = False):
             return stages.stage(name, whole_process) if stages is not None else nullcontext()
 
         self.tracker.config = self._tracker_config  # a reconfiguration takes effect here
-        with timed("inference", whole_process=True):  # the backend's own threads too
-            detected = self.backend.infer(rgb)
-        with timed("tracking"):
-            people = self.tracker.update(detected)
+        detect = self.detects_next
+        self._frames += 1
+        if not detect:
+            with timed("tracking"):
+                people = self.tracker.predict()
+        else:
+            if rgb is None:
+                raise ValueError("this frame is detected: it needs its image")
+            with timed("inference", whole_process=True):  # the backend's own threads too
+                detected = self.backend.infer(rgb)
+            with timed("tracking"):
+                people = self.tracker.update(detected)
         with timed("positions"):
             return self._located(people, depth_m, intrinsics, depth_frame_id)
 

@@ -12,6 +12,11 @@ frames: it is returned at its predicted place (box and joints moved by its
 velocity, person score halved, ``coasted`` set), because a person the
 detector loses for a frame or two has not left the cell. The bound keeps a
 person who really left from lingering longer than coast_frames / frame rate.
+
+On a frame the detector does not run (the pose node's ``detect_every``),
+``predict`` returns everyone the last frame showed at their predicted place,
+and that frame counts as a miss, so ``max_misses`` and ``coast_frames`` stay
+counted in camera frames.
 """
 
 from __future__ import annotations
@@ -52,6 +57,7 @@ class Track:
     track_id: int = -1
     layout: str = ""
     score: float = 0.0
+    shown: bool = True  # in the output of the last frame
 
     def predicted(self, steps: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Box and joints ``steps`` frames after the last hit (default: the next frame)."""
@@ -109,8 +115,10 @@ class Tracker:
         for ti, track in enumerate(self.tracks):
             if ti not in matched_tracks:
                 track.misses += 1
+                track.shown = False
                 if track.track_id >= 0 and track.misses <= cfg.coast_frames:
                     coasted.append(self._coast(track, people))
+                    track.shown = coasted[-1] is not None
         self.tracks = [t for t in self.tracks
                        if t.misses <= (cfg.max_misses if t.track_id >= 0 else 0)]
         for pi, person in enumerate(people):
@@ -122,6 +130,24 @@ class Tracker:
                 person.track_id = track.track_id
                 self.tracks.append(track)
         return people + [p for p in coasted if p is not None]
+
+    def predict(self) -> list[Person]:
+        """A frame without detections: whoever the last frame showed, at the predicted place.
+
+        Unconfirmed tracks come too (id -1), as update returns them: nobody in
+        view vanishes on the frames the detector skips.
+        """
+        predicted = []
+        for track in self.tracks:
+            track.misses += 1
+            if track.shown:
+                box, keypoints = track.predicted(steps=track.misses)
+                predicted.append(Person(
+                    keypoints=keypoints.astype(np.float32), layout=track.layout,
+                    score=track.score, bbox=tuple(float(v) for v in box),
+                    track_id=track.track_id, coasted=True))
+        self.tracks = [t for t in self.tracks if t.misses <= self.config.max_misses]
+        return predicted
 
     def _coast(self, track: Track, people: list[Person]) -> Person | None:
         """The missed track at its predicted place, unless a detection already covers it."""
@@ -140,6 +166,7 @@ class Tracker:
         track.layout, track.score = person.layout, person.score
         track.hits += 1
         track.misses = 0
+        track.shown = True
         if track.track_id < 0 and track.hits >= self.config.min_hits:
             track.track_id = next(self._ids)
         person.track_id = track.track_id

@@ -46,3 +46,18 @@ def test_dropping_a_camera_mid_clip_keeps_everyone_tracked(rig):
     later = [p for f in run.frames if f.index >= 40 for p in f.people]
     assert all("cam02" not in p.detections for p in later)
     assert all(p.keypoints_3d is not None for p in later)  # three views still triangulate
+
+
+def test_detecting_every_second_frame_keeps_both_people_near_their_detected_places(rig):
+    """detect_every 2: the model on half the frames, the tracker predicting the others."""
+    from har_ros.cell.offline import run_rig
+    from har_ros.pose.node_config import PoseNodeConfig
+
+    videos, cameras = rig
+    every = run_rig(videos, cameras, width=540, frames=60)
+    half = run_rig(videos, cameras, width=540, frames=60, pose=PoseNodeConfig(detect_every=2))
+    ids = half.ids_per_frame()
+    assert sum(len(i) == 2 for i in ids) >= 55 and len(set().union(*ids)) == 2
+    moved = half.position_errors(every, detect_every=2)
+    assert len(moved) >= 50  # both people on the 30 predicted frames, nearly always
+    assert np.median(moved) < 0.05 and np.percentile(moved, 95) < 0.15  # m

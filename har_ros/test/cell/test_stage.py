@@ -151,3 +151,16 @@ def test_a_camera_whose_clock_is_off_is_measured_named_and_not_live():
     assert "(clock offset: stamps lag the node's clock by 0.31 s" in coverage.reasons[1]
     assert coverage.reasons[2].startswith("clock offset: stamps lead the node's clock by 0.29")
     assert "chrony/PTP" in coverage.reasons[2]
+
+
+def test_each_camera_counts_frames_received_and_fused_once_each():
+    stage = FusionStage(["a", "b"], sync_tolerance=0.05)
+    stage.add("a", 1000 * MS, "a1")
+    stage.add("b", 1000 * MS, "b1")
+    fuse_all(stage)
+    stage.add("b", 1030 * MS, "b2")  # a's frame serves this instant too: fused once
+    fuse_all(stage)
+    stage.add("a", 1100 * MS, "a2")
+    stage.add("a", 1200 * MS, "a3")  # a2 replaced before any step: received, not fused
+    fuse_all(stage)
+    assert [(s.received, s.fused_frames) for s in stage.slots.values()] == [(3, 2), (2, 2)]

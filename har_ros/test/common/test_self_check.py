@@ -7,6 +7,7 @@ from har_ros.common.self_check import (
     camera_info_problem,
     depth_units_problem,
     missing_frames,
+    overload_problem,
     rate_problem,
 )
 
@@ -49,3 +50,10 @@ def test_a_passing_check_clears_its_problem():
     assert check.summary() == "image at 3.0 Hz, expected 30 Hz; camera_info K is all zeros"
     check.set("rate", None)
     assert check.problems == ["camera_info K is all zeros"]
+
+
+def test_overload_is_named_when_under_four_fifths_of_the_frames_are_processed():
+    assert overload_problem(30.0, 25.0) is None
+    assert overload_problem(0.0, 0.0) is None  # no input: the rate check's business
+    problem = overload_problem(30.0, 10.0)
+    assert problem.startswith("overloaded: processing 10.0 of 30.0 frames/s")

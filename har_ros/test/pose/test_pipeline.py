@@ -58,3 +58,28 @@ def test_a_backend_that_does_not_load_is_refused_and_the_old_one_kept(frames, tm
     with pytest.raises(BackendError, match="not found"):
         pipeline.reconfigured(PoseNodeConfig(model_path=str(tmp_path / "missing.tflite")))
     assert pipeline.process(frames[0]) is not None
+
+
+def test_detect_every_runs_the_model_on_every_nth_frame_only(frames):
+    class CountingBackend:
+        def __init__(self, backend):
+            self.backend, self.calls = backend, 0
+
+        def infer(self, rgb):
+            self.calls += 1
+            return self.backend.infer(rgb)
+
+    every = PosePipeline(PoseNodeConfig())
+    backend = CountingBackend(every.backend)
+    third = PosePipeline(PoseNodeConfig(detect_every=3), backend=backend)
+    for index, rgb in enumerate(frames[:30]):
+        detects = third.detects_next
+        assert detects == (index % 3 == 0)
+        people = third.process(rgb if detects else None)
+        reference = every.process(rgb)
+        assert len(people) == len(reference), f"frame {index}: someone went missing"
+        if not detects:
+            assert people and all(p.coasted for p in people), "predicted, not detected"
+    assert backend.calls == 10
+    with pytest.raises(ValueError, match="needs its image"):
+        PosePipeline(PoseNodeConfig(detect_every=2), backend=backend).process(None)

@@ -89,3 +89,33 @@ def test_coast_frames_must_not_outlive_the_track():
 
     with pytest.raises(ValueError, match="coast_frames"):
         TrackerConfig(max_misses=2, coast_frames=3).validate()
+
+
+def test_predicted_frames_move_everyone_shown_and_count_as_misses():
+    tracker = Tracker(TrackerConfig(min_hits=2, max_misses=4))
+    for frame in range(4):
+        tracker.update([person_at(100 + 10 * frame)])
+    shown = tracker.update([person_at(140)])[0]
+    predicted = tracker.predict()
+    assert [p.track_id for p in predicted] == [shown.track_id]
+    assert predicted[0].coasted
+    centre = (predicted[0].bbox[0] + predicted[0].bbox[2]) / 2
+    assert abs(centre - 150) < 1.0, "moved by one frame of its 10 px/frame velocity"
+    # a detection after two predicted frames is assigned to the moved track
+    tracker.predict()
+    assert tracker.update([person_at(170)])[0].track_id == shown.track_id
+    # misses are camera frames: 4 predicted frames keep the track, the 5th ends it
+    for _ in range(4):
+        assert tracker.predict()
+    tracker.predict()
+    assert tracker.tracks == []
+
+
+def test_prediction_keeps_new_people_and_skips_those_not_shown():
+    tracker = Tracker(TrackerConfig(min_hits=2, max_misses=10, coast_frames=0))
+    tracker.update([person_at(100, seed=1), person_at(500, seed=2)])
+    assert len(tracker.predict()) == 2, "unconfirmed people (id -1) do not vanish"
+    confirmed = tracker.update([person_at(100, seed=1), person_at(500, seed=2)])
+    assert all(p.track_id > 0 for p in confirmed)
+    tracker.update([person_at(100, seed=1)])  # the second is missed and not coasted
+    assert [p.track_id for p in tracker.predict()] == [confirmed[0].track_id]
