@@ -59,13 +59,13 @@ def _start(ns: str, cameras: tuple[str, ...], fps: float, cell_file: str, pose: 
            ) -> dict[str, subprocess.Popen]:
     remaps = [f"/{cam}/{leaf}:={ns}/{cam}/{leaf}" for cam in cameras
               for leaf in ("image", "camera_info", "skeletons")]
+    cell = {"cell_file": cell_file} if cell_file else {}  # else the shipped Pose2Sim cell
     procs = {"rig": start_node("rig_publisher", "", {"rate": fps, "loop": True, "width": WIDTH,
                                                       "cameras": list(cameras),
-                                                      "preload": True,
-                                                      "cell_file": cell_file}, remaps)}
+                                                      "preload": True, **cell}, remaps)}
     for cam in cameras:
         procs[cam] = start_node("pose_node", f"{ns}/{cam}", {**CAMERA_POSE_PARAMS, **pose})
-    procs["fusion"] = start_node("person_fusion", ns, {"cell_file": cell_file}, remaps=remaps)
+    procs["fusion"] = start_node("person_fusion", ns, cell, remaps=remaps)
     procs["safety"] = start_node("safety_node", ns, {"use_coverage": True,
                                                      "publish_markers": False})
     return procs

@@ -15,6 +15,8 @@ def ros_value(value: object) -> str:
     if isinstance(value, (list, tuple)):
         return json.dumps([float(v) if isinstance(v, (int, float)) and not isinstance(v, bool)
                            else v for v in value])
+    if value == "":
+        return '""'  # `name:=` alone is not a value: the node would not start
     return str(value)
 
 

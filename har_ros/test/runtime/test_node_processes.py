@@ -11,6 +11,7 @@ def test_parameter_values_as_ros_args_take_them():
     assert ros_value((1, 2.5)) == "[1.0, 2.5]"
     assert ros_value(["cam01", "cam02"]) == '["cam01", "cam02"]'
     assert ros_value(0.3) == "0.3"
+    assert ros_value("") == '""'  # rcl refuses `-p name:=` (found by the cell bench)
 
 
 def test_command_line_order():
