@@ -97,10 +97,10 @@ class PoseNode(ManagedNode):
         if config.image_transport == "compressed":  # image_transport's topic naming
             topic = self.resolve_topic_name("image") + "/compressed"
             self._input_subscriptions.append(self.create_subscription(
-                CompressedImage, topic, self._on_image, qos.NEWEST_IMAGE))
+                CompressedImage, topic, self._on_image, qos.SENSOR_DATA))
         else:
             self._input_subscriptions.append(self.create_subscription(
-                Image, "image", self._on_image, qos.NEWEST_IMAGE))
+                Image, "image", self._on_image, qos.SENSOR_DATA))
         if config.use_depth:
             self._depth, sync, depth_sub = subscribe_depth(
                 self, Image, "depth", qos.SENSOR_DATA, int(config.depth_tolerance * 1e9),

@@ -26,13 +26,6 @@ from ..safety.node_config import SPEED_DEADLINE_S
 #: Camera images, depth, camera_info, debug images: best effort, keep last 5.
 SENSOR_DATA = qos_profile_sensor_data
 
-#: The pose node's colour input: sensor data, keep last 1. A frame the node has not taken
-#: when a newer one arrives is dropped before it is even deserialised: under overload the
-#: model gets the newest image, and no queue of old ones costs CPU or latency.
-NEWEST_IMAGE = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=1,
-                          reliability=ReliabilityPolicy.BEST_EFFORT,
-                          durability=DurabilityPolicy.VOLATILE)
-
 #: Skeletons and actions as published: reliable, keep last 10.
 STREAM = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=10,
                     reliability=ReliabilityPolicy.RELIABLE)
