@@ -164,3 +164,18 @@ def test_each_camera_counts_frames_received_and_fused_once_each():
     stage.add("a", 1200 * MS, "a3")  # a2 replaced before any step: received, not fused
     fuse_all(stage)
     assert [(s.received, s.fused_frames) for s in stage.slots.values()] == [(3, 2), (2, 2)]
+
+
+def test_an_instant_every_camera_delivered_is_fused_when_one_is_already_further():
+    """Found by the cell bench: the fastest camera's next frame hid the complete instant."""
+    stage = FusionStage(["a", "b"], sync_tolerance=0.02, camera_timeout=0.5, sync_wait=0.1)
+    now = 1100 * MS
+    stage.add("a", 1000 * MS, "a1", now)
+    stage.add("a", 1066 * MS, "a2", now)  # a is one frame further before b delivers 1000
+    stage.add("b", 1000 * MS, "b1", now)
+    assert stage.instant(now) == (1000 * MS, {"a": "a1", "b": "b1"})  # at once, no wait
+    stage.fused("a")
+    assert stage.slots["a"].fused_ns == 1000 * MS
+    assert stage.instant(now) is None  # 1066 waits for b (sync_wait)
+    stage.add("b", 1066 * MS, "b2", now + 10 * MS)
+    assert stage.instant(now + 10 * MS) == (1066 * MS, {"a": "a2", "b": "b2"})
