@@ -19,7 +19,7 @@ import uuid
 from ..common.process_stats import CpuWindow, peak_rss_kb
 from ..runtime.pipeline import Bringup, node_commands
 from ..runtime.processes import stop_processes
-from .pose import demo_frames
+from .pose import demo_frames, inference_times
 from .profile import ProfileProbe
 from .stats import summarise
 
@@ -50,14 +50,7 @@ def inference_p99_ms(count: int = 150) -> float:
     config = PoseNodeConfig()
     backend = create_backend(config.backend, input_width=config.input_width,
                              num_threads=config.num_threads)
-    frames = demo_frames(count)
-    backend.infer(frames[0])  # warm-up: tensor allocation
-    times = []
-    for rgb in frames:
-        started = time.perf_counter()
-        backend.infer(rgb)
-        times.append(time.perf_counter() - started)
-    return summarise(times)["p99_ms"]
+    return summarise(inference_times(backend, demo_frames(count)))["p99_ms"]
 
 
 def _measure(composed: bool, seconds: float, profile: bool = False) -> list[dict]:

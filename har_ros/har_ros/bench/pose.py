@@ -25,6 +25,17 @@ def demo_frames(count: int, size=(640, 480)):
     return frames
 
 
+def inference_times(backend, frames) -> list[float]:
+    """Seconds of ``backend.infer`` per frame, after one warm-up (tensor allocation)."""
+    backend.infer(frames[0])
+    times = []
+    for rgb in frames:
+        started = time.perf_counter()
+        backend.infer(rgb)
+        times.append(time.perf_counter() - started)
+    return times
+
+
 def inference(trials: int) -> list[dict]:
     """Every available backend on the same frames; an absent opt-in one is reported, not run."""
     from ..pose.backends import BackendError, create_backend
@@ -42,13 +53,7 @@ def inference(trials: int) -> list[dict]:
         except BackendError as exc:
             rows.append({"bench": "pose", "case": label, "target": f"not run: {exc}"})
             continue
-        backend.infer(frames[0])  # warm-up: tensor allocation
-        times = []
-        for rgb in frames:
-            started = time.perf_counter()
-            backend.infer(rgb)
-            times.append(time.perf_counter() - started)
-        stats = summarise(times)
+        stats = summarise(inference_times(backend, frames))
         rows.append({"bench": "pose", "case": label, "target": target, **stats,
                      "fps": 1000.0 / stats["median_ms"]})
     return rows
