@@ -199,7 +199,7 @@ class FusionStage:
         return None
 
     def fused(self, camera: str) -> None:
-        """The camera's newest frame went into the fusion step."""
+        """The camera's frame of the last instant went into the fusion step."""
         slot = self.slots[camera]
         used = slot.instant_ns if slot.instant_ns is not None else slot.stamp_ns
         if slot.fused_ns != used:  # one frame may serve two instants
@@ -207,7 +207,7 @@ class FusionStage:
         slot.fused_ns, slot.left_out = used, ""
 
     def left_out(self, camera: str, reason: str) -> None:
-        """The camera's newest frame could not be fused; ``reason`` says why."""
+        """The camera's frame could not be fused in the last instant; ``reason`` says why."""
         self.slots[camera].left_out = reason
 
     def clock_offset(self, camera: str, now_ns: int) -> float | None:
