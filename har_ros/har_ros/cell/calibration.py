@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -51,14 +52,20 @@ class CameraCalibration:
         """The 3x4 matrix K [R | t] (for undistorted pixels)."""
         return self.K @ np.column_stack([self.R, self.t])
 
+    @cached_property
+    def _rvec(self) -> np.ndarray:
+        """R as OpenCV's rotation vector, computed once (fusion projects every frame)."""
+        import cv2
+
+        return cv2.Rodrigues(self.R)[0]
+
     def project(self, points: np.ndarray) -> np.ndarray:
         """(N, 3) cell-frame points -> (N, 2) distorted pixels; NaN behind the camera."""
         import cv2
 
         points = np.asarray(points, np.float64).reshape(-1, 3)
         cam = points @ self.R.T + self.t
-        pixels, _ = cv2.projectPoints(points, cv2.Rodrigues(self.R)[0], self.t, self.K,
-                                      self.dist)
+        pixels, _ = cv2.projectPoints(points, self._rvec, self.t, self.K, self.dist)
         pixels = pixels.reshape(-1, 2)
         pixels[cam[:, 2] <= 0] = np.nan
         return pixels
