@@ -10,6 +10,7 @@ bodies (ros/hri.py).
 
 from __future__ import annotations
 
+import collections
 import itertools
 import sys
 import threading
@@ -68,6 +69,10 @@ class PoseNode(ManagedNode):
         self._input_subscriptions = []
         self._image_size: tuple[int, int] | None = None  # (height, width) of the last image
         self._hri: HriBodiesOutput | None = None
+        # REP-155 output runs on the executor thread: it creates and destroys per-body
+        # publishers, which must not happen while the executor builds its wait set
+        self._hri_frames: collections.deque[SkeletonFrame] = collections.deque(maxlen=30)
+        self._hri_due = self.create_guard_condition(self._publish_hri)
         self.params = ParameterBinding(self, PoseNodeConfig, self._apply_config,
                                        self._prepare_pipeline, load=False)
         self.counts = {"received": 0, "processed": 0, "dropped": 0}  # dropped: model too slow
@@ -203,8 +208,8 @@ class PoseNode(ManagedNode):
         with stages.stage("publish"):
             self._pub.publish(out)
         if self._hri is not None:
-            with stages.stage("hri"):
-                self._hri.publish(frame, time.monotonic())
+            self._hri_frames.append(frame)
+            self._hri_due.trigger()
         self.counts["processed"] += 1
         self._processed_rate.tick(time.monotonic())
         self._processing_ms.add((time.perf_counter() - started) * 1000.0)
@@ -213,6 +218,14 @@ class PoseNode(ManagedNode):
                 self._debug_pub.publish(array_to_image(draw_people(rgb, people), "rgb8",
                                                        msg.header))
         stages.frame_done()
+
+    def _publish_hri(self) -> None:
+        while self._hri_frames:
+            try:
+                self._hri.publish(self._hri_frames.popleft(), time.monotonic())
+            except Exception as exc:  # the skeletons went out; REP-155 must not end the node
+                self.get_logger().error(f"REP-155 output failed: {exc!r}",
+                                        throttle_duration_sec=5.0)
 
     def _decode_if_needed(self, msg: Image | CompressedImage, pipeline: PosePipeline):
         """RGB pixels, or None on a predicted frame; keeps ``_image_size`` up to date."""
