@@ -158,7 +158,7 @@ def _measure(cameras: tuple[str, ...], fps: float, pose: dict, seconds: float,
 
 
 def run(trials: int = 10, profile: bool = False, overload_only: bool = False) -> list[dict]:
-    """Every case; with ``profile`` only 1 and 4 cameras at 15 fps, with the stage profile.
+    """Every case; with ``profile`` only PROFILED_CASES, with the stage profile.
 
     ``overload_only``: only 6 cameras at 30 fps.
     """

@@ -37,6 +37,7 @@ class ProfileProbe:
         from ..ros import qos
 
         self._statuses, self._pids = statuses, pids
+        self._names = {status: name for name, status in statuses.items()}  # status -> process
         self._latest: dict[str, dict[str, float]] = {}
         self._start: dict[str, dict[str, float]] = {}
         self._cpu_start: dict[str, float] = {}
@@ -45,7 +46,7 @@ class ProfileProbe:
                                  qos.DEFAULT)
 
     def _on_diagnostics(self, msg) -> None:
-        names = {status: name for name, status in self._statuses.items()}
+        names = self._names
         for status in msg.status:
             self._latest[status.name] = status_values(status)
             if self._start and status.name in names:
