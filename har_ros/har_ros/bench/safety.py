@@ -2,7 +2,9 @@
 
 1. silent input: from the last skeleton published to the first speed_scaling 0;
 2. threshold crossing: from the first skeleton inside the protective distance
-   to the first speed_scaling 0 (the person stepped from far to near).
+   to the first speed_scaling 0 (the person stepped from far to near);
+3. the TF frame self-check with 1,000-20,000 body frames in the buffer (a
+   long shift's ``body_b<id>`` frames), beside listing every frame as it once did.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import time
 import uuid
 
 import numpy as np
+import yaml
 
 from ..runtime.processes import start_node, stop_processes
 from .stats import summarise
@@ -30,6 +33,48 @@ def person_on_floor_msg(x: float, stamp_ns: int | None = None):
                     position_frame_id="floor")
     stamp_ns = time.time_ns() if stamp_ns is None else stamp_ns
     return frame_to_msg(SkeletonFrame(stamp_ns, "camera", 640, 480, [person]))
+
+
+def frame_check(trials: int = 10, counts: tuple[int, ...] = (1_000, 5_000, 20_000)
+                ) -> list[dict]:
+    """The safety node's TF self-check against the frames TF holds (it must not grow)."""
+    import rclpy
+    from rclpy.context import Context
+    from rclpy.time import Time
+
+    from ..ros.frames import CellFrames, transform_msg
+
+    context = Context()
+    rclpy.init(context=context)
+    node = rclpy.create_node(f"bench_frames_{uuid.uuid4().hex[:6]}", context=context)
+    rows = []
+    try:
+        frames = CellFrames(node, "world", "base_link", max_age_s=0.5)
+        stamp = Time(seconds=1).to_msg()
+        frames.buffer.set_transform_static(
+            transform_msg(stamp, "world", "base_link", (1, 0, 0), (0, 0, 0, 1)), "bench")
+        held = 0
+        for count in counts:
+            for i in range(held, count):
+                frames.buffer.set_transform(transform_msg(
+                    stamp, "world", f"body_b{i}", (0, 0, 0), (0, 0, 0, 1)), "bench")
+            held = count
+            checks, listings = [], []
+            for _ in range(trials):
+                started = time.perf_counter()
+                frames.missing()
+                checks.append(time.perf_counter() - started)
+            for _ in range(min(trials, 3)):  # what the check did before: seconds at 20,000
+                started = time.perf_counter()
+                yaml.safe_load(frames.buffer.all_frames_as_yaml())
+                listings.append(time.perf_counter() - started)
+            rows.append({"bench": "safety", "case": f"TF frame self-check, {count} body frames",
+                         "target": "flat in the frame count", **summarise(checks),
+                         "listing_every_frame_median_ms": summarise(listings)["median_ms"]})
+    finally:
+        node.destroy_node()
+        rclpy.shutdown(context=context)
+    return rows
 
 
 def run(trials: int = 10) -> list[dict]:
@@ -91,4 +136,5 @@ def run(trials: int = 10) -> list[dict]:
          **summarise(silent)},
         {"bench": "safety", "case": "person crosses stop distance -> 0",
          "target": f"≤ {1000 / RATE_HZ:.0f} ms (1 period) + DDS", **summarise(crossing)},
+        *frame_check(trials),
     ]

@@ -65,12 +65,6 @@ def overload_problem(received_hz: float, processed_hz: float) -> str | None:
             "(the newest frame is taken, the others dropped)")
 
 
-def missing_frames(configured: Iterable[str], known: Iterable[str]) -> list[str]:
-    """The configured TF frames that TF does not know (empty names are not configured)."""
-    known = set(known)
-    return [frame for frame in configured if frame and frame not in known]
-
-
 class SelfCheck:
     """The current problem per check; a check that passes clears its problem."""
 

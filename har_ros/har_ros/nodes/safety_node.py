@@ -213,8 +213,7 @@ class SafetyNode(ManagedNode):
         """Self-check: the configured TF frames exist (named in /diagnostics until they do)."""
         config = self.params.config
         missing = self._frames.missing() if self._frames and config and config.cell_frame else []
-        self._reporter.self_check.set(
-            "tf_frames", f"TF has no frame {', '.join(missing)} (yet)" if missing else None)
+        self._reporter.self_check.set("tf_frames", "; ".join(missing) or None)
 
     def _clock_s(self) -> float:
         """The node's clock (sim time in a replay) in s: what input stamps are judged against."""

@@ -13,11 +13,8 @@ from __future__ import annotations
 import importlib.util
 
 import numpy as np
-import yaml
 from rclpy.duration import Duration
 from rclpy.time import Time
-
-from ..common.self_check import missing_frames
 
 
 class FrameError(RuntimeError):
@@ -79,15 +76,20 @@ class CellFrames:
         self._tf_errors = (tf2_ros.LookupException, tf2_ros.ConnectivityException,
                            tf2_ros.ExtrapolationException, tf2_ros.InvalidArgumentException)
 
-    def known_frames(self) -> set[str]:
-        """Every frame TF knows now: each child and its parent."""
-        frames = yaml.safe_load(self.buffer.all_frames_as_yaml()) or {}
-        return set(frames) | {str(v["parent"]) for v in frames.values()
-                              if isinstance(v, dict) and "parent" in v}
-
     def missing(self) -> list[str]:
-        """The cell and robot frames that TF does not know now."""
-        return missing_frames((self.cell_frame, self.robot_frame), self.known_frames())
+        """Why the configured cell and robot frames are not usable now (empty: they are).
+
+        Asks tf2 about these frames only: the cost must not grow with the body
+        frames a long shift leaves in the buffer (ids are never reused, and tf2
+        forgets no frame), since this runs on the thread that decides.
+        """
+        problems = [f"TF has no frame {frame} (yet)"
+                    for frame in (self.cell_frame, self.robot_frame)
+                    if frame and not self.buffer._frameExists(frame)]  # tf2's own lookup
+        if not problems and self.robot_frame and not self.buffer.can_transform(
+                self.cell_frame, self.robot_frame, Time()):
+            problems.append(f"TF does not connect {self.robot_frame} to {self.cell_frame} (yet)")
+        return problems
 
     def _lookup(self, source: str, stamp: Time):
         if not source:

@@ -6,7 +6,6 @@ from har_ros.common.self_check import (
     SelfCheck,
     camera_info_problem,
     depth_units_problem,
-    missing_frames,
     overload_problem,
     rate_problem,
 )
@@ -37,10 +36,6 @@ def test_rate_below_half_its_expectation():
     assert rate_problem("image", 16.0, 30.0) is None
     assert rate_problem("image", 14.0, 30.0) == "image at 14.0 Hz, expected 30 Hz"
     assert rate_problem("image", 0.0, 0.0) is None  # no expectation set
-
-
-def test_missing_frames():
-    assert missing_frames(("cell", "robot_base", ""), {"cell", "cam01"}) == ["robot_base"]
 
 
 def test_a_passing_check_clears_its_problem():

@@ -69,9 +69,15 @@ def test_positions_and_robot_through_tf(ros_node, processes, topic_prefix):
         PERSON_IN_CAMERA)
     np.testing.assert_allclose(person_world, [1.0, 5.0, 1.5], atol=1e-9)  # rotated 90° about z
 
-    def run(seconds, frame="camera_optical", robot_x=None):
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
+    def run_until(what, holds, frame="camera_optical", robot_x=None, timeout=30.0):
+        """Publish frames (and the robot's transform) until the newest status ``holds``.
+
+        Waits on the node's answers, not on an assumed speed; fails naming the last reason.
+        """
+        end = time.monotonic() + timeout
+        while not (statuses and holds(statuses[-1])):
+            assert time.monotonic() < end, f"{what}: last status " + (
+                statuses[-1].reason if statuses else "none")
             stamp = now()
             if robot_x is not None:
                 moving.sendTransform(transform("world", "robot_base", (robot_x, 0.0, 0.0),
@@ -80,26 +86,25 @@ def test_positions_and_robot_through_tf(ros_node, processes, topic_prefix):
             tick = time.monotonic() + 1 / 30
             spin_until(ros_node, lambda t=tick: time.monotonic() >= t, 1.0, "a frame")
 
-    run(2.0, robot_x=0.0)
-    last = statuses[-1]
-    assert math.isclose(last.min_separation, math.hypot(1.0, 5.0) - RADIUS, abs_tol=0.01), \
-        last.reason
-    run(1.0, robot_x=1.0)  # the robot moved 1 m towards the person
-    assert math.isclose(statuses[-1].min_separation, 5.0 - RADIUS, abs_tol=0.01), \
-        statuses[-1].reason
+    def separation(expected):
+        return lambda status: math.isclose(status.min_separation, expected, abs_tol=0.01)
 
-    run(0.5, frame="nowhere", robot_x=1.0)
-    assert statuses[-1].state == SafetyStatus.STATE_PROTECTIVE_STOP
-    assert "nowhere" in statuses[-1].reason
+    def stopped_naming(*words):
+        return lambda status: (status.state == SafetyStatus.STATE_PROTECTIVE_STOP
+                               and all(w in status.reason for w in words))
 
-    run(1.0, robot_x=None)  # the robot's transform stops coming
-    assert statuses[-1].state == SafetyStatus.STATE_PROTECTIVE_STOP
-    assert "robot_base" in statuses[-1].reason and "old" in statuses[-1].reason
+    run_until("the person through TF", separation(math.hypot(1.0, 5.0) - RADIUS), robot_x=0.0)
+    # the robot moved 1 m towards the person
+    run_until("the robot moved", separation(5.0 - RADIUS), robot_x=1.0)
+    run_until("a frame TF does not know", stopped_naming("nowhere"), frame="nowhere",
+              robot_x=1.0)
+    # the robot's transform stops coming
+    run_until("the robot transform stale", stopped_naming("robot_base", "old"))
 
     # Found and fixed: a non-finite robot transform (tf2 refuses NaN, not inf) raised
     # ValueError in the policy and ended the node.
-    run(0.5, robot_x=math.inf)
-    assert statuses[-1].state == SafetyStatus.STATE_PROTECTIVE_STOP
-    assert "robot_base -> world is not finite" in statuses[-1].reason, statuses[-1].reason
-    run(0.5, robot_x=1.0)
-    assert "not finite" not in statuses[-1].reason and proc.poll() is None
+    run_until("a non-finite robot transform",
+              stopped_naming("robot_base -> world is not finite"), robot_x=math.inf)
+    run_until("a finite one again", lambda status: "not finite" not in status.reason,
+              robot_x=1.0)
+    assert proc.poll() is None, processes.output(proc)
