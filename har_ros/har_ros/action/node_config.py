@@ -14,21 +14,29 @@ from .recognizer import FROM_CHECKPOINT, RecognizerSettings
 class ActionNodeConfig:
     model_path: str = param("", "checkpoint (.pt); empty = the shipped fridge model. "
                                 "Changing it at run time swaps the model atomically")
-    rate_hz: float = param(0.0, "time base windows are resampled to, Hz; 0 = checkpoint's")
-    stride: int = param(0, "frames between classifications of one person; 0 = checkpoint's")
-    max_gap: float = param(0.5, "s without a person's skeleton before their window restarts")
-    track_timeout: float = param(2.0, "s before an unseen person is forgotten")
-    min_valid_joints: float = param(0.5, "fraction of joints a window must have seen (0..1)")
-    smoothing_alpha: float = param(0.6, "EMA weight of the newest window (1 = no smoothing)")
+    rate_hz: float = param(0.0, "time base windows are resampled to, Hz; 0 = checkpoint's",
+                           limits=(0.0, 1000.0))
+    stride: int = param(0, "frames between classifications of one person; 0 = checkpoint's",
+                        limits=(0, 1000))
+    max_gap: float = param(0.5, "s without a person's skeleton before their window restarts",
+                           limits=(0.0, 60.0))
+    track_timeout: float = param(2.0, "s before an unseen person is forgotten",
+                                 limits=(0.0, 3600.0))
+    min_valid_joints: float = param(0.5, "fraction of joints a window must have seen (0..1)",
+                                    limits=(0.0, 1.0))
+    smoothing_alpha: float = param(0.6, "EMA weight of the newest window (1 = no smoothing)",
+                                   limits=(0.0, 1.0))
     unknown_threshold: float = param(
         FROM_CHECKPOINT, "-1: the checkpoint's calibrated rejection (score and threshold); "
-        "0..1: a calibrated confidence under which the label is 'unknown'")
+        "0..1: a calibrated confidence under which the label is 'unknown'", limits=(-1.0, 1.0))
     min_fill: float = param(
         1.0, "share of a window a new track needs before its first action (0..1]; under 1 "
-        "the node names an action early, the window's missing start repeating its first frame")
-    torch_threads: int = param(1, "torch CPU threads for inference")
+        "the node names an action early, the window's missing start repeating its first frame",
+        limits=(0.0, 1.0))
+    torch_threads: int = param(1, "torch CPU threads for inference", limits=(1, 64))
     max_people: int = param(
-        50, "most people per SkeletonArray; a larger one is dropped unread and counted")
+        50, "most people per SkeletonArray; a larger one is dropped unread and counted",
+        limits=(1, 1000))
     hri: bool = hri_param()
     hri_body_expiry: float = hri_body_expiry_param()
 

@@ -12,10 +12,19 @@ import math
 from typing import Any
 
 
-def param(default: Any, description: str, read_only: bool = False) -> Any:
-    """A config field that is also a ROS parameter (``description`` says unit and meaning)."""
+def param(default: Any, description: str, read_only: bool = False,
+          limits: tuple[float, float] | None = None) -> Any:
+    """A config field that is also a ROS parameter (``description`` says unit and meaning).
+
+    ``limits`` (low, high) is the closed range a number must lie in: each
+    duration and rate has an upper bound that means something, so that a
+    finite but absurd value (1e300 s) is refused before any code converts it
+    (to nanoseconds, a timer period). ROS shows and enforces it as the
+    parameter's range; :func:`require_within_limits` checks it without ROS.
+    """
     return dataclasses.field(default=default, metadata={"description": description,
-                                                        "read_only": read_only})
+                                                        "read_only": read_only,
+                                                        "limits": limits})
 
 
 def parameter_names(config_cls: type) -> list[str]:
@@ -43,3 +52,12 @@ def require_finite(config: Any, names: tuple[str, ...] | None = None) -> None:
         for v in values:
             if isinstance(v, float) and not math.isfinite(v):
                 raise ValueError(f"{f.name} must be finite, got {value}")
+
+
+def require_within_limits(config: Any) -> None:
+    """ValueError naming the first number field of ``config`` outside its ``limits``."""
+    for f in dataclasses.fields(config):
+        limits = f.metadata.get("limits")
+        value = getattr(config, f.name)
+        if limits is not None and not limits[0] <= value <= limits[1]:
+            raise ValueError(f"{f.name} must be in [{limits[0]:g}, {limits[1]:g}], got {value}")

@@ -66,21 +66,23 @@ class RigPublisherConfig:
     cameras: tuple[str, ...] = param((), "cameras to publish; empty = all with a video",
                                      read_only=True)
     rate: float = param(0.0, "frames published per second; 0 = the videos' time with "
-                             "frame_step")
-    frame_step: int = param(1, "publish every n-th frame of the videos")
-    width: int = param(540, "resize to this width keeping the aspect ratio")
+                             "frame_step", limits=(0.0, 1000.0))
+    frame_step: int = param(1, "publish every n-th frame of the videos", limits=(1, 1000))
+    width: int = param(540, "resize to this width keeping the aspect ratio", limits=(16, 8192))
     publish_clock: bool = param(False, "publish /clock as the videos' time", read_only=True)
     loop: bool = param(False, "start again at the end")
-    max_frames: int = param(0, "stop after this many published frames; 0 = no limit")
+    max_frames: int = param(0, "stop after this many published frames; 0 = no limit",
+                            limits=(0, 2147483647))
     wait_for_subscribers: float = param(
         30.0, "s to wait for a subscriber on every image topic before the first frame; "
-        "0 = start at once", read_only=True)
+        "0 = start at once", read_only=True, limits=(0.0, 3600.0))
     pace_topic: str = param(
         "", "SkeletonArray topic to pace on (e.g. the fused skeletons): the next frames go "
         "out only once skeletons of the last ones arrived there (or pace_timeout passed), "
         "so a busy machine gets fewer frames instead of a backlog; empty = no pacing",
         read_only=True)
-    pace_timeout: float = param(1.0, "s to wait for the paced answer before publishing anyway")
+    pace_timeout: float = param(1.0, "s to wait for the paced answer before publishing anyway",
+                                limits=(0.0, 60.0))
     preload: bool = param(
         False, "decode and resize the videos once at start (they must fit in "
         f"{PRELOAD_LIMIT_BYTES >> 30} GiB): publishing then costs what a camera driver's "

@@ -30,16 +30,18 @@ class VideoPublisherConfig:
     video: str = param("", "video file; empty = the cached sports2d demo video",
                        read_only=True)
     camera_index: int = param(-1, "webcam index instead of a file; -1 = use video",
-                              read_only=True)
-    rate: float = param(0.0, "frames per second; 0 = the file's native rate")
+                              read_only=True, limits=(-1, 1000))
+    rate: float = param(0.0, "frames per second; 0 = the file's native rate", limits=(0.0, 1000.0))
     loop: bool = param(False, "start again at the end of the file")
-    max_frames: int = param(0, "stop after this many frames; 0 = no limit")
+    max_frames: int = param(0, "stop after this many frames; 0 = no limit", limits=(0, 2147483647))
     frame_id: str = param("camera_color_optical_frame", "frame_id of the images")
-    width: int = param(640, "resize to this width keeping the aspect ratio; 0 = native")
-    horizontal_fov_deg: float = param(60.0, "field of view used for CameraInfo intrinsics")
+    width: int = param(640, "resize to this width keeping the aspect ratio; 0 = native",
+                       limits=(0, 8192))
+    horizontal_fov_deg: float = param(60.0, "field of view used for CameraInfo intrinsics",
+                                      limits=(0.0, 180.0))
     wait_for_subscribers: int = param(
         0, "hold the first frame until this many image subscribers matched (0 = start at "
-        "once), so that no frame is lost to discovery", read_only=True)
+        "once), so that no frame is lost to discovery", read_only=True, limits=(0, 1000))
 
     def validate(self) -> None:
         require(self.rate >= 0, f"rate must be >= 0, got {self.rate}")

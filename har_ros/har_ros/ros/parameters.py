@@ -6,7 +6,11 @@ ValueError with the reason. :class:`ParameterBinding` declares them with
 descriptors, builds the config at start (a bad value stops the node with the
 reason) and checks every later change in an on-set callback: an invalid
 change is refused with the reason and the old value stays; NaN and ±inf are
-refused for every float parameter. A change that
+refused for every float parameter, and a number outside its field's
+``limits`` (also the descriptor's range, which ROS enforces itself). Whatever
+a check raises refuses the change; a change whose application fails anyway
+is logged and the previous settings applied again: a parameter never ends
+the node. A change that
 passed is applied afterwards, in the post-set callback, so the node never acts
 on a value that ROS then refuses (e.g. together with a read-only one in the
 same request). Read-only fields (``param(..., read_only=True)``) are refused
@@ -20,12 +24,18 @@ import typing
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
-from rcl_interfaces.msg import ParameterDescriptor, ParameterType, SetParametersResult
+from rcl_interfaces.msg import (
+    FloatingPointRange,
+    IntegerRange,
+    ParameterDescriptor,
+    ParameterType,
+    SetParametersResult,
+)
 from rclpy.exceptions import ParameterUninitializedException
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 
-from ..common.config import parameter_names, require_finite
+from ..common.config import parameter_names, require_finite, require_within_limits
 
 C = TypeVar("C")
 
@@ -52,6 +62,28 @@ def _coerce(value: Any, hint: Any) -> Any:
     if typing.get_origin(hint) is tuple:
         return tuple(value)
     return value
+
+
+def _set_range(descriptor: ParameterDescriptor, hint: Any, limits) -> None:
+    """The field's limits as the descriptor's range.
+
+    ROS then refuses a value outside it itself, and ``ros2 param describe`` shows it.
+    """
+    if limits is None:
+        return
+    if hint is float:
+        descriptor.floating_point_range = [FloatingPointRange(
+            from_value=float(limits[0]), to_value=float(limits[1]), step=0.0)]
+    elif hint is int:
+        descriptor.integer_range = [IntegerRange(
+            from_value=int(limits[0]), to_value=int(limits[1]), step=1)]
+    else:
+        raise TypeError(f"{descriptor.name}: limits need a number, not {hint}")
+
+
+def _check_numbers(config) -> None:
+    require_finite(config)
+    require_within_limits(config)
 
 
 class ParameterBinding(Generic[C]):
@@ -81,6 +113,7 @@ class ParameterBinding(Generic[C]):
             descriptor = ParameterDescriptor(
                 name=f.name, type=_TYPES[hint], description=f.metadata.get("description", ""),
                 read_only=f.metadata.get("read_only", False))
+            _set_range(descriptor, hint, f.metadata.get("limits"))
             default = list(f.default) if isinstance(f.default, tuple) else f.default
             # An empty list has no type of its own: declare the type, value unset.
             node.declare_parameter(f.name, default if default != [] else _PARAM_TYPES[hint],
@@ -106,7 +139,7 @@ class ParameterBinding(Generic[C]):
     def load(self) -> C:
         """Validate, prepare and apply the current values; ValueError says what is wrong."""
         config = self.current()
-        require_finite(config)
+        _check_numbers(config)
         config.validate()
         self._prepare(config)
         self._apply(config)
@@ -124,11 +157,11 @@ class ParameterBinding(Generic[C]):
             return SetParametersResult(successful=True)
         try:
             candidate = dataclasses.replace(self.config or self.current(), **changes)
-            require_finite(candidate)
+            _check_numbers(candidate)
             candidate.validate()
             if self.config is not None:
                 self._prepare(candidate)
-        except (ValueError, TypeError) as exc:
+        except Exception as exc:
             reason = f"rejected {sorted(changes)}: {exc}"
             self._node.get_logger().warning(reason)
             return SetParametersResult(successful=False, reason=reason)
@@ -138,6 +171,13 @@ class ParameterBinding(Generic[C]):
     def _post_set(self, parameters) -> None:
         if self._pending is None:
             return
-        candidate, self._pending = self._pending, None
-        self._apply(candidate)
+        candidate, previous, self._pending = self._pending, self.config, None
+        try:
+            self._apply(candidate)
+        except Exception as exc:
+            self._node.get_logger().error(
+                f"could not apply {sorted(p.name for p in parameters)}: {exc!r}; the node "
+                "goes on with its previous settings")
+            self._apply(previous)
+            return
         self.config = candidate

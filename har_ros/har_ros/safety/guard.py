@@ -61,8 +61,9 @@ class SpeedGuard:
 class SpeedGuardConfig:
     """Parameters of the speed_guard node."""
 
-    timeout: float = param(0.2, "s without a speed command before the guard commands 0")
-    rate_hz: float = param(50.0, "output rate to the controller, Hz")
+    timeout: float = param(0.2, "s without a speed command before the guard commands 0",
+                           limits=(0.0, 5.0))
+    rate_hz: float = param(50.0, "output rate to the controller, Hz", limits=(1.0, 1000.0))
     target_topic: str = param("/joint_trajectory_controller/speed_scaling_input",
                               "controller's speed scaling input (SpeedScalingFactor)",
                               read_only=True)

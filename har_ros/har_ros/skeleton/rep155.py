@@ -139,4 +139,4 @@ def hri_param() -> bool:
 
 def hri_body_expiry_param() -> float:
     return param(2.0, "s a REP-155 body is gone before its per-body topics are removed",
-                 read_only=True)
+                 read_only=True, limits=(0.0, 3600.0))

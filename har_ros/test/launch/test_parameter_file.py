@@ -84,3 +84,17 @@ def test_commented_list_examples_are_valid_values(node):
                 re.search(rf"^\s+# {name}: \[", CONFIG.read_text(), re.M)}
     for name, value in examples.items():
         NODE_CONFIGS[node](**{name: value}).validate()
+
+
+@pytest.mark.parametrize("node", list(NODE_CONFIGS))
+def test_every_number_parameter_has_limits_its_default_meets(node):
+    """Found and fixed: 1e300 s passed every check, then a conversion to ns ended the node."""
+    import typing
+
+    from har_ros.common.config import require_within_limits
+
+    hints = typing.get_type_hints(NODE_CONFIGS[node])
+    unbounded = [f.name for f in dataclasses.fields(NODE_CONFIGS[node])
+                 if hints[f.name] in (int, float) and f.metadata.get("limits") is None]
+    assert not unbounded, f"{node}: {unbounded} have no limits"
+    require_within_limits(NODE_CONFIGS[node]())

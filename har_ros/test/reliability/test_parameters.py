@@ -17,10 +17,15 @@ CASES = [
     ("pose_node", "input_width", 100, "multiple of 32", 320),
     ("action_node", "smoothing_alpha", 0.0, "(0, 1]", 0.8),
     ("safety_node", "ramp_up_rate", 10.0, "ramp_down_rate", 0.3),
-    ("video_publisher", "rate", -5.0, "rate must be >= 0", 10.0),
+    ("video_publisher", "rate", -5.0, "out of range", 10.0),
     # found and fixed: an infinite timeout kept the speed at 1.0 with no input at all
-    ("safety_node", "skeleton_timeout", float("inf"), "must be finite", 0.6),
-    ("speed_guard", "timeout", float("inf"), "must be finite", 0.3),
+    ("safety_node", "skeleton_timeout", float("inf"), "out of range", 0.6),
+    ("speed_guard", "timeout", float("inf"), "out of range", 0.3),
+    # found and fixed: finite but huge values were accepted, then OverflowError ended the
+    # node (nanoseconds of a duration), or a 0 s timer period spun a core
+    ("person_fusion", "camera_timeout", 1.0e300, "out of range", 1.0),
+    ("pose_node", "depth_tolerance", 1.0e300, "out of range", 0.1),
+    ("safety_node", "rate_hz", 1.0e300, "out of range", 60.0),
 ]
 
 
