@@ -86,6 +86,7 @@ def run_rig(videos: dict[str, Path], cameras: dict[str, CameraCalibration], widt
     first = PosePipeline(pose)
     pipelines = {name: PosePipeline(pose, backend=first.backend) for name in videos}
     captures = open_rig(videos)
+    fps = next(iter(captures.values())).get(cv2.CAP_PROP_FPS) or 30.0
     scaled = {name: cameras[name].scaled(width) for name in videos}
     fuser = PersonFusion(scaled, pose.output_layout, fusion or FusionConfig())
     run = RigRun()
@@ -107,7 +108,7 @@ def run_rig(videos: dict[str, Path], cameras: dict[str, CameraCalibration], widt
         for name, rgb in images.items():
             if drop and name in drop and index >= drop[name]:
                 continue
-            for person in pipelines[name].process(rgb):
+            for person in pipelines[name].process(rgb, index / fps):
                 detections.append(Detection(name, person.keypoints, person.bbox,
                                             person.track_id))
         middle = time.perf_counter()

@@ -32,6 +32,7 @@ def run(args: argparse.Namespace) -> int:
     capture = cv2.VideoCapture(args.video)
     if not capture.isOpened():
         raise SystemExit(f"cannot open video {args.video!r}")
+    fps = capture.get(cv2.CAP_PROP_FPS) or 30.0
     frames, people_total, started = 0, 0, time.perf_counter()
     while not args.frames or frames < args.frames:
         ok, bgr = capture.read()
@@ -39,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
             break
         if args.width and bgr.shape[1] != args.width:
             bgr = cv2.resize(bgr, (args.width, round(bgr.shape[0] * args.width / bgr.shape[1])))
-        people = pipeline.process(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+        people = pipeline.process(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), frames / fps)
         print(json.dumps({"frame": frames, "people": len(people),
                           "track_ids": [p.track_id for p in people]}))
         frames += 1

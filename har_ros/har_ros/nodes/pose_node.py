@@ -192,16 +192,17 @@ class PoseNode(ManagedNode):
     def _process(self, msg: Image | CompressedImage, pipeline: PosePipeline) -> None:
         started = time.perf_counter()
         stages = self._stages
+        stamp_ns = stamp_to_ns(msg.header.stamp)
         with stages.stage("decode"):  # a predicted frame (detect_every) needs no pixels
-            rgb = self._decode_if_needed(msg, pipeline)
+            rgb = self._decode_if_needed(msg, pipeline, stamp_ns * 1e-9)
         height, width = self._image_size
         depth_m, intrinsics, depth_frame = self._depth_for(msg, (height, width)) \
             if self._intrinsics else (None, None, "")
-        people = pipeline.process(rgb, depth_m, intrinsics, depth_frame, stages)
+        people = pipeline.process(rgb, stamp_ns * 1e-9, depth_m, intrinsics, depth_frame, stages)
         depths = [p.position[2] for p in people if p.position_source == PositionSource.DEPTH]
         if depths:
             self.self_check.set("depth_units", depth_units_problem(depths))
-        frame = SkeletonFrame(stamp_to_ns(msg.header.stamp), msg.header.frame_id, width,
+        frame = SkeletonFrame(stamp_ns, msg.header.frame_id, width,
                               height, people)
         with stages.stage("message"):
             out = frame_to_msg(frame)
@@ -227,9 +228,10 @@ class PoseNode(ManagedNode):
                 self.get_logger().error(f"REP-155 output failed: {exc!r}",
                                         throttle_duration_sec=5.0)
 
-    def _decode_if_needed(self, msg: Image | CompressedImage, pipeline: PosePipeline):
+    def _decode_if_needed(self, msg: Image | CompressedImage, pipeline: PosePipeline,
+                          stamp_s: float):
         """RGB pixels, or None on a predicted frame; keeps ``_image_size`` up to date."""
-        if (pipeline.detects_next or self.params.config.publish_debug_image
+        if (pipeline.detects_at(stamp_s) or self.params.config.publish_debug_image
                 or self._image_size is None):
             rgb = image_to_rgb(msg)
             self._image_size = rgb.shape[:2]

@@ -4,7 +4,11 @@ Shared by the pose node and `har pose-video`, so both behave the same. A
 reconfigured pipeline keeps its tracker, so the people in view keep their ids
 across a change of backend, input size or tracker settings, and no id is ever
 handed out twice. With ``detect_every`` n > 1 the backend runs on every n-th
-frame only and the tracker predicts the frames in between (no image needed).
+frame only and the tracker predicts the frames in between (no image needed);
+it also runs once half the tracker's coast time has passed since it last did,
+whatever the frame rate, so a person in view is detected (or, missed once,
+coasted) in every frame, and one who left is gone ``coast_time`` after the
+last detection.
 """
 
 from __future__ import annotations
@@ -42,12 +46,18 @@ class PosePipeline:
         self._tracker_config = config.tracker_config()
         self._homography = (np.asarray(config.floor_homography).reshape(3, 3)
                             if config.floor_homography else None)
-        self._frames = 0  # frames processed; a new pipeline detects on its first
+        self._since_detection = 0  # frames; a new pipeline detects on its first
+        self._detected_s: float | None = None
 
-    @property
-    def detects_next(self) -> bool:
-        """Whether the next frame goes through the backend (else its image is not needed)."""
-        return self._frames % self.config.detect_every == 0
+    def detects_at(self, stamp_s: float) -> bool:
+        """Whether the frame stamped ``stamp_s`` goes through the backend.
+
+        Otherwise its image is not needed.
+        """
+        if self._detected_s is None or self._since_detection >= self.config.detect_every:
+            return True
+        elapsed = stamp_s - self._detected_s
+        return not 0.0 <= elapsed < self.config.tracker_coast_time / 2
 
     def reconfigured(self, config: PoseNodeConfig) -> PosePipeline:
         """The pipeline for ``config``, with this one's tracker; raises BackendError.
@@ -58,29 +68,31 @@ class PosePipeline:
         return PosePipeline(config, self.backend if same else _make_backend(config),
                             self.tracker)
 
-    def process(self, rgb: np.ndarray | None, depth_m: np.ndarray | None = None,
+    def process(self, rgb: np.ndarray | None, stamp_s: float,
+                depth_m: np.ndarray | None = None,
                 intrinsics: Intrinsics | None = None, depth_frame_id: str = "",
                 stages: StageCpu | None = None) -> list[Person]:
-        """The tracked people of one frame; ``stages`` times inference, tracking, positions.
+        """The tracked people of the frame stamped ``stamp_s`` (s).
 
-        ``rgb`` may be None on a frame that ``detects_next`` said is predicted.
+        ``stages`` times inference, tracking, positions. ``rgb`` may be None on a
+        frame that ``detects_at`` said is predicted.
         """
         def timed(name: str, whole_process: bool = False):
             return stages.stage(name, whole_process) if stages is not None else nullcontext()
 
         self.tracker.config = self._tracker_config  # a reconfiguration takes effect here
-        detect = self.detects_next
-        self._frames += 1
-        if not detect:
+        if not self.detects_at(stamp_s):
+            self._since_detection += 1
             with timed("tracking"):
-                people = self.tracker.predict()
+                people = self.tracker.predict(stamp_s)
         else:
             if rgb is None:
                 raise ValueError("this frame is detected: it needs its image")
             with timed("inference", whole_process=True):  # the backend's own threads too
                 detected = self.backend.infer(rgb)
+            self._since_detection, self._detected_s = 1, stamp_s
             with timed("tracking"):
-                people = self.tracker.update(detected)
+                people = self.tracker.update(detected, stamp_s)
         with timed("positions"):
             return self._located(people, depth_m, intrinsics, depth_frame_id)
 

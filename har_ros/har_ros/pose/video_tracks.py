@@ -124,7 +124,7 @@ def track_video(video: str | Path, config: PoseNodeConfig | None = None,
     size = (0, 0)
     while (rgb := read_frame(capture, width)) is not None:
         size = (rgb.shape[1], rgb.shape[0])
-        for person in pipeline.process(rgb):
+        for person in pipeline.process(rgb, len(times) / fps):
             rows.append((len(times), person.track_id, person.keypoints, person.bbox))
         times.append(len(times) / fps)
         if progress:

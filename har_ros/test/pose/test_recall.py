@@ -11,7 +11,7 @@ def test_defaults_see_both_people_in_most_frames():
 
     defaults = PoseNodeConfig()
     try:
-        fraction, _ = both_seen(defaults.input_width, defaults.tracker_coast_frames)
+        fraction, _ = both_seen(defaults.input_width, defaults.tracker_coast_time)
         without_coasting, _ = both_seen(defaults.input_width, 0)
     except AssetError as exc:
         pytest.skip(str(exc))
