@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..common.atomic import atomic_file
 from ..skeleton.layouts import KNOWN_LAYOUTS, Layout, LayoutError, get_layout
 
 
@@ -107,7 +108,14 @@ def layout_from_json(text: str) -> Layout:
     return Layout.from_dict(data)
 
 
-def save_npz(dataset: SequenceDataset, path: str | Path) -> None:
+def npz_path(path: str | Path) -> Path:
+    """The file ``save_npz(path)`` writes: numpy's savez adds ``.npz`` to a name without it."""
+    path = Path(path)
+    return path if path.name.endswith(".npz") else path.with_name(path.name + ".npz")
+
+
+def save_npz(dataset: SequenceDataset, path: str | Path) -> Path:
+    """Write atomically (a crash never leaves half a dataset); the path written."""
     lengths = [len(s) for s in dataset.sequences]
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
     arrays = {
@@ -124,8 +132,11 @@ def save_npz(dataset: SequenceDataset, path: str | Path) -> None:
         arrays["split"] = dataset.split
     if dataset.views is not None:
         arrays["views"] = dataset.views
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(path, **arrays)
+    path = npz_path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_file(path, binary=True) as out:  # a file object: savez adds no suffix
+        np.savez_compressed(out, **arrays)
+    return path
 
 
 def load_npz(path: str | Path) -> SequenceDataset:

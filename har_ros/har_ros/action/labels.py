@@ -14,11 +14,10 @@ from __future__ import annotations
 import csv
 import io
 import math
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..common.atomic import atomic_write_text
 from .dataset import DatasetError
 
 HEADER = ["track_id", "start", "end", "label"]
@@ -147,25 +146,7 @@ def write_labels(path: str | Path, intervals: list[LabelInterval],
     problems = label_problems(intervals)
     if problems:
         raise DatasetError("; ".join(problems))
-    path = Path(path)
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    # A fresh name of our own (O_EXCL): a planted .tmp or symlink is never followed.
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as out:
-            out.write(format_labels(intervals, meta))
-            out.flush()
-            os.fsync(out.fileno())  # on disk before it replaces the old labels
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)  # the rename itself survives a power cut
-    finally:
-        os.close(directory)
+    atomic_write_text(path, format_labels(intervals, meta))
 
 
 def label_at(intervals: list[LabelInterval], track_id: int, t: float) -> str | None:

@@ -4,7 +4,8 @@
   YAML) -> one ROS ``camera_info`` YAML per camera, the static transforms of
   the cameras (``static_transforms.yaml``, also printed as
   ``static_transform_publisher`` command lines) and a ``cell.yaml`` that uses
-  them;
+  them (a cell YAML's other fields kept); each file written whole, and never
+  over one of the inputs;
 - ``check CELL``: load a cell description and list its cameras;
 - ``eval [CELL]``: the cell's videos through pose + fusion without ROS,
   per pose backend and input size: triangulated joints' reprojection error
@@ -25,7 +26,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     convert = sub.add_parser("convert", help="calibration -> camera_info YAMLs, TF, cell.yaml")
     convert.add_argument("calibration", help=".qca.txt (Qualisys/Pose2Sim) or a cell YAML")
     convert.add_argument("--out-dir", required=True)
-    convert.add_argument("--cell-frame", default="cell")
+    convert.add_argument("--cell-frame", default="",
+                         help="default: the cell YAML's cell_frame, else 'cell'")
     check = sub.add_parser("check", help="load a cell description and list its cameras")
     check.add_argument("cell", help="cell YAML")
     evaluate = sub.add_parser("eval", help="reprojection error per backend and input size")
@@ -44,21 +46,56 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..cell.calibration import CalibrationError
     from ..cell.description import CellError
+    from ..common.atomic import InputOverwriteError
 
     try:
         return {"convert": _convert, "check": _check, "eval": _eval}[args.action](args)
-    except (CalibrationError, CellError, FileNotFoundError) as exc:
+    except (CalibrationError, CellError, FileNotFoundError, InputOverwriteError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
 
 
-def _cameras(path: str):
-    from ..cell.calibration import read_qca
-    from ..cell.description import load_cell
+#: Output files of ``convert`` besides the cameras': no camera's file may take these names.
+_RESERVED = frozenset({"cell", "static_transforms"})
 
-    if path.endswith(".qca.txt"):
-        return read_qca(path)
-    return [c.calibration for c in load_cell(path).cameras]
+
+def _sources(path: Path, out: Path) -> tuple[list, list[dict], dict, list[Path]]:
+    """Calibrations, each camera's YAML entry, the other cell fields, and every file read.
+
+    A cell YAML keeps all it holds (robot, safety overrides, a camera's
+    time_offset, video, frame_id, keys this command does not know): only the
+    calibration entries are rewritten (and a video's path made relative to
+    ``out``), so a conversion never drops a field.
+    """
+    import os
+
+    import yaml
+
+    from ..cell.calibration import read_qca
+    from ..cell.description import load_cell, resolve
+
+    if path.name.endswith(".qca.txt"):
+        cals = read_qca(path)
+        return cals, [{} for _ in cals], {"robot": {"position": [0.0, 0.0]}}, [path]
+    cell = load_cell(path)
+    data = yaml.safe_load(path.read_text())
+    entries = [dict(spec) for spec in data["cameras"]]
+    files = [path]
+    for spec in entries:
+        calibration = spec["calibration"]
+        for key in ("qca", "camera_info"):
+            if key in calibration:
+                files.append(Path(resolve(path.parent, str(calibration[key]))))
+        if spec.get("video"):
+            video = Path(str(spec["video"]))
+            files.append(Path(resolve(path.parent, str(video))))
+            if not video.is_absolute() and (path.parent / video).exists():
+                spec["video"] = os.path.relpath(os.path.abspath(path.parent / video),
+                                                os.path.abspath(out))
+    rest = {k: v for k, v in data.items() if k != "cameras"}
+    rest["cell_frame"] = cell.cell_frame
+    cals = [dataclasses.replace(c.calibration, name=c.name) for c in cell.cameras]
+    return cals, entries, rest, files
 
 
 def _convert(args) -> int:
@@ -66,33 +103,44 @@ def _convert(args) -> int:
 
     from ..cell.calibration import camera_info_yaml
     from ..cell.description import ros_camera_name
+    from ..common.atomic import atomic_write_text, refuse_overwrite
 
+    source = Path(args.calibration)
     out = Path(args.out_dir)
+    cals, entries, rest, inputs = _sources(source, out)
+    cell_frame = args.cell_frame or rest.pop("cell_frame", "cell")
+    names: list[str] = []
+    for cal in cals:
+        names.append(ros_camera_name(cal.name, _RESERVED | set(names)))
+    outputs = [out / f"{name}.yaml" for name in names] + \
+        [out / "static_transforms.yaml", out / "cell.yaml"]
+    refuse_overwrite(outputs, inputs)  # before anything is written
     out.mkdir(parents=True, exist_ok=True)
     cameras, transforms = [], []
-    for cal in _cameras(args.calibration):
-        name = ros_camera_name(cal.name, {c["name"] for c in cameras})
+    for cal, entry, name in zip(cals, entries, names, strict=True):
         if name != cal.name:
             print(f"camera {cal.name!r} is named {name!r} (a ROS name, and a file in {out})")
             cal = dataclasses.replace(cal, name=name)
-        (out / f"{cal.name}.yaml").write_text(camera_info_yaml(cal))
+        atomic_write_text(out / f"{cal.name}.yaml", camera_info_yaml(cal))
         xyz, quat = cal.pose_in_cell()
-        frame = f"{cal.name}_optical_frame"
-        transforms.append({"parent": args.cell_frame, "child": frame,
+        frame = str(entry.get("frame_id", f"{cal.name}_optical_frame"))
+        transforms.append({"parent": cell_frame, "child": frame,
                            "xyz": [round(float(v), 6) for v in xyz],
                            "quat": [round(float(v), 9) for v in quat]})
-        cameras.append({"name": cal.name, "calibration": {
+        camera = {"name": cal.name, "calibration": {
             "camera_info": f"{cal.name}.yaml", "xyz": transforms[-1]["xyz"],
-            "quat": transforms[-1]["quat"]}})
+            "quat": transforms[-1]["quat"]}}
+        camera.update((k, v) for k, v in entry.items() if k not in camera)
+        cameras.append(camera)
         x, y, z = transforms[-1]["xyz"]
         qx, qy, qz, qw = transforms[-1]["quat"]
         print(f"ros2 run tf2_ros static_transform_publisher --x {x} --y {y} --z {z} "
-              f"--qx {qx} --qy {qy} --qz {qz} --qw {qw} --frame-id {args.cell_frame} "
+              f"--qx {qx} --qy {qy} --qz {qz} --qw {qw} --frame-id {cell_frame} "
               f"--child-frame-id {frame}")
-    (out / "static_transforms.yaml").write_text(yaml.safe_dump(transforms, sort_keys=False))
-    (out / "cell.yaml").write_text(yaml.safe_dump(
-        {"cell_frame": args.cell_frame, "cameras": cameras, "robot": {"position": [0.0, 0.0]}},
-        sort_keys=False))
+    atomic_write_text(out / "static_transforms.yaml",
+                      yaml.safe_dump(transforms, sort_keys=False))
+    atomic_write_text(out / "cell.yaml", yaml.safe_dump(
+        {"cell_frame": cell_frame, "cameras": cameras, **rest}, sort_keys=False))
     print(f"wrote {len(cameras)} camera_info YAMLs, static_transforms.yaml and cell.yaml to {out}")
     return 0
 

@@ -31,13 +31,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _chain(args: argparse.Namespace) -> int:
-    from ..action.dataset import save_npz
+    from ..action.dataset import npz_path, save_npz
     from ..action.streams import UTD_OUTSIDE_CLASSES, chain_clips, known_classes_only
     from ..bags.scenario import write_stream_bag
+    from ..common.atomic import refuse_overwrite
     from .data import load_data
 
     if not args.out:
         raise SystemExit("har dataset chain needs --out BAG")
+    outputs = [args.out] + ([npz_path(args.train_out)] if args.train_out else [])
+    refuse_overwrite(outputs, _inputs(args.data))  # before anything is written
     dataset = load_data(args.data)
     try:
         outside = UTD_OUTSIDE_CLASSES if args.outside == "utd" else \
@@ -60,26 +63,37 @@ def _chain(args: argparse.Namespace) -> int:
         others = dataset.subset(dataset.split != args.split) if dataset.split is not None \
             else dataset
         known = known_classes_only(others, outside)
-        save_npz(known, args.train_out)
-        report["train"] = {"dataset": args.train_out, "clips": len(known),
+        written = save_npz(known, args.train_out)
+        report["train"] = {"dataset": str(written), "clips": len(known),
                            "classes": len(known.class_names)}
     print(json.dumps(report))
     return 0
+
+
+def _inputs(spec: str) -> list[str]:
+    """The file or folder a ``KIND:PATH`` data spec reads (a pyskl spec's options cut off)."""
+    kind, _, target = spec.partition(":")
+    if kind == "pyskl":
+        stem, suffix, _ = target.partition(".pkl")
+        target = stem + suffix
+    return [target] if target else []
 
 
 def run(args: argparse.Namespace) -> int:
     from ..action.dataset import DatasetError
     from ..action.dataset_report import add_label_findings, report, write_summary_png
     from ..bags.io import BagError
+    from ..common.atomic import InputOverwriteError, refuse_overwrite
     from .data import load_data
 
     if args.action == "chain":
         try:
             return _chain(args)
-        except (DatasetError, BagError) as exc:
+        except (DatasetError, BagError, InputOverwriteError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
     try:
+        refuse_overwrite([args.png] if args.png else [], _inputs(args.data))
         dataset = load_data(args.data)
         rep = report(dataset)
         kind, _, target = args.data.partition(":")
@@ -92,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
             tracks = read_tracks(target)
             add_label_findings(rep, read_labels(Path(target) / "labels.csv"),
                                {k: [t for t, _ in v] for k, v in tracks.items()})
-    except (DatasetError, BagError) as exc:
+    except (DatasetError, BagError, InputOverwriteError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     if args.png:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import numbers
 from pathlib import Path
 
 
@@ -34,6 +36,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="--online: the node's unknown_threshold (-1 = the checkpoint's)")
     parser.add_argument("--smoothing-alpha", type=float, default=0.6,
                         help="--online: the node's smoothing_alpha")
+
+
+def _finite(value):
+    """``value`` with every NaN or infinity (a metric without samples) as None."""
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    if isinstance(value, numbers.Real) and not isinstance(value, numbers.Integral):
+        return float(value) if math.isfinite(value) else None
+    return value
+
+
+def strict_json(data, **kwargs) -> str:
+    """JSON that every parser reads: json.dumps writes NaN, which is no JSON, unless told."""
+    return json.dumps(_finite(data), allow_nan=False, **kwargs)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -73,9 +91,9 @@ def run(args: argparse.Namespace) -> int:
         write_reliability(cal["reliability"], out / "reliability.png",
                           f"ECE {cal['ece_uncalibrated']:.3f} -> {cal['ece']:.3f} (T "
                           f"{cal['temperature']:.2f})")
-        (out / "report.json").write_text(json.dumps(report, indent=2))
+        (out / "report.json").write_text(strict_json(report, indent=2))
     if args.json:
-        print(json.dumps(report))
+        print(strict_json(report))
     else:
         cal = report["calibration"]
         print(f"{checkpoint.model_name}: top-1 {report['top1']:.3f}  top-5 {report['top5']:.3f}"
@@ -127,9 +145,9 @@ def _online(args: argparse.Namespace) -> int:
 
         out = Path(args.out_dir)
         write_online_plots(report, timeline(outputs, stream), out)
-        (out / "online.json").write_text(json.dumps(report, indent=2))
+        (out / "online.json").write_text(strict_json(report, indent=2))
     if args.json:
-        print(json.dumps({k: v for k, v in report.items() if k != "reliability"}))
+        print(strict_json({k: v for k, v in report.items() if k != "reliability"}))
     else:
         onset, previous = report["onset_delay_s"], report["previous_shown_s"]
         print(f"{report['mode']}: per-frame accuracy {report['per_frame_accuracy']:.3f}  "

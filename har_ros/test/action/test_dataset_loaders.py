@@ -32,6 +32,27 @@ def test_npz_round_trip_with_a_custom_layout(tmp_path):
     assert list(back.split) == ["train", "train", "test", "val"]
 
 
+def test_saving_is_atomic_and_names_the_file_numpy_writes(tmp_path, monkeypatch):
+    """Found and fixed: a save that failed half-way left a truncated dataset in place."""
+    save_npz(tiny(), tmp_path / "d.npz")
+    before = (tmp_path / "d.npz").read_bytes()
+
+    def disk_full(file, **arrays):
+        out = open(file, "wb") if isinstance(file, str | Path) else file  # noqa: SIM115
+        out.write(b"PK\x03\x04 half a zip")
+        out.flush()
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(np, "savez_compressed", disk_full)
+    with pytest.raises(OSError, match="No space"):
+        save_npz(tiny(n=3), tmp_path / "d.npz")
+    assert (tmp_path / "d.npz").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.npz"]
+    monkeypatch.undo()
+    assert save_npz(tiny(), tmp_path / "e") == tmp_path / "e.npz"  # as savez names it
+    assert len(load_npz(tmp_path / "e.npz")) == 4
+
+
 def test_bad_dataset_files_give_clear_errors(tmp_path):
     with pytest.raises(DatasetError, match="not found"):
         load_npz(tmp_path / "missing.npz")

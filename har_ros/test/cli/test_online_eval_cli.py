@@ -43,6 +43,18 @@ def test_chain_names_a_class_that_does_not_exist(har, clips, tmp_path):
     assert done.returncode != 0 and "not in 0..2" in done.stderr
 
 
+def test_chain_refuses_to_write_over_its_input(har, clips, tmp_path):
+    """Found and fixed: --train-out naming the input replaced its 12 clips with 6."""
+    before = clips.read_bytes()
+    for train_out in (clips, clips.with_suffix("")):  # savez adds .npz to the second
+        done = har("dataset", "chain", f"npz:{clips}", "--out", str(tmp_path / "stream"),
+                   "--outside", "2", "--train-out", str(train_out))
+        assert done.returncode == 1 and done.stderr.startswith("error: "), done.stderr
+        assert f"{clips} is the input" in done.stderr and "Traceback" not in done.stderr
+        assert clips.read_bytes() == before
+        assert not (tmp_path / "stream").exists()  # refused before anything was written
+
+
 def test_online_eval_of_a_synthetic_stream_prints_every_figure_and_plots(har, tmp_path):
     bag = tmp_path / "fridge"
     done = har("synth", "--scenario", "--out", str(bag), "--people", "2", "--seconds", "30",
@@ -57,6 +69,29 @@ def test_online_eval_of_a_synthetic_stream_prints_every_figure_and_plots(har, tm
     assert report["onset_delay_s"]["n"] + report["missed_actions"] == report["actions"]
     for png in ("timeline.png", "onset_delay.png", "reliability.png"):
         assert (tmp_path / "eval" / png).read_bytes()[:4] == b"\x89PNG"
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def test_online_eval_json_is_strict_json(har, tmp_path):
+    """Found and fixed: a figure without samples was printed as a bare NaN, no JSON at all.
+
+    Nobody acts outside the class list here: those shares have no value (null).
+    """
+    bag = tmp_path / "known_only"
+    har("synth", "--scenario", "--out", str(bag), "--people", "1", "--seconds", "8",
+        "--seed", "1", check=True)
+    done = har("eval", "--online", "--ckpt", str(DEFAULT_MODEL), "--data", str(bag), "--json",
+               "--out-dir", str(tmp_path / "eval"))
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout, parse_constant=_no_constant)
+    assert report["frames_outside"] == 0 and report["outside_shown_unknown"] is None
+    assert 0.0 <= report["per_frame_accuracy"] <= 1.0
+    saved = json.loads((tmp_path / "eval" / "online.json").read_text(),
+                       parse_constant=_no_constant)
+    assert saved["outside_auroc"] == report["outside_auroc"]
 
 
 def test_online_eval_refuses_a_folder_that_is_no_stream_bag(har, tmp_path):
