@@ -31,6 +31,17 @@ class PersonView:
     keypoints: np.ndarray  # (J, 3) pixels, score
     bbox: tuple[float, float, float, float]
 
+    def __post_init__(self) -> None:
+        # A joint with a NaN or infinite value (a crafted or broken source) is a missing
+        # joint, (0, 0, 0) as everywhere else: the page then serves the rest of the
+        # recording instead of refusing it all as invalid JSON.
+        keypoints = np.asarray(self.keypoints)
+        bad = ~np.isfinite(keypoints).all(axis=-1)
+        if bad.any():
+            keypoints = keypoints.copy()
+            keypoints[bad] = 0.0
+        self.keypoints = keypoints
+
 
 @dataclass
 class Recording:

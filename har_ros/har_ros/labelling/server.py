@@ -95,6 +95,11 @@ def body_length(header: str | None) -> int:
     return length
 
 
+def _token_matches(sent: str, token: str) -> bool:
+    """Constant-time comparison of bytes: compare_digest raises on a non-ASCII str."""
+    return hmac.compare_digest(sent.encode("utf-8", "surrogateescape"), token.encode())
+
+
 class LabelApp:
     """What the handler serves; ``recording`` is None when the source failed to open."""
 
@@ -230,7 +235,7 @@ def make_handler(app: LabelApp):
                 if kind != "application/json":
                     raise RequestRefusedError(HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
                                          f"Content-Type must be application/json, not {kind!r}")
-                if not hmac.compare_digest(self.headers.get(TOKEN_HEADER, ""), app.token):
+                if not _token_matches(self.headers.get(TOKEN_HEADER, ""), app.token):
                     raise RequestRefusedError(HTTPStatus.FORBIDDEN,
                                          f"no or wrong {TOKEN_HEADER}: reload the page")
                 try:

@@ -6,23 +6,34 @@ import socket
 import threading
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 
+import numpy as np
 import pytest
-from conftest import FRAMES, stamp_s
+from conftest import FRAMES, START_NS, stamp_s
 
 from har_ros.labelling.recording import open_source
 from har_ros.labelling.server import LabelApp, serve
 from har_ros.labelling.session import LabelSession
 
 
+@contextmanager
+def serving(bag):
+    """The label server on ``bag`` at a free port: its base URL and the label file."""
+    session = LabelSession.open(bag / "labels.csv", ["waiting", "opening_door"])
+    srv = serve(LabelApp(session, open_source(bag), str(bag)), port=0)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{srv.server_address[1]}", bag / "labels.csv"
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
 @pytest.fixture
 def server(recording_bag):
-    session = LabelSession.open(recording_bag / "labels.csv", ["waiting", "opening_door"])
-    srv = serve(LabelApp(session, open_source(recording_bag), str(recording_bag)), port=0)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{srv.server_address[1]}", recording_bag / "labels.csv"
-    srv.shutdown()
-    srv.server_close()
+    with serving(recording_bag) as running:
+        yield running
 
 
 def _get(url, headers=None):
@@ -163,3 +174,52 @@ def test_bad_lengths_and_deep_json_are_refused(server):
     assert b" 400 " in reply[:20] and b"nested deeper" in reply
     assert not labels.exists()
     assert _post(base + "/api/labels", json.dumps(GOOD).encode())[0] == 200
+
+
+def test_a_token_that_is_not_ascii_is_refused_with_403(server):
+    """Found and fixed: compare_digest raised TypeError on a non-ASCII X-Har-Token.
+
+    The connection then closed without an answer instead of a 403.
+    """
+    base, labels = server
+    body = json.dumps(GOOD).encode()
+    host = base.removeprefix("http://")
+    reply = _raw(base, (f"POST /api/labels HTTP/1.1\r\nHost: {host}\r\nContent-Type: "
+                        f"application/json\r\nContent-Length: {len(body)}\r\n").encode()
+                 + "X-Har-Token: jeton-\u00e9t\u00e9\r\n\r\n".encode() + body)
+    assert b" 403 " in reply[:20] and b"X-Har-Token" in reply, reply
+    assert not labels.exists()
+    assert _post(base + "/api/labels", body)[0] == 200  # the server still answers
+
+
+def test_a_nan_keypoint_is_a_missing_joint_not_a_broken_recording(tmp_path):
+    """Found and fixed: one NaN keypoint made /api/people answer 400 for the whole recording."""
+    from har_ros.bags.io import BagWriter
+    from har_ros.ros.skeleton_msgs import frame_to_msg
+    from har_ros.skeleton.types import Person, SkeletonFrame
+
+    bag = tmp_path / "nan"
+    with BagWriter(bag) as writer:
+        for frame in range(3):
+            kp = np.zeros((17, 3), np.float32)
+            kp[:, 0], kp[:, 1], kp[:, 2] = np.arange(17) + 50.0, np.arange(17) + 80.0, 0.9
+            if frame == 1:
+                kp[5, 0] = np.nan  # one coordinate of one joint
+                kp[6, 2] = np.inf
+            stamp = START_NS + frame * 100_000_000
+            writer.write_message("/skeletons", "har_msgs/msg/SkeletonArray", stamp, frame_to_msg(
+                SkeletonFrame(stamp, "camera", 320, 240,
+                              [Person(kp, "coco17", 0.9, (50.0, 80.0, 66.0, 96.0), 1)])))
+    with serving(bag) as (base, _):
+        status, _, raw = _get(base + "/api/people")
+        people = json.loads(raw, parse_constant=_no_constant)
+        assert status == 200 and len(people) == 3
+        track, joints = people[1][0]
+        assert track == 1 and joints[5] == [0, 0, 0] and joints[6] == [0, 0, 0]
+        assert joints[4] == [54.0, 84.0, 0.9] and joints[7] == [57.0, 87.0, 0.9]
+        assert people[0][0][1][5] == [55.0, 85.0, 0.9]
+        assert json.loads(_get(base + "/api/info")[2])["tracks"] == [1]
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
