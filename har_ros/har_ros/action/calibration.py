@@ -38,12 +38,24 @@ class Calibration:
     ece_after: float = float("nan")
 
     def __post_init__(self) -> None:
+        """Only values ``fit`` can produce.
+
+        A crafted one is refused: T = 1e-310 made every confidence NaN, T = 1e300
+        an energy score that never rejects.
+        """
         if self.score not in SCORES:
             raise ValueError(f"rejection score must be one of {SCORES}, got {self.score!r}")
-        if not (np.isfinite(self.temperature) and self.temperature > 0):
-            raise ValueError(f"temperature must be finite and > 0, got {self.temperature}")
+        low, high = TEMPERATURE_RANGE
+        if not low <= self.temperature <= high:
+            raise ValueError(f"temperature must be in [{low}, {high}] (the range it is "
+                             f"fitted in), got {self.temperature}")
         if not np.isfinite(self.threshold):
             raise ValueError(f"rejection threshold must be finite, got {self.threshold}")
+        if self.score == "max_softmax" and not 0.0 <= self.threshold <= 1.0:
+            raise ValueError(f"rejection threshold must be in [0, 1] for max_softmax (a "
+                             f"probability), got {self.threshold}")
+        if not 0.0 <= self.known_rejection <= 1.0:
+            raise ValueError(f"known_rejection must be in [0, 1], got {self.known_rejection}")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -56,7 +68,7 @@ class Calibration:
                       for k, v in data.items() if k in fields})
 
     def probabilities(self, logits: np.ndarray) -> np.ndarray:
-        return softmax(logits / self.temperature)
+        return softmax(_scaled(logits, self.temperature))
 
     def known_score(self, logits: np.ndarray) -> np.ndarray:
         return known_score(logits, self.temperature, self.score)
@@ -68,12 +80,23 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=-1, keepdims=True)
 
 
+def _scaled(logits: np.ndarray, temperature: float) -> np.ndarray:
+    """``logits / T`` in float64, infinities clipped to the largest finite values.
+
+    float32 logits over a small T overflow to inf, and inf - inf is NaN: a NaN
+    confidence that no threshold calls unknown.
+    """
+    z = np.asarray(logits, np.float64) / temperature
+    big = np.finfo(np.float64).max
+    return np.clip(z, -big, big)
+
+
 def known_score(logits: np.ndarray, temperature: float, kind: str) -> np.ndarray:
     """Per row: higher = more like the training data."""
     if kind == "max_softmax":
-        return softmax(logits / temperature).max(axis=-1)
+        return softmax(_scaled(logits, temperature)).max(axis=-1)
     if kind == "energy":
-        z = logits / temperature
+        z = _scaled(logits, temperature)
         top = z.max(axis=-1)
         return temperature * (top + np.log(np.exp(z - top[..., None]).sum(axis=-1)))
     raise ValueError(f"rejection score must be one of {SCORES}, got {kind!r}")

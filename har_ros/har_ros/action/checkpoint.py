@@ -15,7 +15,7 @@ from pathlib import Path
 
 import torch
 
-from ..skeleton.layouts import Layout, LayoutError
+from ..skeleton.layouts import KNOWN_LAYOUTS, Layout, LayoutError
 from .calibration import Calibration
 from .dataset import layout_from_json, layout_to_json
 from .models import MODEL_NAMES, build_model
@@ -85,17 +85,29 @@ def load_checkpoint(path: str | Path, expect_layout: str | None = None) -> Check
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
         raise CheckpointError(f"{path} is not a har_ros action checkpoint (format "
                               f"{raw.get('format') if isinstance(raw, dict) else type(raw)})")
+    try:  # apart: a value out of range is not "incomplete", and the text says which
+        calibration = Calibration.from_dict(dict(raw.get("calibration", {})))
+    except (TypeError, ValueError) as exc:
+        raise CheckpointError(f"{path}: calibration refused: {exc}") from exc
     try:
         checkpoint = Checkpoint(
             raw["model_name"], dict(raw["model_config"]), raw["state_dict"],
             list(raw["class_names"]), layout_from_json(raw["layout"]), tuple(raw["channels"]),
             Normalisation.from_dict(raw["normalisation"]), int(raw["stride"]),
-            dict(raw.get("training", {})), dict(raw.get("metrics", {})),
-            Calibration.from_dict(dict(raw.get("calibration", {}))))
+            dict(raw.get("training", {})), dict(raw.get("metrics", {})), calibration)
     except (KeyError, TypeError, ValueError, LayoutError) as exc:
         raise CheckpointError(f"{path}: incomplete metadata: {exc!r}") from exc
     if checkpoint.model_name not in MODEL_NAMES:
         raise CheckpointError(f"{path}: unknown model {checkpoint.model_name!r}")
+    broken = [k for k, v in checkpoint.state_dict.items() if torch.is_tensor(v)
+              and v.is_floating_point() and not torch.isfinite(v).all()]
+    if broken:  # every output would be NaN
+        raise CheckpointError(f"{path}: non-finite weights in {broken[:3]}")
+    known = KNOWN_LAYOUTS.get(checkpoint.layout.name)
+    if known is not None and checkpoint.layout.joints != known.joints:  # skeletons of that
+        # name would reach a model of other joints
+        raise CheckpointError(f"{path}: layout {known.name!r} with other joints than the "
+                              "known one (a custom layout needs a name of its own)")
     if expect_layout is not None and checkpoint.layout.name != expect_layout:
         raise CheckpointError(f"{path}: layout {checkpoint.layout.name!r}, expected "
                               f"{expect_layout!r}")

@@ -70,7 +70,8 @@ class ActionRecognizer:
             window=checkpoint.normalisation.window, stride=s.stride or checkpoint.stride,
             rate_hz=s.rate_hz or checkpoint.normalisation.rate_hz, max_gap=s.max_gap,
             track_timeout=s.track_timeout, min_valid_joints=s.min_valid_joints,
-            layout=checkpoint.layout.name, min_fill=s.min_fill))
+            layout=checkpoint.layout.name, min_fill=s.min_fill,
+            joints=checkpoint.layout.num_joints))
         self._smoothed: dict[int, tuple[np.ndarray, float]] = {}
         self.last_batch = 0
 
@@ -92,6 +93,11 @@ class ActionRecognizer:
     @property
     def class_names(self) -> list[str]:
         return self.checkpoint.class_names
+
+    def reset(self) -> None:
+        """Forget every person (after an unexpected error, whatever state it left)."""
+        self.buffers.reset()
+        self._smoothed.clear()
 
     def process(self, frame: SkeletonFrame) -> list[Recognition]:
         self.buffers.begin_frame(frame.stamp_ns)
@@ -128,7 +134,8 @@ class ActionRecognizer:
             top = int(np.argmax(p))
             confidence = float(p[top])
             score = confidence if rejection.score == "max_softmax" else float(energy)
-            label, index = (UNKNOWN, -1) if score < rejection.threshold else \
+            # "not >=": a NaN score (a broken model's output) is unknown, never class 0
+            label, index = (UNKNOWN, -1) if not score >= rejection.threshold else \
                 (self.class_names[top], top)
             out.append(Recognition(window.track_id, label, index, confidence,
                                    p.astype(np.float32), window.start_ns, window.end_ns, score))

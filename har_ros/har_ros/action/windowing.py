@@ -8,7 +8,8 @@ person, a person unseen for ``track_timeout`` is forgotten, a time jump
 backwards (a bag starting over) resets everyone. With ``min_fill`` < 1 a
 new track is classified once that share of a window is buffered, the missing
 start repeating its first frame (early recognition). Bad frames are counted in
-``drops`` by reason, never raised.
+``drops`` by reason, never raised; a skeleton whose joint count does not fit
+its layout (a custom one's included: ``joints``) is ``bad_shape``.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class WindowConfig:
     min_valid_joints: float = 0.5  # fraction of joints that must be seen on average
     layout: str = "coco17"
     min_fill: float = 1.0  # share of the window a track needs before its first window
+    joints: int = 0  # of ``layout``; 0 = a known layout's own (a custom one must say)
 
     def validate(self) -> None:
         if self.window < 2 or self.stride < 1:
@@ -44,6 +46,16 @@ class WindowConfig:
             raise ValueError("min_valid_joints must be in [0, 1]")
         if not 0.0 < self.min_fill <= 1.0:
             raise ValueError("min_fill must be in (0, 1]")
+        known = KNOWN_LAYOUTS.get(self.layout)
+        if self.joints < 0 or (known and self.joints not in (0, known.num_joints)):
+            raise ValueError(f"joints must be 0 or the {self.layout!r} layout's count")
+
+    def joints_of(self, layout: str) -> int:
+        """Joints a skeleton in ``layout`` must have; 0 when nothing says (it is not ours)."""
+        known = KNOWN_LAYOUTS.get(layout)
+        if known:
+            return known.num_joints
+        return self.joints if layout == self.layout else 0
 
     @property
     def span(self) -> float:
@@ -167,9 +179,9 @@ class WindowBuffers:
             self.drops["untracked"] += 1
             return False
         kp = np.array(keypoints, dtype=np.float32, copy=True)
-        known = KNOWN_LAYOUTS.get(layout)
-        if kp.ndim != 2 or kp.shape[1] != 3 or (known and len(kp) != known.num_joints):
-            self.drops["bad_shape"] += 1
+        joints = cfg.joints_of(layout)
+        if kp.ndim != 2 or kp.shape[1] != 3 or not len(kp) or (joints and len(kp) != joints):
+            self.drops["bad_shape"] += 1  # a custom layout's misfit too: the model's is fixed
             return False
         if layout != cfg.layout:
             if not can_convert(layout, cfg.layout):

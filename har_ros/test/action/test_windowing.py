@@ -150,3 +150,23 @@ def test_any_stream_gives_well_formed_windows_or_counted_drops(events):
                 (window.keypoints[..., 2] <= 0).any()
     assert all(count >= 0 for count in buffers.drops.values())
     assert len(buffers.people) <= 7
+
+
+def test_a_skeleton_that_does_not_fit_a_custom_layout_is_dropped():
+    """Found and fixed: a custom layout's joint count came from its first skeleton.
+
+    0 joints raised ValueError; 5 joints made a 5-joint track that broke the model.
+    """
+    buffers = WindowBuffers(WindowConfig(window=4, stride=1, rate_hz=10.0, layout="arm3",
+                                         joints=3))
+    assert not buffers.add(1, NS, kp(joints=0), "arm3")
+    assert not buffers.add(2, NS, kp(joints=5), "arm3")
+    assert buffers.drops["bad_shape"] == 2 and not buffers.people
+    windows = []
+    for i in range(6):
+        buffers.begin_frame(i * NS // 10)
+        assert buffers.add(3, i * NS // 10, kp(joints=3), "arm3")
+        assert not buffers.add(4, i * NS // 10, kp(joints=5), "arm3")
+        windows += buffers.ready()
+    assert windows and all(w.keypoints.shape == (4, 3, 3) for w in windows)
+    assert set(buffers.people) == {3} and buffers.drops["bad_shape"] == 8
