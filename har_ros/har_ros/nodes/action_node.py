@@ -3,7 +3,8 @@
 All people due in a step share one forward pass. Setting `model_path` at run
 time loads and checks the new checkpoint first and swaps it in atomically;
 an incompatible one is refused with the reason and the old model keeps
-running. Bad skeletons are counted (see /diagnostics), never fatal.
+running. Bad skeletons are counted (see /diagnostics), never fatal; so is a
+message the recognizer fails on (logged, and every window restarts).
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ class ActionNode(ManagedNode):
         self._rate = RateMeter()
         self._inference_ms = Ewma()
         self._stages = StageCpu()
-        self.drops = Drops(self.get_logger(), "malformed", "oversized")
+        self.drops = Drops(self.get_logger(), "malformed", "oversized", "step_errors")
         self._pub = self.create_publisher(ActionArray, "action", qos.STREAM)
         self._diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", qos.DEFAULT)
         self.create_timer(1.0, self._publish_diagnostics)
@@ -117,8 +118,14 @@ class ActionNode(ManagedNode):
             self.drops.drop("malformed", f"dropped a malformed SkeletonArray: {exc!r}")
             return
         started = time.perf_counter()
-        with stages.stage("action_step"):
-            results = recognizer.process(frame)
+        try:
+            with stages.stage("action_step"):
+                results = recognizer.process(frame)
+        except Exception as exc:  # a hole no check foresaw: log it, start afresh, go on
+            recognizer.reset()
+            self.drops.drop("step_errors", f"dropped a SkeletonArray that failed the recognizer "
+                            f"(every person's window restarts): {exc!r}", error=True)
+            return
         stages.frame_done()
         rejected = recognizer.buffers.take_rejected_layout()
         if rejected is not None:

@@ -166,3 +166,103 @@ def test_an_array_of_too_many_people_is_dropped_and_counted(ros_node, processes,
     spin_until(ros_node, lambda: "dropped a SkeletonArray of 6 people (max_people 5)"
                in processes.output(node), timeout=20, what="the drop warning")
     assert node.poll() is None
+
+
+def _arm_checkpoint(path):
+    """A tiny untrained ST-GCN on a custom 3-joint layout (6 frames at 10 Hz), saved."""
+    from har_ros.action.checkpoint import Checkpoint
+    from har_ros.action.models import build_model
+    from har_ros.action.preprocess import Normalisation
+    from har_ros.skeleton.layouts import Layout
+
+    arm = Layout("arm3", ("shoulder", "elbow", "wrist"), ((0, 1), (1, 2)))
+    norm = Normalisation(window=6, sampling="crop", rate_hz=10.0)
+    config = {"widths": [8], "strides": [1], "kernel": 3}
+    model = build_model("stgcn", norm.channels(2), 2, arm, config)
+    Checkpoint("stgcn", config, model.state_dict(), ["reach", "rest"], arm, ("x", "y", "score"),
+               norm, stride=1).save(path)
+    return path
+
+
+def _arm_frame(i, joints, track_id):
+    from har_ros.ros.skeleton_msgs import frame_to_msg
+    from har_ros.skeleton.types import Person, SkeletonFrame
+
+    points = np.full((joints, 3), 100.0 + i, np.float32)
+    points[:, 0] += np.arange(joints) * 10.0
+    points[:, 2] = 0.9
+    return frame_to_msg(SkeletonFrame(START_NS + i * 100_000_000, "cam", 640, 480,
+                                      [Person(points, "arm3", 0.9, (0, 0, 1, 1), track_id)]))
+
+
+def test_skeletons_that_misfit_a_custom_layout_are_dropped_and_the_node_goes_on(
+        ros_node, processes, topic_prefix, tmp_path):
+    """Found and fixed: one skeleton of 0 (or 5) joints for a 3-joint model killed the node."""
+    from diagnostic_msgs.msg import DiagnosticArray
+
+    node = processes.start("--ros-args", "-r", f"__ns:={topic_prefix}", "-p",
+                           f"model_path:={_arm_checkpoint(tmp_path / 'arm.pt')}",
+                           module="har_ros.nodes.action_node")
+    received, drops = [], {}
+
+    def on_diagnostics(msg):
+        for status in msg.status:
+            if status.name.startswith(f"{topic_prefix}/"):
+                drops.update({v.key: v.value for v in status.values})
+
+    sub = ros_node.create_subscription(ActionArray, f"{topic_prefix}/action", received.append, 100)
+    ros_node.create_subscription(DiagnosticArray, "/diagnostics", on_diagnostics, 10)
+    pub = ros_node.create_publisher(SkeletonArray, f"{topic_prefix}/skeletons", 100)
+    wait_for_subscribers(ros_node, pub, timeout=30)
+    wait_for_publishers(ros_node, sub, timeout=20)
+    for i in range(24):  # 0 joints, then 5 (past one window), then the right 3
+        pub.publish(_arm_frame(i, 0 if i == 0 else 5 if i < 10 else 3, 2 if i < 10 else 1))
+        step = time.monotonic() + 0.03
+        spin_until(ros_node, lambda end=step: time.monotonic() > end, timeout=1.0)
+    spin_until(ros_node, lambda: received and drops.get("dropped_bad_shape") == "10",
+               timeout=10, what="actions and the bad_shape count")
+    assert {a.track_id for m in received for a in m.actions} == {1}
+    assert node.poll() is None
+
+
+def test_a_message_the_recognizer_fails_on_is_counted_and_the_node_goes_on(
+        ros_node, topic_prefix, tmp_path, monkeypatch):
+    """The guard for holes no check foresaw: count, restart every window, keep publishing."""
+    from rclpy.executors import SingleThreadedExecutor
+
+    from har_ros.nodes.action_node import ActionNode
+
+    node = ActionNode(context=ros_node.context, namespace=topic_prefix, parameter_overrides=[
+        Parameter("model_path", value=str(_arm_checkpoint(tmp_path / "arm.pt")))])
+    executor = SingleThreadedExecutor(context=ros_node.context)
+    executor.add_node(ros_node)
+    executor.add_node(node)
+    try:
+        node.configure()
+        node.activate()
+        recognizer = node._recognizer
+        received = []
+        sub = ros_node.create_subscription(ActionArray, f"{topic_prefix}/action",
+                                           received.append, 100)
+        pub = ros_node.create_publisher(SkeletonArray, f"{topic_prefix}/skeletons", 100)
+        wait_for_subscribers(ros_node, pub, timeout=20, executor=executor)
+        wait_for_publishers(ros_node, sub, timeout=20, executor=executor)
+
+        def fail():
+            raise RuntimeError("a hole no check foresaw")
+
+        monkeypatch.setattr(recognizer.buffers, "ready", fail)
+        for i in range(3):
+            pub.publish(_arm_frame(i, 3, 1))
+        spin_until(ros_node, lambda: node.drops.counts.get("step_errors") == 3, timeout=10,
+                   what="three counted failures", executor=executor)
+        assert not recognizer.buffers.people  # every window restarted
+        monkeypatch.undo()
+        for i in range(3, 12):
+            pub.publish(_arm_frame(i, 3, 1))
+        spin_until(ros_node, lambda: received, timeout=10, what="actions after the failures",
+                   executor=executor)
+        assert node.drops.counts["step_errors"] == 3
+    finally:
+        executor.shutdown()
+        node.destroy_node()
