@@ -24,6 +24,10 @@ class CalibrationError(ValueError):
     """A calibration file is missing, malformed or inconsistent."""
 
 
+#: Distortion coefficient counts OpenCV's projection accepts (plumb_bob 5, rational 8, ...).
+DISTORTION_LENGTHS = (4, 5, 8, 12, 14)
+
+
 @dataclass(frozen=True)
 class CameraCalibration:
     name: str
@@ -42,6 +46,19 @@ class CameraCalibration:
             raise CalibrationError(f"{self.name}: R is not a rotation")
         if self.width <= 0 or self.height <= 0:
             raise CalibrationError(f"{self.name}: image size {self.width}x{self.height}")
+        for field, value in (("K", self.K), ("distortion", self.dist), ("R", self.R),
+                             ("t", self.t)):
+            if not np.all(np.isfinite(value)):
+                raise CalibrationError(f"{self.name}: {field} is not finite")
+        if not (self.K[0, 0] > 0 and self.K[1, 1] > 0
+                and np.allclose(self.K[2], (0.0, 0.0, 1.0))):
+            raise CalibrationError(
+                f"{self.name}: camera matrix K {self.K.ravel().tolist()} needs fx, fy > 0 and "
+                "a last row 0 0 1 (all zeros is what an uncalibrated camera publishes)")
+        if self.dist.ndim != 1 or len(self.dist) not in DISTORTION_LENGTHS:
+            raise CalibrationError(
+                f"{self.name}: {self.dist.size} distortion coefficients; OpenCV takes "
+                f"{', '.join(map(str, DISTORTION_LENGTHS))}")
 
     @property
     def centre(self) -> np.ndarray:
@@ -141,7 +158,10 @@ def read_qca(path: str | Path) -> list[CameraCalibration]:
         except (AttributeError, KeyError, ValueError) as exc:
             raise CalibrationError(f"{path}: camera {name}: missing or bad field {exc}") from exc
         R = flip @ M
-        cameras.append(CameraCalibration(name, width, height, K, dist, R, -R @ position))
+        try:
+            cameras.append(CameraCalibration(name, width, height, K, dist, R, -R @ position))
+        except CalibrationError as exc:
+            raise CalibrationError(f"{path}: camera {exc}") from exc
     if not cameras:
         raise CalibrationError(f"{path}: no cameras/camera elements")
     return cameras
@@ -164,9 +184,9 @@ def read_camera_info_yaml(path: str | Path, R: np.ndarray | None = None,
                                  np.eye(3) if R is None else np.asarray(R, np.float64),
                                  np.zeros(3) if t is None else np.asarray(t, np.float64))
     except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
-        if isinstance(exc, CalibrationError):
+        if isinstance(exc, CalibrationError) and str(exc).startswith(str(path)):
             raise
-        raise CalibrationError(f"cannot read camera_info YAML {path}: {exc}") from exc
+        raise CalibrationError(f"camera_info YAML {path}: {exc}") from exc
 
 
 def camera_info_yaml(cal: CameraCalibration) -> str:

@@ -48,6 +48,7 @@ class FusionConfig:
     min_score: float = 0.3  # joints below this score are not used
     max_error_px: float = 20.0  # a view further than this from a triangulated joint is dropped
     max_misses: int = 10  # steps a fused track survives unseen
+    max_tracks: int = 40  # tracks kept; past it the longest unseen go first
     same_track_bonus: float = 0.5  # cost factor for the camera track id seen last time
     floor_z: float = 0.0
     ankle_height: float = 0.08  # m above the floor of the ankle joints
@@ -63,6 +64,8 @@ class FusionConfig:
             raise ValueError("max_error_px must be > 0 and max_misses >= 0")
         if not 0 < self.same_track_bonus <= 1:
             raise ValueError("same_track_bonus must be in (0, 1]")
+        if self.max_tracks < 1:
+            raise ValueError("max_tracks must be >= 1")
 
 
 @dataclass
@@ -189,6 +192,11 @@ class PersonFusion:
         for track in self.tracks:
             track.misses = 0 if track.fused_id in seen else track.misses + 1
         self.tracks = [t for t in self.tracks if t.misses <= self.config.max_misses]
+        if len(self.tracks) > self.config.max_tracks:  # crowds of strangers: each step's
+            # unmatched people start tracks, and every track costs each later step
+            kept = {t.fused_id for t in sorted(self.tracks, key=lambda t: t.misses)[
+                :max(self.config.max_tracks, len(seen))]}
+            self.tracks = [t for t in self.tracks if t.fused_id in kept]
         return sorted(people, key=lambda p: p.fused_id)
 
     def _cluster(self, dets: list[Detection]) -> list[dict[str, Detection]]:

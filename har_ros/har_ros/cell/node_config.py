@@ -25,7 +25,7 @@ class FusionNodeConfig:
         0.1, "s a new instant waits for the other cameras' frames of it (taken at once when "
         "every camera that is not silent delivered)", limits=(0.0, 1.0))
     gate: float = param(0.5, "association gate: reprojection error / box diagonal",
-                        limits=(0.0, 10.0))
+                        limits=(0.0, 5.0))
     min_score: float = param(0.3, "keypoints below this score are not used", limits=(0.0, 1.0))
     max_error_px: float = param(20.0, "px: a view further than this from a 3D joint is dropped",
                                 limits=(0.0, 1000.0))
@@ -63,4 +63,5 @@ class FusionNodeConfig:
 
     def fusion(self) -> FusionConfig:
         return FusionConfig(gate=self.gate, min_score=self.min_score,
-                            max_error_px=self.max_error_px, max_misses=self.max_misses)
+                            max_error_px=self.max_error_px, max_misses=self.max_misses,
+                            max_tracks=2 * self.max_people)

@@ -163,8 +163,8 @@ class FusionStage:
         instant = self._newest_complete(slots, now_ns)
         if instant is None:
             if now_ns is not None and self.wait_ns:
-                if self._waiting_since_ns is None:
-                    self._waiting_since_ns = now_ns
+                if self._waiting_since_ns is None or now_ns < self._waiting_since_ns:
+                    self._waiting_since_ns = now_ns  # a clock jump back restarts the wait
                 if now_ns - self._waiting_since_ns < self.wait_ns:
                     return None
             instant = newest

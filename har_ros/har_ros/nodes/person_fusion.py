@@ -94,7 +94,7 @@ class PersonFusionNode(ManagedNode):
         self._hri: HriBodiesOutput | None = None
         self._scaled: dict[str, tuple[int, object]] = {}  # camera -> (width, calibration)
         # left_out: camera frames of an instant that could not be fused
-        self.drops = Drops(self.get_logger(), "malformed", "left_out")
+        self.drops = Drops(self.get_logger(), "malformed", "left_out", "fusion_errors")
         self._step_ms = Ewma()
         self._stages = StageCpu()
         self._pub = self.create_publisher(SkeletonArray, "skeletons", qos.STREAM)
@@ -266,18 +266,28 @@ class PersonFusionNode(ManagedNode):
                 self.drops.drop("left_out", f"{camera}: not fused: {exc}")
                 continue
             self._stage.fused(camera)
-        with stages.stage("association_triangulation"):
-            people = self._fusion.update(detections)
-        first = next(iter(frames.values()))  # an instant has the newest camera at least
+        try:
+            with stages.stage("association_triangulation"):
+                people = self._fusion.update(detections)
+        except Exception as exc:  # a hole no check foresaw: no array beats a wrong one
+            self.drops.drop("fusion_errors", "a fusion step failed and published nothing (the "
+                            f"safety node stops on stale skeletons): {exc!r}", error=True)
+            return
+        # 2D keypoints are each person's primary view's: the largest camera's size holds all
+        width = max(f.width for f in frames.values())
+        height = max(f.height for f in frames.values())
         with stages.stage("message"):
-            frame = fused_frame(people, stamp_ns, self._cell.cell_frame, first.width,
-                                first.height)
+            frame = fused_frame(people, stamp_ns, self._cell.cell_frame, width, height)
             msg = fused_to_msg(people, frame)
         with stages.stage("publish"):
             self._pub.publish(msg)
         if self._hri is not None:
-            with stages.stage("hri"):
-                self._hri.publish(frame, time.monotonic())
+            try:  # the skeletons went out; REP-155 must not end the node
+                with stages.stage("hri"):
+                    self._hri.publish(frame, time.monotonic())
+            except Exception as exc:
+                self.get_logger().error(f"REP-155 output failed: {exc!r}",
+                                        throttle_duration_sec=5.0)
         self._step_ms.add((time.perf_counter() - started) * 1000.0)
         stages.frame_done()
 

@@ -70,3 +70,25 @@ def test_pose2sim_calibration(pose2sim_calibration: Path):
         # every camera looks towards the middle of the capture volume
         centre = cam.project(np.array([[0.0, 0.0, 1.0]]))[0]
         assert 0 < centre[0] < cam.width and 0 < centre[1] < cam.height
+
+
+@pytest.mark.parametrize(("k", "dist", "why"), [
+    ([0.0] * 9, [0.0] * 5, "needs fx, fy > 0"),  # what an uncalibrated camera publishes
+    ([500, 0, 320, 0, 500, 240, 0, 0, 1], [0.1, 0.0, 0.0], "3 distortion coefficients"),
+    ([500, 0, 320, 0, 500, 240, 0, 0, 1], [0.1, float("nan"), 0, 0, 0], "not finite"),
+])
+def test_intrinsics_a_camera_cannot_use_are_refused_naming_camera_and_file(tmp_path, k, dist,
+                                                                           why):
+    """Found and fixed: these passed configure, then the first person ended person_fusion.
+
+    LinAlgError for the zero K, cv2.error for 3 coefficients.
+    """
+    from har_ros.cell.description import CellError, load_cell
+
+    info = yaml.safe_load(camera_info_yaml(look_at("front", (4.0, 0.0, 2.0))))
+    info["camera_matrix"]["data"], info["distortion_coefficients"]["data"] = k, dist
+    (tmp_path / "front.yaml").write_text(yaml.safe_dump(info))
+    (tmp_path / "cell.yaml").write_text(yaml.safe_dump({"cameras": [{
+        "name": "front", "calibration": {"camera_info": "front.yaml", "xyz": [4, 0, 2]}}]}))
+    with pytest.raises(CellError, match=rf"camera front: .*front\.yaml.*{why}"):
+        load_cell(tmp_path / "cell.yaml")

@@ -109,6 +109,22 @@ def test_a_clock_jump_back_restarts_fusion_at_the_new_time():
     assert coverage.live == (True, False) and coverage.reasons[1] == "no skeletons received"
 
 
+def test_a_clock_jump_back_during_sync_wait_does_not_stall_fusion():
+    """Found and fixed: the wait's start stayed in the future after a jump back.
+
+    No step came for 20 s of `har replay --loop --clock` (sim time jumps back at each loop).
+    """
+    stage = FusionStage(["a", "b"], sync_wait=0.1)
+    stage.add("b", 20_000 * MS, "b", now_ns=20_000 * MS)
+    stage.add("a", 20_050 * MS, "a", now_ns=20_050 * MS)
+    assert stage.instant(20_060 * MS) is None  # waiting for b's frame of the instant
+    # the replay loops: the clock is back at 1 s, a keeps sending, b is slow again
+    stage.add("b", 1_000 * MS, "b-again", now_ns=1_000 * MS)
+    stage.add("a", 1_050 * MS, "a-again", now_ns=1_050 * MS)
+    assert stage.instant(1_060 * MS) is None  # a new wait, from the new time
+    assert fuse_all(stage, 1_200 * MS) == (1_050 * MS, {"a": "a-again"})
+
+
 def test_an_instant_waits_for_the_slower_cameras_of_it():
     """An instant waits up to sync_wait for the cameras that are not silent.
 
