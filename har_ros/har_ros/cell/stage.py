@@ -180,8 +180,23 @@ class FusionStage:
             else:
                 behind_ns = instant - slot.stamp_ns
                 self.left_out(name, f"out of sync: {behind_ns * 1e-6:.0f} ms behind the "
-                              f"instant (sync_tolerance {self.tolerance_ns * 1e-6:.0f} ms)")
+                              f"instant (sync_tolerance {self.tolerance_ns * 1e-6:.0f} ms)"
+                              + self._leaders_note(now_ns))
         return instant, frames
+
+    def _leaders_note(self, now_ns: int | None) -> str:
+        """Names the cameras whose stamps lead the clock: they set the instant.
+
+        Within max_clock_offset such a camera stays live and the correctly
+        stamped ones fall out of sync: fusion then fails safe (coverage caps the
+        speed) until the clocks agree or the cell file's time_offset corrects it.
+        """
+        if now_ns is None:
+            return ""
+        leads = {c: -o for c in self.slots if (o := self.clock_offset(c, now_ns)) is not None
+                 and -o > self.tolerance_ns * 1e-9}
+        return "".join(f"; {c}'s stamps lead the clock by {lead:.2f} s (its time_offset in "
+                       "the cell file, or chrony/PTP)" for c, lead in sorted(leads.items()))
 
     def _newest_complete(self, slots: dict[str, CameraSlot], now_ns: int | None) -> int | None:
         """The newest stamp after the last instant that every camera not silent has a frame of.

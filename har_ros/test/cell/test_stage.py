@@ -149,6 +149,26 @@ def test_an_instant_waits_for_the_slower_cameras_of_it():
     assert stage.instant(t) == (t, {"a": "a4"})
 
 
+def test_a_camera_leading_within_max_clock_offset_fails_safe_and_is_named():
+    """Decided: a camera 0.2 s ahead sets the instant, the correct one falls out of sync.
+
+    Fusion goes on with the leading camera, coverage says the other is not live
+    (the safety node caps the speed), and the reason names the leader; its
+    time_offset in the cell file (or synchronised clocks) brings both back.
+    """
+    for offsets, both in (({}, False), ({"ahead": -0.2}, True)):
+        stage = FusionStage(["ok", "ahead"], offsets_s=offsets, max_clock_offset=0.25)
+        for i in range(30):
+            now = 1000 * MS + i * 66 * MS
+            stage.add("ok", now - 10 * MS, i, now)
+            stage.add("ahead", now + 190 * MS, i, now)
+            fuse_all(stage, now)
+        coverage = stage.coverage(now)
+        assert coverage.live == (both, True)
+        if not both:
+            assert "ahead's stamps lead the clock by 0.19 s" in coverage.reasons[0]
+
+
 def test_a_camera_whose_clock_is_off_is_measured_named_and_not_live():
     stage = FusionStage(["ok", "behind", "ahead"], sync_tolerance=0.04, max_future=0.5,
                         max_clock_offset=0.25)
