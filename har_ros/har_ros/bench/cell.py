@@ -9,9 +9,12 @@ node publishes (a pose node drops frames it cannot keep up with; newest
 wins) and fused arrays per second. Latency = image stamp -> the first
 safety/status whose ``skeletons_stamp`` names it (image -> pose -> fusion ->
 speed decision). The overload case (6 cameras at 30 fps: the Pose2Sim cell
-with cam05/cam06 as second copies of cam01/cam02) checks that a machine
-that cannot keep up drops frames per camera, says so in /diagnostics, and
-keeps the speed command's deadline.
+with cam05/cam06 as second copies of cam01/cam02) shows what a machine that
+cannot keep up does: it drops frames per camera, counts and names them in
+/diagnostics, and every speed decision either used skeletons younger than
+the safety node's skeleton_timeout or stopped the robot saying they are
+stale (``unsafe_decisions`` counts the others). Rates, latencies and the
+speed command's gaps are this machine's figures, printed, not promised.
 """
 
 from __future__ import annotations
@@ -38,6 +41,28 @@ CASES = ((1, 15.0, {}), (2, 15.0, {}), (4, 15.0, {}), (4, 10.0, {}),
 PROFILED_CASES = ((1, 15.0, {}), (4, 15.0, {}), (4, 15.0, {"detect_every": 2}))
 WIDTH = 360
 TARGET = "4 cameras at 15 fps each"
+#: Words of a decision's reason that say its skeletons are missing or too old.
+STALE_REASONS = ("skeletons stale", "no skeletons received yet")
+
+
+def unsafe_decision(status, skeleton_timeout: float) -> str | None:
+    """Why a SafetyStatus decision breaks the staleness guarantee, or None.
+
+    The safety node may let the robot move only on skeletons younger than
+    ``skeleton_timeout`` by its own clock (the status's stamp less the
+    skeletons' stamp); on older or missing skeletons it must stop and say so.
+    A slow machine changes how often that happens, never whether it holds.
+    """
+    from ..ros.stamps import stamp_to_ns
+
+    used = stamp_to_ns(status.skeletons_stamp)
+    age = (stamp_to_ns(status.header.stamp) - used) * 1e-9 if used else float("inf")
+    if age <= skeleton_timeout + 1e-6:
+        return None
+    if status.speed_scale == 0.0 and any(r in status.reason for r in STALE_REASONS):
+        return None
+    return (f"speed {status.speed_scale:.2f} on skeletons {age:.3f} s old (timeout "
+            f"{skeleton_timeout:.2f} s): {status.reason}")
 
 
 def six_camera_cell(directory: Path) -> Path:
@@ -82,13 +107,16 @@ def _measure(cameras: tuple[str, ...], fps: float, pose: dict, seconds: float,
     from ..ros import qos
     from ..ros.graph import spin_until
     from ..ros.stamps import stamp_to_ns
+    from ..safety.node_config import SafetyNodeConfig
 
+    timeout = SafetyNodeConfig().skeleton_timeout  # the bench's safety node runs the default
     ns = f"/bench_{uuid.uuid4().hex[:6]}"
     procs = _start(ns, cameras, fps, cell_file, pose)
     node = rclpy.create_node(f"bench_cell_{uuid.uuid4().hex[:6]}")
     per_camera = {cam: [] for cam in cameras}
     fused: list[tuple[int, int]] = []
     decisions: list[tuple[int, int]] = []
+    judged = {"on": False, "decisions": 0, "on_old_skeletons": 0, "unsafe": []}
     commands: list[float] = []
     deadlines_missed = [0]
     for cam in cameras:
@@ -97,8 +125,21 @@ def _measure(cameras: tuple[str, ...], fps: float, pose: dict, seconds: float,
                                  qos.STREAM_QUEUE)
     node.create_subscription(SkeletonArray, f"{ns}/skeletons", lambda m: fused.append(
         (time.time_ns(), stamp_to_ns(m.header.stamp))), qos.STREAM_QUEUE)
-    node.create_subscription(SafetyStatus, f"{ns}/safety/status", lambda m: decisions.append(
-        (time.time_ns(), stamp_to_ns(m.skeletons_stamp))), qos.STATE)
+
+    def on_status(msg) -> None:
+        decisions.append((time.time_ns(), stamp_to_ns(msg.skeletons_stamp)))
+        if not judged["on"]:
+            return
+        judged["decisions"] += 1
+        used = stamp_to_ns(msg.skeletons_stamp)
+        judged["on_old_skeletons"] += not used or \
+            stamp_to_ns(msg.header.stamp) - used > timeout * 1e9
+        problem = unsafe_decision(msg, timeout)
+        if problem is not None:
+            judged["unsafe"].append(problem)
+
+    # deep, so that every decision of the window is judged however late this process spins
+    node.create_subscription(SafetyStatus, f"{ns}/safety/status", on_status, 1000)
     node.create_subscription(  # the robot's view: the QoS deadline, as a controller sees it
         Float64, f"{ns}/speed_scaling", lambda m: commands.append(time.monotonic()),
         qos.SPEED_COMMAND, event_callbacks=SubscriptionEventCallbacks(
@@ -116,6 +157,7 @@ def _measure(cameras: tuple[str, ...], fps: float, pose: dict, seconds: float,
         for window in windows.values():
             window.start()
         start, first_fused, first_command = time.monotonic(), len(fused), len(commands)
+        judged["on"] = True
         missed_before = deadlines_missed[0]
         spin_until(node, lambda: time.monotonic() - start > seconds, seconds + 5, "the run")
         by_process = {name: w.percent() for name, w in windows.items()}
@@ -125,7 +167,13 @@ def _measure(cameras: tuple[str, ...], fps: float, pose: dict, seconds: float,
         missed = deadlines_missed[0] - missed_before
         # the nodes' totals of the window's last second
         spin_until(node, lambda: time.monotonic() - end > 1.1, 5, "the last diagnostics")
+        judged["on"] = False
         received, processed = probe.change("received"), probe.change("processed")
+        dropped, malformed = probe.change("dropped"), probe.change("malformed")
+        # every frame a pose node took is processed, counted as dropped or malformed; the
+        # one it is working on and the one waiting may be neither yet, at either reading
+        unaccounted = {c: received[c] - processed[c] - dropped[c] - malformed[c]
+                       for c in cameras}
         overload_named = sorted(cam for cam in cameras if any(
             m.startswith("overloaded") for m in probe.messages.get(cam, ())))
         case = (f"{len(cameras)} camera(s) at {fps:g} fps, {WIDTH} px"
@@ -150,7 +198,13 @@ def _measure(cameras: tuple[str, ...], fps: float, pose: dict, seconds: float,
             "pose_received_fps_min": round(min(received.get(c, 0.0) for c in cameras)
                                            / (end - start), 1),
             "pose_processed_share_min": round(min(shares), 3) if shares else 0.0,
+            "pose_dropped": int(sum(dropped.values())),
+            "pose_unaccounted_max": int(max(abs(v) for v in unaccounted.values())),
             "overload_named_by": ",".join(overload_named),
+            "decisions": judged["decisions"],
+            "decisions_on_old_skeletons": judged["on_old_skeletons"],
+            "unsafe_decisions": len(judged["unsafe"]),
+            "unsafe_examples": " | ".join(judged["unsafe"][:3]),
             "speed_deadline_missed": int(missed),
             "speed_gap_max_ms": round(1000 * float(np.max(np.diff(command_window))), 1)
             if len(command_window) > 1 else None},
