@@ -7,6 +7,7 @@ import sys
 import pytest
 
 from har_ros.assets import AssetError, asset_path
+from har_ros.pose.node_config import PoseNodeConfig
 
 pytestmark = [pytest.mark.graph, pytest.mark.slow]
 
@@ -44,3 +45,11 @@ def test_cell_demo_draws_the_fused_people_in_four_views(tmp_path):
         assert (tmp_path / name).stat().st_size > 200, name
     assert len(summary["fused_ids"]) == 2 and summary["fused_frames"] >= 50
     assert summary["speed_scale_max"] > 0.0 and not summary["nodes_died"]
+    # The replay adapted to this machine within the tracker's bound, and says why.
+    replay = summary["replay"]
+    bound = PoseNodeConfig().tracker_coast_time / 2
+    assert replay["detect_every"] == 1 or replay["detect_every"] / replay["rate_fps"] <= bound
+    assert replay["why"] and replay["frame_set_latency_s"] > 0, replay
+    # The robot, placed once in the cell file, stops for the walker the cameras disagree on
+    # (how fast it gets once they agree is the demo's figure, not this test's).
+    assert summary["clip"]["seconds_stopped_for_a_near_person"] > 0, summary["clip"]

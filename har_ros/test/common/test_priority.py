@@ -20,8 +20,9 @@ started.wait()
 changed = lower_priority(7)
 tids = [int(t) for t in os.listdir("/proc/self/task")]
 late = []
-threading.Thread(target=lambda: late.append(os.getpriority(os.PRIO_PROCESS, 0))).start()
-time.sleep(0.2)
+new = threading.Thread(target=lambda: late.append(os.getpriority(os.PRIO_PROCESS, 0)))
+new.start()
+new.join()
 print(changed, sorted({os.getpriority(os.PRIO_PROCESS, t) for t in tids}), late)
 """
 

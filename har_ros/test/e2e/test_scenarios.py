@@ -5,6 +5,7 @@ import time
 
 import numpy as np
 import pytest
+from diagnostic_msgs.msg import DiagnosticArray
 
 from har_msgs.msg import ActionArray, SafetyStatus, SkeletonArray
 from har_ros.action.labels import label_at, read_labels
@@ -108,6 +109,10 @@ def test_image_bag_through_pose_action_and_safety(ros_node, processes, topic_pre
     ros_node.create_subscription(ActionArray, f"{ns}/action", actions.append, 200)
     s_sub = ros_node.create_subscription(SafetyStatus, f"{ns}/safety/status", statuses.append,
                                          200)
+    pose_counts = {}  # the pose node's own account of the frames it took
+    ros_node.create_subscription(DiagnosticArray, "/diagnostics", lambda d: pose_counts.update(
+        {v.key: v.value for s in d.status if s.name == f"{ns}/pose_node: pose"
+         for v in s.values}), 50)
     node(processes, ns, "har_ros.nodes.pose_node")
     node(processes, ns, "har_ros.nodes.action_node")
     node(processes, ns, "har_ros.nodes.safety_node", "unlocated_max_scale:=0.5",
@@ -117,17 +122,25 @@ def test_image_bag_through_pose_action_and_safety(ros_node, processes, topic_pre
     replay = processes.start("replay", str(bag), "--wait", "15", "--remap-prefix", ns,
                              "--clock", module="har_ros.cli.main")
     spin_until(ros_node, lambda: replay.poll() is not None, timeout=90, what="the replay")
-    end = time.monotonic() + 1.5
-    spin_until(ros_node, lambda: time.monotonic() > end, timeout=3)
+
+    # 150 frames at 30 Hz: pose_node takes the newest and drops what it cannot keep up
+    # with. How many it processes is the machine's figure; on any machine every frame it
+    # received was processed (one array each) or counted as dropped.
+    def accounted() -> bool:
+        counts = {k: int(float(pose_counts.get(k, -1))) for k in
+                  ("received", "processed", "dropped", "malformed")}
+        return counts["received"] > 0 and counts["received"] == counts["processed"] + \
+            counts["dropped"] + counts["malformed"] and len(skeletons) == counts["processed"]
+
+    spin_until(ros_node, accounted, timeout=30, what="every frame processed or counted dropped")
     image_stamps = {START_NS + round(i * 1e9 / 30.0) for i in range(150)}
     skeleton_stamps = [stamp_to_ns(m.header.stamp) for m in skeletons]
-    # 150 frames at 30 Hz while four processes share 2 cores: pose_node drops frames it
-    # cannot keep up with (newest frame wins), so expect well over a third, not all.
-    assert len(skeletons) >= 50 and set(skeleton_stamps) <= image_stamps
-    assert actions, "no actions from the real video"
+    assert skeletons and set(skeleton_stamps) <= image_stamps
+    spin_until(ros_node, lambda: actions, timeout=30, what="actions from the real video")
     for msg in actions:
         assert stamp_to_ns(msg.header.stamp) in image_stamps
         for a in msg.actions:
             assert stamp_to_ns(a.window_end) in set(skeleton_stamps)
-    assert any(m.state in (SafetyStatus.STATE_NORMAL, SafetyStatus.STATE_REDUCED)
-               for m in statuses), "speed commands never left startup"
+    spin_until(ros_node, lambda: any(m.state in (SafetyStatus.STATE_NORMAL,
+                                                 SafetyStatus.STATE_REDUCED) for m in statuses),
+               timeout=30, what="speed commands leaving startup")

@@ -87,13 +87,6 @@ class Probe:
         end = time.monotonic() + seconds
         spin_until(self.node, lambda: time.monotonic() >= end, seconds + 1.0)
 
-    def speed_rate(self, seconds: float) -> float:
-        """speed_scaling messages per second over the last ``seconds`` recorded."""
-        if not self.speeds:
-            return 0.0
-        last = self.speeds[-1][0]
-        return sum(1 for t, _ in self.speeds if t > last - seconds) / seconds
-
     def parameter(self, node_name: str, name: str):
         client = self.node.create_client(GetParameters, f"{node_name}/get_parameters")
         try:

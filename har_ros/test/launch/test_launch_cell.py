@@ -57,7 +57,7 @@ class TestTheCell(unittest.TestCase):
         ids = {s.track_id for m in self.fused for s in m.skeletons}
         assert 2 <= len(ids) <= 4, ids
         assert list(self.coverage[-1].cameras) == ["cam01", "cam02", "cam03", "cam04"]
-        assert all(self.coverage[-1].live)
+        probe.spin_until(lambda: all(self.coverage[-1].live), 30.0, "every camera live")
         probe.spin_until(lambda: any(m.state != SafetyStatus.STATE_STARTUP
                                      for m in probe.statuses), 30.0, "the safety node deciding")
         from rclpy.time import Time

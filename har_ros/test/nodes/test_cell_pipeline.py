@@ -142,8 +142,10 @@ def test_four_cameras_fused_then_lost_one_by_one(ros_node, processes, topic_pref
                 errors += _reprojection(cell, msg, person)
     assert sources.count(Skeleton.POSITION_TRIANGULATED) >= 0.9 * len(sources), sources
     assert np.median(errors) < 10.0, np.median(errors)  # px at 360 px wide
-    live = coverage[-1]
-    assert list(live.cameras) == list(CAMERAS) and all(live.live)
+    assert list(coverage[-1].cameras) == list(CAMERAS)
+    # a camera whose frame set came too late for one step is briefly not live on a loaded
+    # machine: all four are live again once they keep up
+    spin_until(ros_node, lambda: all(coverage[-1].live), timeout=30, what="every camera live")
     steady = fused[-1]
     kept_ids = {s.track_id for s in steady.skeletons}
     # what RViz shows: 3D skeletons and a text per fused person, in the cell frame

@@ -18,6 +18,7 @@ from std_msgs.msg import Float64
 from har_msgs.msg import SafetyStatus, SkeletonArray
 from har_ros.ros import qos
 from har_ros.ros.graph import GraphTimeoutError, call_service, spin_until, wait_for_publishers
+from har_ros.ros.stamps import stamp_to_ns
 
 pytestmark = pytest.mark.graph
 
@@ -93,8 +94,8 @@ def test_safety_node_states_as_the_robot_sees_them(ros_node, processes, topic_pr
     node = Lifecycle(ros_node, f"{ns}/safety_node")
     wait_for_publishers(ros_node, sub, timeout=20)
     assert node.state() == "unconfigured"
-    settle(ros_node, 0.5)
-    assert statuses and "lifecycle state unconfigured" in statuses[-1].reason
+    spin_until(ros_node, lambda: scales and statuses and "lifecycle state unconfigured" in
+               statuses[-1].reason, 20.0, "the unconfigured node's decisions")
     assert {v for _, v in scales} == {0.0}
 
     assert not node.transition(Transition.TRANSITION_CONFIGURE), "bad rules_file accepted"
@@ -103,27 +104,35 @@ def test_safety_node_states_as_the_robot_sees_them(ros_node, processes, topic_pr
     assert node.set("rules_file", "")
     assert node.transition(Transition.TRANSITION_CONFIGURE)
     assert node.state() == "inactive"
-    settle(ros_node, 0.5)
-    assert "lifecycle state inactive" in statuses[-1].reason and scales[-1][1] == 0.0
+    spin_until(ros_node, lambda: "lifecycle state inactive" in statuses[-1].reason, 20.0,
+               "the inactive node's decisions")
+    assert {v for _, v in scales} == {0.0}
 
     assert node.transition(Transition.TRANSITION_ACTIVATE)
-    spin_until(ros_node, lambda: scales[-1][1] > 0.3, 20.0, "the robot to run when active")
-    asked = time.monotonic()
+    spin_until(ros_node, lambda: scales[-1][1] > 0.3, 30.0, "the robot to run when active")
+    before = len(statuses)
     assert node.transition(Transition.TRANSITION_DEACTIVATE)
-    spin_until(ros_node, lambda: scales[-1][1] == 0.0, 2.0, "0 on deactivate")
-    assert next(t for t, v in scales if t >= asked and v == 0.0) - asked < 0.5
+    replied_ns = time.time_ns()
+    spin_until(ros_node, lambda: scales[-1][1] == 0.0 and any(
+        "lifecycle state inactive" in m.reason for m in statuses[before:]), 20.0,
+        "0 on deactivate")
+    # 0 at once: decided during the transition, not at a later tick (the node's clock)
+    first = next(m for m in statuses[before:] if "lifecycle state inactive" in m.reason)
+    assert first.speed_scale == 0.0 and stamp_to_ns(first.header.stamp) <= replied_ns
     assert node.transition(Transition.TRANSITION_ACTIVATE)  # startup again, then running
-    spin_until(ros_node, lambda: statuses[-1].state == SafetyStatus.STATE_STARTUP, 5.0,
+    spin_until(ros_node, lambda: statuses[-1].state == SafetyStatus.STATE_STARTUP, 20.0,
                "startup after re-activation")
-    spin_until(ros_node, lambda: scales[-1][1] > 0.3, 20.0, "running again")
+    spin_until(ros_node, lambda: scales[-1][1] > 0.3, 30.0, "running again")
     assert node.transition(Transition.TRANSITION_DEACTIVATE)
     assert node.transition(Transition.TRANSITION_CLEANUP)
     assert node.state() == "unconfigured"
-    settle(ros_node, 0.3)
-    assert scales[-1][1] == 0.0 and "unconfigured" in statuses[-1].reason
+    spin_until(ros_node, lambda: "unconfigured" in statuses[-1].reason and
+               scales[-1][1] == 0.0, 20.0, "the cleaned-up node's decisions")
 
     assert node.transition(Transition.TRANSITION_UNCONFIGURED_SHUTDOWN)
-    settle(ros_node, 0.3)
+    spin_until(ros_node, lambda: "lifecycle state finalized" in statuses[-1].reason, 20.0,
+               "the finalized node's last decision")
+    settle(ros_node, 0.5)  # what was on its way has arrived
     last = len(scales)
     settle(ros_node, 0.5)
     assert len(scales) == last and scales[-1][1] == 0.0, "finalized: a last 0, then silence"

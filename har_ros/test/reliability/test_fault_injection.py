@@ -8,6 +8,7 @@ from har_msgs.msg import SafetyStatus
 from har_ros.action.recognizer import DEFAULT_MODEL
 from har_ros.action.synth import make_stream
 from har_ros.bags.scenario import write_skeleton_scenario
+from har_ros.bench.cell import unsafe_decision
 from har_ros.ros.graph import spin_until, wait_for_publishers
 
 pytestmark = [pytest.mark.graph, pytest.mark.slow]
@@ -32,7 +33,7 @@ def test_killed_pose_node_stops_the_robot_and_a_restart_recovers(ros_node, proce
     statuses = []
     sub = ros_node.create_subscription(
         SafetyStatus, f"{ns}/safety/status", lambda m: statuses.append((time.monotonic(), m)),
-        100)
+        1000)
     start(processes, ns, "har_ros.nodes.safety_node", "unlocated_max_scale:=1.0",
           "ramp_up_rate:=2.0", "startup_healthy_time:=0.5")
     start(processes, ns, "har_ros.nodes.video_publisher", "loop:=true", "rate:=15.0")
@@ -41,13 +42,16 @@ def test_killed_pose_node_stops_the_robot_and_a_restart_recovers(ros_node, proce
     running = lambda: statuses and statuses[-1][1].speed_scale > 0.3  # noqa: E731
     spin_until(ros_node, running, timeout=60, what="the robot to run")
     pose.kill()
-    killed_at = time.monotonic()
-    spin_until(ros_node, lambda: statuses[-1][1].speed_scale == 0.0, timeout=5,
-               what="the protective stop")
-    stop_time, stop = next((t, m) for t, m in statuses if t > killed_at and m.speed_scale == 0)
-    # timeout 0.5 s + one 20 ms period, counted from the kill (the last frame came earlier)
-    assert stop_time - killed_at <= 0.5 + 0.02 + 0.1
-    assert stop.state == SafetyStatus.STATE_PROTECTIVE_STOP and "skeletons stale" in stop.reason
+    pose.wait(timeout=10)
+    killed = len(statuses)
+    spin_until(ros_node, lambda: len(statuses) > killed and "skeletons stale" in
+               statuses[-1][1].reason, timeout=30, what="the stop on stale skeletons")
+    stop = statuses[-1][1]
+    assert stop.speed_scale == 0.0 and stop.state == SafetyStatus.STATE_PROTECTIVE_STOP
+    # How soon is the machine's figure (`har bench safety`); on any machine no decision
+    # let the robot move on skeletons older than the timeout (0.5 s, the default).
+    unsafe = [p for _, m in statuses if (p := unsafe_decision(m, 0.5)) is not None]
+    assert not unsafe, unsafe[:3]
     start(processes, ns, "har_ros.nodes.pose_node")  # only the pose node is restarted
     spin_until(ros_node, running, timeout=60, what="recovery after the restart")
 
@@ -57,7 +61,8 @@ def test_killed_action_node_falls_back_to_the_conservative_rule(ros_node, proces
                                                                  topic_prefix, tmp_path):
     ns = topic_prefix
     bag = tmp_path / "scenario"
-    write_skeleton_scenario(make_stream(people=2, seconds=30, seed=7, enter_leave=False), 30.0,
+    # long enough that a slow machine classifies and falls back before the bag ends
+    write_skeleton_scenario(make_stream(people=2, seconds=90, seed=7, enter_leave=False), 30.0,
                             bag)
     statuses = []
     sub = ros_node.create_subscription(SafetyStatus, f"{ns}/safety/status", statuses.append, 100)
@@ -72,11 +77,11 @@ def test_killed_action_node_falls_back_to_the_conservative_rule(ros_node, proces
     # person is on the conservative rule, so wait for both.
     classified = lambda: statuses and statuses[-1].inputs and all(  # noqa: E731
         i.healthy for i in statuses[-1].inputs) and "conservative" not in statuses[-1].reason
-    spin_until(ros_node, classified, timeout=40,
+    spin_until(ros_node, classified, timeout=80,
                what="inputs healthy and every person classified")
     action.kill()
     spin_until(ros_node, lambda: "actions stale, conservative rule" in statuses[-1].reason,
-               timeout=5, what="the conservative fallback")
+               timeout=30, what="the conservative fallback")
     last = statuses[-1]
     assert last.state != SafetyStatus.STATE_PROTECTIVE_STOP  # distance-only, not a stop
     assert all(r.startswith("conservative@") for r in last.active_rules)
