@@ -6,11 +6,19 @@ person is drawn in every camera from its triangulated 3D joints, with the
 fused id, action and distance in metres to the robot, whose zones lie on the
 floor in each view. Writes demo_out/cell_grid.mp4, cell_grid.png (the frame
 with the person nearest the robot), cell_timeline.png and cell_summary.json.
+
+The robot stands where the cell file puts it, the same on every machine. What
+adapts to the machine is the replay: after the first fused frames the demo
+measures how long a frame set takes (image stamp to fused skeletons) and sets
+the replay rate and the pose nodes' ``detect_every`` (choose_replay), so the
+safety node decides on skeletons as fresh as this machine can deliver; the
+summary records the choice, the reason and what the robot did.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import time
 import uuid
@@ -22,6 +30,35 @@ from .demo_recording import DemoRecording
 
 WIDTH = 360
 RATE = 12.0  # frames per second of the replay (the videos are 60 fps: slow motion)
+FAST_RATE = 20.0  # the replay rate that leaves room for predicted frames (detect_every > 1)
+ADAPT_AFTER = 8  # fused frames measured before the replay is adapted to the machine
+
+
+def choose_replay(latency_s: float, coast_half_s: float) -> tuple[float, int, str]:
+    """(replay rate, detect_every, why) for frame sets fused ``latency_s`` after their stamp.
+
+    The replay is paced (the next frames go out once the last are fused), so
+    the safety node decides on skeletons a latency plus the wait for the next
+    frame old. Within half a period every frame can be detected. Within the
+    tracker's bound (the pose node detects at least every ``coast_half_s``)
+    less a fast period, a faster replay that detects on every n-th frame
+    refreshes the skeletons more often with cheap predictions between. Slower
+    than that, every frame is detected whatever detect_every: a fast replay
+    then only shortens the wait for the next frame.
+    """
+    if latency_s <= 0.5 / RATE:
+        return RATE, 1, (f"frame sets fused {latency_s:.3f} s after their stamp, within half a "
+                         f"period at {RATE:g} fps: every frame detected")
+    if latency_s <= coast_half_s - 1.0 / FAST_RATE:
+        every = int(coast_half_s * FAST_RATE + 1e-9)
+        return FAST_RATE, every, (
+            f"frame sets fused {latency_s:.3f} s after their stamp: detect_every {every} at "
+            f"{FAST_RATE:g} fps (a detection every {every / FAST_RATE:.2f} s, the tracker's "
+            "bound) refreshes the skeletons more often, predicted in between")
+    return FAST_RATE, 1, (
+        f"frame sets fused {latency_s:.3f} s after their stamp, beyond the tracker's bound "
+        f"({coast_half_s:.2f} s) less a period: every frame is detected whatever "
+        f"detect_every; {FAST_RATE:g} fps only shortens the wait for the next frame")
 
 
 def _tile(rgb, cal, people, rings, labels, separations, nearest, state, name, live):
@@ -83,6 +120,8 @@ class _CellRecorder(DemoRecording):
         self.frames = 0
         self.best: tuple[float, np.ndarray | None] = (np.inf, None)
         self.ids: set[int] = set()
+        self.latencies: list[float] = []  # s from image stamp to fused skeletons, per frame
+        self.decisions: list[tuple[int, int, float, int, str]] = []  # stamp, skeletons, ...
 
     def on_image(self, camera: str, msg) -> None:
         from ..pose.image_codec import to_rgb
@@ -98,6 +137,7 @@ class _CellRecorder(DemoRecording):
         from ..ros.skeleton_msgs import msg_to_frame
 
         frame = msg_to_frame(msg)
+        self.latencies.append((time.time_ns() - frame.stamp_ns) * 1e-9)
         self.seconds(frame.stamp_ns)
         self.frames += 1
         self.last = frame.stamp_ns
@@ -151,6 +191,8 @@ class _CellRecorder(DemoRecording):
 
         super().on_status(msg)
         self.decided.setdefault(stamp_to_ns(msg.skeletons_stamp), msg)
+        self.decisions.append((stamp_to_ns(msg.header.stamp), stamp_to_ns(msg.skeletons_stamp),
+                               float(msg.speed_scale), int(msg.state), msg.reason))
         for old in sorted(self.decided)[:-200]:
             del self.decided[old]
 
@@ -166,7 +208,35 @@ class _CellRecorder(DemoRecording):
                 f"{SafetyState(status.state).name if status else 'STARTUP'}: "
                 f"{status.reason[:400] if status else 'no status yet'}")
 
-    def close(self, seconds: float, dead: list[str]) -> dict:
+    def robot_story(self) -> dict:
+        """What the robot did while the clip ran: top speed, stops for a near person, ages.
+
+        Over the decisions from the first to the last fused frame (the stale
+        stop after the clip's end is not the story).
+        """
+        from ..safety.policy import SafetyState
+
+        if self.t0 is None or self.last is None:
+            return {"seconds": 0.0, "speed_scale_max": 0.0, "seconds_at_zero": 0.0,
+                    "seconds_stopped_for_a_near_person": 0.0, "skeleton_age_s": None}
+        clip = [d for d in self.decisions if self.t0 <= d[0] <= self.last + 1e8]
+        zero = near = 0.0
+        for (stamp, _, scale, state, reason), (after, *_) in itertools.pairwise(clip):
+            if scale == 0.0:
+                zero += (after - stamp) * 1e-9
+                if state == SafetyState.PROTECTIVE_STOP and \
+                        reason.startswith("protective stop: person") and "stop distance" in reason:
+                    near += (after - stamp) * 1e-9
+        ages = [(stamp - used) * 1e-9 for stamp, used, *_ in clip if used]
+        return {"seconds": round((clip[-1][0] - clip[0][0]) * 1e-9, 2) if clip else 0.0,
+                "speed_scale_max": round(max((d[2] for d in clip), default=0.0), 3),
+                "seconds_at_zero": round(zero, 2),
+                "seconds_stopped_for_a_near_person": round(near, 2),
+                "skeleton_age_s": {"median": round(float(np.median(ages)), 3),
+                                   "p90": round(float(np.percentile(ages, 90)), 3)}
+                if ages else None}
+
+    def close(self, seconds: float, dead: list[str], replay: dict) -> dict:
         """Write the grid, snapshot, timeline and summary; the summary as a dict."""
         import cv2
 
@@ -179,21 +249,62 @@ class _CellRecorder(DemoRecording):
                         cv2.cvtColor(self.best[1], cv2.COLOR_RGB2BGR))
         write_timeline(self.out / "cell_timeline.png", self.timeline, self.speed,
                        self.class_names, f"Pose2Sim cell: four cameras fused, a virtual robot "
-                       f"(60 fps video replayed at {RATE:g} fps)")
+                       f"({replay['rate_fps']:g} fps replay of 60 fps video, detect_every "
+                       f"{replay['detect_every']})")
         scales = [s for _, s, _ in self.speed]
         span = (self.last - self.t0) * 1e-9 if self.frames > 1 else 0.0
         summary = {"fused_frames": self.frames, "fused_ids": sorted(self.ids),
                    # what this machine sustained (the replay is paced on the fused output)
                    "fused_fps": round((self.frames - 1) / span, 1) if span else 0.0,
-                   "replay_fps_asked": RATE, "seconds": round(seconds, 1),
+                   "replay": replay, "seconds": round(seconds, 1),
+                   "robot_position": [float(v) for v in self.rings.centre],
                    "speed_scale_min": min(scales, default=0.0),
                    "speed_scale_max": max(scales, default=0.0),
+                   "clip": self.robot_story(),
                    "closest_m": round(self.best[0], 2) if np.isfinite(self.best[0]) else None,
                    "nodes_died": dead,
                    "outputs": ["cell_grid.mp4", "cell_grid.png", "cell_timeline.png",
                                "cell_summary.json"]}
         (self.out / "cell_summary.json").write_text(json.dumps(summary, indent=2))
         return summary
+
+
+def _set_parameters(node, name: str, values: dict) -> str:
+    """Set ``values`` on node ``name`` in this order; the refusals' reasons ("" when all took)."""
+    from rcl_interfaces.srv import SetParameters
+    from rclpy.parameter import Parameter
+
+    from ..ros.graph import call_service, spin_until
+
+    client = node.create_client(SetParameters, f"{name}/set_parameters")
+    try:
+        spin_until(node, client.service_is_ready, 20.0, f"{name} parameters")
+        reply = call_service(node, client, SetParameters.Request(parameters=[
+            Parameter(key, value=value).to_parameter_msg() for key, value in values.items()]))
+        return "; ".join(r.reason for r in reply.results if not r.successful)
+    finally:
+        node.destroy_client(client)
+
+
+def _adapt(node, ns: str, names: list[str], latencies: list[float]) -> dict:
+    """Measure the first frame sets, choose the replay for this machine and set it."""
+    from ..pose.node_config import PoseNodeConfig
+
+    latency = float(np.median(latencies[1:]))  # the first frame also waited for discovery
+    rate, every, why = choose_replay(latency, PoseNodeConfig().tracker_coast_time / 2)
+    refused = []
+    if every > 1:
+        for camera in names:  # the rate first: detect_every is bounded by it
+            refused.append(_set_parameters(node, f"{ns}/{camera}/pose_node",
+                                           {"expected_rate": rate, "detect_every": every}))
+    if rate != RATE:
+        refused.append(_set_parameters(node, f"{ns}/rig_publisher", {"rate": rate}))
+    refused = [r for r in refused if r]
+    if refused:  # the demo goes on, saying what did not take
+        why += f"; refused: {'; '.join(refused)}"
+    print(f"replay: {rate:g} fps, detect_every {every}: {why}", flush=True)
+    return {"rate_fps": rate, "detect_every": every, "measured_after_frames": len(latencies),
+            "frame_set_latency_s": round(latency, 3), "why": why}
 
 
 def run_cell(args: argparse.Namespace) -> int:
@@ -244,14 +355,21 @@ def run_cell(args: argparse.Namespace) -> int:
         # that leaves every camera's skeletons stale (and the robot stopped).
         procs["rig"] = start_node("rig_publisher", ns, {
             "rate": RATE, "width": WIDTH, "pace_topic": f"{ns}/skeletons"}, remaps)
+        replay = {"rate_fps": RATE, "detect_every": 1, "why": "the clip ended before "
+                  f"{ADAPT_AFTER} fused frames were measured"}
+        adapted = False
         while procs["rig"].poll() is None and time.monotonic() - started < 150:
             tick = time.monotonic() + 1.0
-            spin_until(node, lambda end=tick: time.monotonic() >= end, 5)
+            spin_until(node, lambda end=tick, done=adapted: time.monotonic() >= end or (
+                not done and rec.frames >= ADAPT_AFTER), 5)
+            if not adapted and rec.frames >= ADAPT_AFTER:
+                replay, adapted = _adapt(node, ns, names, rec.latencies), True
+                continue
             print(rec.progress(time.monotonic() - started), flush=True)
         end = time.monotonic() + 1.0
         spin_until(node, lambda: time.monotonic() >= end, 3, "the last messages")
         dead = [n for n, p in procs.items() if n != "rig" and p.poll() is not None]
-        summary = rec.close(time.monotonic() - started, dead)
+        summary = rec.close(time.monotonic() - started, dead, replay)
         print(json.dumps(summary), flush=True)
         code = 1 if dead or not rec.frames else 0
     finally:
