@@ -56,6 +56,31 @@ def demo_video() -> str:
         pytest.skip(str(exc))
 
 
+@pytest.fixture(scope="session")
+def stream_checkpoint(tmp_path_factory) -> Path:
+    """An untrained (seeded) streaming checkpoint as `har train --stream` writes one."""
+    import dataclasses
+
+    import torch
+
+    from har_ros.action.checkpoint import Checkpoint
+    from har_ros.action.models import build_model, model_settings
+    from har_ros.action.preprocess import Normalisation
+    from har_ros.action.synth import ACTIONS
+    from har_ros.action.train import STREAM_SETTINGS
+    from har_ros.skeleton.layouts import COCO17
+
+    norm = dataclasses.replace(Normalisation(), sampling="stream", scale="frame_torso",
+                               window=STREAM_SETTINGS["window"],
+                               rate_hz=STREAM_SETTINGS["rate_hz"])
+    torch.manual_seed(0)
+    model = build_model("stream_gcn", norm.channels(2), len(ACTIONS), COCO17)
+    path = tmp_path_factory.mktemp("stream_ckpt") / "stream.pt"
+    Checkpoint("stream_gcn", model_settings("stream_gcn"), model.state_dict(), list(ACTIONS),
+               COCO17, ("x", "y", "score"), norm, stride=STREAM_SETTINGS["stride"]).save(path)
+    return path
+
+
 @pytest.fixture
 def topic_prefix() -> str:
     """A namespace no other test uses, so leftovers of one test never reach another."""

@@ -20,7 +20,11 @@ FEATURE_GROUPS = ("position", "velocity", "motion", "bone", "bone_motion")
 
 
 CENTRES = ("hips", "hips_sequence")  # each frame's own hips, or the window's median hips
-SAMPLINGS = ("resample", "crop")
+# "torso": the window's median torso length; "frame_torso": each frame's own, so that a
+# frame's features do not depend on the window around it (what a streaming model needs)
+SCALES = ("torso", "frame_torso")
+# "stream": the window ends at the clip's last frame (a streaming model's clip label)
+SAMPLINGS = ("resample", "crop", "stream")
 
 
 @dataclass(frozen=True)
@@ -41,9 +45,11 @@ class Normalisation:
         if unknown or not self.features or len(set(self.features)) != len(self.features):
             raise ValueError(f"features must be distinct names from {FEATURE_GROUPS}, got "
                              f"{list(self.features)}")
-        if self.centre not in CENTRES or self.sampling not in SAMPLINGS:
-            raise ValueError(f"centre must be one of {CENTRES} and sampling one of "
-                             f"{SAMPLINGS}, got {self.centre!r} and {self.sampling!r}")
+        if self.centre not in CENTRES or self.sampling not in SAMPLINGS \
+                or self.scale not in SCALES:
+            raise ValueError(f"centre must be one of {CENTRES}, sampling one of {SAMPLINGS} "
+                             f"and scale one of {SCALES}, got {self.centre!r}, "
+                             f"{self.sampling!r} and {self.scale!r}")
 
     def channels(self, coord_dims: int) -> int:
         return coord_dims * len(self.features) + 1  # + mask
@@ -107,7 +113,7 @@ def normalise(sequence: np.ndarray, layout: Layout, centre: str = "hips"
 
 
 def normalise_with_travel(sequence: np.ndarray, layout: Layout, centre: str = "hips",
-                          travel: bool = True
+                          travel: bool = True, scale_by: str = "torso"
                           ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """:func:`normalise`, and the body's travel (..., T, D) that per-frame centring removed.
 
@@ -135,6 +141,9 @@ def normalise_with_travel(sequence: np.ndarray, layout: Layout, centre: str = "h
         scale = np.where(valid.any(axis=-1), scale, fallback)
     if centre not in ("hips", "hips_sequence"):
         raise ValueError(f"unknown centre {centre!r}; use hips or hips_sequence")
+    # (..., T): each frame its own torso ("frame_torso"; the median where it has none)
+    scale = np.where(valid, torso, scale[..., None]) if scale_by == "frame_torso" else \
+        np.broadcast_to(scale[..., None], torso.shape)
     moved = None
     if centre == "hips_sequence" or travel:
         framed = seen.any(axis=-1)  # (..., T)
@@ -144,9 +153,9 @@ def normalise_with_travel(sequence: np.ndarray, layout: Layout, centre: str = "h
             hips = fixed[..., None, :]
         else:
             moved = (np.where(framed[..., None], hips - fixed[..., None, :], 0.0) /
-                     scale[..., None, None]).astype(np.float32)
+                     scale[..., None]).astype(np.float32)
     mask = seen.astype(np.float32)
-    out = (coords - hips[..., None, :]) * (mask[..., None] / scale[..., None, None, None])
+    out = (coords - hips[..., None, :]) * (mask[..., None] / scale[..., None, None])
     return out.astype(np.float32, copy=False), mask, moved
 
 
@@ -219,7 +228,7 @@ def features(coords: np.ndarray, mask: np.ndarray, layout: Layout,
 def window_features(sequence: np.ndarray, layout: Layout, norm: Normalisation) -> np.ndarray:
     """A raw (T, J, C) sequence -> model input (C, window, J)."""
     coords, mask, travel = normalise_with_travel(sequence, layout, norm.centre,
-                                                 "motion" in norm.features)
+                                                 "motion" in norm.features, norm.scale)
     coords = resample(coords, norm.window)
     mask = (resample(mask, norm.window) > 0.5).astype(np.float32)
     return features(coords * mask[..., None], mask, layout, norm,
@@ -230,7 +239,7 @@ def batch_window_features(windows: np.ndarray, layout: Layout, norm: Normalisati
                           ) -> np.ndarray:
     """Windows (N, window, J, C) already on the model's time base -> input (N, C, window, J)."""
     coords, mask, travel = normalise_with_travel(windows, layout, norm.centre,
-                                                 "motion" in norm.features)
+                                                 "motion" in norm.features, norm.scale)
     return features(coords, mask, layout, norm, travel)
 
 
@@ -253,9 +262,11 @@ def training_window(sequence: np.ndarray, fps: float, norm: Normalisation,
     """
     if norm.sampling == "resample":
         return sequence
-    if norm.sampling != "crop":
+    if norm.sampling not in ("crop", "stream"):
         raise ValueError(f"unknown sampling {norm.sampling!r}")
     clip = at_model_rate(sequence, fps, norm)
+    if norm.sampling == "stream":  # what a streaming model has seen at the clip's end
+        return _ending_at(clip, len(clip), norm.window, None)
     length = len(clip)
     if length >= norm.window:
         start = int(rng.integers(0, length - norm.window + 1)) if rng is not None \

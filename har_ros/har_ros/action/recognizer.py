@@ -6,6 +6,12 @@ checkpoint's temperature (calibrated confidences); probabilities and the
 rejection score are smoothed per person with an exponential moving average;
 a window whose rejection score is under the checkpoint's threshold (or whose
 confidence is under an explicit ``unknown_threshold``) is "unknown".
+
+A streaming model (``STREAMING_MODELS``) keeps one state per person instead:
+each step feeds it the person's newest frame on the model's time base (its
+features from that frame and the one before), so an output costs one
+frame's work. The state starts afresh for a new person, after a gap longer
+than ``max_gap`` or a stamp going back, and with a new model.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from ..skeleton.types import SkeletonFrame
 from .calibration import Calibration
 from .checkpoint import Checkpoint, load_checkpoint
 from .inference import inference_model
+from .models import STREAMING_MODELS
 from .preprocess import batch_window_features
 from .windowing import WindowBuffers, WindowConfig
 
@@ -65,14 +72,18 @@ class ActionRecognizer:
         self.checkpoint = checkpoint
         self.rejection = self._rejection(checkpoint.calibration, threshold)
         self.model = inference_model(checkpoint.build())
+        self.streaming = checkpoint.model_name in STREAMING_MODELS
         s = self.settings
         self.buffers = WindowBuffers(WindowConfig(
-            window=checkpoint.normalisation.window, stride=s.stride or checkpoint.stride,
+            # a streaming model needs a person's newest frame and the one before it
+            window=2 if self.streaming else checkpoint.normalisation.window,
+            stride=s.stride or checkpoint.stride,
             rate_hz=s.rate_hz or checkpoint.normalisation.rate_hz, max_gap=s.max_gap,
             track_timeout=s.track_timeout, min_valid_joints=s.min_valid_joints,
             layout=checkpoint.layout.name, min_fill=s.min_fill,
             joints=checkpoint.layout.num_joints))
         self._smoothed: dict[int, tuple[np.ndarray, float]] = {}
+        self._states: dict[int, tuple[torch.Tensor, int]] = {}  # streaming: (state, end_ns)
         self.last_batch = 0
 
     @classmethod
@@ -98,6 +109,7 @@ class ActionRecognizer:
         """Forget every person (after an unexpected error, whatever state it left)."""
         self.buffers.reset()
         self._smoothed.clear()
+        self._states.clear()
 
     def process(self, frame: SkeletonFrame) -> list[Recognition]:
         self.buffers.begin_frame(frame.stamp_ns)
@@ -110,6 +122,8 @@ class ActionRecognizer:
             self.buffers.add(person.track_id, frame.stamp_ns, person.keypoints, person.layout)
         for track_id in [t for t in self._smoothed if t not in self.buffers.people]:
             del self._smoothed[track_id]
+        for track_id in [t for t in self._states if t not in self.buffers.people]:
+            del self._states[track_id]
         windows = self.buffers.ready()
         self.last_batch = len(windows)
         if not windows:
@@ -117,7 +131,8 @@ class ActionRecognizer:
         layout, norm = self.checkpoint.layout, self.checkpoint.normalisation
         batch = batch_window_features(np.stack([w.keypoints for w in windows]), layout, norm)
         with torch.inference_mode():
-            logits = self.model(torch.from_numpy(batch)).numpy().astype(np.float64)
+            logits = (self._step(windows, batch) if self.streaming else
+                      self.model(torch.from_numpy(batch))).numpy().astype(np.float64)
         rejection = self.rejection
         probs = rejection.probabilities(logits)
         # max-softmax is the smoothed confidence itself; only energy is a score of its own
@@ -140,3 +155,20 @@ class ActionRecognizer:
             out.append(Recognition(window.track_id, label, index, confidence,
                                    p.astype(np.float32), window.start_ns, window.end_ns, score))
         return out
+
+    def _step(self, windows: list, batch: np.ndarray) -> torch.Tensor:
+        """A streaming model's logits for each person's newest frame; their states move on."""
+        max_gap_ns = round(self.settings.max_gap * 1e9)
+        states = []
+        for window in windows:
+            kept = self._states.get(window.track_id)
+            going_on = kept is not None and 0 < window.end_ns - kept[1] <= max_gap_ns
+            states.append(kept[0] if going_on else self._zero_state())
+        logits, new = self.model.step(torch.from_numpy(batch[:, :, -1]), torch.cat(states, 1))
+        for i, window in enumerate(windows):
+            self._states[window.track_id] = (new[:, i:i + 1], window.end_ns)
+        return logits
+
+    def _zero_state(self) -> torch.Tensor:
+        gru = self.model.gru
+        return torch.zeros(gru.num_layers, 1, gru.hidden_size)

@@ -1,4 +1,7 @@
-"""Training: augmented windows, AdamW with cosine decay, early stopping on validation."""
+"""Training: augmented windows, AdamW with a one-cycle schedule, epoch chosen on validation.
+
+A streaming model trains on labelled streams instead (stream_training.py).
+"""
 
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ from .augment import Augmentation, augment
 from .checkpoint import Checkpoint
 from .contrastive import ContrastiveConfig, group_loss, instance_loss, noised
 from .dataset import SequenceDataset
-from .models import MODEL_NAMES, build_model, model_settings
+from .models import MODEL_NAMES, STREAMING_MODELS, build_model, model_settings
 from .preprocess import (
     Normalisation,
     stream_window,
@@ -25,6 +28,7 @@ from .preprocess import (
     window_features,
 )
 from .recipe import apply, resolve
+from .stream_training import stream_batch, stream_loss
 
 
 @dataclass
@@ -48,6 +52,9 @@ class TrainConfig:
     sampling: str = "resample"  # or "crop" (windows of a stream, see preprocess)
     rate_hz: float = 30.0  # model time base for "crop"
     centre: str = "hips"  # or "hips_sequence" (keeps motion across the window)
+    scale: str = "torso"  # or "frame_torso" (each frame its own: streaming models)
+    exposure: float = 0.5  # streaming models: weight of outlier exposure (0 = off)
+    pause_class: str = ""  # streaming models: the class of standing still; "" = none of them
     init: str = ""  # checkpoint to start from (fine-tuning); its model and settings are used
     freeze: str = "none"  # "backbone": train only the classifier head (with init)
     contrastive: dict = field(default_factory=dict)  # ContrastiveConfig fields; empty = off
@@ -87,6 +94,13 @@ class TrainConfig:
                                 f"{self.early} and {self.early_min_fill}")
         if self.early > 0 and self.sampling != "crop":
             raise SettingsError("early recognition needs --sampling crop (windows of a stream)")
+        if self.model in STREAMING_MODELS and (
+                self.sampling != "stream" or self.scale != "frame_torso" or self.contrastive
+                or self.early):
+            raise SettingsError(f"{self.model} trains on streams: use --stream (sampling "
+                                "stream, scale frame_torso, no contrastive or early terms)")
+        if not self.exposure >= 0:
+            raise SettingsError(f"exposure must be >= 0, got {self.exposure}")
         if self.rejection not in calibration.SCORES:
             raise SettingsError(f"rejection must be one of {calibration.SCORES}, got "
                                 f"{self.rejection!r}")
@@ -103,7 +117,8 @@ class TrainConfig:
     def normalisation(self) -> Normalisation:
         """The input normalisation these settings describe (stored in the checkpoint)."""
         return Normalisation(window=self.window, centre=self.centre, sampling=self.sampling,
-                             rate_hz=self.rate_hz, features=tuple(self.features))
+                             rate_hz=self.rate_hz, features=tuple(self.features),
+                             scale=self.scale)
 
     @classmethod
     def from_dict(cls, values: dict, origin: str = "settings") -> TrainConfig:
@@ -134,6 +149,11 @@ class TrainConfig:
             typed[name] = value
         return cls(**typed)
 
+
+#: What `har train --stream` sets (flags given beside it still win): a streaming model
+#: trained on labelled streams with outlier exposure, one output per frame at 15 Hz.
+STREAM_SETTINGS = {"model": "stream_gcn", "sampling": "stream", "scale": "frame_torso",
+                   "stride": 1, "window": 48, "rate_hz": 15.0, "rejection": "energy"}
 
 FREEZE_CHOICES = ("none", "backbone")
 MIRROR_CHOICES = ("auto", "on", "off")
@@ -319,6 +339,9 @@ def train(dataset: SequenceDataset, config: TrainConfig, progress: bool = True
                      config.batch_size)
     run = _set_up(dataset, apply(config, recipe), init)
     config = run.config
+    if config.pause_class and config.pause_class not in dataset.class_names:
+        raise SettingsError(f"pause_class {config.pause_class!r} is not one of the classes "
+                            f"{list(dataset.class_names)}")
     history = {"epoch": [], "train_loss": [], "val_loss": [], "val_acc": []}
     # Best = highest validation accuracy, ties broken by the lower validation loss
     # (a small validation split saturates at 100 % long before training is done);
@@ -389,6 +412,8 @@ def _set_up(dataset: SequenceDataset, config: TrainConfig, init) -> _Run:
 def _epoch(run: _Run) -> float:
     """One pass over freshly augmented training windows; the mean batch loss."""
     config = run.config
+    if config.model in STREAMING_MODELS:
+        return _stream_epoch(run)
     x = batch_features(run.train_set, run.norm, run.augmentation, run.rng, run.noisy_view,
                        config.early, config.early_min_fill)
     x, x_noisy = x if run.noisy_view is not None else (x, None)
@@ -411,6 +436,30 @@ def _epoch(run: _Run) -> float:
             loss = contrastive_step(run.model, torch.from_numpy(x[idx]),
                                     torch.from_numpy(x_noisy[idx]), labels, run.loss_fn,
                                     run.contrastive)
+        run.optimiser.zero_grad()
+        loss.backward()
+        run.optimiser.step()
+        run.schedule.step()
+        losses.append(loss.item())
+    return float(np.mean(losses))
+
+
+def _stream_epoch(run: _Run) -> float:
+    """One pass over freshly drawn labelled streams (as many as training clips)."""
+    config = run.config
+    names = list(run.train_set.class_names)
+    x, y = stream_batch(run.train_set, len(run.train_set), run.norm, run.rng,
+                        run.augmentation, exposure=config.exposure > 0,
+                        pause_label=names.index(config.pause_class) if config.pause_class
+                        else None)
+    run.model.train()
+    losses = []
+    for i in range(0, len(x), config.batch_size):
+        if len(x[i:i + config.batch_size]) < 2:
+            continue
+        logits = run.model.frame_logits(torch.from_numpy(x[i:i + config.batch_size]))
+        loss = stream_loss(logits, torch.from_numpy(y[i:i + config.batch_size]),
+                           config.exposure)
         run.optimiser.zero_grad()
         loss.backward()
         run.optimiser.step()

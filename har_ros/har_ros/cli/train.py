@@ -9,7 +9,7 @@ from pathlib import Path
 from ..action.calibration import SCORES
 from ..action.models import MODEL_NAMES
 from ..action.preprocess import CENTRES, SAMPLINGS, Normalisation
-from ..action.train import FREEZE_CHOICES, MIRROR_CHOICES, TrainConfig
+from ..action.train import FREEZE_CHOICES, MIRROR_CHOICES, STREAM_SETTINGS, TrainConfig
 
 DEFAULTS = TrainConfig()  # one source of truth: flags only carry what the user typed
 
@@ -43,6 +43,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="YAML of TrainConfig fields (an experiment as data); flags given "
                              "here override it, fields it leaves out keep their defaults")
     parser.add_argument("--model", choices=MODEL_NAMES, help=_default("model"))
+    parser.add_argument("--stream", action="store_true",
+                        help="a streaming model trained on labelled streams with outlier "
+                             "exposure: one output per frame, the past in its state ("
+                             + ", ".join(f"{k} {v}" for k, v in STREAM_SETTINGS.items())
+                             + "; flags given beside it win)")
+    parser.add_argument("--pause-class", help="streaming models: the class of standing still "
+                        "between actions (e.g. waiting); default: none of the classes")
+    parser.add_argument("--exposure", type=float,
+                        help="streaming models: weight of outlier exposure, 0 = off"
+                             + _default("exposure"))
     parser.add_argument("--epochs", type=int,
                         help="default: from the dataset's size (about 3000 steps, 60-400)")
     parser.add_argument("--val-fraction", type=float,
@@ -112,7 +122,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 CONFIG_FLAGS = ("model", "epochs", "val_fraction", "features", "mirror", "window", "stride",
                 "noise", "augment", "batch_size", "lr", "seed", "threads", "model_config",
                 "sampling", "rate_hz", "centre", "init", "freeze", "early", "early_min_fill",
-                "rejection", "known_rejection", "calibration_fraction")
+                "rejection", "known_rejection", "calibration_fraction", "exposure", "pause_class")
 
 
 def train_config(args: argparse.Namespace) -> TrainConfig:
@@ -120,6 +130,8 @@ def train_config(args: argparse.Namespace) -> TrainConfig:
     from dataclasses import replace
 
     config = read_config_file(args.config) if args.config else TrainConfig()
+    if args.stream:
+        config = replace(config, **STREAM_SETTINGS)
     given = {name: getattr(args, name) for name in CONFIG_FLAGS
              if getattr(args, name) is not None}
     if given.get("threads") == 0:  # 0 = all cores, the default

@@ -34,6 +34,24 @@ def test_a_stream_ensemble_trains_and_evaluates(har, data, tmp_path):
     assert json.loads(done.stdout)["n"] == 20
 
 
+def test_stream_trains_a_streaming_model_the_node_steps_per_frame(har, data, tmp_path):
+    from har_ros.action.checkpoint import load_checkpoint
+
+    ckpt = tmp_path / "streaming.pt"
+    done = har("train", "--data", f"npz:{data}", "--out", str(ckpt), "--epochs", "1",
+               "--threads", "1", "--stream", "--pause-class", "waiting")
+    assert done.returncode == 0, done.stderr
+    checkpoint = load_checkpoint(ckpt)
+    assert checkpoint.model_name == "stream_gcn" and checkpoint.stride == 1
+    assert checkpoint.normalisation.sampling == "stream"
+    assert checkpoint.training["config"]["pause_class"] == "waiting"
+    done = har("eval", "--ckpt", str(ckpt), "--data", f"npz:{data}", "--no-robustness", "--json")
+    assert done.returncode == 0, done.stderr  # the clip label: its output at the clip's end
+    done = har("train", "--data", f"npz:{data}", "--out", str(tmp_path / "x.pt"),
+               "--epochs", "1", "--stream", "--pause-class", "dancing")
+    assert done.returncode == 2 and "pause_class 'dancing'" in done.stderr
+
+
 @pytest.mark.parametrize("args, message", [
     (["--features", "position,speed"], "features must be distinct names"),
     (["--mirror", "sometimes"], "invalid choice"),

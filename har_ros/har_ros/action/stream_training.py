@@ -1,0 +1,156 @@
+"""Training a streaming model on streams: per-frame labels, and outlier exposure.
+
+A cell's camera sees actions follow one another, with pauses and moves in
+between; the action node names each frame from the frames before it. So a
+streaming model is trained on what that looks like: training clips (at the
+model's rate, augmented) chained with pauses (the last pose held, with
+jitter) and transitions (one pose moving into the next) between them, and
+cut at a random point, so that action starts and short actions are as
+frequent as a window of the stream makes them. Each frame's label is its
+clip's class; transitions are not scored; pauses are a class where the data
+has one for standing still (``pause_label``, e.g. the fridge's *waiting*),
+and otherwise, like *outlier* segments, are trained towards the uniform
+distribution (outlier exposure, Hendrycks et al. 2019), which is what makes
+`unknown` mean something. Outlier segments
+are built from the training clips only (played backwards, or the first half
+of one class spliced to the second half of another), so no class a test
+keeps out can ever be in them; the known classes stay exactly as they are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from .augment import Augmentation, augment
+from .dataset import SequenceDataset
+from .preprocess import Normalisation, at_model_rate, window_features
+
+IGNORE = -100  # a transition: no loss
+OUTLIER = -1  # none of the classes: trained towards the uniform distribution
+
+PAUSE_S = (0.2, 1.2)  # a held pose between two actions
+TRANSITION_S = (0.1, 0.4)  # one pose moving into the next
+PAUSE_SHARE = 0.3  # of the joins that have a pause
+OUTLIER_SHARE = 0.2  # of the segments that are outliers (with exposure on)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Where a stream's frames came from: a clip, a pause, a transition or an outlier."""
+
+    kind: str  # "clip", "pause", "transition", "reversed", "spliced"
+    clips: tuple[int, ...]  # dataset rows it was made of
+    frames: int
+
+
+def _shift_to(clip: np.ndarray, anchor: np.ndarray) -> np.ndarray:
+    """``clip`` moved so that its first frame stands where ``anchor`` (a frame) stands."""
+    def centre(frame):
+        seen = frame[:, -1] > 0
+        return frame[seen, :2].mean(axis=0) if seen.any() else np.zeros(2, frame.dtype)
+
+    moved = clip.copy()
+    moved[..., :2] += centre(anchor) - centre(clip[0])
+    return moved
+
+
+def outlier_clip(dataset: SequenceDataset, rng: np.random.Generator, fps: float,
+                 norm: Normalisation) -> tuple[np.ndarray, Segment]:
+    """Motion that is none of the classes, made of training clips only."""
+    first = int(rng.integers(len(dataset)))
+    clip = at_model_rate(dataset.sequences[first], fps, norm)
+    others = np.flatnonzero(dataset.labels != dataset.labels[first])
+    if rng.random() < 0.5 or not len(others):
+        return clip[::-1].copy(), Segment("reversed", (first,), len(clip))
+    second = int(rng.choice(others))
+    tail = at_model_rate(dataset.sequences[second], fps, norm)
+    head, tail = clip[:max(1, len(clip) // 2)], tail[len(tail) // 2:]
+    joined = np.concatenate([head, _shift_to(tail, head[-1])])
+    return joined, Segment("spliced", (first, second), len(joined))
+
+
+def labelled_stream(dataset: SequenceDataset, length: int, norm: Normalisation,
+                    rng: np.random.Generator, aug: Augmentation | None = None,
+                    exposure: bool = True, pause_label: int | None = None
+                    ) -> tuple[np.ndarray, np.ndarray, list[Segment]]:
+    """(frames (length, J, C) at the model's rate, labels (length,), segments) of a stream.
+
+    The stream is built a little longer than ``length`` and cut at a random
+    point, so that any frame of an action (its first ones too) ends up in it.
+    """
+    fps = float(dataset.meta.get("fps", 30.0))
+    rate = norm.rate_hz
+    frames, labels, segments = [], [], []
+    total, wanted = 0, length + int(rng.integers(0, length))
+    while total < wanted:
+        if exposure and rng.random() < OUTLIER_SHARE:
+            clip, segment = outlier_clip(dataset, rng, fps, norm)
+            label = OUTLIER
+        else:
+            row = int(rng.integers(len(dataset)))
+            sequence = dataset.sequences[row]
+            if aug is not None:
+                sequence = augment(sequence, dataset.layout, aug, rng)
+            clip = at_model_rate(sequence, fps, norm)
+            segment, label = Segment("clip", (row,), len(clip)), int(dataset.labels[row])
+        if frames:
+            last = frames[-1][-1]
+            clip = _shift_to(clip, last)
+            if rng.random() < PAUSE_SHARE:
+                hold = max(1, round(rng.uniform(*PAUSE_S) * rate))
+                pause = np.repeat(last[None], hold, axis=0).copy()
+                pause[..., :2] += rng.normal(0.0, 0.5, pause[..., :2].shape)
+                frames.append(pause)
+                labels.append(np.full(hold, pause_label if pause_label is not None else (
+                    OUTLIER if exposure else IGNORE)))
+                segments.append(Segment("pause", (), hold))
+            steps = max(1, round(rng.uniform(*TRANSITION_S) * rate))
+            w = np.linspace(0, 1, steps + 2)[1:-1, None, None]
+            move = (1 - w) * last[None] + w * clip[:1]
+            move[..., -1] = np.minimum(last[..., -1], clip[0][..., -1])
+            frames.append(move.astype(clip.dtype))
+            labels.append(np.full(steps, IGNORE))
+            segments.append(Segment("transition", (), steps))
+        frames.append(clip)
+        labels.append(np.full(len(clip), label))
+        segments.append(segment)
+        total = sum(len(f) for f in frames)
+    stream, truth = np.concatenate(frames), np.concatenate(labels)
+    end = int(rng.integers(length, len(stream) + 1))
+    return stream[end - length:end], truth[end - length:end], segments
+
+
+def stream_batch(dataset: SequenceDataset, count: int, norm: Normalisation,
+                 rng: np.random.Generator, aug: Augmentation | None = None,
+                 exposure: bool = True, pause_label: int | None = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Model input (count, C, window, J) of ``count`` streams and their labels (count, window)."""
+    x, y = [], []
+    for _ in range(count):
+        frames, labels, _ = labelled_stream(dataset, norm.window, norm, rng, aug, exposure,
+                                            pause_label)
+        x.append(window_features(frames, dataset.layout, norm))
+        y.append(labels)
+    return np.stack(x), np.stack(y).astype(np.int64)
+
+
+def stream_loss(frame_logits: torch.Tensor, labels: torch.Tensor, outlier_weight: float,
+                label_smoothing: float = 0.1) -> torch.Tensor:
+    """Cross-entropy on the labelled frames, plus outlier exposure.
+
+    The outlier frames add ``outlier_weight`` x their cross-entropy to the
+    uniform distribution.
+    """
+    logits = frame_logits.reshape(-1, frame_logits.shape[-1])
+    labels = labels.reshape(-1)
+    known = labels >= 0
+    loss = torch.nn.functional.cross_entropy(logits[known], labels[known],
+                                             label_smoothing=label_smoothing) \
+        if known.any() else logits.sum() * 0.0
+    outliers = labels == OUTLIER
+    if outlier_weight > 0 and outliers.any():
+        loss = loss - outlier_weight * torch.log_softmax(logits[outliers], dim=1).mean()
+    return loss

@@ -1,0 +1,164 @@
+"""The streaming model: one frame's work per output, trained on labelled streams.
+
+Its outlier exposure never holds a class a test keeps out.
+"""
+
+import numpy as np
+import pytest
+import torch
+
+from har_ros.action.models import build_model
+from har_ros.action.preprocess import Normalisation
+from har_ros.action.stream_training import (
+    IGNORE,
+    OUTLIER,
+    labelled_stream,
+    stream_batch,
+    stream_loss,
+)
+from har_ros.action.streams import UTD_OUTSIDE_CLASSES, known_classes_only
+from har_ros.action.synth import ACTIONS, OUTSIDE_ACTIONS, make_dataset
+from har_ros.action.train import STREAM_SETTINGS
+from har_ros.skeleton.layouts import COCO17
+
+NORM = Normalisation(window=48, sampling="stream", scale="frame_torso", rate_hz=15.0)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_dataset(subjects=4, repetitions=1, seed=2, test_subjects=1, views=("front",))
+
+
+def test_a_step_per_frame_gives_what_the_whole_sequence_gives():
+    model = build_model("stream_gcn", 7, 5, COCO17).eval()
+    x = torch.randn(2, 7, 30, 17)
+    with torch.no_grad():
+        whole = model.frame_logits(x)
+        state, steps = None, []
+        for t in range(30):
+            logits, state = model.step(x[:, :, t], state)
+            steps.append(logits)
+    torch.testing.assert_close(torch.stack(steps, 1), whole, atol=1e-5, rtol=1e-4)
+    torch.testing.assert_close(model(x), whole[:, -1])
+
+
+def test_a_step_costs_the_same_however_long_the_past():
+    from torch.utils.flop_counter import FlopCounterMode
+
+    model = build_model("stream_gcn", 7, 5, COCO17).eval()
+    frame = torch.randn(5, 7, 17)
+
+    def flops_after(frames: int) -> int:
+        with torch.no_grad():
+            _, state = model.gru(torch.randn(5, frames, model.gru.hidden_size))
+            counter = FlopCounterMode(display=False)
+            with counter:
+                model.step(frame, state)
+        return counter.get_total_flops()
+
+    assert flops_after(1) == flops_after(300) > 0
+
+
+def test_a_labelled_stream_chains_clips_with_pauses_transitions_and_outliers(data):
+    rng = np.random.default_rng(0)
+    kinds = set()
+    for _ in range(20):
+        frames, labels, segments = labelled_stream(data, 48, NORM, rng)
+        assert frames.shape == (48, 17, 3) and labels.shape == (48,)
+        assert set(np.unique(labels)) <= {IGNORE, OUTLIER, *range(len(ACTIONS))}
+        kinds |= {s.kind for s in segments}
+    assert kinds >= {"clip", "pause", "transition", "reversed", "spliced"}
+    x, y = stream_batch(data, 3, NORM, rng)
+    assert x.shape == (3, NORM.channels(2), 48, 17) and y.shape == (3, 48)
+    assert np.isfinite(x).all()
+
+
+def test_without_exposure_no_frame_is_an_outlier(data):
+    rng = np.random.default_rng(1)
+    for _ in range(10):
+        _, labels, segments = labelled_stream(data, 48, NORM, rng, exposure=False)
+        assert OUTLIER not in labels
+        assert all(s.kind in ("clip", "pause", "transition") for s in segments)
+
+
+def test_the_exposure_set_never_holds_a_class_kept_out_of_training(data):
+    """The outlier segments are made of training clips only.
+
+    That holds for the UTD protocol's seven held-out classes and the fridge
+    streams' outside motions alike.
+    """
+    from har_ros.action.dataset import SequenceDataset
+
+    utd_like = SequenceDataset(  # 27 classes, the UTD-MHAD class count, as the chain uses
+        data.sequences * 7, np.arange(len(data) * 7) % 27, [f"a{k}" for k in range(27)],
+        list(data.subjects) * 7, data.layout, data.channels, meta=dict(data.meta))
+    known = known_classes_only(utd_like, UTD_OUTSIDE_CLASSES)
+    held_out = {utd_like.class_names[c] for c in UTD_OUTSIDE_CLASSES}
+    assert not held_out & set(known.class_names)
+    rng = np.random.default_rng(3)
+    for _ in range(50):
+        _, _, segments = labelled_stream(known, 48, NORM, rng)
+        for segment in segments:
+            used = {known.class_names[known.labels[row]] for row in segment.clips}
+            assert not used & held_out, segment
+    assert not set(OUTSIDE_ACTIONS) & set(data.class_names)  # the fridge training classes
+
+
+def test_outlier_exposure_pulls_outlier_frames_towards_uniform():
+    labels = torch.tensor([[0, OUTLIER, IGNORE]])
+    peaked = torch.tensor([[[5.0, 0.0], [5.0, 0.0], [0.0, 9.0]]])
+    flat = torch.tensor([[[5.0, 0.0], [0.0, 0.0], [9.0, 0.0]]])
+    assert stream_loss(flat, labels, 0.5) < stream_loss(peaked, labels, 0.5)
+    # an ignored frame never counts; without exposure neither do outliers
+    assert stream_loss(flat, labels, 0.0) == stream_loss(peaked, labels, 0.0)
+
+
+def test_stream_settings_validate_and_a_stream_model_needs_them():
+    from har_ros.action.train import SettingsError, TrainConfig
+
+    TrainConfig(**STREAM_SETTINGS).validate()
+    with pytest.raises(SettingsError, match="--stream"):
+        TrainConfig(model="stream_gcn").validate()
+
+
+def person_frames(seconds: float, start_s: float, seed: int = 0):
+    from har_ros.action.synth import make_stream
+    from har_ros.skeleton.types import Person, SkeletonFrame
+
+    for f in make_stream(people=1, seconds=seconds, seed=seed, enter_leave=False):
+        people = [Person(p["keypoints"], "coco17", 0.9, p["bbox"], track_id=7)
+                  for p in f.people]
+        yield SkeletonFrame(round((start_s + f.stamp) * 1e9), "cam", 640, 480, people)
+
+
+def test_the_node_core_keeps_a_state_per_person_and_restarts_it_after_a_gap(
+        stream_checkpoint):
+    from har_ros.action.checkpoint import load_checkpoint
+    from har_ros.action.recognizer import ActionRecognizer, RecognizerSettings
+
+    checkpoint = load_checkpoint(stream_checkpoint)
+
+    settings = RecognizerSettings(smoothing_alpha=1.0, max_gap=0.5)
+    before, after = list(person_frames(3.0, 0.0, seed=1)), list(person_frames(3.0, 5.0))
+    carried = ActionRecognizer(checkpoint, settings)
+    for frame in before:
+        carried.process(frame)
+    gapped = [r for f in after for r in carried.process(f)]  # 2 s gap > max_gap
+    fresh_recognizer = ActionRecognizer(checkpoint, settings)
+    fresh = [r for f in after for r in fresh_recognizer.process(f)]
+    assert len(gapped) == len(fresh) > 30  # one output per frame at 15 Hz
+    for a, b in zip(gapped, fresh, strict=True):
+        np.testing.assert_allclose(a.scores, b.scores, atol=1e-5)
+    # without the gap the state goes on: the same frames give other outputs
+    joined = ActionRecognizer(checkpoint, settings)
+    for frame in before:
+        joined.process(frame)
+    shifted = [dataclasses_replace_stamp(f, -2.0 + 3.0 / 15) for f in after]
+    going_on = [r for f in shifted for r in joined.process(f)]
+    assert not np.allclose(going_on[0].scores, fresh[0].scores, atol=1e-4)
+
+
+def dataclasses_replace_stamp(frame, shift_s: float):
+    import dataclasses
+
+    return dataclasses.replace(frame, stamp_ns=frame.stamp_ns + round(shift_s * 1e9))
