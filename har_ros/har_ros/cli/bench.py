@@ -24,6 +24,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", action="store_true",
                         help="cell and pipeline: CPU ms per frame per process and stage "
                              "(docs/BENCHMARKS.md, 'Where the CPU goes')")
+    parser.add_argument("--ckpt", default="", metavar="PATH",
+                        help="action: measure this checkpoint (any model, the streaming one "
+                             "included) instead of the built-in list")
     parser.add_argument("--overload", action="store_true",
                         help="cell: only the overload case, 6 cameras at 30 fps (frames "
                              "dropped per camera, the speed command's deadline kept)")
@@ -110,6 +113,11 @@ def run(args: argparse.Namespace) -> int:
         options = {"profile": True} if args.profile else {}
         if args.overload:
             options["overload_only"] = True
+        if args.ckpt:
+            if suite != "action":
+                print("error: --ckpt applies to action", file=sys.stderr)
+                return 2
+            options["ckpt"] = args.ckpt
         rows += importlib.import_module(f"har_ros.bench.{suite}").run(trials=args.trials,
                                                                        **options)
     machine = describe()  # after the runs, so the yardstick does not warm anything for them

@@ -24,12 +24,16 @@ def test_the_bag_round_trips_as_a_labelled_stream(stream_bag):
     assert {iv.track_id for iv in stream.intervals} == {1, 2}
 
 
-def test_the_running_node_matches_the_ros_free_run(stream_bag):
+@pytest.mark.parametrize("model", ["shipped", "streaming"])
+def test_the_running_node_matches_the_ros_free_run(stream_bag, stream_checkpoint, model):
+    """The streaming model too: one state per person in the node as in the ROS-free run."""
+    path = str(stream_checkpoint) if model == "streaming" else ""
     stream = read_stream_bag(stream_bag)
-    recognizer = ActionRecognizer.from_path(settings=RecognizerSettings(min_fill=0.5))
+    recognizer = ActionRecognizer.from_path(path, settings=RecognizerSettings(min_fill=0.5))
     names = recognizer.class_names
     offline = online_metrics(run_recognizer(recognizer, stream), stream, names)
-    outputs = replay_through_action_node(stream_bag, {"min_fill": 0.5}, rate=2.0)
+    outputs = replay_through_action_node(stream_bag, {"min_fill": 0.5, "model_path": path},
+                                         rate=2.0)
     through = online_metrics(outputs, stream, names)
     # the node may lose a message under load (best effort); the figures stay within tolerance
     assert through["outputs"] >= 0.97 * offline["outputs"]
@@ -39,7 +43,7 @@ def test_the_running_node_matches_the_ros_free_run(stream_bag):
         offline["onset_delay_s"]["median"], abs=0.1)
     key = {(o.track_id, o.stamp_ns, o.label) for o in outputs}
     same = len(key & {(o.track_id, o.stamp_ns, o.label) for o in run_recognizer(
-        ActionRecognizer.from_path(settings=RecognizerSettings(min_fill=0.5)), stream)})
+        ActionRecognizer.from_path(path, settings=RecognizerSettings(min_fill=0.5)), stream)})
     assert same >= 0.97 * offline["outputs"] and np.isfinite(through["ece"])
 
 
