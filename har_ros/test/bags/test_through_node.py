@@ -39,8 +39,8 @@ def test_the_running_node_matches_the_ros_free_run(stream_bag, stream_checkpoint
     assert through["outputs"] >= 0.97 * offline["outputs"]
     assert through["per_frame_accuracy"] == pytest.approx(offline["per_frame_accuracy"],
                                                           abs=0.03)
-    assert through["onset_delay_s"]["median"] == pytest.approx(
-        offline["onset_delay_s"]["median"], abs=0.1)
+    assert through["onset_delay_s"]["median"] == pytest.approx(  # NaN: never named
+        offline["onset_delay_s"]["median"], abs=0.1, nan_ok=True)
     key = {(o.track_id, o.stamp_ns, o.label) for o in outputs}
     same = len(key & {(o.track_id, o.stamp_ns, o.label) for o in run_recognizer(
         ActionRecognizer.from_path(path, settings=RecognizerSettings(min_fill=0.5)), stream)})
