@@ -147,6 +147,11 @@ def test_the_node_core_keeps_a_state_per_person_and_restarts_it_after_a_gap(
     fresh_recognizer = ActionRecognizer(checkpoint, settings)
     fresh = [r for f in after for r in fresh_recognizer.process(f)]
     assert len(gapped) == len(fresh) > 30  # one output per frame at 15 Hz
+    # each output is the newest frame's: the node adds no delay to what the model says
+    stamps = {f.stamp_ns for f in after}
+    ends = [r.end_ns for r in fresh]
+    assert set(ends) <= stamps
+    assert np.allclose(np.diff(ends) * 1e-9, 1 / 15, atol=1 / 30 + 1e-3)
     for a, b in zip(gapped, fresh, strict=True):
         np.testing.assert_allclose(a.scores, b.scores, atol=1e-5)
     # without the gap the state goes on: the same frames give other outputs
