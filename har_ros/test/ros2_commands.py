@@ -71,8 +71,12 @@ def ros2_until(pattern: str | re.Pattern, *args: str, timeout: float = 30.0) -> 
         time.sleep(0.5)
 
 
-def wait_for_nodes(*names: str, timeout: float = 60.0) -> list[str]:
-    """`ros2 node list` until every name is in it (discovery can take a few seconds)."""
+def wait_for_nodes(*names: str, timeout: float = 180.0) -> list[str]:
+    """`ros2 node list` until every name is in it (discovery can take a few seconds).
+
+    The timeout only matters on failure: with one core busy, a cell of seven nodes
+    took over 60 s to show its action and safety nodes (torch loads first).
+    """
     pattern = "".join(f"(?=[\\s\\S]*^{re.escape(n)}$)" for n in names)
     return ros2_until(re.compile(pattern, re.M), "node", "list", "--no-daemon",
                       "--spin-time", "2", timeout=timeout).split()

@@ -58,7 +58,11 @@ def test_an_hri_tool_follows_both_demo_people(ros_node, processes, topic_prefix,
     tf2_ros.TransformListener(buffer, ros_node, spin_thread=False)
     consumer = HriConsumer(ros_node, ns)
     homography = "[" + ", ".join(str(v) for v in FLOOR_HOMOGRAPHY) + "]"
+    # The 30 fps clip is replayed at 10 fps: in stamp time everyone moves at a third of
+    # their speed, and the walker hidden for 8 frames is hidden for 0.8 s, not 0.27 s;
+    # the tracker's time limits are stretched by the same factor.
     processes.start("--ros-args", "-r", f"__ns:={ns}", "-p", f"floor_homography:={homography}",
+                    "-p", "tracker_max_miss_time:=1.5", "-p", "tracker_coast_time:=0.9",
                     module="har_ros.nodes.pose_node")
     processes.start("--ros-args", "-r", f"__ns:={ns}", module="har_ros.nodes.action_node")
     wait_for_publishers(ros_node, consumer.tracked, timeout=30)
