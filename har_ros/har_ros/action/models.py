@@ -153,10 +153,40 @@ class FrameGraphConv(nn.Module):
         return torch.relu(self.norm(self.mix(joined.reshape(b, -1, j))) + self.residual(x))
 
 
-class StreamingGCN(nn.Module):
-    """Per-frame graph features, then a GRU whose state carries the past.
+class CausalConv(nn.Module):
+    """A residual dilated temporal convolution that sees only the past.
 
-    The action node feeds it one frame per step (``step``): the cost of an
+    ``step`` takes one frame and the block's buffer of its last
+    ``(kernel - 1) * dilation`` inputs: the same output as the whole sequence
+    gives at that frame, for one frame's work (a continual convolution, as
+    OpenDR's CoST-GCN streams ST-GCN's).
+    """
+
+    def __init__(self, channels: int, kernel: int, dilation: int):
+        super().__init__()
+        self.conv = nn.Conv1d(channels, channels, kernel, dilation=dilation)
+        self.norm = nn.LayerNorm(channels)  # per frame: the same in a step as in a sequence
+        self.past = (kernel - 1) * dilation
+
+    def _out(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return x + torch.relu(self.norm(y.transpose(1, 2)).transpose(1, 2))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(N, C, T) -> (N, C, T)."""
+        return self._out(x, self.conv(nn.functional.pad(x, (self.past, 0))))
+
+    def step(self, x: torch.Tensor, buffer: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(B, C) newest input and (B, C, past) buffer -> (B, C) output, the new buffer."""
+        window = torch.cat([buffer, x[..., None]], dim=2)
+        return self._out(x[..., None], self.conv(window))[..., 0], window[..., 1:]
+
+
+class StreamingGCN(nn.Module):
+    """Per-frame graph features, then a temporal part that only sees the past.
+
+    ``temporal`` is ``gru`` (a state carries the past) or ``tcn`` (causal
+    dilated convolutions, each keeping its last inputs in a buffer). The
+    action node feeds it one frame per step (``step``): the cost of an
     output is one frame's, however long the past it remembers (a window
     model pays for its whole window at every output). ``frame_logits`` gives
     every frame's logits (training on streams, per-frame labels); ``forward``
@@ -164,8 +194,11 @@ class StreamingGCN(nn.Module):
     """
 
     def __init__(self, in_channels: int, num_classes: int, layout: Layout,
-                 widths: tuple[int, ...] = (32, 32), hidden: int = 128, dropout: float = 0.2):
+                 widths: tuple[int, ...] = (32, 32), hidden: int = 128, dropout: float = 0.2,
+                 temporal: str = "gru", kernel: int = 3, dilations: tuple[int, ...] = (1, 2, 4)):
         super().__init__()
+        if temporal not in ("gru", "tcn"):
+            raise ValueError(f"temporal must be gru or tcn, got {temporal!r}")
         adjacency = torch.from_numpy(normalised_adjacency(layout))
         self.input_norm = nn.LayerNorm(in_channels * layout.num_joints)
         layers, c_in = [], in_channels
@@ -175,7 +208,13 @@ class StreamingGCN(nn.Module):
         self.layers = nn.Sequential(*layers)
         # joints flattened, not averaged: which joint moved is what tells actions apart
         self.joints = nn.Sequential(nn.Linear(c_in * layout.num_joints, hidden), nn.ReLU())
-        self.gru = nn.GRU(hidden, hidden, batch_first=True)
+        self.hidden = hidden
+        if temporal == "gru":
+            self.gru = nn.GRU(hidden, hidden, batch_first=True)
+            self.blocks = None
+        else:
+            self.gru = None
+            self.blocks = nn.ModuleList(CausalConv(hidden, kernel, d) for d in dilations)
         self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(hidden, num_classes))
 
     def frame_features(self, frames: torch.Tensor) -> torch.Tensor:
@@ -187,8 +226,13 @@ class StreamingGCN(nn.Module):
     def _sequence(self, x: torch.Tensor) -> torch.Tensor:
         n, c, t, j = x.shape
         per_frame = self.frame_features(x.permute(0, 2, 1, 3).reshape(n * t, c, j))
-        out, _ = self.gru(per_frame.view(n, t, -1))
-        return out  # (N, T, hidden)
+        per_frame = per_frame.view(n, t, -1)
+        if self.gru is not None:
+            return self.gru(per_frame)[0]  # (N, T, hidden)
+        y = per_frame.transpose(1, 2)
+        for block in self.blocks:
+            y = block(y)
+        return y.transpose(1, 2)
 
     def frame_logits(self, x: torch.Tensor) -> torch.Tensor:
         """(N, C, T, J) -> (N, T, K): each frame's logits given only the frames before it."""
@@ -201,14 +245,28 @@ class StreamingGCN(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.embed(x))
 
-    def step(self, frames: torch.Tensor, state: torch.Tensor | None
+    def zero_state(self, batch: int) -> torch.Tensor:
+        """The state of ``batch`` people before their first frame (batch first)."""
+        if self.gru is not None:
+            return torch.zeros(batch, self.hidden)
+        return torch.zeros(batch, self.hidden, sum(b.past for b in self.blocks))
+
+    def step(self, frames: torch.Tensor, state: torch.Tensor
              ) -> tuple[torch.Tensor, torch.Tensor]:
-        """One new frame per person (B, C, J) and their states (1, B, hidden) or None.
+        """One new frame per person (B, C, J) and their states (``zero_state``'s shape).
 
         Returns (logits (B, K), the new states).
         """
-        out, state = self.gru(self.frame_features(frames)[:, None], state)
-        return self.head(out[:, 0]), state
+        y = self.frame_features(frames)
+        if self.gru is not None:
+            out, new = self.gru(y[:, None], state[None])
+            return self.head(out[:, 0]), new[0]
+        buffers, start = [], 0
+        for block in self.blocks:
+            y, buffer = block.step(y, state[..., start:start + block.past])
+            buffers.append(buffer)
+            start += block.past
+        return self.head(y), torch.cat(buffers, dim=2)
 
 
 class StreamHeads(nn.Module):
@@ -295,7 +353,8 @@ MODEL_DEFAULTS = {
     "transformer": {"width": 64, "layers": 2, "heads": 4, "max_frames": 128, "dropout": 0.1},
     "bilstm": {"hidden": 128, "dropout": 0.3},  # parity with the BiLSTM project
     "lstm": {"hidden": 34},  # parity with the first project
-    "stream_gcn": {"widths": [32, 32], "hidden": 128, "dropout": 0.2},
+    "stream_gcn": {"widths": [32, 32], "hidden": 128, "dropout": 0.2, "temporal": "gru",
+                   "kernel": 3, "dilations": [1, 2, 4]},
 }
 #: Models that keep a state per person and take one frame per step (``step``).
 STREAMING_MODELS = ("stream_gcn",)
@@ -330,7 +389,8 @@ def build_model(name: str, in_channels: int, num_classes: int, layout: Layout,
         return STGCN(in_channels, num_classes, layout, **sizes)
     if name == "stream_gcn":
         return StreamingGCN(in_channels, num_classes, layout, tuple(c["widths"]),
-                            int(c["hidden"]), float(c["dropout"]))
+                            int(c["hidden"]), float(c["dropout"]), str(c["temporal"]),
+                            int(c["kernel"]), tuple(c["dilations"]))
     if name == "transformer":
         return TemporalTransformer(in_channels, layout.num_joints, num_classes,
                                    int(c["width"]), int(c["layers"]), int(c["heads"]),

@@ -163,12 +163,8 @@ class ActionRecognizer:
         for window in windows:
             kept = self._states.get(window.track_id)
             going_on = kept is not None and 0 < window.end_ns - kept[1] <= max_gap_ns
-            states.append(kept[0] if going_on else self._zero_state())
-        logits, new = self.model.step(torch.from_numpy(batch[:, :, -1]), torch.cat(states, 1))
+            states.append(kept[0] if going_on else self.model.zero_state(1))
+        logits, new = self.model.step(torch.from_numpy(batch[:, :, -1]), torch.cat(states))
         for i, window in enumerate(windows):
-            self._states[window.track_id] = (new[:, i:i + 1], window.end_ns)
+            self._states[window.track_id] = (new[i:i + 1], window.end_ns)
         return logits
-
-    def _zero_state(self) -> torch.Tensor:
-        gru = self.model.gru
-        return torch.zeros(gru.num_layers, 1, gru.hidden_size)

@@ -29,12 +29,13 @@ def data():
     return make_dataset(subjects=4, repetitions=1, seed=2, test_subjects=1, views=("front",))
 
 
-def test_a_step_per_frame_gives_what_the_whole_sequence_gives():
-    model = build_model("stream_gcn", 7, 5, COCO17).eval()
+@pytest.mark.parametrize("temporal", ["gru", "tcn"])
+def test_a_step_per_frame_gives_what_the_whole_sequence_gives(temporal):
+    model = build_model("stream_gcn", 7, 5, COCO17, {"temporal": temporal}).eval()
     x = torch.randn(2, 7, 30, 17)
     with torch.no_grad():
         whole = model.frame_logits(x)
-        state, steps = None, []
+        state, steps = model.zero_state(2), []
         for t in range(30):
             logits, state = model.step(x[:, :, t], state)
             steps.append(logits)
@@ -42,21 +43,24 @@ def test_a_step_per_frame_gives_what_the_whole_sequence_gives():
     torch.testing.assert_close(model(x), whole[:, -1])
 
 
-def test_a_step_costs_the_same_however_long_the_past():
+@pytest.mark.parametrize("temporal", ["gru", "tcn"])
+def test_a_step_costs_the_same_however_long_the_past(temporal):
     from torch.utils.flop_counter import FlopCounterMode
 
-    model = build_model("stream_gcn", 7, 5, COCO17).eval()
+    model = build_model("stream_gcn", 7, 5, COCO17, {"temporal": temporal}).eval()
     frame = torch.randn(5, 7, 17)
 
     def flops_after(frames: int) -> int:
         with torch.no_grad():
-            _, state = model.gru(torch.randn(5, frames, model.gru.hidden_size))
+            state = model.zero_state(5)
+            for _ in range(frames):
+                _, state = model.step(torch.randn(5, 7, 17), state)
             counter = FlopCounterMode(display=False)
             with counter:
                 model.step(frame, state)
         return counter.get_total_flops()
 
-    assert flops_after(1) == flops_after(300) > 0
+    assert flops_after(1) == flops_after(100) > 0
 
 
 def test_a_labelled_stream_chains_clips_with_pauses_transitions_and_outliers(data):
