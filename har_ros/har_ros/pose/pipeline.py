@@ -5,10 +5,10 @@ reconfigured pipeline keeps its tracker, so the people in view keep their ids
 across a change of backend, input size or tracker settings, and no id is ever
 handed out twice. With ``detect_every`` n > 1 the backend runs on every n-th
 frame only and the tracker predicts the frames in between (no image needed);
-it also runs once half the tracker's coast time has passed since it last did,
-whatever the frame rate, so a person in view is detected (or, missed once,
-coasted) in every frame, and one who left is gone ``coast_time`` after the
-last detection.
+it also runs before half the tracker's coast time has passed since it last
+did, whatever the frame rate, so a person in view the detector misses once
+is still published (coasted) on every frame until the next detection, and
+one who left is gone ``coast_time`` after the last detection.
 """
 
 from __future__ import annotations
@@ -48,16 +48,21 @@ class PosePipeline:
                             if config.floor_homography else None)
         self._since_detection = 0  # frames; a new pipeline detects on its first
         self._detected_s: float | None = None
+        self._previous_s: float | None = None  # the last frame's stamp
 
     def detects_at(self, stamp_s: float) -> bool:
         """Whether the frame stamped ``stamp_s`` goes through the backend.
 
-        Otherwise its image is not needed.
+        Otherwise its image is not needed. Past ``detect_every`` frames, or when
+        waiting for the next frame would put more than half the coast time
+        between two detections (the last frame interval as the guess of the
+        next), it does.
         """
         if self._detected_s is None or self._since_detection >= self.config.detect_every:
             return True
         elapsed = stamp_s - self._detected_s
-        return not 0.0 <= elapsed < self.config.tracker_coast_time / 2
+        interval = stamp_s - self._previous_s if self._previous_s is not None else 0.0
+        return not 0.0 <= elapsed + max(interval, 0.0) <= self.config.tracker_coast_time / 2
 
     def reconfigured(self, config: PoseNodeConfig) -> PosePipeline:
         """The pipeline for ``config``, with this one's tracker; raises BackendError.
@@ -81,7 +86,9 @@ class PosePipeline:
             return stages.stage(name, whole_process) if stages is not None else nullcontext()
 
         self.tracker.config = self._tracker_config  # a reconfiguration takes effect here
-        if not self.detects_at(stamp_s):
+        detect = self.detects_at(stamp_s)
+        self._previous_s = stamp_s
+        if not detect:
             self._since_detection += 1
             with timed("tracking"):
                 people = self.tracker.predict(stamp_s)

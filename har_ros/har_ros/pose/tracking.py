@@ -31,6 +31,9 @@ from scipy.optimize import linear_sum_assignment
 
 from ..skeleton.types import Person
 
+STAMP_TOLERANCE_S = 1e-3
+MIN_VELOCITY_DT_S = 5e-3  # stamps closer than this say nothing about speed
+
 
 def box_iou(a: np.ndarray, b: np.ndarray) -> float:
     x0, y0 = max(a[0], b[0]), max(a[1], b[1])
@@ -61,8 +64,12 @@ class Track:
     shown: bool = True  # in the output of the last frame
 
     def unseen_s(self, stamp_s: float) -> float:
-        """Seconds since the last detection, to the nanosecond a stamp has."""
-        return round(max(0.0, stamp_s - self.last_seen_s), 9)
+        """Seconds since the last detection, less a millisecond of tolerance.
+
+        Camera stamps jitter, and epoch seconds in a float carry about 0.2 µs of
+        error: a frame right at a limit must not fall either side of it by chance.
+        """
+        return max(0.0, stamp_s - self.last_seen_s - STAMP_TOLERANCE_S)
 
     def predicted(self, stamp_s: float) -> tuple[np.ndarray, np.ndarray]:
         """Box and joints at ``stamp_s``, moved on from the last detection."""
@@ -182,7 +189,7 @@ class Tracker:
         box = np.asarray(person.bbox, dtype=np.float64)
         centre_shift = (box[:2] + box[2:]) / 2 - (track.box[:2] + track.box[2:]) / 2
         elapsed = stamp_s - track.last_seen_s
-        if elapsed > 0:  # a repeated stamp says nothing about speed
+        if elapsed >= MIN_VELOCITY_DT_S:  # repeated or near-repeated stamps: no speed
             track.velocity = 0.5 * track.velocity + 0.5 * centre_shift / elapsed
         track.box, track.keypoints = box, person.keypoints.copy()
         track.layout, track.score = person.layout, person.score
