@@ -108,7 +108,8 @@ def _convert(args) -> int:
     source = Path(args.calibration)
     out = Path(args.out_dir)
     cals, entries, rest, inputs = _sources(source, out)
-    cell_frame = args.cell_frame or rest.pop("cell_frame", "cell")
+    from_input = rest.pop("cell_frame", "cell")  # never left in rest: it would win below
+    cell_frame = args.cell_frame or from_input
     names: list[str] = []
     for cal in cals:
         names.append(ros_camera_name(cal.name, _RESERVED | set(names)))

@@ -64,9 +64,9 @@ def _cell_folder(folder):
     return folder / "cell.yaml"
 
 
-def _convert_args(calibration, out_dir):
+def _convert_args(calibration, out_dir, cell_frame=""):
     return argparse.Namespace(action="convert", calibration=str(calibration),
-                              out_dir=str(out_dir), cell_frame="")
+                              out_dir=str(out_dir), cell_frame=cell_frame)
 
 
 def test_convert_keeps_every_field_of_a_cell_yaml(tmp_path):
@@ -92,6 +92,20 @@ def test_convert_keeps_every_field_of_a_cell_yaml(tmp_path):
         assert np.allclose(old.calibration.K, new.calibration.K)
         assert np.allclose(old.calibration.R, new.calibration.R, atol=1e-6)
         assert np.allclose(old.calibration.t, new.calibration.t, atol=1e-5)
+
+
+def test_a_cell_frame_given_on_the_command_line_wins_everywhere(tmp_path):
+    """Found in review: the input's cell_frame overrode --cell-frame in cell.yaml.
+
+    The TF parent and the cell file then disagreed.
+    """
+    import yaml
+
+    source = _cell_folder(tmp_path / "in")
+    assert run(_convert_args(source, tmp_path / "out", "map")) == 0
+    assert load_cell(tmp_path / "out" / "cell.yaml").cell_frame == "map"
+    transforms = yaml.safe_load((tmp_path / "out" / "static_transforms.yaml").read_text())
+    assert {t["parent"] for t in transforms} == {"map"}
 
 
 def test_convert_refuses_to_overwrite_its_input(tmp_path, capsys):
