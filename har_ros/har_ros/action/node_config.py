@@ -9,6 +9,8 @@ from ..common.config import param, require
 from ..skeleton.rep155 import hri_body_expiry_param, hri_param
 from .recognizer import FROM_CHECKPOINT, RecognizerSettings
 
+MIN_RATE_HZ = 1.0  # a time base under it: windows of minutes, a step that never comes
+
 
 @dataclass(frozen=True)
 class ActionNodeConfig:
@@ -41,7 +43,8 @@ class ActionNodeConfig:
     hri_body_expiry: float = hri_body_expiry_param()
 
     def validate(self) -> None:
-        require(self.rate_hz >= 0, "rate_hz must be >= 0")
+        require(self.rate_hz == 0 or self.rate_hz >= MIN_RATE_HZ,
+                f"rate_hz must be 0 (the checkpoint's) or >= {MIN_RATE_HZ:g} Hz")
         require(self.stride >= 0, "stride must be >= 0")
         require(self.max_gap > 0 and self.track_timeout > 0,
                 "max_gap and track_timeout must be > 0 s")

@@ -291,11 +291,11 @@ def _ending_at(clip: np.ndarray, end: int, window: int, before: np.ndarray | Non
     prefix = np.pad(before[-missing:], ((max(0, missing - len(before)), 0), (0, 0), (0, 0)),
                     mode="edge").copy()
     # the same person goes on from where they stand: move the prefix to the clip's start
-    prefix[..., :2] += _seen_centre(clip[0]) - _seen_centre(prefix[-1])
+    prefix[..., :2] += seen_centre(clip[0]) - seen_centre(prefix[-1])
     return np.concatenate([prefix, clip[:end]])
 
 
-def _seen_centre(frame: np.ndarray) -> np.ndarray:
+def seen_centre(frame: np.ndarray) -> np.ndarray:
     seen = frame[:, -1] > 0
     return frame[seen, :2].mean(axis=0) if seen.any() else np.zeros(2, frame.dtype)
 

@@ -8,10 +8,13 @@ a window whose rejection score is under the checkpoint's threshold (or whose
 confidence is under an explicit ``unknown_threshold``) is "unknown".
 
 A streaming model (``STREAMING_MODELS``) keeps one state per person instead:
-each step feeds it the person's newest frame on the model's time base (its
-features from that frame and the one before), so an output costs one
-frame's work. The state starts afresh for a new person, after a gap longer
-than ``max_gap`` or a stamp going back, and with a new model.
+each step feeds it the person's newest frame (its features from that frame
+and the one a model period before), so an output costs one frame's work. A
+step comes with each camera frame at least a model period after the last;
+with a camera rate that is no multiple of the model's (20 fps for 15 Hz) the
+steps are that much further apart than in training. The state starts
+afresh for a new person, after a gap longer than ``max_gap`` or a stamp
+going back, and with a new model.
 """
 
 from __future__ import annotations
@@ -74,6 +77,10 @@ class ActionRecognizer:
         self.model = inference_model(checkpoint.build())
         self.streaming = checkpoint.model_name in STREAMING_MODELS
         s = self.settings
+        if self.streaming and (s.stride not in (0, checkpoint.stride) or s.rate_hz not in (
+                0.0, checkpoint.normalisation.rate_hz)):
+            raise ValueError("a streaming model steps once per frame of its own time base: "
+                             "leave stride and rate_hz at 0 (the checkpoint's)")
         self.buffers = WindowBuffers(WindowConfig(
             # a streaming model needs a person's newest frame and the one before it
             window=2 if self.streaming else checkpoint.normalisation.window,

@@ -11,10 +11,11 @@ clip's class; transitions are not scored; pauses are a class where the data
 has one for standing still (``pause_label``, e.g. the fridge's *waiting*),
 and otherwise, like *outlier* segments, are trained towards the uniform
 distribution (outlier exposure, Hendrycks et al. 2019), which is what makes
-`unknown` mean something. Outlier segments
-are built from the training clips only (played backwards, or the first half
-of one class spliced to the second half of another), so no class a test
-keeps out can ever be in them; the known classes stay exactly as they are.
+`unknown` mean something. Outlier segments are built from the training
+clips only (the first half of one class spliced to the second half of
+another), so no class a test keeps out can ever be in them. Clips played
+backwards are not used: many actions are their own or another class's
+reverse (sit to stand, swipe left and right, a wave).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import torch
 
 from .augment import Augmentation, augment
 from .dataset import SequenceDataset
-from .preprocess import Normalisation, at_model_rate, window_features
+from .preprocess import Normalisation, at_model_rate, seen_centre, window_features
 
 IGNORE = -100  # a transition: no loss
 OUTLIER = -1  # none of the classes: trained towards the uniform distribution
@@ -41,30 +42,29 @@ OUTLIER_SHARE = 0.2  # of the segments that are outliers (with exposure on)
 class Segment:
     """Where a stream's frames came from: a clip, a pause, a transition or an outlier."""
 
-    kind: str  # "clip", "pause", "transition", "reversed", "spliced"
+    kind: str  # "clip", "pause", "transition", "spliced"
     clips: tuple[int, ...]  # dataset rows it was made of
     frames: int
 
 
 def _shift_to(clip: np.ndarray, anchor: np.ndarray) -> np.ndarray:
     """``clip`` moved so that its first frame stands where ``anchor`` (a frame) stands."""
-    def centre(frame):
-        seen = frame[:, -1] > 0
-        return frame[seen, :2].mean(axis=0) if seen.any() else np.zeros(2, frame.dtype)
-
     moved = clip.copy()
-    moved[..., :2] += centre(anchor) - centre(clip[0])
+    moved[..., :2] += seen_centre(anchor) - seen_centre(clip[0])
     return moved
 
 
 def outlier_clip(dataset: SequenceDataset, rng: np.random.Generator, fps: float,
-                 norm: Normalisation) -> tuple[np.ndarray, Segment]:
-    """Motion that is none of the classes, made of training clips only."""
+                 norm: Normalisation) -> tuple[np.ndarray, Segment] | None:
+    """Motion that is none of the classes: halves of two training clips of two classes.
+
+    None with a single class.
+    """
     first = int(rng.integers(len(dataset)))
     clip = at_model_rate(dataset.sequences[first], fps, norm)
     others = np.flatnonzero(dataset.labels != dataset.labels[first])
-    if rng.random() < 0.5 or not len(others):
-        return clip[::-1].copy(), Segment("reversed", (first,), len(clip))
+    if not len(others):
+        return None
     second = int(rng.choice(others))
     tail = at_model_rate(dataset.sequences[second], fps, norm)
     head, tail = clip[:max(1, len(clip) // 2)], tail[len(tail) // 2:]
@@ -86,9 +86,10 @@ def labelled_stream(dataset: SequenceDataset, length: int, norm: Normalisation,
     frames, labels, segments = [], [], []
     total, wanted = 0, length + int(rng.integers(0, length))
     while total < wanted:
-        if exposure and rng.random() < OUTLIER_SHARE:
-            clip, segment = outlier_clip(dataset, rng, fps, norm)
-            label = OUTLIER
+        outlier = outlier_clip(dataset, rng, fps, norm) \
+            if exposure and rng.random() < OUTLIER_SHARE else None
+        if outlier is not None:
+            (clip, segment), label = outlier, OUTLIER
         else:
             row = int(rng.integers(len(dataset)))
             sequence = dataset.sequences[row]

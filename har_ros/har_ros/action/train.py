@@ -96,9 +96,13 @@ class TrainConfig:
             raise SettingsError("early recognition needs --sampling crop (windows of a stream)")
         if self.model in STREAMING_MODELS and (
                 self.sampling != "stream" or self.scale != "frame_torso" or self.contrastive
-                or self.early):
+                or self.early or self.stride != 1 or self.centre != "hips"
+                or "motion" in self.features):
+            # a frame's features must not depend on the window around it, or the node's
+            # two-frame windows would show the model other numbers than training did
             raise SettingsError(f"{self.model} trains on streams: use --stream (sampling "
-                                "stream, scale frame_torso, no contrastive or early terms)")
+                                "stream, scale frame_torso, centre hips, stride 1, no motion "
+                                "feature, no contrastive or early terms)")
         if not self.exposure >= 0:
             raise SettingsError(f"exposure must be >= 0, got {self.exposure}")
         if self.rejection not in calibration.SCORES:
@@ -454,9 +458,7 @@ def _stream_epoch(run: _Run) -> float:
                         else None)
     run.model.train()
     losses = []
-    for i in range(0, len(x), config.batch_size):
-        if len(x[i:i + config.batch_size]) < 2:
-            continue
+    for i in range(0, len(x), config.batch_size):  # no batch statistics: any size will do
         logits = run.model.frame_logits(torch.from_numpy(x[i:i + config.batch_size]))
         loss = stream_loss(logits, torch.from_numpy(y[i:i + config.batch_size]),
                            config.exposure)

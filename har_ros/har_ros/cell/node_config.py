@@ -16,7 +16,7 @@ class FusionNodeConfig:
     cell_file: str = param("", "cell description YAML; empty = the shipped Pose2Sim demo cell",
                            read_only=True)
     rate_hz: float = param(30.0, "fusion steps per second (each fuses the newest frames)",
-                           limits=(0.0, 1000.0))
+                           limits=(1.0, 1000.0))
     sync_tolerance: float = param(0.04, "s: frames within this of the newest are one instant",
                                   limits=(0.0, 1.0))
     camera_timeout: float = param(0.5, "s without a camera's skeletons before it counts silent",

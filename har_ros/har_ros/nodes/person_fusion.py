@@ -270,6 +270,7 @@ class PersonFusionNode(ManagedNode):
             with stages.stage("association_triangulation"):
                 people = self._fusion.update(detections)
         except Exception as exc:  # a hole no check foresaw: no array beats a wrong one
+            self._fusion.tracks.clear()  # whatever half-updated state it left: start afresh
             self.drops.drop("fusion_errors", "a fusion step failed and published nothing (the "
                             f"safety node stops on stale skeletons): {exc!r}", error=True)
             return

@@ -89,7 +89,8 @@ class RigPublisherConfig:
         "does, not a video decoder's", read_only=True)
 
     def validate(self) -> None:
-        require(self.rate >= 0, "rate must be >= 0")
+        require(self.rate == 0 or self.rate >= 0.1,
+                f"rate must be 0 (the videos' time) or >= 0.1 frames/s, got {self.rate}")
         require(self.frame_step >= 1, "frame_step must be >= 1")
         require(self.width >= 32, "width must be >= 32")
         require(self.max_frames >= 0, "max_frames must be >= 0")

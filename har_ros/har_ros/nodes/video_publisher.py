@@ -44,7 +44,8 @@ class VideoPublisherConfig:
         "once), so that no frame is lost to discovery", read_only=True, limits=(0, 1000))
 
     def validate(self) -> None:
-        require(self.rate >= 0, f"rate must be >= 0, got {self.rate}")
+        require(self.rate == 0 or self.rate >= 0.1,
+                f"rate must be 0 (native) or >= 0.1 frames/s, got {self.rate}")
         require(self.max_frames >= 0, "max_frames must be >= 0")
         require(self.width >= 0, "width must be >= 0")
         require(self.wait_for_subscribers >= 0, "wait_for_subscribers must be >= 0")

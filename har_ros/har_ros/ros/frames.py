@@ -85,7 +85,8 @@ class CellFrames:
         """
         problems = [f"TF has no frame {frame} (yet)"
                     for frame in (self.cell_frame, self.robot_frame)
-                    if frame and not self.buffer._frameExists(frame)]  # tf2's own lookup
+                    # tf2_py's own per-frame lookup (BufferCore::_frameExists, Kilted)
+                    if frame and not self.buffer._frameExists(frame)]
         if not problems and self.robot_frame and not self.buffer.can_transform(
                 self.cell_frame, self.robot_frame, Time()):
             problems.append(f"TF does not connect {self.robot_frame} to {self.cell_frame} (yet)")

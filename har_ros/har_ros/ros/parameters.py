@@ -92,7 +92,8 @@ class ParameterBinding(Generic[C]):
     ``prepare(config)`` (optional) runs while a config is being validated and
     may raise ValueError to refuse one that validates but cannot be used (a
     model file that does not load); it may build what the config needs.
-    ``apply(config)`` runs once the config is accepted and must not fail.
+    ``apply(config)`` runs once the config is accepted; what can fail belongs in
+    ``prepare`` (if apply fails anyway, the previous config is applied again).
     With ``load=False`` the parameters are only declared: a managed node
     calls :meth:`load` in its configure transition, and until then changes
     are validated but not applied.
@@ -174,10 +175,14 @@ class ParameterBinding(Generic[C]):
         candidate, previous, self._pending = self._pending, self.config, None
         try:
             self._apply(candidate)
-        except Exception as exc:
+        except Exception as exc:  # a change must never end the node
             self._node.get_logger().error(
                 f"could not apply {sorted(p.name for p in parameters)}: {exc!r}; the node "
-                "goes on with its previous settings")
-            self._apply(previous)
+                "goes on with its previous settings (ros2 param get still shows the new "
+                "values: set them back)")
+            try:
+                self._apply(previous)
+            except Exception as again:
+                self._node.get_logger().error(f"nor the previous settings: {again!r}")
             return
         self.config = candidate

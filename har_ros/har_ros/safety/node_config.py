@@ -44,7 +44,7 @@ class SafetyNodeConfig:
     startup_healthy_time: float = param(1.0, "s every required input must be healthy at start",
                                         limits=(0.0, 60.0))
     ramp_down_rate: float = param(4.0, "largest decrease of the scale per second (1/s)",
-                                  limits=(0.0, 1000.0))
+                                  limits=(0.5, 1000.0))
     ramp_up_rate: float = param(0.25, "largest increase of the scale per second (1/s)",
                                 limits=(0.0, 1000.0))
     hysteresis: float = param(0.1, "m further than needed before a stop is released",

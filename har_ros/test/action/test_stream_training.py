@@ -71,7 +71,7 @@ def test_a_labelled_stream_chains_clips_with_pauses_transitions_and_outliers(dat
         assert frames.shape == (48, 17, 3) and labels.shape == (48,)
         assert set(np.unique(labels)) <= {IGNORE, OUTLIER, *range(len(ACTIONS))}
         kinds |= {s.kind for s in segments}
-    assert kinds >= {"clip", "pause", "transition", "reversed", "spliced"}
+    assert kinds >= {"clip", "pause", "transition", "spliced"}
     x, y = stream_batch(data, 3, NORM, rng)
     assert x.shape == (3, NORM.channels(2), 48, 17) and y.shape == (3, 48)
     assert np.isfinite(x).all()
@@ -171,3 +171,18 @@ def dataclasses_replace_stamp(frame, shift_s: float):
     import dataclasses
 
     return dataclasses.replace(frame, stamp_ns=frame.stamp_ns + round(shift_s * 1e9))
+
+
+def test_a_streaming_model_keeps_its_own_time_base(stream_checkpoint):
+    """Found in review: a stride or rate override stepped the state at another pace.
+
+    Training steps it once per frame of the checkpoint's time base.
+    """
+    from har_ros.action.checkpoint import load_checkpoint
+    from har_ros.action.recognizer import ActionRecognizer, RecognizerSettings
+
+    checkpoint = load_checkpoint(stream_checkpoint)
+    for settings in (RecognizerSettings(stride=5), RecognizerSettings(rate_hz=30.0)):
+        with pytest.raises(ValueError, match="own time base"):
+            ActionRecognizer(checkpoint, settings)
+    ActionRecognizer(checkpoint, RecognizerSettings(stride=1, rate_hz=15.0))

@@ -98,3 +98,19 @@ def test_every_number_parameter_has_limits_its_default_meets(node):
                  if hints[f.name] in (int, float) and f.metadata.get("limits") is None]
     assert not unbounded, f"{node}: {unbounded} have no limits"
     require_within_limits(NODE_CONFIGS[node]())
+
+
+@pytest.mark.parametrize(("node", "name"), [
+    ("person_fusion", "rate_hz"), ("action_node", "rate_hz"), ("video_publisher", "rate"),
+    ("rig_publisher", "rate"), ("safety_node", "ramp_down_rate")])
+def test_a_tiny_positive_rate_is_refused(node, name):
+    """Found in review: 1e-300 passed a lower limit of 0 and a check of > 0.
+
+    A timer period of 1e300 s then overflowed (or a slow-down never came).
+    """
+    from har_ros.common.config import require_within_limits
+
+    config = dataclasses.replace(NODE_CONFIGS[node](), **{name: 1e-300})
+    with pytest.raises(ValueError, match=name):
+        require_within_limits(config)
+        config.validate()
