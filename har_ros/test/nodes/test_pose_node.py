@@ -320,7 +320,9 @@ def test_detect_every_publishes_every_frame_with_the_predicted_ones_marked(
     for index in range(12):
         ok, bgr = capture.read()
         assert ok
-        stamp = (index + 1) * 100_000_000
+        # 30 fps: two frames are 67 ms apart, inside half the coast time (0.15 s); at
+        # 10 fps the node would detect every frame (the bound on detect_every)
+        stamp = (index + 1) * 33_333_333
         msg = array_to_image(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), "rgb8",
                              Header(stamp=ns_to_stamp(stamp), frame_id="camera"))
         send_until_answered(ros_node, pub, msg, stamp, arrays)
