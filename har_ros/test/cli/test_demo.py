@@ -50,6 +50,8 @@ def test_cell_demo_draws_the_fused_people_in_four_views(tmp_path):
     bound = PoseNodeConfig().tracker_coast_time / 2
     assert replay["detect_every"] == 1 or replay["detect_every"] / replay["rate_fps"] <= bound
     assert replay["why"] and replay["frame_set_latency_s"] > 0, replay
-    # The robot, placed once in the cell file, stops for the walker the cameras disagree on
-    # (how fast it gets once they agree is the demo's figure, not this test's).
-    assert summary["clip"]["seconds_stopped_for_a_near_person"] > 0, summary["clip"]
+    # The robot, placed once in the cell file, stops for the walker the cameras disagree on,
+    # unless the machine was too slow for fresh skeletons at all: then it never moved (the
+    # fail-safe). How long and how fast are the demo's figures, not this test's.
+    clip = summary["clip"]
+    assert clip["seconds_stopped_for_a_near_person"] > 0 or clip["speed_scale_max"] == 0.0, clip
