@@ -269,6 +269,143 @@ class StreamingGCN(nn.Module):
         return self.head(y), torch.cat(buffers, dim=2)
 
 
+def _channel_norm(x: torch.Tensor, norm: nn.LayerNorm) -> torch.Tensor:
+    """LayerNorm over the channels of each (frame, joint): (N, C, T, J) in and out."""
+    return norm(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
+
+
+class CausalGraphBlock(nn.Module):
+    """ST-GCN's block made causal: per-frame graph conv, per-joint conv over the past.
+
+    ``step`` is its continual form (as OpenDR's CoST-GCN streams ST-GCN): the
+    block keeps the last ``(kernel - 1) * dilation`` inputs of its temporal
+    convolution, so a new frame costs one frame's work. Normalised per frame
+    and joint, so a step and a sequence compute the same numbers.
+    """
+
+    def __init__(self, c_in: int, c_out: int, adjacency: torch.Tensor, kernel: int,
+                 dilation: int, dropout: float):
+        super().__init__()
+        self.register_buffer("adjacency", adjacency)
+        self.edge = nn.Parameter(torch.ones_like(adjacency))
+        self.spatial = nn.Conv2d(adjacency.shape[0] * c_in, c_out, 1)
+        self.spatial_norm = nn.LayerNorm(c_out)
+        self.temporal = nn.Conv2d(c_out, c_out, (kernel, 1), dilation=(dilation, 1))
+        self.temporal_norm = nn.LayerNorm(c_out)
+        self.dropout = nn.Dropout(dropout)
+        self.residual = nn.Identity() if c_in == c_out else nn.Conv2d(c_in, c_out, 1)
+        self.past = (kernel - 1) * dilation
+        self.channels = c_out
+
+    def _graph(self, x: torch.Tensor) -> torch.Tensor:
+        n, _, t, j = x.shape
+        joined = torch.einsum("nctj,kjv->nkctv", x, self.adjacency * self.edge)
+        y = self.spatial(joined.reshape(n, -1, t, j))
+        return torch.relu(_channel_norm(y, self.spatial_norm))
+
+    def _out(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        y = self.dropout(_channel_norm(self.temporal(y), self.temporal_norm))
+        return torch.relu(y + self.residual(x))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(N, C, T, J) -> (N, c_out, T, J), each frame from itself and the frames before."""
+        return self._out(x, nn.functional.pad(self._graph(x), (0, 0, self.past, 0)))
+
+    def step(self, x: torch.Tensor, buffer: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(B, C, 1, J) newest frame and (B, c_out, past, J) buffer -> output, new buffer."""
+        window = torch.cat([buffer, self._graph(x)], dim=2)
+        return self._out(x, window), window[:, :, 1:]
+
+
+class CausalSTGCN(nn.Module):
+    """A streaming ST-GCN: causal graph blocks, joints kept apart in time, one output per frame.
+
+    The joints are only pooled after the last block (the window ST-GCN's
+    design), unlike ``stream_gcn``, which flattens them into one vector per
+    frame before any temporal step. ``step`` feeds one frame per person and
+    keeps every block's buffer in one flat state row per person.
+    """
+
+    def __init__(self, in_channels: int, num_classes: int, layout: Layout,
+                 widths: tuple[int, ...], kernel: int, dilations: tuple[int, ...],
+                 dropout: float, memory: tuple[float, ...] = ()):
+        super().__init__()
+        if len(dilations) != len(widths):
+            raise ValueError("stream_stgcn needs one dilation per block")
+        adjacency = torch.from_numpy(normalised_adjacency(layout))
+        self.input_norm = nn.LayerNorm(in_channels * layout.num_joints)
+        blocks, c_in = [], in_channels
+        for width, dilation in zip(widths, dilations, strict=True):
+            blocks.append(CausalGraphBlock(c_in, width, adjacency, kernel, dilation, 0.1))
+            c_in = width
+        self.blocks = nn.ModuleList(blocks)
+        self.joints = layout.num_joints
+        self.width = c_in
+        # running means of the last block's features: what the action was, after it ends
+        self.register_buffer("decays", torch.tensor([np.exp(-1.0 / m) for m in memory],
+                                                    dtype=torch.float32))
+        self.head = nn.Sequential(nn.Dropout(dropout),
+                                  nn.Linear(c_in * (1 + len(memory)), num_classes))
+
+    def _remember(self, y: torch.Tensor, means: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(B, C) newest features and (B, M, C) running means -> head input, new means."""
+        d = self.decays[None, :, None]
+        means = d * means + (1 - d) * y[:, None]
+        return torch.cat([y, means.flatten(1)], dim=1), means
+
+    def _normalised(self, x: torch.Tensor) -> torch.Tensor:
+        n, c, t, j = x.shape
+        flat = self.input_norm(x.permute(0, 2, 1, 3).reshape(n, t, c * j))
+        return flat.view(n, t, c, j).permute(0, 2, 1, 3)
+
+    def _sequence(self, x: torch.Tensor) -> torch.Tensor:
+        y = self._normalised(x)
+        for block in self.blocks:
+            y = block(y)
+        y = y.mean(dim=3).transpose(1, 2)  # (N, T, C)
+        if not len(self.decays):
+            return y
+        means, out = y.new_zeros(y.shape[0], len(self.decays), self.width), []
+        for t in range(y.shape[1]):
+            joined, means = self._remember(y[:, t], means)
+            out.append(joined)
+        return torch.stack(out, dim=1)
+
+    def frame_logits(self, x: torch.Tensor) -> torch.Tensor:
+        """(N, C, T, J) -> (N, T, K): each frame's logits given only the frames before it."""
+        return self.head(self._sequence(x))
+
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        """(N, channels) features at the window's last frame."""
+        return self._sequence(x)[:, -1]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.embed(x))
+
+    def zero_state(self, batch: int) -> torch.Tensor:
+        """The state of ``batch`` people before their first frame: every buffer, flat."""
+        size = sum(b.channels * b.past * self.joints for b in self.blocks)
+        return torch.zeros(batch, size + len(self.decays) * self.width)
+
+    def step(self, frames: torch.Tensor, state: torch.Tensor
+             ) -> tuple[torch.Tensor, torch.Tensor]:
+        """One new frame per person (B, C, J) and their states -> (logits (B, K), new states)."""
+        b = frames.shape[0]
+        y, buffers, start = self._normalised(frames[:, :, None]), [], 0
+        for block in self.blocks:
+            size = block.channels * block.past * self.joints
+            buffer = state[:, start:start + size].view(b, block.channels, block.past,
+                                                       self.joints)
+            y, buffer = block.step(y, buffer)
+            buffers.append(buffer.reshape(b, -1))
+            start += size
+        y = y.mean(dim=3)[:, :, 0]
+        if len(self.decays):
+            y, means = self._remember(y, state[:, start:].view(b, len(self.decays), self.width))
+            buffers.append(means.flatten(1))
+        return self.head(y), torch.cat(buffers, dim=1)
+
+
 class StreamHeads(nn.Module):
     """One linear head per stream on its part of the joined embedding; logits averaged."""
 
@@ -356,9 +493,11 @@ MODEL_DEFAULTS = {
     # tcn: 58.1 % of the chained UTD stream's frames right against 39.2 % with the GRU (seed 0)
     "stream_gcn": {"widths": [32, 32], "hidden": 128, "dropout": 0.2, "temporal": "tcn",
                    "kernel": 3, "dilations": [1, 2, 4, 8]},
+    "stream_stgcn": {"widths": [32, 48, 64], "kernel": 5, "dilations": [1, 2, 4],
+                     "dropout": 0.2, "memory": []},
 }
 #: Models that keep a state per person and take one frame per step (``step``).
-STREAMING_MODELS = ("stream_gcn",)
+STREAMING_MODELS = ("stream_gcn", "stream_stgcn")
 MODEL_NAMES = tuple(MODEL_DEFAULTS)
 
 
@@ -392,6 +531,10 @@ def build_model(name: str, in_channels: int, num_classes: int, layout: Layout,
         return StreamingGCN(in_channels, num_classes, layout, tuple(c["widths"]),
                             int(c["hidden"]), float(c["dropout"]), str(c["temporal"]),
                             int(c["kernel"]), tuple(c["dilations"]))
+    if name == "stream_stgcn":
+        return CausalSTGCN(in_channels, num_classes, layout, tuple(c["widths"]),
+                           int(c["kernel"]), tuple(c["dilations"]), float(c["dropout"]),
+                           tuple(float(m) for m in c["memory"]))
     if name == "transformer":
         return TemporalTransformer(in_channels, layout.num_joints, num_classes,
                                    int(c["width"]), int(c["layers"]), int(c["heads"]),

@@ -27,6 +27,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--train-out", default="",
                         help="chain: also write the other rows of the known classes (.npz) "
                              "to train the model the stream is for")
+    parser.add_argument("--test-out", default="",
+                        help="chain: also write the chained rows of the known classes (.npz), "
+                             "to score the same model on whole clips")
     parser.add_argument("--seed", type=int, default=0, help="chain: clip order and gaps")
 
 
@@ -39,7 +42,7 @@ def _chain(args: argparse.Namespace) -> int:
 
     if not args.out:
         raise SystemExit("har dataset chain needs --out BAG")
-    outputs = [args.out] + ([npz_path(args.train_out)] if args.train_out else [])
+    outputs = [args.out] + [npz_path(p) for p in (args.train_out, args.test_out) if p]
     refuse_overwrite(outputs, _inputs(args.data))  # before anything is written
     dataset = load_data(args.data)
     try:
@@ -66,6 +69,9 @@ def _chain(args: argparse.Namespace) -> int:
         written = save_npz(known, args.train_out)
         report["train"] = {"dataset": str(written), "clips": len(known),
                            "classes": len(known.class_names)}
+    if args.test_out:
+        known = known_classes_only(rows, outside)
+        report["test"] = {"dataset": str(save_npz(known, args.test_out)), "clips": len(known)}
     print(json.dumps(report))
     return 0
 

@@ -29,9 +29,13 @@ def data():
     return make_dataset(subjects=4, repetitions=1, seed=2, test_subjects=1, views=("front",))
 
 
-@pytest.mark.parametrize("temporal", ["gru", "tcn"])
-def test_a_step_per_frame_gives_what_the_whole_sequence_gives(temporal):
-    model = build_model("stream_gcn", 7, 5, COCO17, {"temporal": temporal}).eval()
+STREAMING = [("stream_gcn", {"temporal": "gru"}), ("stream_gcn", {"temporal": "tcn"}),
+             ("stream_stgcn", {}), ("stream_stgcn", {"memory": [4, 16]})]
+
+
+@pytest.mark.parametrize(("name", "config"), STREAMING)
+def test_a_step_per_frame_gives_what_the_whole_sequence_gives(name, config):
+    model = build_model(name, 7, 5, COCO17, config).eval()
     x = torch.randn(2, 7, 30, 17)
     with torch.no_grad():
         whole = model.frame_logits(x)
@@ -43,11 +47,11 @@ def test_a_step_per_frame_gives_what_the_whole_sequence_gives(temporal):
     torch.testing.assert_close(model(x), whole[:, -1])
 
 
-@pytest.mark.parametrize("temporal", ["gru", "tcn"])
-def test_a_step_costs_the_same_however_long_the_past(temporal):
+@pytest.mark.parametrize(("name", "config"), STREAMING)
+def test_a_step_costs_the_same_however_long_the_past(name, config):
     from torch.utils.flop_counter import FlopCounterMode
 
-    model = build_model("stream_gcn", 7, 5, COCO17, {"temporal": temporal}).eval()
+    model = build_model(name, 7, 5, COCO17, config).eval()
     frame = torch.randn(5, 7, 17)
 
     def flops_after(frames: int) -> int:
@@ -186,3 +190,62 @@ def test_a_streaming_model_keeps_its_own_time_base(stream_checkpoint):
         with pytest.raises(ValueError, match="own time base"):
             ActionRecognizer(checkpoint, settings)
     ActionRecognizer(checkpoint, RecognizerSettings(stride=1, rate_hz=15.0))
+
+
+def arms_dataset(base: np.ndarray, seed: int = 0):
+    """Two classes one frame tells apart: arms down, and wrists raised above the head."""
+    from har_ros.action.dataset import SequenceDataset
+
+    rng = np.random.default_rng(seed)
+    raised = base.copy()
+    torso = np.linalg.norm(base[[5, 6], :2].mean(0) - base[[11, 12], :2].mean(0))
+    raised[[7, 8, 9, 10], 1] = base[0, 1] - np.array([0.3, 0.3, 0.8, 0.8]) * torso
+    sequences, labels = [], []
+    for clip in range(16):
+        pose = (base, raised)[clip % 2]
+        frames = np.repeat(pose[None], 30, axis=0)
+        frames[..., :2] += rng.normal(0.0, 0.02 * torso, frames[..., :2].shape)
+        sequences.append(frames.astype(np.float32))
+        labels.append(clip % 2)
+    return SequenceDataset(sequences, labels, ["down", "up"], np.arange(16) % 4, COCO17,
+                           meta={"fps": 30.0})
+
+
+def test_a_stream_whose_truth_is_known_is_named_within_one_frame_of_its_change(data):
+    """Trained the `--stream` way, the node's hot path names the new action at once.
+
+    A stream changes from arms down to arms up at a known instant; the first
+    model frame after it (15 Hz) is the earliest an output can come, and the
+    name comes at most one model frame later (a window model needs about half
+    its window).
+    """
+    import dataclasses
+
+    from har_ros.action.labels import LabelInterval
+    from har_ros.action.online import online_metrics, run_recognizer
+    from har_ros.action.recognizer import ActionRecognizer, RecognizerSettings
+    from har_ros.action.streams import LabelledStream
+    from har_ros.action.train import TrainConfig, train
+    from har_ros.skeleton.types import Person, SkeletonFrame
+
+    arms = arms_dataset(data.sequences[0][0])
+    config = dataclasses.replace(
+        TrainConfig(**STREAM_SETTINGS), epochs=100, exposure=0.0,
+        threads=1, model_config={"widths": [16, 16], "dilations": [1, 2]})
+    checkpoint, _ = train(arms, config, progress=False)
+    change_s, fps, start = 2.0, 30.0, 1_000_000_000
+    frames = []
+    for i in range(int(4.0 * fps)):
+        pose = arms.sequences[int(i >= change_s * fps)][i % 30]
+        frames.append(SkeletonFrame(start + round(i / fps * 1e9), "cam", 640, 480,
+                                    [Person(pose, "coco17", 0.9, (0, 0, 640, 480),
+                                            track_id=3)]))
+    t0 = start * 1e-9
+    stream = LabelledStream(frames, [LabelInterval(3, t0, t0 + change_s, "down"),
+                                     LabelInterval(3, t0 + change_s, t0 + 4.0, "up")], fps)
+    never_unknown = RecognizerSettings(unknown_threshold=0.0)  # onset alone, default smoothing
+    outputs = run_recognizer(ActionRecognizer(checkpoint, never_unknown), stream)
+    metrics = online_metrics(outputs, stream, arms.class_names)
+    model_frame = 1.0 / STREAM_SETTINGS["rate_hz"]
+    assert metrics["missed_actions"] == 0
+    assert max(metrics["onset_delays"]) <= 2 * model_frame + 1e-3, metrics["onset_delays"]

@@ -27,13 +27,19 @@ def clips(tmp_path_factory):
     return path
 
 
-def test_chain_writes_a_stream_bag_and_the_known_training_rows(har, clips, tmp_path):
+def test_chain_writes_a_stream_bag_and_the_known_training_and_test_rows(har, clips, tmp_path):
     done = har("dataset", "chain", f"npz:{clips}", "--out", str(tmp_path / "stream"),
-               "--outside", "2", "--train-out", str(tmp_path / "known.npz"))
+               "--outside", "2", "--train-out", str(tmp_path / "known.npz"),
+               "--test-out", str(tmp_path / "known_test.npz"))
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["people"] == 2 and report["outside_classes"] == ["r"]
     assert report["train"]["classes"] == 2 and report["train"]["clips"] == 4
+    from har_ros.action.dataset import load_npz
+
+    test = load_npz(tmp_path / "known_test.npz")  # the chained clips of the known classes
+    assert report["test"]["clips"] == len(test) == 4 and set(test.subjects) == {3, 4}
+    assert test.class_names == ["p", "q"]
     labels = (tmp_path / "stream" / "labels.csv").read_text()
     assert "# outside: r" in labels and labels.count(",r\n") == 2
 
