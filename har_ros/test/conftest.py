@@ -74,9 +74,10 @@ def stream_checkpoint(tmp_path_factory) -> Path:
                                window=STREAM_SETTINGS["window"],
                                rate_hz=STREAM_SETTINGS["rate_hz"])
     torch.manual_seed(0)
-    model = build_model("stream_gcn", norm.channels(2), len(ACTIONS), COCO17)
+    name = STREAM_SETTINGS["model"]
+    model = build_model(name, norm.channels(2), len(ACTIONS), COCO17)
     path = tmp_path_factory.mktemp("stream_ckpt") / "stream.pt"
-    Checkpoint("stream_gcn", model_settings("stream_gcn"), model.state_dict(), list(ACTIONS),
+    Checkpoint(name, model_settings(name), model.state_dict(), list(ACTIONS),
                COCO17, ("x", "y", "score"), norm, stride=STREAM_SETTINGS["stride"]).save(path)
     return path
 

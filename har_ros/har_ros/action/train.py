@@ -53,7 +53,7 @@ class TrainConfig:
     rate_hz: float = 30.0  # model time base for "crop"
     centre: str = "hips"  # or "hips_sequence" (keeps motion across the window)
     scale: str = "torso"  # or "frame_torso" (each frame its own: streaming models)
-    exposure: float = 0.5  # streaming models: weight of outlier exposure (0 = off)
+    exposure: float = 0.1  # streaming models: weight of outlier exposure (0 = off)
     pause_class: str = ""  # streaming models: the class of standing still; "" = none of them
     init: str = ""  # checkpoint to start from (fine-tuning); its model and settings are used
     freeze: str = "none"  # "backbone": train only the classifier head (with init)
@@ -156,7 +156,7 @@ class TrainConfig:
 
 #: What `har train --stream` sets (flags given beside it still win): a streaming model
 #: trained on labelled streams with outlier exposure, one output per frame at 15 Hz.
-STREAM_SETTINGS = {"model": "stream_gcn", "sampling": "stream", "scale": "frame_torso",
+STREAM_SETTINGS = {"model": "stream_stgcn", "sampling": "stream", "scale": "frame_torso",
                    "stride": 1, "window": 48, "rate_hz": 15.0, "rejection": "energy"}
 
 FREEZE_CHOICES = ("none", "backbone")
@@ -276,13 +276,41 @@ def node_windows(dataset: SequenceDataset, norm: Normalisation, stride: int,
 
 def calibrate(model: nn.Module, held_out: SequenceDataset, norm: Normalisation,
               config: TrainConfig) -> calibration.Calibration:
-    """Temperature and rejection threshold on the node-like windows of held-out clips."""
+    """Temperature and rejection threshold on what the node would show of held-out clips.
+
+    Their windows, or for a streaming model every frame of streams made of them.
+    """
     if not len(held_out):
         return calibration.Calibration(score=config.rejection)
-    x, y = node_windows(held_out, norm, config.stride,
-                        config.early_min_fill if config.early > 0 else 1.0)
-    return calibration.fit(predict_logits(model, x), y, config.rejection,
-                           config.known_rejection)
+    if config.model in STREAMING_MODELS:
+        logits, y = _held_out_stream_frames(model, held_out, norm, config)
+    else:
+        x, y = node_windows(held_out, norm, config.stride,
+                            config.early_min_fill if config.early > 0 else 1.0)
+        logits = predict_logits(model, x)
+    return calibration.fit(logits, y, config.rejection, config.known_rejection)
+
+
+def pause_label(config: TrainConfig, class_names: list[str]) -> int | None:
+    """The class index of standing still in training streams (None: no class is)."""
+    return class_names.index(config.pause_class) if config.pause_class else None
+
+
+def _held_out_stream_frames(model: nn.Module, held_out: SequenceDataset, norm: Normalisation,
+                            config: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Logits and labels of every labelled frame of streams of held-out clips.
+
+    A streaming model is judged per frame, as the node shows it (action starts
+    included), not once per clip: that also gives the temperature errors to fit.
+    """
+    x, y = stream_batch(held_out, max(len(held_out), 16), norm,
+                        np.random.default_rng(config.seed), exposure=False,
+                        pause_label=pause_label(config, list(held_out.class_names)))
+    model.eval()
+    with torch.no_grad():
+        logits = model.frame_logits(torch.from_numpy(x)).numpy()
+    labelled = y >= 0
+    return logits[labelled].astype(np.float64), y[labelled]
 
 
 def split_train_val(dataset: SequenceDataset, fraction: float, seed: int
@@ -451,11 +479,9 @@ def _epoch(run: _Run) -> float:
 def _stream_epoch(run: _Run) -> float:
     """One pass over freshly drawn labelled streams (as many as training clips)."""
     config = run.config
-    names = list(run.train_set.class_names)
     x, y = stream_batch(run.train_set, len(run.train_set), run.norm, run.rng,
                         run.augmentation, exposure=config.exposure > 0,
-                        pause_label=names.index(config.pause_class) if config.pause_class
-                        else None)
+                        pause_label=pause_label(config, list(run.train_set.class_names)))
     run.model.train()
     losses = []
     for i in range(0, len(x), config.batch_size):  # no batch statistics: any size will do

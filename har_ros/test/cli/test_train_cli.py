@@ -36,13 +36,15 @@ def test_a_stream_ensemble_trains_and_evaluates(har, data, tmp_path):
 
 def test_stream_trains_a_streaming_model_the_node_steps_per_frame(har, data, tmp_path):
     from har_ros.action.checkpoint import load_checkpoint
+    from har_ros.action.train import STREAM_SETTINGS
 
     ckpt = tmp_path / "streaming.pt"
     done = har("train", "--data", f"npz:{data}", "--out", str(ckpt), "--epochs", "1",
                "--threads", "1", "--stream", "--pause-class", "waiting")
     assert done.returncode == 0, done.stderr
     checkpoint = load_checkpoint(ckpt)
-    assert checkpoint.model_name == "stream_gcn" and checkpoint.stride == 1
+    assert checkpoint.model_name == STREAM_SETTINGS["model"] and checkpoint.stride == 1
+    assert checkpoint.calibration.fitted_on > 100  # every frame of held-out streams
     assert checkpoint.normalisation.sampling == "stream"
     assert checkpoint.training["config"]["pause_class"] == "waiting"
     done = har("eval", "--ckpt", str(ckpt), "--data", f"npz:{data}", "--no-robustness", "--json")
