@@ -28,6 +28,10 @@ class ActionNodeConfig:
                                     limits=(0.0, 1.0))
     smoothing_alpha: float = param(0.6, "EMA weight of the newest window (1 = no smoothing)",
                                    limits=(0.0, 1.0))
+    switch_margin: float = param(
+        RecognizerSettings.switch_margin, "the shown action stays until another's smoothed "
+        "probability leads it by this much (0 = the most probable at once); holds a label "
+        "against flicker", limits=(0.0, 0.99))
     unknown_threshold: float = param(
         FROM_CHECKPOINT, "-1: the checkpoint's calibrated rejection (score and threshold); "
         "0..1: a calibrated confidence under which the label is 'unknown'", limits=(-1.0, 1.0))
@@ -50,6 +54,7 @@ class ActionNodeConfig:
                 "max_gap and track_timeout must be > 0 s")
         require(0.0 <= self.min_valid_joints <= 1.0, "min_valid_joints must be in [0, 1]")
         require(0.0 < self.smoothing_alpha <= 1.0, "smoothing_alpha must be in (0, 1]")
+        require(0.0 <= self.switch_margin < 1.0, "switch_margin must be in [0, 1)")
         require(self.unknown_threshold == FROM_CHECKPOINT or 0.0 <= self.unknown_threshold <= 1.0,
                 f"unknown_threshold must be -1 or in [0, 1], got {self.unknown_threshold}")
         require(0.0 < self.min_fill <= 1.0, f"min_fill must be in (0, 1], got {self.min_fill}")
@@ -61,4 +66,4 @@ class ActionNodeConfig:
     def settings(self) -> RecognizerSettings:
         return RecognizerSettings(self.rate_hz, self.stride, self.max_gap, self.track_timeout,
                                   self.min_valid_joints, self.smoothing_alpha,
-                                  self.unknown_threshold, self.min_fill)
+                                  self.unknown_threshold, self.min_fill, self.switch_margin)

@@ -36,6 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="--online: the node's unknown_threshold (-1 = the checkpoint's)")
     parser.add_argument("--smoothing-alpha", type=float, default=0.6,
                         help="--online: the node's smoothing_alpha")
+    parser.add_argument("--switch-margin", type=float,
+                        help="--online: the node's switch_margin (default: the node's)")
 
 
 def _finite(value):
@@ -120,9 +122,10 @@ def _online(args: argparse.Namespace) -> int:
     try:
         checkpoint = load_checkpoint(args.ckpt)
         stream = read_stream_bag(args.data)
+        margin = {} if args.switch_margin is None else {"switch_margin": args.switch_margin}
         settings = RecognizerSettings(smoothing_alpha=args.smoothing_alpha,
                                       unknown_threshold=args.unknown_threshold,
-                                      min_fill=args.min_fill)
+                                      min_fill=args.min_fill, **margin)
         recognizer = ActionRecognizer(checkpoint, settings)
     except (CheckpointError, BagError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -133,12 +136,13 @@ def _online(args: argparse.Namespace) -> int:
         outputs = replay_through_action_node(args.data, {
             "model_path": str(Path(args.ckpt).resolve()), "min_fill": args.min_fill,
             "unknown_threshold": args.unknown_threshold,
-            "smoothing_alpha": args.smoothing_alpha}, rate=args.rate)
+            "smoothing_alpha": args.smoothing_alpha, **margin}, rate=args.rate)
     else:
         outputs = run_recognizer(recognizer, stream)
     report = online_metrics(outputs, stream, checkpoint.class_names)
     report.update(mode="bag" if args.bag else "ros_free", model=checkpoint.model_name,
-                  min_fill=args.min_fill, stream_seconds=len(stream.frames) / stream.fps,
+                  min_fill=args.min_fill, switch_margin=settings.switch_margin,
+                  stream_seconds=len(stream.frames) / stream.fps,
                   calibration=checkpoint.calibration.to_dict())
     if args.out_dir:
         from ..action.online_plots import write_online_plots

@@ -65,3 +65,32 @@ def test_an_energy_rejection_thresholds_the_smoothed_energy_not_the_confidence()
     split = run(middle)
     assert {r.label == "unknown" for r in split} == {True, False}
     assert all((r.label == "unknown") == (r.known_score < middle) for r in split)
+
+
+def test_a_switch_margin_holds_the_shown_action_until_another_is_clearly_ahead():
+    frames = list(frames_of(make_stream(people=2, seconds=20, seed=4, enter_leave=False)))
+
+    def run(margin):
+        recognizer = ActionRecognizer.from_path(settings=RecognizerSettings(
+            switch_margin=margin, unknown_threshold=0.0))
+        return [r for f in frames for r in recognizer.process(f)]
+
+    free, held = run(0.0), run(0.3)
+    assert len(free) == len(held)
+
+    def changes(results):
+        shown = {}
+        count = 0
+        for r in results:
+            count += shown.get(r.track_id, r.label) != r.label
+            shown[r.track_id] = r.label
+        return count
+
+    assert changes(held) < changes(free)
+    for f, h in zip(free, held, strict=True):
+        np.testing.assert_allclose(f.scores, h.scores)  # the same smoothed probabilities
+        top = f.scores.argmax()
+        # a held label trails the leader by less than the margin; a new one leads by it
+        assert h.label == f.label or h.scores[top] - h.scores[h.label_index] < 0.3
+    with pytest.raises(ValueError, match="switch_margin"):
+        ActionRecognizer.from_path(settings=RecognizerSettings(switch_margin=1.0))
