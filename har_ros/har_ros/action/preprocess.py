@@ -145,8 +145,10 @@ def normalise_with_travel(sequence: np.ndarray, layout: Layout, centre: str = "h
     scale = np.where(valid, torso, scale[..., None]) if scale_by == "frame_torso" else \
         np.broadcast_to(scale[..., None], torso.shape)
     moved = None
-    if centre == "hips_sequence" or travel:
-        framed = seen.any(axis=-1)  # (..., T)
+    framed = seen.any(axis=-1)  # (..., T)
+    if centre == "hips" and travel and scale_by == "frame_torso":
+        moved = _stepwise_travel(hips, framed, scale)
+    elif centre == "hips_sequence" or travel:
         fixed = np.nan_to_num(nanmedian(np.where(framed[..., None], hips, np.nan), axis=-2))
         if centre == "hips_sequence":
             moved = np.zeros_like(hips) if travel else None
@@ -157,6 +159,20 @@ def normalise_with_travel(sequence: np.ndarray, layout: Layout, centre: str = "h
     mask = seen.astype(np.float32)
     out = (coords - hips[..., None, :]) * (mask[..., None] / scale[..., None, None])
     return out.astype(np.float32, copy=False), mask, moved
+
+
+def _stepwise_travel(hips: np.ndarray, framed: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """The hips' travel summed frame by frame, each step in its own frame's torso lengths.
+
+    Its frame-to-frame difference depends on two frames only, never on the
+    window around them, so a streaming model's ``motion`` is the same in the
+    node's two-frame windows as in training streams.
+    """
+    steps = np.zeros_like(hips)
+    both = (framed[..., 1:] & framed[..., :-1])[..., None]
+    steps[..., 1:, :] = np.where(both, (hips[..., 1:, :] - hips[..., :-1, :]) /
+                                 scale[..., 1:, None], 0.0)
+    return np.cumsum(steps, axis=-2).astype(np.float32)
 
 
 def resample(array: np.ndarray, length: int) -> np.ndarray:

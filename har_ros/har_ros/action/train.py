@@ -96,13 +96,12 @@ class TrainConfig:
             raise SettingsError("early recognition needs --sampling crop (windows of a stream)")
         if self.model in STREAMING_MODELS and (
                 self.sampling != "stream" or self.scale != "frame_torso" or self.contrastive
-                or self.early or self.stride != 1 or self.centre != "hips"
-                or "motion" in self.features):
+                or self.early or self.stride != 1 or self.centre != "hips"):
             # a frame's features must not depend on the window around it, or the node's
             # two-frame windows would show the model other numbers than training did
             raise SettingsError(f"{self.model} trains on streams: use --stream (sampling "
-                                "stream, scale frame_torso, centre hips, stride 1, no motion "
-                                "feature, no contrastive or early terms)")
+                                "stream, scale frame_torso, centre hips, stride 1, no "
+                                "contrastive or early terms)")
         if not self.exposure >= 0:
             raise SettingsError(f"exposure must be >= 0, got {self.exposure}")
         if self.rejection not in calibration.SCORES:
@@ -157,7 +156,8 @@ class TrainConfig:
 #: What `har train --stream` sets (flags given beside it still win): a streaming model
 #: trained on labelled streams with outlier exposure, one output per frame at 15 Hz.
 STREAM_SETTINGS = {"model": "stream_stgcn", "sampling": "stream", "scale": "frame_torso",
-                   "stride": 1, "window": 48, "rate_hz": 15.0, "rejection": "energy"}
+                   "stride": 1, "window": 48, "rate_hz": 15.0, "rejection": "energy",
+                   "features": ("position", "motion", "bone")}
 
 FREEZE_CHOICES = ("none", "backbone")
 MIRROR_CHOICES = ("auto", "on", "off")
@@ -500,8 +500,11 @@ def _evaluate(run: _Run) -> tuple[float, float]:
     """Validation loss and accuracy (NaN and 0 without a validation split)."""
     if run.x_val is None:
         return float("nan"), 0.0
-    y_val = run.val_set.labels
-    logits = predict_logits(run.model, run.x_val)
+    if run.config.model in STREAMING_MODELS:  # judged per frame, as the node shows it
+        logits, y_val = _held_out_stream_frames(run.model, run.val_set, run.norm, run.config)
+    else:
+        y_val = run.val_set.labels
+        logits = predict_logits(run.model, run.x_val)
     loss = float(run.loss_fn(torch.from_numpy(logits), torch.from_numpy(y_val)))
     return loss, float((logits.argmax(1) == y_val).mean())
 

@@ -249,3 +249,29 @@ def test_a_stream_whose_truth_is_known_is_named_within_one_frame_of_its_change(d
     model_frame = 1.0 / STREAM_SETTINGS["rate_hz"]
     assert metrics["missed_actions"] == 0
     assert max(metrics["onset_delays"]) <= 2 * model_frame + 1e-3, metrics["onset_delays"]
+
+
+def test_a_frames_stream_features_are_the_same_in_a_two_frame_window_and_a_long_one(data):
+    """The node steps a streaming model on two-frame windows; training used long ones.
+
+    Every feature of ``--stream`` (the body's travel included, which tells
+    walking from standing) must come out the same in both.
+    """
+    import dataclasses
+
+    from har_ros.action.preprocess import at_model_rate, batch_window_features, window_features
+
+    norm = dataclasses.replace(NORM, features=STREAM_SETTINGS["features"])
+    assert "motion" in norm.features
+    walk = at_model_rate(data.sequences[int(np.argmax(data.labels == ACTIONS.index(
+        "changing_side")))], 30.0, norm)
+    step = min(len(walk), norm.window // 2)
+    sideways = np.array([40.0, 0.0, 0.0], np.float32)
+    walk = np.concatenate([walk[:step], walk + sideways])[:norm.window]  # a jump
+    walk[10, 3, 2] = 0.0  # a joint not seen in one frame
+    long = window_features(walk, data.layout, norm)  # (C, T, J)
+    pairs = np.stack([walk[t - 1:t + 1] for t in range(1, len(walk))])
+    short = batch_window_features(pairs, data.layout, norm)[:, :, -1]  # (T-1, C, J)
+    np.testing.assert_allclose(short, np.moveaxis(long[:, 1:], 1, 0), atol=1e-5)
+    motion = norm.features.index("motion") * 2
+    assert np.abs(long[motion, step]).min() > 0.1  # every joint moved with the body
