@@ -333,7 +333,10 @@ class CausalSTGCN(nn.Module):
         if len(dilations) != len(widths):
             raise ValueError("stream_stgcn needs one dilation per block")
         adjacency = torch.from_numpy(normalised_adjacency(layout))
-        self.input_norm = nn.LayerNorm(in_channels * layout.num_joints)
+        # per channel and joint, as the window ST-GCN: a frame's small motion channels keep
+        # their scale (a per-frame LayerNorm drowned them in the positions' spread); in eval
+        # mode an affine map per channel, the same in a step as in a sequence
+        self.input_norm = nn.BatchNorm1d(in_channels * layout.num_joints)
         blocks, c_in = [], in_channels
         for width, dilation in zip(widths, dilations, strict=True):
             blocks.append(CausalGraphBlock(c_in, width, adjacency, kernel, dilation, 0.1))
@@ -355,8 +358,8 @@ class CausalSTGCN(nn.Module):
 
     def _normalised(self, x: torch.Tensor) -> torch.Tensor:
         n, c, t, j = x.shape
-        flat = self.input_norm(x.permute(0, 2, 1, 3).reshape(n, t, c * j))
-        return flat.view(n, t, c, j).permute(0, 2, 1, 3)
+        flat = self.input_norm(x.permute(0, 1, 3, 2).reshape(n, c * j, t))
+        return flat.view(n, c, j, t).permute(0, 1, 3, 2)
 
     def _sequence(self, x: torch.Tensor) -> torch.Tensor:
         y = self._normalised(x)
