@@ -333,10 +333,13 @@ class CausalSTGCN(nn.Module):
         if len(dilations) != len(widths):
             raise ValueError("stream_stgcn needs one dilation per block")
         adjacency = torch.from_numpy(normalised_adjacency(layout))
-        # per channel and joint, as the window ST-GCN: a frame's small motion channels keep
-        # their scale (a per-frame LayerNorm drowned them in the positions' spread); in eval
-        # mode an affine map per channel, the same in a step as in a sequence
-        self.input_norm = nn.BatchNorm1d(in_channels * layout.num_joints)
+        # each input channel standardised over all joints by the training data's statistics,
+        # fixed before training (fit_input_scale): a frame's small motion channels keep their
+        # weight (a per-frame LayerNorm drowned them in the positions' spread), a joint that
+        # hardly moves is not blown up to its noise, and unlike batch statistics nothing
+        # differs between training and the node
+        self.register_buffer("input_mean", torch.zeros(in_channels))
+        self.register_buffer("input_scale", torch.ones(in_channels))
         blocks, c_in = [], in_channels
         for width, dilation in zip(widths, dilations, strict=True):
             blocks.append(CausalGraphBlock(c_in, width, adjacency, kernel, dilation, 0.1))
@@ -356,10 +359,14 @@ class CausalSTGCN(nn.Module):
         means = d * means + (1 - d) * y[:, None]
         return torch.cat([y, means.flatten(1)], dim=1), means
 
+    def fit_input_scale(self, x: torch.Tensor) -> None:
+        """Set the input standardisation from training input (N, C, T, J), mask last."""
+        self.input_mean.copy_(x.mean(dim=(0, 2, 3)))
+        self.input_scale.copy_(x.std(dim=(0, 2, 3)).clamp_min(1e-2))
+        self.input_mean[-1], self.input_scale[-1] = 0.0, 1.0  # the mask stays 0 or 1
+
     def _normalised(self, x: torch.Tensor) -> torch.Tensor:
-        n, c, t, j = x.shape
-        flat = self.input_norm(x.permute(0, 1, 3, 2).reshape(n, c * j, t))
-        return flat.view(n, c, j, t).permute(0, 1, 3, 2)
+        return (x - self.input_mean.view(1, -1, 1, 1)) / self.input_scale.view(1, -1, 1, 1)
 
     def _sequence(self, x: torch.Tensor) -> torch.Tensor:
         y = self._normalised(x)

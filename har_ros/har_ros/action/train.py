@@ -435,6 +435,10 @@ def _set_up(dataset: SequenceDataset, config: TrainConfig, init) -> _Run:
         def noisy_view(seq):
             return noised(seq, dataset.layout, contrastive.alpha, rng,
                           jitter_sigma=contrastive.jitter_sigma)
+    if hasattr(model, "fit_input_scale") and not copied:  # from clean training streams
+        x, _ = stream_batch(train_set, min(len(train_set), 256), norm,
+                            np.random.default_rng(config.seed), exposure=False)
+        model.fit_input_scale(torch.from_numpy(x))
     x_val = batch_features(val_set, norm) if len(val_set) else None
     return _Run(config, norm, rng, train_set, val_set, held_out, model, optimiser, schedule,
                 nn.CrossEntropyLoss(label_smoothing=0.1), aug, contrastive, noisy_view, x_val,
