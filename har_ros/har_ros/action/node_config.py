@@ -31,7 +31,7 @@ class ActionNodeConfig:
     switch_margin: float = param(
         RecognizerSettings.switch_margin, "the shown action stays until another's smoothed "
         "probability leads it by this much (0 = the most probable at once); holds a label "
-        "against flicker", limits=(0.0, 0.99))
+        "against flicker", limits=(0.0, 1.0))
     unknown_threshold: float = param(
         FROM_CHECKPOINT, "-1: the checkpoint's calibrated rejection (score and threshold); "
         "0..1: a calibrated confidence under which the label is 'unknown'", limits=(-1.0, 1.0))

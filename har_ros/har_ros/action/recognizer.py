@@ -94,7 +94,7 @@ class ActionRecognizer:
             track_timeout=s.track_timeout, min_valid_joints=s.min_valid_joints,
             layout=checkpoint.layout.name, min_fill=s.min_fill,
             joints=checkpoint.layout.num_joints))
-        # per track: smoothed probabilities, smoothed energy, the class shown last
+        # per track: smoothed probabilities, smoothed energy, the class shown last (-1: none)
         self._smoothed: dict[int, tuple[np.ndarray, float, int]] = {}
         self._states: dict[int, tuple[torch.Tensor, int]] = {}  # streaming: (state, end_ns)
         self.last_batch = 0
@@ -153,21 +153,26 @@ class ActionRecognizer:
             np.zeros(len(windows))
         out = []
         alpha = self.settings.smoothing_alpha
+        by_class = rejection.score == "max_softmax"  # the score is the shown class's probability
         for window, p, energy in zip(windows, probs, energies, strict=True):
             previous = self._smoothed.get(window.track_id)
-            top = int(np.argmax(p))
             if previous is not None:
                 p = alpha * p + (1 - alpha) * previous[0]
                 energy = alpha * energy + (1 - alpha) * previous[1]
-                top = int(np.argmax(p))
-                if p[top] - p[previous[2]] < self.settings.switch_margin:
-                    top = previous[2]  # not clearly ahead yet: the shown class holds
-            self._smoothed[window.track_id] = (p, float(energy), top)
+            top = int(np.argmax(p))
+            held = previous[2] if previous is not None else -1
+            if held >= 0 and p[top] - p[held] < self.settings.switch_margin and \
+                    (p[held] if by_class else energy) >= rejection.threshold:
+                top = held  # the shown class holds until another is clearly ahead
             confidence = float(p[top])
-            score = confidence if rejection.score == "max_softmax" else float(energy)
+            score = confidence if by_class else float(energy)
             # "not >=": a NaN score (a broken model's output) is unknown, never class 0
             label, index = (UNKNOWN, -1) if not score >= rejection.threshold else \
                 (self.class_names[top], top)
+            if np.isfinite(p).all() and np.isfinite(energy):  # a NaN never sticks to a track
+                self._smoothed[window.track_id] = (p, float(energy), index)
+            else:
+                self._smoothed.pop(window.track_id, None)
             out.append(Recognition(window.track_id, label, index, confidence,
                                    p.astype(np.float32), window.start_ns, window.end_ns, score))
         return out
@@ -181,6 +186,10 @@ class ActionRecognizer:
             going_on = kept is not None and 0 < window.end_ns - kept[1] <= max_gap_ns
             states.append(kept[0] if going_on else self.model.zero_state(1))
         logits, new = self.model.step(torch.from_numpy(batch[:, :, -1]), torch.cat(states))
+        finite = torch.isfinite(new).all(dim=1)
         for i, window in enumerate(windows):
-            self._states[window.track_id] = (new[i:i + 1], window.end_ns)
+            if finite[i]:
+                self._states[window.track_id] = (new[i:i + 1], window.end_ns)
+            else:  # a non-finite state would never recover: the person starts afresh
+                self._states.pop(window.track_id, None)
         return logits

@@ -94,3 +94,17 @@ def test_a_switch_margin_holds_the_shown_action_until_another_is_clearly_ahead()
         assert h.label == f.label or h.scores[top] - h.scores[h.label_index] < 0.3
     with pytest.raises(ValueError, match="switch_margin"):
         ActionRecognizer.from_path(settings=RecognizerSettings(switch_margin=1.0))
+
+
+def test_a_held_action_never_hides_a_leader_that_passes_the_threshold():
+    """Found in review: a held class under the threshold showed `unknown` over a clear leader."""
+    frames = list(frames_of(make_stream(people=2, seconds=20, seed=4, enter_leave=False)))
+    recognizer = ActionRecognizer.from_path(settings=RecognizerSettings(
+        switch_margin=0.3, unknown_threshold=0.5))
+    results = [r for f in frames for r in recognizer.process(f)]
+    assert {r.label == "unknown" for r in results} == {True, False}
+    for r in results:
+        if r.label == "unknown":
+            assert r.scores.max() < 0.5  # no class was sure enough, held or leading
+        else:
+            assert r.confidence >= 0.5 and r.scores[r.label_index] == r.confidence
