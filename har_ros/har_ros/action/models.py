@@ -332,6 +332,8 @@ class CausalSTGCN(nn.Module):
         super().__init__()
         if len(dilations) != len(widths):
             raise ValueError("stream_stgcn needs one dilation per block")
+        if any(not m >= 1 for m in memory):
+            raise ValueError(f"memory time constants are frames >= 1, got {list(memory)}")
         adjacency = torch.from_numpy(normalised_adjacency(layout))
         # each input channel standardised over all joints by the training data's statistics,
         # fixed before training (fit_input_scale): a frame's small motion channels keep their

@@ -308,7 +308,8 @@ def _held_out_stream_frames(model: nn.Module, held_out: SequenceDataset, norm: N
                         pause_label=pause_label(config, list(held_out.class_names)))
     model.eval()
     with torch.no_grad():
-        logits = model.frame_logits(torch.from_numpy(x)).numpy()
+        logits = np.concatenate([model.frame_logits(torch.from_numpy(x[i:i + 256])).numpy()
+                                 for i in range(0, len(x), 256)])
     labelled = y >= 0
     return logits[labelled].astype(np.float64), y[labelled]
 

@@ -54,6 +54,9 @@ def _chain(args: argparse.Namespace) -> int:
     bad = [c for c in outside if not 0 <= c < len(dataset.class_names)]
     if bad:
         raise SystemExit(f"--outside classes {bad} are not in 0..{len(dataset.class_names) - 1}")
+    if args.test_out and args.train_out and (args.split == "all" or dataset.split is None):
+        raise SystemExit("--test-out and --train-out would hold the same clips: the dataset "
+                         "needs a split, and --split the rows to chain")
     rows = dataset if args.split == "all" or dataset.split is None else \
         dataset.subset(dataset.split == args.split)
     stream = chain_clips(rows, args.seed)

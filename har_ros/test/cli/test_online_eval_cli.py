@@ -103,3 +103,11 @@ def test_online_eval_json_is_strict_json(har, tmp_path):
 def test_online_eval_refuses_a_folder_that_is_no_stream_bag(har, tmp_path):
     done = har("eval", "--online", "--ckpt", str(DEFAULT_MODEL), "--data", str(tmp_path))
     assert done.returncode == 2 and "error:" in done.stderr
+
+
+def test_chain_refuses_test_and_training_rows_that_would_be_the_same(har, clips, tmp_path):
+    done = har("dataset", "chain", f"npz:{clips}", "--out", str(tmp_path / "s"), "--split", "all",
+               "--outside", "2", "--train-out", str(tmp_path / "a.npz"),
+               "--test-out", str(tmp_path / "b.npz"))
+    assert done.returncode != 0 and "same clips" in done.stderr
+    assert not (tmp_path / "s").exists()
