@@ -21,6 +21,7 @@ from ..action.checkpoint import Checkpoint, load_checkpoint
 from ..action.models import build_model
 from ..action.recognizer import DEFAULT_MODEL, ActionRecognizer, RecognizerSettings
 from ..action.train import STREAM_SETTINGS
+from ..skeleton.layouts import Layout
 from ..skeleton.types import Person, SkeletonFrame
 from .stats import summarise
 
@@ -45,15 +46,16 @@ def _streaming(checkpoint: Checkpoint, name: str) -> Checkpoint:
                                stride=STREAM_SETTINGS["stride"])
 
 
-def _frames(people: int, count: int, rate: float):
+def _frames(people: int, count: int, rate: float, layout: Layout):
+    """People in the checkpoint's layout (any other would be dropped, not measured)."""
     rng = np.random.default_rng(0)
-    base = rng.uniform(100, 400, (people, 17, 3)).astype(np.float32)
+    base = rng.uniform(100, 400, (people, layout.num_joints, 3)).astype(np.float32)
     base[..., 2] = 0.9
     for i in range(count):
         kp = base + rng.normal(0, 2, base.shape).astype(np.float32)
         kp[..., 2] = 0.9
         yield SkeletonFrame(round(i * 1e9 / rate), "cam", 640, 480,
-                            [Person(kp[p], "coco17", 0.9, (0, 0, 1, 1), track_id=p + 1)
+                            [Person(kp[p], layout.name, 0.9, (0, 0, 1, 1), track_id=p + 1)
                              for p in range(people)])
 
 
@@ -76,7 +78,7 @@ def run(trials: int = 10, ckpt: str = "") -> list[dict]:
         for people in (1, 5, 20):
             recognizer = ActionRecognizer(checkpoint, RecognizerSettings())
             times, total, count = [], 0.0, 80 * trials + 128
-            for frame in _frames(people, count, CAMERA_FPS):
+            for frame in _frames(people, count, CAMERA_FPS, checkpoint.layout):
                 started = time.perf_counter()
                 recognizer.process(frame)
                 spent = time.perf_counter() - started
