@@ -186,7 +186,7 @@ class ActionRecognizer:
             going_on = kept is not None and 0 < window.end_ns - kept[1] <= max_gap_ns
             states.append(kept[0] if going_on else self.model.zero_state(1))
         logits, new = self.model.step(torch.from_numpy(batch[:, :, -1]), torch.cat(states))
-        finite = torch.isfinite(new).all(dim=1)
+        finite = torch.isfinite(new.reshape(len(windows), -1)).all(dim=1)
         for i, window in enumerate(windows):
             if finite[i]:
                 self._states[window.track_id] = (new[i:i + 1], window.end_ns)

@@ -279,3 +279,21 @@ def test_a_frames_stream_features_are_the_same_in_a_two_frame_window_and_a_long_
     np.testing.assert_allclose(short, np.moveaxis(long[:, 1:], 1, 0), atol=1e-5)
     motion = norm.features.index("motion") * 2
     assert np.abs(long[motion, step]).min() > 0.1  # every joint moved with the body
+
+
+@pytest.mark.parametrize(("name", "config"), STREAMING)
+def test_the_node_core_steps_every_streaming_model(name, config):
+    """Found by the bench: a state with more than two axes broke the finiteness check."""
+    import dataclasses
+
+    from har_ros.action.checkpoint import Checkpoint
+    from har_ros.action.models import model_settings
+    from har_ros.action.recognizer import ActionRecognizer
+
+    norm = dataclasses.replace(NORM, features=STREAM_SETTINGS["features"])
+    model = build_model(name, norm.channels(2), len(ACTIONS), COCO17, config)
+    checkpoint = Checkpoint(name, model_settings(name, config), model.state_dict(),
+                            list(ACTIONS), COCO17, ("x", "y", "score"), norm, stride=1)
+    recognizer = ActionRecognizer(checkpoint)
+    out = [r for f in person_frames(2.0, 0.0) for r in recognizer.process(f)]
+    assert len(out) > 20 and all(np.isfinite(r.scores).all() for r in out)
