@@ -181,7 +181,22 @@ class CausalConv(nn.Module):
         return self._out(x[..., None], self.conv(window))[..., 0], window[..., 1:]
 
 
-class StreamingGCN(nn.Module):
+class StreamingModel(nn.Module):
+    """What every streaming model derives from its per-frame features (``_sequence``)."""
+
+    def frame_logits(self, x: torch.Tensor) -> torch.Tensor:
+        """(N, C, T, J) -> (N, T, K): each frame's logits given only the frames before it."""
+        return self.head(self._sequence(x))
+
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        """(N, features) after the window's last frame (what contrastive training compares)."""
+        return self._sequence(x)[:, -1]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.embed(x))
+
+
+class StreamingGCN(StreamingModel):
     """Per-frame graph features, then a temporal part that only sees the past.
 
     ``temporal`` is ``gru`` (a state carries the past) or ``tcn`` (causal
@@ -233,17 +248,6 @@ class StreamingGCN(nn.Module):
         for block in self.blocks:
             y = block(y)
         return y.transpose(1, 2)
-
-    def frame_logits(self, x: torch.Tensor) -> torch.Tensor:
-        """(N, C, T, J) -> (N, T, K): each frame's logits given only the frames before it."""
-        return self.head(self._sequence(x))
-
-    def embed(self, x: torch.Tensor) -> torch.Tensor:
-        """(N, hidden) state after the window's last frame (what contrastive training compares)."""
-        return self._sequence(x)[:, -1]
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.embed(x))
 
     def zero_state(self, batch: int) -> torch.Tensor:
         """The state of ``batch`` people before their first frame (batch first)."""
@@ -317,7 +321,7 @@ class CausalGraphBlock(nn.Module):
         return self._out(x, window), window[:, :, 1:]
 
 
-class CausalSTGCN(nn.Module):
+class CausalSTGCN(StreamingModel):
     """A streaming ST-GCN: causal graph blocks, joints kept apart in time, one output per frame.
 
     The joints are only pooled after the last block (the window ST-GCN's
@@ -382,17 +386,6 @@ class CausalSTGCN(nn.Module):
             joined, means = self._remember(y[:, t], means)
             out.append(joined)
         return torch.stack(out, dim=1)
-
-    def frame_logits(self, x: torch.Tensor) -> torch.Tensor:
-        """(N, C, T, J) -> (N, T, K): each frame's logits given only the frames before it."""
-        return self.head(self._sequence(x))
-
-    def embed(self, x: torch.Tensor) -> torch.Tensor:
-        """(N, channels) features at the window's last frame."""
-        return self._sequence(x)[:, -1]
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.embed(x))
 
     def zero_state(self, batch: int) -> torch.Tensor:
         """The state of ``batch`` people before their first frame: every buffer, flat."""

