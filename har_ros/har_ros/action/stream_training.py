@@ -7,9 +7,10 @@ model's rate, augmented) chained with pauses (the last pose held, with
 jitter) and transitions (one pose moving into the next) between them, and
 cut at a random point, so that action starts and short actions are as
 frequent as a window of the stream makes them. Each frame's label is its
-clip's class; transitions are not scored; pauses are a class where the data
-has one for standing still (``pause_label``, e.g. the fridge's *waiting*),
-and otherwise, like *outlier* segments, are trained towards the uniform
+clip's class; transitions are not scored; a pause after standing still is
+the class of standing still where the data has one (``pause_label``, e.g.
+the fridge's *waiting*) and after another action is not scored; with no
+such class pauses, like *outlier* segments, are trained towards the uniform
 distribution (outlier exposure, Hendrycks et al. 2019), which is what makes
 `unknown` mean something. Outlier segments are built from the training
 clips only (the first half of one class spliced to the second half of
@@ -72,6 +73,19 @@ def outlier_clip(dataset: SequenceDataset, rng: np.random.Generator, fps: float,
     return joined, Segment("spliced", (first, second), len(joined))
 
 
+def _pause_truth(before: int, pause_label: int | None, exposure: bool) -> int:
+    """The label of a pose held after a clip labelled ``before``.
+
+    Holding still after standing still is the pause class. After another
+    action the pose is wherever that clip was cut (often an arm still out at a
+    door handle), which is no class: not scored, or with no pause class,
+    outlier exposure.
+    """
+    if pause_label is None:
+        return OUTLIER if exposure else IGNORE
+    return pause_label if before == pause_label else IGNORE
+
+
 def labelled_stream(dataset: SequenceDataset, length: int, norm: Normalisation,
                     rng: np.random.Generator, aug: Augmentation | None = None,
                     exposure: bool = True, pause_label: int | None = None
@@ -105,8 +119,8 @@ def labelled_stream(dataset: SequenceDataset, length: int, norm: Normalisation,
                 pause = np.repeat(last[None], hold, axis=0).copy()
                 pause[..., :2] += rng.normal(0.0, 0.5, pause[..., :2].shape)
                 frames.append(pause)
-                labels.append(np.full(hold, pause_label if pause_label is not None else (
-                    OUTLIER if exposure else IGNORE)))
+                labels.append(np.full(hold, _pause_truth(int(labels[-1][-1]), pause_label,
+                                                         exposure)))
                 segments.append(Segment("pause", (), hold))
             steps = max(1, round(rng.uniform(*TRANSITION_S) * rate))
             w = np.linspace(0, 1, steps + 2)[1:-1, None, None]

@@ -89,6 +89,35 @@ def test_without_exposure_no_frame_is_an_outlier(data):
         assert all(s.kind in ("clip", "pause", "transition") for s in segments)
 
 
+def test_a_pose_held_after_an_action_is_not_taught_as_the_pause_class(data):
+    """A held pose is the pause class only after standing still.
+
+    After another action it is wherever that clip was cut: not scored.
+    """
+    from dataclasses import replace
+
+    pause = ACTIONS.index("waiting")
+    rows = [i for i, label in enumerate(data.labels) if label != pause]
+    active = replace(data, sequences=[data.sequences[i] for i in rows],
+                     labels=data.labels[rows], subjects=data.subjects[rows], split=None,
+                     views=None)
+    rng = np.random.default_rng(4)
+    kinds = set()
+    for _ in range(20):
+        _, labels, segments = labelled_stream(active, 48, NORM, rng, exposure=False,
+                                              pause_label=pause)
+        assert pause not in labels
+        kinds |= {s.kind for s in segments}
+    assert "pause" in kinds
+    only_still = replace(data, sequences=[data.sequences[i] for i in np.flatnonzero(
+        data.labels == pause)], labels=np.full(int((data.labels == pause).sum()), pause),
+        subjects=data.subjects[data.labels == pause], split=None, views=None)
+    for _ in range(5):
+        _, labels, _ = labelled_stream(only_still, 48, NORM, rng, exposure=False,
+                                       pause_label=pause)
+        assert set(np.unique(labels)) <= {pause, IGNORE}
+
+
 def test_the_exposure_set_never_holds_a_class_kept_out_of_training(data):
     """The outlier segments are made of training clips only.
 
