@@ -5,6 +5,8 @@ The calibration error is given without and with the checkpoint's temperature.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from .augment import add_noise, drop_joints
@@ -17,7 +19,7 @@ from .calibration import (
 from .checkpoint import Checkpoint
 from .contrastive import noised
 from .dataset import SequenceDataset
-from .train import batch_features, predict_logits
+from .train import clip_logits
 
 
 def scores(logits: np.ndarray, labels: np.ndarray, class_names: list[str]) -> dict:
@@ -42,7 +44,7 @@ def scores(logits: np.ndarray, labels: np.ndarray, class_names: list[str]) -> di
 
 def evaluate(checkpoint: Checkpoint, dataset: SequenceDataset) -> dict:
     model = checkpoint.build()
-    logits = predict_logits(model, batch_features(dataset, checkpoint.normalisation))
+    logits = clip_logits(model, dataset, checkpoint.normalisation)
     report = scores(logits, dataset.labels, checkpoint.class_names)
     report["calibration"] = calibration_report(logits, dataset.labels,
                                                checkpoint.calibration.temperature)
@@ -83,7 +85,5 @@ def robustness(checkpoint: Checkpoint, dataset: SequenceDataset,
 
 
 def _top1(model, sequences, dataset, norm) -> float:
-    x = batch_features(SequenceDataset(sequences, dataset.labels, dataset.class_names,
-                                       dataset.subjects, dataset.layout, dataset.channels),
-                       norm)
-    return float((predict_logits(model, x).argmax(1) == dataset.labels).mean())
+    perturbed = replace(dataset, sequences=sequences)  # its rate (meta) kept
+    return float((clip_logits(model, perturbed, norm).argmax(1) == dataset.labels).mean())

@@ -19,9 +19,17 @@ from .augment import Augmentation, augment
 from .checkpoint import Checkpoint
 from .contrastive import ContrastiveConfig, group_loss, instance_loss, noised
 from .dataset import SequenceDataset
-from .models import MODEL_NAMES, STREAMING_MODELS, build_model, model_settings
+from .models import (
+    MODEL_NAMES,
+    STREAMING_MODELS,
+    StreamingModel,
+    build_model,
+    model_settings,
+)
 from .preprocess import (
     Normalisation,
+    at_model_rate,
+    batch_window_features,
     stream_window,
     stride_windows,
     training_window,
@@ -333,6 +341,29 @@ def predict_logits(model: nn.Module, x: np.ndarray, batch: int = 256) -> np.ndar
     model.eval()
     return np.concatenate([model(torch.from_numpy(x[i:i + batch])).numpy()
                            for i in range(0, len(x), batch)]) if len(x) else np.zeros((0, 0))
+
+
+def clip_logits(model: nn.Module, dataset: SequenceDataset, norm: Normalisation) -> np.ndarray:
+    """Each clip's logits: a window model's on the clip's window.
+
+    A streaming model's at the clip's last frame, having stepped through the
+    whole clip from a fresh state, as the node would for a new person: a window
+    of it would put frames before the clip that never were (its first pose,
+    held still, which a model trained with a pause class reads as standing).
+    """
+    if not isinstance(model, StreamingModel):
+        return predict_logits(model, batch_features(dataset, norm))
+    fps = float(dataset.meta.get("fps", 30.0))
+    clips = [at_model_rate(sequence, fps, norm) for sequence in dataset.sequences]
+    rows_by_length: dict[int, list[int]] = {}
+    for row, clip in enumerate(clips):
+        rows_by_length.setdefault(len(clip), []).append(row)
+    logits = [np.zeros(0)] * len(clips)
+    for rows in rows_by_length.values():  # clips of one length in one batch
+        x = batch_window_features(np.stack([clips[r] for r in rows]), dataset.layout, norm)
+        for row, row_logits in zip(rows, predict_logits(model, x), strict=True):
+            logits[row] = row_logits
+    return np.stack(logits) if clips else np.zeros((0, 0))
 
 
 @dataclass

@@ -284,6 +284,30 @@ def test_a_stream_whose_truth_is_known_is_named_within_one_frame_of_its_change(d
     assert max(metrics["onset_delays"]) <= 2 * model_frame + 1e-3, metrics["onset_delays"]
 
 
+def test_a_streaming_clip_label_is_its_output_after_stepping_through_the_whole_clip(data):
+    from dataclasses import replace
+
+    from har_ros.action.preprocess import at_model_rate, batch_window_features
+    from har_ros.action.train import clip_logits
+
+    torch.manual_seed(0)
+    model = build_model("stream_stgcn", NORM.channels(2), len(ACTIONS), data.layout).eval()
+    rows = [0, 1, len(data) - 1]  # clips of different lengths
+    two = replace(data, sequences=[data.sequences[r] for r in rows], labels=data.labels[rows],
+                  subjects=data.subjects[rows], split=None, views=None)
+    logits = clip_logits(model, two, NORM)
+    assert logits.shape == (3, len(ACTIONS))
+    fps = float(data.meta.get("fps", 30.0))
+    for row in range(3):
+        clip = at_model_rate(two.sequences[row], fps, NORM)
+        x = torch.from_numpy(batch_window_features(clip[None], data.layout, NORM))
+        state = model.zero_state(1)
+        with torch.no_grad():
+            for t in range(x.shape[2]):
+                stepped, state = model.step(x[:, :, t], state)
+        np.testing.assert_allclose(logits[row], stepped[0].numpy(), atol=1e-4)
+
+
 def test_a_frames_stream_features_are_the_same_in_a_two_frame_window_and_a_long_one(data):
     """The node steps a streaming model on two-frame windows; training used long ones.
 
