@@ -24,11 +24,13 @@ class Augmentation:
     crop: float = 0.0  # max fraction of frames cut from the start/end
     speed: float = 0.0  # max relative playback speed change
     mirror: float = 0.0  # probability of a left/right mirror
+    view_yaw_deg: float = 0.0  # max camera turn about the vertical axis (x squashed by cos)
 
     @classmethod
-    def default(cls, noise: float = 0.0, mirror: float = 0.0) -> Augmentation:
+    def default(cls, noise: float = 0.0, mirror: float = 0.0,
+                view_yaw_deg: float = 0.0) -> Augmentation:
         return cls(noise=noise, joint_dropout=0.05, rotation_deg=15.0, scale=0.15, shear=0.1,
-                   crop=0.15, speed=0.2, mirror=mirror)
+                   crop=0.15, speed=0.2, mirror=mirror, view_yaw_deg=view_yaw_deg)
 
 
 def torso_length(sequence: np.ndarray, layout: Layout) -> float:
@@ -74,6 +76,20 @@ def affine(sequence: np.ndarray, rotation_deg: float, scale: float, shear: float
     return out
 
 
+def view_yaw(sequence: np.ndarray, max_deg: float, rng: np.random.Generator) -> np.ndarray:
+    """The camera turned by up to ``max_deg`` about the vertical: x squashed by cos(turn).
+
+    Without depth this is the turn's first-order image: lateral extents and
+    lateral travel shrink, heights stay (a side view, from a front one).
+    """
+    factor = np.cos(np.radians(rng.uniform(0.0, max_deg)))
+    out = sequence.copy()
+    seen = out[..., -1] > 0
+    centre = out[..., 0][seen].mean() if seen.any() else 0.0
+    out[..., 0] = np.where(seen, (out[..., 0] - centre) * factor + centre, out[..., 0])
+    return out
+
+
 def crop_and_speed(sequence: np.ndarray, crop: float, speed: float,
                    rng: np.random.Generator) -> np.ndarray:
     t = len(sequence)
@@ -101,6 +117,8 @@ def augment(sequence: np.ndarray, layout: Layout, aug: Augmentation,
         out = crop_and_speed(out, aug.crop, aug.speed, rng)
     if aug.rotation_deg or aug.scale or aug.shear:
         out = affine(out, aug.rotation_deg, aug.scale, aug.shear, rng)
+    if aug.view_yaw_deg:
+        out = view_yaw(out, aug.view_yaw_deg, rng)
     if aug.mirror and rng.random() < aug.mirror:
         out = mirror(out, layout)
     if aug.noise:

@@ -63,6 +63,7 @@ class TrainConfig:
     scale: str = "torso"  # or "frame_torso" (each frame its own: streaming models)
     exposure: float = 0.1  # streaming models: weight of outlier exposure (0 = off)
     pause_class: str = ""  # streaming models: the class of standing still; "" = none of them
+    view_yaw: float = 0.0  # augmentation: the camera turned by up to this many degrees
     init: str = ""  # checkpoint to start from (fine-tuning); its model and settings are used
     freeze: str = "none"  # "backbone": train only the classifier head (with init)
     contrastive: dict = field(default_factory=dict)  # ContrastiveConfig fields; empty = off
@@ -93,6 +94,8 @@ class TrainConfig:
         if not (self.lr > 0 and self.weight_decay >= 0 and self.noise >= 0 and self.rate_hz > 0):
             raise SettingsError(f"lr and rate_hz must be > 0, weight_decay and noise >= 0, got "
                                 f"{self.lr}, {self.rate_hz}, {self.weight_decay}, {self.noise}")
+        if not 0.0 <= self.view_yaw < 90.0:
+            raise SettingsError(f"view_yaw must be in [0, 90) degrees, got {self.view_yaw}")
         if self.val_fraction is not None and not 0.0 <= self.val_fraction < 1.0:
             raise SettingsError(f"val_fraction must be in [0, 1), got {self.val_fraction}")
         if self.mirror not in MIRROR_CHOICES:
@@ -459,7 +462,7 @@ def _set_up(dataset: SequenceDataset, config: TrainConfig, init) -> _Run:
         optimiser, max_lr=config.lr, total_steps=config.epochs * max(
             1, int(np.ceil(len(train_set) / config.batch_size))))
     mirror = MIRROR_PROBABILITY if config.mirror == "on" else 0.0
-    aug = Augmentation.default(config.noise, mirror) if config.augment else (
+    aug = Augmentation.default(config.noise, mirror, config.view_yaw) if config.augment else (
         Augmentation(noise=config.noise) if config.noise else None)  # --no-augment: none
     contrastive = ContrastiveConfig(**config.contrastive) if config.contrastive else None
     noisy_view = None

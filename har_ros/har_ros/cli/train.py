@@ -70,6 +70,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--noise", type=float,
                         help="training keypoint noise σ, fraction of the torso length"
                              + _default("noise"))
+    parser.add_argument("--view-yaw", type=float,
+                        help="augmentation: the camera turned by up to this many degrees about "
+                             "the vertical (x squashed by its cosine)" + _default("view_yaw"))
     parser.add_argument("--no-augment", dest="augment", action="store_const", const=False,
                         help="no augmentation (keypoint noise only, with --noise)")
     parser.add_argument("--batch-size", type=int, help=_default("batch_size"))
@@ -122,7 +125,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 CONFIG_FLAGS = ("model", "epochs", "val_fraction", "features", "mirror", "window", "stride",
                 "noise", "augment", "batch_size", "lr", "seed", "threads", "model_config",
                 "sampling", "rate_hz", "centre", "init", "freeze", "early", "early_min_fill",
-                "rejection", "known_rejection", "calibration_fraction", "exposure", "pause_class")
+                "rejection", "known_rejection", "calibration_fraction", "exposure", "pause_class",
+                "view_yaw")
 
 
 def train_config(args: argparse.Namespace) -> TrainConfig:

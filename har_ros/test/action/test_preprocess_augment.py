@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from har_ros.action.augment import Augmentation, augment, mirror
+from har_ros.action.augment import Augmentation, augment, mirror, view_yaw
 from har_ros.action.preprocess import (
     Normalisation,
     batch_window_features,
@@ -68,6 +68,21 @@ def test_fuzz_windows_are_finite_and_the_right_shape(seq):
     seq[..., 2] = np.abs(np.nan_to_num(seq[..., 2])) % 1.0
     x = window_features(seq, COCO17, Normalisation(window=16))
     assert x.shape == (7, 16, 17) and np.all(np.isfinite(x))
+
+
+def test_a_view_turn_narrows_the_body_and_its_travel_but_keeps_heights():
+    seq = standing(t=10)
+    seq[..., 0] += np.arange(10)[:, None] * 5.0  # walking to the right
+    seq[:, 3] = 0.0  # one joint never seen
+    seen = seq[..., 2] > 0
+    turned = view_yaw(seq, 80.0, np.random.default_rng(3))
+    width = np.ptp(seq[0, seen[0], 0])
+    factor = np.ptp(turned[0, seen[0], 0]) / width
+    assert np.cos(np.radians(80.0)) <= factor < 1.0
+    travel = turned[-1, seen[-1], 0].mean() - turned[0, seen[0], 0].mean()
+    assert travel == pytest.approx(45.0 * factor, rel=1e-4)
+    np.testing.assert_array_equal(turned[..., 1:], seq[..., 1:])
+    assert np.all(turned[:, 3] == 0.0)
 
 
 def test_augmentation_keeps_missing_joints_missing():

@@ -20,6 +20,8 @@ def test_the_defaults_are_valid():
     ({"lr": 0.0}, "lr"),
     ({"val_fraction": 1.0}, "val_fraction"),
     ({"mirror": "sometimes"}, "mirror"),
+    ({"view_yaw": 90.0}, "view_yaw"),
+    ({"view_yaw": -5.0}, "view_yaw"),
     ({"early": 1.5, "sampling": "crop"}, "early"),
     ({"early": 0.5}, "--sampling crop"),
     ({"rejection": "entropy"}, "rejection"),
