@@ -75,8 +75,12 @@ def test_killed_action_node_falls_back_to_the_conservative_rule(ros_node, proces
                     module="har_ros.cli.main")
     # Inputs turn healthy before every person's first window is full; until then a
     # person is on the conservative rule, so wait for both.
-    classified = lambda: statuses and statuses[-1].inputs and all(  # noqa: E731
-        i.healthy for i in statuses[-1].inputs) and "conservative" not in statuses[-1].reason
+    def classified():
+        latest = statuses[-1] if statuses else None
+        return (latest is not None and latest.inputs
+                and all(i.healthy for i in latest.inputs)
+                and "conservative" not in latest.reason)
+
     spin_until(ros_node, classified, timeout=80,
                what="inputs healthy and every person classified")
     action.kill()
