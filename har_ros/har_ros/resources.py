@@ -31,5 +31,6 @@ def share_file(*parts: str, package: str = PACKAGE) -> Path:
         raise FileNotFoundError(
             f"ROS package {package!r} is not in AMENT_PREFIX_PATH "
             f"({os.environ.get('AMENT_PREFIX_PATH', 'unset')}); build it with colcon and "
-            "source its install/setup.bash") from exc
+            "source its install/setup.bash"
+        ) from exc
     return Path(share, *parts)

@@ -40,36 +40,78 @@ def _nodes(context):
     chosen = chosen_nodes(config("nodes").perform(context))  # the node table `har bringup` reads
     params = [config("params_file"), {"use_sim_time": config("use_sim_time")}]
     namespace = config("namespace").perform(context)
-    camera = [("image", config("image")), ("depth", config("depth")),
-              ("camera_info", config("camera_info"))]
-    overrides = {"pose": _given(context, "pose_backend", "backend"),
-                 "action": _given(context, "model_path", "model_path"), "safety": []}
+    camera = [
+        ("image", config("image")),
+        ("depth", config("depth")),
+        ("camera_info", config("camera_info")),
+    ]
+    overrides = {
+        "pose": _given(context, "pose_backend", "backend"),
+        "action": _given(context, "model_path", "model_path"),
+        "safety": [],
+    }
     actions = []
     if config("with_video").perform(context).lower() == "true":
-        video = Node(package=PACKAGE, executable="video_publisher", name="video_publisher",
-                     namespace=namespace, remappings=camera[::2],
-                     parameters=[*params, *_given(context, "video", "video")])
-        actions += [video, RegisterEventHandler(OnProcessExit(
-            target_action=video, on_exit=[EmitEvent(event=Shutdown(reason="video ended"))]))]
+        video = Node(
+            package=PACKAGE,
+            executable="video_publisher",
+            name="video_publisher",
+            namespace=namespace,
+            remappings=camera[::2],
+            parameters=[*params, *_given(context, "video", "video")],
+        )
+        actions += [
+            video,
+            RegisterEventHandler(
+                OnProcessExit(
+                    target_action=video, on_exit=[EmitEvent(event=Shutdown(reason="video ended"))]
+                )
+            ),
+        ]
     guard_target = config("speed_guard_target").perform(context)
     if guard_target:  # speed_scaling -> the controller's input, 0 when the safety node is silent
-        actions.append(Node(package=PACKAGE, executable="speed_guard", name="speed_guard",
-                            namespace=namespace,
-                            parameters=[*params, {"target_topic": guard_target}]))
+        actions.append(
+            Node(
+                package=PACKAGE,
+                executable="speed_guard",
+                name="speed_guard",
+                namespace=namespace,
+                parameters=[*params, {"target_topic": guard_target}],
+            )
+        )
     if config("composed").perform(context).lower() == "true":
         if chosen != list(PIPELINE):
             raise ValueError("composed:=true runs all of pose, action and safety")
         # One process, three node names: an override is scoped to its node (-p node:name:=v).
-        scoped = [arg for name in PIPELINE for d in overrides[name] for key, value in d.items()
-                  for arg in ("-p", f"{name}_node:{key}:={value}")]
-        actions.append(Node(package=PACKAGE, executable="har_composed", namespace=namespace,
-                            remappings=camera, parameters=params, ros_arguments=scoped))
+        scoped = [
+            arg
+            for name in PIPELINE
+            for d in overrides[name]
+            for key, value in d.items()
+            for arg in ("-p", f"{name}_node:{key}:={value}")
+        ]
+        actions.append(
+            Node(
+                package=PACKAGE,
+                executable="har_composed",
+                namespace=namespace,
+                remappings=camera,
+                parameters=params,
+                ros_arguments=scoped,
+            )
+        )
         return actions
     for name in chosen:
-        actions.append(LifecycleNode(
-            package=PACKAGE, executable=f"{name}_node", name=f"{name}_node",
-            namespace=namespace, remappings=camera if name == "pose" else [],
-            parameters=[*params, *overrides[name]]))
+        actions.append(
+            LifecycleNode(
+                package=PACKAGE,
+                executable=f"{name}_node",
+                name=f"{name}_node",
+                namespace=namespace,
+                remappings=camera if name == "pose" else [],
+                parameters=[*params, *overrides[name]],
+            )
+        )
     return actions
 
 
@@ -77,31 +119,63 @@ def generate_launch_description():
     default_params = PathJoinSubstitution([FindPackageShare(PACKAGE), "config", "har.yaml"])
     arguments = [
         DeclareLaunchArgument("image", default_value="image", description="colour image topic"),
-        DeclareLaunchArgument("depth", default_value="depth",
-                              description="aligned depth topic (pose_node use_depth:=true)"),
-        DeclareLaunchArgument("camera_info", default_value="camera_info",
-                              description="CameraInfo topic of the colour camera"),
-        DeclareLaunchArgument("params_file", default_value=default_params,
-                              description="parameters of every node (config/har.yaml)"),
-        DeclareLaunchArgument("model_path", default_value="",
-                              description="action checkpoint; empty = as in params_file"),
-        DeclareLaunchArgument("pose_backend", default_value="",
-                              description="pose backend of pose_node; empty = as in params_file"),
+        DeclareLaunchArgument(
+            "depth",
+            default_value="depth",
+            description="aligned depth topic (pose_node use_depth:=true)",
+        ),
+        DeclareLaunchArgument(
+            "camera_info",
+            default_value="camera_info",
+            description="CameraInfo topic of the colour camera",
+        ),
+        DeclareLaunchArgument(
+            "params_file",
+            default_value=default_params,
+            description="parameters of every node (config/har.yaml)",
+        ),
+        DeclareLaunchArgument(
+            "model_path",
+            default_value="",
+            description="action checkpoint; empty = as in params_file",
+        ),
+        DeclareLaunchArgument(
+            "pose_backend",
+            default_value="",
+            description="pose backend of pose_node; empty = as in params_file",
+        ),
         DeclareLaunchArgument("namespace", default_value="", description="namespace of all"),
-        DeclareLaunchArgument("use_sim_time", default_value="false",
-                              description="follow /clock (bag replay with --clock)"),
-        DeclareLaunchArgument("nodes", default_value="pose,action,safety",
-                              description="comma-separated subset of pose,action,safety"),
-        DeclareLaunchArgument("composed", default_value="false",
-                              description="pose, action and safety nodes in one process"),
-        DeclareLaunchArgument("speed_guard_target", default_value="",
-                              description="start speed_guard feeding this controller topic, "
-                                          "e.g. /joint_trajectory_controller/"
-                                          "speed_scaling_input; empty = no guard"),
-        DeclareLaunchArgument("with_video", default_value="false",
-                              description="also start video_publisher as the camera"),
-        DeclareLaunchArgument("video", default_value="",
-                              description="video file for video_publisher; empty = as in "
-                                          "params_file"),
+        DeclareLaunchArgument(
+            "use_sim_time",
+            default_value="false",
+            description="follow /clock (bag replay with --clock)",
+        ),
+        DeclareLaunchArgument(
+            "nodes",
+            default_value="pose,action,safety",
+            description="comma-separated subset of pose,action,safety",
+        ),
+        DeclareLaunchArgument(
+            "composed",
+            default_value="false",
+            description="pose, action and safety nodes in one process",
+        ),
+        DeclareLaunchArgument(
+            "speed_guard_target",
+            default_value="",
+            description="start speed_guard feeding this controller topic, "
+            "e.g. /joint_trajectory_controller/"
+            "speed_scaling_input; empty = no guard",
+        ),
+        DeclareLaunchArgument(
+            "with_video",
+            default_value="false",
+            description="also start video_publisher as the camera",
+        ),
+        DeclareLaunchArgument(
+            "video",
+            default_value="",
+            description="video file for video_publisher; empty = as in params_file",
+        ),
     ]
     return LaunchDescription([*arguments, OpaqueFunction(function=_nodes)])

@@ -29,11 +29,14 @@ TEST_DIR = Path(__file__).resolve().parent
 SCRIPTS_DIR = TEST_DIR / "scripts"
 
 
-def run_har(*args: str, timeout: float = 300, check: bool = False
-            ) -> subprocess.CompletedProcess:
+def run_har(*args: str, timeout: float = 300, check: bool = False) -> subprocess.CompletedProcess:
     """`har ARGS...` in a subprocess, as a user runs it; with ``check`` it must exit 0."""
-    done = subprocess.run([sys.executable, "-m", "har_ros.cli.main", *args],
-                          capture_output=True, text=True, timeout=timeout)
+    done = subprocess.run(
+        [sys.executable, "-m", "har_ros.cli.main", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     if check:
         assert done.returncode == 0, f"har {' '.join(args)}:\n{done.stdout}\n{done.stderr}"
     return done
@@ -70,15 +73,27 @@ def stream_checkpoint(tmp_path_factory) -> Path:
     from har_ros.action.train import STREAM_SETTINGS
     from har_ros.skeleton.layouts import COCO17
 
-    norm = dataclasses.replace(Normalisation(), sampling="stream", scale="frame_torso",
-                               window=STREAM_SETTINGS["window"],
-                               rate_hz=STREAM_SETTINGS["rate_hz"])
+    norm = dataclasses.replace(
+        Normalisation(),
+        sampling="stream",
+        scale="frame_torso",
+        window=STREAM_SETTINGS["window"],
+        rate_hz=STREAM_SETTINGS["rate_hz"],
+    )
     torch.manual_seed(0)
     name = STREAM_SETTINGS["model"]
     model = build_model(name, norm.channels(2), len(ACTIONS), COCO17)
     path = tmp_path_factory.mktemp("stream_ckpt") / "stream.pt"
-    Checkpoint(name, model_settings(name), model.state_dict(), list(ACTIONS),
-               COCO17, ("x", "y", "score"), norm, stride=STREAM_SETTINGS["stride"]).save(path)
+    Checkpoint(
+        name,
+        model_settings(name),
+        model.state_dict(),
+        list(ACTIONS),
+        COCO17,
+        ("x", "y", "score"),
+        norm,
+        stride=STREAM_SETTINGS["stride"],
+    ).save(path)
     return path
 
 
@@ -124,14 +139,23 @@ class ChildProcesses:
         self._log_dir = log_dir
         self._procs: list[tuple[subprocess.Popen, Path]] = []
 
-    def start(self, *args: str, module: str | None = None, script: str | None = None,
-              env: dict[str, str] | None = None) -> subprocess.Popen:
+    def start(
+        self,
+        *args: str,
+        module: str | None = None,
+        script: str | None = None,
+        env: dict[str, str] | None = None,
+    ) -> subprocess.Popen:
         target = ["-m", module] if module else [str(SCRIPTS_DIR / script)]
         log = self._log_dir / f"proc{len(self._procs)}.log"
         with open(log, "w") as sink:  # the child keeps its own copy of the descriptor
-            proc = subprocess.Popen([sys.executable, *target, *args], stdout=sink,
-                                    stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
-                                    start_new_session=True)
+            proc = subprocess.Popen(
+                [sys.executable, *target, *args],
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, **(env or {})},
+                start_new_session=True,
+            )
         self._procs.append((proc, log))
         return proc
 

@@ -24,15 +24,29 @@ def echo_once(topic: str, wait: float = 30.0) -> dict:
     """
     deadline = time.monotonic() + wait
     while True:
-        out = ros2("topic", "echo", "--once", "--no-daemon", "--spin-time", "3", topic,
-                   "--timeout", str(int(wait)), timeout=wait + 30, check=False)
+        out = ros2(
+            "topic",
+            "echo",
+            "--once",
+            "--no-daemon",
+            "--spin-time",
+            "3",
+            topic,
+            "--timeout",
+            str(int(wait)),
+            timeout=wait + 30,
+            check=False,
+        )
         if "Could not determine the type" not in out or time.monotonic() > deadline:
             break
     assert "Could not determine the type" not in out, f"echo {topic}: {out}"
     # echo also prints QoS events ("A message was lost!!!" + tab-indented counts): skip them.
     for chunk in out.split("---"):
-        lines = [line for line in chunk.splitlines()
-                 if line and not line.startswith("\t") and "!!!" not in line]
+        lines = [
+            line
+            for line in chunk.splitlines()
+            if line and not line.startswith("\t") and "!!!" not in line
+        ]
         message = yaml.safe_load("\n".join(lines)) if lines else None
         if isinstance(message, dict):
             return message
@@ -49,8 +63,9 @@ def ros2(*args: str, timeout: float = 30.0, check: bool = True) -> str:
     """
     deadline = time.monotonic() + 30.0
     while True:
-        done = subprocess.run(["ros2", *args], capture_output=True, text=True,
-                              timeout=timeout, start_new_session=True)
+        done = subprocess.run(
+            ["ros2", *args], capture_output=True, text=True, timeout=timeout, start_new_session=True
+        )
         out = done.stdout + done.stderr
         missing = "Node not found" in out or "Unable to find node" in out
         if not missing or time.monotonic() > deadline:
@@ -78,16 +93,25 @@ def wait_for_nodes(*names: str, timeout: float = 180.0) -> list[str]:
     took over 60 s to show its action and safety nodes (torch loads first).
     """
     pattern = "".join(f"(?=[\\s\\S]*^{re.escape(n)}$)" for n in names)
-    return ros2_until(re.compile(pattern, re.M), "node", "list", "--no-daemon",
-                      "--spin-time", "2", timeout=timeout).split()
+    return ros2_until(
+        re.compile(pattern, re.M),
+        "node",
+        "list",
+        "--no-daemon",
+        "--spin-time",
+        "2",
+        timeout=timeout,
+    ).split()
 
 
 # launch_ros's ROS adapter (started by LifecycleNode actions) sometimes fails its own
 # shutdown in this launch_ros snapshot (ros2/launch_ros#565) after every node has exited
 # cleanly, also when a lifecycle request is still pending as the launch ends; `ros2 launch`
 # then returns 1 with one of these messages and nothing else wrong.
-LAUNCH_ROS_SHUTDOWN_BUGS = ("Cannot shutdown a ROS adapter that is not running",
-                            "cannot use Destroyable because destruction was requested")
+LAUNCH_ROS_SHUTDOWN_BUGS = (
+    "Cannot shutdown a ROS adapter that is not running",
+    "cannot use Destroyable because destruction was requested",
+)
 
 
 def assert_clean_launch(code: int, output: str) -> None:
@@ -97,8 +121,9 @@ def assert_clean_launch(code: int, output: str) -> None:
     assert started and sorted(started) == sorted(finished), output
     errors = [line for line in output.splitlines() if line.startswith("[ERROR] [launch]")]
     known = all(any(bug in line for bug in LAUNCH_ROS_SHUTDOWN_BUGS) for line in errors)
-    assert code == 0 or (code == 1 and known and any(
-        bug in output for bug in LAUNCH_ROS_SHUTDOWN_BUGS)), output
+    assert code == 0 or (
+        code == 1 and known and any(bug in output for bug in LAUNCH_ROS_SHUTDOWN_BUGS)
+    ), output
 
 
 class Started:
@@ -106,8 +131,9 @@ class Started:
 
     def __init__(self, *args: str, log):
         self.log = log
-        self.proc = subprocess.Popen(["ros2", *args], stdout=log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+        self.proc = subprocess.Popen(
+            ["ros2", *args], stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
 
     def stop(self, timeout: float = 20.0) -> int:
         """Ctrl-C as a terminal sends it (to the whole process group), then kill what is left."""

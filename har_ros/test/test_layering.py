@@ -14,8 +14,17 @@ import har_ros
 ROOT = Path(har_ros.__file__).parent
 #: No rclpy, no messages, nothing above them: unit-tested without a ROS graph.
 PURE = {"skeleton", "pose", "action", "cell", "safety", "common", "demo", "runtime"}
-ROS_MODULES = {"rclpy", "har_msgs", "sensor_msgs", "std_msgs", "geometry_msgs",
-               "diagnostic_msgs", "visualization_msgs", "tf2_ros", "message_filters"}
+ROS_MODULES = {
+    "rclpy",
+    "har_msgs",
+    "sensor_msgs",
+    "std_msgs",
+    "geometry_msgs",
+    "diagnostic_msgs",
+    "visualization_msgs",
+    "tf2_ros",
+    "message_filters",
+}
 #: Packages only the command line (and launch files) may import.
 TOP = {"cli", "bench"}
 

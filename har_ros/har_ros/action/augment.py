@@ -27,10 +27,20 @@ class Augmentation:
     view_yaw_deg: float = 0.0  # max camera turn about the vertical axis (x squashed by cos)
 
     @classmethod
-    def default(cls, noise: float = 0.0, mirror: float = 0.0,
-                view_yaw_deg: float = 0.0) -> Augmentation:
-        return cls(noise=noise, joint_dropout=0.05, rotation_deg=15.0, scale=0.15, shear=0.1,
-                   crop=0.15, speed=0.2, mirror=mirror, view_yaw_deg=view_yaw_deg)
+    def default(
+        cls, noise: float = 0.0, mirror: float = 0.0, view_yaw_deg: float = 0.0
+    ) -> Augmentation:
+        return cls(
+            noise=noise,
+            joint_dropout=0.05,
+            rotation_deg=15.0,
+            scale=0.15,
+            shear=0.1,
+            crop=0.15,
+            speed=0.2,
+            mirror=mirror,
+            view_yaw_deg=view_yaw_deg,
+        )
 
 
 def torso_length(sequence: np.ndarray, layout: Layout) -> float:
@@ -45,8 +55,9 @@ def torso_length(sequence: np.ndarray, layout: Layout) -> float:
     return float(np.median(lengths)) if lengths else 1.0
 
 
-def add_noise(sequence: np.ndarray, sigma_fraction: float, layout: Layout,
-              rng: np.random.Generator) -> np.ndarray:
+def add_noise(
+    sequence: np.ndarray, sigma_fraction: float, layout: Layout, rng: np.random.Generator
+) -> np.ndarray:
     out = sequence.copy()
     seen = out[..., -1] > 0
     sigma = sigma_fraction * torso_length(sequence, layout)
@@ -61,8 +72,9 @@ def drop_joints(sequence: np.ndarray, rate: float, rng: np.random.Generator) -> 
     return out
 
 
-def affine(sequence: np.ndarray, rotation_deg: float, scale: float, shear: float,
-           rng: np.random.Generator) -> np.ndarray:
+def affine(
+    sequence: np.ndarray, rotation_deg: float, scale: float, shear: float, rng: np.random.Generator
+) -> np.ndarray:
     angle = np.radians(rng.uniform(-rotation_deg, rotation_deg))
     s = 1.0 + rng.uniform(-scale, scale)
     sh = rng.uniform(-shear, shear)
@@ -90,16 +102,18 @@ def view_yaw(sequence: np.ndarray, max_deg: float, rng: np.random.Generator) -> 
     return out
 
 
-def crop_and_speed(sequence: np.ndarray, crop: float, speed: float,
-                   rng: np.random.Generator) -> np.ndarray:
+def crop_and_speed(
+    sequence: np.ndarray, crop: float, speed: float, rng: np.random.Generator
+) -> np.ndarray:
     t = len(sequence)
     start = int(rng.uniform(0, crop) * t)
     end = t - int(rng.uniform(0, crop) * t)
-    part = sequence[start:max(end, start + 2)]
+    part = sequence[start : max(end, start + 2)]
     length = max(2, round(len(part) / (1.0 + rng.uniform(-speed, speed))))
     out = resample(part, length)
-    out[..., -1] = np.where(resample((part[..., -1] > 0).astype(np.float32), length) > 0.5,
-                            out[..., -1], 0.0)
+    out[..., -1] = np.where(
+        resample((part[..., -1] > 0).astype(np.float32), length) > 0.5, out[..., -1], 0.0
+    )
     return out
 
 
@@ -110,8 +124,9 @@ def mirror(sequence: np.ndarray, layout: Layout) -> np.ndarray:
     return out
 
 
-def augment(sequence: np.ndarray, layout: Layout, aug: Augmentation,
-            rng: np.random.Generator) -> np.ndarray:
+def augment(
+    sequence: np.ndarray, layout: Layout, aug: Augmentation, rng: np.random.Generator
+) -> np.ndarray:
     out = sequence
     if aug.crop or aug.speed:
         out = crop_and_speed(out, aug.crop, aug.speed, rng)

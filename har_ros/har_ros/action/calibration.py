@@ -47,13 +47,17 @@ class Calibration:
             raise ValueError(f"rejection score must be one of {SCORES}, got {self.score!r}")
         low, high = TEMPERATURE_RANGE
         if not low <= self.temperature <= high:
-            raise ValueError(f"temperature must be in [{low}, {high}] (the range it is "
-                             f"fitted in), got {self.temperature}")
+            raise ValueError(
+                f"temperature must be in [{low}, {high}] (the range it is "
+                f"fitted in), got {self.temperature}"
+            )
         if not np.isfinite(self.threshold):
             raise ValueError(f"rejection threshold must be finite, got {self.threshold}")
         if self.score == "max_softmax" and not 0.0 <= self.threshold <= 1.0:
-            raise ValueError(f"rejection threshold must be in [0, 1] for max_softmax (a "
-                             f"probability), got {self.threshold}")
+            raise ValueError(
+                f"rejection threshold must be in [0, 1] for max_softmax (a "
+                f"probability), got {self.threshold}"
+            )
         if not 0.0 <= self.known_rejection <= 1.0:
             raise ValueError(f"known_rejection must be in [0, 1], got {self.known_rejection}")
 
@@ -64,8 +68,13 @@ class Calibration:
     def from_dict(cls, data: dict) -> Calibration:
         fields = cls.__dataclass_fields__
         integers = ("fitted_on", "held_out_errors")
-        return cls(**{k: (str(v) if k == "score" else int(v) if k in integers else float(v))
-                      for k, v in data.items() if k in fields})
+        return cls(
+            **{
+                k: (str(v) if k == "score" else int(v) if k in integers else float(v))
+                for k, v in data.items()
+                if k in fields
+            }
+        )
 
     def probabilities(self, logits: np.ndarray) -> np.ndarray:
         return softmax(_scaled(logits, self.temperature))
@@ -119,19 +128,23 @@ def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
     return float(np.clip(np.exp(log_t.item()), *TEMPERATURE_RANGE))
 
 
-def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray,
-                               bins: int = 15) -> float:
+def expected_calibration_error(
+    confidence: np.ndarray, correct: np.ndarray, bins: int = 15
+) -> float:
     """Mean |accuracy - confidence| over equal-width confidence bins, weighted by count."""
     table = reliability_table(confidence, correct, bins)
     total = sum(row["count"] for row in table)
     if not total:
         return float("nan")
-    return float(sum(row["count"] * abs(row["accuracy"] - row["confidence"])
-                     for row in table if row["count"]) / total)
+    return float(
+        sum(
+            row["count"] * abs(row["accuracy"] - row["confidence"]) for row in table if row["count"]
+        )
+        / total
+    )
 
 
-def reliability_table(confidence: np.ndarray, correct: np.ndarray, bins: int = 15
-                      ) -> list[dict]:
+def reliability_table(confidence: np.ndarray, correct: np.ndarray, bins: int = 15) -> list[dict]:
     """Per confidence bin: its range, count, mean confidence and accuracy."""
     confidence = np.asarray(confidence, float)
     correct = np.asarray(correct, bool)
@@ -141,14 +154,21 @@ def reliability_table(confidence: np.ndarray, correct: np.ndarray, bins: int = 1
     for b in range(bins):
         inside = which == b
         count = int(inside.sum())
-        rows.append({"low": float(edges[b]), "high": float(edges[b + 1]), "count": count,
-                     "confidence": float(confidence[inside].mean()) if count else 0.0,
-                     "accuracy": float(correct[inside].mean()) if count else 0.0})
+        rows.append(
+            {
+                "low": float(edges[b]),
+                "high": float(edges[b + 1]),
+                "count": count,
+                "confidence": float(confidence[inside].mean()) if count else 0.0,
+                "accuracy": float(correct[inside].mean()) if count else 0.0,
+            }
+        )
     return rows
 
 
-def confidence_and_correct(probabilities: np.ndarray, labels: np.ndarray
-                           ) -> tuple[np.ndarray, np.ndarray]:
+def confidence_and_correct(
+    probabilities: np.ndarray, labels: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     return probabilities.max(axis=1), probabilities.argmax(axis=1) == labels
 
 
@@ -165,8 +185,12 @@ def auroc(known: np.ndarray, outside: np.ndarray) -> float:
     return float(mannwhitneyu(known, outside).statistic / (len(known) * len(outside)))
 
 
-def fit(logits: np.ndarray, labels: np.ndarray, score: str = "max_softmax",
-        known_rejection: float = 0.05) -> Calibration:
+def fit(
+    logits: np.ndarray,
+    labels: np.ndarray,
+    score: str = "max_softmax",
+    known_rejection: float = 0.05,
+) -> Calibration:
     """Temperature and rejection threshold from held-out known windows."""
     if not 0.0 <= known_rejection < 1.0:
         raise ValueError(f"known_rejection must be in [0, 1), got {known_rejection}")
@@ -175,12 +199,20 @@ def fit(logits: np.ndarray, labels: np.ndarray, score: str = "max_softmax",
     errors = int(np.sum(logits.argmax(axis=1) != labels))
     temperature = fit_temperature(logits, labels) if errors >= MIN_ERRORS_TO_FIT else 1.0
     scores = known_score(logits, temperature, score)
-    threshold = float(np.quantile(scores, known_rejection)) if known_rejection > 0 else \
-        float(scores.min()) - 1e-6
+    threshold = (
+        float(np.quantile(scores, known_rejection))
+        if known_rejection > 0
+        else float(scores.min()) - 1e-6
+    )
     return Calibration(
-        temperature=temperature, score=score, threshold=threshold,
-        known_rejection=float(np.mean(scores < threshold)), fitted_on=len(labels),
+        temperature=temperature,
+        score=score,
+        threshold=threshold,
+        known_rejection=float(np.mean(scores < threshold)),
+        fitted_on=len(labels),
         held_out_errors=errors,
         ece_before=expected_calibration_error(*confidence_and_correct(softmax(logits), labels)),
         ece_after=expected_calibration_error(
-            *confidence_and_correct(softmax(logits / temperature), labels)))
+            *confidence_and_correct(softmax(logits / temperature), labels)
+        ),
+    )

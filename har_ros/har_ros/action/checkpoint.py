@@ -51,24 +51,36 @@ class Checkpoint:
         return self.normalisation.channels(self.coord_dims)
 
     def build(self) -> torch.nn.Module:
-        model = build_model(self.model_name, self.in_channels, len(self.class_names),
-                            self.layout, self.model_config)
+        model = build_model(
+            self.model_name, self.in_channels, len(self.class_names), self.layout, self.model_config
+        )
         try:
             model.load_state_dict(self.state_dict, strict=True)
         except RuntimeError as exc:
-            raise CheckpointError(f"weights do not fit model {self.model_name!r}: "
-                                  f"{str(exc).splitlines()[0]}") from exc
+            raise CheckpointError(
+                f"weights do not fit model {self.model_name!r}: {str(exc).splitlines()[0]}"
+            ) from exc
         return model.eval()
 
     def save(self, path: str | Path) -> None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        torch.save({
-            "format": FORMAT, "model_name": self.model_name, "model_config": self.model_config,
-            "state_dict": self.state_dict, "class_names": list(self.class_names),
-            "layout": layout_to_json(self.layout), "channels": list(self.channels),
-            "normalisation": self.normalisation.to_dict(), "stride": self.stride,
-            "training": self.training, "metrics": self.metrics,
-            "calibration": self.calibration.to_dict()}, path)
+        torch.save(
+            {
+                "format": FORMAT,
+                "model_name": self.model_name,
+                "model_config": self.model_config,
+                "state_dict": self.state_dict,
+                "class_names": list(self.class_names),
+                "layout": layout_to_json(self.layout),
+                "channels": list(self.channels),
+                "normalisation": self.normalisation.to_dict(),
+                "stride": self.stride,
+                "training": self.training,
+                "metrics": self.metrics,
+                "calibration": self.calibration.to_dict(),
+            },
+            path,
+        )
 
 
 def load_checkpoint(path: str | Path, expect_layout: str | None = None) -> Checkpoint:
@@ -79,37 +91,54 @@ def load_checkpoint(path: str | Path, expect_layout: str | None = None) -> Check
     try:
         raw = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many kinds (pickle, zip, EOF, runtime)
-        raise CheckpointError(f"{path} is not a readable checkpoint (corrupt or truncated?): "
-                              f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
-                              ) from exc
+        raise CheckpointError(
+            f"{path} is not a readable checkpoint (corrupt or truncated?): "
+            f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+        ) from exc
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
-        raise CheckpointError(f"{path} is not a har_ros action checkpoint (format "
-                              f"{raw.get('format') if isinstance(raw, dict) else type(raw)})")
+        raise CheckpointError(
+            f"{path} is not a har_ros action checkpoint (format "
+            f"{raw.get('format') if isinstance(raw, dict) else type(raw)})"
+        )
     try:  # apart: a value out of range is not "incomplete", and the text says which
         calibration = Calibration.from_dict(dict(raw.get("calibration", {})))
     except (TypeError, ValueError) as exc:
         raise CheckpointError(f"{path}: calibration refused: {exc}") from exc
     try:
         checkpoint = Checkpoint(
-            raw["model_name"], dict(raw["model_config"]), raw["state_dict"],
-            list(raw["class_names"]), layout_from_json(raw["layout"]), tuple(raw["channels"]),
-            Normalisation.from_dict(raw["normalisation"]), int(raw["stride"]),
-            dict(raw.get("training", {})), dict(raw.get("metrics", {})), calibration)
+            raw["model_name"],
+            dict(raw["model_config"]),
+            raw["state_dict"],
+            list(raw["class_names"]),
+            layout_from_json(raw["layout"]),
+            tuple(raw["channels"]),
+            Normalisation.from_dict(raw["normalisation"]),
+            int(raw["stride"]),
+            dict(raw.get("training", {})),
+            dict(raw.get("metrics", {})),
+            calibration,
+        )
     except (KeyError, TypeError, ValueError, LayoutError) as exc:
         raise CheckpointError(f"{path}: incomplete metadata: {exc!r}") from exc
     if checkpoint.model_name not in MODEL_NAMES:
         raise CheckpointError(f"{path}: unknown model {checkpoint.model_name!r}")
-    broken = [k for k, v in checkpoint.state_dict.items() if torch.is_tensor(v)
-              and v.is_floating_point() and not torch.isfinite(v).all()]
+    broken = [
+        k
+        for k, v in checkpoint.state_dict.items()
+        if torch.is_tensor(v) and v.is_floating_point() and not torch.isfinite(v).all()
+    ]
     if broken:  # every output would be NaN
         raise CheckpointError(f"{path}: non-finite weights in {broken[:3]}")
     known = KNOWN_LAYOUTS.get(checkpoint.layout.name)
     if known is not None and checkpoint.layout.joints != known.joints:  # skeletons of that
         # name would reach a model of other joints
-        raise CheckpointError(f"{path}: layout {known.name!r} with other joints than the "
-                              "known one (a custom layout needs a name of its own)")
+        raise CheckpointError(
+            f"{path}: layout {known.name!r} with other joints than the "
+            "known one (a custom layout needs a name of its own)"
+        )
     if expect_layout is not None and checkpoint.layout.name != expect_layout:
-        raise CheckpointError(f"{path}: layout {checkpoint.layout.name!r}, expected "
-                              f"{expect_layout!r}")
+        raise CheckpointError(
+            f"{path}: layout {checkpoint.layout.name!r}, expected {expect_layout!r}"
+        )
     checkpoint.build()
     return checkpoint

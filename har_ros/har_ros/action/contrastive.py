@@ -41,8 +41,14 @@ class ContrastiveConfig:
             raise ValueError("temperature must be > 0 and jitter_sigma >= 0")
 
 
-def noised(sequence: np.ndarray, layout: Layout, alpha: float, rng: np.random.Generator,
-           kinds: tuple[str, ...] = NOISE_KINDS, jitter_sigma: float = 0.1) -> np.ndarray:
+def noised(
+    sequence: np.ndarray,
+    layout: Layout,
+    alpha: float,
+    rng: np.random.Generator,
+    kinds: tuple[str, ...] = NOISE_KINDS,
+    jitter_sigma: float = 0.1,
+) -> np.ndarray:
     """A (T, J, C) clip with ``alpha`` of its joints (or frames) perturbed by each kind."""
     out = sequence.copy()
     t, j = out.shape[:2]
@@ -67,12 +73,14 @@ def instance_loss(clean: torch.Tensor, noisy: torch.Tensor, temperature: float) 
     z, w = functional.normalize(clean, dim=1), functional.normalize(noisy, dim=1)
     logits = z @ w.t() / temperature
     target = torch.arange(len(z))
-    return 0.5 * (functional.cross_entropy(logits, target) +
-                  functional.cross_entropy(logits.t(), target))
+    return 0.5 * (
+        functional.cross_entropy(logits, target) + functional.cross_entropy(logits.t(), target)
+    )
 
 
-def group_loss(clean: torch.Tensor, noisy: torch.Tensor, labels: torch.Tensor,
-               temperature: float) -> torch.Tensor:
+def group_loss(
+    clean: torch.Tensor, noisy: torch.Tensor, labels: torch.Tensor, temperature: float
+) -> torch.Tensor:
     """Supervised contrastive: clean i towards every noisy view of its class."""
     z, w = functional.normalize(clean, dim=1), functional.normalize(noisy, dim=1)
     log_prob = functional.log_softmax(z @ w.t() / temperature, dim=1)

@@ -47,13 +47,20 @@ class SequenceDataset:
         self.labels = np.asarray(self.labels, dtype=np.int64)
         self.subjects = np.asarray(self.subjects, dtype=np.int64)
         if len(self.labels) != n or len(self.subjects) != n:
-            raise DatasetError(f"{n} sequences but {len(self.labels)} labels and "
-                               f"{len(self.subjects)} subjects")
+            raise DatasetError(
+                f"{n} sequences but {len(self.labels)} labels and {len(self.subjects)} subjects"
+            )
         for i, seq in enumerate(self.sequences):
-            if seq.ndim != 3 or seq.shape[1] != self.layout.num_joints or \
-                    seq.shape[2] != len(self.channels) or seq.shape[0] < 1:
-                raise DatasetError(f"sequence {i} has shape {seq.shape}, expected (T>=1, "
-                                   f"{self.layout.num_joints}, {len(self.channels)})")
+            if (
+                seq.ndim != 3
+                or seq.shape[1] != self.layout.num_joints
+                or seq.shape[2] != len(self.channels)
+                or seq.shape[0] < 1
+            ):
+                raise DatasetError(
+                    f"sequence {i} has shape {seq.shape}, expected (T>=1, "
+                    f"{self.layout.num_joints}, {len(self.channels)})"
+                )
         if n and (self.labels.min() < 0 or self.labels.max() >= len(self.class_names)):
             raise DatasetError("labels must index class_names")
         for name in ("split", "views"):
@@ -70,10 +77,16 @@ class SequenceDataset:
     def subset(self, mask: np.ndarray) -> SequenceDataset:
         idx = np.flatnonzero(mask)
         return SequenceDataset(
-            [self.sequences[i] for i in idx], self.labels[idx], self.class_names,
-            self.subjects[idx], self.layout, self.channels,
+            [self.sequences[i] for i in idx],
+            self.labels[idx],
+            self.class_names,
+            self.subjects[idx],
+            self.layout,
+            self.channels,
             None if self.split is None else self.split[idx],
-            None if self.views is None else self.views[idx], dict(self.meta))
+            None if self.views is None else self.views[idx],
+            dict(self.meta),
+        )
 
     def with_classes(self, class_names: list[str]) -> SequenceDataset:
         """The same clips indexed by ``class_names`` (a checkpoint's), which must hold ours."""
@@ -81,15 +94,27 @@ class SequenceDataset:
         if missing:
             raise DatasetError(f"classes {missing} are not among {list(class_names)}")
         index = np.array([list(class_names).index(c) for c in self.class_names], np.int64)
-        return SequenceDataset(self.sequences, index[self.labels] if len(self) else self.labels,
-                               list(class_names), self.subjects, self.layout, self.channels,
-                               self.split, self.views, dict(self.meta))
+        return SequenceDataset(
+            self.sequences,
+            index[self.labels] if len(self) else self.labels,
+            list(class_names),
+            self.subjects,
+            self.layout,
+            self.channels,
+            self.split,
+            self.views,
+            dict(self.meta),
+        )
 
     def summary(self) -> dict:
         lengths = [len(s) for s in self.sequences]
-        return {"sequences": len(self), "classes": len(self.class_names),
-                "subjects": sorted(set(self.subjects.tolist())), "layout": self.layout.name,
-                "frames_median": float(np.median(lengths)) if lengths else 0.0}
+        return {
+            "sequences": len(self),
+            "classes": len(self.class_names),
+            "subjects": sorted(set(self.subjects.tolist())),
+            "layout": self.layout.name,
+            "frames_median": float(np.median(lengths)) if lengths else 0.0,
+        }
 
 
 def layout_to_json(layout: Layout) -> str:
@@ -119,10 +144,14 @@ def save_npz(dataset: SequenceDataset, path: str | Path) -> Path:
     lengths = [len(s) for s in dataset.sequences]
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
     arrays = {
-        "data": (np.concatenate(dataset.sequences).astype(np.float32) if lengths
-                 else np.zeros((0, dataset.layout.num_joints, len(dataset.channels)),
-                               np.float32)),
-        "offsets": offsets, "labels": dataset.labels, "subjects": dataset.subjects,
+        "data": (
+            np.concatenate(dataset.sequences).astype(np.float32)
+            if lengths
+            else np.zeros((0, dataset.layout.num_joints, len(dataset.channels)), np.float32)
+        ),
+        "offsets": offsets,
+        "labels": dataset.labels,
+        "subjects": dataset.subjects,
         "class_names": np.asarray(dataset.class_names, dtype=str),
         "layout": np.asarray(layout_to_json(dataset.layout)),
         "channels": np.asarray(json.dumps(list(dataset.channels))),
@@ -150,10 +179,15 @@ def load_npz(path: str | Path) -> SequenceDataset:
                 raise DatasetError(f"{path}: offsets do not partition data")
             return SequenceDataset(
                 [data[a:b] for a, b in itertools.pairwise(offsets)],
-                f["labels"], [str(c) for c in f["class_names"]], f["subjects"],
-                layout_from_json(str(f["layout"])), tuple(json.loads(str(f["channels"]))),
-                f.get("split", None), f.get("views", None),
-                json.loads(str(f["meta"])) if "meta" in f else {})
+                f["labels"],
+                [str(c) for c in f["class_names"]],
+                f["subjects"],
+                layout_from_json(str(f["layout"])),
+                tuple(json.loads(str(f["channels"]))),
+                f.get("split", None),
+                f.get("views", None),
+                json.loads(str(f["meta"])) if "meta" in f else {},
+            )
     except (KeyError, ValueError, OSError, LayoutError) as exc:
         if isinstance(exc, DatasetError):
             raise

@@ -64,8 +64,9 @@ def clip_signature(sequence: np.ndarray, frames: int = _DUPLICATE_FRAMES) -> np.
     return np.nan_to_num(centred / scale).ravel()
 
 
-def near_duplicates(dataset: SequenceDataset, a: np.ndarray, b: np.ndarray,
-                    threshold: float = DUPLICATE_DISTANCE) -> list[tuple[int, int, float]]:
+def near_duplicates(
+    dataset: SequenceDataset, a: np.ndarray, b: np.ndarray, threshold: float = DUPLICATE_DISTANCE
+) -> list[tuple[int, int, float]]:
     """Pairs (i in a, j in b) of clips whose signatures are within ``threshold``."""
     if not len(a) or not len(b):
         return []
@@ -75,14 +76,18 @@ def near_duplicates(dataset: SequenceDataset, a: np.ndarray, b: np.ndarray,
     pairs = []
     for row, i in enumerate(a):
         distance = np.sqrt(((sig_b - sig_a[row]) ** 2).sum(axis=1) / dim)
-        pairs.extend((int(i), int(b[k]), float(distance[k]))
-                     for k in np.flatnonzero(distance < threshold))
+        pairs.extend(
+            (int(i), int(b[k]), float(distance[k])) for k in np.flatnonzero(distance < threshold)
+        )
     return pairs
 
 
-def unlabelled_gaps(intervals: list[LabelInterval], track_times: dict[int, np.ndarray],
-                    min_gap_s: float = GAP_WARNING_S, max_step_s: float = 0.5
-                    ) -> list[tuple[int, float, float]]:
+def unlabelled_gaps(
+    intervals: list[LabelInterval],
+    track_times: dict[int, np.ndarray],
+    min_gap_s: float = GAP_WARNING_S,
+    max_step_s: float = 0.5,
+) -> list[tuple[int, float, float]]:
     """(track, start, end) stretches where a track is seen but has no label."""
     gaps = []
     for track, times in sorted(track_times.items()):
@@ -120,18 +125,28 @@ def report(dataset: SequenceDataset) -> DatasetReport:
             splits[split] = {name: in_split.get(i, 0) for i, name in enumerate(names)}
     present = [c for c in classes.values() if c]
     rep = DatasetReport(
-        clips=len(dataset), classes=classes,
+        clips=len(dataset),
+        classes=classes,
         subjects={str(k): v for k, v in sorted(Counter(dataset.subjects.tolist()).items())},
-        views=dict(sorted(Counter(dataset.views.tolist()).items())) if dataset.views is not None
+        views=dict(sorted(Counter(dataset.views.tolist()).items()))
+        if dataset.views is not None
         else {},
         splits=splits,
-        frames={"min": int(lengths.min()), "median": float(np.median(lengths)),
-                "max": int(lengths.max())} if len(lengths) else {},
+        frames={
+            "min": int(lengths.min()),
+            "median": float(np.median(lengths)),
+            "max": int(lengths.max()),
+        }
+        if len(lengths)
+        else {},
         missing_rate=float(all_missing.mean()) if all_missing.size else 0.0,
-        missing_per_joint={j: float(all_missing[:, k].mean()) if len(all_missing) else 0.0
-                           for k, j in enumerate(dataset.layout.joints)},
+        missing_per_joint={
+            j: float(all_missing[:, k].mean()) if len(all_missing) else 0.0
+            for k, j in enumerate(dataset.layout.joints)
+        },
         imbalance=float(max(present) / min(present)) if present else 0.0,
-        duplicates=[])
+        duplicates=[],
+    )
     if dataset.split is not None:
         train = np.flatnonzero(dataset.split != "test")
         test = np.flatnonzero(dataset.split == "test")
@@ -150,14 +165,18 @@ def _judge(rep: DatasetReport, dataset: SequenceDataset, missing: list[np.ndarra
     unusable = [i for i, m in enumerate(missing) if m.all()]
     if unusable:
         (rep.problems if len(unusable) == len(missing) else rep.warnings).append(
-            f"{len(unusable)} clip(s) have no joint in any frame: {unusable[:10]}")
+            f"{len(unusable)} clip(s) have no joint in any frame: {unusable[:10]}"
+        )
     short = [i for i, s in enumerate(dataset.sequences) if len(s) < 2]
     if short:
         rep.problems.append(f"{len(short)} clip(s) shorter than 2 frames: {short[:10]}")
     if rep.splits:
         train = Counter(dataset.labels[dataset.split != "test"].tolist())
-        lacking = [name for i, name in enumerate(dataset.class_names)
-                   if rep.classes[name] and not train.get(i)]
+        lacking = [
+            name
+            for i, name in enumerate(dataset.class_names)
+            if rep.classes[name] and not train.get(i)
+        ]
         if lacking:
             rep.problems.append(f"classes only in the test split: {', '.join(lacking)}")
     if rep.imbalance > IMBALANCE_WARNING:
@@ -165,19 +184,24 @@ def _judge(rep: DatasetReport, dataset: SequenceDataset, missing: list[np.ndarra
     if rep.missing_rate > MISSING_WARNING:
         rep.warnings.append(f"{rep.missing_rate:.0%} of joints missing")
     if rep.duplicates:
-        rep.warnings.append(f"{len(rep.duplicates)} near-duplicate train/test pair(s), e.g. "
-                            f"clips {rep.duplicates[0][0]} and {rep.duplicates[0][1]}")
+        rep.warnings.append(
+            f"{len(rep.duplicates)} near-duplicate train/test pair(s), e.g. "
+            f"clips {rep.duplicates[0][0]} and {rep.duplicates[0][1]}"
+        )
 
 
-def add_label_findings(rep: DatasetReport, intervals: list[LabelInterval],
-                       track_times: dict[int, np.ndarray]) -> list[tuple[int, float, float]]:
+def add_label_findings(
+    rep: DatasetReport, intervals: list[LabelInterval], track_times: dict[int, np.ndarray]
+) -> list[tuple[int, float, float]]:
     """Unlabelled gaps of a labelled recording, as warnings (overlaps never load)."""
     gaps = unlabelled_gaps(intervals, track_times)
     if gaps:
         total = sum(end - start for _, start, end in gaps)
         track, start, end = gaps[0]
-        rep.warnings.append(f"{len(gaps)} unlabelled stretch(es) of visible people, "
-                            f"{total:.1f} s in all; first: track {track} {start:.2f}-{end:.2f}")
+        rep.warnings.append(
+            f"{len(gaps)} unlabelled stretch(es) of visible people, "
+            f"{total:.1f} s in all; first: track {track} {start:.2f}-{end:.2f}"
+        )
     return gaps
 
 
@@ -212,8 +236,11 @@ def write_summary_png(rep: DatasetReport, path) -> None:
     ax.set_title(f"missing joints ({rep.missing_rate:.1%} overall)")
     ax = axes[1, 1]
     ax.axis("off")
-    lines = [f"frames per clip: {rep.frames}", f"views: {rep.views or '-'}",
-             f"near-duplicate train/test pairs: {len(rep.duplicates)}"]
+    lines = [
+        f"frames per clip: {rep.frames}",
+        f"views: {rep.views or '-'}",
+        f"near-duplicate train/test pairs: {len(rep.duplicates)}",
+    ]
     lines += [f"PROBLEM: {p}" for p in rep.problems] + [f"warning: {w}" for w in rep.warnings]
     ax.text(0, 1, "\n".join(line[:90] for line in lines), va="top", fontsize=8, family="monospace")
     fig.tight_layout()

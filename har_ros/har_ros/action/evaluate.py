@@ -34,20 +34,30 @@ def scores(logits: np.ndarray, labels: np.ndarray, class_names: list[str]) -> di
         precision = tp / confusion[:, c].sum() if confusion[:, c].sum() else 0.0
         recall = tp / confusion[c].sum() if confusion[c].sum() else 0.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        per_class[name] = {"precision": float(precision), "recall": float(recall),
-                           "f1": float(f1), "support": int(confusion[c].sum())}
-    return {"top1": float((pred == labels).mean()) if len(labels) else 0.0,
-            "top5": float(np.mean([lab in row for lab, row in zip(labels, top5, strict=True)]))
-            if len(labels) else 0.0,
-            "n": len(labels), "per_class": per_class, "confusion": confusion.tolist()}
+        per_class[name] = {
+            "precision": float(precision),
+            "recall": float(recall),
+            "f1": float(f1),
+            "support": int(confusion[c].sum()),
+        }
+    return {
+        "top1": float((pred == labels).mean()) if len(labels) else 0.0,
+        "top5": float(np.mean([lab in row for lab, row in zip(labels, top5, strict=True)]))
+        if len(labels)
+        else 0.0,
+        "n": len(labels),
+        "per_class": per_class,
+        "confusion": confusion.tolist(),
+    }
 
 
 def evaluate(checkpoint: Checkpoint, dataset: SequenceDataset) -> dict:
     model = checkpoint.build()
     logits = clip_logits(model, dataset, checkpoint.normalisation)
     report = scores(logits, dataset.labels, checkpoint.class_names)
-    report["calibration"] = calibration_report(logits, dataset.labels,
-                                               checkpoint.calibration.temperature)
+    report["calibration"] = calibration_report(
+        logits, dataset.labels, checkpoint.calibration.temperature
+    )
     return report
 
 
@@ -55,13 +65,22 @@ def calibration_report(logits: np.ndarray, labels: np.ndarray, temperature: floa
     """ECE of the confidences without and with the checkpoint's temperature."""
     raw = confidence_and_correct(softmax(logits), labels)
     scaled = confidence_and_correct(softmax(logits / temperature), labels)
-    return {"temperature": temperature, "ece_uncalibrated": expected_calibration_error(*raw),
-            "ece": expected_calibration_error(*scaled), "reliability": reliability_table(*scaled)}
+    return {
+        "temperature": temperature,
+        "ece_uncalibrated": expected_calibration_error(*raw),
+        "ece": expected_calibration_error(*scaled),
+        "reliability": reliability_table(*scaled),
+    }
 
 
-def robustness(checkpoint: Checkpoint, dataset: SequenceDataset,
-               noise_levels=(0.0, 0.02, 0.05, 0.1, 0.2), dropout_levels=(0.0, 0.1, 0.2, 0.3),
-               alpha_levels=(0.0, 0.05, 0.1, 0.2), seed: int = 0) -> dict:
+def robustness(
+    checkpoint: Checkpoint,
+    dataset: SequenceDataset,
+    noise_levels=(0.0, 0.02, 0.05, 0.1, 0.2),
+    dropout_levels=(0.0, 0.1, 0.2, 0.3),
+    alpha_levels=(0.0, 0.05, 0.1, 0.2),
+    seed: int = 0,
+) -> dict:
     """Top-1 vs keypoint noise σ (× torso length), joint dropout, and noise ratio α.
 
     α is the detector-like noise of contrastive training, every kind at once.

@@ -63,8 +63,12 @@ def find_jobs(root: str | Path) -> tuple[list[VideoJob], list[str]]:
     root = Path(root)
     if not root.is_dir():
         raise DatasetError(f"video folder not found: {root}")
-    videos = sorted(Path(folder) / name for folder, _, names in os.walk(root, followlinks=True)
-                    for name in names if Path(name).suffix.lower() in VIDEO_SUFFIXES)
+    videos = sorted(
+        Path(folder) / name
+        for folder, _, names in os.walk(root, followlinks=True)
+        for name in names
+        if Path(name).suffix.lower() in VIDEO_SUFFIXES
+    )
     if not videos:
         raise DatasetError(f"no videos ({', '.join(VIDEO_SUFFIXES)}) under {root}")
     jobs, classes = [], []
@@ -73,16 +77,17 @@ def find_jobs(root: str | Path) -> tuple[list[VideoJob], list[str]]:
         name = str(video.relative_to(root))
         if labels.is_file():
             loaded = read_label_file(labels)
-            segments = [Segment(iv.label, iv.track_id, iv.start, iv.end)
-                        for iv in loaded.intervals]
+            segments = [Segment(iv.label, iv.track_id, iv.start, iv.end) for iv in loaded.intervals]
             subject = loaded.meta.get("subject", "") or _number(r"s(\d+)", name)
             view = loaded.meta.get("view", "") or _match(r"cam\d+", name)
         elif video.parent != root:
             segments = [Segment(video.parent.name)]
             subject, view = _number(r"s(\d+)", video.stem), _match(r"cam\d+", video.stem)
         else:
-            raise DatasetError(f"{video}: neither in a class folder nor with "
-                               f"{labels_file_of(video).name} beside it")
+            raise DatasetError(
+                f"{video}: neither in a class folder nor with "
+                f"{labels_file_of(video).name} beside it"
+            )
         jobs.append(VideoJob(video, segments, int(subject or 0), view))
         classes.extend(s.label for s in segments if s.label not in classes)
     return jobs, classes
@@ -98,8 +103,9 @@ def _match(pattern: str, text: str) -> str:
     return found.group(0) if found else ""
 
 
-def clips_of(job: VideoJob, tracks: VideoTracks, person: str = "main", min_frames: int = 8
-             ) -> list[tuple[str, np.ndarray]]:
+def clips_of(
+    job: VideoJob, tracks: VideoTracks, person: str = "main", min_frames: int = 8
+) -> list[tuple[str, np.ndarray]]:
     """(label, (T, J, 3)) for every segment of a job that has a person in it."""
     clips = []
     for segment in job.segments:
@@ -119,12 +125,17 @@ def clips_of(job: VideoJob, tracks: VideoTracks, person: str = "main", min_frame
 
 def _trimmed(sequence: np.ndarray) -> np.ndarray:
     seen = np.flatnonzero(np.any(sequence[..., 2] > 0, axis=1))
-    return sequence[seen[0]:seen[-1] + 1] if len(seen) else sequence[:0]
+    return sequence[seen[0] : seen[-1] + 1] if len(seen) else sequence[:0]
 
 
-def extract(jobs: list[VideoJob], classes: list[str], track: Callable[[Path], VideoTracks],
-            person: str = "main", min_frames: int = 8, test_subjects: tuple[int, ...] = ()
-            ) -> Extraction:
+def extract(
+    jobs: list[VideoJob],
+    classes: list[str],
+    track: Callable[[Path], VideoTracks],
+    person: str = "main",
+    min_frames: int = 8,
+    test_subjects: tuple[int, ...] = (),
+) -> Extraction:
     """Run ``track`` on every video and cut the clips; a video that yields none is skipped."""
     if person not in PERSON_CHOICES:
         raise ValueError(f"person must be one of {PERSON_CHOICES}, got {person!r}")
@@ -141,8 +152,10 @@ def extract(jobs: list[VideoJob], classes: list[str], track: Callable[[Path], Vi
         clips = clips_of(job, tracks, person, min_frames)
         if not clips:
             skipped[str(job.video)] = (
-                "no person found" if not tracks.track_ids() else
-                f"no labelled person seen for {min_frames}+ frames")
+                "no person found"
+                if not tracks.track_ids()
+                else f"no labelled person seen for {min_frames}+ frames"
+            )
             continue
         for label, sequence in clips:
             sequences.append(sequence)
@@ -160,7 +173,14 @@ def extract(jobs: list[VideoJob], classes: list[str], track: Callable[[Path], Vi
     split = None
     if test_subjects:
         split = np.where(np.isin(subjects, test_subjects), "test", "train")
-    dataset = SequenceDataset(sequences, labels, used, subjects, get_layout(layout),
-                              split=split, views=views if any(views) else None,
-                              meta={"source": "har extract", "videos": sources})
+    dataset = SequenceDataset(
+        sequences,
+        labels,
+        used,
+        subjects,
+        get_layout(layout),
+        split=split,
+        views=views if any(views) else None,
+        meta={"source": "har extract", "videos": sources},
+    )
     return Extraction(dataset, skipped)

@@ -48,14 +48,19 @@ class _FoldedBlock:
         if not isinstance(block.residual, nn.Identity):
             res_conv, res_norm = block.residual
             s3, t3 = _affine(res_norm)
-            residual = (res_conv.weight[:, :, 0, 0] * s3[:, None],
-                        (res_conv.bias * s3 + t3)[:, None])
-        return cls(adjacency=(block.adjacency * block.edge).contiguous(),
-                   mix=(block.spatial.weight[:, :, 0, 0] * s1[:, None]).contiguous(),
-                   mix_bias=(block.spatial.bias * s1 + t1)[:, None],
-                   taps=tuple(taps[:, :, d].contiguous() for d in range(taps.shape[2])),
-                   tap_bias=(conv.bias * s2 + t2)[:, None], stride=conv.stride[0],
-                   residual=residual and tuple(t.contiguous() for t in residual))
+            residual = (
+                res_conv.weight[:, :, 0, 0] * s3[:, None],
+                (res_conv.bias * s3 + t3)[:, None],
+            )
+        return cls(
+            adjacency=(block.adjacency * block.edge).contiguous(),
+            mix=(block.spatial.weight[:, :, 0, 0] * s1[:, None]).contiguous(),
+            mix_bias=(block.spatial.bias * s1 + t1)[:, None],
+            taps=tuple(taps[:, :, d].contiguous() for d in range(taps.shape[2])),
+            tap_bias=(conv.bias * s2 + t2)[:, None],
+            stride=conv.stride[0],
+            residual=residual and tuple(t.contiguous() for t in residual),
+        )
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         """(C, T, N, J) -> (O, T', N, J)."""
@@ -83,9 +88,10 @@ class _FoldedBlock:
             if last <= first:
                 continue
             source = s * first + d - pad
-            frames = phases[source % s][:, source // s:source // s + last - first]
+            frames = phases[source % s][:, source // s : source // s + last - first]
             out3[:, first:last].view(out3.shape[0], -1).addmm_(
-                weight, frames.reshape(frames.shape[0], -1))
+                weight, frames.reshape(frames.shape[0], -1)
+            )
         return out.relu_().view(-1, t_out, n, j)
 
 
@@ -118,7 +124,7 @@ def inference_model(model: nn.Module) -> Callable[[torch.Tensor], torch.Tensor]:
     """
     model.eval()
     if isinstance(model, STGCN) and all(
-            isinstance(b.temporal[2], nn.Conv2d) and b.temporal[2].groups == 1
-            for b in model.blocks):
+        isinstance(b.temporal[2], nn.Conv2d) and b.temporal[2].groups == 1 for b in model.blocks
+    ):
         return FoldedSTGCN(model)
     return model

@@ -37,8 +37,7 @@ class LabelFile:
     meta: dict[str, str] = field(default_factory=dict)
 
 
-def label_problems(intervals: list[LabelInterval], classes: list[str] | None = None
-                   ) -> list[str]:
+def label_problems(intervals: list[LabelInterval], classes: list[str] | None = None) -> list[str]:
     """Why these intervals cannot be a label file (empty when they can)."""
     problems = []
     for iv in intervals:
@@ -46,17 +45,23 @@ def label_problems(intervals: list[LabelInterval], classes: list[str] | None = N
             problems.append(f"{_who(iv.track_id)} {iv.start}-{iv.end}: times must be finite")
             continue
         if not iv.end > iv.start:
-            problems.append(f"{_who(iv.track_id)} {iv.start:.3f}-{iv.end:.3f}: start must be "
-                            "before end")
+            problems.append(
+                f"{_who(iv.track_id)} {iv.start:.3f}-{iv.end:.3f}: start must be before end"
+            )
         if not iv.label:
             problems.append(f"{_who(iv.track_id)} {iv.start:.3f}: no label")
         elif classes is not None and iv.label not in classes:
-            problems.append(f"{_who(iv.track_id)} {iv.start:.3f}: unknown class {iv.label!r} "
-                            f"(classes: {', '.join(classes)})")
-    for a, b in overlaps([iv for iv in intervals
-                          if math.isfinite(iv.start) and math.isfinite(iv.end)]):
-        problems.append(f"{_who(a.track_id)} {a.start:.3f}-{a.end:.3f} ({a.label}) overlaps "
-                        f"{_who(b.track_id)} {b.start:.3f}-{b.end:.3f} ({b.label})")
+            problems.append(
+                f"{_who(iv.track_id)} {iv.start:.3f}: unknown class {iv.label!r} "
+                f"(classes: {', '.join(classes)})"
+            )
+    for a, b in overlaps(
+        [iv for iv in intervals if math.isfinite(iv.start) and math.isfinite(iv.end)]
+    ):
+        problems.append(
+            f"{_who(a.track_id)} {a.start:.3f}-{a.end:.3f} ({a.label}) overlaps "
+            f"{_who(b.track_id)} {b.start:.3f}-{b.end:.3f} ({b.label})"
+        )
     return problems
 
 
@@ -86,8 +91,7 @@ def _who(track_id: int | None) -> str:
     return "everyone (*)" if track_id is None else f"track {track_id}"
 
 
-def parse_labels(text: str, source: str = "labels", classes: list[str] | None = None
-                 ) -> LabelFile:
+def parse_labels(text: str, source: str = "labels", classes: list[str] | None = None) -> LabelFile:
     meta: dict[str, str] = {}
     lines = []
     for line in text.splitlines():
@@ -105,8 +109,9 @@ def parse_labels(text: str, source: str = "labels", classes: list[str] | None = 
     for number, row in enumerate(rows[1:], start=2):
         try:
             track, start, end, label = (c.strip() for c in row)
-            intervals.append(LabelInterval(None if track == "*" else int(track), float(start),
-                                           float(end), label))
+            intervals.append(
+                LabelInterval(None if track == "*" else int(track), float(start), float(end), label)
+            )
         except ValueError as exc:
             raise DatasetError(f"{source}: row {number}: {exc} in {row}") from exc
     problems = label_problems(intervals, classes)
@@ -135,13 +140,20 @@ def format_labels(intervals: list[LabelInterval], meta: dict[str, str] | None = 
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(HEADER)
     for iv in sorted(intervals, key=lambda i: (i.start, -1 if i.track_id is None else i.track_id)):
-        writer.writerow(["*" if iv.track_id is None else iv.track_id, f"{iv.start:.6f}",
-                         f"{iv.end:.6f}", iv.label])
+        writer.writerow(
+            [
+                "*" if iv.track_id is None else iv.track_id,
+                f"{iv.start:.6f}",
+                f"{iv.end:.6f}",
+                iv.label,
+            ]
+        )
     return out.getvalue()
 
 
-def write_labels(path: str | Path, intervals: list[LabelInterval],
-                 meta: dict[str, str] | None = None) -> None:
+def write_labels(
+    path: str | Path, intervals: list[LabelInterval], meta: dict[str, str] | None = None
+) -> None:
     """Write atomically: a crash or a refused save never leaves half a file."""
     problems = label_problems(intervals)
     if problems:

@@ -13,15 +13,34 @@ from ..skeleton.layouts import OPENPOSE18, UTD_KINECT20
 from .dataset import DatasetError, SequenceDataset, load_npz
 
 UTD_CLASSES = (
-    "right arm swipe to the left", "right arm swipe to the right", "right hand wave",
-    "two hand front clap", "right arm throw", "cross arms in the chest", "basketball shoot",
-    "right hand draw x", "right hand draw circle (clockwise)",
-    "right hand draw circle (counter clockwise)", "draw triangle", "bowling (right hand)",
-    "front boxing", "baseball swing from right", "tennis right hand forehand swing",
-    "arm curl (two arms)", "tennis serve", "two hand push", "right hand knock on door",
-    "right hand catch an object", "right hand pick up and throw", "jogging in place",
-    "walking in place", "sit to stand", "stand to sit", "forward lunge (left foot forward)",
-    "squat (two arms stretch out)")
+    "right arm swipe to the left",
+    "right arm swipe to the right",
+    "right hand wave",
+    "two hand front clap",
+    "right arm throw",
+    "cross arms in the chest",
+    "basketball shoot",
+    "right hand draw x",
+    "right hand draw circle (clockwise)",
+    "right hand draw circle (counter clockwise)",
+    "draw triangle",
+    "bowling (right hand)",
+    "front boxing",
+    "baseball swing from right",
+    "tennis right hand forehand swing",
+    "arm curl (two arms)",
+    "tennis serve",
+    "two hand push",
+    "right hand knock on door",
+    "right hand catch an object",
+    "right hand pick up and throw",
+    "jogging in place",
+    "walking in place",
+    "sit to stand",
+    "stand to sit",
+    "forward lunge (left foot forward)",
+    "squat (two arms stretch out)",
+)
 UTD_TRAIN_SUBJECTS = (1, 3, 5, 7)
 _UTD_NAME = re.compile(r"a(\d+)_s(\d+)_t(\d+)_skeleton\.mat$")
 
@@ -50,8 +69,16 @@ def load_utd_mhad(folder: str | Path, use_z: bool = False) -> SequenceDataset:
         subjects.append(subject)
         split.append("train" if subject in UTD_TRAIN_SUBJECTS else "test")
     channels = ("x", "y", "z", "score") if use_z else ("x", "y", "score")
-    return SequenceDataset(sequences, labels, list(UTD_CLASSES), subjects, UTD_KINECT20,
-                           channels, np.asarray(split), meta={"source": "utd_mhad"})
+    return SequenceDataset(
+        sequences,
+        labels,
+        list(UTD_CLASSES),
+        subjects,
+        UTD_KINECT20,
+        channels,
+        np.asarray(split),
+        meta={"source": "utd_mhad"},
+    )
 
 
 def load_openpose(folder: str | Path) -> SequenceDataset:
@@ -86,8 +113,14 @@ def load_openpose(folder: str | Path) -> SequenceDataset:
                 labels.append(label)
                 found = re.search(r"s(\d+)", video.name)
                 subjects.append(int(found.group(1)) if found else 0)
-    return SequenceDataset(sequences, labels, [d.name for d in class_dirs], subjects, OPENPOSE18,
-                           meta={"source": "openpose"})
+    return SequenceDataset(
+        sequences,
+        labels,
+        [d.name for d in class_dirs],
+        subjects,
+        OPENPOSE18,
+        meta={"source": "openpose"},
+    )
 
 
 # BODY_25 index of each OpenPose-18 joint (BODY_25 adds mid-hip 8 and feet).
@@ -125,8 +158,9 @@ def load_spec(spec: str) -> SequenceDataset:
     """
     kind, _, target = spec.partition(":")
     if not target:
-        raise DatasetError(f"--data must be KIND:PATH (npz, utd_mhad, openpose, bag, pyskl), "
-                           f"got {spec!r}")
+        raise DatasetError(
+            f"--data must be KIND:PATH (npz, utd_mhad, openpose, bag, pyskl), got {spec!r}"
+        )
     if kind == "npz":
         return load_npz(target)
     if kind == "utd_mhad":
@@ -136,14 +170,15 @@ def load_spec(spec: str) -> SequenceDataset:
     if kind in _REGISTERED:
         return _REGISTERED[kind](target)
     if kind == "bag":
-        raise DatasetError("bag: datasets need har_ros.bags.recordings imported (it registers "
-                           "the kind)")
+        raise DatasetError(
+            "bag: datasets need har_ros.bags.recordings imported (it registers the kind)"
+        )
     if kind == "pyskl":
         from .pyskl import load_pyskl
 
         stem, suffix, rest = target.partition(".pkl")
         split, _, person = rest.removeprefix(":").partition(":")
         return load_pyskl(stem + suffix, split, person or "main")
-    raise DatasetError(f"unknown data kind {kind!r} in {spec!r}; use npz, utd_mhad, openpose, "
-                       "bag or pyskl")
-
+    raise DatasetError(
+        f"unknown data kind {kind!r} in {spec!r}; use npz, utd_mhad, openpose, bag or pyskl"
+    )

@@ -18,12 +18,25 @@ from ..skeleton.layouts import Layout
 class RecurrentClassifier(nn.Module):
     """Frames flattened to vectors, an (optionally bidirectional) LSTM, last/mean state."""
 
-    def __init__(self, in_channels: int, num_joints: int, num_classes: int, hidden: int,
-                 layers: int = 2, bidirectional: bool = False, dropout: float = 0.0):
+    def __init__(
+        self,
+        in_channels: int,
+        num_joints: int,
+        num_classes: int,
+        hidden: int,
+        layers: int = 2,
+        bidirectional: bool = False,
+        dropout: float = 0.0,
+    ):
         super().__init__()
-        self.lstm = nn.LSTM(in_channels * num_joints, hidden, num_layers=layers,
-                            batch_first=True, bidirectional=bidirectional,
-                            dropout=dropout if layers > 1 else 0.0)
+        self.lstm = nn.LSTM(
+            in_channels * num_joints,
+            hidden,
+            num_layers=layers,
+            batch_first=True,
+            bidirectional=bidirectional,
+            dropout=dropout if layers > 1 else 0.0,
+        )
         width = hidden * (2 if bidirectional else 1)
         self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(width, num_classes))
 
@@ -65,8 +78,16 @@ class GraphBlock(nn.Module):
     for depthwise + pointwise (less arithmetic; measured no faster here).
     """
 
-    def __init__(self, c_in: int, c_out: int, adjacency: torch.Tensor, stride: int = 1,
-                 dropout: float = 0.1, kernel: int = 5, separable: bool = False):
+    def __init__(
+        self,
+        c_in: int,
+        c_out: int,
+        adjacency: torch.Tensor,
+        stride: int = 1,
+        dropout: float = 0.1,
+        kernel: int = 5,
+        separable: bool = False,
+    ):
         super().__init__()
         self.register_buffer("adjacency", adjacency)
         k = adjacency.shape[0]
@@ -74,17 +95,27 @@ class GraphBlock(nn.Module):
         self.spatial = nn.Conv2d(k * c_in, c_out, 1)
         padding = (kernel // 2, 0)
         if separable:
-            temporal_conv = [nn.Conv2d(c_out, c_out, (kernel, 1), (stride, 1), padding,
-                                       groups=c_out, bias=False), nn.Conv2d(c_out, c_out, 1)]
+            temporal_conv = [
+                nn.Conv2d(
+                    c_out, c_out, (kernel, 1), (stride, 1), padding, groups=c_out, bias=False
+                ),
+                nn.Conv2d(c_out, c_out, 1),
+            ]
         else:
             temporal_conv = [nn.Conv2d(c_out, c_out, (kernel, 1), (stride, 1), padding)]
-        self.temporal = nn.Sequential(nn.BatchNorm2d(c_out), nn.ReLU(inplace=True),
-                                      *temporal_conv, nn.BatchNorm2d(c_out), nn.Dropout(dropout))
+        self.temporal = nn.Sequential(
+            nn.BatchNorm2d(c_out),
+            nn.ReLU(inplace=True),
+            *temporal_conv,
+            nn.BatchNorm2d(c_out),
+            nn.Dropout(dropout),
+        )
         if c_in == c_out and stride == 1:
             self.residual = nn.Identity()
         else:
-            self.residual = nn.Sequential(nn.Conv2d(c_in, c_out, 1, (stride, 1)),
-                                          nn.BatchNorm2d(c_out))
+            self.residual = nn.Sequential(
+                nn.Conv2d(c_in, c_out, 1, (stride, 1)), nn.BatchNorm2d(c_out)
+            )
         self.k = k
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -95,16 +126,30 @@ class GraphBlock(nn.Module):
         return torch.relu(self.temporal(self.spatial(y)) + self.residual(x))
 
 
-STGCN_DEFAULTS = {"widths": [32, 48, 64], "strides": [2, 2, 2], "kernel": 5,
-                  "separable": False, "dropout": 0.2, "streams": 1}
+STGCN_DEFAULTS = {
+    "widths": [32, 48, 64],
+    "strides": [2, 2, 2],
+    "kernel": 5,
+    "separable": False,
+    "dropout": 0.2,
+    "streams": 1,
+}
 
 
 class STGCN(nn.Module):
     """A compact ST-GCN sized for real time on a CPU (a few ms for five people)."""
 
-    def __init__(self, in_channels: int, num_classes: int, layout: Layout,
-                 widths: tuple[int, ...], strides: tuple[int, ...], kernel: int = 5,
-                 separable: bool = False, dropout: float = 0.2):
+    def __init__(
+        self,
+        in_channels: int,
+        num_classes: int,
+        layout: Layout,
+        widths: tuple[int, ...],
+        strides: tuple[int, ...],
+        kernel: int = 5,
+        separable: bool = False,
+        dropout: float = 0.2,
+    ):
         super().__init__()
         if len(strides) != len(widths):
             raise ValueError("stgcn needs one stride per block")
@@ -112,8 +157,11 @@ class STGCN(nn.Module):
         self.input_norm = nn.BatchNorm1d(in_channels * layout.num_joints)
         blocks, c_in = [], in_channels
         for width, stride in zip(widths, strides, strict=True):
-            blocks.append(GraphBlock(c_in, width, adjacency, stride, dropout=0.1,
-                                     kernel=kernel, separable=separable))
+            blocks.append(
+                GraphBlock(
+                    c_in, width, adjacency, stride, dropout=0.1, kernel=kernel, separable=separable
+                )
+            )
             c_in = width
         self.blocks = nn.Sequential(*blocks)
         self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(c_in, num_classes))
@@ -208,9 +256,18 @@ class StreamingGCN(StreamingModel):
     those at the window's last frame (clip evaluation, calibration).
     """
 
-    def __init__(self, in_channels: int, num_classes: int, layout: Layout,
-                 widths: tuple[int, ...] = (32, 32), hidden: int = 128, dropout: float = 0.2,
-                 temporal: str = "gru", kernel: int = 3, dilations: tuple[int, ...] = (1, 2, 4)):
+    def __init__(
+        self,
+        in_channels: int,
+        num_classes: int,
+        layout: Layout,
+        widths: tuple[int, ...] = (32, 32),
+        hidden: int = 128,
+        dropout: float = 0.2,
+        temporal: str = "gru",
+        kernel: int = 3,
+        dilations: tuple[int, ...] = (1, 2, 4),
+    ):
         super().__init__()
         if temporal not in ("gru", "tcn"):
             raise ValueError(f"temporal must be gru or tcn, got {temporal!r}")
@@ -255,8 +312,7 @@ class StreamingGCN(StreamingModel):
             return torch.zeros(batch, self.hidden)
         return torch.zeros(batch, self.hidden, sum(b.past for b in self.blocks))
 
-    def step(self, frames: torch.Tensor, state: torch.Tensor
-             ) -> tuple[torch.Tensor, torch.Tensor]:
+    def step(self, frames: torch.Tensor, state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """One new frame per person (B, C, J) and their states (``zero_state``'s shape).
 
         Returns (logits (B, K), the new states).
@@ -267,7 +323,7 @@ class StreamingGCN(StreamingModel):
             return self.head(out[:, 0]), new[0]
         buffers, start = [], 0
         for block in self.blocks:
-            y, buffer = block.step(y, state[..., start:start + block.past])
+            y, buffer = block.step(y, state[..., start : start + block.past])
             buffers.append(buffer)
             start += block.past
         return self.head(y), torch.cat(buffers, dim=2)
@@ -287,8 +343,15 @@ class CausalGraphBlock(nn.Module):
     and joint, so a step and a sequence compute the same numbers.
     """
 
-    def __init__(self, c_in: int, c_out: int, adjacency: torch.Tensor, kernel: int,
-                 dilation: int, dropout: float):
+    def __init__(
+        self,
+        c_in: int,
+        c_out: int,
+        adjacency: torch.Tensor,
+        kernel: int,
+        dilation: int,
+        dropout: float,
+    ):
         super().__init__()
         self.register_buffer("adjacency", adjacency)
         self.edge = nn.Parameter(torch.ones_like(adjacency))
@@ -330,9 +393,17 @@ class CausalSTGCN(StreamingModel):
     keeps every block's buffer in one flat state row per person.
     """
 
-    def __init__(self, in_channels: int, num_classes: int, layout: Layout,
-                 widths: tuple[int, ...], kernel: int, dilations: tuple[int, ...],
-                 dropout: float, memory: tuple[float, ...] = ()):
+    def __init__(
+        self,
+        in_channels: int,
+        num_classes: int,
+        layout: Layout,
+        widths: tuple[int, ...],
+        kernel: int,
+        dilations: tuple[int, ...],
+        dropout: float,
+        memory: tuple[float, ...] = (),
+    ):
         super().__init__()
         if len(dilations) != len(widths):
             raise ValueError("stream_stgcn needs one dilation per block")
@@ -354,10 +425,12 @@ class CausalSTGCN(StreamingModel):
         self.joints = layout.num_joints
         self.width = c_in
         # running means of the last block's features: what the action was, after it ends
-        self.register_buffer("decays", torch.tensor([np.exp(-1.0 / m) for m in memory],
-                                                    dtype=torch.float32))
-        self.head = nn.Sequential(nn.Dropout(dropout),
-                                  nn.Linear(c_in * (1 + len(memory)), num_classes))
+        self.register_buffer(
+            "decays", torch.tensor([np.exp(-1.0 / m) for m in memory], dtype=torch.float32)
+        )
+        self.head = nn.Sequential(
+            nn.Dropout(dropout), nn.Linear(c_in * (1 + len(memory)), num_classes)
+        )
 
     def _remember(self, y: torch.Tensor, means: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(B, C) newest features and (B, M, C) running means -> head input, new means."""
@@ -392,15 +465,13 @@ class CausalSTGCN(StreamingModel):
         size = sum(b.channels * b.past * self.joints for b in self.blocks)
         return torch.zeros(batch, size + len(self.decays) * self.width)
 
-    def step(self, frames: torch.Tensor, state: torch.Tensor
-             ) -> tuple[torch.Tensor, torch.Tensor]:
+    def step(self, frames: torch.Tensor, state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """One new frame per person (B, C, J) and their states -> (logits (B, K), new states)."""
         b = frames.shape[0]
         y, buffers, start = self._normalised(frames[:, :, None]), [], 0
         for block in self.blocks:
             size = block.channels * block.past * self.joints
-            buffer = state[:, start:start + size].view(b, block.channels, block.past,
-                                                       self.joints)
+            buffer = state[:, start : start + size].view(b, block.channels, block.past, self.joints)
             y, buffer = block.step(y, buffer)
             buffers.append(buffer.reshape(b, -1))
             start += size
@@ -417,9 +488,10 @@ class StreamHeads(nn.Module):
     def __init__(self, width: int, streams: int, num_classes: int, dropout: float):
         super().__init__()
         self.width = width
-        self.heads = nn.ModuleList(nn.Sequential(nn.Dropout(dropout),
-                                                 nn.Linear(width, num_classes))
-                                   for _ in range(streams))
+        self.heads = nn.ModuleList(
+            nn.Sequential(nn.Dropout(dropout), nn.Linear(width, num_classes))
+            for _ in range(streams)
+        )
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         parts = z.split(self.width, dim=1)
@@ -434,16 +506,20 @@ class StreamEnsemble(nn.Module):
     per stream at run time (``har bench action``).
     """
 
-    def __init__(self, in_channels: int, num_classes: int, layout: Layout, streams: int,
-                 **stgcn: object):
+    def __init__(
+        self, in_channels: int, num_classes: int, layout: Layout, streams: int, **stgcn: object
+    ):
         super().__init__()
         group = (in_channels - 1) // streams
         if streams < 2 or group * streams + 1 != in_channels:
-            raise ValueError(f"{in_channels} input channels do not split into {streams} "
-                             "feature groups and a mask")
+            raise ValueError(
+                f"{in_channels} input channels do not split into {streams} "
+                "feature groups and a mask"
+            )
         self.group = group
-        self.members = nn.ModuleList(STGCN(group + 1, num_classes, layout, **stgcn)
-                                     for _ in range(streams))
+        self.members = nn.ModuleList(
+            STGCN(group + 1, num_classes, layout, **stgcn) for _ in range(streams)
+        )
         width = self.members[0].head[1].in_features
         for member in self.members:
             member.head = nn.Identity()  # one head per stream below, on the joined embedding
@@ -451,9 +527,13 @@ class StreamEnsemble(nn.Module):
 
     def embed(self, x: torch.Tensor) -> torch.Tensor:
         mask = x[:, -1:]
-        return torch.cat([member.embed(torch.cat([x[:, i * self.group:(i + 1) * self.group],
-                                                  mask], dim=1))
-                          for i, member in enumerate(self.members)], dim=1)
+        return torch.cat(
+            [
+                member.embed(torch.cat([x[:, i * self.group : (i + 1) * self.group], mask], dim=1))
+                for i, member in enumerate(self.members)
+            ],
+            dim=1,
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.embed(x))
@@ -467,22 +547,33 @@ class TemporalTransformer(nn.Module):
     larger spatio-temporal one); sized for a CPU.
     """
 
-    def __init__(self, in_channels: int, num_joints: int, num_classes: int, width: int = 64,
-                 layers: int = 2, heads: int = 4, max_frames: int = 128, dropout: float = 0.1):
+    def __init__(
+        self,
+        in_channels: int,
+        num_joints: int,
+        num_classes: int,
+        width: int = 64,
+        layers: int = 2,
+        heads: int = 4,
+        max_frames: int = 128,
+        dropout: float = 0.1,
+    ):
         super().__init__()
         self.input_norm = nn.LayerNorm(in_channels * num_joints)
         self.project = nn.Linear(in_channels * num_joints, width)
         self.position = nn.Parameter(torch.zeros(1, max_frames, width))
-        layer = nn.TransformerEncoderLayer(width, heads, 2 * width, dropout, batch_first=True,
-                                           norm_first=True)
+        layer = nn.TransformerEncoderLayer(
+            width, heads, 2 * width, dropout, batch_first=True, norm_first=True
+        )
         self.encoder = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
         self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(width, num_classes))
 
     def embed(self, x: torch.Tensor) -> torch.Tensor:
         n, c, t, j = x.shape
         if t > self.position.shape[1]:
-            raise ValueError(f"window of {t} frames, the model takes at most "
-                             f"{self.position.shape[1]}")
+            raise ValueError(
+                f"window of {t} frames, the model takes at most {self.position.shape[1]}"
+            )
         frames = self.project(self.input_norm(x.permute(0, 2, 1, 3).reshape(n, t, c * j)))
         return self.encoder(frames + self.position[:, :t]).mean(dim=1)
 
@@ -496,12 +587,23 @@ MODEL_DEFAULTS = {
     "bilstm": {"hidden": 128, "dropout": 0.3},  # parity with the BiLSTM project
     "lstm": {"hidden": 34},  # parity with the first project
     # tcn: 58.1 % of the chained UTD stream's frames right against 39.2 % with the GRU (seed 0)
-    "stream_gcn": {"widths": [32, 32], "hidden": 128, "dropout": 0.2, "temporal": "tcn",
-                   "kernel": 3, "dilations": [1, 2, 4, 8]},
+    "stream_gcn": {
+        "widths": [32, 32],
+        "hidden": 128,
+        "dropout": 0.2,
+        "temporal": "tcn",
+        "kernel": 3,
+        "dilations": [1, 2, 4, 8],
+    },
     # joints kept apart in time gained 8 points of the chained UTD stream's frames over
     # stream_gcn (seed 0); the running means (memory) took whole clips from 67 % to 83 %
-    "stream_stgcn": {"widths": [32, 48, 64], "kernel": 5, "dilations": [1, 2, 4],
-                     "dropout": 0.2, "memory": [8, 32]},
+    "stream_stgcn": {
+        "widths": [32, 48, 64],
+        "kernel": 5,
+        "dilations": [1, 2, 4],
+        "dropout": 0.2,
+        "memory": [8, 32],
+    },
 }
 #: Models that keep a state per person and take one frame per step (``step``).
 STREAMING_MODELS = ("stream_gcn", "stream_stgcn")
@@ -518,34 +620,68 @@ def model_settings(name: str, config: dict | None = None) -> dict:
         raise ValueError(f"unknown model {name!r}; available: {list(MODEL_NAMES)}")
     unknown = set(config or {}) - set(MODEL_DEFAULTS[name])
     if unknown:
-        raise ValueError(f"unknown {name} settings {sorted(unknown)}; "
-                         f"available: {sorted(MODEL_DEFAULTS[name])}")
+        raise ValueError(
+            f"unknown {name} settings {sorted(unknown)}; available: {sorted(MODEL_DEFAULTS[name])}"
+        )
     return {**MODEL_DEFAULTS[name], **(config or {})}
 
 
-def build_model(name: str, in_channels: int, num_classes: int, layout: Layout,
-                config: dict | None = None) -> nn.Module:
+def build_model(
+    name: str, in_channels: int, num_classes: int, layout: Layout, config: dict | None = None
+) -> nn.Module:
     """Instantiate a registered model; ``config`` overrides its size settings."""
     c = model_settings(name, config)
     if name == "stgcn":
-        sizes = {"widths": tuple(c["widths"]), "strides": tuple(c["strides"]),
-                 "kernel": int(c["kernel"]), "separable": bool(c["separable"]),
-                 "dropout": float(c["dropout"])}
+        sizes = {
+            "widths": tuple(c["widths"]),
+            "strides": tuple(c["strides"]),
+            "kernel": int(c["kernel"]),
+            "separable": bool(c["separable"]),
+            "dropout": float(c["dropout"]),
+        }
         if int(c["streams"]) > 1:  # one ST-GCN per feature group
             return StreamEnsemble(in_channels, num_classes, layout, int(c["streams"]), **sizes)
         return STGCN(in_channels, num_classes, layout, **sizes)
     if name == "stream_gcn":
-        return StreamingGCN(in_channels, num_classes, layout, tuple(c["widths"]),
-                            int(c["hidden"]), float(c["dropout"]), str(c["temporal"]),
-                            int(c["kernel"]), tuple(c["dilations"]))
+        return StreamingGCN(
+            in_channels,
+            num_classes,
+            layout,
+            tuple(c["widths"]),
+            int(c["hidden"]),
+            float(c["dropout"]),
+            str(c["temporal"]),
+            int(c["kernel"]),
+            tuple(c["dilations"]),
+        )
     if name == "stream_stgcn":
-        return CausalSTGCN(in_channels, num_classes, layout, tuple(c["widths"]),
-                           int(c["kernel"]), tuple(c["dilations"]), float(c["dropout"]),
-                           tuple(float(m) for m in c["memory"]))
+        return CausalSTGCN(
+            in_channels,
+            num_classes,
+            layout,
+            tuple(c["widths"]),
+            int(c["kernel"]),
+            tuple(c["dilations"]),
+            float(c["dropout"]),
+            tuple(float(m) for m in c["memory"]),
+        )
     if name == "transformer":
-        return TemporalTransformer(in_channels, layout.num_joints, num_classes,
-                                   int(c["width"]), int(c["layers"]), int(c["heads"]),
-                                   int(c["max_frames"]), float(c["dropout"]))
-    return RecurrentClassifier(in_channels, layout.num_joints, num_classes,
-                               hidden=int(c["hidden"]), layers=2,
-                               bidirectional=name == "bilstm", dropout=float(c.get("dropout", 0)))
+        return TemporalTransformer(
+            in_channels,
+            layout.num_joints,
+            num_classes,
+            int(c["width"]),
+            int(c["layers"]),
+            int(c["heads"]),
+            int(c["max_frames"]),
+            float(c["dropout"]),
+        )
+    return RecurrentClassifier(
+        in_channels,
+        layout.num_joints,
+        num_classes,
+        hidden=int(c["hidden"]),
+        layers=2,
+        bidirectional=name == "bilstm",
+        dropout=float(c.get("dropout", 0)),
+    )

@@ -50,8 +50,16 @@ def run_recognizer(recognizer: ActionRecognizer, stream: LabelledStream) -> list
     names = recognizer.class_names
     for frame in stream.frames:
         for r in recognizer.process(frame):
-            out.append(Output(r.track_id, frame.stamp_ns, r.label,
-                              names[int(np.argmax(r.scores))], r.confidence, r.known_score))
+            out.append(
+                Output(
+                    r.track_id,
+                    frame.stamp_ns,
+                    r.label,
+                    names[int(np.argmax(r.scores))],
+                    r.confidence,
+                    r.known_score,
+                )
+            )
     return out
 
 
@@ -76,12 +84,14 @@ class _Truth:
 def _percentiles(values: list[float]) -> dict:
     if not values:
         return {"median": float("nan"), "p95": float("nan"), "n": 0}
-    return {"median": float(np.median(values)), "p95": float(np.percentile(values, 95)),
-            "n": len(values)}
+    return {
+        "median": float(np.median(values)),
+        "p95": float(np.percentile(values, 95)),
+        "n": len(values),
+    }
 
 
-def online_metrics(outputs: list[Output], stream: LabelledStream, class_names: list[str]
-                   ) -> dict:
+def online_metrics(outputs: list[Output], stream: LabelledStream, class_names: list[str]) -> dict:
     """Every figure of the module docstring, plus the raw onset delays."""
     known = set(class_names)
     truth = _Truth(stream.intervals)
@@ -121,7 +131,7 @@ def online_metrics(outputs: list[Output], stream: LabelledStream, class_names: l
             if iv.label not in known:
                 continue
             segments += 1
-            inside = outs[np.searchsorted(times, iv.start):np.searchsorted(times, iv.end)]
+            inside = outs[np.searchsorted(times, iv.start) : np.searchsorted(times, iv.end)]
             onset = next((o.stamp_ns * 1e-9 for o in inside if o.label == iv.label), None)
             if onset is None:
                 missed += 1
@@ -131,33 +141,41 @@ def online_metrics(outputs: list[Output], stream: LabelledStream, class_names: l
                 flicker_switches += sum(a != b for a, b in pairwise(after))
                 flicker_minutes += (iv.end - onset) / 60.0
             before = intervals[n - 1] if n else None
-            if before is not None and before.label != iv.label \
-                    and iv.start - before.end <= ADJACENT_S:
+            if (
+                before is not None
+                and before.label != iv.label
+                and iv.start - before.end <= ADJACENT_S
+            ):
                 shown_at_start = shown(track_id, round(iv.start * 1e9))
                 if shown_at_start != before.label:
                     previous_shown.append(0.0)
                 else:
-                    change = next((o.stamp_ns * 1e-9 for o in inside if o.label != before.label),
-                                  iv.end)
+                    change = next(
+                        (o.stamp_ns * 1e-9 for o in inside if o.label != before.label), iv.end
+                    )
                     previous_shown.append(change - iv.start)
     scored = [(o, truth.at(o.track_id, o.stamp_ns * 1e-9)) for o in outputs]
     known_scores = [o.known_score for o, label in scored if label in known]
-    outside_scores = [o.known_score for o, label in scored
-                      if label is not None and label not in known]
+    outside_scores = [
+        o.known_score for o, label in scored if label is not None and label not in known
+    ]
     confident = [(o, label) for o, label in scored if label in known]
     confidence = np.array([o.confidence for o, _ in confident])
     correct = np.array([o.top == label for o, label in confident], bool)
     return {
-        "frames_known": known_frames, "frames_outside": outside_frames,
+        "frames_known": known_frames,
+        "frames_outside": outside_frames,
         "per_frame_accuracy": right / known_frames if known_frames else float("nan"),
         "known_shown_unknown": known_unknown / known_frames if known_frames else float("nan"),
-        "outside_shown_unknown": outside_unknown / outside_frames if outside_frames
+        "outside_shown_unknown": outside_unknown / outside_frames
+        if outside_frames
         else float("nan"),
         "frames_without_output": no_output / max(1, known_frames + outside_frames),
-        "onset_delay_s": _percentiles(onsets), "onset_delays": [float(v) for v in onsets],
-        "missed_actions": missed, "actions": segments,
-        "flicker_per_min": flicker_switches / flicker_minutes if flicker_minutes
-        else float("nan"),
+        "onset_delay_s": _percentiles(onsets),
+        "onset_delays": [float(v) for v in onsets],
+        "missed_actions": missed,
+        "actions": segments,
+        "flicker_per_min": flicker_switches / flicker_minutes if flicker_minutes else float("nan"),
         "previous_shown_s": _percentiles(previous_shown),
         "outside_auroc": auroc(np.array(known_scores), np.array(outside_scores)),
         "ece": expected_calibration_error(confidence, correct),
@@ -172,8 +190,10 @@ def timeline(outputs: list[Output], stream: LabelledStream) -> dict[int, dict]:
     for iv in stream.intervals:
         if iv.track_id is not None:
             out.setdefault(iv.track_id, {"truth": [], "outputs": []})["truth"].append(
-                (iv.start, iv.end, iv.label))
+                (iv.start, iv.end, iv.label)
+            )
     for o in sorted(outputs, key=lambda o: o.stamp_ns):
         out.setdefault(o.track_id, {"truth": [], "outputs": []})["outputs"].append(
-            (o.stamp_ns * 1e-9, o.label))
+            (o.stamp_ns * 1e-9, o.label)
+        )
     return out

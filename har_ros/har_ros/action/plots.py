@@ -52,8 +52,13 @@ def write_plots(report: dict, checkpoint: Checkpoint, out: Path) -> list[Path]:
         for ax, (kind, curve) in zip(axes, report["robustness"].items(), strict=False):
             xs = [float(k) for k in curve]
             ax.plot(xs, list(curve.values()), "o-")
-            ax.set_xlabel({"noise": "keypoint noise σ (× torso)", "dropout": "joint dropout",
-                           "alpha": "detector-like noise ratio α"}.get(kind, kind))
+            ax.set_xlabel(
+                {
+                    "noise": "keypoint noise σ (× torso)",
+                    "dropout": "joint dropout",
+                    "alpha": "detector-like noise ratio α",
+                }.get(kind, kind)
+            )
             ax.set_ylabel("top-1")
             ax.set_ylim(0, 1)
             ax.grid(alpha=0.3)

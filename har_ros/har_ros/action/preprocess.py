@@ -43,27 +43,39 @@ class Normalisation:
     def __post_init__(self) -> None:
         unknown = [f for f in self.features if f not in FEATURE_GROUPS]
         if unknown or not self.features or len(set(self.features)) != len(self.features):
-            raise ValueError(f"features must be distinct names from {FEATURE_GROUPS}, got "
-                             f"{list(self.features)}")
-        if self.centre not in CENTRES or self.sampling not in SAMPLINGS \
-                or self.scale not in SCALES:
-            raise ValueError(f"centre must be one of {CENTRES}, sampling one of {SAMPLINGS} "
-                             f"and scale one of {SCALES}, got {self.centre!r}, "
-                             f"{self.sampling!r} and {self.scale!r}")
+            raise ValueError(
+                f"features must be distinct names from {FEATURE_GROUPS}, got {list(self.features)}"
+            )
+        if self.centre not in CENTRES or self.sampling not in SAMPLINGS or self.scale not in SCALES:
+            raise ValueError(
+                f"centre must be one of {CENTRES}, sampling one of {SAMPLINGS} "
+                f"and scale one of {SCALES}, got {self.centre!r}, "
+                f"{self.sampling!r} and {self.scale!r}"
+            )
 
     def channels(self, coord_dims: int) -> int:
         return coord_dims * len(self.features) + 1  # + mask
 
     def to_dict(self) -> dict:
-        return {"window": self.window, "centre": self.centre, "scale": self.scale,
-                "features": list(self.features), "sampling": self.sampling,
-                "rate_hz": self.rate_hz}
+        return {
+            "window": self.window,
+            "centre": self.centre,
+            "scale": self.scale,
+            "features": list(self.features),
+            "sampling": self.sampling,
+            "rate_hz": self.rate_hz,
+        }
 
     @classmethod
     def from_dict(cls, data: dict) -> Normalisation:
-        return cls(int(data["window"]), data.get("centre", "hips"), data.get("scale", "torso"),
-                   tuple(data.get("features", ("position", "velocity", "bone"))),
-                   data.get("sampling", "resample"), float(data.get("rate_hz", 30.0)))
+        return cls(
+            int(data["window"]),
+            data.get("centre", "hips"),
+            data.get("scale", "torso"),
+            tuple(data.get("features", ("position", "velocity", "bone"))),
+            data.get("sampling", "resample"),
+            float(data.get("rate_hz", 30.0)),
+        )
 
 
 def _centre_of(coords: np.ndarray, seen: np.ndarray, joints: list[int]) -> np.ndarray:
@@ -99,8 +111,9 @@ def nanmedian(values: np.ndarray, axis: int = -1) -> np.ndarray:
         return np.where(count > 0, (low + high) / 2, np.nan)[..., 0]
 
 
-def normalise(sequence: np.ndarray, layout: Layout, centre: str = "hips"
-              ) -> tuple[np.ndarray, np.ndarray]:
+def normalise(
+    sequence: np.ndarray, layout: Layout, centre: str = "hips"
+) -> tuple[np.ndarray, np.ndarray]:
     """(coords (..., T, J, D) centred and scaled, mask (..., T, J)); NaN/inf = missing.
 
     Works on one sequence (T, J, C) or a batch (N, T, J, C).
@@ -112,9 +125,13 @@ def normalise(sequence: np.ndarray, layout: Layout, centre: str = "hips"
     return coords, mask
 
 
-def normalise_with_travel(sequence: np.ndarray, layout: Layout, centre: str = "hips",
-                          travel: bool = True, scale_by: str = "torso"
-                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+def normalise_with_travel(
+    sequence: np.ndarray,
+    layout: Layout,
+    centre: str = "hips",
+    travel: bool = True,
+    scale_by: str = "torso",
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """:func:`normalise`, and the body's travel (..., T, D) that per-frame centring removed.
 
     ``coords + travel[..., None, :]`` is the skeleton centred once for the
@@ -134,16 +151,26 @@ def normalise_with_travel(sequence: np.ndarray, layout: Layout, centre: str = "h
     valid = torso > 1e-6
     scale = nanmedian(np.where(valid, torso, np.nan), axis=-1)  # (...); NaN: no torso seen
     if not valid.any(axis=-1).all():
-        spread = np.array([c[m].std() if m.any() else 0.0 for c, m in zip(
-            coords.reshape(-1, *coords.shape[-3:]), seen.reshape(-1, *seen.shape[-2:]),
-            strict=True)]).reshape(scale.shape)
+        spread = np.array(
+            [
+                c[m].std() if m.any() else 0.0
+                for c, m in zip(
+                    coords.reshape(-1, *coords.shape[-3:]),
+                    seen.reshape(-1, *seen.shape[-2:]),
+                    strict=True,
+                )
+            ]
+        ).reshape(scale.shape)
         fallback = np.where(spread > 1e-6, spread, 1.0)
         scale = np.where(valid.any(axis=-1), scale, fallback)
     if centre not in ("hips", "hips_sequence"):
         raise ValueError(f"unknown centre {centre!r}; use hips or hips_sequence")
     # (..., T): each frame its own torso ("frame_torso"; the median where it has none)
-    scale = np.where(valid, torso, scale[..., None]) if scale_by == "frame_torso" else \
-        np.broadcast_to(scale[..., None], torso.shape)
+    scale = (
+        np.where(valid, torso, scale[..., None])
+        if scale_by == "frame_torso"
+        else np.broadcast_to(scale[..., None], torso.shape)
+    )
     moved = None
     framed = seen.any(axis=-1)  # (..., T)
     if centre == "hips" and travel and scale_by == "frame_torso":
@@ -154,8 +181,9 @@ def normalise_with_travel(sequence: np.ndarray, layout: Layout, centre: str = "h
             moved = np.zeros_like(hips) if travel else None
             hips = fixed[..., None, :]
         else:
-            moved = (np.where(framed[..., None], hips - fixed[..., None, :], 0.0) /
-                     scale[..., None]).astype(np.float32)
+            moved = (
+                np.where(framed[..., None], hips - fixed[..., None, :], 0.0) / scale[..., None]
+            ).astype(np.float32)
     mask = seen.astype(np.float32)
     out = (coords - hips[..., None, :]) * (mask[..., None] / scale[..., None, None])
     return out.astype(np.float32, copy=False), mask, moved
@@ -170,8 +198,9 @@ def _stepwise_travel(hips: np.ndarray, framed: np.ndarray, scale: np.ndarray) ->
     """
     steps = np.zeros_like(hips)
     both = (framed[..., 1:] & framed[..., :-1])[..., None]
-    steps[..., 1:, :] = np.where(both, (hips[..., 1:, :] - hips[..., :-1, :]) /
-                                 scale[..., 1:, None], 0.0)
+    steps[..., 1:, :] = np.where(
+        both, (hips[..., 1:, :] - hips[..., :-1, :]) / scale[..., 1:, None], 0.0
+    )
     return np.cumsum(steps, axis=-2).astype(np.float32)
 
 
@@ -202,8 +231,13 @@ def _bone_indices(layout: Layout) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return parent, child, to_child
 
 
-def features(coords: np.ndarray, mask: np.ndarray, layout: Layout,
-             norm: Normalisation, travel: np.ndarray | None = None) -> np.ndarray:
+def features(
+    coords: np.ndarray,
+    mask: np.ndarray,
+    layout: Layout,
+    norm: Normalisation,
+    travel: np.ndarray | None = None,
+) -> np.ndarray:
     """Model input (..., C, T, J): the feature groups stacked, then the mask.
 
     ``coords`` must be 0 where ``mask`` is 0 (as :func:`normalise` leaves them).
@@ -215,16 +249,22 @@ def features(coords: np.ndarray, mask: np.ndarray, layout: Layout,
     out = np.zeros((*xy.shape[:-3], norm.channels(d), *xy.shape[-2:]), np.float32)
     m = mask[..., None, :, :]  # (..., 1, T, J)
     for i, name in enumerate(norm.features):
-        group = out[..., i * d:(i + 1) * d, :, :]
+        group = out[..., i * d : (i + 1) * d, :, :]
         if name == "position":
             group[...] = xy
         elif name == "velocity":  # frame to frame, where the joint is seen in both
-            np.multiply(xy[..., 1:, :] - xy[..., :-1, :], m[..., 1:, :] * m[..., :-1, :],
-                        out=group[..., 1:, :])
+            np.multiply(
+                xy[..., 1:, :] - xy[..., :-1, :],
+                m[..., 1:, :] * m[..., :-1, :],
+                out=group[..., 1:, :],
+            )
         elif name == "motion":
             moved = xy if travel is None else xy + np.moveaxis(travel, -1, -2)[..., None]
-            np.multiply(moved[..., 1:, :] - moved[..., :-1, :], m[..., 1:, :] * m[..., :-1, :],
-                        out=group[..., 1:, :])
+            np.multiply(
+                moved[..., 1:, :] - moved[..., :-1, :],
+                m[..., 1:, :] * m[..., :-1, :],
+                out=group[..., 1:, :],
+            )
         elif name in ("bone", "bone_motion"):  # child minus parent, into the child joint
             parent, child, to_child = _bone_indices(layout)
             seen = m[..., child] * m[..., parent]
@@ -232,8 +272,9 @@ def features(coords: np.ndarray, mask: np.ndarray, layout: Layout,
             if name == "bone":
                 group[...] = np.matmul(bones, to_child.T)
             else:  # how each bone turns and stretches from frame to frame
-                turn = (bones[..., 1:, :] - bones[..., :-1, :]) * \
-                    (seen[..., 1:, :] * seen[..., :-1, :])
+                turn = (bones[..., 1:, :] - bones[..., :-1, :]) * (
+                    seen[..., 1:, :] * seen[..., :-1, :]
+                )
                 group[..., 1:, :] = np.matmul(turn, to_child.T)
         else:
             raise ValueError(f"unknown feature {name!r}")
@@ -243,19 +284,25 @@ def features(coords: np.ndarray, mask: np.ndarray, layout: Layout,
 
 def window_features(sequence: np.ndarray, layout: Layout, norm: Normalisation) -> np.ndarray:
     """A raw (T, J, C) sequence -> model input (C, window, J)."""
-    coords, mask, travel = normalise_with_travel(sequence, layout, norm.centre,
-                                                 "motion" in norm.features, norm.scale)
+    coords, mask, travel = normalise_with_travel(
+        sequence, layout, norm.centre, "motion" in norm.features, norm.scale
+    )
     coords = resample(coords, norm.window)
     mask = (resample(mask, norm.window) > 0.5).astype(np.float32)
-    return features(coords * mask[..., None], mask, layout, norm,
-                    None if travel is None else resample(travel, norm.window))
+    return features(
+        coords * mask[..., None],
+        mask,
+        layout,
+        norm,
+        None if travel is None else resample(travel, norm.window),
+    )
 
 
-def batch_window_features(windows: np.ndarray, layout: Layout, norm: Normalisation
-                          ) -> np.ndarray:
+def batch_window_features(windows: np.ndarray, layout: Layout, norm: Normalisation) -> np.ndarray:
     """Windows (N, window, J, C) already on the model's time base -> input (N, C, window, J)."""
-    coords, mask, travel = normalise_with_travel(windows, layout, norm.centre,
-                                                 "motion" in norm.features, norm.scale)
+    coords, mask, travel = normalise_with_travel(
+        windows, layout, norm.centre, "motion" in norm.features, norm.scale
+    )
     return features(coords, mask, layout, norm, travel)
 
 
@@ -263,13 +310,15 @@ def at_model_rate(sequence: np.ndarray, fps: float, norm: Normalisation) -> np.n
     """A clip recorded at ``fps`` brought to the model's rate; a joint is seen where it was."""
     length = max(1, round(len(sequence) * norm.rate_hz / fps))
     clip = resample(sequence, length)
-    clip[..., -1] = np.where(resample((sequence[..., -1] > 0).astype(np.float32), length) > 0.5,
-                             clip[..., -1], 0.0)
+    clip[..., -1] = np.where(
+        resample((sequence[..., -1] > 0).astype(np.float32), length) > 0.5, clip[..., -1], 0.0
+    )
     return clip
 
 
-def training_window(sequence: np.ndarray, fps: float, norm: Normalisation,
-                    rng: np.random.Generator | None = None) -> np.ndarray:
+def training_window(
+    sequence: np.ndarray, fps: float, norm: Normalisation, rng: np.random.Generator | None = None
+) -> np.ndarray:
     """The raw (window, J, C) frames a model sees of a clip recorded at ``fps``.
 
     "resample" keeps the whole clip. "crop" first brings the clip to the model's
@@ -285,27 +334,30 @@ def training_window(sequence: np.ndarray, fps: float, norm: Normalisation,
         return _ending_at(clip, len(clip), norm.window, None)
     length = len(clip)
     if length >= norm.window:
-        start = int(rng.integers(0, length - norm.window + 1)) if rng is not None \
+        start = (
+            int(rng.integers(0, length - norm.window + 1))
+            if rng is not None
             else (length - norm.window) // 2
-        return clip[start:start + norm.window]
+        )
+        return clip[start : start + norm.window]
     before = (norm.window - length) // 2
     return np.pad(clip, ((before, norm.window - length - before), (0, 0), (0, 0)), mode="edge")
 
 
-def _ending_at(clip: np.ndarray, end: int, window: int, before: np.ndarray | None
-               ) -> np.ndarray:
+def _ending_at(clip: np.ndarray, end: int, window: int, before: np.ndarray | None) -> np.ndarray:
     """The ``window`` frames up to ``end``; what lies before the clip is ``before``'s tail.
 
     Without ``before`` (a new track) the clip's first frame is repeated, as the
     action node does for a window that is not full yet.
     """
     if end >= window:
-        return clip[end - window:end]
+        return clip[end - window : end]
     missing = window - end
     if before is None or not len(before):
         return np.concatenate([np.repeat(clip[:1], missing, axis=0), clip[:end]])
-    prefix = np.pad(before[-missing:], ((max(0, missing - len(before)), 0), (0, 0), (0, 0)),
-                    mode="edge").copy()
+    prefix = np.pad(
+        before[-missing:], ((max(0, missing - len(before)), 0), (0, 0), (0, 0)), mode="edge"
+    ).copy()
     # the same person goes on from where they stand: move the prefix to the clip's start
     prefix[..., :2] += seen_centre(clip[0]) - seen_centre(prefix[-1])
     return np.concatenate([prefix, clip[:end]])
@@ -321,9 +373,14 @@ def first_window_end(window: int, min_fill: float) -> int:
     return max(2, int(np.ceil(min_fill * window)))
 
 
-def stream_window(sequence: np.ndarray, fps: float, norm: Normalisation,
-                  rng: np.random.Generator, min_fill: float,
-                  before: np.ndarray | None = None) -> np.ndarray:
+def stream_window(
+    sequence: np.ndarray,
+    fps: float,
+    norm: Normalisation,
+    rng: np.random.Generator,
+    min_fill: float,
+    before: np.ndarray | None = None,
+) -> np.ndarray:
     """A window ending at a uniformly random frame of the clip: the node's view of it.
 
     The action node classifies at a fixed stride while an action goes on, so
@@ -336,12 +393,14 @@ def stream_window(sequence: np.ndarray, fps: float, norm: Normalisation,
     clip = at_model_rate(sequence, fps, norm)
     first = min(len(clip), first_window_end(norm.window, min_fill))
     end = int(rng.integers(first, len(clip) + 1))
-    return _ending_at(clip, end, norm.window,
-                      None if before is None else at_model_rate(before, fps, norm))
+    return _ending_at(
+        clip, end, norm.window, None if before is None else at_model_rate(before, fps, norm)
+    )
 
 
-def stride_windows(sequence: np.ndarray, fps: float, norm: Normalisation, stride: int,
-                   min_fill: float = 1.0) -> list[np.ndarray]:
+def stride_windows(
+    sequence: np.ndarray, fps: float, norm: Normalisation, stride: int, min_fill: float = 1.0
+) -> list[np.ndarray]:
     """Every window the action node would classify while this clip goes by ("crop").
 
     One every ``stride`` frames from the first with ``min_fill`` of a window

@@ -28,10 +28,40 @@ Split = tuple[SequenceDataset, SequenceDataset]
 PUPPET15_FROM_KINECT20 = (1, 2, 0, 8, 4, 16, 12, 9, 5, 17, 13, 10, 6, 18, 14)
 PUPPET15 = Layout(
     "puppet15",
-    ("Neck", "Belly", "Face", "RShoulder", "LShoulder", "RHip", "LHip", "RElbow", "LElbow",
-     "RKnee", "LKnee", "RWrist", "LWrist", "RAnkle", "LAnkle"),
-    ((0, 2), (0, 1), (0, 3), (0, 4), (1, 5), (1, 6), (3, 7), (7, 11), (4, 8), (8, 12),
-     (5, 9), (9, 13), (6, 10), (10, 14)))
+    (
+        "Neck",
+        "Belly",
+        "Face",
+        "RShoulder",
+        "LShoulder",
+        "RHip",
+        "LHip",
+        "RElbow",
+        "LElbow",
+        "RKnee",
+        "LKnee",
+        "RWrist",
+        "LWrist",
+        "RAnkle",
+        "LAnkle",
+    ),
+    (
+        (0, 2),
+        (0, 1),
+        (0, 3),
+        (0, 4),
+        (1, 5),
+        (1, 6),
+        (3, 7),
+        (7, 11),
+        (4, 8),
+        (8, 12),
+        (5, 9),
+        (9, 13),
+        (6, 10),
+        (10, 14),
+    ),
+)
 SHORT_CLIP_FRAMES = (15, 40)
 FRIDGE_UNSEEN_VIEW = "left_side"
 
@@ -60,30 +90,47 @@ def per_class_fraction(dataset: SequenceDataset, fraction: float, seed: int) -> 
 
 def to_puppet15(dataset: SequenceDataset) -> SequenceDataset:
     """UTD-MHAD clips in the 15-joint layout the code does not know."""
-    return SequenceDataset([s[:, PUPPET15_FROM_KINECT20] for s in dataset.sequences],
-                           dataset.labels, dataset.class_names, dataset.subjects, PUPPET15,
-                           dataset.channels, dataset.split, dataset.views,
-                           {**dataset.meta, "layout_from": dataset.layout.name})
+    return SequenceDataset(
+        [s[:, PUPPET15_FROM_KINECT20] for s in dataset.sequences],
+        dataset.labels,
+        dataset.class_names,
+        dataset.subjects,
+        PUPPET15,
+        dataset.channels,
+        dataset.split,
+        dataset.views,
+        {**dataset.meta, "layout_from": dataset.layout.name},
+    )
 
 
-def crop_clips(dataset: SequenceDataset, frames: tuple[int, int] = SHORT_CLIP_FRAMES,
-               seed: int = 0) -> SequenceDataset:
+def crop_clips(
+    dataset: SequenceDataset, frames: tuple[int, int] = SHORT_CLIP_FRAMES, seed: int = 0
+) -> SequenceDataset:
     """Every clip cut to a random stretch of ``frames`` (min, max) frames, fixed by ``seed``."""
     rng = np.random.default_rng(seed)
     cropped = []
     for seq in dataset.sequences:
         length = min(len(seq), int(rng.integers(frames[0], frames[1] + 1)))
         start = int(rng.integers(0, len(seq) - length + 1))
-        cropped.append(seq[start:start + length])
-    return SequenceDataset(cropped, dataset.labels, dataset.class_names, dataset.subjects,
-                           dataset.layout, dataset.channels, dataset.split, dataset.views,
-                           dict(dataset.meta))
+        cropped.append(seq[start : start + length])
+    return SequenceDataset(
+        cropped,
+        dataset.labels,
+        dataset.class_names,
+        dataset.subjects,
+        dataset.layout,
+        dataset.channels,
+        dataset.split,
+        dataset.views,
+        dict(dataset.meta),
+    )
 
 
 def _utd_fraction(fraction: float):
     def build(utd: SequenceDataset, seed: int) -> Split:
         train, test = _train_test(utd)
         return (per_class_fraction(train, fraction, seed) if fraction < 1 else train), test
+
     return build
 
 
@@ -108,20 +155,42 @@ def _fridge_view(_: SequenceDataset | None, seed: int) -> Split:
     return train, test
 
 
-PROTOCOLS: dict[str, Protocol] = {p.name: p for p in (
-    Protocol("utd_100", "UTD-MHAD 2D cross-subject, all training clips", True, _utd_fraction(1.0)),
-    Protocol("utd_50", "the same, half the training clips of each class", True,
-             _utd_fraction(0.5)),
-    Protocol("utd_25", "the same, a quarter of the training clips of each class", True,
-             _utd_fraction(0.25)),
-    Protocol("utd_custom_layout", "UTD-MHAD in a 15-joint layout of its own (puppet15)", True,
-             _utd_puppet),
-    Protocol("utd_short", "UTD-MHAD clips cropped to 15-40 frames", True, _utd_short),
-    Protocol("utd_custom_short", "both at once: the 15-joint layout and 15-40 frame clips "
-             "(16 training clips per class)", True, _utd_puppet_short),
-    Protocol("fridge_unseen_view", "synthetic fridge actions, test viewpoint left_side unseen "
-             "in training, unseen people", False, _fridge_view),
-)}
+PROTOCOLS: dict[str, Protocol] = {
+    p.name: p
+    for p in (
+        Protocol(
+            "utd_100", "UTD-MHAD 2D cross-subject, all training clips", True, _utd_fraction(1.0)
+        ),
+        Protocol(
+            "utd_50", "the same, half the training clips of each class", True, _utd_fraction(0.5)
+        ),
+        Protocol(
+            "utd_25",
+            "the same, a quarter of the training clips of each class",
+            True,
+            _utd_fraction(0.25),
+        ),
+        Protocol(
+            "utd_custom_layout",
+            "UTD-MHAD in a 15-joint layout of its own (puppet15)",
+            True,
+            _utd_puppet,
+        ),
+        Protocol("utd_short", "UTD-MHAD clips cropped to 15-40 frames", True, _utd_short),
+        Protocol(
+            "utd_custom_short",
+            "both at once: the 15-joint layout and 15-40 frame clips (16 training clips per class)",
+            True,
+            _utd_puppet_short,
+        ),
+        Protocol(
+            "fridge_unseen_view",
+            "synthetic fridge actions, test viewpoint left_side unseen in training, unseen people",
+            False,
+            _fridge_view,
+        ),
+    )
+}
 
 
 def build_protocol(name: str, seed: int, utd_dir: str | Path | None) -> Split:
@@ -149,9 +218,19 @@ def class_halves(dataset: SequenceDataset) -> tuple[SequenceDataset, SequenceDat
     parts = []
     for offset, names in ((0, dataset.class_names[:half]), (half, dataset.class_names[half:])):
         part = dataset.subset((dataset.labels >= offset) & (dataset.labels < offset + len(names)))
-        parts.append(SequenceDataset(part.sequences, part.labels - offset, list(names),
-                                     part.subjects, part.layout, part.channels, part.split,
-                                     part.views, dict(part.meta)))
+        parts.append(
+            SequenceDataset(
+                part.sequences,
+                part.labels - offset,
+                list(names),
+                part.subjects,
+                part.layout,
+                part.channels,
+                part.split,
+                part.views,
+                dict(part.meta),
+            )
+        )
     return parts[0], parts[1]
 
 

@@ -26,18 +26,25 @@ from ..skeleton.layouts import COCO17, OPENPOSE18, Layout
 from .dataset import DatasetError, SequenceDataset
 
 LAYOUTS_BY_JOINTS = {17: COCO17, 18: OPENPOSE18}
-_ALLOWED = {("numpy", "ndarray"), ("numpy", "dtype"), ("numpy.core.multiarray", "_reconstruct"),
-            ("numpy._core.multiarray", "_reconstruct"), ("numpy.core.multiarray", "scalar"),
-            ("numpy._core.multiarray", "scalar"), ("builtins", "slice"),
-            ("collections", "OrderedDict")}
+_ALLOWED = {
+    ("numpy", "ndarray"),
+    ("numpy", "dtype"),
+    ("numpy.core.multiarray", "_reconstruct"),
+    ("numpy._core.multiarray", "_reconstruct"),
+    ("numpy.core.multiarray", "scalar"),
+    ("numpy._core.multiarray", "scalar"),
+    ("builtins", "slice"),
+    ("collections", "OrderedDict"),
+}
 
 
 class _ArraysOnly(pickle.Unpickler):
     def find_class(self, module, name):
         if (module, name) in _ALLOWED:
             return super().find_class(module, name)
-        raise pickle.UnpicklingError(f"refusing {module}.{name}: a skeleton pickle holds only "
-                                     "arrays and plain values")
+        raise pickle.UnpicklingError(
+            f"refusing {module}.{name}: a skeleton pickle holds only arrays and plain values"
+        )
 
 
 def read_pickle(path: str | Path) -> dict:
@@ -73,12 +80,10 @@ def _bounded_array(value, ndim: int, what: str, where: str) -> np.ndarray:
             depth += 1
             if depth > ndim:
                 break
-            size = sum(len(items) if isinstance(items, (list, tuple)) else 1
-                       for items in level)
+            size = sum(len(items) if isinstance(items, (list, tuple)) else 1 for items in level)
             if size > MAX_ELEMENTS:  # counted before the next level is built
                 break
-            level = [item for items in level if isinstance(items, (list, tuple))
-                     for item in items]
+            level = [item for items in level if isinstance(items, (list, tuple)) for item in items]
     if depth != ndim and size <= MAX_ELEMENTS:
         raise DatasetError(f"{where}: {what} must have {ndim} dimensions")
     if size > MAX_ELEMENTS:
@@ -93,11 +98,16 @@ def _person_sequences(annotation: dict, person: str, where: str) -> list[np.ndar
     if "keypoint" not in annotation:
         raise DatasetError(f"{where}: no 'keypoint'")
     keypoint = _bounded_array(annotation["keypoint"], 4, "keypoint", where)
-    score = _bounded_array(annotation["keypoint_score"], 3, "keypoint_score", where) \
-        if "keypoint_score" in annotation else np.ones(keypoint.shape[:3], np.float32)
+    score = (
+        _bounded_array(annotation["keypoint_score"], 3, "keypoint_score", where)
+        if "keypoint_score" in annotation
+        else np.ones(keypoint.shape[:3], np.float32)
+    )
     if keypoint.ndim != 4 or keypoint.shape[-1] != 2 or score.shape != keypoint.shape[:3]:
-        raise DatasetError(f"{where}: keypoint {keypoint.shape} / keypoint_score "
-                           f"{score.shape}; expected (M, T, V, 2) / (M, T, V)")
+        raise DatasetError(
+            f"{where}: keypoint {keypoint.shape} / keypoint_score "
+            f"{score.shape}; expected (M, T, V, 2) / (M, T, V)"
+        )
     people = np.concatenate([keypoint, score[..., None]], axis=-1)  # (M, T, V, 3)
     people[~np.isfinite(people).all(axis=-1)] = 0.0
     if person == "main":
@@ -105,9 +115,13 @@ def _person_sequences(annotation: dict, person: str, where: str) -> list[np.ndar
     return [p for p in people if p[..., 2].sum() > 0]
 
 
-def load_pyskl(path: str | Path, split: str = "", person: str = "main",
-               class_names: list[str] | None = None, layout: Layout | None = None
-               ) -> SequenceDataset:
+def load_pyskl(
+    path: str | Path,
+    split: str = "",
+    person: str = "main",
+    class_names: list[str] | None = None,
+    layout: Layout | None = None,
+) -> SequenceDataset:
     if person not in ("main", "all"):
         raise DatasetError(f"person must be 'main' or 'all', got {person!r}")
     data = read_pickle(path)
@@ -116,16 +130,22 @@ def load_pyskl(path: str | Path, split: str = "", person: str = "main",
     if split:
         if split not in splits:
             raise DatasetError(f"{path}: no split {split!r}; splits: {sorted(splits)}")
-        test_name = next((n for n in (split.replace("train", "test"),
-                                      split.replace("train", "val")) if n in splits and
-                          n != split), None)
+        test_name = next(
+            (
+                n
+                for n in (split.replace("train", "test"), split.replace("train", "val"))
+                if n in splits and n != split
+            ),
+            None,
+        )
         rows.update({str(d): "test" for d in splits.get(test_name, [])})
         rows.update({str(d): "train" for d in splits[split]})
     sequences, labels, subjects, split_column = [], [], [], []
     for k, annotation in enumerate(data["annotations"]):
         if not isinstance(annotation, dict):
-            raise DatasetError(f"{path}: annotation {k} is a {type(annotation).__name__}, "
-                               "not a dict")
+            raise DatasetError(
+                f"{path}: annotation {k} is a {type(annotation).__name__}, not a dict"
+            )
         frame_dir = str(annotation.get("frame_dir", k))
         if split and frame_dir not in rows:
             continue
@@ -140,19 +160,32 @@ def load_pyskl(path: str | Path, split: str = "", person: str = "main",
             subjects.append(k)
             split_column.append(rows.get(frame_dir, ""))
     if not sequences:
-        raise DatasetError(f"{path}: no skeleton sequence" + (f" in split {split!r}" if split
-                                                             else ""))
+        raise DatasetError(
+            f"{path}: no skeleton sequence" + (f" in split {split!r}" if split else "")
+        )
     joints = sequences[0].shape[1]
     layout = layout or LAYOUTS_BY_JOINTS.get(joints)
     if layout is None or layout.num_joints != joints:
-        raise DatasetError(f"{path}: {joints} joints per person; known layouts have "
-                           f"{sorted(LAYOUTS_BY_JOINTS)} (give the layout for others)")
+        raise DatasetError(
+            f"{path}: {joints} joints per person; known layouts have "
+            f"{sorted(LAYOUTS_BY_JOINTS)} (give the layout for others)"
+        )
     count = max(labels) + 1
-    names = class_names or [str(n) for n in data.get("label_names", [])] or \
-        [f"class_{i}" for i in range(count)]
+    names = (
+        class_names
+        or [str(n) for n in data.get("label_names", [])]
+        or [f"class_{i}" for i in range(count)]
+    )
     if len(names) < count:
-        raise DatasetError(f"{path}: labels go up to {count - 1} but {len(names)} class "
-                           "names were given")
-    return SequenceDataset(sequences, labels, list(names), subjects, layout,
-                           split=np.asarray(split_column) if split else None,
-                           meta={"source": f"pyskl:{path}", "person": person})
+        raise DatasetError(
+            f"{path}: labels go up to {count - 1} but {len(names)} class names were given"
+        )
+    return SequenceDataset(
+        sequences,
+        labels,
+        list(names),
+        subjects,
+        layout,
+        split=np.asarray(split_column) if split else None,
+        meta={"source": f"pyskl:{path}", "person": person},
+    )

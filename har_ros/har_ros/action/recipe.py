@@ -25,8 +25,9 @@ TARGET_STEPS = 3000  # optimiser steps the schedule aims at
 MIN_EPOCHS, MAX_EPOCHS = 60, 400
 HOLDOUT_MIN_PER_CLASS = 40  # clips in the smallest class before a validation hold-out
 HOLDOUT_FRACTION = 0.15
-_SIDED = re.compile(r"\b(left|right|clockwise|counter[ -]?clockwise|anticlockwise)\b",
-                    re.IGNORECASE)
+_SIDED = re.compile(
+    r"\b(left|right|clockwise|counter[ -]?clockwise|anticlockwise)\b", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,13 @@ def auto_epochs(train_clips: int, batch_size: int) -> int:
     return int(np.clip(round(TARGET_STEPS / steps_per_epoch), MIN_EPOCHS, MAX_EPOCHS))
 
 
-def resolve(dataset: SequenceDataset, epochs: int | None, val_fraction: float | None,
-            mirror: str, batch_size: int) -> Resolved:
+def resolve(
+    dataset: SequenceDataset,
+    epochs: int | None,
+    val_fraction: float | None,
+    mirror: str,
+    batch_size: int,
+) -> Resolved:
     """``None`` / ``"auto"`` settings for ``dataset``; explicit ones are kept as given.
 
     The values are checked before (TrainConfig.validate).
@@ -64,27 +70,37 @@ def resolve(dataset: SequenceDataset, epochs: int | None, val_fraction: float | 
             reasons.append("validation: the dataset's own val rows")
         elif smallest >= HOLDOUT_MIN_PER_CLASS:
             val_fraction = HOLDOUT_FRACTION
-            reasons.append(f"validation: {HOLDOUT_FRACTION:.0%} per class held out "
-                           f"(smallest class {smallest} clips)")
+            reasons.append(
+                f"validation: {HOLDOUT_FRACTION:.0%} per class held out "
+                f"(smallest class {smallest} clips)"
+            )
         else:
             val_fraction = 0.0
-            reasons.append(f"validation: none, the smallest class has {smallest} clips "
-                           f"(< {HOLDOUT_MIN_PER_CLASS}); the last epoch is kept")
+            reasons.append(
+                f"validation: none, the smallest class has {smallest} clips "
+                f"(< {HOLDOUT_MIN_PER_CLASS}); the last epoch is kept"
+            )
     if epochs is None:
-        train_clips = len(dataset) if val_fraction == 0 else \
-            round(len(dataset) * (1 - val_fraction))
+        train_clips = (
+            len(dataset) if val_fraction == 0 else round(len(dataset) * (1 - val_fraction))
+        )
         epochs = auto_epochs(train_clips, batch_size)
-        reasons.append(f"epochs: {epochs} (about {TARGET_STEPS} steps of {batch_size} for "
-                       f"{train_clips} clips)")
+        reasons.append(
+            f"epochs: {epochs} (about {TARGET_STEPS} steps of {batch_size} for {train_clips} clips)"
+        )
     if mirror == "auto":
         sided = sided_classes(dataset.class_names)
         mirror = "off" if sided else "on"
-        reasons.append(f"mirror: off, classes named by side ({sided[0]!r}...)" if sided else
-                       "mirror: on, no class is named by its side")
+        reasons.append(
+            f"mirror: off, classes named by side ({sided[0]!r}...)"
+            if sided
+            else "mirror: on, no class is named by its side"
+        )
     return Resolved(int(epochs), float(val_fraction), mirror, tuple(reasons))
 
 
 def apply(config, resolved: Resolved):
     """The config with its ``auto`` fields replaced by what they resolved to."""
-    return replace(config, epochs=resolved.epochs, val_fraction=resolved.val_fraction,
-                   mirror=resolved.mirror)
+    return replace(
+        config, epochs=resolved.epochs, val_fraction=resolved.val_fraction, mirror=resolved.mirror
+    )

@@ -82,26 +82,37 @@ class ActionRecognizer:
         self.model = inference_model(checkpoint.build())
         self.streaming = checkpoint.model_name in STREAMING_MODELS
         s = self.settings
-        if self.streaming and (s.stride not in (0, checkpoint.stride) or s.rate_hz not in (
-                0.0, checkpoint.normalisation.rate_hz)):
-            raise ValueError("a streaming model steps once per frame of its own time base: "
-                             "leave stride and rate_hz at 0 (the checkpoint's)")
-        self.buffers = WindowBuffers(WindowConfig(
-            # a streaming model needs a person's newest frame and the one before it
-            window=2 if self.streaming else checkpoint.normalisation.window,
-            stride=s.stride or checkpoint.stride,
-            rate_hz=s.rate_hz or checkpoint.normalisation.rate_hz, max_gap=s.max_gap,
-            track_timeout=s.track_timeout, min_valid_joints=s.min_valid_joints,
-            layout=checkpoint.layout.name, min_fill=s.min_fill,
-            joints=checkpoint.layout.num_joints))
+        if self.streaming and (
+            s.stride not in (0, checkpoint.stride)
+            or s.rate_hz not in (0.0, checkpoint.normalisation.rate_hz)
+        ):
+            raise ValueError(
+                "a streaming model steps once per frame of its own time base: "
+                "leave stride and rate_hz at 0 (the checkpoint's)"
+            )
+        self.buffers = WindowBuffers(
+            WindowConfig(
+                # a streaming model needs a person's newest frame and the one before it
+                window=2 if self.streaming else checkpoint.normalisation.window,
+                stride=s.stride or checkpoint.stride,
+                rate_hz=s.rate_hz or checkpoint.normalisation.rate_hz,
+                max_gap=s.max_gap,
+                track_timeout=s.track_timeout,
+                min_valid_joints=s.min_valid_joints,
+                layout=checkpoint.layout.name,
+                min_fill=s.min_fill,
+                joints=checkpoint.layout.num_joints,
+            )
+        )
         # per track: smoothed probabilities, smoothed energy, the class shown last (-1: none)
         self._smoothed: dict[int, tuple[np.ndarray, float, int]] = {}
         self._states: dict[int, tuple[torch.Tensor, int]] = {}  # streaming: (state, end_ns)
         self.last_batch = 0
 
     @classmethod
-    def from_path(cls, path: str | Path = "", settings: RecognizerSettings | None = None
-                  ) -> ActionRecognizer:
+    def from_path(
+        cls, path: str | Path = "", settings: RecognizerSettings | None = None
+    ) -> ActionRecognizer:
         return cls(load_checkpoint(path or DEFAULT_MODEL), settings)
 
     @staticmethod
@@ -111,8 +122,12 @@ class ActionRecognizer:
             if calibration.fitted_on:
                 return calibration
             threshold = UNCALIBRATED_THRESHOLD
-        return Calibration(temperature=calibration.temperature, score="max_softmax",
-                           threshold=threshold, fitted_on=calibration.fitted_on)
+        return Calibration(
+            temperature=calibration.temperature,
+            score="max_softmax",
+            threshold=threshold,
+            fitted_on=calibration.fitted_on,
+        )
 
     @property
     def class_names(self) -> list[str]:
@@ -144,13 +159,21 @@ class ActionRecognizer:
         layout, norm = self.checkpoint.layout, self.checkpoint.normalisation
         batch = batch_window_features(np.stack([w.keypoints for w in windows]), layout, norm)
         with torch.inference_mode():
-            logits = (self._step(windows, batch) if self.streaming else
-                      self.model(torch.from_numpy(batch))).numpy().astype(np.float64)
+            logits = (
+                (
+                    self._step(windows, batch)
+                    if self.streaming
+                    else self.model(torch.from_numpy(batch))
+                )
+                .numpy()
+                .astype(np.float64)
+            )
         rejection = self.rejection
         probs = rejection.probabilities(logits)
         # max-softmax is the smoothed confidence itself; only energy is a score of its own
-        energies = rejection.known_score(logits) if rejection.score == "energy" else \
-            np.zeros(len(windows))
+        energies = (
+            rejection.known_score(logits) if rejection.score == "energy" else np.zeros(len(windows))
+        )
         out = []
         alpha = self.settings.smoothing_alpha
         by_class = rejection.score == "max_softmax"  # the score is the shown class's probability
@@ -161,20 +184,34 @@ class ActionRecognizer:
                 energy = alpha * energy + (1 - alpha) * previous[1]
             top = int(np.argmax(p))
             held = previous[2] if previous is not None else -1
-            if held >= 0 and p[top] - p[held] < self.settings.switch_margin and \
-                    (p[held] if by_class else energy) >= rejection.threshold:
+            if (
+                held >= 0
+                and p[top] - p[held] < self.settings.switch_margin
+                and (p[held] if by_class else energy) >= rejection.threshold
+            ):
                 top = held  # the shown class holds until another is clearly ahead
             confidence = float(p[top])
             score = confidence if by_class else float(energy)
             # "not >=": a NaN score (a broken model's output) is unknown, never class 0
-            label, index = (UNKNOWN, -1) if not score >= rejection.threshold else \
-                (self.class_names[top], top)
+            label, index = (
+                (UNKNOWN, -1) if not score >= rejection.threshold else (self.class_names[top], top)
+            )
             if np.isfinite(p).all() and np.isfinite(energy):  # a NaN never sticks to a track
                 self._smoothed[window.track_id] = (p, float(energy), index)
             else:
                 self._smoothed.pop(window.track_id, None)
-            out.append(Recognition(window.track_id, label, index, confidence,
-                                   p.astype(np.float32), window.start_ns, window.end_ns, score))
+            out.append(
+                Recognition(
+                    window.track_id,
+                    label,
+                    index,
+                    confidence,
+                    p.astype(np.float32),
+                    window.start_ns,
+                    window.end_ns,
+                    score,
+                )
+            )
         return out
 
     def _step(self, windows: list, batch: np.ndarray) -> torch.Tensor:
@@ -189,7 +226,7 @@ class ActionRecognizer:
         finite = torch.isfinite(new.reshape(len(windows), -1)).all(dim=1)
         for i, window in enumerate(windows):
             if finite[i]:
-                self._states[window.track_id] = (new[i:i + 1], window.end_ns)
+                self._states[window.track_id] = (new[i : i + 1], window.end_ns)
             else:  # a non-finite state would never recover: the person starts afresh
                 self._states.pop(window.track_id, None)
         return logits

@@ -55,8 +55,9 @@ def _shift_to(clip: np.ndarray, anchor: np.ndarray) -> np.ndarray:
     return moved
 
 
-def outlier_clip(dataset: SequenceDataset, rng: np.random.Generator, fps: float,
-                 norm: Normalisation) -> tuple[np.ndarray, Segment] | None:
+def outlier_clip(
+    dataset: SequenceDataset, rng: np.random.Generator, fps: float, norm: Normalisation
+) -> tuple[np.ndarray, Segment] | None:
     """Motion that is none of the classes: halves of two training clips of two classes.
 
     None with a single class.
@@ -68,7 +69,7 @@ def outlier_clip(dataset: SequenceDataset, rng: np.random.Generator, fps: float,
         return None
     second = int(rng.choice(others))
     tail = at_model_rate(dataset.sequences[second], fps, norm)
-    head, tail = clip[:max(1, len(clip) // 2)], tail[len(tail) // 2:]
+    head, tail = clip[: max(1, len(clip) // 2)], tail[len(tail) // 2 :]
     joined = np.concatenate([head, _shift_to(tail, head[-1])])
     return joined, Segment("spliced", (first, second), len(joined))
 
@@ -86,10 +87,15 @@ def _pause_truth(before: int, pause_label: int | None, exposure: bool) -> int:
     return pause_label if before == pause_label else IGNORE
 
 
-def labelled_stream(dataset: SequenceDataset, length: int, norm: Normalisation,
-                    rng: np.random.Generator, aug: Augmentation | None = None,
-                    exposure: bool = True, pause_label: int | None = None
-                    ) -> tuple[np.ndarray, np.ndarray, list[Segment]]:
+def labelled_stream(
+    dataset: SequenceDataset,
+    length: int,
+    norm: Normalisation,
+    rng: np.random.Generator,
+    aug: Augmentation | None = None,
+    exposure: bool = True,
+    pause_label: int | None = None,
+) -> tuple[np.ndarray, np.ndarray, list[Segment]]:
     """(frames (length, J, C) at the model's rate, labels (length,), segments) of a stream.
 
     The stream is built a little longer than ``length`` and cut at a random
@@ -100,8 +106,11 @@ def labelled_stream(dataset: SequenceDataset, length: int, norm: Normalisation,
     frames, labels, segments = [], [], []
     total, wanted = 0, length + int(rng.integers(0, length))
     while total < wanted:
-        outlier = outlier_clip(dataset, rng, fps, norm) \
-            if exposure and rng.random() < OUTLIER_SHARE else None
+        outlier = (
+            outlier_clip(dataset, rng, fps, norm)
+            if exposure and rng.random() < OUTLIER_SHARE
+            else None
+        )
         if outlier is not None:
             (clip, segment), label = outlier, OUTLIER
         else:
@@ -119,8 +128,9 @@ def labelled_stream(dataset: SequenceDataset, length: int, norm: Normalisation,
                 pause = np.repeat(last[None], hold, axis=0).copy()
                 pause[..., :2] += rng.normal(0.0, 0.5, pause[..., :2].shape)
                 frames.append(pause)
-                labels.append(np.full(hold, _pause_truth(int(labels[-1][-1]), pause_label,
-                                                         exposure)))
+                labels.append(
+                    np.full(hold, _pause_truth(int(labels[-1][-1]), pause_label, exposure))
+                )
                 segments.append(Segment("pause", (), hold))
             steps = max(1, round(rng.uniform(*TRANSITION_S) * rate))
             w = np.linspace(0, 1, steps + 2)[1:-1, None, None]
@@ -135,25 +145,35 @@ def labelled_stream(dataset: SequenceDataset, length: int, norm: Normalisation,
         total = sum(len(f) for f in frames)
     stream, truth = np.concatenate(frames), np.concatenate(labels)
     end = int(rng.integers(length, len(stream) + 1))
-    return stream[end - length:end], truth[end - length:end], segments
+    return stream[end - length : end], truth[end - length : end], segments
 
 
-def stream_batch(dataset: SequenceDataset, count: int, norm: Normalisation,
-                 rng: np.random.Generator, aug: Augmentation | None = None,
-                 exposure: bool = True, pause_label: int | None = None
-                 ) -> tuple[np.ndarray, np.ndarray]:
+def stream_batch(
+    dataset: SequenceDataset,
+    count: int,
+    norm: Normalisation,
+    rng: np.random.Generator,
+    aug: Augmentation | None = None,
+    exposure: bool = True,
+    pause_label: int | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Model input (count, C, window, J) of ``count`` streams and their labels (count, window)."""
     x, y = [], []
     for _ in range(count):
-        frames, labels, _ = labelled_stream(dataset, norm.window, norm, rng, aug, exposure,
-                                            pause_label)
+        frames, labels, _ = labelled_stream(
+            dataset, norm.window, norm, rng, aug, exposure, pause_label
+        )
         x.append(window_features(frames, dataset.layout, norm))
         y.append(labels)
     return np.stack(x), np.stack(y).astype(np.int64)
 
 
-def stream_loss(frame_logits: torch.Tensor, labels: torch.Tensor, outlier_weight: float,
-                label_smoothing: float = 0.1) -> torch.Tensor:
+def stream_loss(
+    frame_logits: torch.Tensor,
+    labels: torch.Tensor,
+    outlier_weight: float,
+    label_smoothing: float = 0.1,
+) -> torch.Tensor:
     """Cross-entropy on the labelled frames, plus outlier exposure.
 
     The outlier frames add ``outlier_weight`` x their cross-entropy to the
@@ -162,9 +182,13 @@ def stream_loss(frame_logits: torch.Tensor, labels: torch.Tensor, outlier_weight
     logits = frame_logits.reshape(-1, frame_logits.shape[-1])
     labels = labels.reshape(-1)
     known = labels >= 0
-    loss = torch.nn.functional.cross_entropy(logits[known], labels[known],
-                                             label_smoothing=label_smoothing) \
-        if known.any() else logits.sum() * 0.0
+    loss = (
+        torch.nn.functional.cross_entropy(
+            logits[known], labels[known], label_smoothing=label_smoothing
+        )
+        if known.any()
+        else logits.sum() * 0.0
+    )
     outliers = labels == OUTLIER
     if outlier_weight > 0 and outliers.any():
         loss = loss - outlier_weight * torch.log_softmax(logits[outliers], dim=1).mean()

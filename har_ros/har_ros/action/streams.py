@@ -40,15 +40,25 @@ class LabelledStream:
 
 
 def stream_frame_to_skeletons(frame: StreamFrame, start_ns: int = START_NS) -> SkeletonFrame:
-    people = [Person(keypoints=p["keypoints"], layout="coco17", score=0.9, bbox=p["bbox"],
-                     track_id=p["track_id"], position=np.array([*p["floor_xy"], 0.0]),
-                     position_source=PositionSource.FLOOR, position_frame_id="floor")
-              for p in frame.people]
+    people = [
+        Person(
+            keypoints=p["keypoints"],
+            layout="coco17",
+            score=0.9,
+            bbox=p["bbox"],
+            track_id=p["track_id"],
+            position=np.array([*p["floor_xy"], 0.0]),
+            position_source=PositionSource.FLOOR,
+            position_frame_id="floor",
+        )
+        for p in frame.people
+    ]
     return SkeletonFrame(start_ns + round(frame.stamp * 1e9), "camera", 640, 480, people)
 
 
-def stream_labels(frames: list[StreamFrame], fps: float, start_ns: int = START_NS
-                  ) -> list[LabelInterval]:
+def stream_labels(
+    frames: list[StreamFrame], fps: float, start_ns: int = START_NS
+) -> list[LabelInterval]:
     """Per-person label segments of a stream, in absolute seconds."""
     intervals, open_segments = [], {}
     for frame in frames:
@@ -70,8 +80,12 @@ def stream_labels(frames: list[StreamFrame], fps: float, start_ns: int = START_N
 
 def fridge_stream(frames: list[StreamFrame], fps: float, **meta) -> LabelledStream:
     """A ``synth.make_stream`` stream as skeleton frames and label intervals."""
-    return LabelledStream([stream_frame_to_skeletons(f) for f in frames],
-                          stream_labels(frames, fps), fps, {"source": "har synth", **meta})
+    return LabelledStream(
+        [stream_frame_to_skeletons(f) for f in frames],
+        stream_labels(frames, fps),
+        fps,
+        {"source": "har synth", **meta},
+    )
 
 
 def _bbox(keypoints: np.ndarray) -> tuple[float, float, float, float]:
@@ -79,12 +93,19 @@ def _bbox(keypoints: np.ndarray) -> tuple[float, float, float, float]:
     if not seen.any():
         return 0.0, 0.0, 1.0, 1.0
     xy = keypoints[seen, :2]
-    return (float(xy[:, 0].min()), float(xy[:, 1].min()), float(xy[:, 0].max()),
-            float(xy[:, 1].max()))
+    return (
+        float(xy[:, 0].min()),
+        float(xy[:, 1].min()),
+        float(xy[:, 0].max()),
+        float(xy[:, 1].max()),
+    )
 
 
-def chain_clips(dataset: SequenceDataset, seed: int = 0, gap_s: tuple[float, float] = CHAIN_GAP_S,
-                ) -> LabelledStream:
+def chain_clips(
+    dataset: SequenceDataset,
+    seed: int = 0,
+    gap_s: tuple[float, float] = CHAIN_GAP_S,
+) -> LabelledStream:
     """Every subject's clips one after another, all subjects at once (one track each).
 
     Clips are shuffled per subject; between two clips the pose blends
@@ -109,21 +130,41 @@ def chain_clips(dataset: SequenceDataset, seed: int = 0, gap_s: tuple[float, flo
                 frames.append((1 - w) * frames[-1][-1:] + w * seq[:1])
                 t += gap
             frames.append(seq)
-            intervals.append(LabelInterval(
-                subject, START_NS * 1e-9 + t / fps, START_NS * 1e-9 + (t + len(seq)) / fps,
-                dataset.class_names[int(dataset.labels[index])]))
+            intervals.append(
+                LabelInterval(
+                    subject,
+                    START_NS * 1e-9 + t / fps,
+                    START_NS * 1e-9 + (t + len(seq)) / fps,
+                    dataset.class_names[int(dataset.labels[index])],
+                )
+            )
             t += len(seq)
         tracks[subject] = np.concatenate(frames).astype(np.float32)
     length = max((len(v) for v in tracks.values()), default=0)
     out = []
     for i in range(length):
-        people = [Person(keypoints=kp[i], layout=dataset.layout.name, score=1.0,
-                         bbox=_bbox(kp[i]), track_id=track)
-                  for track, kp in tracks.items() if i < len(kp)]
+        people = [
+            Person(
+                keypoints=kp[i],
+                layout=dataset.layout.name,
+                score=1.0,
+                bbox=_bbox(kp[i]),
+                track_id=track,
+            )
+            for track, kp in tracks.items()
+            if i < len(kp)
+        ]
         out.append(SkeletonFrame(START_NS + round(i * 1e9 / fps), "camera", 640, 480, people))
-    return LabelledStream(out, sorted(intervals, key=lambda iv: (iv.start, iv.track_id)), fps,
-                          {"source": dataset.meta.get("source", "clips"), "seed": seed,
-                           "layout": dataset.layout.name})
+    return LabelledStream(
+        out,
+        sorted(intervals, key=lambda iv: (iv.start, iv.track_id)),
+        fps,
+        {
+            "source": dataset.meta.get("source", "clips"),
+            "seed": seed,
+            "layout": dataset.layout.name,
+        },
+    )
 
 
 def known_classes_only(dataset: SequenceDataset, outside: tuple[int, ...]) -> SequenceDataset:
@@ -131,8 +172,14 @@ def known_classes_only(dataset: SequenceDataset, outside: tuple[int, ...]) -> Se
     keep = [c for c in range(len(dataset.class_names)) if c not in set(outside)]
     part = dataset.subset(np.isin(dataset.labels, keep))
     remap = {old: new for new, old in enumerate(keep)}
-    return SequenceDataset(part.sequences, np.array([remap[int(v)] for v in part.labels]),
-                           [dataset.class_names[c] for c in keep], part.subjects, part.layout,
-                           part.channels, part.split, part.views,
-                           {**part.meta, "outside_classes": [dataset.class_names[c]
-                                                             for c in outside]})
+    return SequenceDataset(
+        part.sequences,
+        np.array([remap[int(v)] for v in part.labels]),
+        [dataset.class_names[c] for c in keep],
+        part.subjects,
+        part.layout,
+        part.channels,
+        part.split,
+        part.views,
+        {**part.meta, "outside_classes": [dataset.class_names[c] for c in outside]},
+    )

@@ -19,8 +19,13 @@ import numpy as np
 from ..skeleton.layouts import COCO17
 from .dataset import SequenceDataset
 
-ACTIONS = ("waiting", "opening_door", "closing_door", "extracting_drawers_and_shelves",
-           "changing_side")
+ACTIONS = (
+    "waiting",
+    "opening_door",
+    "closing_door",
+    "extracting_drawers_and_shelves",
+    "changing_side",
+)
 VIEWS = {"front": 0.0, "left_oblique": -45.0, "right_oblique": 45.0, "left_side": -75.0}
 TRAIN_VIEWS = ("front", "left_oblique", "right_oblique")
 # motions a worker makes that are none of the actions above: what "unknown" is for
@@ -44,12 +49,22 @@ class Body:
     def random(cls, rng: np.random.Generator) -> Body:
         h = rng.uniform(1.55, 1.95)
         r = lambda lo, hi: rng.uniform(lo, hi)  # noqa: E731
-        return cls(h, h * r(0.22, 0.27), h * r(0.13, 0.17), h * r(0.17, 0.2), h * r(0.14, 0.17),
-                   h * r(0.23, 0.26), h * r(0.22, 0.25), bool(rng.random() < 0.8), r(0.005, 0.02))
+        return cls(
+            h,
+            h * r(0.22, 0.27),
+            h * r(0.13, 0.17),
+            h * r(0.17, 0.2),
+            h * r(0.14, 0.17),
+            h * r(0.23, 0.26),
+            h * r(0.22, 0.25),
+            bool(rng.random() < 0.8),
+            r(0.005, 0.02),
+        )
 
 
-def _ik(root: np.ndarray, target: np.ndarray, a: float, b: float, bend: np.ndarray
-        ) -> tuple[np.ndarray, np.ndarray]:
+def _ik(
+    root: np.ndarray, target: np.ndarray, a: float, b: float, bend: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Middle and end joint of a two-link chain reaching for ``target``."""
     d = target - root
     dist = float(np.clip(np.linalg.norm(d), 1e-6, a + b - 1e-6))
@@ -75,9 +90,18 @@ def _bump(phase: float, start: float, end: float) -> float:
     return min(up, down)
 
 
-def pose(body: Body, action: str, phase: float, base_x: float, stand_y: float,
-         door_side: int, t: float, side_shift: float = 0.0, squat_depth: float = 0.4,
-         reach_height: float = 1.2) -> np.ndarray:
+def pose(
+    body: Body,
+    action: str,
+    phase: float,
+    base_x: float,
+    stand_y: float,
+    door_side: int,
+    t: float,
+    side_shift: float = 0.0,
+    squat_depth: float = 0.4,
+    reach_height: float = 1.2,
+) -> np.ndarray:
     """COCO-17 joints (17, 3) in the fridge frame at one phase of one action."""
     h = body.height
     x = base_x
@@ -100,8 +124,9 @@ def pose(body: Body, action: str, phase: float, base_x: float, stand_y: float,
         else:
             arc = 1.0 - _smooth((phase - 0.3) / 0.45)  # push it back
         angle = arc * np.radians(80) * door_side
-        target = handle + np.array([np.sin(angle) * 0.5, np.cos(angle) * 0.3 + 0.05, 0.0]) * \
-            np.array([1, 1, 0])
+        target = handle + np.array(
+            [np.sin(angle) * 0.5, np.cos(angle) * 0.3 + 0.05, 0.0]
+        ) * np.array([1, 1, 0])
         hand[main] = (target, swing)
         lean = 0.12 * swing
     elif action == "extracting_drawers_and_shelves":
@@ -137,13 +162,20 @@ def pose(body: Body, action: str, phase: float, base_x: float, stand_y: float,
         if hand[side] is not None:
             goal, weight = hand[side]
             target = rest + weight * (goal - rest)
-        elbow, wrist = _ik(shoulder, target, body.upper_arm, body.forearm,
-                           np.array([sx * 0.5, 0.3, -1.0]))
+        elbow, wrist = _ik(
+            shoulder, target, body.upper_arm, body.forearm, np.array([sx * 0.5, 0.3, -1.0])
+        )
         foot_forward = step * (1 if side == "left" else -1)
         ankle_goal = np.array([hip[0] + sx * 0.02, stand_y + foot_forward * 0.3, 0.08])
         knee, ankle = _ik(hip, ankle_goal, body.thigh, body.shin, np.array([0.0, 1.0, 0.2]))
-        for name, point in (("shoulder", shoulder), ("elbow", elbow), ("wrist", wrist),
-                            ("hip", hip), ("knee", knee), ("ankle", ankle)):
+        for name, point in (
+            ("shoulder", shoulder),
+            ("elbow", elbow),
+            ("wrist", wrist),
+            ("hip", hip),
+            ("knee", knee),
+            ("ankle", ankle),
+        ):
             out[J[f"{side}_{name}"]] = point
     head = neck + up * h * 0.11 + np.array([0.0, -0.04, 0.0])
     out[J["nose"]] = head + np.array([0.0, -0.1, -0.01])
@@ -164,8 +196,7 @@ class Camera:
 
     def project(self, points: np.ndarray, look_at: np.ndarray) -> np.ndarray:
         yaw = np.radians(self.yaw_deg)
-        eye = look_at + np.array([np.sin(yaw) * self.distance, -np.cos(yaw) * self.distance,
-                                  0.0])
+        eye = look_at + np.array([np.sin(yaw) * self.distance, -np.cos(yaw) * self.distance, 0.0])
         eye[2] = self.height
         forward = look_at - eye
         forward /= np.linalg.norm(forward)
@@ -179,8 +210,9 @@ class Camera:
         return np.stack([u, v], axis=-1)
 
 
-def detector_noise(uv: np.ndarray, rng: np.random.Generator, px_sigma: float,
-                   miss_rate: float) -> np.ndarray:
+def detector_noise(
+    uv: np.ndarray, rng: np.random.Generator, px_sigma: float, miss_rate: float
+) -> np.ndarray:
     """Keypoints (T, 17, 3) with pixel noise, detector-like scores and missed joints."""
     t = uv.shape[0]
     scores = np.clip(rng.normal(0.8, 0.12, (t, 17)), 0.3, 1.0)
@@ -191,22 +223,51 @@ def detector_noise(uv: np.ndarray, rng: np.random.Generator, px_sigma: float,
     return out
 
 
-def perform(body: Body, action: str, rng: np.random.Generator, fps: float, base_x: float,
-            stand_y: float, door_side: int, t0: float = 0.0, toward: float = 0.0
-            ) -> tuple[np.ndarray, float]:
+def perform(
+    body: Body,
+    action: str,
+    rng: np.random.Generator,
+    fps: float,
+    base_x: float,
+    stand_y: float,
+    door_side: int,
+    t0: float = 0.0,
+    toward: float = 0.0,
+) -> tuple[np.ndarray, float]:
     """3D joints (T, 17, 3) of one action and the x where the person ends up."""
     duration = rng.uniform(2.0, 3.5) if action != "changing_side" else rng.uniform(2.5, 4.0)
     frames = max(8, int(duration * fps))
     sign = float(np.sign(toward)) if toward else float(rng.choice([-1.0, 1.0]))
     shift = sign * rng.uniform(1.0, 1.8)
     depth, reach = rng.uniform(0.6, 1.2), rng.uniform(1.0, 1.45)
-    joints = np.stack([pose(body, action, i / (frames - 1), base_x, stand_y, door_side,
-                            t0 + i / fps, shift, depth, reach) for i in range(frames)])
+    joints = np.stack(
+        [
+            pose(
+                body,
+                action,
+                i / (frames - 1),
+                base_x,
+                stand_y,
+                door_side,
+                t0 + i / fps,
+                shift,
+                depth,
+                reach,
+            )
+            for i in range(frames)
+        ]
+    )
     return joints, base_x + (shift if action == "changing_side" else 0.0)
 
 
-def make_dataset(subjects: int = 12, repetitions: int = 5, seed: int = 0, fps: float = 30.0,
-                 test_subjects: int = 4, views=tuple(VIEWS)) -> SequenceDataset:
+def make_dataset(
+    subjects: int = 12,
+    repetitions: int = 5,
+    seed: int = 0,
+    fps: float = 30.0,
+    test_subjects: int = 4,
+    views=tuple(VIEWS),
+) -> SequenceDataset:
     """Labelled sequences: every subject x action x repetition x view."""
     rng = np.random.default_rng(seed)
     sequences, labels, subject_ids, view_names, split = [], [], [], [], []
@@ -214,24 +275,43 @@ def make_dataset(subjects: int = 12, repetitions: int = 5, seed: int = 0, fps: f
         body = Body.random(rng)
         for label, action in enumerate(ACTIONS):
             for _ in range(repetitions):
-                joints, _ = perform(body, action, rng, fps, rng.uniform(-0.3, 0.3),
-                                    -rng.uniform(0.5, 0.8), int(rng.choice([-1, 1])),
-                                    rng.uniform(0, 10))
+                joints, _ = perform(
+                    body,
+                    action,
+                    rng,
+                    fps,
+                    rng.uniform(-0.3, 0.3),
+                    -rng.uniform(0.5, 0.8),
+                    int(rng.choice([-1, 1])),
+                    rng.uniform(0, 10),
+                )
                 centre = joints[:, J["left_hip"]].mean(axis=0)
                 for view in views:
-                    camera = Camera(VIEWS[view] + rng.uniform(-15, 15), rng.uniform(3.0, 6.5),
-                                    rng.uniform(1.4, 2.4), focal=rng.uniform(400, 560))
+                    camera = Camera(
+                        VIEWS[view] + rng.uniform(-15, 15),
+                        rng.uniform(3.0, 6.5),
+                        rng.uniform(1.4, 2.4),
+                        focal=rng.uniform(400, 560),
+                    )
                     aim = centre + np.array([rng.uniform(-1.5, 1.5), 0, rng.uniform(-0.3, 0.2)])
                     uv = camera.project(joints, aim)
-                    sequences.append(detector_noise(uv, rng, rng.uniform(0.5, 2.5),
-                                                    rng.uniform(0.0, 0.08)))
+                    sequences.append(
+                        detector_noise(uv, rng, rng.uniform(0.5, 2.5), rng.uniform(0.0, 0.08))
+                    )
                     labels.append(label)
                     subject_ids.append(subject)
                     view_names.append(view)
                     split.append("test" if subject > subjects - test_subjects else "train")
-    return SequenceDataset(sequences, labels, list(ACTIONS), subject_ids, COCO17,
-                           split=np.asarray(split), views=np.asarray(view_names),
-                           meta={"source": "har synth", "seed": seed, "fps": fps})
+    return SequenceDataset(
+        sequences,
+        labels,
+        list(ACTIONS),
+        subject_ids,
+        COCO17,
+        split=np.asarray(split),
+        views=np.asarray(view_names),
+        meta={"source": "har synth", "seed": seed, "fps": fps},
+    )
 
 
 @dataclass
@@ -240,16 +320,26 @@ class StreamFrame:
     people: list[dict]  # track_id, keypoints (17, 3), bbox, floor_xy, label
 
 
-def _idle(body: Body, fps: float, x: float, stand_y: float, t: float, seconds: float
-          ) -> np.ndarray:
+def _idle(body: Body, fps: float, x: float, stand_y: float, t: float, seconds: float) -> np.ndarray:
     """Standing still (waiting) for ``seconds``: the neutral pose, swaying."""
-    return np.stack([pose(body, "waiting", 0.0, x, stand_y, 1, t + i / fps)
-                     for i in range(max(1, round(seconds * fps)))])
+    return np.stack(
+        [
+            pose(body, "waiting", 0.0, x, stand_y, 1, t + i / fps)
+            for i in range(max(1, round(seconds * fps)))
+        ]
+    )
 
 
-def make_stream(people: int = 3, seconds: float = 40.0, seed: int = 0, fps: float = 30.0,
-                view: str = "front", enter_leave: bool = True, outside: float = 0.0,
-                idle: tuple[float, float] = (0.0, 0.0)) -> list[StreamFrame]:
+def make_stream(
+    people: int = 3,
+    seconds: float = 40.0,
+    seed: int = 0,
+    fps: float = 30.0,
+    view: str = "front",
+    enter_leave: bool = True,
+    outside: float = 0.0,
+    idle: tuple[float, float] = (0.0, 0.0),
+) -> list[StreamFrame]:
     """Continuous multi-person stream with per-frame labels and floor positions.
 
     People stand side by side in front of a long fridge line and chain random
@@ -275,13 +365,19 @@ def make_stream(people: int = 3, seconds: float = 40.0, seed: int = 0, fps: floa
             if outside > 0 and rng.random() < outside:
                 action = OUTSIDE_ACTIONS[int(rng.integers(len(OUTSIDE_ACTIONS)))]
             toward = -x if abs(x) > 0.8 else 0.0  # walk back towards the middle
-            joints, next_x = perform(body, action, rng, fps, x, stand_y, int(rng.choice([-1, 1])),
-                                     t, toward)
+            joints, next_x = perform(
+                body, action, rng, fps, x, stand_y, int(rng.choice([-1, 1])), t, toward
+            )
             labels = [action] * len(joints)
             if idle[1] > 0:
-                rest = _idle(body, fps, float(np.clip(next_x, -2.0, 2.0)), stand_y,
-                             t + len(joints) / fps,
-                             rng.uniform(*idle))
+                rest = _idle(
+                    body,
+                    fps,
+                    float(np.clip(next_x, -2.0, 2.0)),
+                    stand_y,
+                    t + len(joints) / fps,
+                    rng.uniform(*idle),
+                )
                 joints = np.concatenate([joints, rest])
                 labels += ["waiting"] * len(rest)
             uv = camera.project(joints, look_at)
@@ -292,13 +388,21 @@ def make_stream(people: int = 3, seconds: float = 40.0, seed: int = 0, fps: floa
                     break
                 kp = keypoints[i]
                 seen = kp[:, 2] > 0
-                box = (kp[seen, 0].min(), kp[seen, 1].min(), kp[seen, 0].max(),
-                       kp[seen, 1].max()) if seen.any() else (0.0, 0.0, 1.0, 1.0)
+                box = (
+                    (kp[seen, 0].min(), kp[seen, 1].min(), kp[seen, 0].max(), kp[seen, 1].max())
+                    if seen.any()
+                    else (0.0, 0.0, 1.0, 1.0)
+                )
                 hips = joints[i, [J["left_hip"], J["right_hip"]]].mean(axis=0)
-                frames[first + i].people.append({
-                    "track_id": person + 1, "keypoints": kp, "label": labels[i],
-                    "bbox": tuple(float(v) for v in box),
-                    "floor_xy": (float(hips[0]), float(hips[1]))})
+                frames[first + i].people.append(
+                    {
+                        "track_id": person + 1,
+                        "keypoints": kp,
+                        "label": labels[i],
+                        "bbox": tuple(float(v) for v in box),
+                        "floor_xy": (float(hips[0]), float(hips[1])),
+                    }
+                )
             x = float(np.clip(next_x, -2.0, 2.0))
             t += len(joints) / fps
     return frames
@@ -311,33 +415,55 @@ def save_stream(frames: list[StreamFrame], path, fps: float) -> None:
     """Stream as flat arrays: one row per person per frame."""
     rows = [(i, p) for i, frame in enumerate(frames) for p in frame.people]
     np.savez_compressed(
-        path, stamps=np.array([f.stamp for f in frames]), fps=np.float64(fps),
+        path,
+        stamps=np.array([f.stamp for f in frames]),
+        fps=np.float64(fps),
         frame_index=np.array([i for i, _ in rows], np.int64),
         track_id=np.array([p["track_id"] for _, p in rows], np.int64),
         keypoints=np.array([p["keypoints"] for _, p in rows], np.float32).reshape(-1, 17, 3),
         bbox=np.array([p["bbox"] for _, p in rows], np.float32).reshape(-1, 4),
         floor_xy=np.array([p["floor_xy"] for _, p in rows], np.float64).reshape(-1, 2),
         label=np.array([STREAM_LABELS.index(p["label"]) for _, p in rows], np.int64),
-        class_names=np.array(STREAM_LABELS))
+        class_names=np.array(STREAM_LABELS),
+    )
 
 
 def load_stream(path) -> list[StreamFrame]:
     with np.load(path, allow_pickle=False) as f:
         frames = [StreamFrame(float(t), []) for t in f["stamps"]]
         names = [str(c) for c in f["class_names"]]
-        for i, track, kp, box, xy, label in zip(f["frame_index"], f["track_id"], f["keypoints"],
-                                               f["bbox"], f["floor_xy"], f["label"], strict=True):
-            frames[int(i)].people.append({"track_id": int(track), "keypoints": kp,
-                                          "bbox": tuple(float(v) for v in box),
-                                          "floor_xy": (float(xy[0]), float(xy[1])),
-                                          "label": names[int(label)]})
+        for i, track, kp, box, xy, label in zip(
+            f["frame_index"],
+            f["track_id"],
+            f["keypoints"],
+            f["bbox"],
+            f["floor_xy"],
+            f["label"],
+            strict=True,
+        ):
+            frames[int(i)].people.append(
+                {
+                    "track_id": int(track),
+                    "keypoints": kp,
+                    "bbox": tuple(float(v) for v in box),
+                    "floor_xy": (float(xy[0]), float(xy[1])),
+                    "label": names[int(label)],
+                }
+            )
     return frames
 
 
-def make_window_dataset(streams: int = 16, test_streams: int = 4, seed: int = 0,
-                        window: int = 32, rate_hz: float = 15.0, stride: int = 9,
-                        seconds: float = 40.0, people: int = 3, views=TRAIN_VIEWS
-                        ) -> SequenceDataset:
+def make_window_dataset(
+    streams: int = 16,
+    test_streams: int = 4,
+    seed: int = 0,
+    window: int = 32,
+    rate_hz: float = 15.0,
+    stride: int = 9,
+    seconds: float = 40.0,
+    people: int = 3,
+    views=TRAIN_VIEWS,
+) -> SequenceDataset:
     """Windows cut from continuous streams exactly as the action node cuts them.
 
     Each stream gets its own people and a random training viewpoint; a window
@@ -362,8 +488,9 @@ def make_window_dataset(streams: int = 16, test_streams: int = 4, seed: int = 0,
             for w in buffers.ready():
                 track_truth = dict(truth[w.track_id])
                 times = (w.start_ns * 1e-9, (w.start_ns + w.end_ns) * 0.5e-9, w.end_ns * 1e-9)
-                found = {track_truth.get(min(track_truth, key=lambda t, x=x: abs(t - x)))
-                         for x in times}
+                found = {
+                    track_truth.get(min(track_truth, key=lambda t, x=x: abs(t - x))) for x in times
+                }
                 if len(found) != 1:
                     continue
                 sequences.append(w.keypoints)
@@ -371,7 +498,13 @@ def make_window_dataset(streams: int = 16, test_streams: int = 4, seed: int = 0,
                 subjects.append(s * 100 + w.track_id)
                 split.append("test" if s >= streams - test_streams else "train")
                 view_names.append(view)
-    return SequenceDataset(sequences, labels, list(ACTIONS), subjects, COCO17,
-                           split=np.asarray(split), views=np.asarray(view_names),
-                           meta={"source": "har synth --windows", "seed": seed,
-                                 "fps": rate_hz})
+    return SequenceDataset(
+        sequences,
+        labels,
+        list(ACTIONS),
+        subjects,
+        COCO17,
+        split=np.asarray(split),
+        views=np.asarray(view_names),
+        meta={"source": "har synth --windows", "seed": seed, "fps": rate_hz},
+    )

@@ -92,8 +92,10 @@ class TrainConfig:
         if self.epochs is not None and self.epochs < 1:
             raise SettingsError(f"epochs must be at least 1, got {self.epochs}")
         if not (self.lr > 0 and self.weight_decay >= 0 and self.noise >= 0 and self.rate_hz > 0):
-            raise SettingsError(f"lr and rate_hz must be > 0, weight_decay and noise >= 0, got "
-                                f"{self.lr}, {self.rate_hz}, {self.weight_decay}, {self.noise}")
+            raise SettingsError(
+                f"lr and rate_hz must be > 0, weight_decay and noise >= 0, got "
+                f"{self.lr}, {self.rate_hz}, {self.weight_decay}, {self.noise}"
+            )
         if not 0.0 <= self.view_yaw < 90.0:
             raise SettingsError(f"view_yaw must be in [0, 90) degrees, got {self.view_yaw}")
         if self.val_fraction is not None and not 0.0 <= self.val_fraction < 1.0:
@@ -101,25 +103,34 @@ class TrainConfig:
         if self.mirror not in MIRROR_CHOICES:
             raise SettingsError(f"mirror must be one of {MIRROR_CHOICES}, got {self.mirror!r}")
         if not 0.0 <= self.early <= 1.0 or not 0.0 < self.early_min_fill <= 1.0:
-            raise SettingsError(f"early must be in [0, 1] and early_min_fill in (0, 1], got "
-                                f"{self.early} and {self.early_min_fill}")
+            raise SettingsError(
+                f"early must be in [0, 1] and early_min_fill in (0, 1], got "
+                f"{self.early} and {self.early_min_fill}"
+            )
         if self.early > 0 and self.sampling != "crop":
             raise SettingsError("early recognition needs --sampling crop (windows of a stream)")
         if self.model in STREAMING_MODELS and (
-                self.sampling != "stream" or self.scale != "frame_torso" or self.contrastive
-                or self.early or self.stride != 1 or self.centre != "hips"):
+            self.sampling != "stream"
+            or self.scale != "frame_torso"
+            or self.contrastive
+            or self.early
+            or self.stride != 1
+            or self.centre != "hips"
+        ):
             # a frame's features must not depend on the window around it, or the node's
             # two-frame windows would show the model other numbers than training did
-            raise SettingsError(f"{self.model} trains on streams: use --stream (sampling "
-                                "stream, scale frame_torso, centre hips, stride 1, no "
-                                "contrastive or early terms)")
+            raise SettingsError(
+                f"{self.model} trains on streams: use --stream (sampling "
+                "stream, scale frame_torso, centre hips, stride 1, no "
+                "contrastive or early terms)"
+            )
         if not self.exposure >= 0:
             raise SettingsError(f"exposure must be >= 0, got {self.exposure}")
         if self.rejection not in calibration.SCORES:
-            raise SettingsError(f"rejection must be one of {calibration.SCORES}, got "
-                                f"{self.rejection!r}")
-        if not 0.0 <= self.calibration_fraction < 1.0 or \
-                not 0.0 <= self.known_rejection < 1.0:
+            raise SettingsError(
+                f"rejection must be one of {calibration.SCORES}, got {self.rejection!r}"
+            )
+        if not 0.0 <= self.calibration_fraction < 1.0 or not 0.0 <= self.known_rejection < 1.0:
             raise SettingsError("calibration_fraction and known_rejection must be in [0, 1)")
         try:
             self.normalisation()
@@ -130,9 +141,14 @@ class TrainConfig:
 
     def normalisation(self) -> Normalisation:
         """The input normalisation these settings describe (stored in the checkpoint)."""
-        return Normalisation(window=self.window, centre=self.centre, sampling=self.sampling,
-                             rate_hz=self.rate_hz, features=tuple(self.features),
-                             scale=self.scale)
+        return Normalisation(
+            window=self.window,
+            centre=self.centre,
+            sampling=self.sampling,
+            rate_hz=self.rate_hz,
+            features=tuple(self.features),
+            scale=self.scale,
+        )
 
     @classmethod
     def from_dict(cls, values: dict, origin: str = "settings") -> TrainConfig:
@@ -143,8 +159,9 @@ class TrainConfig:
         fields_by_name = {f.name: f for f in fields(cls)}
         unknown = sorted(set(values) - set(fields_by_name))
         if unknown:
-            raise SettingsError(f"{origin}: unknown training settings {unknown}; known: "
-                                f"{sorted(fields_by_name)}")
+            raise SettingsError(
+                f"{origin}: unknown training settings {unknown}; known: {sorted(fields_by_name)}"
+            )
         defaults = cls()
         typed = {}
         for name, value in values.items():
@@ -158,17 +175,23 @@ class TrainConfig:
             if kind is float and isinstance(value, int) and not isinstance(value, bool):
                 value = float(value)
             if type(value) is not kind:
-                raise SettingsError(f"{origin}: {name} must be a {kind.__name__}, got "
-                                    f"{value!r}")
+                raise SettingsError(f"{origin}: {name} must be a {kind.__name__}, got {value!r}")
             typed[name] = value
         return cls(**typed)
 
 
 #: What `har train --stream` sets (flags given beside it still win): a streaming model
 #: trained on labelled streams with outlier exposure, one output per frame at 15 Hz.
-STREAM_SETTINGS = {"model": "stream_stgcn", "sampling": "stream", "scale": "frame_torso",
-                   "stride": 1, "window": 48, "rate_hz": 15.0, "rejection": "energy",
-                   "features": ("position", "motion", "bone")}
+STREAM_SETTINGS = {
+    "model": "stream_stgcn",
+    "sampling": "stream",
+    "scale": "frame_torso",
+    "stride": 1,
+    "window": 48,
+    "rate_hz": 15.0,
+    "rejection": "energy",
+    "features": ("position", "motion", "bone"),
+}
 
 FREEZE_CHOICES = ("none", "backbone")
 MIRROR_CHOICES = ("auto", "on", "off")
@@ -183,8 +206,9 @@ class SettingsError(ValueError):
     """A training setting is out of range; the text names it."""
 
 
-def start_from(checkpoint, dataset: SequenceDataset, config: TrainConfig
-               ) -> tuple[SequenceDataset, TrainConfig]:
+def start_from(
+    checkpoint, dataset: SequenceDataset, config: TrainConfig
+) -> tuple[SequenceDataset, TrainConfig]:
     """The dataset in the checkpoint's layout and the config with its model.
 
     A dataset in another layout is converted to the checkpoint's when
@@ -193,19 +217,34 @@ def start_from(checkpoint, dataset: SequenceDataset, config: TrainConfig
     from ..skeleton.conversions import can_convert, convert
 
     if len(dataset.channels) != len(checkpoint.channels):
-        raise InitError(f"--init {config.init}: channels {checkpoint.channels}, the data has "
-                        f"{dataset.channels}")
+        raise InitError(
+            f"--init {config.init}: channels {checkpoint.channels}, the data has {dataset.channels}"
+        )
     if dataset.layout != checkpoint.layout:
         source, target = dataset.layout.name, checkpoint.layout.name
         if not can_convert(source, target):
-            raise InitError(f"--init {config.init}: layout {target!r}, the data is {source!r} "
-                            "and no conversion maps one to the other")
+            raise InitError(
+                f"--init {config.init}: layout {target!r}, the data is {source!r} "
+                "and no conversion maps one to the other"
+            )
         dataset = SequenceDataset(
-            [convert(s, source, target) for s in dataset.sequences], dataset.labels,
-            dataset.class_names, dataset.subjects, checkpoint.layout, dataset.channels,
-            dataset.split, dataset.views, {**dataset.meta, "converted_from": source})
-    config = TrainConfig(**{**asdict(config), "model": checkpoint.model_name,
-                            "model_config": dict(checkpoint.model_config)})
+            [convert(s, source, target) for s in dataset.sequences],
+            dataset.labels,
+            dataset.class_names,
+            dataset.subjects,
+            checkpoint.layout,
+            dataset.channels,
+            dataset.split,
+            dataset.views,
+            {**dataset.meta, "converted_from": source},
+        )
+    config = TrainConfig(
+        **{
+            **asdict(config),
+            "model": checkpoint.model_name,
+            "model_config": dict(checkpoint.model_config),
+        }
+    )
     return dataset, config
 
 
@@ -217,25 +256,36 @@ def load_init_weights(model: nn.Module, checkpoint, class_names: list[str]) -> l
     own = model.state_dict()
     mismatched = [k for k, v in state.items() if k in own and own[k].shape != v.shape]
     if mismatched:
-        raise InitError(f"checkpoint weights do not fit the model: {mismatched[:3]} (the "
-                        "window or features differ from the checkpoint's)")
+        raise InitError(
+            f"checkpoint weights do not fit the model: {mismatched[:3]} (the "
+            "window or features differ from the checkpoint's)"
+        )
     model.load_state_dict(state, strict=False)
     return sorted(state)
 
 
-def contrastive_step(model: nn.Module, clean: torch.Tensor, noisy: torch.Tensor,
-                     labels: torch.Tensor, loss_fn, cfg) -> torch.Tensor:
+def contrastive_step(
+    model: nn.Module, clean: torch.Tensor, noisy: torch.Tensor, labels: torch.Tensor, loss_fn, cfg
+) -> torch.Tensor:
     """Classification on both views + instance and group contrastive terms (contrastive.py)."""
     z, w = model.embed(clean), model.embed(noisy)
     classify = 0.5 * (loss_fn(model.head(z), labels) + loss_fn(model.head(w), labels))
-    return classify + cfg.instance_weight * instance_loss(z, w, cfg.temperature) + \
-        cfg.group_weight * group_loss(z, w, labels, cfg.temperature)
+    return (
+        classify
+        + cfg.instance_weight * instance_loss(z, w, cfg.temperature)
+        + cfg.group_weight * group_loss(z, w, labels, cfg.temperature)
+    )
 
 
-def batch_features(dataset: SequenceDataset, norm: Normalisation,
-                   aug: Augmentation | None = None, rng: np.random.Generator | None = None,
-                   noisy_view=None, early: float = 0.0, early_min_fill: float = 1.0
-                   ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+def batch_features(
+    dataset: SequenceDataset,
+    norm: Normalisation,
+    aug: Augmentation | None = None,
+    rng: np.random.Generator | None = None,
+    noisy_view=None,
+    early: float = 0.0,
+    early_min_fill: float = 1.0,
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Window features of every clip; with ``noisy_view`` also those of a noised copy.
 
     With ``early`` > 0 (training, "crop") that share of the windows is drawn as
@@ -248,8 +298,9 @@ def batch_features(dataset: SequenceDataset, norm: Normalisation,
         if aug is not None:
             seq = augment(seq, dataset.layout, aug, rng)
         if early > 0 and rng is not None and rng.random() < early:
-            seq = stream_window(seq, fps, norm, rng, early_min_fill,
-                                _before(dataset, same_subject, i, rng))
+            seq = stream_window(
+                seq, fps, norm, rng, early_min_fill, _before(dataset, same_subject, i, rng)
+            )
         else:
             seq = training_window(seq, fps, norm, rng if aug is not None else None)
         out.append(window_features(seq, dataset.layout, norm))
@@ -263,8 +314,12 @@ def _clips_by_subject(dataset: SequenceDataset) -> dict[int, np.ndarray]:
     return {int(s): np.flatnonzero(subjects == s) for s in np.unique(subjects)}
 
 
-def _before(dataset: SequenceDataset, same_subject: dict[int, np.ndarray], index: int,
-            rng: np.random.Generator) -> np.ndarray | None:
+def _before(
+    dataset: SequenceDataset,
+    same_subject: dict[int, np.ndarray],
+    index: int,
+    rng: np.random.Generator,
+) -> np.ndarray | None:
     """What came before clip ``index``: half the time another clip of the subject, else none."""
     others = same_subject.get(int(dataset.subjects[index]), np.zeros(0, int))
     others = others[others != index]
@@ -273,8 +328,9 @@ def _before(dataset: SequenceDataset, same_subject: dict[int, np.ndarray], index
     return dataset.sequences[int(rng.choice(others))]
 
 
-def node_windows(dataset: SequenceDataset, norm: Normalisation, stride: int,
-                 min_fill: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+def node_windows(
+    dataset: SequenceDataset, norm: Normalisation, stride: int, min_fill: float = 1.0
+) -> tuple[np.ndarray, np.ndarray]:
     """Features and labels of every window the node would classify of each clip."""
     fps = float(dataset.meta.get("fps", 30.0))
     x, y = [], []
@@ -285,8 +341,9 @@ def node_windows(dataset: SequenceDataset, norm: Normalisation, stride: int,
     return (np.stack(x), np.asarray(y, np.int64)) if x else (np.zeros((0,)), np.zeros(0, int))
 
 
-def calibrate(model: nn.Module, held_out: SequenceDataset, norm: Normalisation,
-              config: TrainConfig) -> calibration.Calibration:
+def calibrate(
+    model: nn.Module, held_out: SequenceDataset, norm: Normalisation, config: TrainConfig
+) -> calibration.Calibration:
     """Temperature and rejection threshold on what the node would show of held-out clips.
 
     Their windows, or for a streaming model every frame of streams made of them.
@@ -296,8 +353,9 @@ def calibrate(model: nn.Module, held_out: SequenceDataset, norm: Normalisation,
     if config.model in STREAMING_MODELS:
         logits, y = _held_out_stream_frames(model, held_out, norm, config)
     else:
-        x, y = node_windows(held_out, norm, config.stride,
-                            config.early_min_fill if config.early > 0 else 1.0)
+        x, y = node_windows(
+            held_out, norm, config.stride, config.early_min_fill if config.early > 0 else 1.0
+        )
         logits = predict_logits(model, x)
     return calibration.fit(logits, y, config.rejection, config.known_rejection)
 
@@ -307,26 +365,37 @@ def pause_label(config: TrainConfig, class_names: list[str]) -> int | None:
     return class_names.index(config.pause_class) if config.pause_class else None
 
 
-def _held_out_stream_frames(model: nn.Module, held_out: SequenceDataset, norm: Normalisation,
-                            config: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
+def _held_out_stream_frames(
+    model: nn.Module, held_out: SequenceDataset, norm: Normalisation, config: TrainConfig
+) -> tuple[np.ndarray, np.ndarray]:
     """Logits and labels of every labelled frame of streams of held-out clips.
 
     A streaming model is judged per frame, as the node shows it (action starts
     included), not once per clip: that also gives the temperature errors to fit.
     """
-    x, y = stream_batch(held_out, max(len(held_out), 16), norm,
-                        np.random.default_rng(config.seed), exposure=False,
-                        pause_label=pause_label(config, list(held_out.class_names)))
+    x, y = stream_batch(
+        held_out,
+        max(len(held_out), 16),
+        norm,
+        np.random.default_rng(config.seed),
+        exposure=False,
+        pause_label=pause_label(config, list(held_out.class_names)),
+    )
     model.eval()
     with torch.no_grad():
-        logits = np.concatenate([model.frame_logits(torch.from_numpy(x[i:i + 256])).numpy()
-                                 for i in range(0, len(x), 256)])
+        logits = np.concatenate(
+            [
+                model.frame_logits(torch.from_numpy(x[i : i + 256])).numpy()
+                for i in range(0, len(x), 256)
+            ]
+        )
     labelled = y >= 0
     return logits[labelled].astype(np.float64), y[labelled]
 
 
-def split_train_val(dataset: SequenceDataset, fraction: float, seed: int
-                    ) -> tuple[SequenceDataset, SequenceDataset]:
+def split_train_val(
+    dataset: SequenceDataset, fraction: float, seed: int
+) -> tuple[SequenceDataset, SequenceDataset]:
     """Explicit "val" rows if the dataset has them, else a seeded per-class holdout."""
     if dataset.split is not None and np.any(dataset.split == "val"):
         return dataset.subset(dataset.split != "val"), dataset.subset(dataset.split == "val")
@@ -342,8 +411,13 @@ def split_train_val(dataset: SequenceDataset, fraction: float, seed: int
 @torch.inference_mode()
 def predict_logits(model: nn.Module, x: np.ndarray, batch: int = 256) -> np.ndarray:
     model.eval()
-    return np.concatenate([model(torch.from_numpy(x[i:i + batch])).numpy()
-                           for i in range(0, len(x), batch)]) if len(x) else np.zeros((0, 0))
+    return (
+        np.concatenate(
+            [model(torch.from_numpy(x[i : i + batch])).numpy() for i in range(0, len(x), batch)]
+        )
+        if len(x)
+        else np.zeros((0, 0))
+    )
 
 
 def clip_logits(model: nn.Module, dataset: SequenceDataset, norm: Normalisation) -> np.ndarray:
@@ -390,8 +464,9 @@ class _Run:
     init_weights: list[str]  # keys copied from --init
 
 
-def train(dataset: SequenceDataset, config: TrainConfig, progress: bool = True
-          ) -> tuple[Checkpoint, dict]:
+def train(
+    dataset: SequenceDataset, config: TrainConfig, progress: bool = True
+) -> tuple[Checkpoint, dict]:
     """Train a model on ``dataset`` (its training rows); returns checkpoint and history."""
     from tqdm import tqdm
 
@@ -402,13 +477,14 @@ def train(dataset: SequenceDataset, config: TrainConfig, progress: bool = True
 
         init = load_checkpoint(config.init)
         dataset, config = start_from(init, dataset, config)
-    recipe = resolve(dataset, config.epochs, config.val_fraction, config.mirror,
-                     config.batch_size)
+    recipe = resolve(dataset, config.epochs, config.val_fraction, config.mirror, config.batch_size)
     run = _set_up(dataset, apply(config, recipe), init)
     config = run.config
     if config.pause_class and config.pause_class not in dataset.class_names:
-        raise SettingsError(f"pause_class {config.pause_class!r} is not one of the classes "
-                            f"{list(dataset.class_names)}")
+        raise SettingsError(
+            f"pause_class {config.pause_class!r} is not one of the classes "
+            f"{list(dataset.class_names)}"
+        )
     history = {"epoch": [], "train_loss": [], "val_loss": [], "val_acc": []}
     # Best = highest validation accuracy, ties broken by the lower validation loss
     # (a small validation split saturates at 100 % long before training is done);
@@ -428,13 +504,20 @@ def train(dataset: SequenceDataset, config: TrainConfig, progress: bool = True
         elif epoch - best[2] >= config.patience:
             break
     run.model.load_state_dict(best[1])
-    training = {"config": asdict(config), "data": dataset.summary(),
-                "train_sequences": len(run.train_set), "val_sequences": len(run.val_set),
-                "calibration_sequences": len(run.held_out),
-                "best_epoch": best[2], "best_val_acc": best[0][0],
-                "seconds": time.perf_counter() - started, "history": history,
-                "init": config.init, "init_weights": len(run.init_weights),
-                "recipe": list(recipe.reasons)}
+    training = {
+        "config": asdict(config),
+        "data": dataset.summary(),
+        "train_sequences": len(run.train_set),
+        "val_sequences": len(run.val_set),
+        "calibration_sequences": len(run.held_out),
+        "best_epoch": best[2],
+        "best_val_acc": best[0][0],
+        "seconds": time.perf_counter() - started,
+        "history": history,
+        "init": config.init,
+        "init_weights": len(run.init_weights),
+        "recipe": list(recipe.reasons),
+    }
     return _checkpoint(run, dataset, training), history
 
 
@@ -447,37 +530,73 @@ def _set_up(dataset: SequenceDataset, config: TrainConfig, init) -> _Run:
     train_set, val_set = split_train_val(dataset, config.val_fraction, config.seed)
     held_out = val_set
     if not len(val_set) and config.calibration_fraction > 0:  # a hold-out to calibrate on
-        train_set, held_out = split_train_val(train_set, config.calibration_fraction,
-                                              config.seed + 1)
+        train_set, held_out = split_train_val(
+            train_set, config.calibration_fraction, config.seed + 1
+        )
     coord_dims = len(dataset.channels) - 1
-    model = build_model(config.model, norm.channels(coord_dims), len(dataset.class_names),
-                        dataset.layout, config.model_config)
+    model = build_model(
+        config.model,
+        norm.channels(coord_dims),
+        len(dataset.class_names),
+        dataset.layout,
+        config.model_config,
+    )
     copied = load_init_weights(model, init, dataset.class_names) if init is not None else []
     if config.freeze == "backbone":
         for name, parameter in model.named_parameters():
             parameter.requires_grad = name.startswith("head.")
-    optimiser = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad],
-                                  lr=config.lr, weight_decay=config.weight_decay)
+    optimiser = torch.optim.AdamW(
+        [p for p in model.parameters() if p.requires_grad],
+        lr=config.lr,
+        weight_decay=config.weight_decay,
+    )
     schedule = torch.optim.lr_scheduler.OneCycleLR(
-        optimiser, max_lr=config.lr, total_steps=config.epochs * max(
-            1, int(np.ceil(len(train_set) / config.batch_size))))
+        optimiser,
+        max_lr=config.lr,
+        total_steps=config.epochs * max(1, int(np.ceil(len(train_set) / config.batch_size))),
+    )
     mirror = MIRROR_PROBABILITY if config.mirror == "on" else 0.0
-    aug = Augmentation.default(config.noise, mirror, config.view_yaw) if config.augment else (
-        Augmentation(noise=config.noise) if config.noise else None)  # --no-augment: none
+    aug = (
+        Augmentation.default(config.noise, mirror, config.view_yaw)
+        if config.augment
+        else (Augmentation(noise=config.noise) if config.noise else None)
+    )  # --no-augment: none
     contrastive = ContrastiveConfig(**config.contrastive) if config.contrastive else None
     noisy_view = None
     if contrastive is not None:
+
         def noisy_view(seq):
-            return noised(seq, dataset.layout, contrastive.alpha, rng,
-                          jitter_sigma=contrastive.jitter_sigma)
+            return noised(
+                seq, dataset.layout, contrastive.alpha, rng, jitter_sigma=contrastive.jitter_sigma
+            )
+
     if hasattr(model, "fit_input_scale") and not copied:  # from clean training streams
-        x, _ = stream_batch(train_set, min(len(train_set), 256), norm,
-                            np.random.default_rng(config.seed), exposure=False)
+        x, _ = stream_batch(
+            train_set,
+            min(len(train_set), 256),
+            norm,
+            np.random.default_rng(config.seed),
+            exposure=False,
+        )
         model.fit_input_scale(torch.from_numpy(x))
     x_val = batch_features(val_set, norm) if len(val_set) else None
-    return _Run(config, norm, rng, train_set, val_set, held_out, model, optimiser, schedule,
-                nn.CrossEntropyLoss(label_smoothing=0.1), aug, contrastive, noisy_view, x_val,
-                copied)
+    return _Run(
+        config,
+        norm,
+        rng,
+        train_set,
+        val_set,
+        held_out,
+        model,
+        optimiser,
+        schedule,
+        nn.CrossEntropyLoss(label_smoothing=0.1),
+        aug,
+        contrastive,
+        noisy_view,
+        x_val,
+        copied,
+    )
 
 
 def _epoch(run: _Run) -> float:
@@ -485,8 +604,15 @@ def _epoch(run: _Run) -> float:
     config = run.config
     if config.model in STREAMING_MODELS:
         return _stream_epoch(run)
-    x = batch_features(run.train_set, run.norm, run.augmentation, run.rng, run.noisy_view,
-                       config.early, config.early_min_fill)
+    x = batch_features(
+        run.train_set,
+        run.norm,
+        run.augmentation,
+        run.rng,
+        run.noisy_view,
+        config.early,
+        config.early_min_fill,
+    )
     x, x_noisy = x if run.noisy_view is not None else (x, None)
     y = run.train_set.labels
     order = run.rng.permutation(len(x))
@@ -497,16 +623,21 @@ def _epoch(run: _Run) -> float:
                 module.eval()
     losses = []
     for i in range(0, len(order), config.batch_size):
-        idx = order[i:i + config.batch_size]
+        idx = order[i : i + config.batch_size]
         if len(idx) < 2:
             continue
         labels = torch.from_numpy(y[idx])
         if run.contrastive is None:
             loss = run.loss_fn(run.model(torch.from_numpy(x[idx])), labels)
         else:
-            loss = contrastive_step(run.model, torch.from_numpy(x[idx]),
-                                    torch.from_numpy(x_noisy[idx]), labels, run.loss_fn,
-                                    run.contrastive)
+            loss = contrastive_step(
+                run.model,
+                torch.from_numpy(x[idx]),
+                torch.from_numpy(x_noisy[idx]),
+                labels,
+                run.loss_fn,
+                run.contrastive,
+            )
         run.optimiser.zero_grad()
         loss.backward()
         run.optimiser.step()
@@ -518,15 +649,20 @@ def _epoch(run: _Run) -> float:
 def _stream_epoch(run: _Run) -> float:
     """One pass over freshly drawn labelled streams (as many as training clips)."""
     config = run.config
-    x, y = stream_batch(run.train_set, len(run.train_set), run.norm, run.rng,
-                        run.augmentation, exposure=config.exposure > 0,
-                        pause_label=pause_label(config, list(run.train_set.class_names)))
+    x, y = stream_batch(
+        run.train_set,
+        len(run.train_set),
+        run.norm,
+        run.rng,
+        run.augmentation,
+        exposure=config.exposure > 0,
+        pause_label=pause_label(config, list(run.train_set.class_names)),
+    )
     run.model.train()
     losses = []
     for i in range(0, len(x), config.batch_size):  # no batch statistics: any size will do
-        logits = run.model.frame_logits(torch.from_numpy(x[i:i + config.batch_size]))
-        loss = stream_loss(logits, torch.from_numpy(y[i:i + config.batch_size]),
-                           config.exposure)
+        logits = run.model.frame_logits(torch.from_numpy(x[i : i + config.batch_size]))
+        loss = stream_loss(logits, torch.from_numpy(y[i : i + config.batch_size]), config.exposure)
         run.optimiser.zero_grad()
         loss.backward()
         run.optimiser.step()
@@ -551,7 +687,15 @@ def _evaluate(run: _Run) -> tuple[float, float]:
 def _checkpoint(run: _Run, dataset: SequenceDataset, training: dict) -> Checkpoint:
     """The trained model, calibrated on the held-out clips, with how it was trained."""
     config = run.config
-    return Checkpoint(config.model, model_settings(config.model, config.model_config),
-                      run.model.state_dict(), list(dataset.class_names), dataset.layout,
-                      dataset.channels, run.norm, config.stride, training,
-                      calibration=calibrate(run.model, run.held_out, run.norm, config))
+    return Checkpoint(
+        config.model,
+        model_settings(config.model, config.model_config),
+        run.model.state_dict(),
+        list(dataset.class_names),
+        dataset.layout,
+        dataset.channels,
+        run.norm,
+        config.stride,
+        training,
+        calibration=calibrate(run.model, run.held_out, run.norm, config),
+    )

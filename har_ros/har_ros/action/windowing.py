@@ -98,7 +98,7 @@ class _Track:
         return float(self.stamps[self.end - 1])
 
     def live(self) -> tuple[np.ndarray, np.ndarray]:
-        return self.stamps[self.start:self.end], self.frames[self.start:self.end]
+        return self.stamps[self.start : self.end], self.frames[self.start : self.end]
 
     def clear(self) -> None:
         self.start = self.end = 0
@@ -162,8 +162,9 @@ class WindowBuffers:
             self.reset()
             t = self._seconds(stamp_ns)
         self._latest = max(self._latest, t)
-        for track_id in [k for k, p in self.people.items()
-                         if t - p.last() > self.config.track_timeout]:
+        for track_id in [
+            k for k, p in self.people.items() if t - p.last() > self.config.track_timeout
+        ]:
             del self.people[track_id]
 
     def _seconds(self, stamp_ns: int) -> float:
@@ -259,7 +260,8 @@ def _neighbours(stamps: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, np.n
 
     Linear interpolation, clamped at both ends.
     """
-    before = np.minimum(np.maximum(np.searchsorted(stamps, times, side="right") - 1, 0),
-                        len(stamps) - 2)
+    before = np.minimum(
+        np.maximum(np.searchsorted(stamps, times, side="right") - 1, 0), len(stamps) - 2
+    )
     t0, t1 = stamps[before], stamps[before + 1]
     return before, np.minimum(np.maximum((times - t0) / np.maximum(t1 - t0, 1e-9), 0.0), 1.0)

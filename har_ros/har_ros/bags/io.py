@@ -38,8 +38,9 @@ class BagWriter:
         self.path = Path(path)
         if self.path.exists():
             raise BagError(f"{self.path} exists; choose a new output path")
-        self._writer = Writer(self.path, version=METADATA_VERSION,
-                              storage_plugin=StoragePlugin.MCAP)
+        self._writer = Writer(
+            self.path, version=METADATA_VERSION, storage_plugin=StoragePlugin.MCAP
+        )
         self._writer.open()
         self._connections: dict[str, object] = {}
         self.count = 0
@@ -48,8 +49,11 @@ class BagWriter:
         """Declare a topic with the QoS its publishers offered (ros2 bag play offers it again)."""
         if topic not in self._connections:
             self._connections[topic] = self._writer.add_connection(
-                topic, msgtype, typestore=project_typestore(),
-                offered_qos_profiles=list(offered_qos))
+                topic,
+                msgtype,
+                typestore=project_typestore(),
+                offered_qos_profiles=list(offered_qos),
+            )
 
     def write(self, topic: str, msgtype: str, timestamp_ns: int, data: bytes) -> None:
         self.add_topic(topic, msgtype)

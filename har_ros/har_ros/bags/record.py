@@ -45,12 +45,17 @@ def bag_qos(profile: QoSProfile) -> Qos:
         sec, nsec = divmod(int(d.nanoseconds), 1_000_000_000)
         return QosTime(sec, nsec)
 
-    return Qos(QosHistory(int(profile.history)), int(profile.depth),
-               QosReliability(int(profile.reliability)), QosDurability(int(profile.durability)),
-               duration(profile.deadline), duration(profile.lifespan),
-               QosLiveliness(int(profile.liveliness)),
-               duration(profile.liveliness_lease_duration),
-               bool(profile.avoid_ros_namespace_conventions))
+    return Qos(
+        QosHistory(int(profile.history)),
+        int(profile.depth),
+        QosReliability(int(profile.reliability)),
+        QosDurability(int(profile.durability)),
+        duration(profile.deadline),
+        duration(profile.lifespan),
+        QosLiveliness(int(profile.liveliness)),
+        duration(profile.liveliness_lease_duration),
+        bool(profile.avoid_ros_namespace_conventions),
+    )
 
 
 class Recorder:
@@ -64,9 +69,13 @@ class Recorder:
             reliable = all(p.reliability == ReliabilityPolicy.RELIABLE for p in offered)
             profile = qos.STREAM_QUEUE if reliable else qos.SENSOR_DATA
             self.writer.add_topic(topic, msgtype, [bag_qos(p) for p in offered])
-            node.create_subscription(message_class(msgtype), topic,
-                                     lambda data, t=topic, ty=msgtype: self._write(t, ty, data),
-                                     profile, raw=True)
+            node.create_subscription(
+                message_class(msgtype),
+                topic,
+                lambda data, t=topic, ty=msgtype: self._write(t, ty, data),
+                profile,
+                raw=True,
+            )
 
     def _write(self, topic: str, msgtype: str, data: bytes) -> None:
         self.writer.write(topic, msgtype, time.time_ns(), data)

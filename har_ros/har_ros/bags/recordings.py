@@ -14,8 +14,9 @@ from ..skeleton.layouts import get_layout
 from .io import read_bag
 
 
-def read_tracks(path: str | Path, layout: str = "coco17"
-                ) -> dict[int, list[tuple[float, np.ndarray]]]:
+def read_tracks(
+    path: str | Path, layout: str = "coco17"
+) -> dict[int, list[tuple[float, np.ndarray]]]:
     """Per track id, (stamp in s, keypoints in ``layout``) from every SkeletonArray topic."""
     from rclpy.serialization import deserialize_message
 
@@ -31,7 +32,8 @@ def read_tracks(path: str | Path, layout: str = "coco17"
         for person in frame.people:
             if person.track_id >= 0:
                 tracks.setdefault(person.track_id, []).append(
-                    (frame.stamp_ns * 1e-9, convert(person.keypoints, person.layout, layout)))
+                    (frame.stamp_ns * 1e-9, convert(person.keypoints, person.layout, layout))
+                )
     return tracks
 
 
@@ -74,8 +76,9 @@ def load_labelled_bag(path: str | Path, layout: str = "coco17") -> SequenceDatas
                 subjects.append(int(subject) if subject else track)
     if not sequences:
         raise DatasetError(f"no labelled skeletons in {path}")
-    return SequenceDataset(sequences, labels, class_names, subjects, get_layout(layout),
-                           meta={"source": f"bag:{path}"})
+    return SequenceDataset(
+        sequences, labels, class_names, subjects, get_layout(layout), meta={"source": f"bag:{path}"}
+    )
 
 
 register_loader("bag", load_labelled_bag)

@@ -14,9 +14,18 @@ from .typestore import message_class
 SENSOR_TYPES = {"sensor_msgs/msg/Image", "sensor_msgs/msg/CameraInfo"}
 
 
-def replay(node: Node, path: str | Path, rate: float = 1.0, clock: bool = False,
-           loop: bool = False, topics: list[str] | None = None, wait: float = 5.0,
-           delay: float = 0.5, prefix: str = "", should_stop=lambda: False) -> int:
+def replay(
+    node: Node,
+    path: str | Path,
+    rate: float = 1.0,
+    clock: bool = False,
+    loop: bool = False,
+    topics: list[str] | None = None,
+    wait: float = 5.0,
+    delay: float = 0.5,
+    prefix: str = "",
+    should_stop=lambda: False,
+) -> int:
     """Replay ``path`` through ``node``; returns the number of messages published.
 
     Waits up to ``wait`` s for every topic to have a subscriber, then ``delay`` s
@@ -33,8 +42,9 @@ def replay(node: Node, path: str | Path, rate: float = 1.0, clock: bool = False,
     publishers = {}
     for topic, msgtype in chosen.items():
         profile = qos.SENSOR_DATA if msgtype in SENSOR_TYPES else qos.STREAM_QUEUE
-        publishers[topic] = node.create_publisher(message_class(msgtype),
-                                                  prefix.rstrip("/") + topic, profile)
+        publishers[topic] = node.create_publisher(
+            message_class(msgtype), prefix.rstrip("/") + topic, profile
+        )
     clock_pub = None
     if clock:
         from rosgraph_msgs.msg import Clock
@@ -42,7 +52,8 @@ def replay(node: Node, path: str | Path, rate: float = 1.0, clock: bool = False,
         clock_pub = node.create_publisher(Clock, "/clock", qos.DEFAULT)
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline and not all(
-            p.get_subscription_count() for p in publishers.values()):
+        p.get_subscription_count() for p in publishers.values()
+    ):
         time.sleep(0.02)
     time.sleep(delay)
     sent = 0

@@ -24,11 +24,18 @@ def write_stream_bag(stream: LabelledStream, path: str | Path) -> int:
     path = Path(path)
     with BagWriter(path) as writer:
         for frame in stream.frames:
-            writer.write_message("/skeletons", "har_msgs/msg/SkeletonArray", frame.stamp_ns,
-                                 frame_to_msg(frame))
+            writer.write_message(
+                "/skeletons", "har_msgs/msg/SkeletonArray", frame.stamp_ns, frame_to_msg(frame)
+            )
         count = writer.count
-    meta = {"fps": f"{stream.fps:g}", **{k: str(v) for k, v in stream.meta.items()
-                                        if k in ("source", "seed", "layout", "outside")}}
+    meta = {
+        "fps": f"{stream.fps:g}",
+        **{
+            k: str(v)
+            for k, v in stream.meta.items()
+            if k in ("source", "seed", "layout", "outside")
+        },
+    }
     write_labels(path / "labels.csv", stream.intervals, meta)
     return count
 
@@ -48,8 +55,11 @@ def read_stream_bag(path: str | Path) -> LabelledStream:
 
     path = Path(path)
     labels = read_label_file(path / "labels.csv")
-    frames = [msg_to_frame(deserialize_message(m.data, SkeletonArray))
-              for m in read_bag(path) if m.msgtype == "har_msgs/msg/SkeletonArray"]
+    frames = [
+        msg_to_frame(deserialize_message(m.data, SkeletonArray))
+        for m in read_bag(path)
+        if m.msgtype == "har_msgs/msg/SkeletonArray"
+    ]
     frames.sort(key=lambda f: f.stamp_ns)
     fps = float(labels.meta.get("fps", 0) or 0) or _median_rate(frames)
     return LabelledStream(frames, labels.intervals, fps, dict(labels.meta))
@@ -61,8 +71,9 @@ def _median_rate(frames) -> float:
     return float(1e9 / np.median(steps)) if len(steps) else 30.0
 
 
-def write_video_bag(video: str, path: str | Path, frames: int = 0, width: int = 640,
-                    fov_deg: float = 60.0) -> int:
+def write_video_bag(
+    video: str, path: str | Path, frames: int = 0, width: int = 640, fov_deg: float = 60.0
+) -> int:
     """A video file as /image (bgr8) + /camera_info at the file's frame rate."""
     import cv2
     from std_msgs.msg import Header
@@ -81,13 +92,21 @@ def write_video_bag(video: str, path: str | Path, frames: int = 0, width: int = 
             if not ok:
                 break
             if width and bgr.shape[1] != width:
-                bgr = cv2.resize(bgr, (width, round(bgr.shape[0] * width / bgr.shape[1])),
-                                 interpolation=cv2.INTER_AREA)
+                bgr = cv2.resize(
+                    bgr,
+                    (width, round(bgr.shape[0] * width / bgr.shape[1])),
+                    interpolation=cv2.INTER_AREA,
+                )
             stamp = START_NS + round(index * 1e9 / fps)
             header = Header(stamp=ns_to_stamp(stamp), frame_id="camera_color_optical_frame")
-            writer.write_message("/image", "sensor_msgs/msg/Image", stamp,
-                                 array_to_image(bgr, "bgr8", header))
-            writer.write_message("/camera_info", "sensor_msgs/msg/CameraInfo", stamp,
-                                 pinhole_camera_info(header, bgr.shape[1], bgr.shape[0], fov_deg))
+            writer.write_message(
+                "/image", "sensor_msgs/msg/Image", stamp, array_to_image(bgr, "bgr8", header)
+            )
+            writer.write_message(
+                "/camera_info",
+                "sensor_msgs/msg/CameraInfo",
+                stamp,
+                pinhole_camera_info(header, bgr.shape[1], bgr.shape[0], fov_deg),
+            )
             index += 1
         return index

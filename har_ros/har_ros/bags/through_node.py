@@ -31,14 +31,26 @@ def _outputs(msg) -> list[Output]:
 
     stamp = stamp_to_ns(msg.header.stamp)
     names = list(msg.class_names)
-    return [Output(a.track_id, stamp, a.label,
-                   names[int(np.argmax(a.scores))] if len(a.scores) else a.label,
-                   float(a.confidence), float(a.known_score)) for a in msg.actions]
+    return [
+        Output(
+            a.track_id,
+            stamp,
+            a.label,
+            names[int(np.argmax(a.scores))] if len(a.scores) else a.label,
+            float(a.confidence),
+            float(a.known_score),
+        )
+        for a in msg.actions
+    ]
 
 
-def replay_through_action_node(bag: str | Path, params: dict[str, object], rate: float = 2.0,
-                               start_timeout: float = 120.0, limit: float = 3600.0
-                               ) -> list[Output]:
+def replay_through_action_node(
+    bag: str | Path,
+    params: dict[str, object],
+    rate: float = 2.0,
+    start_timeout: float = 120.0,
+    limit: float = 3600.0,
+) -> list[Output]:
     """Start ``action_node`` with ``params``, play ``bag`` into it, return its outputs."""
     import rclpy
     from rclpy.executors import SingleThreadedExecutor
@@ -51,9 +63,13 @@ def replay_through_action_node(bag: str | Path, params: dict[str, object], rate:
     command = node_command("action_node", namespace, params)
     log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in finally); a pipe could block
     # the node ends with this process, even if this one is killed (common.parent_watch)
-    node_process = subprocess.Popen(command, start_new_session=True, stdout=log,
-                                    stderr=subprocess.STDOUT,
-                                    env={**os.environ, SUPERVISOR_ENV: str(os.getpid())})
+    node_process = subprocess.Popen(
+        command,
+        start_new_session=True,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, SUPERVISOR_ENV: str(os.getpid())},
+    )
 
     def node_log() -> str:
         log.seek(0)
@@ -78,14 +94,22 @@ def replay_through_action_node(bag: str | Path, params: dict[str, object], rate:
         started = time.monotonic()
         while not node.count_subscribers(f"{namespace}/skeletons"):
             if node_process.poll() is not None or time.monotonic() - started > start_timeout:
-                raise RuntimeError(f"action_node did not subscribe its skeletons (exit code "
-                                   f"{node_process.poll()}): {node_log()}")
+                raise RuntimeError(
+                    f"action_node did not subscribe its skeletons (exit code "
+                    f"{node_process.poll()}): {node_log()}"
+                )
             time.sleep(0.05)
-        replay(node, bag, rate, topics=["/skeletons"], wait=start_timeout, prefix=namespace,
-               should_stop=lambda: node_process.poll() is not None)
+        replay(
+            node,
+            bag,
+            rate,
+            topics=["/skeletons"],
+            wait=start_timeout,
+            prefix=namespace,
+            should_stop=lambda: node_process.poll() is not None,
+        )
         if node_process.poll() is not None:
-            raise RuntimeError(f"action_node exited with {node_process.returncode}: "
-                               f"{node_log()}")
+            raise RuntimeError(f"action_node exited with {node_process.returncode}: {node_log()}")
         deadline = time.monotonic() + limit
         last_arrival[0] = time.monotonic()
         while time.monotonic() - last_arrival[0] < SETTLE_S and time.monotonic() < deadline:

@@ -26,24 +26,47 @@ from ..skeleton.types import Person, SkeletonFrame
 from .stats import summarise
 
 
-def _parity(checkpoint: Checkpoint, name: str, config: dict | None = None,
-            features: tuple[str, ...] | None = None) -> Checkpoint:
-    norm = checkpoint.normalisation if features is None else \
-        dataclasses.replace(checkpoint.normalisation, features=features)
-    model = build_model(name, norm.channels(len(checkpoint.channels) - 1),
-                        len(checkpoint.class_names), checkpoint.layout, config)
-    return dataclasses.replace(checkpoint, model_name=name, model_config=dict(config or {}),
-                               state_dict=model.state_dict(), normalisation=norm)
+def _parity(
+    checkpoint: Checkpoint,
+    name: str,
+    config: dict | None = None,
+    features: tuple[str, ...] | None = None,
+) -> Checkpoint:
+    norm = (
+        checkpoint.normalisation
+        if features is None
+        else dataclasses.replace(checkpoint.normalisation, features=features)
+    )
+    model = build_model(
+        name,
+        norm.channels(len(checkpoint.channels) - 1),
+        len(checkpoint.class_names),
+        checkpoint.layout,
+        config,
+    )
+    return dataclasses.replace(
+        checkpoint,
+        model_name=name,
+        model_config=dict(config or {}),
+        state_dict=model.state_dict(),
+        normalisation=norm,
+    )
 
 
 def _streaming(checkpoint: Checkpoint, name: str) -> Checkpoint:
     """An untrained streaming model with the normalisation and stride `har train --stream` gives."""
-    norm = dataclasses.replace(checkpoint.normalisation, sampling="stream",
-                               scale="frame_torso", window=STREAM_SETTINGS["window"],
-                               rate_hz=STREAM_SETTINGS["rate_hz"],
-                               features=STREAM_SETTINGS["features"])
-    return dataclasses.replace(_parity(dataclasses.replace(checkpoint, normalisation=norm), name),
-                               stride=STREAM_SETTINGS["stride"])
+    norm = dataclasses.replace(
+        checkpoint.normalisation,
+        sampling="stream",
+        scale="frame_torso",
+        window=STREAM_SETTINGS["window"],
+        rate_hz=STREAM_SETTINGS["rate_hz"],
+        features=STREAM_SETTINGS["features"],
+    )
+    return dataclasses.replace(
+        _parity(dataclasses.replace(checkpoint, normalisation=norm), name),
+        stride=STREAM_SETTINGS["stride"],
+    )
 
 
 def _frames(people: int, count: int, rate: float, layout: Layout):
@@ -54,9 +77,13 @@ def _frames(people: int, count: int, rate: float, layout: Layout):
     for i in range(count):
         kp = base + rng.normal(0, 2, base.shape).astype(np.float32)
         kp[..., 2] = 0.9
-        yield SkeletonFrame(round(i * 1e9 / rate), "cam", 640, 480,
-                            [Person(kp[p], layout.name, 0.9, (0, 0, 1, 1), track_id=p + 1)
-                             for p in range(people)])
+        yield SkeletonFrame(
+            round(i * 1e9 / rate),
+            "cam",
+            640,
+            480,
+            [Person(kp[p], layout.name, 0.9, (0, 0, 1, 1), track_id=p + 1) for p in range(people)],
+        )
 
 
 CAMERA_FPS = 30.0
@@ -65,14 +92,24 @@ CAMERA_FPS = 30.0
 def run(trials: int = 10, ckpt: str = "") -> list[dict]:
     torch.set_num_threads(1)
     default = load_checkpoint(DEFAULT_MODEL)
-    models = ((f"{ckpt} ({load_checkpoint(ckpt).model_name})", load_checkpoint(ckpt)),) \
-        if ckpt else (
-            ("default stgcn", default), ("bilstm", _parity(default, "bilstm")),
-            ("lstm", _parity(default, "lstm")), ("transformer", _parity(default, "transformer")),
-            ("stgcn 4-stream ensemble", _parity(default, "stgcn", {"streams": 4},
-                                                ("position", "motion", "bone", "bone_motion"))),
+    models = (
+        ((f"{ckpt} ({load_checkpoint(ckpt).model_name})", load_checkpoint(ckpt)),)
+        if ckpt
+        else (
+            ("default stgcn", default),
+            ("bilstm", _parity(default, "bilstm")),
+            ("lstm", _parity(default, "lstm")),
+            ("transformer", _parity(default, "transformer")),
+            (
+                "stgcn 4-stream ensemble",
+                _parity(
+                    default, "stgcn", {"streams": 4}, ("position", "motion", "bone", "bone_motion")
+                ),
+            ),
             ("stream_stgcn (streaming, --stream)", _streaming(default, "stream_stgcn")),
-            ("stream_gcn (streaming)", _streaming(default, "stream_gcn")))
+            ("stream_gcn (streaming)", _streaming(default, "stream_gcn")),
+        )
+    )
     rows = []
     for name, checkpoint in models:
         for people in (1, 5, 20):
@@ -85,10 +122,15 @@ def run(trials: int = 10, ckpt: str = "") -> list[dict]:
                 total += spent
                 if recognizer.last_batch:
                     times.append(spent)
-            rows.append({"bench": "action", "case": f"{name}, {people} people",
-                         "target": "p99 ≤ 5 ms, ≤ 10 % of a core" if people == 5 and (
-                             name.startswith(("default", "stream_stgcn")) or ckpt)
-                         else ("keeps up with 30 Hz (≤ 33 ms)" if people == 20 else ""),
-                         **summarise(times),
-                         "core_pct": round(100 * total / (count / CAMERA_FPS), 2)})
+            rows.append(
+                {
+                    "bench": "action",
+                    "case": f"{name}, {people} people",
+                    "target": "p99 ≤ 5 ms, ≤ 10 % of a core"
+                    if people == 5 and (name.startswith(("default", "stream_stgcn")) or ckpt)
+                    else ("keeps up with 30 Hz (≤ 33 ms)" if people == 20 else ""),
+                    **summarise(times),
+                    "core_pct": round(100 * total / (count / CAMERA_FPS), 2),
+                }
+            )
     return rows

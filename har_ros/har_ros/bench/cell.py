@@ -36,8 +36,14 @@ from .stats import summarise
 CAMERAS = ("cam01", "cam02", "cam03", "cam04", "cam05", "cam06")  # 05, 06: copies of 01, 02
 #: (cameras, fps, pose node parameters beyond the cell launch's)
 OVERLOAD = (6, 30.0, {})
-CASES = ((1, 15.0, {}), (2, 15.0, {}), (4, 15.0, {}), (4, 10.0, {}),
-         (4, 15.0, {"detect_every": 2}), OVERLOAD)
+CASES = (
+    (1, 15.0, {}),
+    (2, 15.0, {}),
+    (4, 15.0, {}),
+    (4, 10.0, {}),
+    (4, 15.0, {"detect_every": 2}),
+    OVERLOAD,
+)
 PROFILED_CASES = ((1, 15.0, {}), (4, 15.0, {}), (4, 15.0, {"detect_every": 2}))
 WIDTH = 360
 TARGET = "4 cameras at 15 fps each"
@@ -61,8 +67,10 @@ def unsafe_decision(status, skeleton_timeout: float) -> str | None:
         return None
     if status.speed_scale == 0.0 and any(r in status.reason for r in STALE_REASONS):
         return None
-    return (f"speed {status.speed_scale:.2f} on skeletons {age:.3f} s old (timeout "
-            f"{skeleton_timeout:.2f} s): {status.reason}")
+    return (
+        f"speed {status.speed_scale:.2f} on skeletons {age:.3f} s old (timeout "
+        f"{skeleton_timeout:.2f} s): {status.reason}"
+    )
 
 
 def six_camera_cell(directory: Path) -> Path:
@@ -73,31 +81,55 @@ def six_camera_cell(directory: Path) -> Path:
 
     cell = yaml.safe_load(Path(default_cell_file()).read_text())
     first = {c["name"]: c for c in cell["cameras"]}
-    cell["cameras"] += [{**first[source], "name": name}
-                        for name, source in (("cam05", "cam01"), ("cam06", "cam02"))]
+    cell["cameras"] += [
+        {**first[source], "name": name} for name, source in (("cam05", "cam01"), ("cam06", "cam02"))
+    ]
     path = directory / "cell_six_cameras.yaml"
     path.write_text(yaml.safe_dump(cell))
     return path
 
 
-def _start(ns: str, cameras: tuple[str, ...], fps: float, cell_file: str, pose: dict
-           ) -> dict[str, subprocess.Popen]:
-    remaps = [f"/{cam}/{leaf}:={ns}/{cam}/{leaf}" for cam in cameras
-              for leaf in ("image", "camera_info", "skeletons")]
+def _start(
+    ns: str, cameras: tuple[str, ...], fps: float, cell_file: str, pose: dict
+) -> dict[str, subprocess.Popen]:
+    remaps = [
+        f"/{cam}/{leaf}:={ns}/{cam}/{leaf}"
+        for cam in cameras
+        for leaf in ("image", "camera_info", "skeletons")
+    ]
     cell = {"cell_file": cell_file} if cell_file else {}  # else the shipped Pose2Sim cell
-    procs = {"rig": start_node("rig_publisher", "", {"rate": fps, "loop": True, "width": WIDTH,
-                                                      "cameras": list(cameras),
-                                                      "preload": True, **cell}, remaps)}
+    procs = {
+        "rig": start_node(
+            "rig_publisher",
+            "",
+            {
+                "rate": fps,
+                "loop": True,
+                "width": WIDTH,
+                "cameras": list(cameras),
+                "preload": True,
+                **cell,
+            },
+            remaps,
+        )
+    }
     for cam in cameras:
         procs[cam] = start_node("pose_node", f"{ns}/{cam}", {**CAMERA_POSE_PARAMS, **pose})
     procs["fusion"] = start_node("person_fusion", ns, cell, remaps=remaps)
-    procs["safety"] = start_node("safety_node", ns, {"use_coverage": True,
-                                                     "publish_markers": False})
+    procs["safety"] = start_node(
+        "safety_node", ns, {"use_coverage": True, "publish_markers": False}
+    )
     return procs
 
 
-def _measure(cameras: tuple[str, ...], fps: float, pose: dict, seconds: float,
-             profile: bool = False, cell_file: str = "") -> list[dict]:
+def _measure(
+    cameras: tuple[str, ...],
+    fps: float,
+    pose: dict,
+    seconds: float,
+    profile: bool = False,
+    cell_file: str = "",
+) -> list[dict]:
     import rclpy
     from rclpy.event_handler import SubscriptionEventCallbacks
     from std_msgs.msg import Float64
@@ -120,11 +152,18 @@ def _measure(cameras: tuple[str, ...], fps: float, pose: dict, seconds: float,
     commands: list[float] = []
     deadlines_missed = [0]
     for cam in cameras:
-        node.create_subscription(SkeletonArray, f"{ns}/{cam}/skeletons",
-                                 lambda m, c=cam: per_camera[c].append(time.monotonic()),
-                                 qos.STREAM_QUEUE)
-    node.create_subscription(SkeletonArray, f"{ns}/skeletons", lambda m: fused.append(
-        (time.time_ns(), stamp_to_ns(m.header.stamp))), qos.STREAM_QUEUE)
+        node.create_subscription(
+            SkeletonArray,
+            f"{ns}/{cam}/skeletons",
+            lambda m, c=cam: per_camera[c].append(time.monotonic()),
+            qos.STREAM_QUEUE,
+        )
+    node.create_subscription(
+        SkeletonArray,
+        f"{ns}/skeletons",
+        lambda m: fused.append((time.time_ns(), stamp_to_ns(m.header.stamp))),
+        qos.STREAM_QUEUE,
+    )
 
     def on_status(msg) -> None:
         decisions.append((time.time_ns(), stamp_to_ns(msg.skeletons_stamp)))
@@ -132,8 +171,9 @@ def _measure(cameras: tuple[str, ...], fps: float, pose: dict, seconds: float,
             return
         judged["decisions"] += 1
         used = stamp_to_ns(msg.skeletons_stamp)
-        judged["on_old_skeletons"] += not used or \
-            stamp_to_ns(msg.header.stamp) - used > timeout * 1e9
+        judged["on_old_skeletons"] += (
+            not used or stamp_to_ns(msg.header.stamp) - used > timeout * 1e9
+        )
         problem = unsafe_decision(msg, timeout)
         if problem is not None:
             judged["unsafe"].append(problem)
@@ -141,14 +181,23 @@ def _measure(cameras: tuple[str, ...], fps: float, pose: dict, seconds: float,
     # deep, so that every decision of the window is judged however late this process spins
     node.create_subscription(SafetyStatus, f"{ns}/safety/status", on_status, 1000)
     node.create_subscription(  # the robot's view: the QoS deadline, as a controller sees it
-        Float64, f"{ns}/speed_scaling", lambda m: commands.append(time.monotonic()),
-        qos.SPEED_COMMAND, event_callbacks=SubscriptionEventCallbacks(
-            deadline=lambda info: deadlines_missed.__setitem__(0, info.total_count)))
-    probe = ProfileProbe(node, {
-        **{cam: f"{ns}/{cam}/pose_node: pose" for cam in cameras},
-        "fusion": f"{ns}/person_fusion: fusion",
-        "safety": f"{ns}/safety_node: speed and separation monitoring"},
-        {name: p.pid for name, p in procs.items() if name != "rig"})
+        Float64,
+        f"{ns}/speed_scaling",
+        lambda m: commands.append(time.monotonic()),
+        qos.SPEED_COMMAND,
+        event_callbacks=SubscriptionEventCallbacks(
+            deadline=lambda info: deadlines_missed.__setitem__(0, info.total_count)
+        ),
+    )
+    probe = ProfileProbe(
+        node,
+        {
+            **{cam: f"{ns}/{cam}/pose_node: pose" for cam in cameras},
+            "fusion": f"{ns}/person_fusion: fusion",
+            "safety": f"{ns}/safety_node: speed and separation monitoring",
+        },
+        {name: p.pid for name, p in procs.items() if name != "rig"},
+    )
     try:
         spin_until(node, lambda: len(fused) > 10, 90, "the first fused skeletons")
         spin_until(node, probe.ready, 10, "every node's diagnostics")
@@ -172,31 +221,41 @@ def _measure(cameras: tuple[str, ...], fps: float, pose: dict, seconds: float,
         dropped, malformed = probe.change("dropped"), probe.change("malformed")
         # every frame a pose node took is processed, counted as dropped or malformed; the
         # one it is working on and the one waiting may be neither yet, at either reading
-        unaccounted = {c: received[c] - processed[c] - dropped[c] - malformed[c]
-                       for c in cameras}
-        overload_named = sorted(cam for cam in cameras if any(
-            m.startswith("overloaded") for m in probe.messages.get(cam, ())))
-        case = (f"{len(cameras)} camera(s) at {fps:g} fps, {WIDTH} px"
-                + "".join(f", {k} {v}" for k, v in pose.items()))
+        unaccounted = {c: received[c] - processed[c] - dropped[c] - malformed[c] for c in cameras}
+        overload_named = sorted(
+            cam
+            for cam in cameras
+            if any(m.startswith("overloaded") for m in probe.messages.get(cam, ()))
+        )
+        case = f"{len(cameras)} camera(s) at {fps:g} fps, {WIDTH} px" + "".join(
+            f", {k} {v}" for k, v in pose.items()
+        )
         profiled = probe.rows("cell", case) if profile else []
     finally:
         stop_processes(procs)
         node.destroy_node()
-    rates = [sum(1 for t in stamps if start <= t <= end) / (end - start)
-             for stamps in per_camera.values()]
+    rates = [
+        sum(1 for t in stamps if start <= t <= end) / (end - start)
+        for stamps in per_camera.values()
+    ]
     first_decision: dict[int, int] = {}
     for arrival, used in decisions:
         first_decision.setdefault(used, arrival)
     latencies = [(first_decision[s] - s) * 1e-9 for _, s in fused_window if s in first_decision]
     shares = [processed[c] / received[c] for c in cameras if received[c] > 0]
-    return [{"bench": "cell", "case": case,
+    return [
+        {
+            "bench": "cell",
+            "case": case,
             "target": TARGET if (len(cameras), fps) == (4, 15.0) else "",
-            **summarise(latencies), "pose_fps_per_camera": round(float(np.min(rates)), 1),
+            **summarise(latencies),
+            "pose_fps_per_camera": round(float(np.min(rates)), 1),
             "fused_fps": round(len(fused_window) / (end - start), 1),
             "cpu_percent_all": round(cpu),
             "cpu_percent_by_process": ", ".join(f"{n} {c:.0f}" for n, c in by_process.items()),
-            "pose_received_fps_min": round(min(received.get(c, 0.0) for c in cameras)
-                                           / (end - start), 1),
+            "pose_received_fps_min": round(
+                min(received.get(c, 0.0) for c in cameras) / (end - start), 1
+            ),
             "pose_processed_share_min": round(min(shares), 3) if shares else 0.0,
             "pose_dropped": int(sum(dropped.values())),
             "pose_unaccounted_max": int(max(abs(v) for v in unaccounted.values())),
@@ -207,8 +266,11 @@ def _measure(cameras: tuple[str, ...], fps: float, pose: dict, seconds: float,
             "unsafe_examples": " | ".join(judged["unsafe"][:3]),
             "speed_deadline_missed": int(missed),
             "speed_gap_max_ms": round(1000 * float(np.max(np.diff(command_window))), 1)
-            if len(command_window) > 1 else None},
-            *profiled]
+            if len(command_window) > 1
+            else None,
+        },
+        *profiled,
+    ]
 
 
 def run(trials: int = 10, profile: bool = False, overload_only: bool = False) -> list[dict]:
@@ -226,7 +288,10 @@ def run(trials: int = 10, profile: bool = False, overload_only: bool = False) ->
             cases = (OVERLOAD,)
         with tempfile.TemporaryDirectory() as directory:
             six = str(six_camera_cell(Path(directory)))
-            return [row for n, fps, pose in cases for row in _measure(
-                CAMERAS[:n], fps, pose, seconds, profile, six if n > 4 else "")]
+            return [
+                row
+                for n, fps, pose in cases
+                for row in _measure(CAMERAS[:n], fps, pose, seconds, profile, six if n > 4 else "")
+            ]
     finally:
         rclpy.try_shutdown()

@@ -43,5 +43,9 @@ def reference_gflops(size: int = 256, seconds: float = 0.3) -> float:
 
 
 def describe() -> dict:
-    return {"cpu": cpu_model(), "arch": platform.machine(), "cores": os.cpu_count(),
-            "reference_gflops_1_thread": round(reference_gflops(), 1)}
+    return {
+        "cpu": cpu_model(),
+        "arch": platform.machine(),
+        "cores": os.cpu_count(),
+        "reference_gflops_1_thread": round(reference_gflops(), 1),
+    }

@@ -26,8 +26,11 @@ from .stats import summarise
 #: The image -> speed command p99 may exceed the pose model's own p99 by this much.
 OVERHEAD_TARGET_MS = 5.0
 #: The /diagnostics status of each node, after its full name (``--profile``).
-STATUS = {"pose_node": "pose", "action_node": "action",
-          "safety_node": "speed and separation monitoring"}
+STATUS = {
+    "pose_node": "pose",
+    "action_node": "action",
+    "safety_node": "speed and separation monitoring",
+}
 
 
 def _latencies(image_stamps: list[int], decisions: list[tuple[int, int]]) -> list[float]:
@@ -48,8 +51,9 @@ def inference_p99_ms(count: int = 150) -> float:
     from ..pose.node_config import PoseNodeConfig
 
     config = PoseNodeConfig()
-    backend = create_backend(config.backend, input_width=config.input_width,
-                             num_threads=config.num_threads)
+    backend = create_backend(
+        config.backend, input_width=config.input_width, num_threads=config.num_threads
+    )
     return summarise(inference_times(backend, demo_frames(count)))["p99_ms"]
 
 
@@ -67,8 +71,10 @@ def _measure(composed: bool, seconds: float, profile: bool = False) -> list[dict
 
     ns = f"/bench_{uuid.uuid4().hex[:6]}"
     argv = node_commands(Bringup(namespace=ns, composed=composed))
-    processes = {name: subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL) for name, cmd in argv.items()}
+    processes = {
+        name: subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for name, cmd in argv.items()
+    }
     node = rclpy.create_node(f"bench_pipeline_{uuid.uuid4().hex[:6]}")
     by_skeletons: list[tuple[int, int]] = []
     by_actions: list[tuple[int, int]] = []
@@ -80,8 +86,12 @@ def _measure(composed: bool, seconds: float, profile: bool = False) -> list[dict
 
     sub = node.create_subscription(SafetyStatus, f"{ns}/safety/status", on_status, 200)
     skeletons: list[tuple[int, int]] = []  # the pose stage alone, for the breakdown
-    node.create_subscription(SkeletonArray, f"{ns}/skeletons", lambda m: skeletons.append(
-        (time.time_ns(), stamp_to_ns(m.header.stamp))), 200)
+    node.create_subscription(
+        SkeletonArray,
+        f"{ns}/skeletons",
+        lambda m: skeletons.append((time.time_ns(), stamp_to_ns(m.header.stamp))),
+        200,
+    )
     camera = node.create_publisher(Image, f"{ns}/image", qos.SENSOR_DATA)
     clip = demo_frames(230)  # the whole demo video: the walkers stay tracked
     frames = [array_to_image(rgb, "rgb8", Header(frame_id="camera")) for rgb in clip]
@@ -96,8 +106,15 @@ def _measure(composed: bool, seconds: float, profile: bool = False) -> list[dict
         if recording[0]:
             stamps.append(now.nanoseconds)
 
-    probe = ProfileProbe(node, {name: f"{ns}/{name}: {STATUS[name]}" for name in processes},
-                         {name: p.pid for name, p in processes.items()}) if profile else None
+    probe = (
+        ProfileProbe(
+            node,
+            {name: f"{ns}/{name}: {STATUS[name]}" for name in processes},
+            {name: p.pid for name, p in processes.items()},
+        )
+        if profile
+        else None
+    )
     try:
         wait_for_publishers(node, sub, timeout=30)
         wait_for_subscribers(node, camera, timeout=30)
@@ -123,18 +140,35 @@ def _measure(composed: bool, seconds: float, profile: bool = False) -> list[dict
     inference = inference_p99_ms()  # side by side: the same minutes of the same machine
     target = inference + OVERHEAD_TARGET_MS
     mode = "composed (1 process)" if composed else "separate processes"
-    resources = "; ".join(f"{name} {cpu[name]:.0f} % CPU, {rss[name]:.0f} MiB peak"
-                          for name in processes)
+    resources = "; ".join(
+        f"{name} {cpu[name]:.0f} % CPU, {rss[name]:.0f} MiB peak" for name in processes
+    )
     command = summarise(_latencies(stamps, by_skeletons))
     return [
-        {"bench": "pipeline", "case": f"image → skeletons (pose stage), {mode}", "target": "",
-         **summarise(_latencies(stamps, skeletons)), "images": len(stamps)},
-        {"bench": "pipeline", "case": f"image → speed command, {mode}",
-         "target": f"p99 ≤ inference p99 {inference:.2f} + {OVERHEAD_TARGET_MS:g} = "
-                   f"{target:.2f} ms", **command, "met": command.get("p99_ms", 1e9) <= target,
-         "images": len(stamps), "resources": resources},
-        {"bench": "pipeline", "case": f"image → action → speed command, {mode}",
-         "target": "", **summarise(_latencies(stamps, by_actions)), "images": len(stamps)},
+        {
+            "bench": "pipeline",
+            "case": f"image → skeletons (pose stage), {mode}",
+            "target": "",
+            **summarise(_latencies(stamps, skeletons)),
+            "images": len(stamps),
+        },
+        {
+            "bench": "pipeline",
+            "case": f"image → speed command, {mode}",
+            "target": f"p99 ≤ inference p99 {inference:.2f} + {OVERHEAD_TARGET_MS:g} = "
+            f"{target:.2f} ms",
+            **command,
+            "met": command.get("p99_ms", 1e9) <= target,
+            "images": len(stamps),
+            "resources": resources,
+        },
+        {
+            "bench": "pipeline",
+            "case": f"image → action → speed command, {mode}",
+            "target": "",
+            **summarise(_latencies(stamps, by_actions)),
+            "images": len(stamps),
+        },
         *profiled,
     ]  # n < images: the rest were dropped (pose) or not an action step's newest frame
 

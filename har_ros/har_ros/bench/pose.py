@@ -42,20 +42,31 @@ def inference(trials: int) -> list[dict]:
 
     rows = []
     frames = demo_frames(max(50, trials * 10))
-    cases = [("movenet", {"input_width": 256}, "≥ 25 fps (≤ 40 ms), the default"),
-             ("movenet", {"input_width": 320}, ""),
-             ("movenet", {"input_width": 384}, ""), ("yolo", {}, "")]
+    cases = [
+        ("movenet", {"input_width": 256}, "≥ 25 fps (≤ 40 ms), the default"),
+        ("movenet", {"input_width": 320}, ""),
+        ("movenet", {"input_width": 384}, ""),
+        ("yolo", {}, ""),
+    ]
     for name, options, target in cases:
-        label = f"{name} inference 640x480" + (f", input {options['input_width']}"
-                                                 if options else "")
+        label = f"{name} inference 640x480" + (
+            f", input {options['input_width']}" if options else ""
+        )
         try:
             backend = create_backend(name, num_threads=2, **options)
         except BackendError as exc:
             rows.append({"bench": "pose", "case": label, "target": f"not run: {exc}"})
             continue
         stats = summarise(inference_times(backend, frames))
-        rows.append({"bench": "pose", "case": label, "target": target, **stats,
-                     "fps": 1000.0 / stats["median_ms"]})
+        rows.append(
+            {
+                "bench": "pose",
+                "case": label,
+                "target": target,
+                **stats,
+                "fps": 1000.0 / stats["median_ms"],
+            }
+        )
     return rows
 
 
@@ -81,12 +92,12 @@ def node_rate(seconds: float = 12.0) -> list[dict]:
     rclpy.init()
     node = rclpy.create_node(f"bench_pose_{uuid.uuid4().hex[:6]}")
     arrivals, diagnostics = [], []
-    sub = node.create_subscription(SkeletonArray, f"{ns}/skeletons",
-                                   lambda m: arrivals.append(time.monotonic()), 100)
+    sub = node.create_subscription(
+        SkeletonArray, f"{ns}/skeletons", lambda m: arrivals.append(time.monotonic()), 100
+    )
     node.create_subscription(DiagnosticArray, "/diagnostics", diagnostics.append, 10)
     camera = node.create_publisher(Image, f"{ns}/image", qos.SENSOR_DATA)
-    frames = [array_to_image(rgb, "rgb8", Header(frame_id="camera"))
-              for rgb in demo_frames(90)]
+    frames = [array_to_image(rgb, "rgb8", Header(frame_id="camera")) for rgb in demo_frames(90)]
     sent = [0]
 
     def publish_frame():
@@ -113,10 +124,18 @@ def node_rate(seconds: float = 12.0) -> list[dict]:
         stop_processes({"pose": pose})
         node.destroy_node()
         rclpy.try_shutdown()
-    return [{"bench": "pose", "case": "pose_node sustained, camera 30 Hz 640x480",
-             "target": "≥ 25 fps", "n": len(arrivals), "fps": fps,
-             "processing_ms": float(values.get("processing_ms", "nan")),
-             "dropped": values.get("dropped", "?"), "received": values.get("received", "?")}]
+    return [
+        {
+            "bench": "pose",
+            "case": "pose_node sustained, camera 30 Hz 640x480",
+            "target": "≥ 25 fps",
+            "n": len(arrivals),
+            "fps": fps,
+            "processing_ms": float(values.get("processing_ms", "nan")),
+            "dropped": values.get("dropped", "?"),
+            "received": values.get("received", "?"),
+        }
+    ]
 
 
 #: Frames of the demo clip in which both people (the man on the box, the walker) are in view.
@@ -131,8 +150,11 @@ def both_seen(input_width: int, coast_time: float, width: int = 640) -> tuple[fl
     from ..pose.pipeline import PosePipeline
 
     capture = cv2.VideoCapture(str(asset_path("sports2d_demo.mp4")))
-    pipeline = PosePipeline(dataclasses.replace(PoseNodeConfig(), input_width=input_width,
-                                                tracker_coast_time=coast_time))
+    pipeline = PosePipeline(
+        dataclasses.replace(
+            PoseNodeConfig(), input_width=input_width, tracker_coast_time=coast_time
+        )
+    )
     fps = capture.get(cv2.CAP_PROP_FPS) or 30.0
     seen, elapsed = [], 0.0
     for index in range(BOTH_IN_VIEW.stop):
@@ -155,10 +177,16 @@ def recall() -> list[dict]:
         for coast in (0.0, 0.3):
             fraction, ms = both_seen(input_width, coast)
             default = (input_width, coast) == (256, 0.3)
-            rows.append({"bench": "pose", "case": f"both people seen, frames 40-90, input "
-                         f"{input_width}, coast {coast:g} s", "target": "≥ 80 %, the default"
-                         if default else "", "both_seen_percent": round(100 * fraction, 1),
-                         "mean_ms_per_frame": round(ms, 1)})
+            rows.append(
+                {
+                    "bench": "pose",
+                    "case": f"both people seen, frames 40-90, input "
+                    f"{input_width}, coast {coast:g} s",
+                    "target": "≥ 80 %, the default" if default else "",
+                    "both_seen_percent": round(100 * fraction, 1),
+                    "mean_ms_per_frame": round(ms, 1),
+                }
+            )
     return rows
 
 

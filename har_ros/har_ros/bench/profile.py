@@ -42,8 +42,7 @@ class ProfileProbe:
         self._start: dict[str, dict[str, float]] = {}
         self._cpu_start: dict[str, float] = {}
         self.messages: dict[str, set[str]] = {}  # process name -> status messages since start
-        node.create_subscription(DiagnosticArray, "/diagnostics", self._on_diagnostics,
-                                 qos.DEFAULT)
+        node.create_subscription(DiagnosticArray, "/diagnostics", self._on_diagnostics, qos.DEFAULT)
 
     def _on_diagnostics(self, msg) -> None:
         names = self._names
@@ -57,14 +56,15 @@ class ProfileProbe:
         return all("cpu_frames" in self._latest.get(s, {}) for s in self._statuses.values())
 
     def start(self) -> None:
-        self._start = {name: dict(self._latest[status])
-                       for name, status in self._statuses.items()}
+        self._start = {name: dict(self._latest[status]) for name, status in self._statuses.items()}
         self._cpu_start = {name: cpu_seconds(pid) for name, pid in self._pids.items()}
 
     def change(self, key: str) -> dict[str, float]:
         """How much each process's counter ``key`` grew since :meth:`start`."""
-        return {name: self._latest[status].get(key, 0.0) - self._start[name].get(key, 0.0)
-                for name, status in self._statuses.items()}
+        return {
+            name: self._latest[status].get(key, 0.0) - self._start[name].get(key, 0.0)
+            for name, status in self._statuses.items()
+        }
 
     def rows(self, bench: str, of: str = "") -> list[dict]:
         """One row per process stage: CPU ms per frame and its share of the process's CPU.
@@ -81,11 +81,24 @@ class ProfileProbe:
             total = (cpu_seconds(self._pids[name]) - self._cpu_start[name]) * 1000 / frames
             stages[OTHER] = max(total - sum(stages.values()), 0.0)
             for stage, ms in sorted(stages.items(), key=lambda kv: -kv[1]):
-                rows.append({"bench": bench, "case": f"profile {name}: {stage}", "of": of,
-                             "cpu_ms_per_frame": round(ms, 3),
-                             "share_percent": round(100 * ms / total, 1) if total else 0.0,
-                             "frames": int(frames)})
-            rows.append({"bench": bench, "case": f"profile {name}: process total", "of": of,
-                         "cpu_ms_per_frame": round(total, 3), "share_percent": 100.0,
-                         "frames": int(frames)})
+                rows.append(
+                    {
+                        "bench": bench,
+                        "case": f"profile {name}: {stage}",
+                        "of": of,
+                        "cpu_ms_per_frame": round(ms, 3),
+                        "share_percent": round(100 * ms / total, 1) if total else 0.0,
+                        "frames": int(frames),
+                    }
+                )
+            rows.append(
+                {
+                    "bench": bench,
+                    "case": f"profile {name}: process total",
+                    "of": of,
+                    "cpu_ms_per_frame": round(total, 3),
+                    "share_percent": 100.0,
+                    "frames": int(frames),
+                }
+            )
         return rows

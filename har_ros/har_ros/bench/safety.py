@@ -27,16 +27,21 @@ def person_on_floor_msg(x: float, stamp_ns: int | None = None):
     from ..ros.skeleton_msgs import frame_to_msg
     from ..skeleton.types import Person, PositionSource, SkeletonFrame
 
-    person = Person(keypoints=np.full((17, 3), 0.9, np.float32), layout="coco17", score=0.9,
-                    bbox=(100.0, 100.0, 200.0, 400.0), track_id=1,
-                    position=np.array([x, 0.0, 0.0]), position_source=PositionSource.FLOOR,
-                    position_frame_id="floor")
+    person = Person(
+        keypoints=np.full((17, 3), 0.9, np.float32),
+        layout="coco17",
+        score=0.9,
+        bbox=(100.0, 100.0, 200.0, 400.0),
+        track_id=1,
+        position=np.array([x, 0.0, 0.0]),
+        position_source=PositionSource.FLOOR,
+        position_frame_id="floor",
+    )
     stamp_ns = time.time_ns() if stamp_ns is None else stamp_ns
     return frame_to_msg(SkeletonFrame(stamp_ns, "camera", 640, 480, [person]))
 
 
-def frame_check(trials: int = 10, counts: tuple[int, ...] = (1_000, 5_000, 20_000)
-                ) -> list[dict]:
+def frame_check(trials: int = 10, counts: tuple[int, ...] = (1_000, 5_000, 20_000)) -> list[dict]:
     """The safety node's TF self-check against the frames TF holds (it must not grow)."""
     import rclpy
     from rclpy.context import Context
@@ -52,12 +57,14 @@ def frame_check(trials: int = 10, counts: tuple[int, ...] = (1_000, 5_000, 20_00
         frames = CellFrames(node, "world", "base_link", max_age_s=0.5)
         stamp = Time(seconds=1).to_msg()
         frames.buffer.set_transform_static(
-            transform_msg(stamp, "world", "base_link", (1, 0, 0), (0, 0, 0, 1)), "bench")
+            transform_msg(stamp, "world", "base_link", (1, 0, 0), (0, 0, 0, 1)), "bench"
+        )
         held = 0
         for count in counts:
             for i in range(held, count):
-                frames.buffer.set_transform(transform_msg(
-                    stamp, "world", f"body_b{i}", (0, 0, 0), (0, 0, 0, 1)), "bench")
+                frames.buffer.set_transform(
+                    transform_msg(stamp, "world", f"body_b{i}", (0, 0, 0), (0, 0, 0, 1)), "bench"
+                )
             held = count
             checks, listings = [], []
             for _ in range(trials):
@@ -68,9 +75,15 @@ def frame_check(trials: int = 10, counts: tuple[int, ...] = (1_000, 5_000, 20_00
                 started = time.perf_counter()
                 yaml.safe_load(frames.buffer.all_frames_as_yaml())
                 listings.append(time.perf_counter() - started)
-            rows.append({"bench": "safety", "case": f"TF frame self-check, {count} body frames",
-                         "target": "flat in the frame count", **summarise(checks),
-                         "listing_every_frame_median_ms": summarise(listings)["median_ms"]})
+            rows.append(
+                {
+                    "bench": "safety",
+                    "case": f"TF frame self-check, {count} body frames",
+                    "target": "flat in the frame count",
+                    **summarise(checks),
+                    "listing_every_frame_median_ms": summarise(listings)["median_ms"],
+                }
+            )
     finally:
         node.destroy_node()
         rclpy.shutdown(context=context)
@@ -87,17 +100,26 @@ def run(trials: int = 10) -> list[dict]:
     from ..ros.graph import spin_until, wait_for_publishers, wait_for_subscribers
 
     ns = f"/bench_{uuid.uuid4().hex[:6]}"
-    node_proc = start_node("safety_node", ns, {
-        "skeleton_timeout": TIMEOUT_S, "rate_hz": RATE_HZ, "ramp_up_rate": 4.0,
-        "startup_healthy_time": 0.2, "robot_zone_type": "point",
-        "robot_zone_points": [0.0, 0.0]})
+    node_proc = start_node(
+        "safety_node",
+        ns,
+        {
+            "skeleton_timeout": TIMEOUT_S,
+            "rate_hz": RATE_HZ,
+            "ramp_up_rate": 4.0,
+            "startup_healthy_time": 0.2,
+            "robot_zone_type": "point",
+            "robot_zone_points": [0.0, 0.0],
+        },
+    )
     rclpy.init()
     node = rclpy.create_node(f"bench_safety_{uuid.uuid4().hex[:6]}")
     executor = SingleThreadedExecutor()
     executor.add_node(node)
     scales: list[tuple[float, float]] = []
-    sub = node.create_subscription(Float64, f"{ns}/speed_scaling",
-                                   lambda m: scales.append((time.monotonic(), m.data)), 100)
+    sub = node.create_subscription(
+        Float64, f"{ns}/speed_scaling", lambda m: scales.append((time.monotonic(), m.data)), 100
+    )
     pub = node.create_publisher(SkeletonArray, f"{ns}/skeletons", 10)
     silent, crossing = [], []
     try:
@@ -132,9 +154,12 @@ def run(trials: int = 10) -> list[dict]:
         stop_processes({"node_proc": node_proc})
     bound = f"≤ {1000 * (TIMEOUT_S + 1 / RATE_HZ):.0f} ms (timeout + 1 period)"
     return [
-        {"bench": "safety", "case": "silent skeletons -> 0", "target": bound,
-         **summarise(silent)},
-        {"bench": "safety", "case": "person crosses stop distance -> 0",
-         "target": f"≤ {1000 / RATE_HZ:.0f} ms (1 period) + DDS", **summarise(crossing)},
+        {"bench": "safety", "case": "silent skeletons -> 0", "target": bound, **summarise(silent)},
+        {
+            "bench": "safety",
+            "case": "person crosses stop distance -> 0",
+            "target": f"≤ {1000 / RATE_HZ:.0f} ms (1 period) + DDS",
+            **summarise(crossing),
+        },
         *frame_check(trials),
     ]

@@ -41,24 +41,28 @@ class CameraCalibration:
     def __post_init__(self) -> None:
         if self.K.shape != (3, 3) or self.R.shape != (3, 3) or self.t.shape != (3,):
             raise CalibrationError(f"{self.name}: K, R must be 3x3 and t of length 3")
-        if not np.allclose(self.R @ self.R.T, np.eye(3), atol=1e-5) or \
-                np.linalg.det(self.R) < 0:
+        if not np.allclose(self.R @ self.R.T, np.eye(3), atol=1e-5) or np.linalg.det(self.R) < 0:
             raise CalibrationError(f"{self.name}: R is not a rotation")
         if self.width <= 0 or self.height <= 0:
             raise CalibrationError(f"{self.name}: image size {self.width}x{self.height}")
-        for field, value in (("K", self.K), ("distortion", self.dist), ("R", self.R),
-                             ("t", self.t)):
+        for field, value in (
+            ("K", self.K),
+            ("distortion", self.dist),
+            ("R", self.R),
+            ("t", self.t),
+        ):
             if not np.all(np.isfinite(value)):
                 raise CalibrationError(f"{self.name}: {field} is not finite")
-        if not (self.K[0, 0] > 0 and self.K[1, 1] > 0
-                and np.allclose(self.K[2], (0.0, 0.0, 1.0))):
+        if not (self.K[0, 0] > 0 and self.K[1, 1] > 0 and np.allclose(self.K[2], (0.0, 0.0, 1.0))):
             raise CalibrationError(
                 f"{self.name}: camera matrix K {self.K.ravel().tolist()} needs fx, fy > 0 and "
-                "a last row 0 0 1 (all zeros is what an uncalibrated camera publishes)")
+                "a last row 0 0 1 (all zeros is what an uncalibrated camera publishes)"
+            )
         if self.dist.ndim != 1 or len(self.dist) not in DISTORTION_LENGTHS:
             raise CalibrationError(
                 f"{self.name}: {self.dist.size} distortion coefficients; OpenCV takes "
-                f"{', '.join(map(str, DISTORTION_LENGTHS))}")
+                f"{', '.join(map(str, DISTORTION_LENGTHS))}"
+            )
 
     @property
     def centre(self) -> np.ndarray:
@@ -101,8 +105,9 @@ class CameraCalibration:
         s = width / self.width
         K = self.K.copy()
         K[:2] *= s
-        return CameraCalibration(self.name, width, round(self.height * s), K, self.dist,
-                                 self.R, self.t)
+        return CameraCalibration(
+            self.name, width, round(self.height * s), K, self.dist, self.R, self.t
+        )
 
     def with_pose(self, xyz, quat_xyzw) -> CameraCalibration:
         """The same camera with its optical frame at ``xyz``, ``quat`` in the cell (e.g. TF)."""
@@ -146,13 +151,25 @@ def read_qca(path: str | Path) -> list[CameraCalibration]:
             left, top = float(fov["left"]), float(fov["top"])
             width = round(float(fov["right"]) - left + 1)
             height = round(float(fov["bottom"]) - top + 1)
-            K = np.array([[float(intr["focalLengthU"]) / 64, 0, float(intr["centerPointU"]) / 64
-                           - left],
-                          [0, float(intr["focalLengthV"]) / 64, float(intr["centerPointV"]) / 64
-                           - top], [0, 0, 1]])
-            dist = np.array([float(intr[k]) / 64 for k in (
-                "radialDistortion1", "radialDistortion2", "tangentalDistortion1",
-                "tangentalDistortion2")] + [0.0])
+            K = np.array(
+                [
+                    [float(intr["focalLengthU"]) / 64, 0, float(intr["centerPointU"]) / 64 - left],
+                    [0, float(intr["focalLengthV"]) / 64, float(intr["centerPointV"]) / 64 - top],
+                    [0, 0, 1],
+                ]
+            )
+            dist = np.array(
+                [
+                    float(intr[k]) / 64
+                    for k in (
+                        "radialDistortion1",
+                        "radialDistortion2",
+                        "tangentalDistortion1",
+                        "tangentalDistortion2",
+                    )
+                ]
+                + [0.0]
+            )
             M = np.array([[float(tf[f"r{i}{j}"]) for j in (1, 2, 3)] for i in (1, 2, 3)])
             position = np.array([float(tf[k]) for k in ("x", "y", "z")]) / 1000.0
         except (AttributeError, KeyError, ValueError) as exc:
@@ -167,22 +184,29 @@ def read_qca(path: str | Path) -> list[CameraCalibration]:
     return cameras
 
 
-def read_camera_info_yaml(path: str | Path, R: np.ndarray | None = None,
-                          t: np.ndarray | None = None) -> CameraCalibration:
+def read_camera_info_yaml(
+    path: str | Path, R: np.ndarray | None = None, t: np.ndarray | None = None
+) -> CameraCalibration:
     """An OpenCV/ROS ``camera_info`` YAML (camera_calibration's output) + a pose."""
     path = Path(path)
     try:
         data = yaml.safe_load(path.read_text())
         K = np.array(data["camera_matrix"]["data"], np.float64).reshape(3, 3)
-        dist = np.array(data.get("distortion_coefficients", {}).get("data", []) or [0] * 5,
-                        np.float64)
+        dist = np.array(
+            data.get("distortion_coefficients", {}).get("data", []) or [0] * 5, np.float64
+        )
         model = data.get("distortion_model", "plumb_bob")
         if model not in ("plumb_bob", "rational_polynomial"):
             raise CalibrationError(f"{path}: distortion model {model!r} is not supported")
-        return CameraCalibration(str(data.get("camera_name", path.stem)),
-                                 int(data["image_width"]), int(data["image_height"]), K, dist,
-                                 np.eye(3) if R is None else np.asarray(R, np.float64),
-                                 np.zeros(3) if t is None else np.asarray(t, np.float64))
+        return CameraCalibration(
+            str(data.get("camera_name", path.stem)),
+            int(data["image_width"]),
+            int(data["image_height"]),
+            K,
+            dist,
+            np.eye(3) if R is None else np.asarray(R, np.float64),
+            np.zeros(3) if t is None else np.asarray(t, np.float64),
+        )
     except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
         if isinstance(exc, CalibrationError) and str(exc).startswith(str(path)):
             raise
@@ -192,12 +216,16 @@ def read_camera_info_yaml(path: str | Path, R: np.ndarray | None = None,
 def camera_info_yaml(cal: CameraCalibration) -> str:
     """The ROS camera_info YAML of ``cal`` (camera_calibration_parsers' layout)."""
     P = np.column_stack([cal.K, np.zeros(3)])
-    data = {"image_width": cal.width, "image_height": cal.height, "camera_name": cal.name,
-            "camera_matrix": {"rows": 3, "cols": 3, "data": cal.K.ravel().tolist()},
-            "distortion_model": "plumb_bob",
-            "distortion_coefficients": {"rows": 1, "cols": 5, "data": cal.dist.tolist()},
-            "rectification_matrix": {"rows": 3, "cols": 3, "data": np.eye(3).ravel().tolist()},
-            "projection_matrix": {"rows": 3, "cols": 4, "data": P.ravel().tolist()}}
+    data = {
+        "image_width": cal.width,
+        "image_height": cal.height,
+        "camera_name": cal.name,
+        "camera_matrix": {"rows": 3, "cols": 3, "data": cal.K.ravel().tolist()},
+        "distortion_model": "plumb_bob",
+        "distortion_coefficients": {"rows": 1, "cols": 5, "data": cal.dist.tolist()},
+        "rectification_matrix": {"rows": 3, "cols": 3, "data": np.eye(3).ravel().tolist()},
+        "projection_matrix": {"rows": 3, "cols": 4, "data": P.ravel().tolist()},
+    }
     return yaml.safe_dump(data, sort_keys=False)
 
 

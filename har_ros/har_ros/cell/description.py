@@ -86,8 +86,9 @@ class Cell:
         for cam in self.cameras:
             if cam.name == name:
                 return cam
-        raise CellError(f"{self.path}: no camera {name!r}; cameras: "
-                        f"{[c.name for c in self.cameras]}")
+        raise CellError(
+            f"{self.path}: no camera {name!r}; cameras: {[c.name for c in self.cameras]}"
+        )
 
     def calibrations(self) -> dict[str, CameraCalibration]:
         return {c.name: c.calibration for c in self.cameras}
@@ -130,15 +131,18 @@ def _calibration(base: Path, name: str, spec: dict, qca_cache: dict) -> CameraCa
             qca_cache[file] = {c.name: c for c in read_qca(file)}
         wanted = str(spec.get("camera", name))
         if wanted not in qca_cache[file]:
-            raise CellError(f"camera {name}: {file} has no camera {wanted!r} (it has "
-                            f"{sorted(qca_cache[file])})")
+            raise CellError(
+                f"camera {name}: {file} has no camera {wanted!r} (it has {sorted(qca_cache[file])})"
+            )
         return qca_cache[file][wanted]
     if "camera_info" in spec:
         try:
             R, t = pose_from_xyz_quat(spec["xyz"], spec.get("quat", [0, 0, 0, 1]))
         except (KeyError, ValueError) as exc:
-            raise CellError(f"camera {name}: a camera_info calibration needs xyz (and quat) "
-                            f"of the optical frame in the cell: {exc}") from exc
+            raise CellError(
+                f"camera {name}: a camera_info calibration needs xyz (and quat) "
+                f"of the optical frame in the cell: {exc}"
+            ) from exc
         return read_camera_info_yaml(resolve(base, str(spec["camera_info"])), R, t)
     raise CellError(f"camera {name}: calibration needs 'qca' or 'camera_info'")
 
@@ -176,10 +180,15 @@ def load_cell(path: str | Path) -> Cell:
         offset = float(spec.get("time_offset", 0.0))
         if not np.isfinite(offset) or abs(offset) > 1.0:
             raise CellError(f"{path}: camera {name}: time_offset must be within ±1 s")
-        cameras.append(CellCamera(name, calibration,
-                                  str(spec.get("frame_id", f"{name}_optical_frame")),
-                                  resolve(path.parent, str(spec["video"])) if spec.get("video")
-                                  else "", offset))
+        cameras.append(
+            CellCamera(
+                name,
+                calibration,
+                str(spec.get("frame_id", f"{name}_optical_frame")),
+                resolve(path.parent, str(spec["video"])) if spec.get("video") else "",
+                offset,
+            )
+        )
     if not cameras:
         raise CellError(f"{path}: no cameras")
     robot = data.get("robot") or {}
@@ -189,6 +198,11 @@ def load_cell(path: str | Path) -> Cell:
     safety = data.get("safety") or {}
     if not isinstance(safety, dict):
         raise CellError(f"{path}: safety must be a mapping of safety_node parameters")
-    return Cell(path, str(data.get("cell_frame", "cell")), tuple(cameras),
-                None if position is None else (float(position[0]), float(position[1])),
-                str(robot.get("frame", "")), dict(safety))
+    return Cell(
+        path,
+        str(data.get("cell_frame", "cell")),
+        tuple(cameras),
+        None if position is None else (float(position[0]), float(position[1])),
+        str(robot.get("frame", "")),
+        dict(safety),
+    )

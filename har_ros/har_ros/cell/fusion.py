@@ -108,8 +108,13 @@ class _Track:
 
 
 class PersonFusion:
-    def __init__(self, cameras: dict[str, CameraCalibration], layout: str = "coco17",
-                 config: FusionConfig | None = None, ids: Iterator[int] | None = None):
+    def __init__(
+        self,
+        cameras: dict[str, CameraCalibration],
+        layout: str = "coco17",
+        config: FusionConfig | None = None,
+        ids: Iterator[int] | None = None,
+    ):
         self.config = config or FusionConfig()
         self.config.validate()
         self.cameras = dict(cameras)
@@ -139,8 +144,12 @@ class PersonFusion:
         return cost
 
     def _pair_cost(self, a: Detection, b: Detection) -> float:
-        tri = triangulate([self.cameras[a.camera], self.cameras[b.camera]],
-                          [a.keypoints, b.keypoints], self.config.min_score, np.inf)
+        tri = triangulate(
+            [self.cameras[a.camera], self.cameras[b.camera]],
+            [a.keypoints, b.keypoints],
+            self.config.min_score,
+            np.inf,
+        )
         errors = tri.errors[np.isfinite(tri.errors)]
         if len(errors) < 3:
             return np.inf
@@ -165,16 +174,20 @@ class PersonFusion:
 
     # -- one step ------------------------------------------------------------------------
     def update(self, detections: list[Detection]) -> list[FusedPerson]:
-        detections = [d for d in detections if d.camera in self.cameras and
-                      np.any(d.keypoints[:, 2] >= self.config.min_score)]
+        detections = [
+            d
+            for d in detections
+            if d.camera in self.cameras and np.any(d.keypoints[:, 2] >= self.config.min_score)
+        ]
         groups: dict[int, dict[str, Detection]] = {}  # track index -> camera -> detection
         left = set(range(len(detections)))
         for camera in sorted({d.camera for d in detections}):
             rows = [i for i in left if detections[i].camera == camera]
             if not rows or not self.tracks:
                 continue
-            cost = np.array([[self._track_cost(t, detections[i]) for i in rows]
-                             for t in self.tracks])
+            cost = np.array(
+                [[self._track_cost(t, detections[i]) for i in rows] for t in self.tracks]
+            )
             cost_finite = np.where(np.isfinite(cost), cost, 1e6)
             for ti, ci in zip(*linear_sum_assignment(cost_finite), strict=True):
                 if cost[ti, ci] <= self.config.gate:
@@ -194,14 +207,21 @@ class PersonFusion:
         self.tracks = [t for t in self.tracks if t.misses <= self.config.max_misses]
         if len(self.tracks) > self.config.max_tracks:  # crowds of strangers: each step's
             # unmatched people start tracks, and every track costs each later step
-            kept = {t.fused_id for t in sorted(self.tracks, key=lambda t: t.misses)[
-                :max(self.config.max_tracks, len(seen))]}
+            kept = {
+                t.fused_id
+                for t in sorted(self.tracks, key=lambda t: t.misses)[
+                    : max(self.config.max_tracks, len(seen))
+                ]
+            }
             self.tracks = [t for t in self.tracks if t.fused_id in kept]
         return sorted(people, key=lambda p: p.fused_id)
 
     def _cluster(self, dets: list[Detection]) -> list[dict[str, Detection]]:
-        pairs = sorted((self._pair_cost(a, b), i, j) for (i, a), (j, b)
-                       in itertools.combinations(enumerate(dets), 2) if a.camera != b.camera)
+        pairs = sorted(
+            (self._pair_cost(a, b), i, j)
+            for (i, a), (j, b) in itertools.combinations(enumerate(dets), 2)
+            if a.camera != b.camera
+        )
         cluster = list(range(len(dets)))
         members = {i: {i} for i in range(len(dets))}
         for cost, i, j in pairs:
@@ -224,9 +244,12 @@ class PersonFusion:
         keypoints_3d, errors, position = None, None, None
         if len(views) >= 2:
             names = sorted(views)
-            tri: Triangulated = triangulate([self.cameras[n] for n in names],
-                                            [views[n].keypoints for n in names],
-                                            cfg.min_score, cfg.max_error_px)
+            tri: Triangulated = triangulate(
+                [self.cameras[n] for n in names],
+                [views[n].keypoints for n in names],
+                cfg.min_score,
+                cfg.max_error_px,
+            )
             if np.isfinite(tri.points[:, 0]).sum() >= 3:
                 keypoints_3d, errors = tri.points, tri.errors
                 hips = tri.points[self._hips]
@@ -249,5 +272,6 @@ class PersonFusion:
         track.camera_tracks = {n: d.track_id for n, d in views.items()}
         if track.primary not in views:
             track.primary = max(views, key=lambda n: views[n].area)
-        return FusedPerson(track.fused_id, dict(views), keypoints_3d, position, uncertainty,
-                           track.primary, errors)
+        return FusedPerson(
+            track.fused_id, dict(views), keypoints_3d, position, uncertainty, track.primary, errors
+        )

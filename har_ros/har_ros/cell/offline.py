@@ -33,8 +33,12 @@ class RigRun:
 
     def reprojection_errors(self) -> np.ndarray:
         """Every triangulated joint's mean reprojection error over its views, px."""
-        errors = [p.errors[np.isfinite(p.errors)] for f in self.frames for p in f.people
-                  if p.errors is not None]
+        errors = [
+            p.errors[np.isfinite(p.errors)]
+            for f in self.frames
+            for p in f.people
+            if p.errors is not None
+        ]
         return np.concatenate(errors) if errors else np.zeros(0)
 
     def position_errors(self, reference: RigRun, detect_every: int = 1) -> np.ndarray:
@@ -51,8 +55,9 @@ class RigRun:
             ref_positions = [p.position for p in ref.people if p.position is not None]
             for person in frame.people:
                 if person.position is not None and ref_positions:
-                    errors.append(min(float(np.linalg.norm(person.position - r))
-                                      for r in ref_positions))
+                    errors.append(
+                        min(float(np.linalg.norm(person.position - r)) for r in ref_positions)
+                    )
         return np.asarray(errors)
 
     def ids_per_frame(self) -> list[set[int]]:
@@ -71,10 +76,17 @@ def open_rig(videos: dict[str, Path]):
     return captures
 
 
-def run_rig(videos: dict[str, Path], cameras: dict[str, CameraCalibration], width: int = 540,
-            pose: PoseNodeConfig | None = None, fusion: FusionConfig | None = None,
-            frames: int = 0, step: int = 1, drop: dict[str, int] | None = None,
-            keep_images: bool = False) -> RigRun:
+def run_rig(
+    videos: dict[str, Path],
+    cameras: dict[str, CameraCalibration],
+    width: int = 540,
+    pose: PoseNodeConfig | None = None,
+    fusion: FusionConfig | None = None,
+    frames: int = 0,
+    step: int = 1,
+    drop: dict[str, int] | None = None,
+    keep_images: bool = False,
+) -> RigRun:
     """Fuse ``frames`` (0 = all) lockstep frames; ``drop``: camera -> first frame it is gone."""
     import time
 
@@ -109,8 +121,7 @@ def run_rig(videos: dict[str, Path], cameras: dict[str, CameraCalibration], widt
             if drop and name in drop and index >= drop[name]:
                 continue
             for person in pipelines[name].process(rgb, index / fps):
-                detections.append(Detection(name, person.keypoints, person.bbox,
-                                            person.track_id))
+                detections.append(Detection(name, person.keypoints, person.bbox, person.track_id))
         middle = time.perf_counter()
         people = fuser.update(detections)
         run.pose_seconds += middle - started
@@ -128,4 +139,3 @@ def pose2sim_rig() -> tuple[dict[str, Path], dict[str, CameraCalibration]]:
     cameras = {c.name: c for c in read_qca(asset_path("pose2sim_calib.qca.txt"))}
     videos = {name: asset_path(f"pose2sim_multiperson_{name}.mp4") for name in cameras}
     return videos, cameras
-

@@ -83,24 +83,38 @@ class Coverage:
 
     def explained(self) -> list[str]:
         """``camera: reason`` for every camera that is not live."""
-        return [f"{c}: {r}" for c, ok, r in zip(self.cameras, self.live, self.reasons,
-                                                strict=True) if not ok]
+        return [
+            f"{c}: {r}"
+            for c, ok, r in zip(self.cameras, self.live, self.reasons, strict=True)
+            if not ok
+        ]
 
 
 class FusionStage:
-    def __init__(self, cameras: list[str], offsets_s: dict[str, float] | None = None,
-                 sync_tolerance: float = 0.04, camera_timeout: float = 0.5,
-                 max_future: float = 0.5, sync_wait: float = 0.0,
-                 max_clock_offset: float = 0.25):
+    def __init__(
+        self,
+        cameras: list[str],
+        offsets_s: dict[str, float] | None = None,
+        sync_tolerance: float = 0.04,
+        camera_timeout: float = 0.5,
+        max_future: float = 0.5,
+        sync_wait: float = 0.0,
+        max_clock_offset: float = 0.25,
+    ):
         self.slots = {name: CameraSlot() for name in cameras}
         self.offsets_ns = {n: round((offsets_s or {}).get(n, 0.0) * 1e9) for n in cameras}
         self.last_instant_ns: int | None = None
         self._waiting_since_ns: int | None = None  # node time a new instant became due
         self.set_limits(sync_tolerance, camera_timeout, max_future, sync_wait, max_clock_offset)
 
-    def set_limits(self, sync_tolerance: float, camera_timeout: float,
-                   max_future: float, sync_wait: float = 0.0,
-                   max_clock_offset: float = 0.25) -> None:
+    def set_limits(
+        self,
+        sync_tolerance: float,
+        camera_timeout: float,
+        max_future: float,
+        sync_wait: float = 0.0,
+        max_clock_offset: float = 0.25,
+    ) -> None:
         self.tolerance_ns = round(sync_tolerance * 1e9)
         self.timeout_ns = round(camera_timeout * 1e9)
         self.max_future_ns = round(max_future * 1e9)
@@ -179,9 +193,12 @@ class FusionStage:
                 frames[name] = kept[1]
             else:
                 behind_ns = instant - slot.stamp_ns
-                self.left_out(name, f"out of sync: {behind_ns * 1e-6:.0f} ms behind the "
-                              f"instant (sync_tolerance {self.tolerance_ns * 1e-6:.0f} ms)"
-                              + self._leaders_note(now_ns))
+                self.left_out(
+                    name,
+                    f"out of sync: {behind_ns * 1e-6:.0f} ms behind the "
+                    f"instant (sync_tolerance {self.tolerance_ns * 1e-6:.0f} ms)"
+                    + self._leaders_note(now_ns),
+                )
         return instant, frames
 
     def _leaders_note(self, now_ns: int | None) -> str:
@@ -193,21 +210,34 @@ class FusionStage:
         """
         if now_ns is None:
             return ""
-        leads = {c: -o for c in self.slots if (o := self.clock_offset(c, now_ns)) is not None
-                 and -o > self.tolerance_ns * 1e-9}
-        return "".join(f"; {c}'s stamps lead the clock by {lead:.2f} s (its time_offset in "
-                       "the cell file, or chrony/PTP)" for c, lead in sorted(leads.items()))
+        leads = {
+            c: -o
+            for c in self.slots
+            if (o := self.clock_offset(c, now_ns)) is not None and -o > self.tolerance_ns * 1e-9
+        }
+        return "".join(
+            f"; {c}'s stamps lead the clock by {lead:.2f} s (its time_offset in "
+            "the cell file, or chrony/PTP)"
+            for c, lead in sorted(leads.items())
+        )
 
     def _newest_complete(self, slots: dict[str, CameraSlot], now_ns: int | None) -> int | None:
         """The newest stamp after the last instant that every camera not silent has a frame of.
 
         Without a clock (``now_ns`` None) every camera counts as not silent.
         """
-        waited_for = [s for s in slots.values()
-                      if now_ns is None or now_ns - s.stamp_ns <= self.timeout_ns]
-        candidates = sorted({stamp for s in waited_for for stamp, _ in s.history
-                             if self.last_instant_ns is None or stamp > self.last_instant_ns},
-                            reverse=True)
+        waited_for = [
+            s for s in slots.values() if now_ns is None or now_ns - s.stamp_ns <= self.timeout_ns
+        ]
+        candidates = sorted(
+            {
+                stamp
+                for s in waited_for
+                for stamp, _ in s.history
+                if self.last_instant_ns is None or stamp > self.last_instant_ns
+            },
+            reverse=True,
+        )
         for stamp in candidates:
             if all(s.nearest(stamp, self.tolerance_ns) is not None for s in waited_for):
                 return stamp
@@ -239,10 +269,12 @@ class FusionStage:
         offset = self.clock_offset(camera, now_ns)
         if offset is None or abs(offset) <= self.max_clock_offset:
             return False, ""
-        return offset < 0, (f"clock offset: stamps {'lead' if offset < 0 else 'lag'} the "
-                            f"node's clock by {abs(offset):.2f} s (max_clock_offset "
-                            f"{self.max_clock_offset:.2f} s); synchronise the computers' "
-                            "clocks (chrony/PTP)")
+        return offset < 0, (
+            f"clock offset: stamps {'lead' if offset < 0 else 'lag'} the "
+            f"node's clock by {abs(offset):.2f} s (max_clock_offset "
+            f"{self.max_clock_offset:.2f} s); synchronise the computers' "
+            "clocks (chrony/PTP)"
+        )
 
     def coverage(self, now_ns: int) -> Coverage:
         names, live, ages, reasons = [], [], [], []
@@ -256,8 +288,10 @@ class FusionStage:
             elif s.stamp_ns is None:
                 reason = "no skeletons received"
             elif now_ns - s.stamp_ns > self.timeout_ns:
-                reason = f"silent: newest skeletons {ages[-1]:.2f} s old (camera_timeout " \
-                         f"{timeout_s:.2f} s)"
+                reason = (
+                    f"silent: newest skeletons {ages[-1]:.2f} s old (camera_timeout "
+                    f"{timeout_s:.2f} s)"
+                )
             elif s.fused_ns is None or now_ns - s.fused_ns > self.timeout_ns:
                 reason = f"not fused for {timeout_s:.2f} s: {s.left_out or 'no step yet'}"
             else:

@@ -42,8 +42,9 @@ def dlt(projections: np.ndarray, pixels: np.ndarray, weights: np.ndarray) -> np.
         return np.where(np.abs(X[..., 3:4]) > 1e-12, X[..., :3] / X[..., 3:4], np.nan)
 
 
-def reprojection_errors(cameras: list[CameraCalibration], points: np.ndarray,
-                        pixels: np.ndarray) -> np.ndarray:
+def reprojection_errors(
+    cameras: list[CameraCalibration], points: np.ndarray, pixels: np.ndarray
+) -> np.ndarray:
     """(V, N) pixel distances: (N, 3) ``points`` projected into each camera vs (V, N, 2).
 
     NaN for a point that is not finite or is behind a camera.
@@ -51,14 +52,17 @@ def reprojection_errors(cameras: list[CameraCalibration], points: np.ndarray,
     points = np.asarray(points, np.float64)
     finite = np.all(np.isfinite(points), axis=-1)
     safe = np.where(finite[:, None], points, 0.0)
-    errors = np.stack([np.linalg.norm(cam.project(safe) - px, axis=-1)
-                       for cam, px in zip(cameras, pixels, strict=True)])
+    errors = np.stack(
+        [
+            np.linalg.norm(cam.project(safe) - px, axis=-1)
+            for cam, px in zip(cameras, pixels, strict=True)
+        ]
+    )
     errors[:, ~finite] = np.nan
     return errors
 
 
-def _solve_joint(cameras, projections, ideal, keypoints, active: list[int],
-                 max_error_px: float):
+def _solve_joint(cameras, projections, ideal, keypoints, active: list[int], max_error_px: float):
     """One joint from its ``active`` views, dropping the worst view while two remain.
 
     Returns (point, mean error, views used) or None.
@@ -67,17 +71,22 @@ def _solve_joint(cameras, projections, ideal, keypoints, active: list[int],
         X = dlt(projections[active], ideal[active], keypoints[active, 2])
         if not np.all(np.isfinite(X)):
             return None
-        err = reprojection_errors([cameras[v] for v in active], X[None],
-                                  keypoints[active, None, :2])[:, 0]
+        err = reprojection_errors(
+            [cameras[v] for v in active], X[None], keypoints[active, None, :2]
+        )[:, 0]
         if np.all(np.isfinite(err)) and err.max() <= max_error_px:
             return X, err.mean(), active
         worst = int(np.nanargmax(np.where(np.isfinite(err), err, np.inf)))
-        active = active[:worst] + active[worst + 1:]
+        active = active[:worst] + active[worst + 1 :]
     return None
 
 
-def triangulate(cameras: list[CameraCalibration], keypoints: list[np.ndarray],
-                min_score: float = 0.3, max_error_px: float = 15.0) -> Triangulated:
+def triangulate(
+    cameras: list[CameraCalibration],
+    keypoints: list[np.ndarray],
+    min_score: float = 0.3,
+    max_error_px: float = 15.0,
+) -> Triangulated:
     """Joints of one person seen as ``keypoints[v]`` (J, 3: x, y, score) by ``cameras[v]``.
 
     All joints are solved at once from all the views that see them; only a
@@ -87,8 +96,12 @@ def triangulate(cameras: list[CameraCalibration], keypoints: list[np.ndarray],
     kp = np.stack([np.asarray(k, np.float64) for k in keypoints])  # (V, J, 3)
     views, joints = kp.shape[:2]
     active = (kp[..., 2] >= min_score) & np.all(np.isfinite(kp), axis=-1)  # (V, J)
-    ideal = np.stack([cam.undistort(np.where(active[v, :, None], kp[v, :, :2], 0.0))
-                      for v, cam in enumerate(cameras)])  # (V, J, 2)
+    ideal = np.stack(
+        [
+            cam.undistort(np.where(active[v, :, None], kp[v, :, :2], 0.0))
+            for v, cam in enumerate(cameras)
+        ]
+    )  # (V, J, 2)
     projections = np.stack([cam.projection() for cam in cameras])  # (V, 3, 4)
     weights = np.where(active, kp[..., 2], 0.0)
     first = dlt(projections, ideal.transpose(1, 0, 2), weights.T)  # (J, 3)
@@ -101,8 +114,7 @@ def triangulate(cameras: list[CameraCalibration], keypoints: list[np.ndarray],
         if len(seen) < 2:
             continue
         err = first_errors[seen, j]
-        if np.all(np.isfinite(first[j])) and np.all(np.isfinite(err)) and \
-                err.max() <= max_error_px:
+        if np.all(np.isfinite(first[j])) and np.all(np.isfinite(err)) and err.max() <= max_error_px:
             points[j], errors[j], used[j, seen] = first[j], err.mean(), True
             continue
         if not np.all(np.isfinite(first[j])):

@@ -16,37 +16,63 @@ DEFAULT_UTD = os.environ.get("HAR_UTD_MHAD", "../shared/datasets/utd_mhad/skelet
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("suite", nargs="?", default="all", choices=(*SUITES, "models", "all"),
-                        help="models: train and score the defaults on every generalisation "
-                             "protocol (minutes per run; not part of all)")
+    parser.add_argument(
+        "suite",
+        nargs="?",
+        default="all",
+        choices=(*SUITES, "models", "all"),
+        help="models: train and score the defaults on every generalisation "
+        "protocol (minutes per run; not part of all)",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--trials", type=int, default=10, help="repetitions where it applies")
-    parser.add_argument("--profile", action="store_true",
-                        help="cell and pipeline: CPU ms per frame per process and stage "
-                             "(docs/BENCHMARKS.md, 'Where the CPU goes')")
-    parser.add_argument("--ckpt", default="", metavar="PATH",
-                        help="action: measure this checkpoint (any model, the streaming one "
-                             "included) instead of the built-in list")
-    parser.add_argument("--overload", action="store_true",
-                        help="cell: only the overload case, 6 cameras at 30 fps (frames "
-                             "dropped per camera, the speed command's deadline kept)")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="cell and pipeline: CPU ms per frame per process and stage "
+        "(docs/BENCHMARKS.md, 'Where the CPU goes')",
+    )
+    parser.add_argument(
+        "--ckpt",
+        default="",
+        metavar="PATH",
+        help="action: measure this checkpoint (any model, the streaming one "
+        "included) instead of the built-in list",
+    )
+    parser.add_argument(
+        "--overload",
+        action="store_true",
+        help="cell: only the overload case, 6 cameras at 30 fps (frames "
+        "dropped per camera, the speed command's deadline kept)",
+    )
     models = parser.add_argument_group("models")
     models.add_argument("--protocols", default="", help="comma-separated (default: all)")
     models.add_argument("--seeds", default="0,1,2")
-    models.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
-                        help="runs at once, one torch thread each")
-    models.add_argument("--utd", default=DEFAULT_UTD,
-                        help="UTD-MHAD skeleton folder (env HAR_UTD_MHAD)")
-    models.add_argument("--set", default="{}", metavar="JSON",
-                        help='training settings to try instead of the defaults, e.g. '
-                             '\'{"epochs": 120}\'')
+    models.add_argument(
+        "--jobs", type=int, default=os.cpu_count() or 1, help="runs at once, one torch thread each"
+    )
+    models.add_argument(
+        "--utd", default=DEFAULT_UTD, help="UTD-MHAD skeleton folder (env HAR_UTD_MHAD)"
+    )
+    models.add_argument(
+        "--set",
+        default="{}",
+        metavar="JSON",
+        help="training settings to try instead of the defaults, e.g. '{\"epochs\": 120}'",
+    )
     models.add_argument("--out", default="", help="also write the JSON result here")
-    models.add_argument("--alpha", action="store_true",
-                        help="also score every run at test noise ratios α 0, 0.05, 0.1, 0.2")
-    models.add_argument("--few-shot", action="store_true",
-                        help="instead: accuracy vs clips per class (1, 2, 5, 10, all) on half "
-                             "of UTD-MHAD's classes, from scratch and --init from the other "
-                             "half")
+    models.add_argument(
+        "--alpha",
+        action="store_true",
+        help="also score every run at test noise ratios α 0, 0.05, 0.1, 0.2",
+    )
+    models.add_argument(
+        "--few-shot",
+        action="store_true",
+        help="instead: accuracy vs clips per class (1, 2, 5, 10, all) on half "
+        "of UTD-MHAD's classes, from scratch and --init from the other "
+        "half",
+    )
 
 
 def _table(rows: list[dict]) -> str:
@@ -55,8 +81,10 @@ def _table(rows: list[dict]) -> str:
     columns += extra
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for row in rows:
-        cells = [f"{row[c]:.2f}" if isinstance(row.get(c), float) else str(row.get(c, ""))
-                 for c in columns]
+        cells = [
+            f"{row[c]:.2f}" if isinstance(row.get(c), float) else str(row.get(c, ""))
+            for c in columns
+        ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -77,15 +105,21 @@ def _models(args: argparse.Namespace) -> int:
         seeds = [int(s) for s in args.seeds.split(",") if s]
         if args.few_shot:
             with tempfile.TemporaryDirectory() as work:
-                result = models.few_shot(seeds, args.utd, work, args.jobs, overrides,
-                                         progress=progress)
+                result = models.few_shot(
+                    seeds, args.utd, work, args.jobs, overrides, progress=progress
+                )
             text = models.few_shot_table(result)
         else:
-            result = models.run([p for p in args.protocols.split(",") if p] or list(PROTOCOLS),
-                                seeds, args.utd, args.jobs, overrides, progress,
-                                models.ALPHAS if args.alpha else ())
-            text = "\n\n".join(t for t in (models.table(result), models.alpha_table(result))
-                               if t)
+            result = models.run(
+                [p for p in args.protocols.split(",") if p] or list(PROTOCOLS),
+                seeds,
+                args.utd,
+                args.jobs,
+                overrides,
+                progress,
+                models.ALPHAS if args.alpha else (),
+            )
+            text = "\n\n".join(t for t in (models.table(result), models.alpha_table(result)) if t)
     except (ValueError, json.JSONDecodeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -102,8 +136,10 @@ def run(args: argparse.Namespace) -> int:
         return _models(args)
     suites = SUITES if args.suite == "all" else (args.suite,)
     if args.profile and not set(suites) <= set(PROFILED):
-        print(f"error: --profile applies to {' and '.join(PROFILED)}, not {args.suite}",
-              file=sys.stderr)
+        print(
+            f"error: --profile applies to {' and '.join(PROFILED)}, not {args.suite}",
+            file=sys.stderr,
+        )
         return 2
     if args.overload and suites != ("cell",):
         print("error: --overload applies to cell", file=sys.stderr)
@@ -118,13 +154,14 @@ def run(args: argparse.Namespace) -> int:
                 print("error: --ckpt applies to action", file=sys.stderr)
                 return 2
             options["ckpt"] = args.ckpt
-        rows += importlib.import_module(f"har_ros.bench.{suite}").run(trials=args.trials,
-                                                                       **options)
+        rows += importlib.import_module(f"har_ros.bench.{suite}").run(trials=args.trials, **options)
     machine = describe()  # after the runs, so the yardstick does not warm anything for them
     if args.json:
         print(json.dumps({"machine": machine, "rows": rows}, indent=2))
     else:
-        print(f"machine: {machine['cpu']} ({machine['arch']}), {machine['cores']} cores, "
-              f"single-thread GEMM {machine['reference_gflops_1_thread']} GFLOP/s\n"
-              f"{_table(rows)}")
+        print(
+            f"machine: {machine['cpu']} ({machine['arch']}), {machine['cores']} cores, "
+            f"single-thread GEMM {machine['reference_gflops_1_thread']} GFLOP/s\n"
+            f"{_table(rows)}"
+        )
     return 0

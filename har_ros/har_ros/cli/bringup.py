@@ -17,24 +17,42 @@ from ..runtime.supervisor import Supervisor
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--params", default="",
-                        help="parameter YAML (default: the installed config/har.yaml)")
-    parser.add_argument("--nodes", default=",".join(PIPELINE),
-                        help=f"comma-separated subset of {','.join(PIPELINE)}")
-    parser.add_argument("--with-video", default=None, metavar="VIDEO", nargs="?", const="",
-                        help="also run video_publisher (optionally on VIDEO)")
+    parser.add_argument(
+        "--params", default="", help="parameter YAML (default: the installed config/har.yaml)"
+    )
+    parser.add_argument(
+        "--nodes",
+        default=",".join(PIPELINE),
+        help=f"comma-separated subset of {','.join(PIPELINE)}",
+    )
+    parser.add_argument(
+        "--with-video",
+        default=None,
+        metavar="VIDEO",
+        nargs="?",
+        const="",
+        help="also run video_publisher (optionally on VIDEO)",
+    )
     parser.add_argument("--namespace", default="")
     parser.add_argument("--image", default="image", help="image topic (remapped)")
     parser.add_argument("--model-path", default="", help="action checkpoint")
     parser.add_argument("--use-sim-time", action="store_true")
-    parser.add_argument("--composed", action="store_true",
-                        help="pose, action and safety nodes in one process")
+    parser.add_argument(
+        "--composed", action="store_true", help="pose, action and safety nodes in one process"
+    )
 
 
 def request_from(args: argparse.Namespace) -> Bringup:
-    return Bringup(params=args.params, nodes=args.nodes, with_video=args.with_video,
-                   namespace=args.namespace, image=args.image, model_path=args.model_path,
-                   use_sim_time=args.use_sim_time, composed=args.composed)
+    return Bringup(
+        params=args.params,
+        nodes=args.nodes,
+        with_video=args.with_video,
+        namespace=args.namespace,
+        image=args.image,
+        model_path=args.model_path,
+        use_sim_time=args.use_sim_time,
+        composed=args.composed,
+    )
 
 
 def run(args: argparse.Namespace) -> int:

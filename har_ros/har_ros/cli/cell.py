@@ -26,8 +26,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     convert = sub.add_parser("convert", help="calibration -> camera_info YAMLs, TF, cell.yaml")
     convert.add_argument("calibration", help=".qca.txt (Qualisys/Pose2Sim) or a cell YAML")
     convert.add_argument("--out-dir", required=True)
-    convert.add_argument("--cell-frame", default="",
-                         help="default: the cell YAML's cell_frame, else 'cell'")
+    convert.add_argument(
+        "--cell-frame", default="", help="default: the cell YAML's cell_frame, else 'cell'"
+    )
     check = sub.add_parser("check", help="load a cell description and list its cameras")
     check.add_argument("cell", help="cell YAML")
     evaluate = sub.add_parser("eval", help="reprojection error per backend and input size")
@@ -36,10 +37,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     evaluate.add_argument("--input-widths", default="192,256,320,384")
     evaluate.add_argument("--width", type=int, default=540, help="frames resized to this width")
     evaluate.add_argument("--step", type=int, default=1, help="every n-th frame")
-    evaluate.add_argument("--detect-every", default="1",
-                          help="comma-separated pose node detect_every values; above 1 also "
-                               "how far the predicted frames' fused positions are from "
-                               "those of detecting every frame")
+    evaluate.add_argument(
+        "--detect-every",
+        default="1",
+        help="comma-separated pose node detect_every values; above 1 also "
+        "how far the predicted frames' fused positions are from "
+        "those of detecting every frame",
+    )
     evaluate.add_argument("--json", action="store_true")
 
 
@@ -90,8 +94,9 @@ def _sources(path: Path, out: Path) -> tuple[list, list[dict], dict, list[Path]]
             video = Path(str(spec["video"]))
             files.append(Path(resolve(path.parent, str(video))))
             if not video.is_absolute() and (path.parent / video).exists():
-                spec["video"] = os.path.relpath(os.path.abspath(path.parent / video),
-                                                os.path.abspath(out))
+                spec["video"] = os.path.relpath(
+                    os.path.abspath(path.parent / video), os.path.abspath(out)
+                )
     rest = {k: v for k, v in data.items() if k != "cameras"}
     rest["cell_frame"] = cell.cell_frame
     cals = [dataclasses.replace(c.calibration, name=c.name) for c in cell.cameras]
@@ -113,8 +118,10 @@ def _convert(args) -> int:
     names: list[str] = []
     for cal in cals:
         names.append(ros_camera_name(cal.name, _RESERVED | set(names)))
-    outputs = [out / f"{name}.yaml" for name in names] + \
-        [out / "static_transforms.yaml", out / "cell.yaml"]
+    outputs = [out / f"{name}.yaml" for name in names] + [
+        out / "static_transforms.yaml",
+        out / "cell.yaml",
+    ]
     refuse_overwrite(outputs, inputs)  # before anything is written
     out.mkdir(parents=True, exist_ok=True)
     cameras, transforms = [], []
@@ -125,23 +132,36 @@ def _convert(args) -> int:
         atomic_write_text(out / f"{cal.name}.yaml", camera_info_yaml(cal))
         xyz, quat = cal.pose_in_cell()
         frame = str(entry.get("frame_id", f"{cal.name}_optical_frame"))
-        transforms.append({"parent": cell_frame, "child": frame,
-                           "xyz": [round(float(v), 6) for v in xyz],
-                           "quat": [round(float(v), 9) for v in quat]})
-        camera = {"name": cal.name, "calibration": {
-            "camera_info": f"{cal.name}.yaml", "xyz": transforms[-1]["xyz"],
-            "quat": transforms[-1]["quat"]}}
+        transforms.append(
+            {
+                "parent": cell_frame,
+                "child": frame,
+                "xyz": [round(float(v), 6) for v in xyz],
+                "quat": [round(float(v), 9) for v in quat],
+            }
+        )
+        camera = {
+            "name": cal.name,
+            "calibration": {
+                "camera_info": f"{cal.name}.yaml",
+                "xyz": transforms[-1]["xyz"],
+                "quat": transforms[-1]["quat"],
+            },
+        }
         camera.update((k, v) for k, v in entry.items() if k not in camera)
         cameras.append(camera)
         x, y, z = transforms[-1]["xyz"]
         qx, qy, qz, qw = transforms[-1]["quat"]
-        print(f"ros2 run tf2_ros static_transform_publisher --x {x} --y {y} --z {z} "
-              f"--qx {qx} --qy {qy} --qz {qz} --qw {qw} --frame-id {cell_frame} "
-              f"--child-frame-id {frame}")
-    atomic_write_text(out / "static_transforms.yaml",
-                      yaml.safe_dump(transforms, sort_keys=False))
-    atomic_write_text(out / "cell.yaml", yaml.safe_dump(
-        {"cell_frame": cell_frame, "cameras": cameras, **rest}, sort_keys=False))
+        print(
+            f"ros2 run tf2_ros static_transform_publisher --x {x} --y {y} --z {z} "
+            f"--qx {qx} --qy {qy} --qz {qz} --qw {qw} --frame-id {cell_frame} "
+            f"--child-frame-id {frame}"
+        )
+    atomic_write_text(out / "static_transforms.yaml", yaml.safe_dump(transforms, sort_keys=False))
+    atomic_write_text(
+        out / "cell.yaml",
+        yaml.safe_dump({"cell_frame": cell_frame, "cameras": cameras, **rest}, sort_keys=False),
+    )
     print(f"wrote {len(cameras)} camera_info YAMLs, static_transforms.yaml and cell.yaml to {out}")
     return 0
 
@@ -152,11 +172,15 @@ def _check(args) -> int:
     cell = load_cell(args.cell)
     for cam in cell.cameras:
         cal = cam.calibration
-        print(f"{cam.name}: {cal.width}x{cal.height} f={cal.K[0, 0]:.0f} px at "
-              f"{[round(float(v), 2) for v in cal.centre]} m, frame {cam.frame_id}, "
-              f"video {cam.video or '-'}")
-    print(f"cell frame {cell.cell_frame}; robot {cell.robot_position or cell.robot_frame}; "
-          f"safety {cell.safety_parameters()}")
+        print(
+            f"{cam.name}: {cal.width}x{cal.height} f={cal.K[0, 0]:.0f} px at "
+            f"{[round(float(v), 2) for v in cal.centre]} m, frame {cam.frame_id}, "
+            f"video {cam.video or '-'}"
+        )
+    print(
+        f"cell frame {cell.cell_frame}; robot {cell.robot_position or cell.robot_frame}; "
+        f"safety {cell.safety_parameters()}"
+    )
     return 0
 
 
@@ -166,17 +190,20 @@ def _eval_row(run, reference, cameras: int, detect_every: int = 1) -> dict:
 
     errors = run.reprojection_errors()
     ids = run.ids_per_frame()
-    row = {"frames": len(run.frames),
-           "reprojection_median_px": float(np.median(errors)) if len(errors) else None,
-           "reprojection_p95_px": float(np.percentile(errors, 95)) if len(errors) else None,
-           "people_mean": float(np.mean([len(i) for i in ids])),
-           "fused_ids": len(set().union(*ids)) if ids else 0,
-           "pose_ms_per_image": 1000 * run.pose_seconds / max(1, len(run.frames) * cameras)}
+    row = {
+        "frames": len(run.frames),
+        "reprojection_median_px": float(np.median(errors)) if len(errors) else None,
+        "reprojection_p95_px": float(np.percentile(errors, 95)) if len(errors) else None,
+        "people_mean": float(np.mean([len(i) for i in ids])),
+        "fused_ids": len(set().union(*ids)) if ids else 0,
+        "pose_ms_per_image": 1000 * run.pose_seconds / max(1, len(run.frames) * cameras),
+    }
     if reference is not None:
         moved = run.position_errors(reference, detect_every) * 100.0
         row["predicted_vs_detected_median_cm"] = float(np.median(moved)) if len(moved) else None
-        row["predicted_vs_detected_p95_cm"] = (float(np.percentile(moved, 95)) if len(moved)
-                                                 else None)
+        row["predicted_vs_detected_p95_cm"] = (
+            float(np.percentile(moved, 95)) if len(moved) else None
+        )
     return row
 
 
@@ -196,29 +223,50 @@ def _eval(args) -> int:
         for input_width in [int(w) for w in args.input_widths.split(",") if w]:
             reference = None
             for detect_every in [int(n) for n in args.detect_every.split(",") if n]:
-                pose = dataclasses.replace(PoseNodeConfig(), backend=backend,
-                                           input_width=input_width, detect_every=detect_every)
+                pose = dataclasses.replace(
+                    PoseNodeConfig(),
+                    backend=backend,
+                    input_width=input_width,
+                    detect_every=detect_every,
+                )
                 run = run_rig(videos, cell.calibrations(), args.width, pose, step=args.step)
                 if detect_every == 1:
                     reference = run
                 elif reference is None:
-                    reference = run_rig(videos, cell.calibrations(), args.width,
-                                        dataclasses.replace(pose, detect_every=1),
-                                        step=args.step)
-                row = _eval_row(run, reference if detect_every > 1 else None, len(videos),
-                                detect_every)
-                rows.append({"backend": backend, "input_width": input_width,
-                             "detect_every": detect_every, **row})
+                    reference = run_rig(
+                        videos,
+                        cell.calibrations(),
+                        args.width,
+                        dataclasses.replace(pose, detect_every=1),
+                        step=args.step,
+                    )
+                row = _eval_row(
+                    run, reference if detect_every > 1 else None, len(videos), detect_every
+                )
+                rows.append(
+                    {
+                        "backend": backend,
+                        "input_width": input_width,
+                        "detect_every": detect_every,
+                        **row,
+                    }
+                )
                 if not args.json:
-                    moved = ("; predicted frames' positions vs detected: median "
-                             f"{row['predicted_vs_detected_median_cm']:.1f} cm, p95 "
-                             f"{row['predicted_vs_detected_p95_cm']:.1f} cm"
-                             if detect_every > 1 else "")
-                    print(f"{backend:8s} input {input_width:4d} detect_every {detect_every}: "
-                          f"reprojection median {row['reprojection_median_px']:.1f} px, p95 "
-                          f"{row['reprojection_p95_px']:.1f} px; people {row['people_mean']:.2f},"
-                          f" fused ids {row['fused_ids']}; pose {row['pose_ms_per_image']:.1f} "
-                          f"ms/image{moved}", flush=True)
+                    moved = (
+                        "; predicted frames' positions vs detected: median "
+                        f"{row['predicted_vs_detected_median_cm']:.1f} cm, p95 "
+                        f"{row['predicted_vs_detected_p95_cm']:.1f} cm"
+                        if detect_every > 1
+                        else ""
+                    )
+                    print(
+                        f"{backend:8s} input {input_width:4d} detect_every {detect_every}: "
+                        f"reprojection median {row['reprojection_median_px']:.1f} px, p95 "
+                        f"{row['reprojection_p95_px']:.1f} px; people {row['people_mean']:.2f},"
+                        f" fused ids {row['fused_ids']}; pose {row['pose_ms_per_image']:.1f} "
+                        f"ms/image{moved}",
+                        flush=True,
+                    )
     if args.json:
         print(json.dumps({"cell": str(cell.path), "width": args.width, "rows": rows}))
     return 0

@@ -25,8 +25,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per action")
     parser.add_argument("--countdown", type=float, default=3.0)
     parser.add_argument("--rest", type=float, default=2.0, help="seconds between actions")
-    parser.add_argument("--topics", nargs="+", default=["/image", "/skeletons"],
-                        help="topics to record (default: /image /skeletons)")
+    parser.add_argument(
+        "--topics",
+        nargs="+",
+        default=["/image", "/skeletons"],
+        help="topics to record (default: /image /skeletons)",
+    )
     parser.add_argument("--discover-timeout", type=float, default=10.0)
 
 
@@ -67,12 +71,16 @@ def run(args: argparse.Namespace) -> int:
         return node.get_clock().now().nanoseconds * 1e-9
 
     try:
-        types = discover(node, args.topics, args.discover_timeout,
-                         lambda s: executor.spin_once(timeout_sec=s))
+        types = discover(
+            node, args.topics, args.discover_timeout, lambda s: executor.spin_once(timeout_sec=s)
+        )
         recorder = Recorder(node, args.output, types)
         labels = recorder.writer.path / "labels.csv"
-        print(f"recording {sorted(types)} into {args.output}; {len(phases)} steps, "
-              f"{phases[-1].end:.0f} s", flush=True)
+        print(
+            f"recording {sorted(types)} into {args.output}; {len(phases)} steps, "
+            f"{phases[-1].end:.0f} s",
+            flush=True,
+        )
         start = time.monotonic()
         for phase in phases:
             say(phase.prompt(args.repetitions))

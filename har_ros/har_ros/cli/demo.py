@@ -33,8 +33,11 @@ ROBOT_RADIUS = 0.3
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--cell", action="store_true",
-                        help="the four-camera Pose2Sim cell instead of the single camera")
+    parser.add_argument(
+        "--cell",
+        action="store_true",
+        help="the four-camera Pose2Sim cell instead of the single camera",
+    )
     parser.add_argument("--frames", type=int, default=230, help="video frames to play")
     parser.add_argument("--video", default="", help="video file (default: sports2d demo)")
     parser.add_argument("--out", default="demo_out")
@@ -54,8 +57,9 @@ class _Recorder(DemoRecording):
 
         self.out = out
         self.zone = RobotZone("circle", ROBOT_XY, ROBOT_RADIUS)
-        self.rings = zone_rings(self.zone, SsmParameters(),
-                                RuleSet.from_yaml(package_file("data", "safety_rules.yaml")))
+        self.rings = zone_rings(
+            self.zone, SsmParameters(), RuleSet.from_yaml(package_file("data", "safety_rules.yaml"))
+        )
         self.project = homography_floor_to_image(np.array(FLOOR_HOMOGRAPHY))
         self.images: OrderedDict[int, object] = OrderedDict()
         self.frames = 0
@@ -105,8 +109,15 @@ class _Recorder(DemoRecording):
             separation = float("nan")
             if person.position is not None:
                 separation = self.zone.distance(person.position[:2])
-            views.append(PersonView(person.track_id, ((x0 + x1) / 2, y1), (x0, y0),
-                                    self.labels.get(person.track_id, ""), separation))
+            views.append(
+                PersonView(
+                    person.track_id,
+                    ((x0 + x1) / 2, y1),
+                    (x0, y0),
+                    self.labels.get(person.track_id, ""),
+                    separation,
+                )
+            )
         status = self.status
         state = SafetyState(status.state) if status is not None else SafetyState.STARTUP
         scale = float(status.speed_scale) if status is not None else 0.0
@@ -118,9 +129,12 @@ class _Recorder(DemoRecording):
         if near < self.closest[0]:
             self.closest = (near, canvas.copy())
         if self.writer is None:
-            self.writer = cv2.VideoWriter(str(self.out / "annotated.mp4"),
-                                          cv2.VideoWriter_fourcc(*"mp4v"), 30.0,
-                                          (canvas.shape[1], canvas.shape[0]))
+            self.writer = cv2.VideoWriter(
+                str(self.out / "annotated.mp4"),
+                cv2.VideoWriter_fourcc(*"mp4v"),
+                30.0,
+                (canvas.shape[1], canvas.shape[0]),
+            )
         self.writer.write(cv2.cvtColor(canvas, cv2.COLOR_RGB2BGR))
 
     def close(self) -> None:
@@ -131,10 +145,16 @@ class _Recorder(DemoRecording):
         if self.writer is not None:
             self.writer.release()
         if self.closest[1] is not None:
-            cv2.imwrite(str(self.out / "snapshot.png"),
-                        cv2.cvtColor(self.closest[1], cv2.COLOR_RGB2BGR))
-        write_timeline(self.out / "timeline.png", self.timeline, self.speed, self.class_names,
-                       "sports2d demo: a virtual robot on the lawn")
+            cv2.imwrite(
+                str(self.out / "snapshot.png"), cv2.cvtColor(self.closest[1], cv2.COLOR_RGB2BGR)
+            )
+        write_timeline(
+            self.out / "timeline.png",
+            self.timeline,
+            self.speed,
+            self.class_names,
+            "sports2d demo: a virtual robot on the lawn",
+        )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -158,9 +178,16 @@ def run(args: argparse.Namespace) -> int:
     procs = {
         "pose_node": start_node("pose_node", ns, {"floor_homography": FLOOR_HOMOGRAPHY}),
         "action_node": start_node("action_node", ns),
-        "safety_node": start_node("safety_node", ns, {
-            "robot_zone_type": "circle", "robot_zone_points": ROBOT_XY,
-            "robot_zone_radius": ROBOT_RADIUS, "publish_markers": False}),
+        "safety_node": start_node(
+            "safety_node",
+            ns,
+            {
+                "robot_zone_type": "circle",
+                "robot_zone_points": ROBOT_XY,
+                "robot_zone_radius": ROBOT_RADIUS,
+                "publish_markers": False,
+            },
+        ),
     }
     rclpy.init()
     node = rclpy.create_node("har_demo_probe")
@@ -168,15 +195,15 @@ def run(args: argparse.Namespace) -> int:
     node.create_subscription(Image, f"{ns}/image", rec.on_image, qos.SENSOR_DATA)
     skel_sub = node.create_subscription(SkeletonArray, f"{ns}/skeletons", rec.on_skeletons, 100)
     act_sub = node.create_subscription(ActionArray, f"{ns}/action", rec.on_actions, 100)
-    status_sub = node.create_subscription(SafetyStatus, f"{ns}/safety/status", rec.on_status,
-                                          100)
+    status_sub = node.create_subscription(SafetyStatus, f"{ns}/safety/status", rec.on_status, 100)
     code = 0
     try:
         for sub in (skel_sub, act_sub, status_sub):
             wait_for_publishers(node, sub, timeout=60)
         video = args.video or str(asset_path("sports2d_demo.mp4"))
-        procs["video_publisher"] = start_node("video_publisher", ns, {
-            "video": video, "max_frames": args.frames, "width": W})
+        procs["video_publisher"] = start_node(
+            "video_publisher", ns, {"video": video, "max_frames": args.frames, "width": W}
+        )
         started = last = time.monotonic()
         frames_at_last = 0
         while procs["video_publisher"].poll() is None and time.monotonic() - started < 150:
@@ -186,30 +213,41 @@ def run(args: argparse.Namespace) -> int:
             last, frames_at_last = now, rec.frames
             speed = rec.status.speed_scale if rec.status is not None else 0.0
             actions = ", ".join(f"#{k}: {v}" for k, v in sorted(rec.labels.items())) or "-"
-            print(f"t={now - started:5.1f}s fps={fps:4.1f} people={len(rec.labels)} "
-                  f"speed_scale={speed:.2f} actions: {actions}", flush=True)
+            print(
+                f"t={now - started:5.1f}s fps={fps:4.1f} people={len(rec.labels)} "
+                f"speed_scale={speed:.2f} actions: {actions}",
+                flush=True,
+            )
         end = time.monotonic() + 1.0
         spin_until(node, lambda: time.monotonic() >= end, 3, "the last messages")
         elapsed = time.monotonic() - started
-        dead = [name for name, p in procs.items() if name != "video_publisher" and
-                p.poll() is not None]
+        dead = [
+            name for name, p in procs.items() if name != "video_publisher" and p.poll() is not None
+        ]
         scales = [s for _, s, _ in rec.speed]
-        summary = {"frames_processed": rec.frames, "seconds": round(elapsed, 2),
-                   "pose_fps": round(rec.frames / elapsed, 2) if elapsed else 0.0,
-                   "track_ids": sorted(rec.ids), "max_people": rec.people_max,
-                   "actions_published": len(rec.timeline),
-                   "action_counts": {lab: sum(1 for _, _, x in rec.timeline if x == lab)
-                                     for lab in sorted({x for _, _, x in rec.timeline})},
-                   "speed_scale_min": min(scales, default=0.0),
-                   "speed_scale_max": max(scales, default=0.0),
-                   "closest_approach_m": round(rec.closest[0], 2)
-                   if np.isfinite(rec.closest[0]) else None,
-                   "robot": {"floor_xy": ROBOT_XY, "radius": ROBOT_RADIUS,
-                             "protective_radius": round(rec.rings.protective_radius, 2),
-                             "reduced_radius": round(rec.rings.reduced_radius, 2)},
-                   "nodes_died": dead,
-                   "outputs": ["annotated.mp4", "timeline.png", "snapshot.png",
-                               "summary.json"]}
+        summary = {
+            "frames_processed": rec.frames,
+            "seconds": round(elapsed, 2),
+            "pose_fps": round(rec.frames / elapsed, 2) if elapsed else 0.0,
+            "track_ids": sorted(rec.ids),
+            "max_people": rec.people_max,
+            "actions_published": len(rec.timeline),
+            "action_counts": {
+                lab: sum(1 for _, _, x in rec.timeline if x == lab)
+                for lab in sorted({x for _, _, x in rec.timeline})
+            },
+            "speed_scale_min": min(scales, default=0.0),
+            "speed_scale_max": max(scales, default=0.0),
+            "closest_approach_m": round(rec.closest[0], 2) if np.isfinite(rec.closest[0]) else None,
+            "robot": {
+                "floor_xy": ROBOT_XY,
+                "radius": ROBOT_RADIUS,
+                "protective_radius": round(rec.rings.protective_radius, 2),
+                "reduced_radius": round(rec.rings.reduced_radius, 2),
+            },
+            "nodes_died": dead,
+            "outputs": ["annotated.mp4", "timeline.png", "snapshot.png", "summary.json"],
+        }
         rec.close()
         (out / "summary.json").write_text(json.dumps(summary, indent=2))
         print(json.dumps(summary), flush=True)

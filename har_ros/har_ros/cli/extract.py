@@ -22,11 +22,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backend", default="movenet")
     parser.add_argument("--input-width", type=int, default=256, help="backend input size")
     parser.add_argument("--width", type=int, default=640, help="resize frames to this width")
-    parser.add_argument("--person", default="main", choices=("main", "all"),
-                        help="main: the person most present and largest; all: every track")
+    parser.add_argument(
+        "--person",
+        default="main",
+        choices=("main", "all"),
+        help="main: the person most present and largest; all: every track",
+    )
     parser.add_argument("--min-frames", type=int, default=8, help="shorter clips are dropped")
-    parser.add_argument("--test-subjects", default="",
-                        help="comma-separated subject ids for a 'test' split column")
+    parser.add_argument(
+        "--test-subjects", default="", help="comma-separated subject ids for a 'test' split column"
+    )
     parser.add_argument("--cache", default="", help="track cache folder (default OUT.parts)")
 
 
@@ -42,8 +47,9 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         jobs, classes = find_jobs(args.videos)
-        config = dataclasses.replace(PoseNodeConfig(), backend=args.backend,
-                                     input_width=args.input_width)
+        config = dataclasses.replace(
+            PoseNodeConfig(), backend=args.backend, input_width=args.input_width
+        )
         config.validate()
         test_subjects = tuple(int(s) for s in args.test_subjects.split(",") if s.strip())
     except (DatasetError, ValueError, BackendError) as exc:
@@ -57,8 +63,7 @@ def run(args: argparse.Namespace) -> int:
         capture = cv2.VideoCapture(str(video))
         total = int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) or None
         capture.release()
-        with tqdm(total=total, desc=video.name, unit="frame", file=sys.stderr,
-                  leave=False) as bar:
+        with tqdm(total=total, desc=video.name, unit="frame", file=sys.stderr, leave=False) as bar:
             if "pipeline" not in pipelines:  # the backend is loaded once, the tracker per video
                 from ..pose.pipeline import PosePipeline
 
@@ -68,8 +73,14 @@ def run(args: argparse.Namespace) -> int:
             return track_video(video, config, args.width, cache, bar.update, fresh)
 
     try:
-        result = extract(tqdm(jobs, desc="videos", unit="video", file=sys.stderr), classes,
-                         track, args.person, args.min_frames, test_subjects)
+        result = extract(
+            tqdm(jobs, desc="videos", unit="video", file=sys.stderr),
+            classes,
+            track,
+            args.person,
+            args.min_frames,
+            test_subjects,
+        )
     except (DatasetError, BackendError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -80,7 +91,9 @@ def run(args: argparse.Namespace) -> int:
         return 1
     save_npz(result.dataset, out)
     summary = result.dataset.summary()
-    print(f"wrote {out}: {summary['sequences']} clips of {summary['classes']} classes "
-          f"({', '.join(result.dataset.class_names)}), median "
-          f"{summary['frames_median']:.0f} frames; {len(result.skipped)} skipped")
+    print(
+        f"wrote {out}: {summary['sequences']} clips of {summary['classes']} classes "
+        f"({', '.join(result.dataset.class_names)}), median "
+        f"{summary['frames_median']:.0f} frames; {len(result.skipped)} skipped"
+    )
     return 1 if result.skipped else 0

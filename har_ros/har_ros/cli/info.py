@@ -9,14 +9,23 @@ import platform
 
 from ..assets import ASSETS, cache_dir
 
-_ENV_VARS = ("ROS_DOMAIN_ID", "ROS_AUTOMATIC_DISCOVERY_RANGE", "RMW_IMPLEMENTATION",
-             "ROS_LOG_DIR", "FASTDDS_DEFAULT_PROFILES_FILE", "AMENT_PREFIX_PATH")
+_ENV_VARS = (
+    "ROS_DOMAIN_ID",
+    "ROS_AUTOMATIC_DISCOVERY_RANGE",
+    "RMW_IMPLEMENTATION",
+    "ROS_LOG_DIR",
+    "FASTDDS_DEFAULT_PROFILES_FILE",
+    "AMENT_PREFIX_PATH",
+)
 _PACKAGES = ("rclpy", "torch", "numpy", "opencv-python-headless", "ai-edge-litert", "rosbags")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--check", action="store_true",
-                        help="exit 1 unless the messages import and discovery is loopback-only")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="exit 1 unless the messages import and discovery is loopback-only",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -34,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"asset {asset.name:36s} {state}")
     try:
         from har_msgs.msg import ActionArray, SafetyStatus, SkeletonArray  # noqa: F401
+
         msgs_ok = True
     except ImportError as exc:
         print(f"har_msgs: NOT importable ({exc}); run `make setup` and `source env.sh`")

@@ -17,23 +17,36 @@ from pathlib import Path
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("source", help="bag folder or video file")
     parser.add_argument("--skeletons", default="", help="skeleton bag recorded from the video")
-    parser.add_argument("--classes", default="",
-                        help="a,b,c or a file with one class per line (default: the label "
-                             "file's '# classes:' line)")
-    parser.add_argument("--labels", default="",
-                        help="label file (default: BAG/labels.csv or VIDEO.labels.csv)")
-    parser.add_argument("--prelabel", default="", metavar="CKPT",
-                        help="suggest segments from this checkpoint's predictions")
-    parser.add_argument("--min-confidence", type=float, default=0.6,
-                        help="suggestions need at least this confidence")
+    parser.add_argument(
+        "--classes",
+        default="",
+        help="a,b,c or a file with one class per line (default: the label "
+        "file's '# classes:' line)",
+    )
+    parser.add_argument(
+        "--labels", default="", help="label file (default: BAG/labels.csv or VIDEO.labels.csv)"
+    )
+    parser.add_argument(
+        "--prelabel",
+        default="",
+        metavar="CKPT",
+        help="suggest segments from this checkpoint's predictions",
+    )
+    parser.add_argument(
+        "--min-confidence",
+        type=float,
+        default=0.6,
+        help="suggestions need at least this confidence",
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765, help="0 = any free port")
     parser.add_argument("--open", action="store_true", help="open the page in a browser")
 
 
 def default_labels_path(source: Path) -> Path:
-    return source / "labels.csv" if source.is_dir() else source.with_name(
-        f"{source.name}.labels.csv")
+    return (
+        source / "labels.csv" if source.is_dir() else source.with_name(f"{source.name}.labels.csv")
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -56,8 +69,9 @@ def run(args: argparse.Namespace) -> int:
     recording, source_error = None, ""
     try:
         with tqdm(desc=f"reading {source.name}", unit="frame", file=sys.stderr) as bar:
-            recording = open_source(source, args.skeletons, labels.parent / ".har_tracks",
-                                    bar.update)
+            recording = open_source(
+                source, args.skeletons, labels.parent / ".har_tracks", bar.update
+            )
     except RecordingError as exc:
         source_error = str(exc)
     suggestions = []

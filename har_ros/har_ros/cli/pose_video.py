@@ -26,8 +26,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = dataclasses.replace(PoseNodeConfig(), backend=args.backend,
-                                 input_width=args.input_width)
+    config = dataclasses.replace(
+        PoseNodeConfig(), backend=args.backend, input_width=args.input_width
+    )
     pipeline = PosePipeline(config)
     capture = cv2.VideoCapture(args.video)
     if not capture.isOpened():
@@ -41,13 +42,19 @@ def run(args: argparse.Namespace) -> int:
         if args.width and bgr.shape[1] != args.width:
             bgr = cv2.resize(bgr, (args.width, round(bgr.shape[0] * args.width / bgr.shape[1])))
         people = pipeline.process(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), frames / fps)
-        print(json.dumps({"frame": frames, "people": len(people),
-                          "track_ids": [p.track_id for p in people]}))
+        print(
+            json.dumps(
+                {"frame": frames, "people": len(people), "track_ids": [p.track_id for p in people]}
+            )
+        )
         frames += 1
         people_total += len(people)
     elapsed = time.perf_counter() - started
-    summary = {"summary": True, "frames": frames,
-               "mean_people": people_total / frames if frames else 0.0,
-               "fps": frames / elapsed if elapsed > 0 else 0.0}
+    summary = {
+        "summary": True,
+        "frames": frames,
+        "mean_people": people_total / frames if frames else 0.0,
+        "fps": frames / elapsed if elapsed > 0 else 0.0,
+    }
     print(json.dumps(summary))
     return 0 if frames else 1

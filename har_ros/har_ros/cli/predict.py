@@ -28,8 +28,16 @@ def run(args: argparse.Namespace) -> int:
     with torch.inference_mode():
         probs = torch.softmax(checkpoint.build()(torch.from_numpy(x[None])), dim=1)[0].numpy()
     top = np.argsort(-probs)[:5]
-    print(json.dumps({"index": args.index,
-                      "truth": dataset.class_names[dataset.labels[args.index]],
-                      "top5": [{"label": checkpoint.class_names[i],
-                                "probability": round(float(probs[i]), 4)} for i in top]}))
+    print(
+        json.dumps(
+            {
+                "index": args.index,
+                "truth": dataset.class_names[dataset.labels[args.index]],
+                "top5": [
+                    {"label": checkpoint.class_names[i], "probability": round(float(probs[i]), 4)}
+                    for i in top
+                ],
+            }
+        )
+    )
     return 0

@@ -25,8 +25,9 @@ def run(args: argparse.Namespace) -> int:
     executor.add_node(node)
     recorder = None
     try:
-        types = discover(node, args.topics, args.discover_timeout,
-                         lambda s: executor.spin_once(timeout_sec=s))
+        types = discover(
+            node, args.topics, args.discover_timeout, lambda s: executor.spin_once(timeout_sec=s)
+        )
         recorder = Recorder(node, args.output, types)
         print(f"recording {types} into {args.output}", flush=True)
         end = time.monotonic() + args.duration if args.duration else float("inf")

@@ -11,11 +11,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--clock", action="store_true", help="publish /clock (use_sim_time)")
     parser.add_argument("--loop", action="store_true")
     parser.add_argument("--topics", nargs="*", default=None)
-    parser.add_argument("--wait", type=float, default=5.0,
-                        help="s to wait for subscribers before starting")
+    parser.add_argument(
+        "--wait", type=float, default=5.0, help="s to wait for subscribers before starting"
+    )
     parser.add_argument("--remap-prefix", default="", help="namespace put before every topic")
-    parser.add_argument("--delay", type=float, default=0.5,
-                        help="s to wait after subscribers appeared (discovery settles)")
+    parser.add_argument(
+        "--delay",
+        type=float,
+        default=0.5,
+        help="s to wait after subscribers appeared (discovery settles)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -26,8 +31,17 @@ def run(args: argparse.Namespace) -> int:
     rclpy.init()
     node = rclpy.create_node("har_replay")
     try:
-        sent = replay(node, args.bag, args.rate, args.clock, args.loop, args.topics, args.wait,
-                      args.delay, args.remap_prefix)
+        sent = replay(
+            node,
+            args.bag,
+            args.rate,
+            args.clock,
+            args.loop,
+            args.topics,
+            args.wait,
+            args.delay,
+            args.remap_prefix,
+        )
         print(f"published {sent} messages", flush=True)
     except KeyboardInterrupt:
         pass

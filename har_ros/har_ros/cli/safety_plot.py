@@ -30,16 +30,24 @@ def run(args: argparse.Namespace) -> int:
     separations = np.linspace(0.0, args.max_distance, 400)
     fig, ax = plt.subplots(figsize=(8, 4.5))
     for rule in [*rules.rules.values(), rules.conservative]:
-        scales = [min(speed_scale(d, rule.human_speed, ssm, rule.extra_margin), rule.max_scale)
-                  for d in separations]
+        scales = [
+            min(speed_scale(d, rule.human_speed, ssm, rule.extra_margin), rule.max_scale)
+            for d in separations
+        ]
         stop = protective_distance(0.0, rule.human_speed, ssm, rule.extra_margin)
         style = "--" if rule.name == "conservative" else "-"
-        ax.plot(separations, scales, style,
-                label=f"{rule.name} (v_h {rule.human_speed} m/s, stop < {stop:.2f} m)")
+        ax.plot(
+            separations,
+            scales,
+            style,
+            label=f"{rule.name} (v_h {rule.human_speed} m/s, stop < {stop:.2f} m)",
+        )
     ax.set_xlabel("separation from the robot zone [m]")
     ax.set_ylabel("speed scale")
-    ax.set_title(f"ISO/TS 15066 SSM: T_r={ssm.reaction_time} s, a={ssm.braking_deceleration} "
-                 f"m/s², v_nom={ssm.nominal_speed} m/s")
+    ax.set_title(
+        f"ISO/TS 15066 SSM: T_r={ssm.reaction_time} s, a={ssm.braking_deceleration} "
+        f"m/s², v_nom={ssm.nominal_speed} m/s"
+    )
     ax.set_ylim(-0.02, 1.05)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="lower right")

@@ -36,97 +36,194 @@ def _json_object(text: str) -> dict:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data", required=True,
-                        help="npz:PATH | utd_mhad:DIR | openpose:DIR | bag:PATH")
+    parser.add_argument(
+        "--data", required=True, help="npz:PATH | utd_mhad:DIR | openpose:DIR | bag:PATH"
+    )
     parser.add_argument("--out", required=True, help="checkpoint file to write (.pt)")
-    parser.add_argument("--config", metavar="FILE",
-                        help="YAML of TrainConfig fields (an experiment as data); flags given "
-                             "here override it, fields it leaves out keep their defaults")
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="YAML of TrainConfig fields (an experiment as data); flags given "
+        "here override it, fields it leaves out keep their defaults",
+    )
     parser.add_argument("--model", choices=MODEL_NAMES, help=_default("model"))
-    parser.add_argument("--stream", action="store_true",
-                        help="a streaming model trained on labelled streams with outlier "
-                             "exposure: one output per frame, the past in its state ("
-                             + ", ".join(f"{k} {v}" for k, v in STREAM_SETTINGS.items())
-                             + "; flags given beside it win)")
-    parser.add_argument("--pause-class", help="streaming models: the class of standing still "
-                        "between actions (e.g. waiting); default: none of the classes")
-    parser.add_argument("--exposure", type=float,
-                        help="streaming models: weight of outlier exposure, 0 = off"
-                             + _default("exposure"))
-    parser.add_argument("--epochs", type=int,
-                        help="default: from the dataset's size (about 3000 steps, 60-400)")
-    parser.add_argument("--val-fraction", type=float,
-                        help="per-class hold-out for choosing the epoch; default: 0.15 where "
-                             "the smallest class has 40 clips, else none (last epoch)")
-    parser.add_argument("--features", type=_features,
-                        help="input channel groups: position, velocity (in the frame's own "
-                             "centre), motion (keeps the body's travel), bone"
-                             + _default("features"))
-    parser.add_argument("--mirror", choices=MIRROR_CHOICES,
-                        help="left/right flips; auto = on unless a class is named by its side")
+    parser.add_argument(
+        "--stream",
+        action="store_true",
+        help="a streaming model trained on labelled streams with outlier "
+        "exposure: one output per frame, the past in its state ("
+        + ", ".join(f"{k} {v}" for k, v in STREAM_SETTINGS.items())
+        + "; flags given beside it win)",
+    )
+    parser.add_argument(
+        "--pause-class",
+        help="streaming models: the class of standing still "
+        "between actions (e.g. waiting); default: none of the classes",
+    )
+    parser.add_argument(
+        "--exposure",
+        type=float,
+        help="streaming models: weight of outlier exposure, 0 = off" + _default("exposure"),
+    )
+    parser.add_argument(
+        "--epochs", type=int, help="default: from the dataset's size (about 3000 steps, 60-400)"
+    )
+    parser.add_argument(
+        "--val-fraction",
+        type=float,
+        help="per-class hold-out for choosing the epoch; default: 0.15 where "
+        "the smallest class has 40 clips, else none (last epoch)",
+    )
+    parser.add_argument(
+        "--features",
+        type=_features,
+        help="input channel groups: position, velocity (in the frame's own "
+        "centre), motion (keeps the body's travel), bone" + _default("features"),
+    )
+    parser.add_argument(
+        "--mirror",
+        choices=MIRROR_CHOICES,
+        help="left/right flips; auto = on unless a class is named by its side",
+    )
     parser.add_argument("--window", type=int, help="frames per window" + _default("window"))
-    parser.add_argument("--stride", type=int,
-                        help="frames between node outputs" + _default("stride"))
-    parser.add_argument("--noise", type=float,
-                        help="training keypoint noise σ, fraction of the torso length"
-                             + _default("noise"))
-    parser.add_argument("--view-yaw", type=float,
-                        help="augmentation: the camera turned by up to this many degrees about "
-                             "the vertical (x squashed by its cosine)" + _default("view_yaw"))
-    parser.add_argument("--no-augment", dest="augment", action="store_const", const=False,
-                        help="no augmentation (keypoint noise only, with --noise)")
+    parser.add_argument(
+        "--stride", type=int, help="frames between node outputs" + _default("stride")
+    )
+    parser.add_argument(
+        "--noise",
+        type=float,
+        help="training keypoint noise σ, fraction of the torso length" + _default("noise"),
+    )
+    parser.add_argument(
+        "--view-yaw",
+        type=float,
+        help="augmentation: the camera turned by up to this many degrees about "
+        "the vertical (x squashed by its cosine)" + _default("view_yaw"),
+    )
+    parser.add_argument(
+        "--no-augment",
+        dest="augment",
+        action="store_const",
+        const=False,
+        help="no augmentation (keypoint noise only, with --noise)",
+    )
     parser.add_argument("--batch-size", type=int, help=_default("batch_size"))
     parser.add_argument("--lr", type=float, help=_default("lr"))
     parser.add_argument("--seed", type=int, help=_default("seed"))
     parser.add_argument("--threads", type=int, help="torch threads (default: all cores)")
-    parser.add_argument("--model-config", type=_json_object,
-                        help="JSON overrides of the model's settings, e.g. widths")
-    parser.add_argument("--split", default="train",
-                        help="rows to train on when the data has a split column")
-    parser.add_argument("--sampling", choices=SAMPLINGS,
-                        help="whole clips squeezed into the window, or stream-like crops"
-                             + _default("sampling"))
-    parser.add_argument("--rate", dest="rate_hz", type=float,
-                        help="model time base in Hz for --sampling crop" + _default("rate_hz"))
-    parser.add_argument("--centre", choices=CENTRES,
-                        help="centre each frame, or the whole window (keeps walking visible)"
-                             + _default("centre"))
+    parser.add_argument(
+        "--model-config",
+        type=_json_object,
+        help="JSON overrides of the model's settings, e.g. widths",
+    )
+    parser.add_argument(
+        "--split", default="train", help="rows to train on when the data has a split column"
+    )
+    parser.add_argument(
+        "--sampling",
+        choices=SAMPLINGS,
+        help="whole clips squeezed into the window, or stream-like crops" + _default("sampling"),
+    )
+    parser.add_argument(
+        "--rate",
+        dest="rate_hz",
+        type=float,
+        help="model time base in Hz for --sampling crop" + _default("rate_hz"),
+    )
+    parser.add_argument(
+        "--centre",
+        choices=CENTRES,
+        help="centre each frame, or the whole window (keeps walking visible)" + _default("centre"),
+    )
     parser.add_argument("--views", default="", help="only these comma-separated views")
-    parser.add_argument("--init", metavar="CKPT",
-                        help="start from this checkpoint (its model and settings); another "
-                             "class list gets a new head, another layout is converted")
-    parser.add_argument("--freeze", choices=FREEZE_CHOICES,
-                        help="with --init: train only the classifier head")
-    parser.add_argument("--contrastive", action="store_true",
-                        help="noise-robust contrastive training (clean + noised view)")
-    parser.add_argument("--contrastive-weights", default="0.1,0.1", metavar="INSTANCE,GROUP",
-                        help="weights of the instance and the class-wise contrastive terms")
-    parser.add_argument("--noise-alpha", type=float, default=0.1,
-                        help="fraction of joints/frames perturbed in the noised view")
-    parser.add_argument("--early", type=float, metavar="SHARE",
-                        help="early recognition (--sampling crop): this share of the windows "
-                             "ends at a random frame of the clip, as the node sees an action "
-                             "begin; run the node with min_fill = --early-min-fill"
-                             + _default("early"))
-    parser.add_argument("--early-min-fill", type=float,
-                        help="least share of a window an early window holds"
-                             + _default("early_min_fill"))
-    parser.add_argument("--rejection", choices=SCORES,
-                        help="score the node thresholds for 'unknown'" + _default("rejection"))
-    parser.add_argument("--known-rejection", type=float,
-                        help="share of held-out known windows the 'unknown' threshold rejects"
-                             + _default("known_rejection"))
-    parser.add_argument("--calibration-fraction", type=float,
-                        help="per-class hold-out for temperature and threshold when the data "
-                             "has no validation hold-out" + _default("calibration_fraction"))
+    parser.add_argument(
+        "--init",
+        metavar="CKPT",
+        help="start from this checkpoint (its model and settings); another "
+        "class list gets a new head, another layout is converted",
+    )
+    parser.add_argument(
+        "--freeze", choices=FREEZE_CHOICES, help="with --init: train only the classifier head"
+    )
+    parser.add_argument(
+        "--contrastive",
+        action="store_true",
+        help="noise-robust contrastive training (clean + noised view)",
+    )
+    parser.add_argument(
+        "--contrastive-weights",
+        default="0.1,0.1",
+        metavar="INSTANCE,GROUP",
+        help="weights of the instance and the class-wise contrastive terms",
+    )
+    parser.add_argument(
+        "--noise-alpha",
+        type=float,
+        default=0.1,
+        help="fraction of joints/frames perturbed in the noised view",
+    )
+    parser.add_argument(
+        "--early",
+        type=float,
+        metavar="SHARE",
+        help="early recognition (--sampling crop): this share of the windows "
+        "ends at a random frame of the clip, as the node sees an action "
+        "begin; run the node with min_fill = --early-min-fill" + _default("early"),
+    )
+    parser.add_argument(
+        "--early-min-fill",
+        type=float,
+        help="least share of a window an early window holds" + _default("early_min_fill"),
+    )
+    parser.add_argument(
+        "--rejection",
+        choices=SCORES,
+        help="score the node thresholds for 'unknown'" + _default("rejection"),
+    )
+    parser.add_argument(
+        "--known-rejection",
+        type=float,
+        help="share of held-out known windows the 'unknown' threshold rejects"
+        + _default("known_rejection"),
+    )
+    parser.add_argument(
+        "--calibration-fraction",
+        type=float,
+        help="per-class hold-out for temperature and threshold when the data "
+        "has no validation hold-out" + _default("calibration_fraction"),
+    )
 
 
 # flags that are TrainConfig fields under the same name (dest)
-CONFIG_FLAGS = ("model", "epochs", "val_fraction", "features", "mirror", "window", "stride",
-                "noise", "augment", "batch_size", "lr", "seed", "threads", "model_config",
-                "sampling", "rate_hz", "centre", "init", "freeze", "early", "early_min_fill",
-                "rejection", "known_rejection", "calibration_fraction", "exposure", "pause_class",
-                "view_yaw")
+CONFIG_FLAGS = (
+    "model",
+    "epochs",
+    "val_fraction",
+    "features",
+    "mirror",
+    "window",
+    "stride",
+    "noise",
+    "augment",
+    "batch_size",
+    "lr",
+    "seed",
+    "threads",
+    "model_config",
+    "sampling",
+    "rate_hz",
+    "centre",
+    "init",
+    "freeze",
+    "early",
+    "early_min_fill",
+    "rejection",
+    "known_rejection",
+    "calibration_fraction",
+    "exposure",
+    "pause_class",
+    "view_yaw",
+)
 
 
 def train_config(args: argparse.Namespace) -> TrainConfig:
@@ -136,8 +233,7 @@ def train_config(args: argparse.Namespace) -> TrainConfig:
     config = read_config_file(args.config) if args.config else TrainConfig()
     if args.stream:
         config = replace(config, **STREAM_SETTINGS)
-    given = {name: getattr(args, name) for name in CONFIG_FLAGS
-             if getattr(args, name) is not None}
+    given = {name: getattr(args, name) for name in CONFIG_FLAGS if getattr(args, name) is not None}
     if given.get("threads") == 0:  # 0 = all cores, the default
         given["threads"] = DEFAULTS.threads
     if args.contrastive:
@@ -160,8 +256,9 @@ def read_config_file(path: str) -> TrainConfig:
     if values is None:
         values = {}
     if not isinstance(values, dict):
-        raise SettingsError(f"--config {path}: must be a mapping of training settings, got "
-                            f"{type(values).__name__}")
+        raise SettingsError(
+            f"--config {path}: must be a mapping of training settings, got {type(values).__name__}"
+        )
     return TrainConfig.from_dict(values, origin=f"--config {path}")
 
 
@@ -185,8 +282,7 @@ def _contrastive(args: argparse.Namespace) -> dict:
     try:
         instance, group = (float(v) for v in args.contrastive_weights.split(","))
     except ValueError:
-        raise SettingsError("--contrastive-weights must be two numbers: INSTANCE,GROUP"
-                            ) from None
+        raise SettingsError("--contrastive-weights must be two numbers: INSTANCE,GROUP") from None
     return {"instance_weight": instance, "group_weight": group, "alpha": args.noise_alpha}
 
 
@@ -198,16 +294,28 @@ def _train(args: argparse.Namespace) -> int:
     config = train_config(args)  # settings refused before the data is loaded
     dataset = load_data(args.data)
     if dataset.split is not None and args.split:
-        dataset = dataset.subset(dataset.split != "test") if args.split == "train" else \
-            dataset.subset(dataset.split == args.split)
+        dataset = (
+            dataset.subset(dataset.split != "test")
+            if args.split == "train"
+            else dataset.subset(dataset.split == args.split)
+        )
     dataset = select_views(dataset, args.views)
     checkpoint, _ = train(dataset, config)
     checkpoint.training["data_spec"] = args.data
     checkpoint.save(args.out)
     t = checkpoint.training
-    print(json.dumps({"checkpoint": args.out, "model": checkpoint.model_name,
-                      "best_val_acc": t["best_val_acc"], "best_epoch": t["best_epoch"],
-                      "train_seconds": round(t["seconds"], 1),
-                      "train_sequences": t["train_sequences"],
-                      "calibration": checkpoint.calibration.to_dict(), "recipe": t["recipe"]}))
+    print(
+        json.dumps(
+            {
+                "checkpoint": args.out,
+                "model": checkpoint.model_name,
+                "best_val_acc": t["best_val_acc"],
+                "best_epoch": t["best_epoch"],
+                "train_seconds": round(t["seconds"], 1),
+                "train_sequences": t["train_sequences"],
+                "calibration": checkpoint.calibration.to_dict(),
+                "recipe": t["recipe"],
+            }
+        )
+    )
     return 0

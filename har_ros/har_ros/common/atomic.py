@@ -34,8 +34,7 @@ def _reads(source: Path, out: Path) -> bool:
     """Whether ``out`` is the input ``source`` or, for a folder read whole, a file in it."""
     if same_file(out, source):
         return True
-    return source.is_dir() and out.exists() and \
-        out.resolve().is_relative_to(source.resolve())
+    return source.is_dir() and out.exists() and out.resolve().is_relative_to(source.resolve())
 
 
 def refuse_overwrite(outputs: Iterable[str | Path], inputs: Iterable[str | Path]) -> None:
@@ -46,12 +45,15 @@ def refuse_overwrite(outputs: Iterable[str | Path], inputs: Iterable[str | Path]
         for source in inputs:
             if _reads(source, out):
                 what = "the input" if same_file(out, source) else "a file of the input"
-                raise InputOverwriteError(f"{out} is {what} {source}; writing it would "
-                                          "replace the input: choose another output path")
+                raise InputOverwriteError(
+                    f"{out} is {what} {source}; writing it would "
+                    "replace the input: choose another output path"
+                )
         for other in seen:
             if same_file(out, other):
-                raise InputOverwriteError(f"{out} and {other} are the same file; choose "
-                                          "distinct output paths")
+                raise InputOverwriteError(
+                    f"{out} and {other} are the same file; choose distinct output paths"
+                )
         seen.append(Path(out))
 
 

@@ -12,8 +12,12 @@ import math
 from typing import Any
 
 
-def param(default: Any, description: str, read_only: bool = False,
-          limits: tuple[float, float] | None = None) -> Any:
+def param(
+    default: Any,
+    description: str,
+    read_only: bool = False,
+    limits: tuple[float, float] | None = None,
+) -> Any:
     """A config field that is also a ROS parameter (``description`` says unit and meaning).
 
     ``limits`` (low, high) is the closed range a number must lie in: each
@@ -22,9 +26,10 @@ def param(default: Any, description: str, read_only: bool = False,
     (to nanoseconds, a timer period). ROS shows and enforces it as the
     parameter's range; :func:`require_within_limits` checks it without ROS.
     """
-    return dataclasses.field(default=default, metadata={"description": description,
-                                                        "read_only": read_only,
-                                                        "limits": limits})
+    return dataclasses.field(
+        default=default,
+        metadata={"description": description, "read_only": read_only, "limits": limits},
+    )
 
 
 def parameter_names(config_cls: type) -> list[str]:

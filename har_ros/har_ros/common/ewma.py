@@ -15,6 +15,7 @@ class Ewma:
 
     def add(self, sample: float) -> float:
         self.count += 1
-        self.value = sample if self.count == 1 else \
-            (1.0 - self.weight) * self.value + self.weight * sample
+        self.value = (
+            sample if self.count == 1 else (1.0 - self.weight) * self.value + self.weight * sample
+        )
         return self.value

@@ -27,8 +27,10 @@ def camera_info_problem(k: Iterable[float]) -> str | None:
     if k.size != 9 or not np.all(np.isfinite(k)):
         return "camera_info K is not 9 finite numbers"
     if not np.any(k):
-        return "camera_info K is all zeros (the camera is not calibrated, or the driver " \
-               "publishes an empty camera_info)"
+        return (
+            "camera_info K is all zeros (the camera is not calibrated, or the driver "
+            "publishes an empty camera_info)"
+        )
     if k[0] <= 0 or k[4] <= 0:
         return f"camera_info K has fx {k[0]:g}, fy {k[4]:g}: both must be > 0"
     return None
@@ -42,11 +44,15 @@ def depth_units_problem(person_depths_m: Iterable[float]) -> str | None:
     median = float(np.median(depths))
     low, high = PLAUSIBLE_DEPTH_M
     if median < low:
-        return f"median depth of people {median:.3g} m < {low} m: depth units wrong " \
-               "(metres read as millimetres?) or depth not aligned with colour"
+        return (
+            f"median depth of people {median:.3g} m < {low} m: depth units wrong "
+            "(metres read as millimetres?) or depth not aligned with colour"
+        )
     if median > high:
-        return f"median depth of people {median:.3g} m > {high} m: depth units wrong " \
-               "(millimetres as 32FC1 metres?)"
+        return (
+            f"median depth of people {median:.3g} m > {high} m: depth units wrong "
+            "(millimetres as 32FC1 metres?)"
+        )
     return None
 
 
@@ -61,8 +67,10 @@ def overload_problem(received_hz: float, processed_hz: float) -> str | None:
     """Frames processed at under PROCESSED_SHARE of their arrival rate: the CPU is short."""
     if received_hz <= 0 or processed_hz >= PROCESSED_SHARE * received_hz:
         return None
-    return (f"overloaded: processing {processed_hz:.1f} of {received_hz:.1f} frames/s "
-            "(the newest frame is taken, the others dropped)")
+    return (
+        f"overloaded: processing {processed_hz:.1f} of {received_hz:.1f} frames/s "
+        "(the newest frame is taken, the others dropped)"
+    )
 
 
 class SelfCheck:

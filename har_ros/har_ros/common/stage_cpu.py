@@ -39,8 +39,10 @@ class StageCpu:
 
     def diagnostic_values(self) -> dict[str, float]:
         """``cpu_ms_<stage>`` totals and ``cpu_frames``, for /diagnostics."""
-        return {"cpu_frames": self.frames,
-                **{f"cpu_ms_{name}": round(ns / 1e6, 3) for name, ns in self._ns.items()}}
+        return {
+            "cpu_frames": self.frames,
+            **{f"cpu_ms_{name}": round(ns / 1e6, 3) for name, ns in self._ns.items()},
+        }
 
 
 def per_frame_ms(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
@@ -48,5 +50,8 @@ def per_frame_ms(before: dict[str, float], after: dict[str, float]) -> dict[str,
     frames = after.get("cpu_frames", 0) - before.get("cpu_frames", 0)
     if frames <= 0:
         return {}
-    return {key.removeprefix("cpu_ms_"): (after[key] - before.get(key, 0.0)) / frames
-            for key in after if key.startswith("cpu_ms_")}
+    return {
+        key.removeprefix("cpu_ms_"): (after[key] - before.get(key, 0.0)) / frames
+        for key in after
+        if key.startswith("cpu_ms_")
+    }

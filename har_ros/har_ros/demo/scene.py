@@ -19,9 +19,13 @@ from ..safety.policy import SafetyState
 from ..safety.zone_rings import ZoneRings
 
 #: RGB per safety state (speed panel, nearest line).
-STATE_RGB = {SafetyState.NORMAL: (40, 200, 60), SafetyState.REDUCED: (255, 170, 0),
-             SafetyState.PROTECTIVE_STOP: (230, 30, 30), SafetyState.STARTUP: (150, 150, 150),
-             SafetyState.FAULT: (220, 0, 220)}
+STATE_RGB = {
+    SafetyState.NORMAL: (40, 200, 60),
+    SafetyState.REDUCED: (255, 170, 0),
+    SafetyState.PROTECTIVE_STOP: (230, 30, 30),
+    SafetyState.STARTUP: (150, 150, 150),
+    SafetyState.FAULT: (220, 0, 220),
+}
 FloorToImage = Callable[[np.ndarray], np.ndarray]  # (N, 3) floor points -> (N, 2), NaN unseen
 
 
@@ -44,8 +48,16 @@ def homography_floor_to_image(image_to_floor: np.ndarray) -> FloorToImage:
     return project
 
 
-def text_box(img: np.ndarray, text: str, org: tuple[int, int], scale: float = 0.55,
-             fg=(255, 255, 255), bg=(0, 0, 0), thickness: int = 1, alpha: float = 0.65) -> None:
+def text_box(
+    img: np.ndarray,
+    text: str,
+    org: tuple[int, int],
+    scale: float = 0.55,
+    fg=(255, 255, 255),
+    bg=(0, 0, 0),
+    thickness: int = 1,
+    alpha: float = 0.65,
+) -> None:
     """Text on a dark translucent box: readable on a bright sky as on grass."""
     (w, h), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
     x = int(min(max(org[0], 3), img.shape[1] - w - 3))  # kept inside the image
@@ -58,8 +70,15 @@ def text_box(img: np.ndarray, text: str, org: tuple[int, int], scale: float = 0.
     cv2.putText(img, text, (x, y), cv2.FONT_HERSHEY_SIMPLEX, scale, fg, thickness, cv2.LINE_AA)
 
 
-def _ring(img, project: FloorToImage, rings: ZoneRings, radius: float, rgb, alpha: float,
-          outline: bool = True) -> None:
+def _ring(
+    img,
+    project: FloorToImage,
+    rings: ZoneRings,
+    radius: float,
+    rgb,
+    alpha: float,
+    outline: bool = True,
+) -> None:
     if radius <= 0:
         return
     outline_xy = rings.circle(radius, 96)
@@ -103,14 +122,28 @@ def draw_robot_and_zones(img: np.ndarray, project: FloorToImage, rings: ZoneRing
         text_box(img, "robot", (x - 20, y + 16), 0.45)
 
 
-def draw_people_labels(img: np.ndarray, people: list[PersonView], nearest: int,
-                       robot_uv: np.ndarray, state: SafetyState) -> None:
+def draw_people_labels(
+    img: np.ndarray,
+    people: list[PersonView],
+    nearest: int,
+    robot_uv: np.ndarray,
+    state: SafetyState,
+) -> None:
     rgb = STATE_RGB.get(state, (255, 255, 255))
     for person in people:
-        if person.track_id == nearest and person.feet_uv is not None and \
-                np.all(np.isfinite(robot_uv)):
-            cv2.line(img, tuple(int(v) for v in robot_uv), tuple(int(v) for v in person.feet_uv),
-                     rgb, 2, cv2.LINE_AA)
+        if (
+            person.track_id == nearest
+            and person.feet_uv is not None
+            and np.all(np.isfinite(robot_uv))
+        ):
+            cv2.line(
+                img,
+                tuple(int(v) for v in robot_uv),
+                tuple(int(v) for v in person.feet_uv),
+                rgb,
+                2,
+                cv2.LINE_AA,
+            )
         if person.head_uv is None:
             continue
         where = f"{person.separation:.1f} m" if np.isfinite(person.separation) else "? m"
@@ -119,21 +152,52 @@ def draw_people_labels(img: np.ndarray, people: list[PersonView], nearest: int,
         text_box(img, text, (int(person.head_uv[0]) - 30, int(person.head_uv[1]) - 8), 0.45)
 
 
-def draw_speed_panel(img: np.ndarray, scale: float, state: SafetyState, reason: str = "",
-                     origin: tuple[int, int] = (8, 8), width: int = 230) -> None:
+def draw_speed_panel(
+    img: np.ndarray,
+    scale: float,
+    state: SafetyState,
+    reason: str = "",
+    origin: tuple[int, int] = (8, 8),
+    width: int = 230,
+) -> None:
     """A dark panel: the speed scale large, a bar, the state; colour by state."""
     rgb = STATE_RGB.get(state, (255, 255, 255))
     x, y = origin
     h = 62 if reason else 48
     x1, y1 = min(img.shape[1], x + width), min(img.shape[0], y + h)
     img[y:y1, x:x1] = (img[y:y1, x:x1] * 0.25).astype(img.dtype)
-    cv2.putText(img, f"speed {scale:4.2f}", (x + 8, y + 24), cv2.FONT_HERSHEY_SIMPLEX, 0.7,
-                rgb, 2, cv2.LINE_AA)
-    cv2.putText(img, state.name.replace("_", " ").lower(), (x + 140, y + 22),
-                cv2.FONT_HERSHEY_SIMPLEX, 0.42, rgb, 1, cv2.LINE_AA)
+    cv2.putText(
+        img,
+        f"speed {scale:4.2f}",
+        (x + 8, y + 24),
+        cv2.FONT_HERSHEY_SIMPLEX,
+        0.7,
+        rgb,
+        2,
+        cv2.LINE_AA,
+    )
+    cv2.putText(
+        img,
+        state.name.replace("_", " ").lower(),
+        (x + 140, y + 22),
+        cv2.FONT_HERSHEY_SIMPLEX,
+        0.42,
+        rgb,
+        1,
+        cv2.LINE_AA,
+    )
     cv2.rectangle(img, (x + 8, y + 32), (x + width - 8, y + 42), (80, 80, 80), -1)
-    cv2.rectangle(img, (x + 8, y + 32), (x + 8 + int((width - 16) * min(max(scale, 0), 1)),
-                                         y + 42), rgb, -1)
+    cv2.rectangle(
+        img, (x + 8, y + 32), (x + 8 + int((width - 16) * min(max(scale, 0), 1)), y + 42), rgb, -1
+    )
     if reason:
-        cv2.putText(img, reason[:int(width / 6.2)], (x + 8, y + 56), cv2.FONT_HERSHEY_SIMPLEX,
-                    0.36, (230, 230, 230), 1, cv2.LINE_AA)
+        cv2.putText(
+            img,
+            reason[: int(width / 6.2)],
+            (x + 8, y + 56),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            0.36,
+            (230, 230, 230),
+            1,
+            cv2.LINE_AA,
+        )

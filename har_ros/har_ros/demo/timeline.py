@@ -9,17 +9,22 @@ from ..safety.policy import SafetyState
 from .scene import STATE_RGB
 
 
-def write_timeline(path: Path, actions: list[tuple[float, int, str]],
-                   speed: list[tuple[float, float, int]], class_names: list[str],
-                   title: str = "") -> None:
+def write_timeline(
+    path: Path,
+    actions: list[tuple[float, int, str]],
+    speed: list[tuple[float, float, int]],
+    class_names: list[str],
+    title: str = "",
+) -> None:
     """``actions``: (t, track, label); ``speed``: (t, scale, state); t = s of video time."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(10, 5.5), sharex=True,
-                                   gridspec_kw={"height_ratios": [3, 2]})
+    fig, (ax1, ax2) = plt.subplots(
+        2, 1, figsize=(10, 5.5), sharex=True, gridspec_kw={"height_ratios": [3, 2]}
+    )
     names = sorted({label for _, _, label in actions} | set(class_names))
     for track in sorted({tr for _, tr, _ in actions}):
         points = [(t, names.index(lab)) for t, tr, lab in actions if tr == track]

@@ -28,8 +28,9 @@ class Phase:
         return f"GO: {what} for {self.end - self.start:g} s"
 
 
-def plan(actions: list[str], repetitions: int, duration: float, countdown: float = 3.0,
-         rest: float = 2.0) -> list[Phase]:
+def plan(
+    actions: list[str], repetitions: int, duration: float, countdown: float = 3.0, rest: float = 2.0
+) -> list[Phase]:
     if not actions:
         raise ValueError("no actions to record")
     if repetitions < 1 or duration <= 0 or countdown < 0 or rest < 0:
@@ -37,8 +38,7 @@ def plan(actions: list[str], repetitions: int, duration: float, countdown: float
     phases, t = [], 0.0
     for repetition in range(1, repetitions + 1):
         for action in actions:
-            for kind, length in (("rest", rest), ("countdown", countdown),
-                                 ("action", duration)):
+            for kind, length in (("rest", rest), ("countdown", countdown), ("action", duration)):
                 if length > 0:
                     phases.append(Phase(kind, action, repetition, t, t + length))
                     t += length

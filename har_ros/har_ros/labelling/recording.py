@@ -59,10 +59,13 @@ class Recording:
     def __post_init__(self) -> None:
         # The size comes from the source (a bag's image_width/height): frames of it are
         # allocated later, so a crafted size is refused here, not when memory runs out.
-        if not (self.width > 0 and self.height > 0 and
-                self.width * self.height <= MAX_DECODED_PIXELS):
-            raise RecordingError(f"{self.name}: image size {self.width}x{self.height} is not "
-                                 f"between 1 and {MAX_DECODED_PIXELS:,} pixels")
+        if not (
+            self.width > 0 and self.height > 0 and self.width * self.height <= MAX_DECODED_PIXELS
+        ):
+            raise RecordingError(
+                f"{self.name}: image size {self.width}x{self.height} is not "
+                f"between 1 and {MAX_DECODED_PIXELS:,} pixels"
+            )
 
     @property
     def frames(self) -> int:
@@ -113,10 +116,13 @@ def from_video(video: str | Path, cache_dir: Path | None = None, progress=None) 
         tracks = track_video(video, cache_dir=cache_dir, progress=progress)
     except VideoError as exc:
         raise RecordingError(str(exc)) from exc
-    people = [[PersonView(t, kp, tuple(box)) for t, kp, box in tracks.people_at(i)]
-              for i in range(tracks.frames)]
-    return Recording(video.name, tracks.times, tracks.width, tracks.height, tracks.layout,
-                     people, video=video)
+    people = [
+        [PersonView(t, kp, tuple(box)) for t, kp, box in tracks.people_at(i)]
+        for i in range(tracks.frames)
+    ]
+    return Recording(
+        video.name, tracks.times, tracks.width, tracks.height, tracks.layout, people, video=video
+    )
 
 
 def _skeleton_frames(bag: Path, topics: list[str] | None = None) -> list:
@@ -127,13 +133,18 @@ def _skeleton_frames(bag: Path, topics: list[str] | None = None) -> list:
     from ..bags.io import read_bag
     from ..ros.skeleton_msgs import msg_to_frame
 
-    return [msg_to_frame(deserialize_message(m.data, SkeletonArray))
-            for m in read_bag(bag, topics) if m.msgtype == SKELETON_TYPE]
+    return [
+        msg_to_frame(deserialize_message(m.data, SkeletonArray))
+        for m in read_bag(bag, topics)
+        if m.msgtype == SKELETON_TYPE
+    ]
 
 
 def _views(frame) -> list[PersonView]:
-    return [PersonView(p.track_id, np.asarray(p.keypoints, np.float32), tuple(p.bbox))
-            for p in frame.people]
+    return [
+        PersonView(p.track_id, np.asarray(p.keypoints, np.float32), tuple(p.bbox))
+        for p in frame.people
+    ]
 
 
 def from_bag(bag: str | Path, image_topic: str = "", skeleton_topic: str = "") -> Recording:
@@ -150,23 +161,35 @@ def from_bag(bag: str | Path, image_topic: str = "", skeleton_topic: str = "") -
     bag = Path(bag)
     try:
         topics = bag_topics(bag)
-        images = [t for t, ty in topics.items() if ty in IMAGE_TYPES and
-                  (not image_topic or t == image_topic)]
-        skeletons = [t for t, ty in topics.items() if ty == SKELETON_TYPE and
-                     (not skeleton_topic or t == skeleton_topic)]
+        images = [
+            t
+            for t, ty in topics.items()
+            if ty in IMAGE_TYPES and (not image_topic or t == image_topic)
+        ]
+        skeletons = [
+            t
+            for t, ty in topics.items()
+            if ty == SKELETON_TYPE and (not skeleton_topic or t == skeleton_topic)
+        ]
         if not images and not skeletons:
-            raise RecordingError(f"{bag} has no image or har_msgs/SkeletonArray topic "
-                                 f"(topics: {topics or 'none'})")
+            raise RecordingError(
+                f"{bag} has no image or har_msgs/SkeletonArray topic (topics: {topics or 'none'})"
+            )
         frames = _skeleton_frames(bag, skeletons[:1])
         if not images:
             if not frames:
                 raise RecordingError(f"{bag}: the skeleton topic has no messages")
-            return Recording(bag.name, np.array([f.stamp_ns * 1e-9 for f in frames]),
-                             int(frames[0].width) or 640, int(frames[0].height) or 480,
-                             _layout_of(frames), [_views(f) for f in frames], images=None)
+            return Recording(
+                bag.name,
+                np.array([f.stamp_ns * 1e-9 for f in frames]),
+                int(frames[0].width) or 640,
+                int(frames[0].height) or 480,
+                _layout_of(frames),
+                [_views(f) for f in frames],
+                images=None,
+            )
         stamps, jpegs, bad = [], [], 0
-        kinds = {"sensor_msgs/msg/Image": Image, "sensor_msgs/msg/CompressedImage":
-                 CompressedImage}
+        kinds = {"sensor_msgs/msg/Image": Image, "sensor_msgs/msg/CompressedImage": CompressedImage}
         for message in read_bag(bag, topics=images[:1]):
             msg = deserialize_message(message.data, kinds[message.msgtype])
             try:
@@ -183,8 +206,15 @@ def from_bag(bag: str | Path, image_topic: str = "", skeleton_topic: str = "") -
         raise RecordingError(f"{bag}: no decodable image on {images[0]} ({bad} malformed)")
     by_stamp = {f.stamp_ns: f for f in frames}
     people = [_views(by_stamp[s]) if s in by_stamp else [] for s in stamps]
-    return Recording(bag.name, np.array(stamps) * 1e-9, size[0], size[1],
-                     _layout_of(frames), people, images=jpegs)
+    return Recording(
+        bag.name,
+        np.array(stamps) * 1e-9,
+        size[0],
+        size[1],
+        _layout_of(frames),
+        people,
+        images=jpegs,
+    )
 
 
 def from_video_and_bag(video: str | Path, bag: str | Path) -> Recording:
@@ -203,17 +233,26 @@ def from_video_and_bag(video: str | Path, bag: str | Path) -> Recording:
     except (VideoError, BagError) as exc:
         raise RecordingError(str(exc)) from exc
     if not ok or not frames:
-        raise RecordingError(f"{video} has no frames" if not ok else
-                             f"{bag} has no har_msgs/SkeletonArray messages")
+        raise RecordingError(
+            f"{video} has no frames" if not ok else f"{bag} has no har_msgs/SkeletonArray messages"
+        )
     if abs(len(frames) - count) > 1:
-        raise RecordingError(f"{bag} has {len(frames)} skeleton messages for {count} frames of "
-                             f"{video}; record the video's whole run through the pose node")
+        raise RecordingError(
+            f"{bag} has {len(frames)} skeleton messages for {count} frames of "
+            f"{video}; record the video's whole run through the pose node"
+        )
     width = int(frames[0].width) or first.shape[1]
     height = int(frames[0].height) or first.shape[0]
     # skeletons are in the published image's pixels; frames are shown resized to that width
-    return Recording(Path(video).name, np.array([f.stamp_ns * 1e-9 for f in frames]), width,
-                     height, _layout_of(frames), [_views(f) for f in frames],
-                     video=Path(video))
+    return Recording(
+        Path(video).name,
+        np.array([f.stamp_ns * 1e-9 for f in frames]),
+        width,
+        height,
+        _layout_of(frames),
+        [_views(f) for f in frames],
+        video=Path(video),
+    )
 
 
 def _layout_of(frames) -> str:
@@ -223,8 +262,9 @@ def _layout_of(frames) -> str:
     return "coco17"
 
 
-def open_source(source: str | Path, skeletons: str | Path = "", cache_dir: Path | None = None,
-                progress=None) -> Recording:
+def open_source(
+    source: str | Path, skeletons: str | Path = "", cache_dir: Path | None = None, progress=None
+) -> Recording:
     source = Path(source)
     if not source.exists():
         raise RecordingError(f"not found: {source}")

@@ -37,9 +37,11 @@ from ..resources import package_file
 from .recording import Recording
 from .session import LabelSession, intervals_from_json, intervals_to_json
 
-_STATIC = {"/": ("index.html", "text/html; charset=utf-8"),
-           "/label.js": ("label.js", "text/javascript; charset=utf-8"),
-           "/label.css": ("label.css", "text/css; charset=utf-8")}
+_STATIC = {
+    "/": ("index.html", "text/html; charset=utf-8"),
+    "/label.js": ("label.js", "text/javascript; charset=utf-8"),
+    "/label.css": ("label.css", "text/css; charset=utf-8"),
+}
 _FRAME = re.compile(r"^/frame/(\d+)\.jpg$")
 MAX_BODY = 16 * 1024 * 1024
 MAX_JSON_DEPTH = 32  # the page sends {"segments": [{...}]}: depth 3
@@ -85,13 +87,16 @@ def body_length(header: str | None) -> int:
     try:
         length = int(header)
     except ValueError:
-        raise RequestRefusedError(HTTPStatus.BAD_REQUEST,
-                             f"Content-Length {header!r} is not a number") from None
+        raise RequestRefusedError(
+            HTTPStatus.BAD_REQUEST, f"Content-Length {header!r} is not a number"
+        ) from None
     if length < 0:
         raise RequestRefusedError(HTTPStatus.BAD_REQUEST, f"Content-Length {length} is negative")
     if length > MAX_BODY:
-        raise RequestRefusedError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-                             f"request too large ({length} bytes, at most {MAX_BODY})")
+        raise RequestRefusedError(
+            HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+            f"request too large ({length} bytes, at most {MAX_BODY})",
+        )
     return length
 
 
@@ -103,8 +108,14 @@ def _token_matches(sent: str, token: str) -> bool:
 class LabelApp:
     """What the handler serves; ``recording`` is None when the source failed to open."""
 
-    def __init__(self, session: LabelSession, recording: Recording | None, source: str,
-                 source_error: str = "", suggestions: list[LabelInterval] | None = None):
+    def __init__(
+        self,
+        session: LabelSession,
+        recording: Recording | None,
+        source: str,
+        source_error: str = "",
+        suggestions: list[LabelInterval] | None = None,
+    ):
         self.session = session
         self.recording = recording
         self.source = source
@@ -115,29 +126,55 @@ class LabelApp:
 
     def info(self) -> dict:
         rec = self.recording
-        base = {"source": self.source, "labels_path": str(self.session.labels_path),
-                "classes": self.session.classes, "error": self.source_error,
-                "labels_error": self.session.error,
-                "segments": intervals_to_json(self.session.intervals),
-                "suggestions": intervals_to_json(self.suggestions),
-                "position": self.session.position}
+        base = {
+            "source": self.source,
+            "labels_path": str(self.session.labels_path),
+            "classes": self.session.classes,
+            "error": self.source_error,
+            "labels_error": self.session.error,
+            "segments": intervals_to_json(self.session.intervals),
+            "suggestions": intervals_to_json(self.suggestions),
+            "position": self.session.position,
+        }
         if rec is None:
             return base
-        warning = "" if rec.track_ids() else (
-            "nobody was found in this recording: there is no person to label (check the "
-            "camera, the lighting or the pose backend)")
-        return {**base, "warning": warning, "frames": rec.frames,
-                "times": [float(t) for t in rec.times],
-                "width": rec.width, "height": rec.height, "layout": rec.layout,
-                "bones": rec.bones(), "tracks": rec.track_ids(),
-                "has_images": rec.images is not None or rec.video is not None}
+        warning = (
+            ""
+            if rec.track_ids()
+            else (
+                "nobody was found in this recording: there is no person to label (check the "
+                "camera, the lighting or the pose backend)"
+            )
+        )
+        return {
+            **base,
+            "warning": warning,
+            "frames": rec.frames,
+            "times": [float(t) for t in rec.times],
+            "width": rec.width,
+            "height": rec.height,
+            "layout": rec.layout,
+            "bones": rec.bones(),
+            "tracks": rec.track_ids(),
+            "has_images": rec.images is not None or rec.video is not None,
+        }
 
     def people(self) -> list:
         if self.recording is None:
             return []
-        return [[[p.track_id, [[round(float(v), 1) for v in kp[:2]] + [round(float(kp[2]), 2)]
-                                for kp in p.keypoints]] for p in frame]
-                for frame in self.recording.people]
+        return [
+            [
+                [
+                    p.track_id,
+                    [
+                        [round(float(v), 1) for v in kp[:2]] + [round(float(kp[2]), 2)]
+                        for kp in p.keypoints
+                    ],
+                ]
+                for p in frame
+            ]
+            for frame in self.recording.people
+        ]
 
     def save(self, body: dict) -> dict:
         try:
@@ -150,8 +187,12 @@ class LabelApp:
             return {"ok": False, "problems": [f"bad request: {exc}"]}
         with self.lock:
             problems = self.session.save(segments, position)
-        return {"ok": not problems, "problems": problems, "saved": len(segments),
-                "path": str(self.session.labels_path)}
+        return {
+            "ok": not problems,
+            "problems": problems,
+            "saved": len(segments),
+            "path": str(self.session.labels_path),
+        }
 
 
 def make_handler(app: LabelApp):
@@ -175,15 +216,18 @@ def make_handler(app: LabelApp):
         def _check_origin(self) -> None:
             """RequestRefusedError unless Host (and Origin, if sent) name this server."""
             port = self.server.server_address[1]
-            hosts = {f"{name}:{port}" for name in ("127.0.0.1", "localhost", "[::1]",
-                                                   self.server.server_address[0])}
+            hosts = {
+                f"{name}:{port}"
+                for name in ("127.0.0.1", "localhost", "[::1]", self.server.server_address[0])
+            }
             host = self.headers.get("Host", "")
             if host not in hosts:
                 raise RequestRefusedError(HTTPStatus.FORBIDDEN, f"Host {host!r} is not this server")
             origin = self.headers.get("Origin")
             if origin is not None and origin not in {f"http://{h}" for h in hosts}:
-                raise RequestRefusedError(HTTPStatus.FORBIDDEN,
-                                     f"Origin {origin!r} is not this server's page")
+                raise RequestRefusedError(
+                    HTTPStatus.FORBIDDEN, f"Origin {origin!r} is not this server's page"
+                )
 
         def _page(self, name: str) -> bytes:
             data = package_file("labelling", "static", name).read_bytes()
@@ -233,11 +277,14 @@ def make_handler(app: LabelApp):
                     raise RequestRefusedError(HTTPStatus.NOT_FOUND, f"not found: {self.path}")
                 kind = self.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
                 if kind != "application/json":
-                    raise RequestRefusedError(HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
-                                         f"Content-Type must be application/json, not {kind!r}")
+                    raise RequestRefusedError(
+                        HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+                        f"Content-Type must be application/json, not {kind!r}",
+                    )
                 if not _token_matches(self.headers.get(TOKEN_HEADER, ""), app.token):
-                    raise RequestRefusedError(HTTPStatus.FORBIDDEN,
-                                         f"no or wrong {TOKEN_HEADER}: reload the page")
+                    raise RequestRefusedError(
+                        HTTPStatus.FORBIDDEN, f"no or wrong {TOKEN_HEADER}: reload the page"
+                    )
                 try:
                     body = parse_body(raw)
                 except ValueError as exc:

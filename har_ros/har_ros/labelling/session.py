@@ -46,21 +46,26 @@ class LabelSession:
         session = cls(labels_path, list(classes or []))
         if not labels_path.exists():
             if not session.classes:
-                session.error = ("no class list: give --classes a,b,c (or a file), or open a "
-                                 "labels.csv with a '# classes:' line")
+                session.error = (
+                    "no class list: give --classes a,b,c (or a file), or open a "
+                    "labels.csv with a '# classes:' line"
+                )
             return session
         try:
             loaded = read_label_file(labels_path)
         except DatasetError as exc:
-            session.error = f"{exc} (fix the file or choose another with --labels; it is " \
-                            "left as it is)"
+            session.error = (
+                f"{exc} (fix the file or choose another with --labels; it is left as it is)"
+            )
             return session
         listed = [c.strip() for c in loaded.meta.get("classes", "").split(",") if c.strip()]
         known = session.classes or listed or sorted({iv.label for iv in loaded.intervals})
         unknown = sorted({iv.label for iv in loaded.intervals} - set(known))
         if unknown:
-            session.error = (f"{labels_path}: labels {unknown} are not in the class list "
-                             f"{known}; add them to --classes (the file is left as it is)")
+            session.error = (
+                f"{labels_path}: labels {unknown} are not in the class list "
+                f"{known}; add them to --classes (the file is left as it is)"
+            )
             return session
         session.classes, session.intervals, session.meta = known, loaded.intervals, loaded.meta
         return session
@@ -100,13 +105,23 @@ def intervals_from_json(items: list[dict]) -> list[LabelInterval]:
             start, end = float(item["start"]), float(item["end"])
             if not (math.isfinite(start) and math.isfinite(end)):
                 raise ValueError(f"times must be finite, got {start}, {end}")
-            out.append(LabelInterval(None if track in ("*", None) else int(track), start, end,
-                                     str(item["label"])))
+            out.append(
+                LabelInterval(
+                    None if track in ("*", None) else int(track), start, end, str(item["label"])
+                )
+            )
         except (KeyError, TypeError, ValueError, OverflowError) as exc:
             raise ValueError(f"segment {k + 1}: {exc!r} in {item}") from exc
     return out
 
 
 def intervals_to_json(intervals: list[LabelInterval]) -> list[dict]:
-    return [{"track": "*" if iv.track_id is None else iv.track_id, "start": iv.start,
-             "end": iv.end, "label": iv.label} for iv in intervals]
+    return [
+        {
+            "track": "*" if iv.track_id is None else iv.track_id,
+            "start": iv.start,
+            "end": iv.end,
+            "label": iv.label,
+        }
+        for iv in intervals
+    ]

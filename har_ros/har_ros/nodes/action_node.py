@@ -44,8 +44,9 @@ class ActionNode(ManagedNode):
         self._next: ActionRecognizer | None = None
         self._input_subscription = None
         self._body_actions: BodyPublishers | None = None  # humans/bodies/<id>/action
-        self.params = ParameterBinding(self, ActionNodeConfig, self._apply_config,
-                                       self._prepare_recognizer, load=False)
+        self.params = ParameterBinding(
+            self, ActionNodeConfig, self._apply_config, self._prepare_recognizer, load=False
+        )
         self._rate = RateMeter()
         self._inference_ms = Ewma()
         self._stages = StageCpu()
@@ -60,12 +61,14 @@ class ActionNode(ManagedNode):
 
     def activate(self) -> None:
         # A deep queue absorbs bursts (a step with many people takes longer than a frame).
-        self._input_subscription = self.create_subscription(SkeletonArray, "skeletons",
-                                                      self._on_skeletons, qos.STREAM_QUEUE)
+        self._input_subscription = self.create_subscription(
+            SkeletonArray, "skeletons", self._on_skeletons, qos.STREAM_QUEUE
+        )
         config = self.params.config
         if config.hri and hri_available() and self._body_actions is None:
-            self._body_actions = BodyPublishers(self, {"action": ActionArray},
-                                                config.hri_body_expiry)
+            self._body_actions = BodyPublishers(
+                self, {"action": ActionArray}, config.hri_body_expiry
+            )
 
     def deactivate(self) -> None:
         self.destroy_subscription(self._input_subscription)
@@ -79,9 +82,12 @@ class ActionNode(ManagedNode):
         """Load the model a new config needs; a bad checkpoint refuses the change."""
         current = self._recognizer
         self._next = None
-        if current is not None and self.params.config is not None \
-                and config.model_path == self.params.config.model_path \
-                and config.settings() == current.settings:
+        if (
+            current is not None
+            and self.params.config is not None
+            and config.model_path == self.params.config.model_path
+            and config.settings() == current.settings
+        ):
             return
         try:
             self._next = ActionRecognizer.from_path(config.model_path, config.settings())
@@ -99,7 +105,8 @@ class ActionNode(ManagedNode):
         checkpoint = recognizer.checkpoint
         self.get_logger().info(
             f"model {checkpoint.model_name} ({checkpoint.layout.name}, window "
-            f"{checkpoint.normalisation.window}) classes {checkpoint.class_names}")
+            f"{checkpoint.normalisation.window}) classes {checkpoint.class_names}"
+        )
 
     def _on_skeletons(self, msg: SkeletonArray) -> None:
         self._rate.tick(time.monotonic())
@@ -107,8 +114,10 @@ class ActionNode(ManagedNode):
         limit = self.params.config.max_people
         if len(msg.skeletons) > limit:  # bounded work per message; the safety node then
             # sees no fresh action and applies the conservative rule
-            self.drops.drop("oversized", f"dropped a SkeletonArray of {len(msg.skeletons)} "
-                            f"people (max_people {limit})")
+            self.drops.drop(
+                "oversized",
+                f"dropped a SkeletonArray of {len(msg.skeletons)} people (max_people {limit})",
+            )
             return
         stages = self._stages
         try:
@@ -123,8 +132,12 @@ class ActionNode(ManagedNode):
                 results = recognizer.process(frame)
         except Exception as exc:  # a hole no check foresaw: log it, start afresh, go on
             recognizer.reset()
-            self.drops.drop("step_errors", f"dropped a SkeletonArray that failed the recognizer "
-                            f"(every person's window restarts): {exc!r}", error=True)
+            self.drops.drop(
+                "step_errors",
+                f"dropped a SkeletonArray that failed the recognizer "
+                f"(every person's window restarts): {exc!r}",
+                error=True,
+            )
             return
         stages.frame_done()
         rejected = recognizer.buffers.take_rejected_layout()
@@ -132,29 +145,42 @@ class ActionNode(ManagedNode):
             self.get_logger().warning(
                 f"dropped skeletons in layout {rejected!r}: no conversion to the model's "
                 f"{recognizer.checkpoint.layout.name!r} (counted as dropped_layout_* in "
-                "/diagnostics)", throttle_duration_sec=5.0)
+                "/diagnostics)",
+                throttle_duration_sec=5.0,
+            )
         if not results:
             return
         self._inference_ms.add((time.perf_counter() - started) * 1000.0)
-        actions = [Action(track_id=r.track_id, label=r.label, label_index=r.label_index,
-                          confidence=r.confidence, known_score=r.known_score,
-                          scores=r.scores.tolist(),
-                          window_start=ns_to_stamp(r.start_ns), window_end=ns_to_stamp(r.end_ns))
-                   for r in results]
+        actions = [
+            Action(
+                track_id=r.track_id,
+                label=r.label,
+                label_index=r.label_index,
+                confidence=r.confidence,
+                known_score=r.known_score,
+                scores=r.scores.tolist(),
+                window_start=ns_to_stamp(r.start_ns),
+                window_end=ns_to_stamp(r.end_ns),
+            )
+            for r in results
+        ]
         with stages.stage("publish"):
-            self._pub.publish(ActionArray(header=msg.header,
-                                          class_names=recognizer.class_names, actions=actions))
+            self._pub.publish(
+                ActionArray(header=msg.header, class_names=recognizer.class_names, actions=actions)
+            )
             if self._body_actions is not None:
                 self._publish_per_body(msg.header, recognizer.class_names, actions)
 
-    def _publish_per_body(self, header: Header, class_names: list[str],
-                          actions: list[Action]) -> None:
+    def _publish_per_body(
+        self, header: Header, class_names: list[str], actions: list[Action]
+    ) -> None:
         """Each body's action on its REP-155 topic, one ActionArray of one action."""
         tracked = {body_id(a.track_id): a for a in actions if a.track_id >= 0}
         publishers = self._body_actions.update(list(tracked), time.monotonic())
         for body, action in tracked.items():
             publishers[body]["action"].publish(
-                ActionArray(header=header, class_names=class_names, actions=[action]))
+                ActionArray(header=header, class_names=class_names, actions=[action])
+            )
 
     def _publish_diagnostics(self) -> None:
         now = time.monotonic()
@@ -162,19 +188,33 @@ class ActionNode(ManagedNode):
         header = Header(stamp=self.get_clock().now().to_msg())
         name = f"{self.get_fully_qualified_name()}: action"
         if recognizer is None:  # not configured: nothing to report but the state
-            self._diag_pub.publish(diagnostic_array(
-                header, name, "har_ros", WARN, f"lifecycle state {self.lifecycle_state}", {}))
+            self._diag_pub.publish(
+                diagnostic_array(
+                    header, name, "har_ros", WARN, f"lifecycle state {self.lifecycle_state}", {}
+                )
+            )
             return
         drops = dict(recognizer.buffers.drops)
-        values = {"received": self._rate.count, "input_rate_hz": self._rate.rate(now),
-                  "people_tracked": len(recognizer.buffers.people),
-                  "inference_ms": self._inference_ms.value, **self.drops.counts,
-                  **{f"dropped_{k}": v for k, v in drops.items()},
-                  **self._stages.diagnostic_values()}
+        values = {
+            "received": self._rate.count,
+            "input_rate_hz": self._rate.rate(now),
+            "people_tracked": len(recognizer.buffers.people),
+            "inference_ms": self._inference_ms.value,
+            **self.drops.counts,
+            **{f"dropped_{k}": v for k, v in drops.items()},
+            **self._stages.diagnostic_values(),
+        }
         stale = self._rate.age(now) > 1.0
-        self._diag_pub.publish(diagnostic_array(
-            header, name, "har_ros", WARN if stale else OK, "no skeletons" if stale else "ok",
-            values))
+        self._diag_pub.publish(
+            diagnostic_array(
+                header,
+                name,
+                "har_ros",
+                WARN if stale else OK,
+                "no skeletons" if stale else "ok",
+                values,
+            )
+        )
 
 
 def main(args=None) -> None:

@@ -47,19 +47,26 @@ from ..skeleton.types import Person, PositionSource, SkeletonFrame
 FUSED_LAYOUT = "coco17"  # what triangulation and the fused output use
 
 
-def fused_frame(people: list[FusedPerson], stamp_ns: int, cell_frame: str, width: int,
-                height: int) -> SkeletonFrame:
+def fused_frame(
+    people: list[FusedPerson], stamp_ns: int, cell_frame: str, width: int, height: int
+) -> SkeletonFrame:
     """The fused people: 2D of the primary view, 3D and positions in the cell frame."""
     persons = []
     for p in people:
         view = p.detections[p.primary]
-        person = Person(np.asarray(view.keypoints, np.float32), FUSED_LAYOUT,
-                        float(np.mean(view.keypoints[:, 2])), view.bbox, p.fused_id,
-                        keypoints_3d=p.keypoints_3d)
+        person = Person(
+            np.asarray(view.keypoints, np.float32),
+            FUSED_LAYOUT,
+            float(np.mean(view.keypoints[:, 2])),
+            view.bbox,
+            p.fused_id,
+            keypoints_3d=p.keypoints_3d,
+        )
         if p.position is not None:
             person.position = np.asarray(p.position, np.float64)
-            person.position_source = (PositionSource.TRIANGULATED if p.keypoints_3d is not None
-                                      else PositionSource.FLOOR)
+            person.position_source = (
+                PositionSource.TRIANGULATED if p.keypoints_3d is not None else PositionSource.FLOOR
+            )
             person.position_frame_id = cell_frame
         persons.append(person)
     return SkeletonFrame(stamp_ns, cell_frame, width, height, persons)
@@ -79,8 +86,9 @@ class PersonFusionNode(ManagedNode):
 
     def __init__(self, **kwargs):
         super().__init__("person_fusion", **kwargs)
-        self.params = ParameterBinding(self, FusionNodeConfig, self._apply_config,
-                                       self._prepare, load=False)
+        self.params = ParameterBinding(
+            self, FusionNodeConfig, self._apply_config, self._prepare, load=False
+        )
         self._cell: Cell | None = None
         self._next_cell: Cell | None = None
         self._fusion: PersonFusion | None = None
@@ -108,8 +116,10 @@ class PersonFusionNode(ManagedNode):
         if config.extrinsics == "tf":
             if not tf2_available():
                 self.params.unload()
-                raise ValueError("extrinsics 'tf' needs tf2_ros, which is not installed "
-                                 "(extrinsics:=file uses the cell file's calibration)")
+                raise ValueError(
+                    "extrinsics 'tf' needs tf2_ros, which is not installed "
+                    "(extrinsics:=file uses the cell file's calibration)"
+                )
             if self._tf_buffer is None:  # one listener for the node's life
                 import tf2_ros
 
@@ -119,10 +129,15 @@ class PersonFusionNode(ManagedNode):
     def activate(self) -> None:
         config = self.params.config
         for cam in self._cell.cameras:
-            self._camera_subscriptions.append(self.create_subscription(
-                SkeletonArray, cam.topic("skeletons"),
-                lambda data, name=cam.name: self._on_skeletons(name, data), qos.STREAM_QUEUE,
-                raw=True))
+            self._camera_subscriptions.append(
+                self.create_subscription(
+                    SkeletonArray,
+                    cam.topic("skeletons"),
+                    lambda data, name=cam.name: self._on_skeletons(name, data),
+                    qos.STREAM_QUEUE,
+                    raw=True,
+                )
+            )
         self._timer = self.create_timer(1.0 / config.rate_hz, self._step)
         if config.publish_camera_tf:
             self._broadcast_camera_tf()
@@ -144,8 +159,11 @@ class PersonFusionNode(ManagedNode):
     def _prepare(self, config: FusionNodeConfig) -> None:
         """Read the cell file a new config names; a bad one refuses the change."""
         self._next_cell = None
-        if self._cell is not None and self.params.config is not None and \
-                config.cell_file == self.params.config.cell_file:
+        if (
+            self._cell is not None
+            and self.params.config is not None
+            and config.cell_file == self.params.config.cell_file
+        ):
             return
         try:
             self._next_cell = load_cell(config.cell_file or default_cell_file())
@@ -156,32 +174,48 @@ class PersonFusionNode(ManagedNode):
         if self._next_cell is not None:
             self._cell, self._next_cell = self._next_cell, None
             self._fusion = PersonFusion(self._cell.calibrations(), config=config.fusion())
-            self._stage = FusionStage([c.name for c in self._cell.cameras],
-                                      {c.name: c.time_offset for c in self._cell.cameras},
-                                      config.sync_tolerance, config.camera_timeout,
-                                      config.max_future_stamp, config.sync_wait,
-                                      config.max_clock_offset)
+            self._stage = FusionStage(
+                [c.name for c in self._cell.cameras],
+                {c.name: c.time_offset for c in self._cell.cameras},
+                config.sync_tolerance,
+                config.camera_timeout,
+                config.max_future_stamp,
+                config.sync_wait,
+                config.max_clock_offset,
+            )
             self._scaled.clear()
-            self.get_logger().info(f"cell {self._cell.path}: cameras "
-                                   f"{[c.name for c in self._cell.cameras]}")
+            self.get_logger().info(
+                f"cell {self._cell.path}: cameras {[c.name for c in self._cell.cameras]}"
+            )
         else:
             self._fusion.config = config.fusion()
-            self._stage.set_limits(config.sync_tolerance, config.camera_timeout,
-                                   config.max_future_stamp, config.sync_wait,
-                                   config.max_clock_offset)
+            self._stage.set_limits(
+                config.sync_tolerance,
+                config.camera_timeout,
+                config.max_future_stamp,
+                config.sync_wait,
+                config.max_clock_offset,
+            )
 
     def _broadcast_camera_tf(self) -> None:
         if not tf2_available():
-            self.get_logger().warning("tf2_ros is not installed: camera transforms are not "
-                                      "broadcast (fusion uses the cell file's calibration)")
+            self.get_logger().warning(
+                "tf2_ros is not installed: camera transforms are not "
+                "broadcast (fusion uses the cell file's calibration)"
+            )
             return
         from tf2_ros import StaticTransformBroadcaster
 
         self._tf_broadcaster = StaticTransformBroadcaster(self)
         stamp = self.get_clock().now().to_msg()
-        self._tf_broadcaster.sendTransform([
-            transform_msg(stamp, self._cell.cell_frame, cam.frame_id,
-                          *cam.calibration.pose_in_cell()) for cam in self._cell.cameras])
+        self._tf_broadcaster.sendTransform(
+            [
+                transform_msg(
+                    stamp, self._cell.cell_frame, cam.frame_id, *cam.calibration.pose_in_cell()
+                )
+                for cam in self._cell.cameras
+            ]
+        )
 
     # -- data -----------------------------------------------------------------------
     def _on_skeletons(self, camera: str, data: bytes) -> None:
@@ -198,7 +232,8 @@ class PersonFusionNode(ManagedNode):
             self.get_logger().warning(
                 f"{camera}: refused skeletons stamped {frame.stamp_ns * 1e-9:.3f} s, more "
                 f"than max_future_stamp ahead of the clock ({now_ns * 1e-9:.3f} s)",
-                throttle_duration_sec=5.0)
+                throttle_duration_sec=5.0,
+            )
 
     def _calibration(self, camera: str, width: int, frame_id: str):
         """The camera for images ``width`` wide, posed by the file or by TF.
@@ -208,7 +243,9 @@ class PersonFusionNode(ManagedNode):
         cached = self._scaled.get(camera)  # one size per camera: a bounded cache
         if cached is None or cached[0] != width:
             cached = self._scaled[camera] = (
-                width, self._cell.camera(camera).calibration.scaled(width))
+                width,
+                self._cell.camera(camera).calibration.scaled(width),
+            )
         if self.params.config.extrinsics != "tf":
             return cached[1]
         from rclpy.time import Time
@@ -217,8 +254,7 @@ class PersonFusionNode(ManagedNode):
             t = self._tf_buffer.lookup_transform(self._cell.cell_frame, frame_id, Time())
         except Exception as exc:  # tf2's lookup errors: this camera cannot be placed now
             self._no_transform += 1
-            raise FrameError(f"no transform {frame_id} -> {self._cell.cell_frame}: "
-                             f"{exc}") from exc
+            raise FrameError(f"no transform {frame_id} -> {self._cell.cell_frame}: {exc}") from exc
         check_transform(t.transform, frame_id, self._cell.cell_frame)
         tr, q = t.transform.translation, t.transform.rotation
         return cached[1].with_pose((tr.x, tr.y, tr.z), (q.x, q.y, q.z, q.w))
@@ -248,10 +284,15 @@ class PersonFusionNode(ManagedNode):
         if instant is not None:
             self._fuse(*instant)
         coverage = self._stage.coverage(now_ns)
-        self._coverage_pub.publish(CameraCoverage(
-            header=Header(stamp=ns_to_stamp(now_ns), frame_id=self._cell.cell_frame),
-            cameras=list(coverage.cameras), live=list(coverage.live),
-            age=[float(a) for a in coverage.age_s], reasons=list(coverage.reasons)))
+        self._coverage_pub.publish(
+            CameraCoverage(
+                header=Header(stamp=ns_to_stamp(now_ns), frame_id=self._cell.cell_frame),
+                cameras=list(coverage.cameras),
+                live=list(coverage.live),
+                age=[float(a) for a in coverage.age_s],
+                reasons=list(coverage.reasons),
+            )
+        )
 
     def _fuse(self, stamp_ns: int, frames: dict) -> None:
         started = time.perf_counter()
@@ -271,8 +312,12 @@ class PersonFusionNode(ManagedNode):
                 people = self._fusion.update(detections)
         except Exception as exc:  # a hole no check foresaw: no array beats a wrong one
             self._fusion.tracks.clear()  # whatever half-updated state it left: start afresh
-            self.drops.drop("fusion_errors", "a fusion step failed and published nothing (the "
-                            f"safety node stops on stale skeletons): {exc!r}", error=True)
+            self.drops.drop(
+                "fusion_errors",
+                "a fusion step failed and published nothing (the "
+                f"safety node stops on stale skeletons): {exc!r}",
+                error=True,
+            )
             return
         # 2D keypoints are each person's primary view's: the largest camera's size holds all
         width = max(f.width for f in frames.values())
@@ -287,35 +332,60 @@ class PersonFusionNode(ManagedNode):
                 with stages.stage("hri"):
                     self._hri.publish(frame, time.monotonic())
             except Exception as exc:
-                self.get_logger().error(f"REP-155 output failed: {exc!r}",
-                                        throttle_duration_sec=5.0)
+                self.get_logger().error(
+                    f"REP-155 output failed: {exc!r}", throttle_duration_sec=5.0
+                )
         self._step_ms.add((time.perf_counter() - started) * 1000.0)
         stages.frame_done()
 
     def _publish_diagnostics(self) -> None:
         header = Header(stamp=self.get_clock().now().to_msg())
         if self._stage is None:
-            self._diag_pub.publish(diagnostic_array(
-                header, f"{self.get_fully_qualified_name()}: fusion", "har_ros", WARN,
-                f"lifecycle state {self.lifecycle_state}", {}))
+            self._diag_pub.publish(
+                diagnostic_array(
+                    header,
+                    f"{self.get_fully_qualified_name()}: fusion",
+                    "har_ros",
+                    WARN,
+                    f"lifecycle state {self.lifecycle_state}",
+                    {},
+                )
+            )
             return
         now_ns = self.get_clock().now().nanoseconds
         coverage = self._stage.coverage(now_ns)
-        offsets = {f"{c}_clock_offset_s": round(offset, 4) for c in coverage.cameras
-                   if (offset := self._stage.clock_offset(c, now_ns)) is not None}
-        values = {"steps": self._step_ms.count, "step_ms": self._step_ms.value,
-                  **self.drops.counts, "no_transform": self._no_transform,
-                  "future_stamps_refused": self._stage.future_refused,
-                  "tracks": len(self._fusion.tracks),
-                  **{f"{c}_age_s": a for c, a in zip(coverage.cameras, coverage.age_s,
-                                                      strict=True)}, **offsets,
-                  **{f"{c}_{what}": getattr(self._stage.slots[c], field) for c in coverage.cameras
-                     for what, field in (("received", "received"), ("fused", "fused_frames"))},
-                  **self._stages.diagnostic_values()}
+        offsets = {
+            f"{c}_clock_offset_s": round(offset, 4)
+            for c in coverage.cameras
+            if (offset := self._stage.clock_offset(c, now_ns)) is not None
+        }
+        values = {
+            "steps": self._step_ms.count,
+            "step_ms": self._step_ms.value,
+            **self.drops.counts,
+            "no_transform": self._no_transform,
+            "future_stamps_refused": self._stage.future_refused,
+            "tracks": len(self._fusion.tracks),
+            **{f"{c}_age_s": a for c, a in zip(coverage.cameras, coverage.age_s, strict=True)},
+            **offsets,
+            **{
+                f"{c}_{what}": getattr(self._stage.slots[c], field)
+                for c in coverage.cameras
+                for what, field in (("received", "received"), ("fused", "fused_frames"))
+            },
+            **self._stages.diagnostic_values(),
+        }
         blind = coverage.explained()
-        self._diag_pub.publish(diagnostic_array(
-            header, f"{self.get_fully_qualified_name()}: fusion", "har_ros", WARN if blind else OK,
-            f"cameras not live: {'; '.join(blind)}" if blind else "all cameras live", values))
+        self._diag_pub.publish(
+            diagnostic_array(
+                header,
+                f"{self.get_fully_qualified_name()}: fusion",
+                "har_ros",
+                WARN if blind else OK,
+                f"cameras not live: {'; '.join(blind)}" if blind else "all cameras live",
+                values,
+            )
+        )
 
 
 def main(args=None) -> None:

@@ -73,8 +73,9 @@ class PoseNode(ManagedNode):
         # publishers, which must not happen while the executor builds its wait set
         self._hri_frames: collections.deque[SkeletonFrame] = collections.deque(maxlen=30)
         self._hri_due = self.create_guard_condition(self._publish_hri)
-        self.params = ParameterBinding(self, PoseNodeConfig, self._apply_config,
-                                       self._prepare_pipeline, load=False)
+        self.params = ParameterBinding(
+            self, PoseNodeConfig, self._apply_config, self._prepare_pipeline, load=False
+        )
         self.counts = {"received": 0, "processed": 0, "dropped": 0}  # dropped: model too slow
         self.drops = Drops(self.get_logger(), "malformed")
         self.self_check = SelfCheck()
@@ -101,18 +102,29 @@ class PoseNode(ManagedNode):
             self._hri = start_hri_output(self, config.hri_body_expiry)
         if config.image_transport == "compressed":  # image_transport's topic naming
             topic = self.resolve_topic_name("image") + "/compressed"
-            self._input_subscriptions.append(self.create_subscription(
-                CompressedImage, topic, self._on_image, qos.SENSOR_DATA))
+            self._input_subscriptions.append(
+                self.create_subscription(CompressedImage, topic, self._on_image, qos.SENSOR_DATA)
+            )
         else:
-            self._input_subscriptions.append(self.create_subscription(
-                Image, "image", self._on_image, qos.SENSOR_DATA))
+            self._input_subscriptions.append(
+                self.create_subscription(Image, "image", self._on_image, qos.SENSOR_DATA)
+            )
         if config.use_depth:
             self._depth, sync, depth_sub = subscribe_depth(
-                self, Image, "depth", qos.SENSOR_DATA, int(config.depth_tolerance * 1e9),
-                config.depth_sync)
+                self,
+                Image,
+                "depth",
+                qos.SENSOR_DATA,
+                int(config.depth_tolerance * 1e9),
+                config.depth_sync,
+            )
             self.get_logger().info(f"depth paired with colour by {sync}")
-            self._input_subscriptions += [depth_sub, self.create_subscription(
-                CameraInfo, "camera_info", self._on_camera_info, qos.SENSOR_DATA)]
+            self._input_subscriptions += [
+                depth_sub,
+                self.create_subscription(
+                    CameraInfo, "camera_info", self._on_camera_info, qos.SENSOR_DATA
+                ),
+            ]
 
     def deactivate(self) -> None:
         for subscription in self._input_subscriptions:
@@ -132,9 +144,11 @@ class PoseNode(ManagedNode):
         The tracker, and with it every id handed out so far, is carried over.
         """
         try:
-            self._next_pipeline = (PosePipeline(config, ids=self._track_ids)
-                                   if self._pipeline is None
-                                   else self._pipeline.reconfigured(config))
+            self._next_pipeline = (
+                PosePipeline(config, ids=self._track_ids)
+                if self._pipeline is None
+                else self._pipeline.reconfigured(config)
+            )
         except BackendError as exc:
             raise ValueError(str(exc)) from exc
 
@@ -196,14 +210,14 @@ class PoseNode(ManagedNode):
         with stages.stage("decode"):  # a predicted frame (detect_every) needs no pixels
             rgb = self._decode_if_needed(msg, pipeline, stamp_ns * 1e-9)
         height, width = self._image_size
-        depth_m, intrinsics, depth_frame = self._depth_for(msg, (height, width)) \
-            if self._intrinsics else (None, None, "")
+        depth_m, intrinsics, depth_frame = (
+            self._depth_for(msg, (height, width)) if self._intrinsics else (None, None, "")
+        )
         people = pipeline.process(rgb, stamp_ns * 1e-9, depth_m, intrinsics, depth_frame, stages)
         depths = [p.position[2] for p in people if p.position_source == PositionSource.DEPTH]
         if depths:
             self.self_check.set("depth_units", depth_units_problem(depths))
-        frame = SkeletonFrame(stamp_ns, msg.header.frame_id, width,
-                              height, people)
+        frame = SkeletonFrame(stamp_ns, msg.header.frame_id, width, height, people)
         with stages.stage("message"):
             out = frame_to_msg(frame)
         with stages.stage("publish"):
@@ -216,8 +230,9 @@ class PoseNode(ManagedNode):
         self._processing_ms.add((time.perf_counter() - started) * 1000.0)
         if self.params.config.publish_debug_image:
             with stages.stage("debug_image"):
-                self._debug_pub.publish(array_to_image(draw_people(rgb, people), "rgb8",
-                                                       msg.header))
+                self._debug_pub.publish(
+                    array_to_image(draw_people(rgb, people), "rgb8", msg.header)
+                )
         stages.frame_done()
 
     def _publish_hri(self) -> None:
@@ -225,14 +240,19 @@ class PoseNode(ManagedNode):
             try:
                 self._hri.publish(self._hri_frames.popleft(), time.monotonic())
             except Exception as exc:  # the skeletons went out; REP-155 must not end the node
-                self.get_logger().error(f"REP-155 output failed: {exc!r}",
-                                        throttle_duration_sec=5.0)
+                self.get_logger().error(
+                    f"REP-155 output failed: {exc!r}", throttle_duration_sec=5.0
+                )
 
-    def _decode_if_needed(self, msg: Image | CompressedImage, pipeline: PosePipeline,
-                          stamp_s: float):
+    def _decode_if_needed(
+        self, msg: Image | CompressedImage, pipeline: PosePipeline, stamp_s: float
+    ):
         """RGB pixels, or None on a predicted frame; keeps ``_image_size`` up to date."""
-        if (pipeline.detects_at(stamp_s) or self.params.config.publish_debug_image
-                or self._image_size is None):
+        if (
+            pipeline.detects_at(stamp_s)
+            or self.params.config.publish_debug_image
+            or self._image_size is None
+        ):
             rgb = image_to_rgb(msg)
             self._image_size = rgb.shape[:2]
             return rgb
@@ -242,15 +262,22 @@ class PoseNode(ManagedNode):
 
     def _publish_diagnostics(self) -> None:
         now = time.monotonic()
-        values = {**self.counts, **self.drops.counts, "input_rate_hz": self._input_rate.rate(now),
-                  "processed_rate_hz": self._processed_rate.rate(now),
-                  "processing_ms": self._processing_ms.value,
-                  **self._stages.diagnostic_values()}
+        values = {
+            **self.counts,
+            **self.drops.counts,
+            "input_rate_hz": self._input_rate.rate(now),
+            "processed_rate_hz": self._processed_rate.rate(now),
+            "processing_ms": self._processing_ms.value,
+            **self._stages.diagnostic_values(),
+        }
         if self.lifecycle_state == "active":
-            self.self_check.set("rate", rate_problem("image", values["input_rate_hz"],
-                                                     self.params.config.expected_rate))
-            self.self_check.set("overload", overload_problem(values["input_rate_hz"],
-                                                             values["processed_rate_hz"]))
+            self.self_check.set(
+                "rate",
+                rate_problem("image", values["input_rate_hz"], self.params.config.expected_rate),
+            )
+            self.self_check.set(
+                "overload", overload_problem(values["input_rate_hz"], values["processed_rate_hz"])
+            )
         level = WARN if self.drops.counts["malformed"] or self._input_rate.age(now) > 1.0 else OK
         message = "no images" if self._input_rate.age(now) > 1.0 else "ok"
         if self.self_check.problems:
@@ -258,9 +285,16 @@ class PoseNode(ManagedNode):
         if self.lifecycle_state != "active":
             level, message = WARN, f"lifecycle state {self.lifecycle_state}"
         header = Header(stamp=self.get_clock().now().to_msg())
-        self._diag_pub.publish(diagnostic_array(
-            header, f"{self.get_fully_qualified_name()}: pose", "har_ros", level, message,
-            values))
+        self._diag_pub.publish(
+            diagnostic_array(
+                header,
+                f"{self.get_fully_qualified_name()}: pose",
+                "har_ros",
+                level,
+                message,
+                values,
+            )
+        )
 
     def destroy_node(self):
         with self._lock:

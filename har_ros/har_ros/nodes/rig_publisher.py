@@ -61,36 +61,53 @@ class PreloadedVideo:
 
 @dataclass(frozen=True)
 class RigPublisherConfig:
-    cell_file: str = param("", "cell description YAML; empty = the shipped Pose2Sim demo cell",
-                           read_only=True)
-    cameras: tuple[str, ...] = param((), "cameras to publish; empty = all with a video",
-                                     read_only=True)
-    rate: float = param(0.0, "frames published per second; 0 = the videos' time with "
-                             "frame_step", limits=(0.0, 1000.0))
+    cell_file: str = param(
+        "", "cell description YAML; empty = the shipped Pose2Sim demo cell", read_only=True
+    )
+    cameras: tuple[str, ...] = param(
+        (), "cameras to publish; empty = all with a video", read_only=True
+    )
+    rate: float = param(
+        0.0,
+        "frames published per second; 0 = the videos' time with frame_step",
+        limits=(0.0, 1000.0),
+    )
     frame_step: int = param(1, "publish every n-th frame of the videos", limits=(1, 1000))
     width: int = param(540, "resize to this width keeping the aspect ratio", limits=(16, 8192))
     publish_clock: bool = param(False, "publish /clock as the videos' time", read_only=True)
     loop: bool = param(False, "start again at the end")
-    max_frames: int = param(0, "stop after this many published frames; 0 = no limit",
-                            limits=(0, 2147483647))
+    max_frames: int = param(
+        0, "stop after this many published frames; 0 = no limit", limits=(0, 2147483647)
+    )
     wait_for_subscribers: float = param(
-        30.0, "s to wait for a subscriber on every image topic before the first frame; "
-        "0 = start at once", read_only=True, limits=(0.0, 3600.0))
+        30.0,
+        "s to wait for a subscriber on every image topic before the first frame; 0 = start at once",
+        read_only=True,
+        limits=(0.0, 3600.0),
+    )
     pace_topic: str = param(
-        "", "SkeletonArray topic to pace on (e.g. the fused skeletons): the next frames go "
+        "",
+        "SkeletonArray topic to pace on (e.g. the fused skeletons): the next frames go "
         "out only once skeletons of the last ones arrived there (or pace_timeout passed), "
         "so a busy machine gets fewer frames instead of a backlog; empty = no pacing",
-        read_only=True)
-    pace_timeout: float = param(1.0, "s to wait for the paced answer before publishing anyway",
-                                limits=(0.0, 60.0))
+        read_only=True,
+    )
+    pace_timeout: float = param(
+        1.0, "s to wait for the paced answer before publishing anyway", limits=(0.0, 60.0)
+    )
     preload: bool = param(
-        False, "decode and resize the videos once at start (they must fit in "
+        False,
+        "decode and resize the videos once at start (they must fit in "
         f"{PRELOAD_LIMIT_BYTES >> 30} GiB): publishing then costs what a camera driver's "
-        "does, not a video decoder's", read_only=True)
+        "does, not a video decoder's",
+        read_only=True,
+    )
 
     def validate(self) -> None:
-        require(self.rate == 0 or self.rate >= 0.1,
-                f"rate must be 0 (the videos' time) or >= 0.1 frames/s, got {self.rate}")
+        require(
+            self.rate == 0 or self.rate >= 0.1,
+            f"rate must be 0 (the videos' time) or >= 0.1 frames/s, got {self.rate}",
+        )
         require(self.frame_step >= 1, "frame_step must be >= 1")
         require(self.width >= 32, "width must be >= 32")
         require(self.max_frames >= 0, "max_frames must be >= 0")
@@ -100,10 +117,16 @@ class RigPublisherConfig:
 
 def camera_info(header: Header, cal: CameraCalibration) -> CameraInfo:
     P = [*cal.K[0], 0.0, *cal.K[1], 0.0, *cal.K[2], 0.0]
-    return CameraInfo(header=header, width=cal.width, height=cal.height,
-                      distortion_model="plumb_bob", d=[float(v) for v in cal.dist],
-                      k=[float(v) for v in cal.K.ravel()],
-                      r=[1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0], p=[float(v) for v in P])
+    return CameraInfo(
+        header=header,
+        width=cal.width,
+        height=cal.height,
+        distortion_model="plumb_bob",
+        d=[float(v) for v in cal.dist],
+        k=[float(v) for v in cal.K.ravel()],
+        r=[1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0],
+        p=[float(v) for v in P],
+    )
 
 
 class RigPublisher(Node):
@@ -128,14 +151,17 @@ class RigPublisher(Node):
         self._calibration = {c.name: c.calibration.scaled(config.width) for c in self._cameras}
         if config.preload:
             self._preload()
-        self._image_pubs = {c.name: self.create_publisher(Image, c.topic("image"),
-                                                          qos.SENSOR_DATA)
-                            for c in self._cameras}
-        self._info_pubs = {c.name: self.create_publisher(CameraInfo, c.topic("camera_info"),
-                                                         qos.SENSOR_DATA)
-                           for c in self._cameras}
-        self._clock_pub = self.create_publisher(Clock, "/clock", 10) \
-            if config.publish_clock else None
+        self._image_pubs = {
+            c.name: self.create_publisher(Image, c.topic("image"), qos.SENSOR_DATA)
+            for c in self._cameras
+        }
+        self._info_pubs = {
+            c.name: self.create_publisher(CameraInfo, c.topic("camera_info"), qos.SENSOR_DATA)
+            for c in self._cameras
+        }
+        self._clock_pub = (
+            self.create_publisher(Clock, "/clock", 10) if config.publish_clock else None
+        )
         self._frame = 0  # frames read from each video, loops included
         self._waiting_since = time.monotonic()
         self.published = 0
@@ -144,8 +170,9 @@ class RigPublisher(Node):
         self._last_sent = 0.0
         self._answered_ns = -1  # newest stamp seen on pace_topic
         if config.pace_topic:
-            self.create_subscription(SkeletonArray, config.pace_topic, self._on_paced,
-                                     qos.STREAM_QUEUE)
+            self.create_subscription(
+                SkeletonArray, config.pace_topic, self._on_paced, qos.STREAM_QUEUE
+            )
         self._started = time.monotonic()
         self._timer = None
         self._restart_timer(config)
@@ -153,8 +180,10 @@ class RigPublisher(Node):
     def _prepare(self, camera: str, bgr: np.ndarray) -> np.ndarray:
         """A decoded frame as published: the calibration's size, rgb."""
         cal = self._calibration[camera]
-        return cv2.cvtColor(cv2.resize(bgr, (cal.width, cal.height),
-                                       interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2RGB)
+        return cv2.cvtColor(
+            cv2.resize(bgr, (cal.width, cal.height), interpolation=cv2.INTER_AREA),
+            cv2.COLOR_BGR2RGB,
+        )
 
     def _preload(self) -> None:
         """Every camera's frames decoded and prepared now; ValueError past the memory limit."""
@@ -168,9 +197,11 @@ class RigPublisher(Node):
                 frames.append(self._prepare(name, bgr))
                 total += frames[-1].nbytes
                 if total > PRELOAD_LIMIT_BYTES:
-                    raise ValueError(f"preload: the videos need more than "
-                                     f"{PRELOAD_LIMIT_BYTES >> 30} GiB at width "
-                                     f"{self.params.config.width}; use preload:=false")
+                    raise ValueError(
+                        f"preload: the videos need more than "
+                        f"{PRELOAD_LIMIT_BYTES >> 30} GiB at width "
+                        f"{self.params.config.width}; use preload:=false"
+                    )
             capture.release()
             self._captures[name] = PreloadedVideo(frames)
 
@@ -212,8 +243,11 @@ class RigPublisher(Node):
 
     def _paced_out(self, config: RigPublisherConfig) -> bool:
         """The pipeline has not answered the last frames yet (and pace_timeout has not passed)."""
-        if not config.pace_topic or self._last_stamp_ns is None or \
-                self._answered_ns >= self._last_stamp_ns:
+        if (
+            not config.pace_topic
+            or self._last_stamp_ns is None
+            or self._answered_ns >= self._last_stamp_ns
+        ):
             return False
         return time.monotonic() - self._last_sent < config.pace_timeout
 
@@ -237,20 +271,19 @@ class RigPublisher(Node):
             self.get_logger().info(
                 f"end of the videos after {self.published} frames "
                 f"({self.published / elapsed:.1f} per s; {self.held_back} ticks held back "
-                "waiting for the paced pipeline)")
+                "waiting for the paced pipeline)"
+            )
             self.context.try_shutdown()
             return
         if self._clock_pub is not None:
             # frames read so far, loops included: the clock never runs back
-            stamp_ns = CLOCK_START_NS + round((self._frame - config.frame_step) * 1e9 /
-                                              self._fps)
+            stamp_ns = CLOCK_START_NS + round((self._frame - config.frame_step) * 1e9 / self._fps)
             self._clock_pub.publish(Clock(clock=ns_to_stamp(stamp_ns)))
         else:
             stamp_ns = self.get_clock().now().nanoseconds
         for cam in self._cameras:
             header = Header(stamp=ns_to_stamp(stamp_ns), frame_id=cam.frame_id)
-            rgb = frames[cam.name] if config.preload else self._prepare(cam.name,
-                                                                         frames[cam.name])
+            rgb = frames[cam.name] if config.preload else self._prepare(cam.name, frames[cam.name])
             self._image_pubs[cam.name].publish(array_to_image(rgb, "rgb8", header))
             self._info_pubs[cam.name].publish(camera_info(header, self._calibration[cam.name]))
         if not self.published:

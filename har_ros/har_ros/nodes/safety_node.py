@@ -71,14 +71,20 @@ class SafetyNode(ManagedNode):
         self._input_stamps = {"skeletons": Time(), "action": Time()}
         # dropped: unreadable; oversized/malformed: refused with a stop; report_errors:
         # status, marker or diagnostics building that failed (the command was still sent)
-        self.drops = Drops(self.get_logger(), "dropped_messages", "oversized_messages",
-                           "malformed_messages", "report_errors")
+        self.drops = Drops(
+            self.get_logger(),
+            "dropped_messages",
+            "oversized_messages",
+            "malformed_messages",
+            "report_errors",
+        )
         self._command = SpeedCommand(self, self.params.current().publish_speed_factor)
         self._reporter = SafetyReporter(self, self.params.current().publish_markers, self._stages)
         self.create_timer(1.0, self._check_frames)
         self._timer = steady_timer(self, 1.0 / SafetyNodeConfig.rate_hz, self._on_timer)
         self.get_logger().info(
-            "safety_node: NON-RATED protective layer, does not replace a safety-rated system")
+            "safety_node: NON-RATED protective layer, does not replace a safety-rated system"
+        )
 
     # -- lifecycle ----------------------------------------------------------------
     def configure(self) -> None:
@@ -86,27 +92,46 @@ class SafetyNode(ManagedNode):
         if config.cell_frame:
             if not tf2_available():
                 self.params.unload()
-                raise ValueError(f"cell_frame {config.cell_frame!r} needs tf2_ros, which is "
-                                 "not installed (leave cell_frame empty to use camera_to_floor)")
+                raise ValueError(
+                    f"cell_frame {config.cell_frame!r} needs tf2_ros, which is "
+                    "not installed (leave cell_frame empty to use camera_to_floor)"
+                )
             if self._frames is None:  # one TF listener for the node's life
-                self._frames = CellFrames(self, config.cell_frame, config.robot_frame,
-                                          config.max_transform_age)
-            self._frames.cell_frame, self._frames.robot_frame = (config.cell_frame,
-                                                                 config.robot_frame)
+                self._frames = CellFrames(
+                    self, config.cell_frame, config.robot_frame, config.max_transform_age
+                )
+            self._frames.cell_frame, self._frames.robot_frame = (
+                config.cell_frame,
+                config.robot_frame,
+            )
             self._locate = tf_locator(self._frames)
 
     def activate(self) -> None:
         self._policy = SafetyPolicy(self.params.config.policy_config())  # startup again
         # Serialized, so that an oversized message costs nothing before it is refused.
         self._input_subscriptions = [
-            self.create_subscription(SkeletonArray, "skeletons", lambda raw: self._read(
-                raw, SkeletonArray, "skeletons", self._on_skeletons), qos.STREAM_QUEUE, raw=True),
-            self.create_subscription(ActionArray, "action", lambda raw: self._read(
-                raw, ActionArray, "action", self._on_actions), qos.STREAM_QUEUE, raw=True),
-            self.create_subscription(PointStamped, "robot_position", self._on_robot, qos.STATE)]
+            self.create_subscription(
+                SkeletonArray,
+                "skeletons",
+                lambda raw: self._read(raw, SkeletonArray, "skeletons", self._on_skeletons),
+                qos.STREAM_QUEUE,
+                raw=True,
+            ),
+            self.create_subscription(
+                ActionArray,
+                "action",
+                lambda raw: self._read(raw, ActionArray, "action", self._on_actions),
+                qos.STREAM_QUEUE,
+                raw=True,
+            ),
+            self.create_subscription(PointStamped, "robot_position", self._on_robot, qos.STATE),
+        ]
         if self.params.config.use_coverage:
-            self._input_subscriptions.append(self.create_subscription(
-                CameraCoverage, "coverage", self._on_coverage, qos.STREAM_QUEUE))
+            self._input_subscriptions.append(
+                self.create_subscription(
+                    CameraCoverage, "coverage", self._on_coverage, qos.STREAM_QUEUE
+                )
+            )
 
     def deactivate(self) -> None:
         for subscription in self._input_subscriptions:
@@ -159,8 +184,9 @@ class SafetyNode(ManagedNode):
         now = time.monotonic()
         problem = malformed_skeleton(msg)
         if problem is not None:  # somebody is there, but the message cannot be trusted
-            self.drops.drop("malformed_messages", f"refused a malformed SkeletonArray: "
-                            f"{problem}", error=True)
+            self.drops.drop(
+                "malformed_messages", f"refused a malformed SkeletonArray: {problem}", error=True
+            )
             self._fault(f"skeletons message refused: {problem}")
             return
         try:
@@ -174,8 +200,9 @@ class SafetyNode(ManagedNode):
             return
         self._meters["skeletons"].tick(now)
         self._input_stamps["skeletons"] = msg.header.stamp
-        self._policy.on_skeletons(now, people, stamp_to_ns(msg.header.stamp) * 1e-9,
-                                  self._clock_s())
+        self._policy.on_skeletons(
+            now, people, stamp_to_ns(msg.header.stamp) * 1e-9, self._clock_s()
+        )
         self._reporter.on_skeletons(msg)
         self._decide(now)
         self._stages.frame_done()  # CPU per skeleton message, the ticks' share included
@@ -183,18 +210,25 @@ class SafetyNode(ManagedNode):
 
     def _on_actions(self, msg: ActionArray) -> None:
         now = time.monotonic()
-        actions = {int(a.track_id): (a.label, float(a.confidence)) for a in msg.actions
-                   if math.isfinite(a.confidence)}
+        actions = {
+            int(a.track_id): (a.label, float(a.confidence))
+            for a in msg.actions
+            if math.isfinite(a.confidence)
+        }
         self._meters["action"].tick(now)
         self._input_stamps["action"] = msg.header.stamp
-        self._policy.on_actions(now, actions, stamp_to_ns(msg.header.stamp) * 1e-9,
-                                self._clock_s())
+        self._policy.on_actions(now, actions, stamp_to_ns(msg.header.stamp) * 1e-9, self._clock_s())
 
     def _on_coverage(self, msg: CameraCoverage) -> None:
         now = time.monotonic()
         try:
-            self._policy.on_coverage(now, list(msg.cameras), [bool(v) for v in msg.live],
-                                     stamp_to_ns(msg.header.stamp) * 1e-9, self._clock_s())
+            self._policy.on_coverage(
+                now,
+                list(msg.cameras),
+                [bool(v) for v in msg.live],
+                stamp_to_ns(msg.header.stamp) * 1e-9,
+                self._clock_s(),
+            )
         except ValueError as exc:
             self.drops.drop("dropped_messages", f"dropped coverage: {exc}")
             return
@@ -225,9 +259,13 @@ class SafetyNode(ManagedNode):
 
     def _decision(self, now: float, clock_now) -> Decision:
         if self.lifecycle_state != "active" or self._policy is None:
-            return Decision(0.0, SafetyState.STARTUP if self.lifecycle_state != "finalized"
-                            else SafetyState.PROTECTIVE_STOP,
-                            f"lifecycle state {self.lifecycle_state}: held at 0 until active")
+            return Decision(
+                0.0,
+                SafetyState.STARTUP
+                if self.lifecycle_state != "finalized"
+                else SafetyState.PROTECTIVE_STOP,
+                f"lifecycle state {self.lifecycle_state}: held at 0 until active",
+            )
         if self._frames is not None and self.params.config.robot_frame:
             try:  # the robot's position from TF, like any other input
                 self._policy.on_robot_position(now, self._frames.robot_xy())
@@ -242,12 +280,22 @@ class SafetyNode(ManagedNode):
             self._command.publish(decision.scale)
         try:  # the command is out; explaining it must never end the node
             with self._stages.stage("report"):
-                self._reporter.report(now, clock_now, decision, self.params.config,
-                                      self._policy, self._meters, self._input_stamps,
-                                      self.drops.counts)
+                self._reporter.report(
+                    now,
+                    clock_now,
+                    decision,
+                    self.params.config,
+                    self._policy,
+                    self._meters,
+                    self._input_stamps,
+                    self.drops.counts,
+                )
         except Exception as exc:
-            self.drops.drop("report_errors", "status/markers/diagnostics failed, the speed "
-                            f"command was sent: {exc!r}", error=True)
+            self.drops.drop(
+                "report_errors",
+                f"status/markers/diagnostics failed, the speed command was sent: {exc!r}",
+                error=True,
+            )
 
 
 def main(args=None) -> None:

@@ -44,14 +44,17 @@ class SpeedGuardNode(Node):
         self._guard = SpeedGuard(config.timeout)
         msg_type, self._to_msg = controller_message_type()
         if msg_type is Float64:
-            self.get_logger().warning("control_msgs is not installed: publishing "
-                                      f"std_msgs/Float64 on {config.target_topic}")
-        self._pub = self.create_publisher(msg_type, config.target_topic,
-                                          qos.CONTROLLER_SPEED_INPUT)
-        events = SubscriptionEventCallbacks(deadline=self._on_deadline,
-                                            liveliness=self._on_liveliness)
-        self.create_subscription(Float64, "speed_scaling", self._on_command, qos.SPEED_COMMAND,
-                                 event_callbacks=events)
+            self.get_logger().warning(
+                "control_msgs is not installed: publishing "
+                f"std_msgs/Float64 on {config.target_topic}"
+            )
+        self._pub = self.create_publisher(msg_type, config.target_topic, qos.CONTROLLER_SPEED_INPUT)
+        events = SubscriptionEventCallbacks(
+            deadline=self._on_deadline, liveliness=self._on_liveliness
+        )
+        self.create_subscription(
+            Float64, "speed_scaling", self._on_command, qos.SPEED_COMMAND, event_callbacks=events
+        )
         self._last_reason = ""
         self._publish()
 
@@ -66,8 +69,10 @@ class SpeedGuardNode(Node):
         self._guard.on_command(time.monotonic(), msg.data)
 
     def _on_deadline(self, info) -> None:
-        self._guard.on_lost(f"speed_scaling missed its {qos.SPEED_DEADLINE_S:.2f} s deadline "
-                            f"({info.total_count} times)")
+        self._guard.on_lost(
+            f"speed_scaling missed its {qos.SPEED_DEADLINE_S:.2f} s deadline "
+            f"({info.total_count} times)"
+        )
         self._publish()
 
     def _on_liveliness(self, info) -> None:

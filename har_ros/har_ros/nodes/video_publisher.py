@@ -27,25 +27,33 @@ from ..ros.stamps import ns_to_stamp
 
 @dataclass(frozen=True)
 class VideoPublisherConfig:
-    video: str = param("", "video file; empty = the cached sports2d demo video",
-                       read_only=True)
-    camera_index: int = param(-1, "webcam index instead of a file; -1 = use video",
-                              read_only=True, limits=(-1, 1000))
+    video: str = param("", "video file; empty = the cached sports2d demo video", read_only=True)
+    camera_index: int = param(
+        -1, "webcam index instead of a file; -1 = use video", read_only=True, limits=(-1, 1000)
+    )
     rate: float = param(0.0, "frames per second; 0 = the file's native rate", limits=(0.0, 1000.0))
     loop: bool = param(False, "start again at the end of the file")
     max_frames: int = param(0, "stop after this many frames; 0 = no limit", limits=(0, 2147483647))
     frame_id: str = param("camera_color_optical_frame", "frame_id of the images")
-    width: int = param(640, "resize to this width keeping the aspect ratio; 0 = native",
-                       limits=(0, 8192))
-    horizontal_fov_deg: float = param(60.0, "field of view used for CameraInfo intrinsics",
-                                      limits=(0.0, 180.0))
+    width: int = param(
+        640, "resize to this width keeping the aspect ratio; 0 = native", limits=(0, 8192)
+    )
+    horizontal_fov_deg: float = param(
+        60.0, "field of view used for CameraInfo intrinsics", limits=(0.0, 180.0)
+    )
     wait_for_subscribers: int = param(
-        0, "hold the first frame until this many image subscribers matched (0 = start at "
-        "once), so that no frame is lost to discovery", read_only=True, limits=(0, 1000))
+        0,
+        "hold the first frame until this many image subscribers matched (0 = start at "
+        "once), so that no frame is lost to discovery",
+        read_only=True,
+        limits=(0, 1000),
+    )
 
     def validate(self) -> None:
-        require(self.rate == 0 or self.rate >= 0.1,
-                f"rate must be 0 (native) or >= 0.1 frames/s, got {self.rate}")
+        require(
+            self.rate == 0 or self.rate >= 0.1,
+            f"rate must be 0 (native) or >= 0.1 frames/s, got {self.rate}",
+        )
         require(self.max_frames >= 0, "max_frames must be >= 0")
         require(self.width >= 0, "width must be >= 0")
         require(self.wait_for_subscribers >= 0, "wait_for_subscribers must be >= 0")
@@ -58,8 +66,11 @@ class VideoPublisher(Node):
         self._timer = None
         self.params = ParameterBinding(self, VideoPublisherConfig, self._apply)
         config = self.params.config
-        source = config.camera_index if config.camera_index >= 0 else (
-            config.video or str(asset_path("sports2d_demo.mp4")))
+        source = (
+            config.camera_index
+            if config.camera_index >= 0
+            else (config.video or str(asset_path("sports2d_demo.mp4")))
+        )
         self._capture = cv2.VideoCapture(source)
         if not self._capture.isOpened():
             raise OSError(f"cannot open video source {source!r}")
@@ -89,8 +100,10 @@ class VideoPublisher(Node):
 
     def _tick(self) -> None:
         config = self.params.config
-        if not self.published and \
-                self._image_pub.get_subscription_count() < config.wait_for_subscribers:
+        if (
+            not self.published
+            and self._image_pub.get_subscription_count() < config.wait_for_subscribers
+        ):
             return  # nobody listening yet: the clip starts when they are
         frame = None if config.max_frames and self.published >= config.max_frames else self._read()
         if frame is None:
@@ -105,8 +118,9 @@ class VideoPublisher(Node):
         self._last_stamp_ns = stamp_ns
         header = Header(stamp=ns_to_stamp(stamp_ns), frame_id=config.frame_id)
         self._image_pub.publish(array_to_image(frame, "bgr8", header))
-        self._info_pub.publish(pinhole_camera_info(header, frame.shape[1], frame.shape[0],
-                                           config.horizontal_fov_deg))
+        self._info_pub.publish(
+            pinhole_camera_info(header, frame.shape[1], frame.shape[0], config.horizontal_fov_deg)
+        )
         self.published += 1
 
 

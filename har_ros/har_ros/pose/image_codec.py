@@ -30,8 +30,9 @@ class ImageDecodeError(ValueError):
     """The image message cannot be decoded; the text says why."""
 
 
-def decode(encoding: str, height: int, width: int, step: int, is_bigendian: bool,
-           data) -> np.ndarray:
+def decode(
+    encoding: str, height: int, width: int, step: int, is_bigendian: bool, data
+) -> np.ndarray:
     """Array of shape (H, W) or (H, W, C) for the message fields; raises ImageDecodeError."""
     if encoding not in ENCODINGS:
         raise ImageDecodeError(f"unsupported encoding {encoding!r}; supported: {sorted(ENCODINGS)}")
@@ -49,13 +50,18 @@ def decode(encoding: str, height: int, width: int, step: int, is_bigendian: bool
     typed = dtype.newbyteorder(byte_order) if dtype.itemsize > 1 else dtype
     shape = (height, width, channels)
     if step % dtype.itemsize == 0:  # a strided view of the message buffer: no copy
-        array = np.ndarray(shape, dtype=typed, buffer=np.frombuffer(buffer, np.uint8),
-                           strides=(step, channels * dtype.itemsize, dtype.itemsize))
+        array = np.ndarray(
+            shape,
+            dtype=typed,
+            buffer=np.frombuffer(buffer, np.uint8),
+            strides=(step, channels * dtype.itemsize, dtype.itemsize),
+        )
     else:  # rows padded to a step that is not a multiple of the element size
         rows = np.frombuffer(buffer, dtype=np.uint8).reshape(height, step)[:, :row_bytes]
         array = np.ascontiguousarray(rows).view(typed).reshape(shape)
     if array.dtype.byteorder not in ("=", "|") and (
-            (array.dtype.byteorder == ">") != (sys.byteorder == "big")):
+        (array.dtype.byteorder == ">") != (sys.byteorder == "big")
+    ):
         array = array.astype(dtype)  # to native byte order
     return array[:, :, 0] if channels == 1 else array
 
@@ -64,9 +70,14 @@ def to_rgb(encoding: str, image: np.ndarray) -> np.ndarray:
     """An 8-bit RGB view or copy of a colour/mono image, for the pose backends."""
     import cv2
 
-    conversions = {"rgb8": None, "bgr8": cv2.COLOR_BGR2RGB, "rgba8": cv2.COLOR_RGBA2RGB,
-                   "bgra8": cv2.COLOR_BGRA2RGB, "mono8": cv2.COLOR_GRAY2RGB,
-                   "8UC1": cv2.COLOR_GRAY2RGB}
+    conversions = {
+        "rgb8": None,
+        "bgr8": cv2.COLOR_BGR2RGB,
+        "rgba8": cv2.COLOR_RGBA2RGB,
+        "bgra8": cv2.COLOR_BGRA2RGB,
+        "mono8": cv2.COLOR_GRAY2RGB,
+        "8UC1": cv2.COLOR_GRAY2RGB,
+    }
     if encoding not in conversions:
         raise ImageDecodeError(f"{encoding!r} is not a colour image encoding")
     code = conversions[encoding]
@@ -99,9 +110,11 @@ def compressed_size(buffer: np.ndarray) -> tuple[int, int] | None:
             k += 1
             continue
         if marker in _JPEG_SOF:
-            return (int.from_bytes(data[k + 7:k + 9], "big"),
-                    int.from_bytes(data[k + 5:k + 7], "big"))
-        k += 2 + int.from_bytes(data[k + 2:k + 4], "big")
+            return (
+                int.from_bytes(data[k + 7 : k + 9], "big"),
+                int.from_bytes(data[k + 5 : k + 7], "big"),
+            )
+        k += 2 + int.from_bytes(data[k + 2 : k + 4], "big")
     return None
 
 
@@ -119,14 +132,16 @@ def decode_compressed(fmt: str, data) -> np.ndarray:
         raise ImageDecodeError(f"compressed depth ({fmt!r}) is not a colour image")
     if not any(name in codec for name in ("jpeg", "jpg", "png")):
         raise ImageDecodeError(f"unsupported compressed format {fmt!r}; supported: jpeg, png")
-    buffer = np.frombuffer(memoryview(data).cast("B") if not isinstance(data, np.ndarray)
-                           else data, dtype=np.uint8)
+    buffer = np.frombuffer(
+        memoryview(data).cast("B") if not isinstance(data, np.ndarray) else data, dtype=np.uint8
+    )
     if buffer.size == 0:
         raise ImageDecodeError("compressed image has no data")
     size = compressed_size(buffer)
     if size is not None and size[0] * size[1] > MAX_DECODED_PIXELS:
-        raise ImageDecodeError(f"{fmt!r} claims {size[0]}x{size[1]} pixels, more than "
-                               f"{MAX_DECODED_PIXELS:,}")
+        raise ImageDecodeError(
+            f"{fmt!r} claims {size[0]}x{size[1]} pixels, more than {MAX_DECODED_PIXELS:,}"
+        )
     try:
         bgr = cv2.imdecode(buffer, cv2.IMREAD_COLOR)
     except cv2.error as exc:  # e.g. OpenCV's own size limit
@@ -143,8 +158,9 @@ def encode(image: np.ndarray, encoding: str) -> tuple[int, int, int, bytes]:
     dtype, channels = ENCODINGS[encoding]
     expected = image.shape[:2] + ((channels,) if channels > 1 else ())
     if image.dtype != dtype or image.shape != expected:
-        raise ImageDecodeError(f"{encoding} needs dtype {dtype} and shape {expected}, got "
-                               f"{image.dtype} {image.shape}")
+        raise ImageDecodeError(
+            f"{encoding} needs dtype {dtype} and shape {expected}, got {image.dtype} {image.shape}"
+        )
     image = np.ascontiguousarray(image, dtype=dtype.newbyteorder("<"))
     height, width = image.shape[:2]
     return height, width, width * channels * dtype.itemsize, image.tobytes()

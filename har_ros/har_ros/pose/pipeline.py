@@ -31,21 +31,31 @@ BACKEND_FIELDS = ("backend", "model_path", "input_width", "num_threads", "min_pe
 
 
 def _make_backend(config: PoseNodeConfig):
-    return create_backend(config.backend, model_path=config.model_path,
-                          input_width=config.input_width, num_threads=config.num_threads,
-                          min_person_score=config.min_person_score)
+    return create_backend(
+        config.backend,
+        model_path=config.model_path,
+        input_width=config.input_width,
+        num_threads=config.num_threads,
+        min_person_score=config.min_person_score,
+    )
 
 
 class PosePipeline:
-    def __init__(self, config: PoseNodeConfig, backend=None, tracker: Tracker | None = None,
-                 ids: Iterator[int] | None = None):
+    def __init__(
+        self,
+        config: PoseNodeConfig,
+        backend=None,
+        tracker: Tracker | None = None,
+        ids: Iterator[int] | None = None,
+    ):
         config.validate()
         self.config = config
         self.backend = backend if backend is not None else _make_backend(config)
         self.tracker = tracker if tracker is not None else Tracker(config.tracker_config(), ids)
         self._tracker_config = config.tracker_config()
-        self._homography = (np.asarray(config.floor_homography).reshape(3, 3)
-                            if config.floor_homography else None)
+        self._homography = (
+            np.asarray(config.floor_homography).reshape(3, 3) if config.floor_homography else None
+        )
         self._since_detection = 0  # frames; a new pipeline detects on its first
         self._detected_s: float | None = None
         self._previous_s: float | None = None  # the last frame's stamp
@@ -70,18 +80,23 @@ class PosePipeline:
         The backend is loaded anew only when one of BACKEND_FIELDS changed.
         """
         same = all(getattr(config, f) == getattr(self.config, f) for f in BACKEND_FIELDS)
-        return PosePipeline(config, self.backend if same else _make_backend(config),
-                            self.tracker)
+        return PosePipeline(config, self.backend if same else _make_backend(config), self.tracker)
 
-    def process(self, rgb: np.ndarray | None, stamp_s: float,
-                depth_m: np.ndarray | None = None,
-                intrinsics: Intrinsics | None = None, depth_frame_id: str = "",
-                stages: StageCpu | None = None) -> list[Person]:
+    def process(
+        self,
+        rgb: np.ndarray | None,
+        stamp_s: float,
+        depth_m: np.ndarray | None = None,
+        intrinsics: Intrinsics | None = None,
+        depth_frame_id: str = "",
+        stages: StageCpu | None = None,
+    ) -> list[Person]:
         """The tracked people of the frame stamped ``stamp_s`` (s).
 
         ``stages`` times inference, tracking, positions. ``rgb`` may be None on a
         frame that ``detects_at`` said is predicted.
         """
+
         def timed(name: str, whole_process: bool = False):
             return stages.stage(name, whole_process) if stages is not None else nullcontext()
 
@@ -103,30 +118,39 @@ class PosePipeline:
         with timed("positions"):
             return self._located(people, depth_m, intrinsics, depth_frame_id)
 
-    def _located(self, people: list[Person], depth_m, intrinsics, depth_frame_id: str
-                 ) -> list[Person]:
+    def _located(
+        self, people: list[Person], depth_m, intrinsics, depth_frame_id: str
+    ) -> list[Person]:
         """Positions from depth or the floor, and the output layout, for each person."""
         cfg = self.config
         for person in people:
             if depth_m is not None and intrinsics is not None:
-                position, per_joint = depth_position(person.keypoints, depth_m, intrinsics,
-                                                     cfg.min_keypoint_score)
+                position, per_joint = depth_position(
+                    person.keypoints, depth_m, intrinsics, cfg.min_keypoint_score
+                )
                 person.keypoints_3d = per_joint
                 if position is not None:
                     person.position, person.position_source = position, PositionSource.DEPTH
                     person.position_frame_id = depth_frame_id
             if person.position is None and self._homography is not None:
-                position = floor_position(person.keypoints, person.bbox, person.layout,
-                                          self._homography, cfg.min_keypoint_score)
+                position = floor_position(
+                    person.keypoints,
+                    person.bbox,
+                    person.layout,
+                    self._homography,
+                    cfg.min_keypoint_score,
+                )
                 if position is not None:
                     person.position, person.position_source = position, PositionSource.FLOOR
                     person.position_frame_id = cfg.floor_frame_id
             if cfg.output_layout != person.layout:
                 person.keypoints = convert(person.keypoints, person.layout, cfg.output_layout)
                 if person.keypoints_3d is not None:
-                    with_score = np.column_stack([person.keypoints_3d, np.ones(len(
-                        person.keypoints_3d))])
-                    person.keypoints_3d = convert(with_score, person.layout,
-                                                  cfg.output_layout)[:, :3]
+                    with_score = np.column_stack(
+                        [person.keypoints_3d, np.ones(len(person.keypoints_3d))]
+                    )
+                    person.keypoints_3d = convert(with_score, person.layout, cfg.output_layout)[
+                        :, :3
+                    ]
                 person.layout = cfg.output_layout
         return people

@@ -43,8 +43,9 @@ def depth_to_metres(depth: np.ndarray) -> np.ndarray:
     return metres
 
 
-def joint_depths(keypoints: np.ndarray, depth_m: np.ndarray, min_score: float,
-                 patch: int = 2) -> np.ndarray:
+def joint_depths(
+    keypoints: np.ndarray, depth_m: np.ndarray, min_score: float, patch: int = 2
+) -> np.ndarray:
     """Median depth around each confident joint (NaN where unknown)."""
     h, w = depth_m.shape
     out = np.full(len(keypoints), np.nan, dtype=np.float32)
@@ -54,15 +55,19 @@ def joint_depths(keypoints: np.ndarray, depth_m: np.ndarray, min_score: float,
         u, v = round(float(x)), round(float(y))
         if not (0 <= u < w and 0 <= v < h):
             continue
-        window = depth_m[max(0, v - patch):v + patch + 1, max(0, u - patch):u + patch + 1]
+        window = depth_m[max(0, v - patch) : v + patch + 1, max(0, u - patch) : u + patch + 1]
         if np.isfinite(window).any():
             out[j] = np.nanmedian(window)
     return out
 
 
-def depth_position(keypoints: np.ndarray, depth_m: np.ndarray, intrinsics: Intrinsics,
-                   min_score: float = 0.3, min_joints: int = 3
-                   ) -> tuple[np.ndarray | None, np.ndarray]:
+def depth_position(
+    keypoints: np.ndarray,
+    depth_m: np.ndarray,
+    intrinsics: Intrinsics,
+    min_score: float = 0.3,
+    min_joints: int = 3,
+) -> tuple[np.ndarray | None, np.ndarray]:
     """(person position or None, per-joint 3D with NaN) in the camera optical frame."""
     z = joint_depths(keypoints, depth_m, min_score)
     xyz = np.full((len(keypoints), 3), np.nan, dtype=np.float32)
@@ -75,17 +80,18 @@ def depth_position(keypoints: np.ndarray, depth_m: np.ndarray, intrinsics: Intri
     return np.nanmedian(xyz[valid], axis=0).astype(np.float64), xyz
 
 
-def homography_from_camera(intrinsics: Intrinsics, rotation: np.ndarray,
-                           translation: np.ndarray) -> np.ndarray:
+def homography_from_camera(
+    intrinsics: Intrinsics, rotation: np.ndarray, translation: np.ndarray
+) -> np.ndarray:
     """Image -> floor (z = 0) homography of a camera with pose world->camera [R | t]."""
-    k = np.array([[intrinsics.fx, 0, intrinsics.cx], [0, intrinsics.fy, intrinsics.cy],
-                  [0, 0, 1]])
+    k = np.array([[intrinsics.fx, 0, intrinsics.cx], [0, intrinsics.fy, intrinsics.cy], [0, 0, 1]])
     floor_to_image = k @ np.column_stack([rotation[:, 0], rotation[:, 1], translation])
     return np.linalg.inv(floor_to_image)
 
 
-def floor_position(keypoints: np.ndarray, bbox, layout: str, homography: np.ndarray,
-                   min_score: float = 0.3) -> np.ndarray | None:
+def floor_position(
+    keypoints: np.ndarray, bbox, layout: str, homography: np.ndarray, min_score: float = 0.3
+) -> np.ndarray | None:
     """Floor x, y, 0 of the person's feet; None when the mapping is degenerate."""
     ankles = get_layout(layout).ankle_joints if layout else []
     seen = [j for j in ankles if keypoints[j, 2] >= min_score]

@@ -142,12 +142,21 @@ class Tracker:
                 if track.track_id >= 0 and track.unseen_s(stamp_s) <= cfg.coast_time:
                     coasted.append(self._coast(track, people, stamp_s))
                     track.shown = coasted[-1] is not None
-        self.tracks = [t for ti, t in enumerate(self.tracks) if ti in matched_tracks or (
-            t.track_id >= 0 and t.unseen_s(stamp_s) <= cfg.max_miss_time)]
+        self.tracks = [
+            t
+            for ti, t in enumerate(self.tracks)
+            if ti in matched_tracks
+            or (t.track_id >= 0 and t.unseen_s(stamp_s) <= cfg.max_miss_time)
+        ]
         for pi, person in enumerate(people):
             if pi not in matched_people:
-                track = Track(np.asarray(person.bbox, dtype=np.float64), person.keypoints.copy(),
-                              stamp_s, layout=person.layout, score=person.score)
+                track = Track(
+                    np.asarray(person.bbox, dtype=np.float64),
+                    person.keypoints.copy(),
+                    stamp_s,
+                    layout=person.layout,
+                    score=person.score,
+                )
                 if cfg.min_hits <= 1:
                     track.track_id = next(self._ids)
                 person.track_id = track.track_id
@@ -168,12 +177,17 @@ class Tracker:
                 track.shown = False
             if track.shown:
                 box, keypoints = track.predicted(stamp_s)
-                predicted.append(Person(
-                    keypoints=keypoints.astype(np.float32), layout=track.layout,
-                    score=track.score, bbox=tuple(float(v) for v in box),
-                    track_id=track.track_id, coasted=True))
-        self.tracks = [t for t in self.tracks
-                       if t.unseen_s(stamp_s) <= self.config.max_miss_time]
+                predicted.append(
+                    Person(
+                        keypoints=keypoints.astype(np.float32),
+                        layout=track.layout,
+                        score=track.score,
+                        bbox=tuple(float(v) for v in box),
+                        track_id=track.track_id,
+                        coasted=True,
+                    )
+                )
+        self.tracks = [t for t in self.tracks if t.unseen_s(stamp_s) <= self.config.max_miss_time]
         return predicted
 
     def _coast(self, track: Track, people: list[Person], stamp_s: float) -> Person | None:
@@ -181,9 +195,14 @@ class Tracker:
         box, keypoints = track.predicted(stamp_s)
         if any(box_iou(box, np.asarray(p.bbox, dtype=np.float64)) > 0.5 for p in people):
             return None  # someone detected there now: do not show the person twice
-        return Person(keypoints=keypoints.astype(np.float32), layout=track.layout,
-                      score=track.score * 0.5, bbox=tuple(float(v) for v in box),
-                      track_id=track.track_id, coasted=True)
+        return Person(
+            keypoints=keypoints.astype(np.float32),
+            layout=track.layout,
+            score=track.score * 0.5,
+            bbox=tuple(float(v) for v in box),
+            track_id=track.track_id,
+            coasted=True,
+        )
 
     def _hit(self, track: Track, person: Person, stamp_s: float) -> None:
         box = np.asarray(person.bbox, dtype=np.float64)

@@ -60,18 +60,41 @@ class VideoTracks:
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.stem}.tmp.npz")
-        np.savez_compressed(tmp, meta=np.asarray(json.dumps(
-            {"fps": self.fps, "width": self.width, "height": self.height,
-             "layout": self.layout})), times=self.times, frame_index=self.frame_index,
-            track_id=self.track_id, keypoints=self.keypoints, bbox=self.bbox)
+        np.savez_compressed(
+            tmp,
+            meta=np.asarray(
+                json.dumps(
+                    {
+                        "fps": self.fps,
+                        "width": self.width,
+                        "height": self.height,
+                        "layout": self.layout,
+                    }
+                )
+            ),
+            times=self.times,
+            frame_index=self.frame_index,
+            track_id=self.track_id,
+            keypoints=self.keypoints,
+            bbox=self.bbox,
+        )
         tmp.replace(path)
 
     @classmethod
     def load(cls, path: Path) -> VideoTracks:
         with np.load(path, allow_pickle=False) as f:
             meta = json.loads(str(f["meta"]))
-            return cls(meta["fps"], meta["width"], meta["height"], meta["layout"],
-                       f["times"], f["frame_index"], f["track_id"], f["keypoints"], f["bbox"])
+            return cls(
+                meta["fps"],
+                meta["width"],
+                meta["height"],
+                meta["layout"],
+                f["times"],
+                f["frame_index"],
+                f["track_id"],
+                f["keypoints"],
+                f["bbox"],
+            )
 
 
 def open_video(path: str | Path):
@@ -91,21 +114,30 @@ def read_frame(capture, width: int = DEFAULT_WIDTH) -> np.ndarray | None:
     if not ok:
         return None
     if width and bgr.shape[1] != width:
-        bgr = cv2.resize(bgr, (width, round(bgr.shape[0] * width / bgr.shape[1])),
-                         interpolation=cv2.INTER_AREA)
+        bgr = cv2.resize(
+            bgr, (width, round(bgr.shape[0] * width / bgr.shape[1])), interpolation=cv2.INTER_AREA
+        )
     return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
 
 def cache_key(video: Path, config: PoseNodeConfig, width: int) -> str:
     stat = video.stat()
-    settings = json.dumps([str(video.resolve()), stat.st_size, stat.st_mtime_ns, width,
-                           dataclasses.asdict(config)], sort_keys=True, default=str)
+    settings = json.dumps(
+        [str(video.resolve()), stat.st_size, stat.st_mtime_ns, width, dataclasses.asdict(config)],
+        sort_keys=True,
+        default=str,
+    )
     return f"{video.stem}-{hashlib.sha1(settings.encode()).hexdigest()[:12]}"
 
 
-def track_video(video: str | Path, config: PoseNodeConfig | None = None,
-                width: int = DEFAULT_WIDTH, cache_dir: Path | None = None,
-                progress: Callable[[int], None] | None = None, pipeline=None) -> VideoTracks:
+def track_video(
+    video: str | Path,
+    config: PoseNodeConfig | None = None,
+    width: int = DEFAULT_WIDTH,
+    cache_dir: Path | None = None,
+    progress: Callable[[int], None] | None = None,
+    pipeline=None,
+) -> VideoTracks:
     """Run (or read from ``cache_dir``) the pose pipeline over every frame of ``video``."""
     import cv2
 
@@ -134,10 +166,16 @@ def track_video(video: str | Path, config: PoseNodeConfig | None = None,
         raise VideoError(f"{video} has no readable frames")
     joints = len(rows[0][2]) if rows else 17
     tracks = VideoTracks(
-        float(fps), size[0], size[1], config.output_layout, np.asarray(times),
-        np.asarray([r[0] for r in rows], np.int64), np.asarray([r[1] for r in rows], np.int64),
+        float(fps),
+        size[0],
+        size[1],
+        config.output_layout,
+        np.asarray(times),
+        np.asarray([r[0] for r in rows], np.int64),
+        np.asarray([r[1] for r in rows], np.int64),
         np.asarray([r[2] for r in rows], np.float32).reshape(-1, joints, 3),
-        np.asarray([r[3] for r in rows], np.float32).reshape(-1, 4))
+        np.asarray([r[3] for r in rows], np.float32).reshape(-1, 4),
+    )
     if cached is not None:
         tracks.save(cached)
     return tracks
@@ -156,8 +194,9 @@ def main_track(tracks: VideoTracks, start: float = -np.inf, end: float = np.inf)
     return best
 
 
-def track_sequence(tracks: VideoTracks, track: int, start: float = -np.inf,
-                   end: float = np.inf) -> np.ndarray:
+def track_sequence(
+    tracks: VideoTracks, track: int, start: float = -np.inf, end: float = np.inf
+) -> np.ndarray:
     """(T, J, 3) keypoints of ``track`` over the frames in [start, end); absent = score 0."""
     frames = np.flatnonzero((tracks.times >= start) & (tracks.times < end))
     joints = tracks.keypoints.shape[1] if len(tracks.keypoints) else 17

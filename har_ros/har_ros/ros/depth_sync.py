@@ -34,8 +34,10 @@ def resolve(choice: str) -> str:
     if choice == "auto":
         return "message_filters" if message_filters_available() else "builtin"
     if choice == "message_filters" and not message_filters_available():
-        raise ValueError("depth_sync message_filters: the message_filters package is not "
-                         "installed (use auto or builtin)")
+        raise ValueError(
+            "depth_sync message_filters: the message_filters package is not "
+            "installed (use auto or builtin)"
+        )
     return choice
 
 
@@ -46,18 +48,23 @@ class MessageFiltersDepthCache:
         import message_filters
 
         self.tolerance_ns = tolerance_ns
-        self._cache = message_filters.Cache(source or message_filters.SimpleFilter(),
-                                            cache_size=capacity)
+        self._cache = message_filters.Cache(
+            source or message_filters.SimpleFilter(), cache_size=capacity
+        )
 
     def add(self, msg) -> None:
         self._cache.add(msg)
 
     def nearest(self, stamp_ns: int):
         when = Time(nanoseconds=stamp_ns, clock_type=ClockType.ROS_TIME)
-        candidates = [m for m in (self._cache.getElemBeforeTime(when),
-                                  self._cache.getElemAfterTime(when)) if m is not None]
-        best = min(candidates, key=lambda m: abs(stamp_to_ns(m.header.stamp) - stamp_ns),
-                   default=None)
+        candidates = [
+            m
+            for m in (self._cache.getElemBeforeTime(when), self._cache.getElemAfterTime(when))
+            if m is not None
+        ]
+        best = min(
+            candidates, key=lambda m: abs(stamp_to_ns(m.header.stamp) - stamp_ns), default=None
+        )
         if best is None or abs(stamp_to_ns(best.header.stamp) - stamp_ns) > self.tolerance_ns:
             return None
         return best

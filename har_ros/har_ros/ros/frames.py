@@ -34,8 +34,10 @@ def check_transform(transform, source: str, target: str) -> None:
     q, t = transform.rotation, transform.translation
     values = np.array([t.x, t.y, t.z, q.x, q.y, q.z, q.w], np.float64)
     if not np.all(np.isfinite(values)):
-        raise FrameError(f"transform {source} -> {target} is not finite: translation "
-                         f"({t.x}, {t.y}, {t.z}), rotation ({q.x}, {q.y}, {q.z}, {q.w})")
+        raise FrameError(
+            f"transform {source} -> {target} is not finite: translation "
+            f"({t.x}, {t.y}, {t.z}), rotation ({q.x}, {q.y}, {q.z}, {q.w})"
+        )
     if np.linalg.norm(values[3:]) < 1e-6:
         raise FrameError(f"transform {source} -> {target} has a zero quaternion")
 
@@ -47,9 +49,14 @@ def transform_msg(stamp, parent: str, child: str, xyz, quaternion):
     t = TransformStamped()
     t.header.stamp, t.header.frame_id, t.child_frame_id = stamp, parent, child
     t.transform.translation.x, t.transform.translation.y, t.transform.translation.z = (
-        float(v) for v in xyz)
-    (t.transform.rotation.x, t.transform.rotation.y, t.transform.rotation.z,
-     t.transform.rotation.w) = (float(v) for v in quaternion)
+        float(v) for v in xyz
+    )
+    (
+        t.transform.rotation.x,
+        t.transform.rotation.y,
+        t.transform.rotation.z,
+        t.transform.rotation.w,
+    ) = (float(v) for v in quaternion)
     return t
 
 
@@ -73,8 +80,12 @@ class CellFrames:
         self.max_age_s = max_age_s
         self.buffer = tf2_ros.Buffer(node=node)
         self.listener = tf2_ros.TransformListener(self.buffer, node)
-        self._tf_errors = (tf2_ros.LookupException, tf2_ros.ConnectivityException,
-                           tf2_ros.ExtrapolationException, tf2_ros.InvalidArgumentException)
+        self._tf_errors = (
+            tf2_ros.LookupException,
+            tf2_ros.ConnectivityException,
+            tf2_ros.ExtrapolationException,
+            tf2_ros.InvalidArgumentException,
+        )
 
     def missing(self) -> list[str]:
         """Why the configured cell and robot frames are not usable now (empty: they are).
@@ -83,12 +94,17 @@ class CellFrames:
         frames a long shift leaves in the buffer (ids are never reused, and tf2
         forgets no frame), since this runs on the thread that decides.
         """
-        problems = [f"TF has no frame {frame} (yet)"
-                    for frame in (self.cell_frame, self.robot_frame)
-                    # tf2_py's own per-frame lookup (BufferCore::_frameExists, Kilted)
-                    if frame and not self.buffer._frameExists(frame)]
-        if not problems and self.robot_frame and not self.buffer.can_transform(
-                self.cell_frame, self.robot_frame, Time()):
+        problems = [
+            f"TF has no frame {frame} (yet)"
+            for frame in (self.cell_frame, self.robot_frame)
+            # tf2_py's own per-frame lookup (BufferCore::_frameExists, Kilted)
+            if frame and not self.buffer._frameExists(frame)
+        ]
+        if (
+            not problems
+            and self.robot_frame
+            and not self.buffer.can_transform(self.cell_frame, self.robot_frame, Time())
+        ):
             problems.append(f"TF does not connect {self.robot_frame} to {self.cell_frame} (yet)")
         return problems
 
@@ -96,8 +112,9 @@ class CellFrames:
         if not source:
             raise FrameError("position has no frame_id")
         try:
-            found = self.buffer.lookup_transform(self.cell_frame, source, stamp,
-                                                 Duration(seconds=0))
+            found = self.buffer.lookup_transform(
+                self.cell_frame, source, stamp, Duration(seconds=0)
+            )
         except self._tf_errors as exc:
             raise FrameError(f"no transform {source} -> {self.cell_frame}: {exc}") from exc
         check_transform(found.transform, source, self.cell_frame)
@@ -107,8 +124,7 @@ class CellFrames:
         """``point`` measured in ``frame_id`` at ``stamp_msg``, in the cell frame."""
         if frame_id == self.cell_frame:
             return np.asarray(point, np.float64)
-        return apply_transform(self._lookup(frame_id, Time.from_msg(stamp_msg)).transform,
-                               point)
+        return apply_transform(self._lookup(frame_id, Time.from_msg(stamp_msg)).transform, point)
 
     def robot_xy(self) -> tuple[float, float]:
         """The robot frame's origin on the cell floor; FrameError if unknown or too old."""
@@ -117,7 +133,9 @@ class CellFrames:
         if stamp.nanoseconds:  # 0 = a static transform, valid forever
             age = (self._node.get_clock().now() - stamp).nanoseconds * 1e-9
             if age > self.max_age_s:
-                raise FrameError(f"transform {self.robot_frame} -> {self.cell_frame} is "
-                                 f"{age:.2f} s old (max {self.max_age_s:.2f} s)")
+                raise FrameError(
+                    f"transform {self.robot_frame} -> {self.cell_frame} is "
+                    f"{age:.2f} s old (max {self.max_age_s:.2f} s)"
+                )
         t = transform.transform.translation
         return float(t.x), float(t.y)

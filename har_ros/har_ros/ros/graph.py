@@ -13,8 +13,13 @@ class GraphTimeoutError(TimeoutError):
     """The graph did not reach the expected state in time."""
 
 
-def spin_until(node: Node, condition: Callable[[], bool], timeout: float,
-               what: str = "condition", executor: Executor | None = None) -> None:
+def spin_until(
+    node: Node,
+    condition: Callable[[], bool],
+    timeout: float,
+    what: str = "condition",
+    executor: Executor | None = None,
+) -> None:
     """Spin ``node`` (or ``executor``) until ``condition()`` is true, else GraphTimeoutError."""
     own_executor = executor is None
     if own_executor:
@@ -33,10 +38,15 @@ def spin_until(node: Node, condition: Callable[[], bool], timeout: float,
             executor.shutdown(timeout_sec=0)
 
 
-def spin_while_progressing(node: Node, condition: Callable[[], bool],
-                           progress: Callable[[], object], what: str,
-                           stall_timeout: float = 30.0, limit: float = 600.0,
-                           executor: Executor | None = None) -> None:
+def spin_while_progressing(
+    node: Node,
+    condition: Callable[[], bool],
+    progress: Callable[[], object],
+    what: str,
+    stall_timeout: float = 30.0,
+    limit: float = 600.0,
+    executor: Executor | None = None,
+) -> None:
     """Spin until ``condition()``; give up only when ``progress()`` stalls (or after ``limit``).
 
     For waits on a pipeline whose speed depends on the machine (a loaded CI
@@ -46,31 +56,59 @@ def spin_while_progressing(node: Node, condition: Callable[[], bool],
     deadline = time.monotonic() + limit
     while True:
         last = progress()
-        spin_until(node, lambda seen=last: condition() or progress() != seen, stall_timeout,
-                   f"{what} (no progress for {stall_timeout:.0f} s)", executor)
+        spin_until(
+            node,
+            lambda seen=last: condition() or progress() != seen,
+            stall_timeout,
+            f"{what} (no progress for {stall_timeout:.0f} s)",
+            executor,
+        )
         if condition():
             return
         if time.monotonic() > deadline:
-            raise GraphTimeoutError(f"timed out after {limit:.0f} s waiting for {what}, "
-                                    "though the pipeline kept moving")
+            raise GraphTimeoutError(
+                f"timed out after {limit:.0f} s waiting for {what}, though the pipeline kept moving"
+            )
 
 
-def wait_for_subscribers(node: Node, publisher, count: int = 1, timeout: float = 10.0,
-                         executor: Executor | None = None) -> None:
+def wait_for_subscribers(
+    node: Node, publisher, count: int = 1, timeout: float = 10.0, executor: Executor | None = None
+) -> None:
     """Wait until ``publisher`` has matched at least ``count`` subscriptions."""
-    spin_until(node, lambda: publisher.get_subscription_count() >= count, timeout,
-               f"{count} subscriber(s) on {publisher.topic_name}", executor)
+    spin_until(
+        node,
+        lambda: publisher.get_subscription_count() >= count,
+        timeout,
+        f"{count} subscriber(s) on {publisher.topic_name}",
+        executor,
+    )
 
 
-def wait_for_publishers(node: Node, subscription, count: int = 1, timeout: float = 10.0,
-                        executor: Executor | None = None) -> None:
+def wait_for_publishers(
+    node: Node,
+    subscription,
+    count: int = 1,
+    timeout: float = 10.0,
+    executor: Executor | None = None,
+) -> None:
     """Wait until ``subscription`` has matched at least ``count`` publishers."""
-    spin_until(node, lambda: subscription.get_publisher_count() >= count, timeout,
-               f"{count} publisher(s) on {subscription.topic_name}", executor)
+    spin_until(
+        node,
+        lambda: subscription.get_publisher_count() >= count,
+        timeout,
+        f"{count} publisher(s) on {subscription.topic_name}",
+        executor,
+    )
 
 
-def call_service(node: Node, client, request, timeout: float = 10.0,
-                 attempt_timeout: float = 2.0, executor: Executor | None = None):
+def call_service(
+    node: Node,
+    client,
+    request,
+    timeout: float = 10.0,
+    attempt_timeout: float = 2.0,
+    executor: Executor | None = None,
+):
     """Call a service and wait for its reply; send the request again if a reply is lost.
 
     ``service_is_ready()`` only says the request topic matched: a server can
@@ -88,6 +126,8 @@ def call_service(node: Node, client, request, timeout: float = 10.0,
         except GraphTimeoutError:
             client.remove_pending_request(future)
             if time.monotonic() >= deadline:
-                raise GraphTimeoutError(f"no reply from {client.service_name} in {timeout:.1f} s "
-                                        "(request sent again every "
-                                        f"{attempt_timeout:.1f} s)") from None
+                raise GraphTimeoutError(
+                    f"no reply from {client.service_name} in {timeout:.1f} s "
+                    "(request sent again every "
+                    f"{attempt_timeout:.1f} s)"
+                ) from None

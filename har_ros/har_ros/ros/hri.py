@@ -69,7 +69,8 @@ class BodyPublishers:
         for body in new:
             self._publishers[body] = {
                 name: self._node.create_publisher(kind, body_topic(body, name), qos.HRI)
-                for name, kind in self._topics.items()}
+                for name, kind in self._topics.items()
+            }
         return {body: self._publishers[body] for body in bodies}
 
 
@@ -81,7 +82,8 @@ class HriBodiesOutput:
             raise RuntimeError("hri_msgs is not installed")
         self._tracked = node.create_publisher(IdsList, TRACKED_TOPIC, qos.HRI)
         self._bodies = BodyPublishers(
-            node, {"skeleton2d": Skeleton2D, "roi": NormalizedRegionOfInterest2D}, expiry_s)
+            node, {"skeleton2d": Skeleton2D, "roi": NormalizedRegionOfInterest2D}, expiry_s
+        )
         self._tf = None
         if tf2_available():
             from tf2_ros import TransformBroadcaster
@@ -100,19 +102,38 @@ class HriBodiesOutput:
         transforms = []
         for body, person in people.items():
             xmin, ymin, xmax, ymax = normalised_roi(person.bbox, frame.width, frame.height)
-            publishers[body]["roi"].publish(NormalizedRegionOfInterest2D(
-                header=header, xmin=xmin, ymin=ymin, xmax=xmax, ymax=ymax,
-                c=min(max(float(person.score), 0.0), 1.0)))
+            publishers[body]["roi"].publish(
+                NormalizedRegionOfInterest2D(
+                    header=header,
+                    xmin=xmin,
+                    ymin=ymin,
+                    xmax=xmax,
+                    ymax=ymax,
+                    c=min(max(float(person.score), 0.0), 1.0),
+                )
+            )
             points = skeleton2d_points(person, frame.width, frame.height)
             if points is not None:
-                publishers[body]["skeleton2d"].publish(Skeleton2D(header=header, skeleton=[
-                    NormalizedPointOfInterest2D(x=float(x), y=float(y), c=float(c))
-                    for x, y, c in points]))
+                publishers[body]["skeleton2d"].publish(
+                    Skeleton2D(
+                        header=header,
+                        skeleton=[
+                            NormalizedPointOfInterest2D(x=float(x), y=float(y), c=float(c))
+                            for x, y, c in points
+                        ],
+                    )
+                )
             pose = body_pose(person)
             if pose is not None and self._tf is not None:
-                transforms.append(transform_msg(header.stamp, pose.parent_frame,
-                                                f"body_{body}", pose.translation,
-                                                pose.rotation))
+                transforms.append(
+                    transform_msg(
+                        header.stamp,
+                        pose.parent_frame,
+                        f"body_{body}",
+                        pose.translation,
+                        pose.rotation,
+                    )
+                )
         if transforms:
             self._tf.sendTransform(transforms)
         self._tracked.publish(IdsList(header=header, ids=list(people)))

@@ -36,9 +36,15 @@ class ManagedNode(LifecycleNode):
         super().__init__(node_name, **kwargs)
         self._lifecycle_state = "unconfigured"
         self._configure_error = ""
-        self.declare_parameter("autostart", True, ParameterDescriptor(
-            description="configure and activate at start; false = wait for a lifecycle "
-                        "manager (ros2 launch, ros2 lifecycle set)", read_only=True))
+        self.declare_parameter(
+            "autostart",
+            True,
+            ParameterDescriptor(
+                description="configure and activate at start; false = wait for a lifecycle "
+                "manager (ros2 launch, ros2 lifecycle set)",
+                read_only=True,
+            ),
+        )
 
     @property
     def lifecycle_state(self) -> str:

@@ -72,11 +72,13 @@ def _set_range(descriptor: ParameterDescriptor, hint: Any, limits) -> None:
     if limits is None:
         return
     if hint is float:
-        descriptor.floating_point_range = [FloatingPointRange(
-            from_value=float(limits[0]), to_value=float(limits[1]), step=0.0)]
+        descriptor.floating_point_range = [
+            FloatingPointRange(from_value=float(limits[0]), to_value=float(limits[1]), step=0.0)
+        ]
     elif hint is int:
-        descriptor.integer_range = [IntegerRange(
-            from_value=int(limits[0]), to_value=int(limits[1]), step=1)]
+        descriptor.integer_range = [
+            IntegerRange(from_value=int(limits[0]), to_value=int(limits[1]), step=1)
+        ]
     else:
         raise TypeError(f"{descriptor.name}: limits need a number, not {hint}")
 
@@ -99,8 +101,14 @@ class ParameterBinding(Generic[C]):
     are validated but not applied.
     """
 
-    def __init__(self, node: Node, config_cls: type[C], apply: Callable[[C], None],
-                 prepare: Callable[[C], None] | None = None, load: bool = True):
+    def __init__(
+        self,
+        node: Node,
+        config_cls: type[C],
+        apply: Callable[[C], None],
+        prepare: Callable[[C], None] | None = None,
+        load: bool = True,
+    ):
         self._node = node
         self._cls = config_cls
         self._apply = apply
@@ -112,13 +120,17 @@ class ParameterBinding(Generic[C]):
             if hint not in _TYPES:
                 raise TypeError(f"{config_cls.__name__}.{f.name}: unsupported type {hint}")
             descriptor = ParameterDescriptor(
-                name=f.name, type=_TYPES[hint], description=f.metadata.get("description", ""),
-                read_only=f.metadata.get("read_only", False))
+                name=f.name,
+                type=_TYPES[hint],
+                description=f.metadata.get("description", ""),
+                read_only=f.metadata.get("read_only", False),
+            )
             _set_range(descriptor, hint, f.metadata.get("limits"))
             default = list(f.default) if isinstance(f.default, tuple) else f.default
             # An empty list has no type of its own: declare the type, value unset.
-            node.declare_parameter(f.name, default if default != [] else _PARAM_TYPES[hint],
-                                   descriptor)
+            node.declare_parameter(
+                f.name, default if default != [] else _PARAM_TYPES[hint], descriptor
+            )
         self.config: C | None = None
         node.add_on_set_parameters_callback(self._on_set)
         node.add_post_set_parameters_callback(self._post_set)
@@ -152,8 +164,11 @@ class ParameterBinding(Generic[C]):
         self.config = None
 
     def _on_set(self, parameters) -> SetParametersResult:
-        changes = {p.name: _coerce(p.value if p.value is not None else (), self._hints[p.name])
-                   for p in parameters if p.name in self._hints}
+        changes = {
+            p.name: _coerce(p.value if p.value is not None else (), self._hints[p.name])
+            for p in parameters
+            if p.name in self._hints
+        }
         if not changes:
             return SetParametersResult(successful=True)
         try:
@@ -179,7 +194,8 @@ class ParameterBinding(Generic[C]):
             self._node.get_logger().error(
                 f"could not apply {sorted(p.name for p in parameters)}: {exc!r}; the node "
                 "goes on with its previous settings (ros2 param get still shows the new "
-                "values: set them back)")
+                "values: set them back)"
+            )
             try:
                 self._apply(previous)
             except Exception as again:

@@ -27,12 +27,14 @@ from ..safety.node_config import SPEED_DEADLINE_S
 SENSOR_DATA = qos_profile_sensor_data
 
 #: Skeletons and actions as published: reliable, keep last 10.
-STREAM = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=10,
-                    reliability=ReliabilityPolicy.RELIABLE)
+STREAM = QoSProfile(
+    history=HistoryPolicy.KEEP_LAST, depth=10, reliability=ReliabilityPolicy.RELIABLE
+)
 
 #: Skeleton/action subscriptions, bag record/replay: reliable, keep last 100 (bursts).
-STREAM_QUEUE = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=100,
-                          reliability=ReliabilityPolicy.RELIABLE)
+STREAM_QUEUE = QoSProfile(
+    history=HistoryPolicy.KEEP_LAST, depth=100, reliability=ReliabilityPolicy.RELIABLE
+)
 
 #: safety/status, robot_position and other low-rate state: reliable, keep last 10.
 STATE = STREAM
@@ -43,16 +45,22 @@ SPEED_LIVELINESS_LEASE_S = 0.25
 #: speed_scaling and its SpeedScalingFactor twin: reliable, keep last 1 (only the newest
 #: command matters), with the deadline and liveliness contract above.
 SPEED_COMMAND = QoSProfile(
-    history=HistoryPolicy.KEEP_LAST, depth=1, reliability=ReliabilityPolicy.RELIABLE,
+    history=HistoryPolicy.KEEP_LAST,
+    depth=1,
+    reliability=ReliabilityPolicy.RELIABLE,
     deadline=Duration(seconds=SPEED_DEADLINE_S),
     liveliness=LivelinessPolicy.AUTOMATIC,
-    liveliness_lease_duration=Duration(seconds=SPEED_LIVELINESS_LEASE_S))
+    liveliness_lease_duration=Duration(seconds=SPEED_LIVELINESS_LEASE_S),
+)
 
 #: What ros2_controllers' joint_trajectory_controller takes on ~/speed_scaling_input:
 #: reliable and transient local, so a restarted controller gets the last command.
-CONTROLLER_SPEED_INPUT = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=1,
-                                    reliability=ReliabilityPolicy.RELIABLE,
-                                    durability=DurabilityPolicy.TRANSIENT_LOCAL)
+CONTROLLER_SPEED_INPUT = QoSProfile(
+    history=HistoryPolicy.KEEP_LAST,
+    depth=1,
+    reliability=ReliabilityPolicy.RELIABLE,
+    durability=DurabilityPolicy.TRANSIENT_LOCAL,
+)
 
 #: /diagnostics and /clock: ROS defaults (reliable, keep last 10).
 DEFAULT = QoSProfile(depth=10)

@@ -53,13 +53,14 @@ class MatrixLocator:
         self.floor_from_camera = floor_from_camera
         self.frames: dict[PositionSource, str] = {}
 
-    def __call__(self, p: np.ndarray, source: PositionSource, frame_id: str,
-                 stamp) -> np.ndarray:
+    def __call__(self, p: np.ndarray, source: PositionSource, frame_id: str, stamp) -> np.ndarray:
         pinned = self.frames.setdefault(source, frame_id)
         if frame_id != pinned:
-            raise FrameError(f"a {source.name.lower()} position in frame {frame_id!r}, but "
-                             f"they came in {pinned!r} so far; without cell_frame (TF) a "
-                             "position cannot change frames")
+            raise FrameError(
+                f"a {source.name.lower()} position in frame {frame_id!r}, but "
+                f"they came in {pinned!r} so far; without cell_frame (TF) a "
+                "position cannot change frames"
+            )
         if source == PositionSource.DEPTH:
             return self.floor_from_camera[:, :3] @ p + self.floor_from_camera[:, 3]
         return p
@@ -87,15 +88,24 @@ def observe_people(msg: SkeletonArray, locate) -> list[PersonObservation]:
         located = msg_position(skeleton)  # None unless valid with a known source
         if located is not None and math.isfinite(uncertainty) and uncertainty >= 0:
             p, source = located
-            p = locate(p, source, skeleton.position_frame_id or msg.header.frame_id,
-                       msg.header.stamp)
+            p = locate(
+                p, source, skeleton.position_frame_id or msg.header.frame_id, msg.header.stamp
+            )
             if np.all(np.isfinite(p)):
                 floor_xy = (float(p[0]), float(p[1]))
         roi = skeleton.bbox  # an empty box says nothing of where in the image: no anchor
-        uv = image_anchor((roi.x_offset, roi.y_offset, roi.x_offset + roi.width,
-                           roi.y_offset + roi.height)) if roi.width and roi.height else None
-        people.append(PersonObservation(int(skeleton.track_id), floor_xy, uv,
-                                        uncertainty if floor_xy is not None else 0.0))
+        uv = (
+            image_anchor(
+                (roi.x_offset, roi.y_offset, roi.x_offset + roi.width, roi.y_offset + roi.height)
+            )
+            if roi.width and roi.height
+            else None
+        )
+        people.append(
+            PersonObservation(
+                int(skeleton.track_id), floor_xy, uv, uncertainty if floor_xy is not None else 0.0
+            )
+        )
     return people
 
 

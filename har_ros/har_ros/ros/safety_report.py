@@ -19,12 +19,21 @@ from ..safety.policy import Decision, SafetyState
 from . import qos
 from .diagnostics import ERROR, OK, WARN, diagnostic_array
 
-LEVEL = {SafetyState.NORMAL: OK, SafetyState.REDUCED: OK, SafetyState.STARTUP: WARN,
-         SafetyState.PROTECTIVE_STOP: WARN, SafetyState.FAULT: ERROR}
+LEVEL = {
+    SafetyState.NORMAL: OK,
+    SafetyState.REDUCED: OK,
+    SafetyState.STARTUP: WARN,
+    SafetyState.PROTECTIVE_STOP: WARN,
+    SafetyState.FAULT: ERROR,
+}
 
 
-def input_statuses(now: float, meters: dict[str, RateMeter], config: SafetyNodeConfig | None,
-                   offsets: dict[str, float | None] | None = None) -> list[InputStatus]:
+def input_statuses(
+    now: float,
+    meters: dict[str, RateMeter],
+    config: SafetyNodeConfig | None,
+    offsets: dict[str, float | None] | None = None,
+) -> list[InputStatus]:
     """Age, rate, health and clock offset of every input the config uses (none unconfigured)."""
     if config is None:
         return []
@@ -34,29 +43,47 @@ def input_statuses(now: float, meters: dict[str, RateMeter], config: SafetyNodeC
     if config.use_coverage:
         timeouts["coverage"] = config.skeleton_timeout
     offsets = offsets or {}
-    return [InputStatus(name=name, age=meters[name].age(now), rate=meters[name].rate(now),
-                        healthy=meters[name].age(now) <= timeout,
-                        clock_offset=math.nan if offsets.get(name) is None
-                        else float(offsets[name]))
-            for name, timeout in timeouts.items()]
+    return [
+        InputStatus(
+            name=name,
+            age=meters[name].age(now),
+            rate=meters[name].rate(now),
+            healthy=meters[name].age(now) <= timeout,
+            clock_offset=math.nan if offsets.get(name) is None else float(offsets[name]),
+        )
+        for name, timeout in timeouts.items()
+    ]
 
 
-def safety_report(header: Header, now: float, decision: Decision,
-                  config: SafetyNodeConfig | None, meters: dict[str, RateMeter],
-                  offsets: dict[str, float | None], stamps: dict[str, Time],
-                  counts: dict[str, int], title: str = "", problems: str = "",
-                  ) -> tuple[SafetyStatus, DiagnosticArray | None]:
+def safety_report(
+    header: Header,
+    now: float,
+    decision: Decision,
+    config: SafetyNodeConfig | None,
+    meters: dict[str, RateMeter],
+    offsets: dict[str, float | None],
+    stamps: dict[str, Time],
+    counts: dict[str, int],
+    title: str = "",
+    problems: str = "",
+) -> tuple[SafetyStatus, DiagnosticArray | None]:
     """The status message, and the diagnostics too when ``title`` (the status name) is given.
 
     ``problems``: what the self-checks found (named in the diagnostics, at least WARN).
     """
     inputs = input_statuses(now, meters, config, offsets)
     status = SafetyStatus(
-        header=header, speed_scale=float(decision.scale), state=int(decision.state),
-        reason=decision.reason, min_separation=float(decision.min_separation),
+        header=header,
+        speed_scale=float(decision.scale),
+        state=int(decision.state),
+        reason=decision.reason,
+        min_separation=float(decision.min_separation),
         nearest_track_id=int(decision.nearest_track_id),
-        active_rules=list(decision.active_rules), inputs=inputs,
-        skeletons_stamp=stamps["skeletons"], actions_stamp=stamps["action"])
+        active_rules=list(decision.active_rules),
+        inputs=inputs,
+        skeletons_stamp=stamps["skeletons"],
+        actions_stamp=stamps["action"],
+    )
     if not title:
         return status, None
     values = {"speed_scale": decision.scale, "state": decision.state.name, **counts}
@@ -102,9 +129,17 @@ class SafetyReporter:
         if self._markers is not None:
             self._markers.on_skeletons(msg)
 
-    def report(self, now: float, clock_now, decision: Decision, config: SafetyNodeConfig | None,
-               policy, meters: dict[str, RateMeter], stamps: dict[str, Time],
-               counts: dict[str, int]) -> None:
+    def report(
+        self,
+        now: float,
+        clock_now,
+        decision: Decision,
+        config: SafetyNodeConfig | None,
+        policy,
+        meters: dict[str, RateMeter],
+        stamps: dict[str, Time],
+        counts: dict[str, int],
+    ) -> None:
         """One decision's status and markers; diagnostics when a second has passed."""
         header = Header(stamp=clock_now.to_msg())
         diagnose = now - self._last_diag >= 1.0
@@ -112,8 +147,17 @@ class SafetyReporter:
         if diagnose:  # the once-a-second extras, not built for every decision
             counts = {**counts, **self._stages.diagnostic_values()}
         status, diagnostics = safety_report(
-            header, now, decision, config, meters, offsets, stamps, counts,
-            self._title if diagnose else "", self.self_check.summary() if diagnose else "")
+            header,
+            now,
+            decision,
+            config,
+            meters,
+            offsets,
+            stamps,
+            counts,
+            self._title if diagnose else "",
+            self.self_check.summary() if diagnose else "",
+        )
         self._status_pub.publish(status)
         if self._markers is not None and policy is not None and config is not None:
             self._markers.maybe_publish(now, header, decision, policy, config.cell_frame)

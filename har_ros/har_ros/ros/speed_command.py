@@ -25,8 +25,9 @@ class SpeedCommand:
             from control_msgs.msg import SpeedScalingFactor
 
             self._factor_msg = SpeedScalingFactor
-            self._factor_pub = node.create_publisher(SpeedScalingFactor, "speed_scaling_factor",
-                                                     qos.SPEED_COMMAND)
+            self._factor_pub = node.create_publisher(
+                SpeedScalingFactor, "speed_scaling_factor", qos.SPEED_COMMAND
+            )
 
     def publish(self, scale: float) -> None:
         self._scale_pub.publish(Float64(data=float(scale)))

@@ -84,7 +84,8 @@ def spin_once_keeping_alive(executor: SingleThreadedExecutor, timeout_sec: float
         for node in executor.get_nodes():
             node.get_logger().warning(
                 f"a service reply could not be sent (the client is gone?); "
-                f"{lost_replies[0]} in this process so far; spinning on")
+                f"{lost_replies[0]} in this process so far; spinning on"
+            )
 
 
 lost_replies = [0]  # service replies this process could not send
@@ -136,12 +137,19 @@ def run_nodes(factories: list[Callable[[], Node]], args: list[str] | None = None
                 nodes.append(factory())
                 if isinstance(nodes[-1], ManagedNode):
                     nodes[-1].autostart()
-            except (ValueError, TypeError, OSError, ParameterException,
-                    StartupError) as exc:  # parameters, files, a failed configure
+            except (
+                ValueError,
+                TypeError,
+                OSError,
+                ParameterException,
+                StartupError,
+            ) as exc:  # parameters, files, a failed configure
                 if not rclpy.ok():  # Ctrl-C or SIGTERM while starting: a stop, not a failure
                     return 0
-                print(f"[FATAL] {getattr(factory, '__name__', 'node')} could not start: {exc}",
-                      file=sys.stderr)
+                print(
+                    f"[FATAL] {getattr(factory, '__name__', 'node')} could not start: {exc}",
+                    file=sys.stderr,
+                )
                 return 2
         for node in nodes:
             executors.append(make_executor())

@@ -85,5 +85,5 @@ def node_commands(request: Bringup) -> dict[str, list[str]]:
 
     if request.composed:
         out = {VIDEO: command(VIDEO, [VIDEO])} if request.with_video is not None else {}
-        return {**out, "composed": command("composed", executables[-len(PIPELINE):])}
+        return {**out, "composed": command("composed", executables[-len(PIPELINE) :])}
     return {e: command(e, [e]) for e in executables}

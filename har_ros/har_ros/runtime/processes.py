@@ -13,16 +13,25 @@ def ros_value(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (list, tuple)):
-        return json.dumps([float(v) if isinstance(v, (int, float)) and not isinstance(v, bool)
-                           else v for v in value])
+        return json.dumps(
+            [
+                float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
+                for v in value
+            ]
+        )
     if value == "":
         return '""'  # `name:=` alone is not a value: the node would not start
     return str(value)
 
 
-def node_command(executable: str, namespace: str = "", params: Mapping[str, object] | None = None,
-                 remaps: Iterable[str] = (), params_file: str = "",
-                 extra: Iterable[str] = ()) -> list[str]:
+def node_command(
+    executable: str,
+    namespace: str = "",
+    params: Mapping[str, object] | None = None,
+    remaps: Iterable[str] = (),
+    params_file: str = "",
+    extra: Iterable[str] = (),
+) -> list[str]:
     """``python -m har_ros.nodes.<executable> --ros-args ...`` for this interpreter."""
     argv = [sys.executable, "-m", f"har_ros.nodes.{executable}", "--ros-args"]
     if params_file:
@@ -36,11 +45,17 @@ def node_command(executable: str, namespace: str = "", params: Mapping[str, obje
     return [*argv, *extra]
 
 
-def start_node(executable: str, namespace: str = "", params: Mapping[str, object] | None = None,
-               remaps: Iterable[str] = (), output=subprocess.DEVNULL) -> subprocess.Popen:
+def start_node(
+    executable: str,
+    namespace: str = "",
+    params: Mapping[str, object] | None = None,
+    remaps: Iterable[str] = (),
+    output=subprocess.DEVNULL,
+) -> subprocess.Popen:
     """Start one node; its output goes to ``output`` (discarded by default)."""
-    return subprocess.Popen(node_command(executable, namespace, params, remaps),
-                            stdout=output, stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        node_command(executable, namespace, params, remaps), stdout=output, stderr=subprocess.STDOUT
+    )
 
 
 def stop_processes(procs: Mapping[str, subprocess.Popen], timeout: float = 10.0) -> None:

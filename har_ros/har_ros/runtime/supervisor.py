@@ -27,8 +27,7 @@ class Outcome:
 
 
 class Supervisor:
-    def __init__(self, commands: dict[str, list[str]], env: dict[str, str] | None = None,
-                 out=None):
+    def __init__(self, commands: dict[str, list[str]], env: dict[str, str] | None = None, out=None):
         self.commands = commands
         self.env = env or os.environ.copy()
         self.out = out or sys.stdout
@@ -44,9 +43,15 @@ class Supervisor:
     def start(self) -> None:
         env = {**self.env, SUPERVISOR_ENV: str(os.getpid())}
         for name, argv in self.commands.items():
-            proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE,
-                                    stderr=subprocess.STDOUT, text=True, bufsize=1,
-                                    start_new_session=True)
+            proc = subprocess.Popen(
+                argv,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                bufsize=1,
+                start_new_session=True,
+            )
             self.procs[name] = proc
             threading.Thread(target=self._pump, args=(name, proc.stdout), daemon=True).start()
 

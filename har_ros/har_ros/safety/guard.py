@@ -52,8 +52,9 @@ class SpeedGuard:
             return GuardOutput(0.0, False, "no speed command received yet")
         age = now - self._at
         if age > self.timeout:
-            return GuardOutput(0.0, False, f"speed command stale: {age:.2f} s old "
-                                           f"(timeout {self.timeout:.2f} s)")
+            return GuardOutput(
+                0.0, False, f"speed command stale: {age:.2f} s old (timeout {self.timeout:.2f} s)"
+            )
         return GuardOutput(self._value, True, "ok")
 
 
@@ -61,12 +62,15 @@ class SpeedGuard:
 class SpeedGuardConfig:
     """Parameters of the speed_guard node."""
 
-    timeout: float = param(0.2, "s without a speed command before the guard commands 0",
-                           limits=(0.0, 5.0))
+    timeout: float = param(
+        0.2, "s without a speed command before the guard commands 0", limits=(0.0, 5.0)
+    )
     rate_hz: float = param(50.0, "output rate to the controller, Hz", limits=(1.0, 1000.0))
-    target_topic: str = param("/joint_trajectory_controller/speed_scaling_input",
-                              "controller's speed scaling input (SpeedScalingFactor)",
-                              read_only=True)
+    target_topic: str = param(
+        "/joint_trajectory_controller/speed_scaling_input",
+        "controller's speed scaling input (SpeedScalingFactor)",
+        read_only=True,
+    )
 
     def validate(self) -> None:
         require_finite(self)

@@ -64,23 +64,28 @@ class PolicyConfig:
     def validate(self) -> None:
         self.ssm.validate()
         require_finite(self)
-        for name in ("skeleton_timeout", "action_timeout", "robot_pose_timeout",
-                     "ramp_down_rate", "ramp_up_rate"):
+        for name in (
+            "skeleton_timeout",
+            "action_timeout",
+            "robot_pose_timeout",
+            "ramp_down_rate",
+            "ramp_up_rate",
+        ):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
         if not self.max_clock_offset > 0:
             raise ValueError(f"max_clock_offset must be > 0, got {self.max_clock_offset}")
-        for name in ("startup_healthy_time", "hysteresis", "max_future_stamp",
-                     "latency_budget"):
+        for name in ("startup_healthy_time", "hysteresis", "max_future_stamp", "latency_budget"):
             if not getattr(self, name) >= 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
         if not 0.0 <= self.coverage_max_scale <= 1.0:
-            raise ValueError(f"coverage_max_scale must be in [0, 1], got "
-                             f"{self.coverage_max_scale}")
+            raise ValueError(f"coverage_max_scale must be in [0, 1], got {self.coverage_max_scale}")
         if self.ramp_up_rate > self.ramp_down_rate:
-            raise ValueError(f"ramp_up_rate ({self.ramp_up_rate}/s) must not be faster than "
-                             f"ramp_down_rate ({self.ramp_down_rate}/s): slow down fast, "
-                             "speed up slowly")
+            raise ValueError(
+                f"ramp_up_rate ({self.ramp_up_rate}/s) must not be faster than "
+                f"ramp_down_rate ({self.ramp_down_rate}/s): slow down fast, "
+                "speed up slowly"
+            )
         if not 0.0 <= self.unlocated_max_scale <= 1.0:
             raise ValueError("unlocated_max_scale must be in [0, 1]")
 
@@ -156,8 +161,13 @@ class SafetyPolicy:
         self.state = SafetyState.STARTUP
 
     # -- inputs ------------------------------------------------------------
-    def on_skeletons(self, now: float, people: list[PersonObservation],
-                     stamp: float | None = None, arrival_clock: float | None = None) -> None:
+    def on_skeletons(
+        self,
+        now: float,
+        people: list[PersonObservation],
+        stamp: float | None = None,
+        arrival_clock: float | None = None,
+    ) -> None:
         """People seen in a frame that arrived at ``now``, stamped ``stamp`` (node clock, s).
 
         ``arrival_clock``, the node's clock at arrival, lets the policy estimate the
@@ -167,14 +177,25 @@ class SafetyPolicy:
         self._people = list(people)
         self._clock_jump = None
 
-    def on_actions(self, now: float, actions: dict[int, tuple[str, float]],
-                   stamp: float | None = None, arrival_clock: float | None = None) -> None:
+    def on_actions(
+        self,
+        now: float,
+        actions: dict[int, tuple[str, float]],
+        stamp: float | None = None,
+        arrival_clock: float | None = None,
+    ) -> None:
         """``actions`` maps track id -> (label, confidence); replaces the previous set."""
         self.actions.arrived(now, stamp, arrival_clock)
         self._actions = dict(actions)
 
-    def on_coverage(self, now: float, cameras: list[str], live: list[bool],
-                    stamp: float | None = None, arrival_clock: float | None = None) -> None:
+    def on_coverage(
+        self,
+        now: float,
+        cameras: list[str],
+        live: list[bool],
+        stamp: float | None = None,
+        arrival_clock: float | None = None,
+    ) -> None:
         """Which cameras of a multi-camera cell deliver skeletons (person_fusion's report)."""
         if len(cameras) != len(live):
             raise ValueError(f"coverage names {len(cameras)} cameras but {len(live)} flags")
@@ -196,8 +217,10 @@ class SafetyPolicy:
         if clock_now is None:
             return
         if self._clock_now is not None and clock_now < self._clock_now - 1e-3:
-            self._clock_jump = (f"clock jumped back {self._clock_now - clock_now:.2f} s; "
-                                "waiting for input stamped after the jump")
+            self._clock_jump = (
+                f"clock jumped back {self._clock_now - clock_now:.2f} s; "
+                "waiting for input stamped after the jump"
+            )
             for clock in (self.skeletons, self.actions, self.robot_pose, self.coverage):
                 clock.forget()
             self._people, self._actions = [], {}
@@ -255,15 +278,18 @@ class SafetyPolicy:
                 return reason
         return None
 
-    def _stamp_problem(self, name: str, clock: _InputClock, timeout: float,
-                       clock_now: float | None) -> str | None:
+    def _stamp_problem(
+        self, name: str, clock: _InputClock, timeout: float, clock_now: float | None
+    ) -> str | None:
         stamp_age = clock.stamp_age(clock_now)
         if stamp_age is None:
             return None
         if stamp_age < -self.config.max_future_stamp:
-            return (f"{name} stamped {-stamp_age:.2f} s in the future of the node's clock "
-                    f"(tolerance {self.config.max_future_stamp:.2f} s; clock not synchronised, "
-                    "or sim time without /clock)")
+            return (
+                f"{name} stamped {-stamp_age:.2f} s in the future of the node's clock "
+                f"(tolerance {self.config.max_future_stamp:.2f} s; clock not synchronised, "
+                "or sim time without /clock)"
+            )
         if stamp_age > timeout:
             return f"{name} stale by stamp: {stamp_age:.2f} s old (timeout {timeout:.2f} s)"
         return None
@@ -277,19 +303,26 @@ class SafetyPolicy:
         direction; the future-stamp rule stops for it.
         """
         limit = self.config.max_clock_offset
-        lagging = [f"{name} +{offset:.2f} s" for name, offset in self.clock_offsets(
-            clock_now).items() if offset is not None and offset > limit]
+        lagging = [
+            f"{name} +{offset:.2f} s"
+            for name, offset in self.clock_offsets(clock_now).items()
+            if offset is not None and offset > limit
+        ]
         if not lagging:
             return ""
-        return (f"clock offset: stamps lag the node's clock ({', '.join(lagging)}; "
-                f"max_clock_offset {limit:.2f} s): synchronise the computers' clocks "
-                "(chrony/PTP), or the input is that late")
+        return (
+            f"clock offset: stamps lag the node's clock ({', '.join(lagging)}; "
+            f"max_clock_offset {limit:.2f} s): synchronise the computers' clocks "
+            "(chrony/PTP), or the input is that late"
+        )
 
     def clock_offsets(self, clock_now: float | None = None) -> dict[str, float | None]:
         """Each stamped input's clock offset estimate in s (None: nothing to judge by yet)."""
-        return {"skeletons": self.skeletons.offset.value(clock_now),
-                "action": self.actions.offset.value(clock_now),
-                "coverage": self.coverage.offset.value(clock_now)}
+        return {
+            "skeletons": self.skeletons.offset.value(clock_now),
+            "action": self.actions.offset.value(clock_now),
+            "coverage": self.coverage.offset.value(clock_now),
+        }
 
     def _step(self, now: float, clock_now: float | None = None) -> Decision:
         cfg = self.config
@@ -299,10 +332,15 @@ class SafetyPolicy:
             if not self._started:
                 self._healthy_since = None
                 return Decision(0.0, SafetyState.STARTUP, f"startup: {self._input_fault[1]}")
-            return Decision(0.0, SafetyState.PROTECTIVE_STOP,
-                            f"protective stop: {self._input_fault[1]}")
-        if stale is None and cfg.use_coverage and self._cameras and \
-                len(self._silent_cameras) == len(self._cameras):
+            return Decision(
+                0.0, SafetyState.PROTECTIVE_STOP, f"protective stop: {self._input_fault[1]}"
+            )
+        if (
+            stale is None
+            and cfg.use_coverage
+            and self._cameras
+            and len(self._silent_cameras) == len(self._cameras)
+        ):
             stale = f"all cameras silent ({', '.join(self._cameras)})"
         if not self._started:
             if stale is not None:
@@ -312,16 +350,21 @@ class SafetyPolicy:
                 self._healthy_since = now
             healthy_for = now - self._healthy_since
             if healthy_for < cfg.startup_healthy_time:
-                return Decision(0.0, SafetyState.STARTUP,
-                                f"startup: inputs healthy for {healthy_for:.2f} of "
-                                f"{cfg.startup_healthy_time:.2f} s")
+                return Decision(
+                    0.0,
+                    SafetyState.STARTUP,
+                    f"startup: inputs healthy for {healthy_for:.2f} of "
+                    f"{cfg.startup_healthy_time:.2f} s",
+                )
             self._started = True
         if stale is not None:
             self._stop_latched = True
             return Decision(0.0, SafetyState.PROTECTIVE_STOP, f"protective stop: {stale}")
 
-        actions_fresh = self.actions.age(now) <= cfg.action_timeout and self._stamp_problem(
-            "action", self.actions, cfg.action_timeout, clock_now) is None
+        actions_fresh = (
+            self.actions.age(now) <= cfg.action_timeout
+            and self._stamp_problem("action", self.actions, cfg.action_timeout, clock_now) is None
+        )
         latency = self.skeletons.stamp_age(clock_now) or 0.0
         excess = max(0.0, latency - cfg.latency_budget)
         limits = [self._limit_for(person, actions_fresh, excess) for person in self._people]
@@ -338,18 +381,29 @@ class SafetyPolicy:
         if not actions_fresh:
             why += "; actions stale, conservative rule"
         if excess > 0.0:
-            why += (f"; skeletons {latency:.2f} s old, separation reduced for the "
-                    f"{excess:.2f} s over the latency budget")
+            why += (
+                f"; skeletons {latency:.2f} s old, separation reduced for the "
+                f"{excess:.2f} s over the latency budget"
+            )
         if cfg.use_coverage and self._silent_cameras:
             if target > cfg.coverage_max_scale:
                 target = cfg.coverage_max_scale
-            why += (f"; camera(s) {', '.join(self._silent_cameras)} silent: their views are not "
-                    f"covered, speed capped at {cfg.coverage_max_scale:.2f}")
+            why += (
+                f"; camera(s) {', '.join(self._silent_cameras)} silent: their views are not "
+                f"covered, speed capped at {cfg.coverage_max_scale:.2f}"
+            )
 
         if target <= 0.0:
             self._stop_latched = True
-            return Decision(0.0, SafetyState.PROTECTIVE_STOP, f"protective stop: {why}",
-                            min_sep, nearest, rules, 0.0)
+            return Decision(
+                0.0,
+                SafetyState.PROTECTIVE_STOP,
+                f"protective stop: {why}",
+                min_sep,
+                nearest,
+                rules,
+                0.0,
+            )
         self._stop_latched = False
         dt = 0.0 if self._last_step is None else max(0.0, now - self._last_step)
         if target < self._scale:
@@ -380,8 +434,9 @@ class SafetyPolicy:
     def people(self) -> list[PersonObservation]:
         return list(self._people)
 
-    def _limit_for(self, person: PersonObservation, actions_fresh: bool, excess_latency: float
-                   ) -> tuple[float, int, float, str, str]:
+    def _limit_for(
+        self, person: PersonObservation, actions_fresh: bool, excess_latency: float
+    ) -> tuple[float, int, float, str, str]:
         """(target scale, track id, separation, rule summary, reason) for one person.
 
         Seen ``excess_latency`` s later than the reaction time allows for, the person may be
@@ -398,8 +453,7 @@ class SafetyPolicy:
             ssm_scale = speed_scale(effective, rule.human_speed, cfg.ssm, rule.extra_margin)
             target = min(ssm_scale, rule.max_scale)
             needed = protective_distance(0.0, rule.human_speed, cfg.ssm, rule.extra_margin)
-            reason = (f"{who} ({rule.name}) at {separation:.2f} m, stop distance "
-                      f"{needed:.2f} m")
+            reason = f"{who} ({rule.name}) at {separation:.2f} m, stop distance {needed:.2f} m"
             return target, person.track_id, separation, f"{rule.name}@{person.track_id}", reason
         if person.image_uv is not None and cfg.image_zones:
             caps = [zone for zone in cfg.image_zones if zone.contains(person.image_uv)]
@@ -408,13 +462,26 @@ class SafetyPolicy:
             # Image zones are the integrator's map of where, in this camera, a person is
             # near the robot; outside them is a statement, not ignorance: the rule's cap
             # applies, not unlocated_max_scale (docs/SAFETY.md, "Image zones").
-            where = f"in image zone {min(caps, key=lambda z: z.max_scale).name}" if caps \
+            where = (
+                f"in image zone {min(caps, key=lambda z: z.max_scale).name}"
+                if caps
                 else "outside the image zones (no position: the zones decide)"
-            return (target, person.track_id, math.nan, f"{rule.name}@{person.track_id}",
-                    f"{who} ({rule.name}) {where}")
+            )
+            return (
+                target,
+                person.track_id,
+                math.nan,
+                f"{rule.name}@{person.track_id}",
+                f"{who} ({rule.name}) {where}",
+            )
         target = min(cfg.unlocated_max_scale, rule.max_scale)
-        return (target, person.track_id, math.nan, f"unlocated@{person.track_id}",
-                f"{who} has no position (unlocated cap {cfg.unlocated_max_scale:.2f})")
+        return (
+            target,
+            person.track_id,
+            math.nan,
+            f"unlocated@{person.track_id}",
+            f"{who} has no position (unlocated cap {cfg.unlocated_max_scale:.2f})",
+        )
 
 
 def image_anchor(bbox: tuple[float, float, float, float]) -> tuple[float, float]:

@@ -47,8 +47,12 @@ class RuleSet:
     def conservative(self) -> ActionRule:
         """The most restrictive value of every field over all rules."""
         values = self.rules.values()
-        return ActionRule(CONSERVATIVE, max(r.human_speed for r in values),
-                          max(r.extra_margin for r in values), min(r.max_scale for r in values))
+        return ActionRule(
+            CONSERVATIVE,
+            max(r.human_speed for r in values),
+            max(r.extra_margin for r in values),
+            min(r.max_scale for r in values),
+        )
 
     def for_action(self, label: str | None, confidence: float = 1.0) -> ActionRule:
         """The rule of ``label``; the conservative one when unknown, missing or unsure."""
@@ -62,8 +66,10 @@ class RuleSet:
             rules = {name: ActionRule(name, **fields) for name, fields in data["rules"].items()}
             return cls(rules, float(data.get("min_confidence", 0.5)))
         except (KeyError, TypeError, AttributeError) as exc:
-            raise ValueError(f"malformed action rules: {exc!r}; expected "
-                             "{min_confidence: x, rules: {action: {human_speed: ...}}}") from exc
+            raise ValueError(
+                f"malformed action rules: {exc!r}; expected "
+                "{min_confidence: x, rules: {action: {human_speed: ...}}}"
+            ) from exc
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> RuleSet:

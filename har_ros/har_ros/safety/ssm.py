@@ -28,8 +28,12 @@ class SsmParameters:
 
     def validate(self) -> None:
         require_finite(self)
-        for name in ("reaction_time", "intrusion_distance", "human_uncertainty",
-                     "robot_uncertainty"):
+        for name in (
+            "reaction_time",
+            "intrusion_distance",
+            "human_uncertainty",
+            "robot_uncertainty",
+        ):
             if not getattr(self, name) >= 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
         for name in ("braking_deceleration", "nominal_speed"):
@@ -42,8 +46,9 @@ def constant_margin(p: SsmParameters, extra_margin: float = 0.0) -> float:
     return p.intrusion_distance + p.human_uncertainty + p.robot_uncertainty + extra_margin
 
 
-def protective_distance(robot_speed: float, human_speed: float, p: SsmParameters,
-                        extra_margin: float = 0.0) -> float:
+def protective_distance(
+    robot_speed: float, human_speed: float, p: SsmParameters, extra_margin: float = 0.0
+) -> float:
     """S_p in metres for a robot moving at ``robot_speed`` and a human at ``human_speed``."""
     stopping_time = robot_speed / p.braking_deceleration
     s_h = human_speed * (p.reaction_time + stopping_time)
@@ -52,8 +57,9 @@ def protective_distance(robot_speed: float, human_speed: float, p: SsmParameters
     return s_h + s_r + s_s + constant_margin(p, extra_margin)
 
 
-def max_safe_speed(separation: float, human_speed: float, p: SsmParameters,
-                   extra_margin: float = 0.0) -> float:
+def max_safe_speed(
+    separation: float, human_speed: float, p: SsmParameters, extra_margin: float = 0.0
+) -> float:
     """Largest robot speed v (m/s) with S_p(v) <= separation; 0 when none is.
 
     v^2/(2a) + v (T_r + v_h/a) + v_h T_r + C_total - d = 0, positive root:
@@ -70,8 +76,9 @@ def max_safe_speed(separation: float, human_speed: float, p: SsmParameters,
     return math.sqrt(a * a * b * b + 2.0 * a * slack) - a * b
 
 
-def speed_scale(separation: float, human_speed: float, p: SsmParameters,
-                extra_margin: float = 0.0) -> float:
+def speed_scale(
+    separation: float, human_speed: float, p: SsmParameters, extra_margin: float = 0.0
+) -> float:
     """Safe speed as a fraction of the nominal speed, clamped to [0, 1]."""
     v = max_safe_speed(separation, human_speed, p, extra_margin)
     return min(1.0, max(0.0, v / p.nominal_speed))

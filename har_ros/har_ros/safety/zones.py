@@ -55,8 +55,9 @@ class RobotZone:
         elif len(self.points) != 2:
             raise ValueError(f"a {self.kind} zone needs exactly one x, y point")
         if not all(math.isfinite(v) for v in (*self.points, self.radius)):
-            raise ValueError(f"robot zone points and radius must be finite: {self.points}, "
-                             f"{self.radius}")
+            raise ValueError(
+                f"robot zone points and radius must be finite: {self.points}, {self.radius}"
+            )
         if self.radius < 0 or (self.kind == "circle" and self.radius == 0):
             raise ValueError(f"radius must be > 0 for a circle, >= 0 otherwise: {self.radius}")
 
@@ -67,8 +68,9 @@ class RobotZone:
             poly = _as_polygon(self.points)
             if point_in_polygon(p, poly):
                 return 0.0
-            return min(distance_to_segment(p, poly[i], poly[(i + 1) % len(poly)])
-                       for i in range(len(poly)))
+            return min(
+                distance_to_segment(p, poly[i], poly[(i + 1) % len(poly)]) for i in range(len(poly))
+            )
         centre = np.asarray(self.points, dtype=np.float64)
         return max(0.0, float(np.linalg.norm(p - centre)) - self.radius)
 

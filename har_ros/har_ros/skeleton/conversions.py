@@ -24,8 +24,9 @@ from .layouts import (
 JointMap = tuple[tuple[int, ...], ...]
 
 
-def joint_map(source: Layout, target_joints: tuple[str, ...],
-              synth: dict[str, tuple[str, ...]] | None = None) -> JointMap:
+def joint_map(
+    source: Layout, target_joints: tuple[str, ...], synth: dict[str, tuple[str, ...]] | None = None
+) -> JointMap:
     """Each target joint's source joints, by name; ``synth`` names stand-ins."""
     synth = synth or {}
     mapping = []
@@ -35,8 +36,9 @@ def joint_map(source: Layout, target_joints: tuple[str, ...],
     return tuple(mapping)
 
 
-def _by_name(source: Layout, target: Layout, synth: dict[str, tuple[str, ...]] | None = None
-             ) -> JointMap:
+def _by_name(
+    source: Layout, target: Layout, synth: dict[str, tuple[str, ...]] | None = None
+) -> JointMap:
     return joint_map(source, target.joints, synth)
 
 
@@ -72,8 +74,9 @@ def convert(keypoints: np.ndarray, source: str, target: str) -> np.ndarray:
     keypoints = np.asarray(keypoints)
     joints = KNOWN_LAYOUTS[source].num_joints
     if keypoints.ndim < 2 or keypoints.shape[-2] != joints:
-        raise LayoutError(f"{source!r} has {joints} joints, got keypoints of shape "
-                          f"{keypoints.shape}")
+        raise LayoutError(
+            f"{source!r} has {joints} joints, got keypoints of shape {keypoints.shape}"
+        )
     return apply_joint_map(keypoints, mapping)
 
 

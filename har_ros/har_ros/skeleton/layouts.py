@@ -14,13 +14,29 @@ class LayoutError(ValueError):
     """Unknown layout name or an inconsistent custom layout."""
 
 
-_SIDES = {"l": "left", "left": "left", "lft": "left", "r": "right", "right": "right",
-          "rgt": "right"}
-_CENTRES = {"pelvis": "hip_center", "root": "hip_center", "midhip": "hip_center",
-            "mid_hip": "hip_center", "hip": "hip_center", "hips": "hip_center",
-            "hipcenter": "hip_center", "hip_centre": "hip_center", "neck": "neck",
-            "thorax": "neck", "spine_shoulder": "shoulder_center",
-            "shouldercenter": "shoulder_center", "shoulder_centre": "shoulder_center"}
+_SIDES = {
+    "l": "left",
+    "left": "left",
+    "lft": "left",
+    "r": "right",
+    "right": "right",
+    "rgt": "right",
+}
+_CENTRES = {
+    "pelvis": "hip_center",
+    "root": "hip_center",
+    "midhip": "hip_center",
+    "mid_hip": "hip_center",
+    "hip": "hip_center",
+    "hips": "hip_center",
+    "hipcenter": "hip_center",
+    "hip_centre": "hip_center",
+    "neck": "neck",
+    "thorax": "neck",
+    "spine_shoulder": "shoulder_center",
+    "shouldercenter": "shoulder_center",
+    "shoulder_centre": "shoulder_center",
+}
 
 
 def canonical_joint(name: str) -> str:
@@ -85,7 +101,7 @@ class Layout:
         perm = list(range(self.num_joints))
         for i, name in enumerate(canonical_joint(j) for j in self.joints):
             for a, b in (("left_", "right_"), ("right_", "left_")):
-                if name.startswith(a) and (twin := b + name[len(a):]) in self._index:
+                if name.startswith(a) and (twin := b + name[len(a) :]) in self._index:
                     perm[i] = self._index[twin]
         return perm
 
@@ -102,59 +118,232 @@ class Layout:
         return self.find("left_ankle", "right_ankle")
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "joints": list(self.joints),
-                "bones": [list(b) for b in self.bones]}
+        return {
+            "name": self.name,
+            "joints": list(self.joints),
+            "bones": [list(b) for b in self.bones],
+        }
 
     @classmethod
     def from_dict(cls, data: dict) -> Layout:
         try:
-            return cls(str(data["name"]), tuple(str(j) for j in data["joints"]),
-                       tuple((int(a), int(b)) for a, b in data["bones"]))
+            return cls(
+                str(data["name"]),
+                tuple(str(j) for j in data["joints"]),
+                tuple((int(a), int(b)) for a, b in data["bones"]),
+            )
         except (KeyError, TypeError, ValueError) as exc:
             raise LayoutError(f"malformed layout description: {exc}") from exc
 
 
 COCO17 = Layout(
     "coco17",
-    ("nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder",
-     "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist",
-     "left_hip", "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle"),
-    ((15, 13), (13, 11), (16, 14), (14, 12), (11, 12), (5, 11), (6, 12), (5, 6), (5, 7),
-     (6, 8), (7, 9), (8, 10), (1, 2), (0, 1), (0, 2), (1, 3), (2, 4), (3, 5), (4, 6)),
+    (
+        "nose",
+        "left_eye",
+        "right_eye",
+        "left_ear",
+        "right_ear",
+        "left_shoulder",
+        "right_shoulder",
+        "left_elbow",
+        "right_elbow",
+        "left_wrist",
+        "right_wrist",
+        "left_hip",
+        "right_hip",
+        "left_knee",
+        "right_knee",
+        "left_ankle",
+        "right_ankle",
+    ),
+    (
+        (15, 13),
+        (13, 11),
+        (16, 14),
+        (14, 12),
+        (11, 12),
+        (5, 11),
+        (6, 12),
+        (5, 6),
+        (5, 7),
+        (6, 8),
+        (7, 9),
+        (8, 10),
+        (1, 2),
+        (0, 1),
+        (0, 2),
+        (1, 3),
+        (2, 4),
+        (3, 5),
+        (4, 6),
+    ),
 )
 
 OPENPOSE18 = Layout(
     "openpose18",
-    ("nose", "neck", "right_shoulder", "right_elbow", "right_wrist", "left_shoulder",
-     "left_elbow", "left_wrist", "right_hip", "right_knee", "right_ankle", "left_hip",
-     "left_knee", "left_ankle", "right_eye", "left_eye", "right_ear", "left_ear"),
-    ((1, 2), (1, 5), (2, 3), (3, 4), (5, 6), (6, 7), (1, 8), (8, 9), (9, 10), (1, 11),
-     (11, 12), (12, 13), (1, 0), (0, 14), (14, 16), (0, 15), (15, 17)),
+    (
+        "nose",
+        "neck",
+        "right_shoulder",
+        "right_elbow",
+        "right_wrist",
+        "left_shoulder",
+        "left_elbow",
+        "left_wrist",
+        "right_hip",
+        "right_knee",
+        "right_ankle",
+        "left_hip",
+        "left_knee",
+        "left_ankle",
+        "right_eye",
+        "left_eye",
+        "right_ear",
+        "left_ear",
+    ),
+    (
+        (1, 2),
+        (1, 5),
+        (2, 3),
+        (3, 4),
+        (5, 6),
+        (6, 7),
+        (1, 8),
+        (8, 9),
+        (9, 10),
+        (1, 11),
+        (11, 12),
+        (12, 13),
+        (1, 0),
+        (0, 14),
+        (14, 16),
+        (0, 15),
+        (15, 17),
+    ),
 )
 
 BLAZEPOSE33 = Layout(
     "blazepose33",
-    ("nose", "left_eye_inner", "left_eye", "left_eye_outer", "right_eye_inner", "right_eye",
-     "right_eye_outer", "left_ear", "right_ear", "mouth_left", "mouth_right", "left_shoulder",
-     "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_pinky",
-     "right_pinky", "left_index", "right_index", "left_thumb", "right_thumb", "left_hip",
-     "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle", "left_heel",
-     "right_heel", "left_foot_index", "right_foot_index"),
-    ((0, 1), (1, 2), (2, 3), (3, 7), (0, 4), (4, 5), (5, 6), (6, 8), (9, 10), (11, 12),
-     (11, 13), (13, 15), (15, 17), (15, 19), (15, 21), (17, 19), (12, 14), (14, 16),
-     (16, 18), (16, 20), (16, 22), (18, 20), (11, 23), (12, 24), (23, 24), (23, 25),
-     (24, 26), (25, 27), (26, 28), (27, 29), (28, 30), (29, 31), (30, 32), (27, 31),
-     (28, 32)),
+    (
+        "nose",
+        "left_eye_inner",
+        "left_eye",
+        "left_eye_outer",
+        "right_eye_inner",
+        "right_eye",
+        "right_eye_outer",
+        "left_ear",
+        "right_ear",
+        "mouth_left",
+        "mouth_right",
+        "left_shoulder",
+        "right_shoulder",
+        "left_elbow",
+        "right_elbow",
+        "left_wrist",
+        "right_wrist",
+        "left_pinky",
+        "right_pinky",
+        "left_index",
+        "right_index",
+        "left_thumb",
+        "right_thumb",
+        "left_hip",
+        "right_hip",
+        "left_knee",
+        "right_knee",
+        "left_ankle",
+        "right_ankle",
+        "left_heel",
+        "right_heel",
+        "left_foot_index",
+        "right_foot_index",
+    ),
+    (
+        (0, 1),
+        (1, 2),
+        (2, 3),
+        (3, 7),
+        (0, 4),
+        (4, 5),
+        (5, 6),
+        (6, 8),
+        (9, 10),
+        (11, 12),
+        (11, 13),
+        (13, 15),
+        (15, 17),
+        (15, 19),
+        (15, 21),
+        (17, 19),
+        (12, 14),
+        (14, 16),
+        (16, 18),
+        (16, 20),
+        (16, 22),
+        (18, 20),
+        (11, 23),
+        (12, 24),
+        (23, 24),
+        (23, 25),
+        (24, 26),
+        (25, 27),
+        (26, 28),
+        (27, 29),
+        (28, 30),
+        (29, 31),
+        (30, 32),
+        (27, 31),
+        (28, 32),
+    ),
 )
 
 UTD_KINECT20 = Layout(
     "utd_kinect20",
-    ("head", "shoulder_center", "spine", "hip_center", "left_shoulder", "left_elbow",
-     "left_wrist", "left_hand", "right_shoulder", "right_elbow", "right_wrist", "right_hand",
-     "left_hip", "left_knee", "left_ankle", "left_foot", "right_hip", "right_knee",
-     "right_ankle", "right_foot"),
-    ((0, 1), (1, 2), (2, 3), (1, 4), (4, 5), (5, 6), (6, 7), (1, 8), (8, 9), (9, 10),
-     (10, 11), (3, 12), (12, 13), (13, 14), (14, 15), (3, 16), (16, 17), (17, 18), (18, 19)),
+    (
+        "head",
+        "shoulder_center",
+        "spine",
+        "hip_center",
+        "left_shoulder",
+        "left_elbow",
+        "left_wrist",
+        "left_hand",
+        "right_shoulder",
+        "right_elbow",
+        "right_wrist",
+        "right_hand",
+        "left_hip",
+        "left_knee",
+        "left_ankle",
+        "left_foot",
+        "right_hip",
+        "right_knee",
+        "right_ankle",
+        "right_foot",
+    ),
+    (
+        (0, 1),
+        (1, 2),
+        (2, 3),
+        (1, 4),
+        (4, 5),
+        (5, 6),
+        (6, 7),
+        (1, 8),
+        (8, 9),
+        (9, 10),
+        (10, 11),
+        (3, 12),
+        (12, 13),
+        (13, 14),
+        (14, 15),
+        (3, 16),
+        (16, 17),
+        (17, 18),
+        (18, 19),
+    ),
 )
 
 KNOWN_LAYOUTS: dict[str, Layout] = {
@@ -167,8 +356,10 @@ def get_layout(name: str) -> Layout:
     try:
         return KNOWN_LAYOUTS[name]
     except KeyError:
-        raise LayoutError(f"unknown skeleton layout {name!r}; known: {sorted(KNOWN_LAYOUTS)} "
-                          "(a custom layout must come with its joint names and bones)") from None
+        raise LayoutError(
+            f"unknown skeleton layout {name!r}; known: {sorted(KNOWN_LAYOUTS)} "
+            "(a custom layout must come with its joint names and bones)"
+        ) from None
 
 
 def keypoint_count_problem(layout: str, count: int) -> str | None:

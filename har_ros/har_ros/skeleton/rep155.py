@@ -24,18 +24,38 @@ from .types import Person, PositionSource
 
 # hri_msgs/Skeleton2D: NOSE = 0 ... RIGHT_EAR = 17
 REP155_JOINTS = (
-    "nose", "neck", "right_shoulder", "right_elbow", "right_wrist", "left_shoulder",
-    "left_elbow", "left_wrist", "right_hip", "right_knee", "right_ankle", "left_hip",
-    "left_knee", "left_ankle", "left_eye", "right_eye", "left_ear", "right_ear")
+    "nose",
+    "neck",
+    "right_shoulder",
+    "right_elbow",
+    "right_wrist",
+    "left_shoulder",
+    "left_elbow",
+    "left_wrist",
+    "right_hip",
+    "right_knee",
+    "right_ankle",
+    "left_hip",
+    "left_knee",
+    "left_ankle",
+    "left_eye",
+    "right_eye",
+    "left_ear",
+    "right_ear",
+)
 
 # Up in the frame a position comes in: the cell and floor frames are z up, a
 # camera's optical frame (depth positions) is y down.
-_UP = {PositionSource.DEPTH: np.array([0.0, -1.0, 0.0]),
-       PositionSource.FLOOR: np.array([0.0, 0.0, 1.0]),
-       PositionSource.TRIANGULATED: np.array([0.0, 0.0, 1.0])}
-_TOWARDS_VIEWER = {PositionSource.DEPTH: np.array([0.0, 0.0, -1.0]),  # facing the camera
-                   PositionSource.FLOOR: np.array([1.0, 0.0, 0.0]),
-                   PositionSource.TRIANGULATED: np.array([1.0, 0.0, 0.0])}
+_UP = {
+    PositionSource.DEPTH: np.array([0.0, -1.0, 0.0]),
+    PositionSource.FLOOR: np.array([0.0, 0.0, 1.0]),
+    PositionSource.TRIANGULATED: np.array([0.0, 0.0, 1.0]),
+}
+_TOWARDS_VIEWER = {
+    PositionSource.DEPTH: np.array([0.0, 0.0, -1.0]),  # facing the camera
+    PositionSource.FLOOR: np.array([1.0, 0.0, 0.0]),
+    PositionSource.TRIANGULATED: np.array([1.0, 0.0, 0.0]),
+}
 
 
 @cache
@@ -43,8 +63,11 @@ def rep155_joint_map(layout: Layout) -> JointMap:
     """Each REP-155 keypoint's joints in ``layout``; the neck from the shoulders if need be."""
     synth = {}
     if not layout.find("neck"):
-        synth["neck"] = (("shoulder_center",) if layout.find("shoulder_center")
-                         else ("left_shoulder", "right_shoulder"))
+        synth["neck"] = (
+            ("shoulder_center",)
+            if layout.find("shoulder_center")
+            else ("left_shoulder", "right_shoulder")
+        )
     if not layout.find("nose") and layout.find("head"):
         synth["nose"] = ("head",)
     return joint_map(layout, REP155_JOINTS, synth)
@@ -67,8 +90,9 @@ def skeleton2d_points(person: Person, width: int, height: int) -> np.ndarray | N
     return points.astype(np.float32)
 
 
-def normalised_roi(bbox: tuple[float, float, float, float], width: int, height: int
-                   ) -> tuple[float, float, float, float]:
+def normalised_roi(
+    bbox: tuple[float, float, float, float], width: int, height: int
+) -> tuple[float, float, float, float]:
     """The pixel box as (xmin, ymin, xmax, ymax) in [0, 1]; a NaN corner counts as 0."""
     x0, y0, x1, y1 = (0.0 if not math.isfinite(v) else float(v) for v in bbox)
     x0, x1 = (min(max(v / max(width, 1), 0.0), 1.0) for v in (x0, x1))
@@ -92,8 +116,11 @@ def _hips(person: Person) -> tuple[np.ndarray, np.ndarray] | None:
         return None
     hips = layout.find("left_hip", "right_hip")
     points = np.asarray(person.keypoints_3d, dtype=np.float64)
-    if len(hips) != 2 or points.shape != (layout.num_joints, 3) \
-            or not np.all(np.isfinite(points[hips])):
+    if (
+        len(hips) != 2
+        or points.shape != (layout.num_joints, 3)
+        or not np.all(np.isfinite(points[hips]))
+    ):
         return None
     return points[hips[0]], points[hips[1]]
 
@@ -127,16 +154,26 @@ def body_pose(person: Person) -> BodyPose | None:
 
     left = np.cross(up, forward)
     quaternion = Rotation.from_matrix(np.column_stack([forward, left, up])).as_quat()
-    return BodyPose(person.position_frame_id, tuple(float(v) for v in origin),
-                    tuple(float(v) for v in quaternion))
+    return BodyPose(
+        person.position_frame_id,
+        tuple(float(v) for v in origin),
+        tuple(float(v) for v in quaternion),
+    )
 
 
 def hri_param() -> bool:
     """The ``hri`` config field of the nodes that publish REP-155 output."""
-    return param(True, "publish REP-155 bodies (humans/bodies/...) where hri_msgs is "
-                 "installed; a no-op elsewhere", read_only=True)
+    return param(
+        True,
+        "publish REP-155 bodies (humans/bodies/...) where hri_msgs is installed; a no-op elsewhere",
+        read_only=True,
+    )
 
 
 def hri_body_expiry_param() -> float:
-    return param(2.0, "s a REP-155 body is gone before its per-body topics are removed",
-                 read_only=True, limits=(0.0, 3600.0))
+    return param(
+        2.0,
+        "s a REP-155 body is gone before its per-body topics are removed",
+        read_only=True,
+        limits=(0.0, 3600.0),
+    )

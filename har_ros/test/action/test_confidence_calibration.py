@@ -33,8 +33,7 @@ def test_the_fitted_temperature_undoes_a_known_scaling(temperature):
 def test_ece_is_small_for_calibrated_and_large_for_overconfident_outputs():
     logits, labels = calibrated_logits(4000, 5, 1.0, seed=1)
     calibrated = expected_calibration_error(*confidence_and_correct(softmax(logits), labels))
-    overconfident = expected_calibration_error(
-        *confidence_and_correct(softmax(logits * 4), labels))
+    overconfident = expected_calibration_error(*confidence_and_correct(softmax(logits * 4), labels))
     assert calibrated < 0.03 < 0.15 < overconfident
 
 

@@ -24,8 +24,7 @@ def test_alpha_zero_changes_nothing_and_each_kind_does_its_part():
     assert np.array_equal(noised(clip, COCO17, 0.0, rng), clip)
     dropped = noised(clip, COCO17, 0.3, np.random.default_rng(1), kinds=("drop_joints",))
     missing = (dropped[..., 2] == 0).mean()
-    assert 0.2 < missing < 0.4 and np.all(dropped[dropped[..., 2] > 0] == clip[
-        dropped[..., 2] > 0])
+    assert 0.2 < missing < 0.4 and np.all(dropped[dropped[..., 2] > 0] == clip[dropped[..., 2] > 0])
     swapped = noised(clip, COCO17, 1.0, rng, kinds=("swap",))
     assert np.array_equal(swapped, clip[:, COCO17.mirror_permutation])
     frozen = noised(clip, COCO17, 1.0, rng, kinds=("drop_frames",))
@@ -43,8 +42,9 @@ def test_losses_reward_matching_views():
     assert matched < 0.1 < shuffled
     labels = torch.tensor([0, 0, 1, 1, 2, 2, 3, 3])
     clustered = torch.eye(4).repeat_interleave(2, dim=0) * 5
-    assert group_loss(clustered, clustered, labels, 0.1) < \
-        group_loss(clustered, clustered[torch.randperm(8)], labels, 0.1)
+    assert group_loss(clustered, clustered, labels, 0.1) < group_loss(
+        clustered, clustered[torch.randperm(8)], labels, 0.1
+    )
 
 
 def test_config_limits():
@@ -66,8 +66,18 @@ def test_contrastive_training_runs_and_its_loss_decreases():
             seqs.append(np.concatenate([xy, np.ones((24, 17, 1))], axis=2).astype(np.float32))
             labels.append(label)
     data = SequenceDataset(seqs, labels, ["a", "b", "c"], list(range(24)), COCO17)
-    checkpoint, history = train(data, TrainConfig(
-        window=16, epochs=8, threads=1, augment=False, val_fraction=0.0, batch_size=8,
-        contrastive={"alpha": 0.1}), progress=False)
+    checkpoint, history = train(
+        data,
+        TrainConfig(
+            window=16,
+            epochs=8,
+            threads=1,
+            augment=False,
+            val_fraction=0.0,
+            batch_size=8,
+            contrastive={"alpha": 0.1},
+        ),
+        progress=False,
+    )
     assert history["train_loss"][-1] < history["train_loss"][0]
     assert checkpoint.training["config"]["contrastive"] == {"alpha": 0.1}

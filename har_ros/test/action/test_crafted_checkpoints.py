@@ -23,9 +23,17 @@ def arm_checkpoint(calibration: Calibration | None = None) -> Checkpoint:
     norm = Normalisation(window=6, sampling="crop", rate_hz=10.0)
     config = {"widths": [8], "strides": [1], "kernel": 3}
     model = build_model("stgcn", norm.channels(2), 2, ARM, config)
-    return Checkpoint("stgcn", config, model.state_dict(), ["reach", "rest"], ARM,
-                      ("x", "y", "score"), norm, stride=1,
-                      calibration=calibration or Calibration())
+    return Checkpoint(
+        "stgcn",
+        config,
+        model.state_dict(),
+        ["reach", "rest"],
+        ARM,
+        ("x", "y", "score"),
+        norm,
+        stride=1,
+        calibration=calibration or Calibration(),
+    )
 
 
 def arm(joints: int, value: float) -> np.ndarray:
@@ -41,8 +49,11 @@ def test_skeletons_that_do_not_fit_a_custom_layout_are_dropped_not_raised(joints
     recognizer = ActionRecognizer(arm_checkpoint(), RecognizerSettings())
     results = []
     for i in range(20):  # a second of the misfit, then a second of a good skeleton
-        person = Person(arm(joints, i), "arm3", 0.9, (0, 0, 1, 1), track_id=2) if i < 10 \
+        person = (
+            Person(arm(joints, i), "arm3", 0.9, (0, 0, 1, 1), track_id=2)
+            if i < 10
             else Person(arm(3, i), "arm3", 0.9, (0, 0, 1, 1), track_id=1)
+        )
         results += recognizer.process(SkeletonFrame(i * NS // 10, "cam", 640, 480, [person]))
     assert results and {r.track_id for r in results} == {1}
     assert all(np.isfinite(r.confidence) for r in results)
@@ -60,14 +71,17 @@ def test_a_custom_layout_under_a_known_name_is_refused(tmp_path):
         load_checkpoint(path)
 
 
-@pytest.mark.parametrize(("values", "says"), [
-    ({"temperature": 1e-310}, "temperature must be in [0.05, 20.0]"),
-    ({"temperature": 1e300, "score": "energy"}, "temperature must be in [0.05, 20.0]"),
-    ({"temperature": 0.049}, "temperature must be in [0.05, 20.0]"),
-    ({"threshold": 1.5}, "threshold must be in [0, 1] for max_softmax"),
-    ({"threshold": -0.2}, "threshold must be in [0, 1] for max_softmax"),
-    ({"score": "entropy"}, "rejection score must be one of"),
-])
+@pytest.mark.parametrize(
+    ("values", "says"),
+    [
+        ({"temperature": 1e-310}, "temperature must be in [0.05, 20.0]"),
+        ({"temperature": 1e300, "score": "energy"}, "temperature must be in [0.05, 20.0]"),
+        ({"temperature": 0.049}, "temperature must be in [0.05, 20.0]"),
+        ({"threshold": 1.5}, "threshold must be in [0, 1] for max_softmax"),
+        ({"threshold": -0.2}, "threshold must be in [0, 1] for max_softmax"),
+        ({"score": "entropy"}, "rejection score must be one of"),
+    ],
+)
 def test_a_calibration_the_fitting_cannot_produce_is_refused_at_load(tmp_path, values, says):
     """Found and fixed: T = 1e-310 made every confidence NaN; T = 1e300 never rejected."""
     path = tmp_path / "crafted.pt"
@@ -75,8 +89,10 @@ def test_a_calibration_the_fitting_cannot_produce_is_refused_at_load(tmp_path, v
     raw = torch.load(path, weights_only=True)
     raw["calibration"].update(values, fitted_on=100)
     torch.save(raw, path)
-    with pytest.raises(CheckpointError, match=re.escape("crafted.pt: calibration refused: ")
-                       + ".*" + re.escape(says)):
+    with pytest.raises(
+        CheckpointError,
+        match=re.escape("crafted.pt: calibration refused: ") + ".*" + re.escape(says),
+    ):
         load_checkpoint(path)
 
 
@@ -89,8 +105,15 @@ def test_non_finite_weights_are_refused_and_a_nan_output_is_unknown(tmp_path):
     with pytest.raises(CheckpointError, match="non-finite weights"):
         load_checkpoint(tmp_path / "nan.pt")
     recognizer = ActionRecognizer(checkpoint, RecognizerSettings())
-    results = [r for i in range(10) for r in recognizer.process(SkeletonFrame(
-        i * NS // 10, "cam", 640, 480, [Person(arm(3, i), "arm3", 0.9, (0, 0, 1, 1), 1)]))]
+    results = [
+        r
+        for i in range(10)
+        for r in recognizer.process(
+            SkeletonFrame(
+                i * NS // 10, "cam", 640, 480, [Person(arm(3, i), "arm3", 0.9, (0, 0, 1, 1), 1)]
+            )
+        )
+    ]
     assert results and all(r.label == "unknown" and r.label_index == -1 for r in results)
 
 
@@ -99,8 +122,16 @@ def test_non_finite_weights_are_refused_and_a_nan_output_is_unknown(tmp_path):
 def test_no_nan_comes_out_at_the_ends_of_the_accepted_range(temperature, score):
     cal = Calibration(temperature=temperature, score=score, threshold=0.5, fitted_on=1)
     big = float(np.finfo(np.float32).max)
-    logits = np.array([[big, -big, 0.0], [1e-30, 0.0, -1e-30], [0.0, 0.0, 0.0],
-                       [-big, -big, -big], [big, big, big]], np.float32)
+    logits = np.array(
+        [
+            [big, -big, 0.0],
+            [1e-30, 0.0, -1e-30],
+            [0.0, 0.0, 0.0],
+            [-big, -big, -big],
+            [big, big, big],
+        ],
+        np.float32,
+    )
     probs = cal.probabilities(logits)
     assert np.isfinite(probs).all() and np.allclose(probs.sum(axis=1), 1.0)
     assert np.isfinite(cal.known_score(logits)).all()

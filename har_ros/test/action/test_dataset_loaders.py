@@ -17,8 +17,14 @@ UTD = Path(__file__).resolve().parents[4] / "shared" / "datasets" / "utd_mhad" /
 def tiny(layout=COCO17, n=4) -> SequenceDataset:
     rng = np.random.default_rng(0)
     seqs = [rng.uniform(0, 1, (5 + i, layout.num_joints, 3)).astype(np.float32) for i in range(n)]
-    return SequenceDataset(seqs, [i % 2 for i in range(n)], ["a", "b"], list(range(n)), layout,
-                           split=np.array(["train", "train", "test", "val"][:n]))
+    return SequenceDataset(
+        seqs,
+        [i % 2 for i in range(n)],
+        ["a", "b"],
+        list(range(n)),
+        layout,
+        split=np.array(["train", "train", "test", "val"][:n]),
+    )
 
 
 def test_npz_round_trip_with_a_custom_layout(tmp_path):
@@ -88,7 +94,8 @@ def test_openpose_json_folders(tmp_path):
         for frame in range(4):
             kp = np.full((25, 3), frame + 1.0).ravel().tolist()
             (video / f"f{frame:03d}_keypoints.json").write_text(
-                json.dumps({"people": [{"pose_keypoints_2d": kp}]}))
+                json.dumps({"people": [{"pose_keypoints_2d": kp}]})
+            )
         (video / "f004_keypoints.json").write_text(json.dumps({"people": []}))
     data = load_openpose(tmp_path)
     assert data.class_names == ["wait", "wave"] and data.layout.name == "openpose18"

@@ -21,8 +21,7 @@ def _clip(rng, frames=20, missing=0.0):
 
 
 def _dataset(clips, labels, names=("a", "b"), split=None):
-    return SequenceDataset(clips, labels, list(names), list(range(len(clips))), LAYOUT,
-                           split=split)
+    return SequenceDataset(clips, labels, list(names), list(range(len(clips))), LAYOUT, split=split)
 
 
 def test_counts_missing_rate_and_imbalance():
@@ -87,8 +86,11 @@ def test_unlabelled_gaps_of_visible_tracks():
     times = np.arange(100) / 10
     labels = [LabelInterval(1, 0.0, 4.0, "a"), LabelInterval(None, 8.0, 8.5, "b")]
     gaps = unlabelled_gaps(labels, {1: times, 2: times[times >= 8.5]})
-    assert [(t, round(s, 1), round(e, 1)) for t, s, e in gaps] == [(1, 4.0, 7.9), (1, 8.5, 9.9),
-                                                                (2, 8.5, 9.9)]
+    assert [(t, round(s, 1), round(e, 1)) for t, s, e in gaps] == [
+        (1, 4.0, 7.9),
+        (1, 8.5, 9.9),
+        (2, 8.5, 9.9),
+    ]
     # a track that leaves the view is no gap while it is away
     away = np.concatenate([np.arange(0, 2, 0.1), np.arange(6, 6.5, 0.1)])
     assert unlabelled_gaps([LabelInterval(1, 0.0, 2.0, "a")], {1: away}) == []

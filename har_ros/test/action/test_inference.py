@@ -29,12 +29,15 @@ def _randomise_norms(model: torch.nn.Module, seed: int) -> None:
 ARM = Layout("arm3", ("shoulder", "elbow", "wrist"), ((0, 1), (1, 2)))
 
 
-@pytest.mark.parametrize(("layout", "config", "frames"), [
-    (COCO17, {}, 32),
-    (COCO17, {"widths": [16, 16, 24], "strides": [1, 3, 2], "kernel": 3}, 31),
-    (COCO17, {"widths": [8], "strides": [1], "kernel": 9}, 5),  # kernel longer than the window
-    (ARM, {"widths": [12, 12], "strides": [2, 1], "kernel": 7}, 17),
-])
+@pytest.mark.parametrize(
+    ("layout", "config", "frames"),
+    [
+        (COCO17, {}, 32),
+        (COCO17, {"widths": [16, 16, 24], "strides": [1, 3, 2], "kernel": 3}, 31),
+        (COCO17, {"widths": [8], "strides": [1], "kernel": 9}, 5),  # kernel longer than the window
+        (ARM, {"widths": [12, 12], "strides": [2, 1], "kernel": 7}, 17),
+    ],
+)
 @pytest.mark.parametrize("batch", [1, 5])
 def test_folded_stgcn_matches_the_module_in_eval_mode(layout, config, frames, batch):
     model = build_model("stgcn", 7, 5, layout, config)
@@ -55,8 +58,9 @@ def test_the_shipped_model_gives_the_same_classes_folded():
     torch.testing.assert_close(inference_model(model)(x), expected, rtol=1e-4, atol=1e-4)
 
 
-@pytest.mark.parametrize(("name", "config"), [("bilstm", {}), ("lstm", {}),
-                                               ("stgcn", {"separable": True})])
+@pytest.mark.parametrize(
+    ("name", "config"), [("bilstm", {}), ("lstm", {}), ("stgcn", {"separable": True})]
+)
 def test_models_without_a_folded_form_run_as_themselves_in_eval_mode(name, config):
     model = build_model(name, 7, 5, COCO17, config)
     assert inference_model(model) is model and not model.training

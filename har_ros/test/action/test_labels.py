@@ -39,8 +39,13 @@ def test_metadata_comments_round_trip(tmp_path):
 def test_a_track_overlapping_everyone_is_two_labels_at_once():
     everyone = LabelInterval(None, 0.0, 5.0, "waiting")
     assert label_problems([everyone, LabelInterval(3, 4.0, 6.0, "opening door")])
-    assert not label_problems([everyone, LabelInterval(3, 5.0, 6.0, "opening door"),
-                               LabelInterval(4, 5.5, 7.0, "waiting")])
+    assert not label_problems(
+        [
+            everyone,
+            LabelInterval(3, 5.0, 6.0, "opening door"),
+            LabelInterval(4, 5.5, 7.0, "waiting"),
+        ]
+    )
 
 
 def test_unknown_class_is_named_with_the_known_ones(tmp_path):
@@ -64,9 +69,13 @@ def test_overlaps_in_one_sweep_name_each_collision_once():
     pile = [LabelInterval(1, 0.0, 100.0 + k, "a") for k in range(5000)]
     pairs = overlaps(pile)
     assert len(pairs) == len(pile) - 1
-    mixed = [LabelInterval(1, 0.0, 2.0, "a"), LabelInterval(2, 1.0, 3.0, "b"),
-             LabelInterval(None, 2.5, 4.0, "c"), LabelInterval(1, 3.5, 5.0, "d"),
-             LabelInterval(2, 4.0, 6.0, "e")]
+    mixed = [
+        LabelInterval(1, 0.0, 2.0, "a"),
+        LabelInterval(2, 1.0, 3.0, "b"),
+        LabelInterval(None, 2.5, 4.0, "c"),
+        LabelInterval(1, 3.5, 5.0, "d"),
+        LabelInterval(2, 4.0, 6.0, "e"),
+    ]
     named = {(a.label, b.label) for a, b in overlaps(mixed)}
     assert named == {("b", "c"), ("c", "d")}  # 1 and 2 may overlap; * may not; 2@4.0 touches
 
@@ -90,5 +99,8 @@ def test_the_atomic_write_never_follows_a_planted_temp_file(tmp_path):
     write_labels(target, [LabelInterval(1, 0.0, 1.0, "a")])
     assert victim.read_text() == "keep me"
     assert read_labels(target) == [LabelInterval(1, 0.0, 1.0, "a")]
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".labels.csv.tmp", "labels.csv",
-                                                          "victim.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".labels.csv.tmp",
+        "labels.csv",
+        "victim.txt",
+    ]

@@ -34,10 +34,12 @@ def test_graph_model_builds_its_adjacency_from_a_custom_layout():
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    data = make_dataset(subjects=8, repetitions=2, seed=1, test_subjects=2,
-                        views=("front", "left_oblique"))
-    config = TrainConfig(model="stgcn", window=24, epochs=15, batch_size=16, seed=0,
-                         threads=2, patience=15)
+    data = make_dataset(
+        subjects=8, repetitions=2, seed=1, test_subjects=2, views=("front", "left_oblique")
+    )
+    config = TrainConfig(
+        model="stgcn", window=24, epochs=15, batch_size=16, seed=0, threads=2, patience=15
+    )
     checkpoint, history = train(data.subset(data.split == "train"), config, progress=False)
     path = tmp_path_factory.mktemp("ckpt") / "tiny.pt"
     checkpoint.save(path)
@@ -52,8 +54,9 @@ def test_tiny_training_beats_chance_by_a_wide_margin(trained):
     assert report["top1"] >= 0.5, report["top1"]
     assert set(report["per_class"]) == set(ACTIONS)
     assert len(history["epoch"]) >= 1 and report["top5"] == 1.0
-    curves = robustness(checkpoint, test, noise_levels=(0.0, 0.5), dropout_levels=(0.0,),
-                        alpha_levels=(0.0, 0.5))
+    curves = robustness(
+        checkpoint, test, noise_levels=(0.0, 0.5), dropout_levels=(0.0,), alpha_levels=(0.0, 0.5)
+    )
     assert curves["noise"]["0.5"] <= curves["noise"]["0.0"]
     assert curves["alpha"]["0.0"] == report["top1"]  # α = 0 changes nothing
     assert curves["alpha"]["0.5"] < curves["alpha"]["0.0"]
@@ -81,8 +84,9 @@ def test_checkpoint_errors_are_clear(trained, tmp_path):
     torch.save({"weights": 1}, tmp_path / "other.pt")
     with pytest.raises(CheckpointError, match="not a har_ros action checkpoint"):
         load_checkpoint(tmp_path / "other.pt")
-    wrong = dataclasses.replace(checkpoint, normalisation=Normalisation(window=24,
-                                                                        features=("position",)))
+    wrong = dataclasses.replace(
+        checkpoint, normalisation=Normalisation(window=24, features=("position",))
+    )
     wrong.save(tmp_path / "wrong.pt")
     with pytest.raises(CheckpointError, match="weights do not fit"):
         load_checkpoint(tmp_path / "wrong.pt")
@@ -107,8 +111,16 @@ def test_full_temporal_conv_variant_has_the_same_interface():
 
 def test_without_a_validation_split_the_last_epoch_is_kept():
     data = make_dataset(subjects=2, repetitions=1, seed=3, test_subjects=0, views=("front",))
-    config = TrainConfig(model="lstm", window=16, epochs=3, batch_size=8, seed=0, threads=1,
-                         patience=1, val_fraction=0.0)
+    config = TrainConfig(
+        model="lstm",
+        window=16,
+        epochs=3,
+        batch_size=8,
+        seed=0,
+        threads=1,
+        patience=1,
+        val_fraction=0.0,
+    )
     checkpoint, history = train(data, config, progress=False)
     assert checkpoint.training["val_sequences"] == 0
     assert history["epoch"] == [0, 1, 2] and checkpoint.training["best_epoch"] == 2
@@ -118,8 +130,9 @@ def test_training_is_repeatable_for_a_seed_and_differs_across_seeds():
     data = make_dataset(subjects=3, repetitions=1, seed=4, test_subjects=1, views=("front",))
 
     def weights(seed: int) -> dict[str, torch.Tensor]:
-        config = TrainConfig(model="stgcn", window=16, epochs=2, batch_size=8, seed=seed,
-                             threads=1, patience=2)
+        config = TrainConfig(
+            model="stgcn", window=16, epochs=2, batch_size=8, seed=seed, threads=1, patience=2
+        )
         return train(data, config, progress=False)[0].state_dict
 
     first, again, other = weights(0), weights(0), weights(1)
@@ -143,9 +156,12 @@ def test_a_stream_ensemble_runs_one_graph_model_per_feature_group():
         assert model(x).shape == (2, 4) and model.embed(x).shape == (2, 3 * 64)
         changed = x.clone()
         changed[:, 2:4] += 1.0  # only the second group
-        parts = [m.embed(torch.cat([g, x[:, -1:]], 1)) for m, g in
-                 zip(model.members, (changed[:, 0:2], changed[:, 2:4], changed[:, 4:6]),
-                     strict=True)]
+        parts = [
+            m.embed(torch.cat([g, x[:, -1:]], 1))
+            for m, g in zip(
+                model.members, (changed[:, 0:2], changed[:, 2:4], changed[:, 4:6]), strict=True
+            )
+        ]
         assert torch.allclose(torch.cat(parts, 1), model.embed(changed), atol=1e-5)
     assert all(k.startswith(("members.", "head.")) for k in model.state_dict())
     with pytest.raises(ValueError, match="do not split"):
@@ -177,6 +193,9 @@ def test_early_training_needs_stream_windows_and_valid_shares():
         train(data, TrainConfig(epochs=1, early=0.5), progress=False)
     with pytest.raises(SettingsError, match="early must be in"):
         train(data, TrainConfig(epochs=1, early=1.5, sampling="crop"), progress=False)
-    checkpoint, _ = train(data, TrainConfig(epochs=2, early=1.0, sampling="crop", rate_hz=15.0,
-                                            window=16, threads=1), progress=False)
+    checkpoint, _ = train(
+        data,
+        TrainConfig(epochs=2, early=1.0, sampling="crop", rate_hz=15.0, window=16, threads=1),
+        progress=False,
+    )
     assert checkpoint.calibration.fitted_on > 0

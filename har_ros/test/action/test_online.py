@@ -16,10 +16,15 @@ T0 = START_NS * 1e-9
 
 def one_person_stream(seconds: float = 10.0) -> LabelledStream:
     person = Person(np.ones((17, 3), np.float32), "coco17", 1.0, (0, 0, 1, 1), track_id=1)
-    frames = [SkeletonFrame(START_NS + i * 100_000_000, "cam", 640, 480, [person])
-              for i in range(int(seconds * FPS))]
-    intervals = [LabelInterval(1, T0, T0 + 4.0, "a"), LabelInterval(1, T0 + 4.0, T0 + 7.0, "b"),
-                 LabelInterval(1, T0 + 7.0, T0 + 9.0, "x")]  # 9-10 s unlabelled
+    frames = [
+        SkeletonFrame(START_NS + i * 100_000_000, "cam", 640, 480, [person])
+        for i in range(int(seconds * FPS))
+    ]
+    intervals = [
+        LabelInterval(1, T0, T0 + 4.0, "a"),
+        LabelInterval(1, T0 + 4.0, T0 + 7.0, "b"),
+        LabelInterval(1, T0 + 7.0, T0 + 9.0, "x"),
+    ]  # 9-10 s unlabelled
     return LabelledStream(frames, intervals, FPS)
 
 
@@ -39,8 +44,9 @@ def outputs_of(stream: LabelledStream) -> list[Output]:
         label = shown_label(round(i / FPS, 6))
         if label is not None:
             known = 0.2 if label == "unknown" else 1.0
-            out.append(Output(1, frame.stamp_ns, label, "a" if label == "unknown" else label,
-                              0.9, known))
+            out.append(
+                Output(1, frame.stamp_ns, label, "a" if label == "unknown" else label, 0.9, known)
+            )
     return out
 
 

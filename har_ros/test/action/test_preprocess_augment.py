@@ -62,8 +62,13 @@ def test_mirror_swaps_sides_and_flips_x():
 
 
 @settings(max_examples=40, deadline=None)
-@given(arrays(np.float32, st.tuples(st.integers(1, 40), st.just(17), st.just(3)),
-              elements=st.one_of(st.floats(-1e4, 1e4, width=32), st.just(np.nan))))
+@given(
+    arrays(
+        np.float32,
+        st.tuples(st.integers(1, 40), st.just(17), st.just(3)),
+        elements=st.one_of(st.floats(-1e4, 1e4, width=32), st.just(np.nan)),
+    )
+)
 def test_fuzz_windows_are_finite_and_the_right_shape(seq):
     seq[..., 2] = np.abs(np.nan_to_num(seq[..., 2])) % 1.0
     x = window_features(seq, COCO17, Normalisation(window=16))
@@ -136,9 +141,14 @@ def test_unknown_or_repeated_features_are_refused():
 
 
 @settings(max_examples=200, deadline=None)
-@given(arrays(np.float64, st.tuples(st.integers(1, 4), st.integers(1, 9), st.integers(1, 3)),
-              elements=st.one_of(st.floats(-1e6, 1e6), st.just(np.nan))),
-       st.integers(0, 2))
+@given(
+    arrays(
+        np.float64,
+        st.tuples(st.integers(1, 4), st.integers(1, 9), st.integers(1, 3)),
+        elements=st.one_of(st.floats(-1e6, 1e6), st.just(np.nan)),
+    ),
+    st.integers(0, 2),
+)
 def test_nanmedian_matches_numpy(values, axis):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # numpy warns on all-NaN slices
@@ -163,7 +173,7 @@ def test_stream_windows_end_anywhere_in_a_clip_and_go_on_from_what_came_before()
         ends.append(int(w[-1, 0, 0]) - 99)  # frames of the clip the window reaches
         inside = int((w[:, 0, 0] >= 100).sum())
         if inside < 16:  # the prefix is moved to where the clip starts
-            np.testing.assert_allclose(w[:16 - inside, 0, 0], 100.0)
+            np.testing.assert_allclose(w[: 16 - inside, 0, 0], 100.0)
     assert min(ends) == 4 and max(ends) == 40  # uniform from 25 % of a window to the end
     assert abs(np.mean(ends) - 22) < 1.5
     windows = stride_windows(clip, 30.0, norm, stride=5, min_fill=1.0)

@@ -19,10 +19,10 @@ def _utd_like(clips_per_class: int = 8):
     labels = np.repeat(np.arange(3), clips_per_class)
     from har_ros.action.dataset import SequenceDataset
 
-    sequences = [rng.normal(size=(int(rng.integers(30, 90)), 20, 3)).astype(np.float32)
-                 for _ in labels]
-    return SequenceDataset(sequences, labels, ["a", "b", "c"], np.zeros(len(labels)),
-                           UTD_KINECT20)
+    sequences = [
+        rng.normal(size=(int(rng.integers(30, 90)), 20, 3)).astype(np.float32) for _ in labels
+    ]
+    return SequenceDataset(sequences, labels, ["a", "b", "c"], np.zeros(len(labels)), UTD_KINECT20)
 
 
 def test_a_fraction_keeps_every_class_and_follows_the_seed():
@@ -39,8 +39,9 @@ def test_the_custom_layout_keeps_the_joints_it_names():
     puppet = to_puppet15(data)
     assert puppet.layout == PUPPET15 and puppet.sequences[0].shape[1] == 15
     right_wrist = UTD_KINECT20.index("right_wrist")
-    np.testing.assert_array_equal(puppet.sequences[0][:, PUPPET15.index("RWrist")],
-                                  data.sequences[0][:, right_wrist])
+    np.testing.assert_array_equal(
+        puppet.sequences[0][:, PUPPET15.index("RWrist")], data.sequences[0][:, right_wrist]
+    )
     assert PUPPET15.hip_joints and PUPPET15.shoulder_joints  # found by their own names
     assert sorted(PUPPET15.mirror_permutation) == list(range(15))
 
@@ -50,12 +51,16 @@ def test_crops_are_15_to_40_frames_from_inside_the_clip_and_fixed():
     cropped = crop_clips(data, seed=0)
     for whole, part in zip(data.sequences, cropped.sequences, strict=True):
         assert 15 <= len(part) <= 40
-        starts = [i for i in range(len(whole) - len(part) + 1)
-                  if np.array_equal(whole[i:i + len(part)], part)]
+        starts = [
+            i
+            for i in range(len(whole) - len(part) + 1)
+            if np.array_equal(whole[i : i + len(part)], part)
+        ]
         assert starts
     again = crop_clips(data, seed=0)
-    assert all(np.array_equal(a, b) for a, b in zip(cropped.sequences, again.sequences,
-                                                    strict=True))
+    assert all(
+        np.array_equal(a, b) for a, b in zip(cropped.sequences, again.sequences, strict=True)
+    )
 
 
 def test_the_fridge_protocol_tests_on_a_view_and_people_never_trained_on():

@@ -15,17 +15,27 @@ def _annotation(name, label, people=2, frames=12, joints=17, seed=0):
     keypoint = rng.uniform(0, 320, (people, frames, joints, 2)).astype(np.float32)
     score = np.full((people, frames, joints), 0.2, np.float32)
     score[0] = 0.9  # the first person is the main one
-    return {"frame_dir": name, "label": label, "img_shape": (240, 320),
-            "original_shape": (240, 320), "total_frames": frames, "keypoint": keypoint,
-            "keypoint_score": score}
+    return {
+        "frame_dir": name,
+        "label": label,
+        "img_shape": (240, 320),
+        "original_shape": (240, 320),
+        "total_frames": frames,
+        "keypoint": keypoint,
+        "keypoint_score": score,
+    }
 
 
 @pytest.fixture
 def pickle_file(tmp_path):
     annotations = [_annotation(f"v_{i:02d}", i % 3, seed=i) for i in range(9)]
-    data = {"split": {"train1": [f"v_{i:02d}" for i in range(6)],
-                      "test1": [f"v_{i:02d}" for i in range(6, 9)]},
-            "annotations": annotations}
+    data = {
+        "split": {
+            "train1": [f"v_{i:02d}" for i in range(6)],
+            "test1": [f"v_{i:02d}" for i in range(6, 9)],
+        },
+        "annotations": annotations,
+    }
     path = tmp_path / "ucf_2d.pkl"
     path.write_bytes(pickle.dumps(data))
     return path, annotations
@@ -86,15 +96,17 @@ def test_a_tiny_pickle_that_expands_is_refused_before_it_is_built(tmp_path):
     nested = [0.0, 0.0]
     for _ in range(40):  # 2^41 numbers by reference, a few hundred bytes
         nested = [nested, nested]
-    (tmp_path / "bomb.pkl").write_bytes(pickle.dumps({"annotations": [
-        {"frame_dir": "b", "label": 0, "keypoint": nested}]}))
+    (tmp_path / "bomb.pkl").write_bytes(
+        pickle.dumps({"annotations": [{"frame_dir": "b", "label": 0, "keypoint": nested}]})
+    )
     assert (tmp_path / "bomb.pkl").stat().st_size < 1000
     with pytest.raises(DatasetError, match="keypoint must have 4 dimensions"):
         load_pyskl(tmp_path / "bomb.pkl")
     wide = [0.0] * 2
     wide = [[[wide] * 4000] * 4000] * 2  # 4 levels, 64 M numbers by reference
-    (tmp_path / "wide.pkl").write_bytes(pickle.dumps({"annotations": [
-        {"frame_dir": "w", "label": 0, "keypoint": wide}]}))
+    (tmp_path / "wide.pkl").write_bytes(
+        pickle.dumps({"annotations": [{"frame_dir": "w", "label": 0, "keypoint": wide}]})
+    )
     with pytest.raises(DatasetError, match="more than 10,000,000 numbers"):
         load_pyskl(tmp_path / "wide.pkl")
     (tmp_path / "list.pkl").write_bytes(pickle.dumps({"annotations": [["not", "a", "dict"]]}))

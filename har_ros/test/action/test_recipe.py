@@ -19,8 +19,14 @@ from har_ros.skeleton.layouts import COCO17
 
 def _clips(per_class: int, classes=("wave", "clap"), split=None) -> SequenceDataset:
     labels = np.repeat(np.arange(len(classes)), per_class)
-    return SequenceDataset([np.ones((20, 17, 3), np.float32)] * len(labels), labels,
-                           list(classes), np.zeros(len(labels)), COCO17, split=split)
+    return SequenceDataset(
+        [np.ones((20, 17, 3), np.float32)] * len(labels),
+        labels,
+        list(classes),
+        np.zeros(len(labels)),
+        COCO17,
+        split=split,
+    )
 
 
 def test_small_sets_get_more_epochs_large_ones_fewer_within_bounds():
@@ -44,11 +50,15 @@ def test_explicit_settings_are_kept():
     assert (given.epochs, given.val_fraction, given.mirror) == (7, 0.3, "on")
 
 
-@pytest.mark.parametrize("names, sided", [
-    (["right arm swipe to the left", "wave"], ["right arm swipe to the left"]),
-    (["draw circle (clockwise)", "clap"], ["draw circle (clockwise)"]),
-    (["turn_left", "opening_door"], ["turn_left"]),
-    (["opening_door", "closing_door", "brightness"], [])])
+@pytest.mark.parametrize(
+    "names, sided",
+    [
+        (["right arm swipe to the left", "wave"], ["right arm swipe to the left"]),
+        (["draw circle (clockwise)", "clap"], ["draw circle (clockwise)"]),
+        (["turn_left", "opening_door"], ["turn_left"]),
+        (["opening_door", "closing_door", "brightness"], []),
+    ],
+)
 def test_classes_named_by_side_turn_mirroring_off(names, sided):
     assert sided_classes(names) == sided
     resolved = resolve(_clips(3, tuple(names)), None, None, "auto", 32)
@@ -57,8 +67,9 @@ def test_classes_named_by_side_turn_mirroring_off(names, sided):
 
 def test_training_with_defaults_records_what_auto_became():
     data = make_dataset(subjects=3, repetitions=2, seed=3, test_subjects=0, views=("front",))
-    checkpoint, history = train(data, TrainConfig(window=16, threads=1, batch_size=8,
-                                                  epochs=2), progress=False)
+    checkpoint, history = train(
+        data, TrainConfig(window=16, threads=1, batch_size=8, epochs=2), progress=False
+    )
     used = checkpoint.training["config"]
     assert used["epochs"] == 2 and used["val_fraction"] == 0.0 and used["mirror"] == "on"
     assert len(history["epoch"]) == 2 and checkpoint.training["best_epoch"] == 1  # the last

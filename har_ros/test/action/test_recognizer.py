@@ -14,8 +14,10 @@ pytestmark = pytest.mark.skipif(not DEFAULT_MODEL.exists(), reason="shipped mode
 
 def frames_of(stream):
     for f in stream:
-        people = [Person(p["keypoints"], "coco17", 0.9, p["bbox"], track_id=p["track_id"])
-                  for p in f.people]
+        people = [
+            Person(p["keypoints"], "coco17", 0.9, p["bbox"], track_id=p["track_id"])
+            for p in f.people
+        ]
         yield SkeletonFrame(round(f.stamp * 1e9), "cam", 640, 480, people)
 
 
@@ -34,12 +36,16 @@ def test_all_due_people_share_one_forward_pass():
 
 def test_unknown_below_the_threshold_and_settings_validated():
     recognizer = ActionRecognizer.from_path(settings=RecognizerSettings(unknown_threshold=1.0))
-    results = [r for f in frames_of(make_stream(people=1, seconds=3, seed=3))
-               for r in recognizer.process(f)]
+    results = [
+        r
+        for f in frames_of(make_stream(people=1, seconds=3, seed=3))
+        for r in recognizer.process(f)
+    ]
     assert results and all(r.label == "unknown" and r.label_index == -1 for r in results)
     with pytest.raises(ValueError, match="smoothing_alpha"):
-        ActionRecognizer.from_path(settings=dataclasses.replace(RecognizerSettings(),
-                                                                smoothing_alpha=0.0))
+        ActionRecognizer.from_path(
+            settings=dataclasses.replace(RecognizerSettings(), smoothing_alpha=0.0)
+        )
 
 
 def test_an_energy_rejection_thresholds_the_smoothed_energy_not_the_confidence():
@@ -50,8 +56,9 @@ def test_an_energy_rejection_thresholds_the_smoothed_energy_not_the_confidence()
     frames = list(frames_of(make_stream(people=1, seconds=4, seed=3)))
 
     def run(threshold):
-        energy = dataclasses.replace(checkpoint, calibration=Calibration(
-            score="energy", threshold=threshold, fitted_on=1))
+        energy = dataclasses.replace(
+            checkpoint, calibration=Calibration(score="energy", threshold=threshold, fitted_on=1)
+        )
         recognizer = ActionRecognizer(energy, RecognizerSettings(smoothing_alpha=1.0))
         return [r for f in frames for r in recognizer.process(f)]
 
@@ -71,8 +78,9 @@ def test_a_switch_margin_holds_the_shown_action_until_another_is_clearly_ahead()
     frames = list(frames_of(make_stream(people=2, seconds=20, seed=4, enter_leave=False)))
 
     def run(margin):
-        recognizer = ActionRecognizer.from_path(settings=RecognizerSettings(
-            switch_margin=margin, unknown_threshold=0.0))
+        recognizer = ActionRecognizer.from_path(
+            settings=RecognizerSettings(switch_margin=margin, unknown_threshold=0.0)
+        )
         return [r for f in frames for r in recognizer.process(f)]
 
     free, held = run(0.0), run(0.3)
@@ -99,8 +107,9 @@ def test_a_switch_margin_holds_the_shown_action_until_another_is_clearly_ahead()
 def test_a_held_action_never_hides_a_leader_that_passes_the_threshold():
     """Found in review: a held class under the threshold showed `unknown` over a clear leader."""
     frames = list(frames_of(make_stream(people=2, seconds=20, seed=4, enter_leave=False)))
-    recognizer = ActionRecognizer.from_path(settings=RecognizerSettings(
-        switch_margin=0.3, unknown_threshold=0.5))
+    recognizer = ActionRecognizer.from_path(
+        settings=RecognizerSettings(switch_margin=0.3, unknown_threshold=0.5)
+    )
     results = [r for f in frames for r in recognizer.process(f)]
     assert {r.label == "unknown" for r in results} == {True, False}
     for r in results:

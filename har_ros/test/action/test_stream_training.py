@@ -29,8 +29,12 @@ def data():
     return make_dataset(subjects=4, repetitions=1, seed=2, test_subjects=1, views=("front",))
 
 
-STREAMING = [("stream_gcn", {"temporal": "gru"}), ("stream_gcn", {"temporal": "tcn"}),
-             ("stream_stgcn", {}), ("stream_stgcn", {"memory": [4, 16]})]
+STREAMING = [
+    ("stream_gcn", {"temporal": "gru"}),
+    ("stream_gcn", {"temporal": "tcn"}),
+    ("stream_stgcn", {}),
+    ("stream_stgcn", {"memory": [4, 16]}),
+]
 
 
 @pytest.mark.parametrize(("name", "config"), STREAMING)
@@ -98,23 +102,33 @@ def test_a_pose_held_after_an_action_is_not_taught_as_the_pause_class(data):
 
     pause = ACTIONS.index("waiting")
     rows = [i for i, label in enumerate(data.labels) if label != pause]
-    active = replace(data, sequences=[data.sequences[i] for i in rows],
-                     labels=data.labels[rows], subjects=data.subjects[rows], split=None,
-                     views=None)
+    active = replace(
+        data,
+        sequences=[data.sequences[i] for i in rows],
+        labels=data.labels[rows],
+        subjects=data.subjects[rows],
+        split=None,
+        views=None,
+    )
     rng = np.random.default_rng(4)
     kinds = set()
     for _ in range(20):
-        _, labels, segments = labelled_stream(active, 48, NORM, rng, exposure=False,
-                                              pause_label=pause)
+        _, labels, segments = labelled_stream(
+            active, 48, NORM, rng, exposure=False, pause_label=pause
+        )
         assert pause not in labels
         kinds |= {s.kind for s in segments}
     assert "pause" in kinds
-    only_still = replace(data, sequences=[data.sequences[i] for i in np.flatnonzero(
-        data.labels == pause)], labels=np.full(int((data.labels == pause).sum()), pause),
-        subjects=data.subjects[data.labels == pause], split=None, views=None)
+    only_still = replace(
+        data,
+        sequences=[data.sequences[i] for i in np.flatnonzero(data.labels == pause)],
+        labels=np.full(int((data.labels == pause).sum()), pause),
+        subjects=data.subjects[data.labels == pause],
+        split=None,
+        views=None,
+    )
     for _ in range(5):
-        _, labels, _ = labelled_stream(only_still, 48, NORM, rng, exposure=False,
-                                       pause_label=pause)
+        _, labels, _ = labelled_stream(only_still, 48, NORM, rng, exposure=False, pause_label=pause)
         assert set(np.unique(labels)) <= {pause, IGNORE}
 
 
@@ -127,8 +141,14 @@ def test_the_exposure_set_never_holds_a_class_kept_out_of_training(data):
     from har_ros.action.dataset import SequenceDataset
 
     utd_like = SequenceDataset(  # 27 classes, the UTD-MHAD class count, as the chain uses
-        data.sequences * 7, np.arange(len(data) * 7) % 27, [f"a{k}" for k in range(27)],
-        list(data.subjects) * 7, data.layout, data.channels, meta=dict(data.meta))
+        data.sequences * 7,
+        np.arange(len(data) * 7) % 27,
+        [f"a{k}" for k in range(27)],
+        list(data.subjects) * 7,
+        data.layout,
+        data.channels,
+        meta=dict(data.meta),
+    )
     known = known_classes_only(utd_like, UTD_OUTSIDE_CLASSES)
     held_out = {utd_like.class_names[c] for c in UTD_OUTSIDE_CLASSES}
     assert not held_out & set(known.class_names)
@@ -163,13 +183,11 @@ def person_frames(seconds: float, start_s: float, seed: int = 0):
     from har_ros.skeleton.types import Person, SkeletonFrame
 
     for f in make_stream(people=1, seconds=seconds, seed=seed, enter_leave=False):
-        people = [Person(p["keypoints"], "coco17", 0.9, p["bbox"], track_id=7)
-                  for p in f.people]
+        people = [Person(p["keypoints"], "coco17", 0.9, p["bbox"], track_id=7) for p in f.people]
         yield SkeletonFrame(round((start_s + f.stamp) * 1e9), "cam", 640, 480, people)
 
 
-def test_the_node_core_keeps_a_state_per_person_and_restarts_it_after_a_gap(
-        stream_checkpoint):
+def test_the_node_core_keeps_a_state_per_person_and_restarts_it_after_a_gap(stream_checkpoint):
     from har_ros.action.checkpoint import load_checkpoint
     from har_ros.action.recognizer import ActionRecognizer, RecognizerSettings
 
@@ -236,8 +254,9 @@ def arms_dataset(base: np.ndarray, seed: int = 0):
         frames[..., :2] += rng.normal(0.0, 0.02 * torso, frames[..., :2].shape)
         sequences.append(frames.astype(np.float32))
         labels.append(clip % 2)
-    return SequenceDataset(sequences, labels, ["down", "up"], np.arange(16) % 4, COCO17,
-                           meta={"fps": 30.0})
+    return SequenceDataset(
+        sequences, labels, ["down", "up"], np.arange(16) % 4, COCO17, meta={"fps": 30.0}
+    )
 
 
 def test_a_stream_whose_truth_is_known_is_named_within_one_frame_of_its_change(data):
@@ -259,8 +278,12 @@ def test_a_stream_whose_truth_is_known_is_named_within_one_frame_of_its_change(d
 
     arms = arms_dataset(data.sequences[0][0])
     config = dataclasses.replace(
-        TrainConfig(**STREAM_SETTINGS), epochs=200, exposure=0.0,
-        threads=1, model_config={"widths": [16, 16], "dilations": [1, 2]})
+        TrainConfig(**STREAM_SETTINGS),
+        epochs=200,
+        exposure=0.0,
+        threads=1,
+        model_config={"widths": [16, 16], "dilations": [1, 2]},
+    )
     checkpoint, _ = train(arms, config, progress=False)
     change_s, fps, start = 2.0, 30.0, 1_000_000_000
     frames = []
@@ -270,12 +293,24 @@ def test_a_stream_whose_truth_is_known_is_named_within_one_frame_of_its_change(d
         if first_up - moving <= i < first_up:
             w = (i - first_up + moving + 1) / (moving + 1)
             pose = (1 - w) * arms.sequences[0][i % 30] + w * arms.sequences[1][i % 30]
-        frames.append(SkeletonFrame(start + round(i / fps * 1e9), "cam", 640, 480,
-                                    [Person(pose, "coco17", 0.9, (0, 0, 640, 480),
-                                            track_id=3)]))
+        frames.append(
+            SkeletonFrame(
+                start + round(i / fps * 1e9),
+                "cam",
+                640,
+                480,
+                [Person(pose, "coco17", 0.9, (0, 0, 640, 480), track_id=3)],
+            )
+        )
     t0 = start * 1e-9
-    stream = LabelledStream(frames, [LabelInterval(3, t0, t0 + change_s, "down"),
-                                     LabelInterval(3, t0 + change_s, t0 + 4.0, "up")], fps)
+    stream = LabelledStream(
+        frames,
+        [
+            LabelInterval(3, t0, t0 + change_s, "down"),
+            LabelInterval(3, t0 + change_s, t0 + 4.0, "up"),
+        ],
+        fps,
+    )
     never_unknown = RecognizerSettings(unknown_threshold=0.0)  # onset alone, default smoothing
     outputs = run_recognizer(ActionRecognizer(checkpoint, never_unknown), stream)
     metrics = online_metrics(outputs, stream, arms.class_names)
@@ -293,8 +328,14 @@ def test_a_streaming_clip_label_is_its_output_after_stepping_through_the_whole_c
     torch.manual_seed(0)
     model = build_model("stream_stgcn", NORM.channels(2), len(ACTIONS), data.layout).eval()
     rows = [0, 1, len(data) - 1]  # clips of different lengths
-    two = replace(data, sequences=[data.sequences[r] for r in rows], labels=data.labels[rows],
-                  subjects=data.subjects[rows], split=None, views=None)
+    two = replace(
+        data,
+        sequences=[data.sequences[r] for r in rows],
+        labels=data.labels[rows],
+        subjects=data.subjects[rows],
+        split=None,
+        views=None,
+    )
     logits = clip_logits(model, two, NORM)
     assert logits.shape == (3, len(ACTIONS))
     fps = float(data.meta.get("fps", 30.0))
@@ -320,14 +361,15 @@ def test_a_frames_stream_features_are_the_same_in_a_two_frame_window_and_a_long_
 
     norm = dataclasses.replace(NORM, features=STREAM_SETTINGS["features"])
     assert "motion" in norm.features
-    walk = at_model_rate(data.sequences[int(np.argmax(data.labels == ACTIONS.index(
-        "changing_side")))], 30.0, norm)
+    walk = at_model_rate(
+        data.sequences[int(np.argmax(data.labels == ACTIONS.index("changing_side")))], 30.0, norm
+    )
     step = min(len(walk), norm.window // 2)
     sideways = np.array([40.0, 0.0, 0.0], np.float32)
-    walk = np.concatenate([walk[:step], walk + sideways])[:norm.window]  # a jump
+    walk = np.concatenate([walk[:step], walk + sideways])[: norm.window]  # a jump
     walk[10, 3, 2] = 0.0  # a joint not seen in one frame
     long = window_features(walk, data.layout, norm)  # (C, T, J)
-    pairs = np.stack([walk[t - 1:t + 1] for t in range(1, len(walk))])
+    pairs = np.stack([walk[t - 1 : t + 1] for t in range(1, len(walk))])
     short = batch_window_features(pairs, data.layout, norm)[:, :, -1]  # (T-1, C, J)
     np.testing.assert_allclose(short, np.moveaxis(long[:, 1:], 1, 0), atol=1e-5)
     motion = norm.features.index("motion") * 2
@@ -345,8 +387,16 @@ def test_the_node_core_steps_every_streaming_model(name, config):
 
     norm = dataclasses.replace(NORM, features=STREAM_SETTINGS["features"])
     model = build_model(name, norm.channels(2), len(ACTIONS), COCO17, config)
-    checkpoint = Checkpoint(name, model_settings(name, config), model.state_dict(),
-                            list(ACTIONS), COCO17, ("x", "y", "score"), norm, stride=1)
+    checkpoint = Checkpoint(
+        name,
+        model_settings(name, config),
+        model.state_dict(),
+        list(ACTIONS),
+        COCO17,
+        ("x", "y", "score"),
+        norm,
+        stride=1,
+    )
     recognizer = ActionRecognizer(checkpoint)
     out = [r for f in person_frames(2.0, 0.0) for r in recognizer.process(f)]
     assert len(out) > 20 and all(np.isfinite(r.scores).all() for r in out)

@@ -19,8 +19,7 @@ def clips(subjects=(1, 2), per_subject=4, frames=20) -> SequenceDataset:
             sequences.append(seq)
             labels.append(k % 3)
             who.append(s)
-    return SequenceDataset(sequences, labels, ["p", "q", "r"], who, COCO17,
-                           meta={"fps": 30.0})
+    return SequenceDataset(sequences, labels, ["p", "q", "r"], who, COCO17, meta={"fps": 30.0})
 
 
 def test_chained_clips_keep_every_frame_and_label_each_clip():
@@ -43,8 +42,11 @@ def test_a_clips_frames_are_in_the_stream_where_its_label_says():
     stream = chain_clips(data, seed=0, gap_s=(0.1, 0.1))
     iv = stream.intervals[1]
     index = round((iv.start - START_NS * 1e-9) * 30)
-    clip = next(s for s, lab in zip(data.sequences, data.labels, strict=True)
-                if data.class_names[lab] == iv.label and len(s) == round((iv.end - iv.start) * 30))
+    clip = next(
+        s
+        for s, lab in zip(data.sequences, data.labels, strict=True)
+        if data.class_names[lab] == iv.label and len(s) == round((iv.end - iv.start) * 30)
+    )
     np.testing.assert_allclose(stream.frames[index].people[0].keypoints, clip[0], atol=1e-6)
 
 

@@ -45,8 +45,9 @@ def test_camera_rate_and_jitter_are_resampled_to_the_model_rate():
 
 
 def test_gap_resets_and_track_expires():
-    buffers = WindowBuffers(WindowConfig(window=5, stride=1, rate_hz=10.0, max_gap=0.5,
-                                         track_timeout=2.0))
+    buffers = WindowBuffers(
+        WindowConfig(window=5, stride=1, rate_hz=10.0, max_gap=0.5, track_timeout=2.0)
+    )
     feed(buffers, 1, np.arange(0, 1.0, 0.1))
     assert feed(buffers, 1, [2.0]) == []  # 1 s gap: restarts, no full window
     assert buffers.drops["gap_reset"] == 1
@@ -125,12 +126,16 @@ def test_memory_stays_bounded_with_1000_people_coming_and_going():
         assert all(len(p.stamps) <= buffers.max_frames for p in buffers.people.values())
 
 
-frame_events = st.lists(st.tuples(
-    st.integers(-3, 3),  # track id (duplicates across frames and negatives included)
-    st.integers(-2 * NS, 4 * NS),  # stamp: jumps back, repeats, gaps
-    st.sampled_from([17, 18, 5]),  # joints
-    st.sampled_from(["coco17", "openpose18", "unknown_rig"]),
-    st.sampled_from([0.0, np.nan, np.inf, -1.0, 0.5, 1e30])), max_size=60)
+frame_events = st.lists(
+    st.tuples(
+        st.integers(-3, 3),  # track id (duplicates across frames and negatives included)
+        st.integers(-2 * NS, 4 * NS),  # stamp: jumps back, repeats, gaps
+        st.sampled_from([17, 18, 5]),  # joints
+        st.sampled_from(["coco17", "openpose18", "unknown_rig"]),
+        st.sampled_from([0.0, np.nan, np.inf, -1.0, 0.5, 1e30]),
+    ),
+    max_size=60,
+)
 
 
 @settings(max_examples=150, deadline=None)
@@ -146,8 +151,10 @@ def test_any_stream_gives_well_formed_windows_or_counted_drops(events):
         for window in buffers.ready():
             assert window.keypoints.shape == (4, 17, 3)
             assert window.start_ns <= window.end_ns
-            assert np.isfinite(window.keypoints[..., :2]).all() or \
-                (window.keypoints[..., 2] <= 0).any()
+            assert (
+                np.isfinite(window.keypoints[..., :2]).all()
+                or (window.keypoints[..., 2] <= 0).any()
+            )
     assert all(count >= 0 for count in buffers.drops.values())
     assert len(buffers.people) <= 7
 
@@ -157,8 +164,7 @@ def test_a_skeleton_that_does_not_fit_a_custom_layout_is_dropped():
 
     0 joints raised ValueError; 5 joints made a 5-joint track that broke the model.
     """
-    buffers = WindowBuffers(WindowConfig(window=4, stride=1, rate_hz=10.0, layout="arm3",
-                                         joints=3))
+    buffers = WindowBuffers(WindowConfig(window=4, stride=1, rate_hz=10.0, layout="arm3", joints=3))
     assert not buffers.add(1, NS, kp(joints=0), "arm3")
     assert not buffers.add(2, NS, kp(joints=5), "arm3")
     assert buffers.drops["bad_shape"] == 2 and not buffers.people

@@ -55,8 +55,13 @@ def test_metadata_is_version_8_as_humble_jazzy_and_kilted_read_it(tmp_path):
     from har_ros.bags.io import BagWriter
     from har_ros.bags.record import bag_qos
 
-    offered = bag_qos(QoSProfile(depth=5, reliability=ReliabilityPolicy.RELIABLE,
-                                 durability=DurabilityPolicy.TRANSIENT_LOCAL))
+    offered = bag_qos(
+        QoSProfile(
+            depth=5,
+            reliability=ReliabilityPolicy.RELIABLE,
+            durability=DurabilityPolicy.TRANSIENT_LOCAL,
+        )
+    )
     with BagWriter(tmp_path / "bag") as writer:
         writer.add_topic("/speed_scaling", "std_msgs/msg/Float64", [offered])
         writer.write("/speed_scaling", "std_msgs/msg/Float64", 1, bytes(16))
@@ -65,12 +70,17 @@ def test_metadata_is_version_8_as_humble_jazzy_and_kilted_read_it(tmp_path):
     info = meta["rosbag2_bagfile_information"]
     assert info["version"] == 8 and info["storage_identifier"] == "mcap"
     assert info["relative_file_paths"] and info["files"][0]["message_count"] == 2
-    topics = {t["topic_metadata"]["name"]: t["topic_metadata"]
-              for t in info["topics_with_message_count"]}
+    topics = {
+        t["topic_metadata"]["name"]: t["topic_metadata"] for t in info["topics_with_message_count"]
+    }
     assert all(isinstance(t["offered_qos_profiles"], str) for t in topics.values())
-    profile, = yaml.safe_load(topics["/speed_scaling"]["offered_qos_profiles"])
-    assert (profile["history"], profile["depth"], profile["reliability"],
-            profile["durability"]) == (1, 5, 1, 1)  # keep_last, reliable, transient_local
+    (profile,) = yaml.safe_load(topics["/speed_scaling"]["offered_qos_profiles"])
+    assert (
+        profile["history"],
+        profile["depth"],
+        profile["reliability"],
+        profile["durability"],
+    ) == (1, 5, 1, 1)  # keep_last, reliable, transient_local
     assert set(profile["deadline"]) == {"sec", "nsec"}
     assert yaml.safe_load(topics["/other"]["offered_qos_profiles"]) in (None, [])
     with Reader(tmp_path / "bag") as reader:  # a version-9-era reader reads 8 as well
@@ -104,8 +114,10 @@ def test_video_bag(tmp_path):
     except AssetError as exc:
         pytest.skip(str(exc))
     assert write_video_bag(video, tmp_path / "video", frames=5) == 5
-    assert bag_topics(tmp_path / "video") == {"/image": "sensor_msgs/msg/Image",
-                                             "/camera_info": "sensor_msgs/msg/CameraInfo"}
+    assert bag_topics(tmp_path / "video") == {
+        "/image": "sensor_msgs/msg/Image",
+        "/camera_info": "sensor_msgs/msg/CameraInfo",
+    }
 
 
 @pytest.mark.graph
@@ -113,8 +125,9 @@ def test_record_then_replay_loses_nothing(ros_node, processes, scenario, tmp_pat
     path, frames = scenario
     # 1. replay the scenario bag (separate process) while `har record` records it
     recorded = tmp_path / "recorded"
-    recorder = processes.start("record", "/skeletons", "-o", str(recorded), "--duration", "14",
-                               module="har_ros.cli.main")
+    recorder = processes.start(
+        "record", "/skeletons", "-o", str(recorded), "--duration", "14", module="har_ros.cli.main"
+    )
     time.sleep(0.5)
     replayer = processes.start("replay", str(path), "--wait", "10", module="har_ros.cli.main")
     spin_until(ros_node, lambda: recorder.poll() is not None, timeout=40, what="the recorder")
@@ -129,14 +142,28 @@ def test_record_then_replay_loses_nothing(ros_node, processes, scenario, tmp_pat
     # topic of its own: the replayer waits for a subscriber, and the finished recorder's
     # reader on /skeletons may still be in the graph.
     received = []
-    sub = ros_node.create_subscription(SkeletonArray, f"{topic_prefix}/skeletons",
-                                       received.append, 1000)
+    sub = ros_node.create_subscription(
+        SkeletonArray, f"{topic_prefix}/skeletons", received.append, 1000
+    )
     # --wait 60: the replayer starts once it sees the subscriber (at once on a quiet
     # machine); a shorter wait let it publish before slow discovery had matched us.
-    processes.start("replay", str(recorded), "--rate", "2.0", "--wait", "60",
-                    "--remap-prefix", topic_prefix, module="har_ros.cli.main")
+    processes.start(
+        "replay",
+        str(recorded),
+        "--rate",
+        "2.0",
+        "--wait",
+        "60",
+        "--remap-prefix",
+        topic_prefix,
+        module="har_ros.cli.main",
+    )
     wait_for_publishers(ros_node, sub, timeout=60)
-    spin_while_progressing(ros_node, lambda: len(received) >= len(frames),
-                           lambda: len(received), f"every message ({len(frames)})")
+    spin_while_progressing(
+        ros_node,
+        lambda: len(received) >= len(frames),
+        lambda: len(received),
+        f"every message ({len(frames)})",
+    )
     stamps = [stamp_to_ns(m.header.stamp) for m in received]
     assert stamps == sorted(stamps) and len(received) == len(frames)

@@ -13,8 +13,9 @@ from har_ros.bags.through_node import replay_through_action_node
 @pytest.fixture(scope="module")
 def stream_bag(tmp_path_factory):
     bag = tmp_path_factory.mktemp("stream") / "bag"
-    write_skeleton_scenario(make_stream(people=2, seconds=25, seed=21, outside=0.2,
-                                        idle=(0.3, 1.0)), 30.0, bag)
+    write_skeleton_scenario(
+        make_stream(people=2, seconds=25, seed=21, outside=0.2, idle=(0.3, 1.0)), 30.0, bag
+    )
     return bag
 
 
@@ -32,18 +33,26 @@ def test_the_running_node_matches_the_ros_free_run(stream_bag, stream_checkpoint
     recognizer = ActionRecognizer.from_path(path, settings=RecognizerSettings(min_fill=0.5))
     names = recognizer.class_names
     offline = online_metrics(run_recognizer(recognizer, stream), stream, names)
-    outputs = replay_through_action_node(stream_bag, {"min_fill": 0.5, "model_path": path},
-                                         rate=2.0)
+    outputs = replay_through_action_node(
+        stream_bag, {"min_fill": 0.5, "model_path": path}, rate=2.0
+    )
     through = online_metrics(outputs, stream, names)
     # the node may lose a message under load (best effort); the figures stay within tolerance
     assert through["outputs"] >= 0.97 * offline["outputs"]
-    assert through["per_frame_accuracy"] == pytest.approx(offline["per_frame_accuracy"],
-                                                          abs=0.03)
+    assert through["per_frame_accuracy"] == pytest.approx(offline["per_frame_accuracy"], abs=0.03)
     assert through["onset_delay_s"]["median"] == pytest.approx(  # NaN: never named
-        offline["onset_delay_s"]["median"], abs=0.1, nan_ok=True)
+        offline["onset_delay_s"]["median"], abs=0.1, nan_ok=True
+    )
     key = {(o.track_id, o.stamp_ns, o.label) for o in outputs}
-    same = len(key & {(o.track_id, o.stamp_ns, o.label) for o in run_recognizer(
-        ActionRecognizer.from_path(path, settings=RecognizerSettings(min_fill=0.5)), stream)})
+    same = len(
+        key
+        & {
+            (o.track_id, o.stamp_ns, o.label)
+            for o in run_recognizer(
+                ActionRecognizer.from_path(path, settings=RecognizerSettings(min_fill=0.5)), stream
+            )
+        }
+    )
     assert same >= 0.97 * offline["outputs"] and np.isfinite(through["ece"])
 
 

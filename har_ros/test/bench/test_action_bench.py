@@ -17,8 +17,16 @@ def test_a_checkpoint_in_another_layout_is_measured_not_dropped(tmp_path):
     config = {"widths": [8], "strides": [1], "kernel": 3}
     model = build_model("stgcn", norm.channels(2), 3, UTD_KINECT20, config)
     path = tmp_path / "kinect.pt"
-    Checkpoint("stgcn", model_settings("stgcn", config), model.state_dict(), ["a", "b", "c"],
-               UTD_KINECT20, ("x", "y", "score"), norm, stride=2).save(path)
+    Checkpoint(
+        "stgcn",
+        model_settings("stgcn", config),
+        model.state_dict(),
+        ["a", "b", "c"],
+        UTD_KINECT20,
+        ("x", "y", "score"),
+        norm,
+        stride=2,
+    ).save(path)
     rows = run(trials=1, ckpt=str(path))
     assert [r["case"].split(", ")[-1] for r in rows] == ["1 people", "5 people", "20 people"]
     assert all(r["n"] > 0 and np.isfinite([r["p99_ms"], r["core_pct"]]).all() for r in rows)

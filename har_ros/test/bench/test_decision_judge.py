@@ -18,10 +18,16 @@ def status(age_s: float | None, scale: float, reason: str) -> SafetyStatus:
 
 def test_moving_on_fresh_skeletons_and_stopping_on_stale_ones_is_safe():
     assert unsafe_decision(status(0.49, 0.8, "no person in view"), TIMEOUT) is None
-    assert unsafe_decision(status(0.7, 0.0, "protective stop: skeletons stale by stamp: "
-                                            "0.70 s old (timeout 0.50 s)"), TIMEOUT) is None
-    assert unsafe_decision(status(None, 0.0, "startup: no skeletons received yet"),
-                           TIMEOUT) is None
+    assert (
+        unsafe_decision(
+            status(
+                0.7, 0.0, "protective stop: skeletons stale by stamp: 0.70 s old (timeout 0.50 s)"
+            ),
+            TIMEOUT,
+        )
+        is None
+    )
+    assert unsafe_decision(status(None, 0.0, "startup: no skeletons received yet"), TIMEOUT) is None
 
 
 def test_moving_on_old_skeletons_or_stopping_without_saying_why_is_named():

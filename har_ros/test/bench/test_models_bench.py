@@ -6,10 +6,16 @@ from har_ros.bench import models
 
 
 def test_one_protocol_two_seeds_trained_summarised_and_tabled():
-    result = models.run(["fridge_unseen_view", "utd_25"], [0, 1], utd_dir=None, jobs=2,
-                        overrides={"epochs": 2, "window": 16}, progress=lambda line: None)
+    result = models.run(
+        ["fridge_unseen_view", "utd_25"],
+        [0, 1],
+        utd_dir=None,
+        jobs=2,
+        overrides={"epochs": 2, "window": 16},
+        progress=lambda line: None,
+    )
     assert [r["seed"] for r in result["runs"]] == [0, 1]
-    row, = result["protocols"]
+    (row,) = result["protocols"]
     assert row["protocol"] == "fridge_unseen_view" and row["test_clips"] == 100
     assert row["min"] <= row["mean"] <= row["max"] and len(row["top1"]) == 2
     assert all(r["epochs"] == 2 for r in result["runs"])
@@ -42,9 +48,15 @@ def _fake_utd(folder, actions=(1, 2, 15, 16), subjects=8, trials=2):
 
 def test_the_few_shot_curve_fine_tunes_the_other_half_from_scratch_and_from_init(tmp_path):
     utd = _fake_utd(tmp_path / "utd")
-    result = models.few_shot([0], str(utd), tmp_path / "work", jobs=2,
-                             overrides={"epochs": 2, "window": 16}, clips=(1, 0),
-                             progress=lambda line: None)
+    result = models.few_shot(
+        [0],
+        str(utd),
+        tmp_path / "work",
+        jobs=2,
+        overrides={"epochs": 2, "window": 16},
+        clips=(1, 0),
+        progress=lambda line: None,
+    )
     curve = {(r["clips_per_class"], r["init"]): r for r in result["curve"]}
     assert set(curve) == {(1, False), (1, True), (0, False), (0, True)}
     assert curve[(1, False)]["train_clips"] == 2  # one clip of each class of the second half
@@ -57,10 +69,16 @@ def test_the_few_shot_curve_fine_tunes_the_other_half_from_scratch_and_from_init
 
 
 def test_runs_scored_at_test_noise_ratios_get_an_alpha_table(tmp_path):
-    result = models.run(["utd_25"], [0], str(_fake_utd(tmp_path / "utd")), jobs=1,
-                        overrides={"epochs": 2, "window": 16}, progress=lambda line: None,
-                        alphas=(0.0, 0.2))
-    row, = result["protocols"]
+    result = models.run(
+        ["utd_25"],
+        [0],
+        str(_fake_utd(tmp_path / "utd")),
+        jobs=1,
+        overrides={"epochs": 2, "window": 16},
+        progress=lambda line: None,
+        alphas=(0.0, 0.2),
+    )
+    (row,) = result["protocols"]
     assert set(row["alpha"]) == {"0.0", "0.2"}
     assert row["alpha"]["0.0"]["mean"] == row["mean"]  # α 0 is the clean score
     assert "α 0.2" in models.alpha_table(result)
@@ -68,15 +86,29 @@ def test_runs_scored_at_test_noise_ratios_get_an_alpha_table(tmp_path):
 
 def test_the_command_trains_one_protocol_and_names_bad_input(har, tmp_path):
     out = tmp_path / "r.json"
-    done = har("bench", "models", "--protocols", "fridge_unseen_view", "--seeds", "0",
-               "--jobs", "1", "--set", '{"epochs": 1, "window": 16}', "--out", str(out))
+    done = har(
+        "bench",
+        "models",
+        "--protocols",
+        "fridge_unseen_view",
+        "--seeds",
+        "0",
+        "--jobs",
+        "1",
+        "--set",
+        '{"epochs": 1, "window": 16}',
+        "--out",
+        str(out),
+    )
     assert done.returncode == 0, done.stderr
     assert "| fridge_unseen_view | 600 / 100 |" in done.stdout
     import json
 
     assert json.loads(out.read_text())["runs"][0]["epochs"] == 1
-    for args, message in ((["--protocols", "utd_1000"], "unknown protocols"),
-                          (["--set", '{"epoch": 1}'], "unknown training settings"),
-                          (["--set", "{epochs"], "error")):
+    for args, message in (
+        (["--protocols", "utd_1000"], "unknown protocols"),
+        (["--set", '{"epoch": 1}'], "unknown training settings"),
+        (["--set", "{epochs"], "error"),
+    ):
         done = har("bench", "models", *args)
         assert done.returncode == 2 and message in done.stderr, done.stderr

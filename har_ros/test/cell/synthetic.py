@@ -8,10 +8,44 @@ from scipy.spatial.transform import Rotation
 from har_ros.cell.calibration import CameraCalibration
 
 # COCO-17 joint heights (m) and lateral offsets of a standing person facing +x
-_HEIGHT = [1.65, 1.68, 1.68, 1.66, 1.66, 1.45, 1.45, 1.15, 1.15, 0.9, 0.9, 0.95, 0.95, 0.5,
-           0.5, 0.08, 0.08]
-_SIDE = [0, 0.03, -0.03, 0.07, -0.07, 0.2, -0.2, 0.25, -0.25, 0.27, -0.27, 0.12, -0.12, 0.12,
-         -0.12, 0.12, -0.12]
+_HEIGHT = [
+    1.65,
+    1.68,
+    1.68,
+    1.66,
+    1.66,
+    1.45,
+    1.45,
+    1.15,
+    1.15,
+    0.9,
+    0.9,
+    0.95,
+    0.95,
+    0.5,
+    0.5,
+    0.08,
+    0.08,
+]
+_SIDE = [
+    0,
+    0.03,
+    -0.03,
+    0.07,
+    -0.07,
+    0.2,
+    -0.2,
+    0.25,
+    -0.25,
+    0.27,
+    -0.27,
+    0.12,
+    -0.12,
+    0.12,
+    -0.12,
+    0.12,
+    -0.12,
+]
 
 
 def person_joints(x: float, y: float, yaw: float = 0.0) -> np.ndarray:
@@ -20,8 +54,9 @@ def person_joints(x: float, y: float, yaw: float = 0.0) -> np.ndarray:
     return Rotation.from_euler("z", yaw).apply(local) + np.array([x, y, 0.0])
 
 
-def look_at(name: str, centre, target=(0.0, 0.0, 1.0), width=640, height=480,
-            f=500.0) -> CameraCalibration:
+def look_at(
+    name: str, centre, target=(0.0, 0.0, 1.0), width=640, height=480, f=500.0
+) -> CameraCalibration:
     centre, target = np.asarray(centre, float), np.asarray(target, float)
     z = target - centre
     z /= np.linalg.norm(z)
@@ -34,8 +69,10 @@ def look_at(name: str, centre, target=(0.0, 0.0, 1.0), width=640, height=480,
 
 
 def rig() -> dict[str, CameraCalibration]:
-    return {f"cam{i + 1}": look_at(f"cam{i + 1}", (4 * np.cos(a), 4 * np.sin(a), 2.0))
-            for i, a in enumerate(np.deg2rad([0, 90, 180, 270]))}
+    return {
+        f"cam{i + 1}": look_at(f"cam{i + 1}", (4 * np.cos(a), 4 * np.sin(a), 2.0))
+        for i, a in enumerate(np.deg2rad([0, 90, 180, 270]))
+    }
 
 
 def observe(cam: CameraCalibration, joints: np.ndarray, noise: float = 0.0, rng=None):

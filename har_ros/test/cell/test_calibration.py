@@ -49,8 +49,9 @@ def test_a_scaled_camera_projects_to_scaled_pixels():
 
 
 def test_bad_files_say_why(tmp_path):
-    (tmp_path / "bad.qca.txt").write_text("<calibration><cameras><camera serial='x'/>"
-                                          "</cameras></calibration>")
+    (tmp_path / "bad.qca.txt").write_text(
+        "<calibration><cameras><camera serial='x'/></cameras></calibration>"
+    )
     with pytest.raises(CalibrationError, match="camera x: missing or bad field"):
         read_qca(tmp_path / "bad.qca.txt")
     (tmp_path / "junk.qca.txt").write_text("not xml")
@@ -72,13 +73,15 @@ def test_pose2sim_calibration(pose2sim_calibration: Path):
         assert 0 < centre[0] < cam.width and 0 < centre[1] < cam.height
 
 
-@pytest.mark.parametrize(("k", "dist", "why"), [
-    ([0.0] * 9, [0.0] * 5, "needs fx, fy > 0"),  # what an uncalibrated camera publishes
-    ([500, 0, 320, 0, 500, 240, 0, 0, 1], [0.1, 0.0, 0.0], "3 distortion coefficients"),
-    ([500, 0, 320, 0, 500, 240, 0, 0, 1], [0.1, float("nan"), 0, 0, 0], "not finite"),
-])
-def test_intrinsics_a_camera_cannot_use_are_refused_naming_camera_and_file(tmp_path, k, dist,
-                                                                           why):
+@pytest.mark.parametrize(
+    ("k", "dist", "why"),
+    [
+        ([0.0] * 9, [0.0] * 5, "needs fx, fy > 0"),  # what an uncalibrated camera publishes
+        ([500, 0, 320, 0, 500, 240, 0, 0, 1], [0.1, 0.0, 0.0], "3 distortion coefficients"),
+        ([500, 0, 320, 0, 500, 240, 0, 0, 1], [0.1, float("nan"), 0, 0, 0], "not finite"),
+    ],
+)
+def test_intrinsics_a_camera_cannot_use_are_refused_naming_camera_and_file(tmp_path, k, dist, why):
     """Found and fixed: these passed configure, then the first person ended person_fusion.
 
     LinAlgError for the zero K, cv2.error for 3 coefficients.
@@ -88,7 +91,17 @@ def test_intrinsics_a_camera_cannot_use_are_refused_naming_camera_and_file(tmp_p
     info = yaml.safe_load(camera_info_yaml(look_at("front", (4.0, 0.0, 2.0))))
     info["camera_matrix"]["data"], info["distortion_coefficients"]["data"] = k, dist
     (tmp_path / "front.yaml").write_text(yaml.safe_dump(info))
-    (tmp_path / "cell.yaml").write_text(yaml.safe_dump({"cameras": [{
-        "name": "front", "calibration": {"camera_info": "front.yaml", "xyz": [4, 0, 2]}}]}))
+    (tmp_path / "cell.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "cameras": [
+                    {
+                        "name": "front",
+                        "calibration": {"camera_info": "front.yaml", "xyz": [4, 0, 2]},
+                    }
+                ]
+            }
+        )
+    )
     with pytest.raises(CellError, match=rf"camera front: .*front\.yaml.*{why}"):
         load_cell(tmp_path / "cell.yaml")

@@ -43,8 +43,9 @@ def test_two_people_keep_their_ids_and_are_triangulated():
 def test_a_person_seen_by_one_camera_gets_a_floor_position():
     cams = rig()
     fusion = PersonFusion(cams)
-    (person,) = fusion.update(detections({"cam1": cams["cam1"]}, {1: person_joints(0.5, 0.2)},
-                                         noise=0))
+    (person,) = fusion.update(
+        detections({"cam1": cams["cam1"]}, {1: person_joints(0.5, 0.2)}, noise=0)
+    )
     assert person.keypoints_3d is None and person.primary == "cam1"
     assert np.allclose(person.position[:2], [0.5, 0.2], atol=0.05)
 

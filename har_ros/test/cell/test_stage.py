@@ -28,7 +28,7 @@ def test_time_offsets_shift_a_camera_onto_the_others():
 def fuse_all(stage: FusionStage, now_ns: int | None = None):
     """One step as person_fusion takes it: every camera of the instant fused."""
     instant = stage.instant(now_ns)
-    for camera in (instant[1] if instant else {}):
+    for camera in instant[1] if instant else {}:
         stage.fused(camera)
     return instant
 
@@ -170,8 +170,9 @@ def test_a_camera_leading_within_max_clock_offset_fails_safe_and_is_named():
 
 
 def test_a_camera_whose_clock_is_off_is_measured_named_and_not_live():
-    stage = FusionStage(["ok", "behind", "ahead"], sync_tolerance=0.04, max_future=0.5,
-                        max_clock_offset=0.25)
+    stage = FusionStage(
+        ["ok", "behind", "ahead"], sync_tolerance=0.04, max_future=0.5, max_clock_offset=0.25
+    )
     for i in range(30):  # 15 fps, 10 ms of transport; one camera 0.3 s behind, one ahead
         now = 1000 * MS + i * 66 * MS
         stage.add("ok", now - 10 * MS, i, now)

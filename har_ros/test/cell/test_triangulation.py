@@ -15,8 +15,9 @@ def test_exact_views_give_the_joints_back():
 def test_a_wrong_view_is_dropped_and_low_scores_are_ignored():
     cams = list(rig().values())
     joints = person_joints(0.0, 0.0)
-    views = [observe(c, joints, noise=0.5, rng=np.random.default_rng(i))[0]
-             for i, c in enumerate(cams)]
+    views = [
+        observe(c, joints, noise=0.5, rng=np.random.default_rng(i))[0] for i, c in enumerate(cams)
+    ]
     views[2][5, :2] += 80  # one camera puts the left shoulder somewhere else
     views[1][0, 2] = 0.1  # and one barely sees the nose
     result = triangulate(cams, views, min_score=0.3, max_error_px=10)
@@ -53,8 +54,12 @@ def test_solving_all_joints_at_once_equals_solving_each_joint_alone():
         kp = np.stack(views)
         for j in range(len(joints)):
             seen = [v for v in range(4) if kp[v, j, 2] >= 0.3 and np.isfinite(kp[v, j]).all()]
-            ideal = np.stack([c.undistort(kp[v, j:j + 1, :2])[0] if v in seen else np.zeros(2)
-                              for v, c in enumerate(cams)])
+            ideal = np.stack(
+                [
+                    c.undistort(kp[v, j : j + 1, :2])[0] if v in seen else np.zeros(2)
+                    for v, c in enumerate(cams)
+                ]
+            )
             alone = _solve_joint(cams, projections, ideal, kp[:, j], seen, 10)
             if alone is None:
                 assert np.isnan(result.points[j]).all(), (trial, j)

@@ -25,15 +25,31 @@ def test_no_node_outlives_a_killed_supervisor(tmp_path):
 
     log = tmp_path / "bringup.log"
     with open(log, "w") as sink:
-        proc = subprocess.Popen([sys.executable, "-m", "har_ros.cli.main", "bringup", "--nodes",
-                                 "safety", "--namespace", f"/orphan_{os.getpid()}"],
-                                stdout=sink, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "har_ros.cli.main",
+                "bringup",
+                "--nodes",
+                "safety",
+                "--namespace",
+                f"/orphan_{os.getpid()}",
+            ],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     deadline = time.monotonic() + 60
     while "NON-RATED" not in log.read_text():
         assert time.monotonic() < deadline and proc.poll() is None, log.read_text()
         time.sleep(0.2)
-    children = [int(p) for p in subprocess.run(
-        ["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()]
+    children = [
+        int(p)
+        for p in subprocess.run(
+            ["pgrep", "-P", str(proc.pid)], capture_output=True, text=True
+        ).stdout.split()
+    ]
     assert children, "the supervisor started no process"
     proc.send_signal(signal.SIGKILL)
     proc.wait()

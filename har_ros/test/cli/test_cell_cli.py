@@ -22,21 +22,31 @@ def test_camera_names_become_ros_names():
 
 def test_convert_never_writes_outside_the_out_dir(pose2sim_calibration_text, tmp_path):
     """Found and fixed: a serial like ../../x wrote ../../x.yaml outside --out-dir."""
-    hostile = pose2sim_calibration_text.replace('serial="cam01"', 'serial="../../escaped"', 1) \
-        .replace('serial="cam02"', 'serial="/tmp/absolute"', 1) \
+    hostile = (
+        pose2sim_calibration_text.replace('serial="cam01"', 'serial="../../escaped"', 1)
+        .replace('serial="cam02"', 'serial="/tmp/absolute"', 1)
         .replace('serial="cam03"', 'serial="26587"', 1)
+    )
     calibration = tmp_path / "in" / "calib.qca.txt"
     calibration.parent.mkdir()
     calibration.write_text(hostile)
     out = tmp_path / "deep" / "out"
-    assert _convert(argparse.Namespace(calibration=str(calibration), out_dir=str(out),
-                                       cell_frame="world")) == 0
-    written = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")
-                     if p.is_file())
-    assert written == ["deep/out/cam04.yaml", "deep/out/cam_26587.yaml",
-                       "deep/out/cell.yaml", "deep/out/escaped.yaml",
-                       "deep/out/static_transforms.yaml", "deep/out/tmp_absolute.yaml",
-                       "in/calib.qca.txt"]
+    assert (
+        _convert(
+            argparse.Namespace(calibration=str(calibration), out_dir=str(out), cell_frame="world")
+        )
+        == 0
+    )
+    written = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
+    assert written == [
+        "deep/out/cam04.yaml",
+        "deep/out/cam_26587.yaml",
+        "deep/out/cell.yaml",
+        "deep/out/escaped.yaml",
+        "deep/out/static_transforms.yaml",
+        "deep/out/tmp_absolute.yaml",
+        "in/calib.qca.txt",
+    ]
     cell = load_cell(out / "cell.yaml")
     assert [c.name for c in cell.cameras] == ["escaped", "tmp_absolute", "cam_26587", "cam04"]
 
@@ -46,27 +56,47 @@ def _cell_folder(folder):
     folder.mkdir()
     K = np.array([[500.0, 0, 320], [0, 500, 240], [0, 0, 1]])
     for file in ("cam01.yaml", "intrinsics02.yaml"):  # camera_name differs from the cell's
-        (folder / file).write_text(camera_info_yaml(CameraCalibration(
-            "front", 640, 480, K, np.zeros(5), np.eye(3), np.zeros(3))))
+        (folder / file).write_text(
+            camera_info_yaml(
+                CameraCalibration("front", 640, 480, K, np.zeros(5), np.eye(3), np.zeros(3))
+            )
+        )
     (folder / "clip01.mp4").write_bytes(b"video")
-    cell = {"cell_frame": "world",
-            "cameras": [{"name": "cam01", "calibration": {
-                            "camera_info": "cam01.yaml", "xyz": [0.0, -2.0, 1.5],
-                            "quat": [-0.7071068, 0.0, 0.0, 0.7071068]},
-                         "video": "clip01.mp4", "time_offset": 0.04, "frame_id": "cam01_link"},
-                        {"name": "cam02", "calibration": {
-                            "camera_info": "intrinsics02.yaml", "xyz": [2.0, 0.0, 1.5],
-                            "quat": [0.0, 0.0, 0.0, 1.0]},
-                         "time_offset": -0.02}],
-            "robot": {"frame": "base_link"},
-            "safety": {"robot_zone_radius": 0.7, "stop_distance": 0.4}}
+    cell = {
+        "cell_frame": "world",
+        "cameras": [
+            {
+                "name": "cam01",
+                "calibration": {
+                    "camera_info": "cam01.yaml",
+                    "xyz": [0.0, -2.0, 1.5],
+                    "quat": [-0.7071068, 0.0, 0.0, 0.7071068],
+                },
+                "video": "clip01.mp4",
+                "time_offset": 0.04,
+                "frame_id": "cam01_link",
+            },
+            {
+                "name": "cam02",
+                "calibration": {
+                    "camera_info": "intrinsics02.yaml",
+                    "xyz": [2.0, 0.0, 1.5],
+                    "quat": [0.0, 0.0, 0.0, 1.0],
+                },
+                "time_offset": -0.02,
+            },
+        ],
+        "robot": {"frame": "base_link"},
+        "safety": {"robot_zone_radius": 0.7, "stop_distance": 0.4},
+    }
     (folder / "cell.yaml").write_text(yaml.safe_dump(cell, sort_keys=False))
     return folder / "cell.yaml"
 
 
 def _convert_args(calibration, out_dir, cell_frame=""):
-    return argparse.Namespace(action="convert", calibration=str(calibration),
-                              out_dir=str(out_dir), cell_frame=cell_frame)
+    return argparse.Namespace(
+        action="convert", calibration=str(calibration), out_dir=str(out_dir), cell_frame=cell_frame
+    )
 
 
 def test_convert_keeps_every_field_of_a_cell_yaml(tmp_path):
@@ -86,8 +116,9 @@ def test_convert_keeps_every_field_of_a_cell_yaml(tmp_path):
     assert [c.name for c in after.cameras] == ["cam01", "cam02"]
     assert [c.time_offset for c in after.cameras] == [0.04, -0.02]
     assert [c.frame_id for c in after.cameras] == ["cam01_link", "cam02_optical_frame"]
-    assert after.cameras[0].video and \
-        Path(after.cameras[0].video).samefile(tmp_path / "in" / "clip01.mp4")
+    assert after.cameras[0].video and Path(after.cameras[0].video).samefile(
+        tmp_path / "in" / "clip01.mp4"
+    )
     for old, new in zip(before.cameras, after.cameras, strict=True):
         assert np.allclose(old.calibration.K, new.calibration.K)
         assert np.allclose(old.calibration.R, new.calibration.R, atol=1e-6)

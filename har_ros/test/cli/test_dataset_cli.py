@@ -1,6 +1,5 @@
 """`har dataset stats|check` as a user runs it, on files written by the project's own commands."""
 
-
 import numpy as np
 import pytest
 
@@ -37,8 +36,12 @@ def test_check_reports_unlabelled_gaps_of_a_bag(har, scenario_bag, tmp_path):
 
 def test_check_fails_a_dataset_that_cannot_train(har, tmp_path):
     clips = [np.ones((10, 17, 3), np.float32) for _ in range(3)]
-    save_npz(SequenceDataset(clips, [0, 0, 0], ["waiting", "opening door"], [1, 1, 2],
-                             get_layout("coco17")), tmp_path / "one.npz")
+    save_npz(
+        SequenceDataset(
+            clips, [0, 0, 0], ["waiting", "opening door"], [1, 1, 2], get_layout("coco17")
+        ),
+        tmp_path / "one.npz",
+    )
     done = har("dataset", "check", f"npz:{tmp_path / 'one.npz'}")
     assert done.returncode == 1
     assert "PROBLEM: 1 class(es) with clips" in done.stdout

@@ -13,8 +13,12 @@ pytestmark = [pytest.mark.graph, pytest.mark.slow]
 
 
 def _demo(tmp_path, *args):
-    done = subprocess.run([sys.executable, "-m", "har_ros.cli.main", "demo", "--out",
-                           str(tmp_path), *args], capture_output=True, text=True, timeout=170)
+    done = subprocess.run(
+        [sys.executable, "-m", "har_ros.cli.main", "demo", "--out", str(tmp_path), *args],
+        capture_output=True,
+        text=True,
+        timeout=170,
+    )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     return done
 

@@ -1,6 +1,5 @@
 """`har extract` on clips cut from the real demo video, as a user runs it."""
 
-
 import cv2
 import numpy as np
 import pytest
@@ -39,7 +38,8 @@ def videos(tmp_path_factory):
     session = root / "session_s04.mp4"  # a longer take labelled per person
     _write(session, _video_frames(40, 60))
     (root / "session_s04.mp4.labels.csv").write_text(
-        "track_id,start,end,label\n*,0.0,1.0,walking\n*,1.0,2.0,standing\n")
+        "track_id,start,end,label\n*,0.0,1.0,walking\n*,1.0,2.0,standing\n"
+    )
     return root
 
 
@@ -70,8 +70,7 @@ def test_a_second_run_reads_the_cache_and_redoes_only_what_is_missing(har, video
     assert set(again) == set(stamps)
     assert [n for n in again if again[n] != stamps[n]] == [parts[0].name]
     second = load_npz(out)
-    assert all(np.array_equal(a, b) for a, b in zip(first.sequences, second.sequences,
-                                                    strict=True))
+    assert all(np.array_equal(a, b) for a, b in zip(first.sequences, second.sequences, strict=True))
 
 
 def test_a_video_without_people_is_named_and_the_rest_is_kept(har, videos, tmp_path):

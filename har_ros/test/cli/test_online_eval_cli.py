@@ -22,15 +22,29 @@ def clips(tmp_path_factory):
     subjects = [1 + i // 3 for i in range(12)]
     split = np.array(["train" if s <= 2 else "test" for s in subjects])
     path = tmp_path_factory.mktemp("clips") / "clips.npz"
-    save_npz(SequenceDataset(sequences, labels, ["p", "q", "r"], subjects, COCO17, split=split,
-                             meta={"fps": 30.0}), path)
+    save_npz(
+        SequenceDataset(
+            sequences, labels, ["p", "q", "r"], subjects, COCO17, split=split, meta={"fps": 30.0}
+        ),
+        path,
+    )
     return path
 
 
 def test_chain_writes_a_stream_bag_and_the_known_training_and_test_rows(har, clips, tmp_path):
-    done = har("dataset", "chain", f"npz:{clips}", "--out", str(tmp_path / "stream"),
-               "--outside", "2", "--train-out", str(tmp_path / "known.npz"),
-               "--test-out", str(tmp_path / "known_test.npz"))
+    done = har(
+        "dataset",
+        "chain",
+        f"npz:{clips}",
+        "--out",
+        str(tmp_path / "stream"),
+        "--outside",
+        "2",
+        "--train-out",
+        str(tmp_path / "known.npz"),
+        "--test-out",
+        str(tmp_path / "known_test.npz"),
+    )
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["people"] == 2 and report["outside_classes"] == ["r"]
@@ -53,8 +67,17 @@ def test_chain_refuses_to_write_over_its_input(har, clips, tmp_path):
     """Found and fixed: --train-out naming the input replaced its 12 clips with 6."""
     before = clips.read_bytes()
     for train_out in (clips, clips.with_suffix("")):  # savez adds .npz to the second
-        done = har("dataset", "chain", f"npz:{clips}", "--out", str(tmp_path / "stream"),
-                   "--outside", "2", "--train-out", str(train_out))
+        done = har(
+            "dataset",
+            "chain",
+            f"npz:{clips}",
+            "--out",
+            str(tmp_path / "stream"),
+            "--outside",
+            "2",
+            "--train-out",
+            str(train_out),
+        )
         assert done.returncode == 1 and done.stderr.startswith("error: "), done.stderr
         assert f"{clips} is the input" in done.stderr and "Traceback" not in done.stderr
         assert clips.read_bytes() == before
@@ -63,11 +86,36 @@ def test_chain_refuses_to_write_over_its_input(har, clips, tmp_path):
 
 def test_online_eval_of_a_synthetic_stream_prints_every_figure_and_plots(har, tmp_path):
     bag = tmp_path / "fridge"
-    done = har("synth", "--scenario", "--out", str(bag), "--people", "2", "--seconds", "30",
-               "--outside", "0.2", "--idle", "0.3,1.0", "--seed", "5")
+    done = har(
+        "synth",
+        "--scenario",
+        "--out",
+        str(bag),
+        "--people",
+        "2",
+        "--seconds",
+        "30",
+        "--outside",
+        "0.2",
+        "--idle",
+        "0.3,1.0",
+        "--seed",
+        "5",
+    )
     assert done.returncode == 0, done.stderr
-    done = har("eval", "--online", "--ckpt", str(DEFAULT_MODEL), "--data", str(bag),
-               "--min-fill", "0.5", "--json", "--out-dir", str(tmp_path / "eval"))
+    done = har(
+        "eval",
+        "--online",
+        "--ckpt",
+        str(DEFAULT_MODEL),
+        "--data",
+        str(bag),
+        "--min-fill",
+        "0.5",
+        "--json",
+        "--out-dir",
+        str(tmp_path / "eval"),
+    )
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["mode"] == "ros_free" and report["actions"] > 5
@@ -87,16 +135,35 @@ def test_online_eval_json_is_strict_json(har, tmp_path):
     Nobody acts outside the class list here: those shares have no value (null).
     """
     bag = tmp_path / "known_only"
-    har("synth", "--scenario", "--out", str(bag), "--people", "1", "--seconds", "8",
-        "--seed", "1", check=True)
-    done = har("eval", "--online", "--ckpt", str(DEFAULT_MODEL), "--data", str(bag), "--json",
-               "--out-dir", str(tmp_path / "eval"))
+    har(
+        "synth",
+        "--scenario",
+        "--out",
+        str(bag),
+        "--people",
+        "1",
+        "--seconds",
+        "8",
+        "--seed",
+        "1",
+        check=True,
+    )
+    done = har(
+        "eval",
+        "--online",
+        "--ckpt",
+        str(DEFAULT_MODEL),
+        "--data",
+        str(bag),
+        "--json",
+        "--out-dir",
+        str(tmp_path / "eval"),
+    )
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout, parse_constant=_no_constant)
     assert report["frames_outside"] == 0 and report["outside_shown_unknown"] is None
     assert 0.0 <= report["per_frame_accuracy"] <= 1.0
-    saved = json.loads((tmp_path / "eval" / "online.json").read_text(),
-                       parse_constant=_no_constant)
+    saved = json.loads((tmp_path / "eval" / "online.json").read_text(), parse_constant=_no_constant)
     assert saved["outside_auroc"] == report["outside_auroc"]
 
 
@@ -106,8 +173,20 @@ def test_online_eval_refuses_a_folder_that_is_no_stream_bag(har, tmp_path):
 
 
 def test_chain_refuses_test_and_training_rows_that_would_be_the_same(har, clips, tmp_path):
-    done = har("dataset", "chain", f"npz:{clips}", "--out", str(tmp_path / "s"), "--split", "all",
-               "--outside", "2", "--train-out", str(tmp_path / "a.npz"),
-               "--test-out", str(tmp_path / "b.npz"))
+    done = har(
+        "dataset",
+        "chain",
+        f"npz:{clips}",
+        "--out",
+        str(tmp_path / "s"),
+        "--split",
+        "all",
+        "--outside",
+        "2",
+        "--train-out",
+        str(tmp_path / "a.npz"),
+        "--test-out",
+        str(tmp_path / "b.npz"),
+    )
     assert done.returncode != 0 and "same clips" in done.stderr
     assert not (tmp_path / "s").exists()

@@ -8,15 +8,25 @@ import pytest
 @pytest.fixture(scope="module")
 def data(har, tmp_path_factory):
     path = tmp_path_factory.mktemp("synth") / "s.npz"
-    done = har("synth", "--out", str(path), "--subjects", "4", "--repetitions", "1",
-               "--test-subjects", "1")
+    done = har(
+        "synth", "--out", str(path), "--subjects", "4", "--repetitions", "1", "--test-subjects", "1"
+    )
     assert done.returncode == 0, done.stderr
     return path
 
 
 def test_defaults_report_what_the_recipe_chose(har, data, tmp_path):
-    done = har("train", "--data", f"npz:{data}", "--out", str(tmp_path / "m.pt"),
-               "--epochs", "2", "--threads", "1")
+    done = har(
+        "train",
+        "--data",
+        f"npz:{data}",
+        "--out",
+        str(tmp_path / "m.pt"),
+        "--epochs",
+        "2",
+        "--threads",
+        "1",
+    )
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout.strip().splitlines()[-1])
     assert any(r.startswith("validation: none") for r in summary["recipe"])
@@ -25,9 +35,21 @@ def test_defaults_report_what_the_recipe_chose(har, data, tmp_path):
 
 def test_a_stream_ensemble_trains_and_evaluates(har, data, tmp_path):
     ckpt = tmp_path / "streams.pt"
-    done = har("train", "--data", f"npz:{data}", "--out", str(ckpt), "--epochs", "1",
-               "--threads", "1", "--features", "position,motion,bone",
-               "--model-config", '{"streams": 3}')
+    done = har(
+        "train",
+        "--data",
+        f"npz:{data}",
+        "--out",
+        str(ckpt),
+        "--epochs",
+        "1",
+        "--threads",
+        "1",
+        "--features",
+        "position,motion,bone",
+        "--model-config",
+        '{"streams": 3}',
+    )
     assert done.returncode == 0, done.stderr
     done = har("eval", "--ckpt", str(ckpt), "--data", f"npz:{data}", "--no-robustness", "--json")
     assert done.returncode == 0, done.stderr
@@ -39,8 +61,20 @@ def test_stream_trains_a_streaming_model_the_node_steps_per_frame(har, data, tmp
     from har_ros.action.train import STREAM_SETTINGS
 
     ckpt = tmp_path / "streaming.pt"
-    done = har("train", "--data", f"npz:{data}", "--out", str(ckpt), "--epochs", "1",
-               "--threads", "1", "--stream", "--pause-class", "waiting")
+    done = har(
+        "train",
+        "--data",
+        f"npz:{data}",
+        "--out",
+        str(ckpt),
+        "--epochs",
+        "1",
+        "--threads",
+        "1",
+        "--stream",
+        "--pause-class",
+        "waiting",
+    )
     assert done.returncode == 0, done.stderr
     checkpoint = load_checkpoint(ckpt)
     assert checkpoint.model_name == STREAM_SETTINGS["model"] and checkpoint.stride == 1
@@ -49,15 +83,29 @@ def test_stream_trains_a_streaming_model_the_node_steps_per_frame(har, data, tmp
     assert checkpoint.training["config"]["pause_class"] == "waiting"
     done = har("eval", "--ckpt", str(ckpt), "--data", f"npz:{data}", "--no-robustness", "--json")
     assert done.returncode == 0, done.stderr  # the clip label: its output at the clip's end
-    done = har("train", "--data", f"npz:{data}", "--out", str(tmp_path / "x.pt"),
-               "--epochs", "1", "--stream", "--pause-class", "dancing")
+    done = har(
+        "train",
+        "--data",
+        f"npz:{data}",
+        "--out",
+        str(tmp_path / "x.pt"),
+        "--epochs",
+        "1",
+        "--stream",
+        "--pause-class",
+        "dancing",
+    )
     assert done.returncode == 2 and "pause_class 'dancing'" in done.stderr
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--features", "position,speed"], "features must be distinct names"),
-    (["--mirror", "sometimes"], "invalid choice"),
-    (["--epochs", "0"], "epochs must be at least 1")])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--features", "position,speed"], "features must be distinct names"),
+        (["--mirror", "sometimes"], "invalid choice"),
+        (["--epochs", "0"], "epochs must be at least 1"),
+    ],
+)
 def test_bad_settings_are_named(har, data, tmp_path, args, message):
     done = har("train", "--data", f"npz:{data}", "--out", str(tmp_path / "x.pt"), *args)
     assert done.returncode == 2 and message in done.stderr, done.stderr
@@ -72,10 +120,12 @@ def test_without_flags_the_config_is_train_configs_defaults():
 
     parser = argparse.ArgumentParser()
     add_arguments(parser)
-    assert train_config(parser.parse_args(["--data", "npz:x.npz", "--out", "m.pt"])) == \
-        TrainConfig()
-    flags = parser.parse_args(["--data", "npz:x.npz", "--out", "m.pt", "--window", "12",
-                               "--no-augment", "--threads", "0"])
+    assert (
+        train_config(parser.parse_args(["--data", "npz:x.npz", "--out", "m.pt"])) == TrainConfig()
+    )
+    flags = parser.parse_args(
+        ["--data", "npz:x.npz", "--out", "m.pt", "--window", "12", "--no-augment", "--threads", "0"]
+    )
     assert train_config(flags) == TrainConfig(window=12, augment=False)
 
 
@@ -83,26 +133,47 @@ def test_an_experiment_file_with_flags_over_it(har, data, tmp_path):
     from har_ros.action.checkpoint import load_checkpoint
 
     experiment = tmp_path / "exp.yaml"
-    experiment.write_text("model: lstm\nepochs: 1\nwindow: 16\nthreads: 1\n"
-                          "features: [position, bone]\n")
-    done = har("train", "--data", f"npz:{data}", "--out", str(tmp_path / "m.pt"),
-               "--config", str(experiment), "--window", "12")
+    experiment.write_text(
+        "model: lstm\nepochs: 1\nwindow: 16\nthreads: 1\nfeatures: [position, bone]\n"
+    )
+    done = har(
+        "train",
+        "--data",
+        f"npz:{data}",
+        "--out",
+        str(tmp_path / "m.pt"),
+        "--config",
+        str(experiment),
+        "--window",
+        "12",
+    )
     assert done.returncode == 0, done.stderr
     used = load_checkpoint(tmp_path / "m.pt").training["config"]
     assert (used["model"], used["epochs"], used["window"]) == ("lstm", 1, 12)
     assert list(used["features"]) == ["position", "bone"]
 
 
-@pytest.mark.parametrize("text, message", [
-    ("epochz: 3\n", "unknown training settings ['epochz']"),
-    ("- 3\n", "must be a mapping of training settings"),
-    ("lr: fast\n", "lr must be a float"),
-    (None, "cannot read it")])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("epochz: 3\n", "unknown training settings ['epochz']"),
+        ("- 3\n", "must be a mapping of training settings"),
+        ("lr: fast\n", "lr must be a float"),
+        (None, "cannot read it"),
+    ],
+)
 def test_a_bad_experiment_file_is_named_before_the_data_is_read(har, tmp_path, text, message):
     experiment = tmp_path / "exp.yaml"
     if text is not None:
         experiment.write_text(text)
-    done = har("train", "--data", "npz:missing.npz", "--out", str(tmp_path / "x.pt"),
-               "--config", str(experiment))
+    done = har(
+        "train",
+        "--data",
+        "npz:missing.npz",
+        "--out",
+        str(tmp_path / "x.pt"),
+        "--config",
+        str(experiment),
+    )
     assert done.returncode == 2 and message in done.stderr, done.stderr
     assert not (tmp_path / "x.pt").exists()

@@ -31,8 +31,12 @@ def test_outputs_naming_an_input_are_refused(tmp_path):
     data.write_bytes(b"input")
     (tmp_path / "link.npz").symlink_to(data)
     os.link(data, tmp_path / "hard.npz")
-    for out in (data, tmp_path / "link.npz", tmp_path / "hard.npz", tmp_path / "x" / ".." /
-                "data.npz"):
+    for out in (
+        data,
+        tmp_path / "link.npz",
+        tmp_path / "hard.npz",
+        tmp_path / "x" / ".." / "data.npz",
+    ):
         assert same_file(out, data)
         with pytest.raises(InputOverwriteError, match="is the input"):
             refuse_overwrite([tmp_path / "new.npz", out], [data])

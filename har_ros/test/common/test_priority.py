@@ -31,8 +31,9 @@ def test_every_thread_is_reniced_and_new_threads_inherit_it():
     base = os.getpriority(os.PRIO_PROCESS, 0)
     if base > 7:
         pytest.skip(f"this process already runs at nice {base}")
-    out = subprocess.run([sys.executable, "-c", CHILD], capture_output=True, text=True,
-                         timeout=60, check=True).stdout.split(" ", 1)
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD], capture_output=True, text=True, timeout=60, check=True
+    ).stdout.split(" ", 1)
     assert int(out[0]) >= 2  # the main thread and the worker at least
     assert out[1].strip() == "[7] [7]"
 

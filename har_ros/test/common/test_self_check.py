@@ -21,12 +21,16 @@ def test_camera_info():
     assert "9 finite" in camera_info_problem([1.0] * 4)
 
 
-@pytest.mark.parametrize(("depths", "problem"), [
-    ([1.5, 2.0, 3.1], None),
-    ([1500.0, 2000.0], "> 20.0 m: depth units wrong (millimetres"),
-    ([0.0015, 0.002], "< 0.2 m: depth units wrong"),
-    ([], None), ([float("nan")], None),  # nobody with depth: nothing to judge
-])
+@pytest.mark.parametrize(
+    ("depths", "problem"),
+    [
+        ([1.5, 2.0, 3.1], None),
+        ([1500.0, 2000.0], "> 20.0 m: depth units wrong (millimetres"),
+        ([0.0015, 0.002], "< 0.2 m: depth units wrong"),
+        ([], None),
+        ([float("nan")], None),  # nobody with depth: nothing to judge
+    ],
+)
 def test_depth_units(depths, problem):
     found = depth_units_problem(depths)
     assert found is None if problem is None else problem in found

@@ -18,8 +18,11 @@ from har_ros.safety.node_config import SHIPPED_RULES
 from har_ros.safety.rules import RuleSet
 from har_ros.safety.ssm import SsmParameters, protective_distance
 
-pytestmark = [pytest.mark.graph, pytest.mark.slow,
-              pytest.mark.skipif(not DEFAULT_MODEL.exists(), reason="shipped model missing")]
+pytestmark = [
+    pytest.mark.graph,
+    pytest.mark.slow,
+    pytest.mark.skipif(not DEFAULT_MODEL.exists(), reason="shipped model missing"),
+]
 ZONE = (3.0, -0.7)
 RADIUS = 0.3
 
@@ -40,20 +43,39 @@ def test_skeleton_scenario_actions_and_speed(ros_node, processes, topic_prefix, 
     ns = topic_prefix
     a_sub = ros_node.create_subscription(ActionArray, f"{ns}/action", actions.append, 100)
     s_sub = ros_node.create_subscription(
-        SafetyStatus, f"{ns}/safety/status", lambda m: statuses.append((time.monotonic(), m)),
-        100)
+        SafetyStatus, f"{ns}/safety/status", lambda m: statuses.append((time.monotonic(), m)), 100
+    )
     node(processes, ns, "har_ros.nodes.action_node")
     # Bag stamps are bag time: the safety node judges them on the bag's /clock (sim time).
-    node(processes, ns, "har_ros.nodes.safety_node", "robot_zone_type:=circle",
-         f"robot_zone_points:=[{ZONE[0]}, {ZONE[1]}]", f"robot_zone_radius:={RADIUS}",
-         "startup_healthy_time:=0.5", "ramp_up_rate:=0.5", "use_sim_time:=true")
+    node(
+        processes,
+        ns,
+        "har_ros.nodes.safety_node",
+        "robot_zone_type:=circle",
+        f"robot_zone_points:=[{ZONE[0]}, {ZONE[1]}]",
+        f"robot_zone_radius:={RADIUS}",
+        "startup_healthy_time:=0.5",
+        "ramp_up_rate:=0.5",
+        "use_sim_time:=true",
+    )
     wait_for_publishers(ros_node, a_sub, timeout=30)
     wait_for_publishers(ros_node, s_sub, timeout=30)
     spin_until(ros_node, lambda: len(statuses) > 25, timeout=20, what="startup statuses")
-    assert all(m.speed_scale == 0.0 and m.state == SafetyStatus.STATE_STARTUP
-               for _, m in statuses), "startup must hold 0"
-    replay = processes.start("replay", str(bag), "--wait", "15", "--topics", "/skeletons",
-                             "--remap-prefix", ns, "--clock", module="har_ros.cli.main")
+    assert all(
+        m.speed_scale == 0.0 and m.state == SafetyStatus.STATE_STARTUP for _, m in statuses
+    ), "startup must hold 0"
+    replay = processes.start(
+        "replay",
+        str(bag),
+        "--wait",
+        "15",
+        "--topics",
+        "/skeletons",
+        "--remap-prefix",
+        ns,
+        "--clock",
+        module="har_ros.cli.main",
+    )
     spin_until(ros_node, lambda: replay.poll() is not None, timeout=90, what="the replay")
     assert replay.returncode == 0, processes.output(replay)
     end = time.monotonic() + 1.5
@@ -83,15 +105,16 @@ def test_skeleton_scenario_actions_and_speed(ros_node, processes, topic_prefix, 
     for m in running:
         if np.isnan(m.min_separation) or not m.active_rules:
             continue
-        nearest_rule = next((r for r in m.active_rules if r.endswith(f"@{m.nearest_track_id}")),
-                            m.active_rules[0])
+        nearest_rule = next(
+            (r for r in m.active_rules if r.endswith(f"@{m.nearest_track_id}")), m.active_rules[0]
+        )
         rule = rules.rules.get(nearest_rule.split("@")[0], rules.conservative)
         stop = protective_distance(0.0, rule.human_speed, ssm, rule.extra_margin)
         if m.min_separation < stop:
             assert m.speed_scale == 0.0, (m.min_separation, stop, m.reason)
     stopped = [i for i, m in enumerate(running) if m.speed_scale == 0.0]
     assert stopped, "the scenario never brought anyone inside the protective distance"
-    assert any(m.speed_scale > 0.0 for m in running[stopped[0]:]), "never recovered"
+    assert any(m.speed_scale > 0.0 for m in running[stopped[0] :]), "never recovered"
 
 
 def test_image_bag_through_pose_action_and_safety(ros_node, processes, topic_prefix, tmp_path):
@@ -107,30 +130,53 @@ def test_image_bag_through_pose_action_and_safety(ros_node, processes, topic_pre
     skeletons, actions, statuses = [], [], []
     k_sub = ros_node.create_subscription(SkeletonArray, f"{ns}/skeletons", skeletons.append, 200)
     ros_node.create_subscription(ActionArray, f"{ns}/action", actions.append, 200)
-    s_sub = ros_node.create_subscription(SafetyStatus, f"{ns}/safety/status", statuses.append,
-                                         200)
+    s_sub = ros_node.create_subscription(SafetyStatus, f"{ns}/safety/status", statuses.append, 200)
     pose_counts = {}  # the pose node's own account of the frames it took
-    ros_node.create_subscription(DiagnosticArray, "/diagnostics", lambda d: pose_counts.update(
-        {v.key: v.value for s in d.status if s.name == f"{ns}/pose_node: pose"
-         for v in s.values}), 50)
+    ros_node.create_subscription(
+        DiagnosticArray,
+        "/diagnostics",
+        lambda d: pose_counts.update(
+            {
+                v.key: v.value
+                for s in d.status
+                if s.name == f"{ns}/pose_node: pose"
+                for v in s.values
+            }
+        ),
+        50,
+    )
     node(processes, ns, "har_ros.nodes.pose_node")
     node(processes, ns, "har_ros.nodes.action_node")
-    node(processes, ns, "har_ros.nodes.safety_node", "unlocated_max_scale:=0.5",
-         "use_sim_time:=true")
+    node(
+        processes, ns, "har_ros.nodes.safety_node", "unlocated_max_scale:=0.5", "use_sim_time:=true"
+    )
     wait_for_publishers(ros_node, k_sub, timeout=30)
     wait_for_publishers(ros_node, s_sub, timeout=30)
-    replay = processes.start("replay", str(bag), "--wait", "15", "--remap-prefix", ns,
-                             "--clock", module="har_ros.cli.main")
+    replay = processes.start(
+        "replay",
+        str(bag),
+        "--wait",
+        "15",
+        "--remap-prefix",
+        ns,
+        "--clock",
+        module="har_ros.cli.main",
+    )
     spin_until(ros_node, lambda: replay.poll() is not None, timeout=90, what="the replay")
 
     # 150 frames at 30 Hz: pose_node takes the newest and drops what it cannot keep up
     # with. How many it processes is the machine's figure; on any machine every frame it
     # received was processed (one array each) or counted as dropped.
     def accounted() -> bool:
-        counts = {k: int(float(pose_counts.get(k, -1))) for k in
-                  ("received", "processed", "dropped", "malformed")}
-        return counts["received"] > 0 and counts["received"] == counts["processed"] + \
-            counts["dropped"] + counts["malformed"] and len(skeletons) == counts["processed"]
+        counts = {
+            k: int(float(pose_counts.get(k, -1)))
+            for k in ("received", "processed", "dropped", "malformed")
+        }
+        return (
+            counts["received"] > 0
+            and counts["received"] == counts["processed"] + counts["dropped"] + counts["malformed"]
+            and len(skeletons) == counts["processed"]
+        )
 
     spin_until(ros_node, accounted, timeout=30, what="every frame processed or counted dropped")
     image_stamps = {START_NS + round(i * 1e9 / 30.0) for i in range(150)}
@@ -141,6 +187,11 @@ def test_image_bag_through_pose_action_and_safety(ros_node, processes, topic_pre
         assert stamp_to_ns(msg.header.stamp) in image_stamps
         for a in msg.actions:
             assert stamp_to_ns(a.window_end) in set(skeleton_stamps)
-    spin_until(ros_node, lambda: any(m.state in (SafetyStatus.STATE_NORMAL,
-                                                 SafetyStatus.STATE_REDUCED) for m in statuses),
-               timeout=30, what="speed commands leaving startup")
+    spin_until(
+        ros_node,
+        lambda: any(
+            m.state in (SafetyStatus.STATE_NORMAL, SafetyStatus.STATE_REDUCED) for m in statuses
+        ),
+        timeout=30,
+        what="speed commands leaving startup",
+    )

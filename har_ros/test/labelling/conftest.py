@@ -42,14 +42,18 @@ def write_recording(path: Path, images: bool = True, claimed_size=(WIDTH, HEIGHT
             stamp = START_NS + round(frame * 1e9 / FPS)
             if images:
                 rgb = np.full((HEIGHT, WIDTH, 3), 90, np.uint8)
-                rgb[100:140, frame * 5:frame * 5 + 40] = (200, 60, 60)
+                rgb[100:140, frame * 5 : frame * 5 + 40] = (200, 60, 60)
                 header = Header(stamp=ns_to_stamp(stamp), frame_id="camera")
-                writer.write_message("/image", "sensor_msgs/msg/Image", stamp,
-                                     array_to_image(rgb, "rgb8", header))
+                writer.write_message(
+                    "/image", "sensor_msgs/msg/Image", stamp, array_to_image(rgb, "rgb8", header)
+                )
             people = [_person(1, frame)] + ([_person(2, frame)] if frame >= 10 else [])
-            writer.write_message("/skeletons", "har_msgs/msg/SkeletonArray", stamp,
-                                 frame_to_msg(SkeletonFrame(stamp, "camera", *claimed_size,
-                                                            people)))
+            writer.write_message(
+                "/skeletons",
+                "har_msgs/msg/SkeletonArray",
+                stamp,
+                frame_to_msg(SkeletonFrame(stamp, "camera", *claimed_size, people)),
+            )
     return path
 
 

@@ -22,7 +22,8 @@ webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not in
 pytestmark = pytest.mark.skipif(
     not (CHROMIUM and CHROMEDRIVER),
     reason="no chromium/chromedriver (make setup installs Debian's chromium and "
-           "chromium-driver where apt-get can)")
+    "chromium-driver where apt-get can)",
+)
 
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
@@ -37,10 +38,19 @@ def browser(tmp_path_factory):
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     profile = tmp_path_factory.mktemp("chromium-profile")
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-quic",
-                 f"--user-data-dir={profile}", "--window-size=1400,900"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-quic",
+        f"--user-data-dir={profile}",
+        "--window-size=1400,900",
+    ):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     yield driver
@@ -62,7 +72,8 @@ def start_label(processes, *args: str) -> str:
 def open_page(browser, url: str, expect: str):
     browser.get(url)
     WebDriverWait(browser, 20).until(
-        expected_conditions.text_to_be_present_in_element((By.ID, "message"), expect))
+        expected_conditions.text_to_be_present_in_element((By.ID, "message"), expect)
+    )
     return browser.find_element(By.TAG_NAME, "body")
 
 
@@ -74,7 +85,8 @@ def press(browser, *keys: str) -> None:
 
 def message(browser, expect: str) -> str:
     WebDriverWait(browser, 10).until(
-        expected_conditions.text_to_be_present_in_element((By.ID, "message"), expect))
+        expected_conditions.text_to_be_present_in_element((By.ID, "message"), expect)
+    )
     return browser.find_element(By.ID, "message").text
 
 
@@ -84,8 +96,7 @@ def test_mark_edit_delete_save_and_reopen(browser, processes, recording_bag):
     # everyone in view, "waiting", frames 0..9
     press(browser, "1", "[", *[Keys.ARROW_RIGHT] * 9, "]")
     # track 2 (t cycles *, 1, 2), "opening_door", frames 10..30
-    press(browser, "2", "t", "t", Keys.ARROW_RIGHT, "[", *[Keys.SHIFT + Keys.ARROW_RIGHT] * 2,
-          "]")
+    press(browser, "2", "t", "t", Keys.ARROW_RIGHT, "[", *[Keys.SHIFT + Keys.ARROW_RIGHT] * 2, "]")
     # a third segment for track 1, deleted again with its button
     press(browser, "t", "t", "[", Keys.ARROW_RIGHT, "]")
     rows = browser.find_elements(By.CSS_SELECTOR, "#segments tr.segment")
@@ -98,16 +109,20 @@ def test_mark_edit_delete_save_and_reopen(browser, processes, recording_bag):
     # relabel the first segment from its row
     first = browser.find_elements(By.CSS_SELECTOR, "#segments tr.segment")[0]
     Select(first.find_element(By.CSS_SELECTOR, "select.label-select")).select_by_visible_text(
-        "opening_door")
+        "opening_door"
+    )
     press(browser, "s")
     assert "saved 2 segments" in message(browser, "saved")
     saved = read_label_file(recording_bag / "labels.csv")
     dt = 0.1
     assert saved.intervals == [
-        LabelInterval(None, pytest.approx(stamp_s(0)), pytest.approx(stamp_s(9) + dt),
-                      "opening_door"),
-        LabelInterval(2, pytest.approx(stamp_s(10)), pytest.approx(stamp_s(30) + dt),
-                      "opening_door")]
+        LabelInterval(
+            None, pytest.approx(stamp_s(0)), pytest.approx(stamp_s(9) + dt), "opening_door"
+        ),
+        LabelInterval(
+            2, pytest.approx(stamp_s(10)), pytest.approx(stamp_s(30) + dt), "opening_door"
+        ),
+    ]
     assert float(saved.meta["position"]) == pytest.approx(stamp_s(31))
     # reopening continues where it stopped
     processes.stop_all()
@@ -119,8 +134,10 @@ def test_mark_edit_delete_save_and_reopen(browser, processes, recording_bag):
 
 def test_overlapping_segments_are_shown_and_not_saved(browser, processes, recording_bag):
     labels = recording_bag / "labels.csv"
-    labels.write_text("# classes: waiting,opening_door\ntrack_id,start,end,label\n"
-                      f"1,{stamp_s(0)},{stamp_s(5)},waiting\n")
+    labels.write_text(
+        "# classes: waiting,opening_door\ntrack_id,start,end,label\n"
+        f"1,{stamp_s(0)},{stamp_s(5)},waiting\n"
+    )
     before = labels.read_text()
     url = start_label(processes, str(recording_bag))
     open_page(browser, url, "1 segments loaded")
@@ -142,8 +159,9 @@ def test_a_bad_bag_is_a_clear_message_on_the_page(browser, processes, tmp_path):
     assert not browser.find_element(By.ID, "app").is_displayed()
 
 
-def test_a_label_file_with_an_unknown_class_is_shown_and_left_alone(browser, processes,
-                                                                    recording_bag):
+def test_a_label_file_with_an_unknown_class_is_shown_and_left_alone(
+    browser, processes, recording_bag
+):
     labels = recording_bag / "labels.csv"
     labels.write_text(f"track_id,start,end,label\n1,{stamp_s(0)},{stamp_s(5)},dancing\n")
     url = start_label(processes, str(recording_bag), "--classes", "waiting")
@@ -176,20 +194,40 @@ def test_a_suggestion_is_accepted_and_saved(browser, processes, tmp_path):
     from har_ros.action.recognizer import DEFAULT_MODEL
 
     bag = tmp_path / "scenario"
-    subprocess.run([sys.executable, "-m", "har_ros.cli.main", "synth", "--scenario", "--out",
-                    str(bag), "--people", "1", "--seconds", "12"], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "har_ros.cli.main",
+            "synth",
+            "--scenario",
+            "--out",
+            str(bag),
+            "--people",
+            "1",
+            "--seconds",
+            "12",
+        ],
+        check=True,
+        capture_output=True,
+    )
     (bag / "labels.csv").unlink()  # the generator's truth; the user starts from suggestions
-    url = start_label(processes, str(bag), "--prelabel", str(DEFAULT_MODEL), "--classes",
-                      "waiting,opening_door,closing_door,extracting_drawers_and_shelves,"
-                      "changing_side")
+    url = start_label(
+        processes,
+        str(bag),
+        "--prelabel",
+        str(DEFAULT_MODEL),
+        "--classes",
+        "waiting,opening_door,closing_door,extracting_drawers_and_shelves,changing_side",
+    )
     open_page(browser, url, "segments loaded")
     rows = browser.find_elements(By.CSS_SELECTOR, "#suggestions tr.suggestion")
     assert rows, "no suggestion shown"
     label = rows[0].find_elements(By.TAG_NAME, "td")[3].text
     rows[0].find_element(By.CSS_SELECTOR, "button.accept").click()
-    assert len(browser.find_elements(By.CSS_SELECTOR, "#suggestions tr.suggestion")) == \
-        len(rows) - 1
+    assert (
+        len(browser.find_elements(By.CSS_SELECTOR, "#suggestions tr.suggestion")) == len(rows) - 1
+    )
     press(browser, "s")
     message(browser, "saved 1 segments")
     saved = read_label_file(bag / "labels.csv").intervals

@@ -23,7 +23,10 @@ def test_a_skeleton_only_bag_is_shown_on_a_blank_canvas(tmp_path):
     rec = open_source(write_recording(tmp_path / "skeletons", images=False))
     assert rec.frames == FRAMES and rec.images is None
     assert cv2.imdecode(np.frombuffer(rec.jpeg(0), np.uint8), cv2.IMREAD_COLOR).shape == (
-        HEIGHT, WIDTH, 3)
+        HEIGHT,
+        WIDTH,
+        3,
+    )
 
 
 def test_bad_sources_say_why(tmp_path, recording_bag):
@@ -71,7 +74,8 @@ def test_a_video_is_tracked_once_and_cached(tmp_path):
     assert len(list((tmp_path / "cache").iterdir())) == 1
     again = open_source(video, cache_dir=tmp_path / "cache")
     assert [[p.track_id for p in f] for f in again.people] == [
-        [p.track_id for p in f] for f in rec.people]
+        [p.track_id for p in f] for f in rec.people
+    ]
     frame = cv2.imdecode(np.frombuffer(rec.jpeg(7), np.uint8), cv2.IMREAD_COLOR)
     assert frame.shape == (360, 640, 3)
     assert rec.jpeg(8) and rec.jpeg(2)  # sequential and backward seeks both decode
@@ -89,10 +93,15 @@ def test_a_video_with_the_skeleton_bag_recorded_from_it(tmp_path):
     with BagWriter(tmp_path / "skeletons") as writer:
         for i in range(tracks.frames):
             stamp = start + i * 33_333_333
-            people = [Person(kp, "coco17", 0.9, tuple(box), t) for t, kp, box in
-                      tracks.people_at(i)]
-            writer.write_message("/skeletons", "har_msgs/msg/SkeletonArray", stamp,
-                                 frame_to_msg(SkeletonFrame(stamp, "camera", 640, 360, people)))
+            people = [
+                Person(kp, "coco17", 0.9, tuple(box), t) for t, kp, box in tracks.people_at(i)
+            ]
+            writer.write_message(
+                "/skeletons",
+                "har_msgs/msg/SkeletonArray",
+                stamp,
+                frame_to_msg(SkeletonFrame(stamp, "camera", 640, 360, people)),
+            )
     rec = open_source(video, skeletons=tmp_path / "skeletons")
     assert rec.frames == 30 and rec.times[0] == pytest.approx(start * 1e-9)
     assert rec.track_ids() == tracks.track_ids()

@@ -50,8 +50,11 @@ def page_token(base: str) -> str:
 
 def _post(url, body: bytes, headers=None, token=None):
     base = url.rsplit("/api/", 1)[0]
-    sent = {"Content-Type": "application/json",
-            "X-Har-Token": page_token(base) if token is None else token, **(headers or {})}
+    sent = {
+        "Content-Type": "application/json",
+        "X-Har-Token": page_token(base) if token is None else token,
+        **(headers or {}),
+    }
     request = urllib.request.Request(url, data=body, method="POST", headers=sent)
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
@@ -88,14 +91,20 @@ def test_page_info_people_and_frames(server):
 
 def test_saving_good_and_bad_segments(server):
     base, labels = server
-    good = {"segments": [{"track": "*", "start": stamp_s(0), "end": stamp_s(10),
-                          "label": "waiting"}], "position": stamp_s(7)}
+    good = {
+        "segments": [{"track": "*", "start": stamp_s(0), "end": stamp_s(10), "label": "waiting"}],
+        "position": stamp_s(7),
+    }
     status, result = _post(base + "/api/labels", json.dumps(good).encode())
     assert status == 200 and result["ok"] and result["saved"] == 1
     saved = labels.read_text()
     assert "# classes: waiting,opening_door" in saved and "*,1700000000.000000," in saved
-    bad = {"segments": [*good["segments"], {"track": 1, "start": stamp_s(5), "end": stamp_s(12),
-                                            "label": "opening_door"}]}
+    bad = {
+        "segments": [
+            *good["segments"],
+            {"track": 1, "start": stamp_s(5), "end": stamp_s(12), "label": "opening_door"},
+        ]
+    }
     status, result = _post(base + "/api/labels", json.dumps(bad).encode())
     assert status == 409 and "overlaps" in result["problems"][0]
     assert labels.read_text() == saved
@@ -133,8 +142,14 @@ def test_a_foreign_page_can_neither_read_nor_write(server):
     assert err.value.code == 403
     assert _post(base + "/api/labels", body)[0] == 200  # the page itself still saves
     port = base.rsplit(":", 1)[1]
-    assert _post(base + "/api/labels", body, {"Origin": f"http://localhost:{port}",
-                                              "Host": f"localhost:{port}"})[0] == 200
+    assert (
+        _post(
+            base + "/api/labels",
+            body,
+            {"Origin": f"http://localhost:{port}", "Host": f"localhost:{port}"},
+        )[0]
+        == 200
+    )
 
 
 @pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity", '"nan"', '"inf"'])
@@ -161,9 +176,11 @@ def test_bad_lengths_and_deep_json_are_refused(server):
     host = base.removeprefix("http://")
 
     def request(length: str, body: bytes) -> bytes:
-        return (f"POST /api/labels HTTP/1.1\r\nHost: {host}\r\nContent-Type: "
-                f"application/json\r\nX-Har-Token: {token}\r\nContent-Length: {length}"
-                f"\r\n\r\n").encode() + body
+        return (
+            f"POST /api/labels HTTP/1.1\r\nHost: {host}\r\nContent-Type: "
+            f"application/json\r\nX-Har-Token: {token}\r\nContent-Length: {length}"
+            f"\r\n\r\n"
+        ).encode() + body
 
     # No body after a refused length: the reply must not race a reset of unread bytes.
     assert b" 400 " in _raw(base, request("-1", b""))[:20]  # was read(-1): any size
@@ -184,9 +201,15 @@ def test_a_token_that_is_not_ascii_is_refused_with_403(server):
     base, labels = server
     body = json.dumps(GOOD).encode()
     host = base.removeprefix("http://")
-    reply = _raw(base, (f"POST /api/labels HTTP/1.1\r\nHost: {host}\r\nContent-Type: "
-                        f"application/json\r\nContent-Length: {len(body)}\r\n").encode()
-                 + "X-Har-Token: jeton-\u00e9t\u00e9\r\n\r\n".encode() + body)
+    reply = _raw(
+        base,
+        (
+            f"POST /api/labels HTTP/1.1\r\nHost: {host}\r\nContent-Type: "
+            f"application/json\r\nContent-Length: {len(body)}\r\n"
+        ).encode()
+        + "X-Har-Token: jeton-\u00e9t\u00e9\r\n\r\n".encode()
+        + body,
+    )
     assert b" 403 " in reply[:20] and b"X-Har-Token" in reply, reply
     assert not labels.exists()
     assert _post(base + "/api/labels", body)[0] == 200  # the server still answers
@@ -207,9 +230,20 @@ def test_a_nan_keypoint_is_a_missing_joint_not_a_broken_recording(tmp_path):
                 kp[5, 0] = np.nan  # one coordinate of one joint
                 kp[6, 2] = np.inf
             stamp = START_NS + frame * 100_000_000
-            writer.write_message("/skeletons", "har_msgs/msg/SkeletonArray", stamp, frame_to_msg(
-                SkeletonFrame(stamp, "camera", 320, 240,
-                              [Person(kp, "coco17", 0.9, (50.0, 80.0, 66.0, 96.0), 1)])))
+            writer.write_message(
+                "/skeletons",
+                "har_msgs/msg/SkeletonArray",
+                stamp,
+                frame_to_msg(
+                    SkeletonFrame(
+                        stamp,
+                        "camera",
+                        320,
+                        240,
+                        [Person(kp, "coco17", 0.9, (50.0, 80.0, 66.0, 96.0), 1)],
+                    )
+                ),
+            )
     with serving(bag) as (base, _):
         status, _, raw = _get(base + "/api/people")
         people = json.loads(raw, parse_constant=_no_constant)

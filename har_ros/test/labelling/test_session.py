@@ -21,8 +21,13 @@ def test_a_refused_save_names_the_problem_and_keeps_the_file(tmp_path):
     session = LabelSession.open(tmp_path / "labels.csv", ["a", "b"])
     session.save([LabelInterval(1, 0.0, 1.0, "a")])
     before = (tmp_path / "labels.csv").read_text()
-    problems = session.save([LabelInterval(1, 0.0, 1.0, "a"), LabelInterval(None, 0.5, 2.0, "b"),
-                             LabelInterval(2, 3.0, 4.0, "c")])
+    problems = session.save(
+        [
+            LabelInterval(1, 0.0, 1.0, "a"),
+            LabelInterval(None, 0.5, 2.0, "b"),
+            LabelInterval(2, 3.0, 4.0, "c"),
+        ]
+    )
     assert any("overlaps" in p for p in problems)
     assert any("unknown class 'c'" in p for p in problems)
     assert (tmp_path / "labels.csv").read_text() == before
@@ -39,9 +44,12 @@ def test_an_unreadable_label_file_is_reported_and_never_overwritten(tmp_path):
 
 
 def test_segments_from_the_page():
-    assert intervals_from_json([{"track": "*", "start": 1, "end": 2, "label": "a"},
-                                {"track": 3, "start": "2", "end": 3, "label": "b"}]) == [
-        LabelInterval(None, 1.0, 2.0, "a"), LabelInterval(3, 2.0, 3.0, "b")]
+    assert intervals_from_json(
+        [
+            {"track": "*", "start": 1, "end": 2, "label": "a"},
+            {"track": 3, "start": "2", "end": 3, "label": "b"},
+        ]
+    ) == [LabelInterval(None, 1.0, 2.0, "a"), LabelInterval(3, 2.0, 3.0, "b")]
     try:
         intervals_from_json([{"track": 1, "start": 0}])
     except ValueError as exc:

@@ -30,8 +30,11 @@ SHIPPED_PARAMS = share_file("config", "har.yaml")
 
 def require_launch_testing() -> None:
     """Skip the calling test module, saying why, where launch_testing is not built."""
-    pytest.importorskip("launch_testing", reason="launch_testing is not built here (make setup "
-                        "builds it from ../shared/ros2_extras when that folder exists)")
+    pytest.importorskip(
+        "launch_testing",
+        reason="launch_testing is not built here (make setup "
+        "builds it from ../shared/ros2_extras when that folder exists)",
+    )
 
 
 def user_params_file(changes: dict[str, dict], directory: str | None = None) -> Path:
@@ -58,20 +61,24 @@ class Probe:
         self.ns = namespace.rstrip("/")
         self.context = Context()
         rclpy.init(context=self.context)
-        self.node = rclpy.create_node(f"launch_probe_{uuid.uuid4().hex[:6]}",
-                                      context=self.context)
+        self.node = rclpy.create_node(f"launch_probe_{uuid.uuid4().hex[:6]}", context=self.context)
         self.actions: list[ActionArray] = []
         self.speeds: list[tuple[float, float]] = []  # (arrival, value)
         self.statuses: list[SafetyStatus] = []
         self.node.create_subscription(ActionArray, f"{self.ns}/action", self.actions.append, 100)
         self.node.create_subscription(
-            Float64, f"{self.ns}/speed_scaling",
-            lambda m: self.speeds.append((time.monotonic(), m.data)), 100)
-        self.node.create_subscription(SafetyStatus, f"{self.ns}/safety/status",
-                                      self.statuses.append, 100)
+            Float64,
+            f"{self.ns}/speed_scaling",
+            lambda m: self.speeds.append((time.monotonic(), m.data)),
+            100,
+        )
+        self.node.create_subscription(
+            SafetyStatus, f"{self.ns}/safety/status", self.statuses.append, 100
+        )
         self.skeleton_arrays = 0  # progress of the pipeline, whatever the machine's speed
-        self.node.create_subscription(SkeletonArray, f"{self.ns}/skeletons",
-                                      self._count_skeletons, 100)
+        self.node.create_subscription(
+            SkeletonArray, f"{self.ns}/skeletons", self._count_skeletons, 100
+        )
 
     def _count_skeletons(self, _msg) -> None:
         self.skeleton_arrays += 1
@@ -93,8 +100,12 @@ class Probe:
             spin_until(self.node, client.service_is_ready, 20.0, f"{node_name} parameters")
             reply = call_service(self.node, client, GetParameters.Request(names=[name]))
             value = reply.values[0]
-            return {1: value.bool_value, 2: value.integer_value, 3: value.double_value,
-                    4: value.string_value}.get(value.type)
+            return {
+                1: value.bool_value,
+                2: value.integer_value,
+                3: value.double_value,
+                4: value.string_value,
+            }.get(value.type)
         finally:
             self.node.destroy_client(client)
 

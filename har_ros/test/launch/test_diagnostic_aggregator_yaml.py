@@ -22,15 +22,21 @@ def test_every_analyzer_is_a_generic_analyzer_with_a_path_and_a_match():
         assert isinstance(analyzer["path"], str) and analyzer["path"], key
         assert analyzer["timeout"] > 0, key
         matchers = {k: analyzer[k] for k in MATCH_KEYS if k in analyzer}
-        assert matchers and all(isinstance(v, list) and all(isinstance(s, str) for s in v)
-                                for v in matchers.values()), (key, matchers)
+        assert matchers and all(
+            isinstance(v, list) and all(isinstance(s, str) for s in v) for v in matchers.values()
+        ), (key, matchers)
 
 
-@pytest.mark.parametrize(("status", "group"), [
-    ("/cam01/pose_node: pose", "cameras"), ("/pose_node: pose", "cameras"),
-    ("/person_fusion: fusion", "fusion"), ("/cell_a/action_node: action", "action"),
-    ("/safety_node: speed and separation monitoring", "safety"),
-])
+@pytest.mark.parametrize(
+    ("status", "group"),
+    [
+        ("/cam01/pose_node: pose", "cameras"),
+        ("/pose_node: pose", "cameras"),
+        ("/person_fusion: fusion", "fusion"),
+        ("/cell_a/action_node: action", "action"),
+        ("/safety_node: speed and separation monitoring", "safety"),
+    ],
+)
 def test_each_status_is_in_exactly_one_group(status, group):
     assert analyzers_taking(status) == [group]
 

@@ -33,8 +33,12 @@ def generate_test_description():
     params = user_params_file({"rig_publisher": {"max_frames": 200, "width": 360}})
     cell = IncludeLaunchDescription(
         PythonLaunchDescriptionSource(str(CELL_LAUNCH)),
-        launch_arguments={"params_file": str(params), "replay_loop": "true",
-                          "frame_step": "2"}.items())
+        launch_arguments={
+            "params_file": str(params),
+            "replay_loop": "true",
+            "frame_step": "2",
+        }.items(),
+    )
     return LaunchDescription([cell, launch_testing.actions.ReadyToTest()])
 
 
@@ -43,30 +47,37 @@ class TestTheCell(unittest.TestCase):
         self.probe = Probe()
         self.fused, self.coverage = [], []
         self.probe.node.create_subscription(SkeletonArray, "/skeletons", self.fused.append, 100)
-        self.probe.node.create_subscription(CameraCoverage, "/coverage", self.coverage.append,
-                                            100)
+        self.probe.node.create_subscription(CameraCoverage, "/coverage", self.coverage.append, 100)
 
     def tearDown(self):
         self.probe.close()
 
     def test_fused_people_coverage_and_a_decision(self):
         probe = self.probe
-        probe.wait_for(lambda: sum(len(m.skeletons) == 2 for m in self.fused) >= 10,
-                       "fused frames with the two people")
+        probe.wait_for(
+            lambda: sum(len(m.skeletons) == 2 for m in self.fused) >= 10,
+            "fused frames with the two people",
+        )
         assert all(m.header.frame_id == "cell" for m in self.fused)
         ids = {s.track_id for m in self.fused for s in m.skeletons}
         assert 2 <= len(ids) <= 4, ids
         assert list(self.coverage[-1].cameras) == ["cam01", "cam02", "cam03", "cam04"]
         probe.spin_until(lambda: all(self.coverage[-1].live), 30.0, "every camera live")
-        probe.spin_until(lambda: any(m.state != SafetyStatus.STATE_STARTUP
-                                     for m in probe.statuses), 30.0, "the safety node deciding")
+        probe.spin_until(
+            lambda: any(m.state != SafetyStatus.STATE_STARTUP for m in probe.statuses),
+            30.0,
+            "the safety node deciding",
+        )
         from rclpy.time import Time
         from tf2_ros import Buffer, TransformListener
 
         buffer = Buffer()
         TransformListener(buffer, probe.node)
-        probe.spin_until(lambda: buffer.can_transform("cell", "cam03_optical_frame", Time()),
-                         10.0, "the cameras' static transforms")
+        probe.spin_until(
+            lambda: buffer.can_transform("cell", "cam03_optical_frame", Time()),
+            10.0,
+            "the cameras' static transforms",
+        )
 
 
 @launch_testing.post_shutdown_test()

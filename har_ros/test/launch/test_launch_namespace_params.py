@@ -34,14 +34,22 @@ RADIUS = 1.234
 
 @pytest.mark.launch_test
 def generate_test_description():
-    params = user_params_file({
-        "video_publisher": {"video": str(VIDEO), "loop": True, "max_frames": 3000},
-        "action_node": {"model_path": str(FILE_MODEL)},
-        "safety_node": {"robot_zone_radius": RADIUS}})
+    params = user_params_file(
+        {
+            "video_publisher": {"video": str(VIDEO), "loop": True, "max_frames": 3000},
+            "action_node": {"model_path": str(FILE_MODEL)},
+            "safety_node": {"robot_zone_radius": RADIUS},
+        }
+    )
     har = IncludeLaunchDescription(
         PythonLaunchDescriptionSource(str(HAR_LAUNCH)),
-        launch_arguments={"with_video": "true", "namespace": NS, "params_file": str(params),
-                          "model_path": str(ARGUMENT_MODEL)}.items())
+        launch_arguments={
+            "with_video": "true",
+            "namespace": NS,
+            "params_file": str(params),
+            "model_path": str(ARGUMENT_MODEL),
+        }.items(),
+    )
     return LaunchDescription([har, launch_testing.actions.ReadyToTest()])
 
 
@@ -60,8 +68,10 @@ class TestUserParameters(unittest.TestCase):
 
     def test_outputs_live_in_the_namespace(self):
         probe = self.probe
-        probe.wait_for(lambda: any(m.actions for m in probe.actions) and probe.statuses,
-                       f"people on {NS}/action and a {NS}/safety/status")
+        probe.wait_for(
+            lambda: any(m.actions for m in probe.actions) and probe.statuses,
+            f"people on {NS}/action and a {NS}/safety/status",
+        )
         assert probe.speeds
 
 

@@ -39,15 +39,30 @@ def generate_test_description():
     write_skeleton_scenario(make_stream(people=2, seconds=SECONDS, seed=77), 30.0, BAG)
     har = IncludeLaunchDescription(
         PythonLaunchDescriptionSource(str(HAR_LAUNCH)),
-        launch_arguments={"nodes": "action,safety", "use_sim_time": "true"}.items())
-    replay = ExecuteProcess(cmd=[sys.executable, "-m", "har_ros.cli.main", "replay", str(BAG),
-                                 "--clock", "--wait", "30"], name="har_replay", output="screen")
+        launch_arguments={"nodes": "action,safety", "use_sim_time": "true"}.items(),
+    )
+    replay = ExecuteProcess(
+        cmd=[
+            sys.executable,
+            "-m",
+            "har_ros.cli.main",
+            "replay",
+            str(BAG),
+            "--clock",
+            "--wait",
+            "30",
+        ],
+        name="har_replay",
+        output="screen",
+    )
     return LaunchDescription([har, replay, launch_testing.actions.ReadyToTest()])
 
 
 def replay_exited(proc_info) -> bool:
-    return any(isinstance(event, ProcessExited) and event.process_name.startswith("har_replay")
-               for event in (proc_info[p] for p in proc_info.processes()))
+    return any(
+        isinstance(event, ProcessExited) and event.process_name.startswith("har_replay")
+        for event in (proc_info[p] for p in proc_info.processes())
+    )
 
 
 class TestReplayInSimTime(unittest.TestCase):
@@ -67,8 +82,9 @@ class TestReplayInSimTime(unittest.TestCase):
             for a in msg.actions:
                 mid = (stamp_to_ns(a.window_start) + stamp_to_ns(a.window_end)) * 0.5e-9
                 label = label_at(truth, a.track_id, mid)
-                if label is None or label != label_at(truth, a.track_id,
-                                                      stamp_to_ns(a.window_end) * 1e-9):
+                if label is None or label != label_at(
+                    truth, a.track_id, stamp_to_ns(a.window_end) * 1e-9
+                ):
                     continue  # a window across an action boundary has no single truth
                 total += 1
                 correct += a.label == label

@@ -25,8 +25,13 @@ from har_msgs.msg import SafetyStatus  # noqa: E402
 from har_ros.action.checkpoint import load_checkpoint  # noqa: E402
 from har_ros.action.recognizer import DEFAULT_MODEL  # noqa: E402
 
-STATES = {SafetyStatus.STATE_STARTUP, SafetyStatus.STATE_NORMAL, SafetyStatus.STATE_REDUCED,
-          SafetyStatus.STATE_PROTECTIVE_STOP, SafetyStatus.STATE_FAULT}
+STATES = {
+    SafetyStatus.STATE_STARTUP,
+    SafetyStatus.STATE_NORMAL,
+    SafetyStatus.STATE_REDUCED,
+    SafetyStatus.STATE_PROTECTIVE_STOP,
+    SafetyStatus.STATE_FAULT,
+}
 
 
 @pytest.mark.launch_test
@@ -35,7 +40,8 @@ def generate_test_description():
     params = user_params_file({"video_publisher": {"loop": True, "max_frames": 3000}})
     har = IncludeLaunchDescription(
         PythonLaunchDescriptionSource(str(HAR_LAUNCH)),
-        launch_arguments={"with_video": "true", "params_file": str(params)}.items())
+        launch_arguments={"with_video": "true", "params_file": str(params)}.items(),
+    )
     return LaunchDescription([har, launch_testing.actions.ReadyToTest()])
 
 
@@ -48,15 +54,20 @@ class TestWhatTheUserSees(unittest.TestCase):
 
     def test_actions_speed_and_status(self):
         probe = self.probe
-        probe.wait_for(lambda: any(m.actions for m in probe.actions),
-                       "an /action message with people in it")
+        probe.wait_for(
+            lambda: any(m.actions for m in probe.actions), "an /action message with people in it"
+        )
         probe.spin_for(3.0)
         classes = tuple(load_checkpoint(DEFAULT_MODEL).class_names)
         people = [a for m in probe.actions for a in m.actions]
         assert all(tuple(m.class_names) == classes for m in probe.actions)
         assert all(a.track_id > 0 for a in people)
-        assert all(a.label in (*classes, "unknown") and 0.0 <= a.confidence <= 1.0
-                   and len(a.scores) == len(classes) for a in people)
+        assert all(
+            a.label in (*classes, "unknown")
+            and 0.0 <= a.confidence <= 1.0
+            and len(a.scores) == len(classes)
+            for a in people
+        )
         # Never a silent output: the commands keep coming (50 Hz nominal, how regular on
         # this machine is `har bench safety`'s figure).
         sent = len(probe.speeds)

@@ -19,10 +19,15 @@ from har_msgs.msg import CameraCoverage, SkeletonArray
 from har_ros.ros import qos
 from har_ros.ros.graph import spin_until
 
-pytestmark = [pytest.mark.graph, pytest.mark.slow,
-              pytest.mark.skipif(shutil.which("ros2") is None,
-                                 reason="the ros2 CLI is not built here (make setup builds it "
-                                        "from ../shared/ros2_extras when that folder exists)")]
+pytestmark = [
+    pytest.mark.graph,
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        shutil.which("ros2") is None,
+        reason="the ros2 CLI is not built here (make setup builds it "
+        "from ../shared/ros2_extras when that folder exists)",
+    ),
+]
 CAMERAS = ("cam01", "cam02", "cam03", "cam04")
 
 
@@ -43,8 +48,10 @@ def test_camera_computer_and_cell_pc_make_one_cell(ros_node, tmp_path, cell_file
     ros_node.create_subscription(CameraCoverage, "/coverage", coverage.append, qos.STREAM_QUEUE)
     params = user_params_file({}, str(tmp_path))
     with contextlib.ExitStack() as files:
-        logs = {name: files.enter_context(open(tmp_path / f"{name}.log", "w+"))
-                for name in ("drivers", "camera", "cell")}
+        logs = {
+            name: files.enter_context(open(tmp_path / f"{name}.log", "w+"))
+            for name in ("drivers", "camera", "cell")
+        }
         codes = _run_both_sides(ros_node, logs, cell_file, params, fused, coverage)
         outputs = {}
         for name, log in logs.items():
@@ -59,32 +66,81 @@ def test_camera_computer_and_cell_pc_make_one_cell(ros_node, tmp_path, cell_file
 def _run_both_sides(ros_node, logs, cell_file, params, fused, coverage) -> dict[str, int]:
     """Start the drivers and both launches, wait for the fused cell; the exit codes."""
     runs = {
-        "drivers": Started("run", "har_ros", "rig_publisher", "--ros-args", "-p",
-                           f"cell_file:={cell_file}", "-p", "publish_clock:=true", "-p",
-                           "loop:=true", "-p", "rate:=10.0", "-p", "frame_step:=2", "-p",
-                           "width:=360", log=logs["drivers"]),
-        "camera": Started("launch", "har_ros", "camera.launch.py", f"camera:={','.join(CAMERAS)}",
-                          "use_sim_time:=true", f"params_file:={params}", log=logs["camera"]),
-        "cell": Started("launch", "har_ros", "cell.launch.py", "nodes:=fusion,action,safety",
-                        "replay:=false", "use_sim_time:=true", f"cell_file:={cell_file}",
-                        f"params_file:={params}", log=logs["cell"]),
+        "drivers": Started(
+            "run",
+            "har_ros",
+            "rig_publisher",
+            "--ros-args",
+            "-p",
+            f"cell_file:={cell_file}",
+            "-p",
+            "publish_clock:=true",
+            "-p",
+            "loop:=true",
+            "-p",
+            "rate:=10.0",
+            "-p",
+            "frame_step:=2",
+            "-p",
+            "width:=360",
+            log=logs["drivers"],
+        ),
+        "camera": Started(
+            "launch",
+            "har_ros",
+            "camera.launch.py",
+            f"camera:={','.join(CAMERAS)}",
+            "use_sim_time:=true",
+            f"params_file:={params}",
+            log=logs["camera"],
+        ),
+        "cell": Started(
+            "launch",
+            "har_ros",
+            "cell.launch.py",
+            "nodes:=fusion,action,safety",
+            "replay:=false",
+            "use_sim_time:=true",
+            f"cell_file:={cell_file}",
+            f"params_file:={params}",
+            log=logs["cell"],
+        ),
     }
     try:
-        wait_for_nodes("/rig_publisher", *(f"/{c}/pose_node" for c in CAMERAS),
-                       "/person_fusion", "/action_node", "/safety_node")
-        spin_until(ros_node, lambda: sum(len(m.skeletons) == 2 for m in fused) >= 10,
-                   timeout=120, what="fused frames with the two people")
+        wait_for_nodes(
+            "/rig_publisher",
+            *(f"/{c}/pose_node" for c in CAMERAS),
+            "/person_fusion",
+            "/action_node",
+            "/safety_node",
+        )
+        spin_until(
+            ros_node,
+            lambda: sum(len(m.skeletons) == 2 for m in fused) >= 10,
+            timeout=120,
+            what="fused frames with the two people",
+        )
         assert coverage and list(coverage[-1].cameras) == list(CAMERAS)
-        spin_until(ros_node, lambda: all(coverage[-1].live), timeout=30,
-                   what="every camera live")
+        spin_until(ros_node, lambda: all(coverage[-1].live), timeout=30, what="every camera live")
     finally:
         codes = {name: run.stop() for name, run in runs.items()}
     return codes
 
 
 def test_one_driver_remap_for_several_cameras_is_refused():
-    done = subprocess.run(["ros2", "launch", "har_ros", "camera.launch.py",
-                           "camera:=cam01,cam02", "image:=/camera/color/image_raw"],
-                          capture_output=True, text=True, timeout=60, start_new_session=True)
+    done = subprocess.run(
+        [
+            "ros2",
+            "launch",
+            "har_ros",
+            "camera.launch.py",
+            "camera:=cam01,cam02",
+            "image:=/camera/color/image_raw",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        start_new_session=True,
+    )
     assert done.returncode != 0
     assert "image/camera_info remap one camera, not 2" in done.stdout + done.stderr

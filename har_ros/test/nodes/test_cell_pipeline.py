@@ -41,22 +41,62 @@ def cell():
 
 def start_cell(processes, prefix: str) -> dict:
     sim = ["-p", "use_sim_time:=true"]
-    procs = {"rig": processes.start(
-        "--ros-args", "-r", f"/clock:={prefix}/clock", *_remap_cameras(prefix), "-p",
-        "publish_clock:=true", "-p", "loop:=true", "-p", "rate:=10.0", "-p", "frame_step:=2",
-        "-p", f"width:={WIDTH}", "-p", "preload:=true", module="har_ros.nodes.rig_publisher")}
+    procs = {
+        "rig": processes.start(
+            "--ros-args",
+            "-r",
+            f"/clock:={prefix}/clock",
+            *_remap_cameras(prefix),
+            "-p",
+            "publish_clock:=true",
+            "-p",
+            "loop:=true",
+            "-p",
+            "rate:=10.0",
+            "-p",
+            "frame_step:=2",
+            "-p",
+            f"width:={WIDTH}",
+            "-p",
+            "preload:=true",
+            module="har_ros.nodes.rig_publisher",
+        )
+    }
     for cam in CAMERAS:
-        procs[cam] = processes.start("--ros-args", "-r", f"__ns:={prefix}/{cam}", "-r",
-                                     f"/clock:={prefix}/clock", *sim,
-                                     module="har_ros.nodes.pose_node")
-    procs["fusion"] = processes.start("--ros-args", "-r", f"__ns:={prefix}", "-r",
-                                      f"/clock:={prefix}/clock", *sim,
-                                      *_remap_cameras(prefix, "skeletons"),
-                                      module="har_ros.nodes.person_fusion")
+        procs[cam] = processes.start(
+            "--ros-args",
+            "-r",
+            f"__ns:={prefix}/{cam}",
+            "-r",
+            f"/clock:={prefix}/clock",
+            *sim,
+            module="har_ros.nodes.pose_node",
+        )
+    procs["fusion"] = processes.start(
+        "--ros-args",
+        "-r",
+        f"__ns:={prefix}",
+        "-r",
+        f"/clock:={prefix}/clock",
+        *sim,
+        *_remap_cameras(prefix, "skeletons"),
+        module="har_ros.nodes.person_fusion",
+    )
     procs["safety"] = processes.start(
-        "--ros-args", "-r", f"__ns:={prefix}", "-r", f"/clock:={prefix}/clock", *sim,
-        "-p", "use_coverage:=true", "-p", "robot_zone_points:=[1.5, 1.5]", "-p",
-        "robot_zone_radius:=0.4", module="har_ros.nodes.safety_node")
+        "--ros-args",
+        "-r",
+        f"__ns:={prefix}",
+        "-r",
+        f"/clock:={prefix}/clock",
+        *sim,
+        "-p",
+        "use_coverage:=true",
+        "-p",
+        "robot_zone_points:=[1.5, 1.5]",
+        "-p",
+        "robot_zone_radius:=0.4",
+        module="har_ros.nodes.safety_node",
+    )
     return procs
 
 
@@ -69,8 +109,9 @@ def _follow_hri_bodies(ros_node, prefix: str) -> dict | None:
 
     bodies = {"tracked": [], "tf": tf2_ros.Buffer()}
     bodies["listener"] = tf2_ros.TransformListener(bodies["tf"], ros_node, spin_thread=False)
-    ros_node.create_subscription(IdsList, f"{prefix}/humans/bodies/tracked",
-                                 bodies["tracked"].append, qos.HRI)
+    ros_node.create_subscription(
+        IdsList, f"{prefix}/humans/bodies/tracked", bodies["tracked"].append, qos.HRI
+    )
     return bodies
 
 
@@ -78,22 +119,29 @@ def _check_hri_bodies(bodies: dict, fused: list[SkeletonArray], kept_ids: set[in
     """humans/bodies/tracked lists each fused frame's people; body_<id> is in the cell."""
     from rclpy.time import Time
 
-    fused_ids = {stamp_to_ns(m.header.stamp): sorted(body_id(s.track_id) for s in m.skeletons)
-                 for m in fused}
-    pairs = [(sorted(m.ids), fused_ids[stamp_to_ns(m.header.stamp)])
-             for m in bodies["tracked"][-40:] if stamp_to_ns(m.header.stamp) in fused_ids]
+    fused_ids = {
+        stamp_to_ns(m.header.stamp): sorted(body_id(s.track_id) for s in m.skeletons) for m in fused
+    }
+    pairs = [
+        (sorted(m.ids), fused_ids[stamp_to_ns(m.header.stamp)])
+        for m in bodies["tracked"][-40:]
+        if stamp_to_ns(m.header.stamp) in fused_ids
+    ]
     assert len(pairs) >= 20 and all(ids == want for ids, want in pairs), pairs
     for track_id in kept_ids:
         transform = bodies["tf"].lookup_transform("cell", f"body_{body_id(track_id)}", Time())
-        assert np.hypot(transform.transform.translation.x,
-                        transform.transform.translation.y) < 3.0
+        assert np.hypot(transform.transform.translation.x, transform.transform.translation.y) < 3.0
 
 
 def _remap_cameras(prefix: str, leaf: str = "") -> list[str]:
     """The cell file's absolute camera topics moved under this test's namespace."""
     leaves = [leaf] if leaf else ["image", "camera_info"]
-    return [arg for cam in CAMERAS for name in leaves
-            for arg in ("-r", f"/{cam}/{name}:={prefix}/{cam}/{name}")]
+    return [
+        arg
+        for cam in CAMERAS
+        for name in leaves
+        for arg in ("-r", f"/{cam}/{name}:={prefix}/{cam}/{name}")
+    ]
 
 
 def test_four_cameras_fused_then_lost_one_by_one(ros_node, processes, topic_prefix, cell):
@@ -103,18 +151,28 @@ def test_four_cameras_fused_then_lost_one_by_one(ros_node, processes, topic_pref
     coverage: list[CameraCoverage] = []
     status: list[SafetyStatus] = []
     markers: list[MarkerArray] = []
-    ros_node.create_subscription(MarkerArray, f"{topic_prefix}/safety/markers", markers.append,
-                                 qos.DEFAULT)
-    sub = ros_node.create_subscription(SkeletonArray, f"{topic_prefix}/skeletons", fused.append,
-                                       qos.STREAM_QUEUE)
-    ros_node.create_subscription(CameraCoverage, f"{topic_prefix}/coverage", coverage.append,
-                                 qos.STREAM_QUEUE)
-    ros_node.create_subscription(SafetyStatus, f"{topic_prefix}/safety/status", status.append,
-                                 qos.STATE)
+    ros_node.create_subscription(
+        MarkerArray, f"{topic_prefix}/safety/markers", markers.append, qos.DEFAULT
+    )
+    sub = ros_node.create_subscription(
+        SkeletonArray, f"{topic_prefix}/skeletons", fused.append, qos.STREAM_QUEUE
+    )
+    ros_node.create_subscription(
+        CameraCoverage, f"{topic_prefix}/coverage", coverage.append, qos.STREAM_QUEUE
+    )
+    ros_node.create_subscription(
+        SafetyStatus, f"{topic_prefix}/safety/status", status.append, qos.STATE
+    )
     bodies = _follow_hri_bodies(ros_node, topic_prefix)
     statuses: set[str] = set()  # the /diagnostics status names of the cell's nodes
-    ros_node.create_subscription(DiagnosticArray, "/diagnostics", lambda d: statuses.update(
-        s.name for s in d.status if s.name.startswith(f"{topic_prefix}/")), qos.DEFAULT)
+    ros_node.create_subscription(
+        DiagnosticArray,
+        "/diagnostics",
+        lambda d: statuses.update(
+            s.name for s in d.status if s.name.startswith(f"{topic_prefix}/")
+        ),
+        qos.DEFAULT,
+    )
     procs = start_cell(processes, topic_prefix)
     wait_for_publishers(ros_node, sub, timeout=60)
     spin_until(ros_node, lambda: len(fused) >= 70, timeout=180, what="70 fused frames")
@@ -134,8 +192,10 @@ def test_four_cameras_fused_then_lost_one_by_one(ros_node, processes, topic_pref
         for skeleton, person in zip(msg.skeletons, frame.people, strict=True):
             # triangulated; a person that only one camera found in that instant (the
             # others missed the detection) gets the floor estimate of that view instead
-            assert skeleton.position_source in (skeleton.POSITION_TRIANGULATED,
-                                                skeleton.POSITION_FLOOR)
+            assert skeleton.position_source in (
+                skeleton.POSITION_TRIANGULATED,
+                skeleton.POSITION_FLOOR,
+            )
             sources.append(skeleton.position_source)
             assert np.hypot(skeleton.position.x, skeleton.position.y) < 3.0
             if skeleton.position_source == skeleton.POSITION_TRIANGULATED:
@@ -149,16 +209,22 @@ def test_four_cameras_fused_then_lost_one_by_one(ros_node, processes, topic_pref
     steady = fused[-1]
     kept_ids = {s.track_id for s in steady.skeletons}
     # what RViz shows: 3D skeletons and a text per fused person, in the cell frame
-    spin_until(ros_node, lambda: markers and any(m.ns == "skeletons"
-                                                 for m in markers[-1].markers),
-               timeout=10, what="skeleton markers")
+    spin_until(
+        ros_node,
+        lambda: markers and any(m.ns == "skeletons" for m in markers[-1].markers),
+        timeout=10,
+        what="skeleton markers",
+    )
     last = markers[-1].markers
     assert {m.header.frame_id for m in last} == {"cell"}
     skeletons = [m for m in last if m.ns == "skeletons"]
     assert all(m.type == Marker.LINE_LIST and len(m.points) >= 20 for m in skeletons)
     assert {m.id for m in skeletons} <= set().union(*ids)
-    assert [m.text for m in last if m.ns == "zones"] == ["robot zone", "protective",
-                                                        "reduced speed"]
+    assert [m.text for m in last if m.ns == "zones"] == [
+        "robot zone",
+        "protective",
+        "reduced speed",
+    ]
     assert all(m.text.startswith(f"#{m.id} ") for m in last if m.ns == "people")
     if bodies is not None:
         _check_hri_bodies(bodies, fused, kept_ids)
@@ -166,19 +232,28 @@ def test_four_cameras_fused_then_lost_one_by_one(ros_node, processes, topic_pref
     spin_until(ros_node, lambda: len(statuses) >= 6, timeout=10, what="each node's diagnostics")
     assert statuses == {f"{topic_prefix}/{c}/pose_node: pose" for c in CAMERAS} | {
         f"{topic_prefix}/person_fusion: fusion",
-        f"{topic_prefix}/safety_node: speed and separation monitoring"}, statuses
+        f"{topic_prefix}/safety_node: speed and separation monitoring",
+    }, statuses
     assert all(len(analyzers_taking(name)) == 1 for name in statuses)
 
     # 2. one camera's pipeline dies: its view is reported lost, the robot slows, people stay
     procs["cam02"].send_signal(signal.SIGKILL)
-    spin_until(ros_node, lambda: coverage and not coverage[-1].live[1], timeout=20,
-               what="cam02 reported silent")
+    spin_until(
+        ros_node,
+        lambda: coverage and not coverage[-1].live[1],
+        timeout=20,
+        what="cam02 reported silent",
+    )
     mark = len(fused)
     spin_until(ros_node, lambda: len(fused) >= mark + 20, timeout=60, what="fusion without cam02")
     after = [{s.track_id for s in m.skeletons} for m in fused[mark:]]
     assert sum(i == kept_ids for i in after) >= len(after) - 3, (kept_ids, after)
-    spin_until(ros_node, lambda: status and "cam02 silent" in status[-1].reason, timeout=20,
-               what="the safety node naming cam02")
+    spin_until(
+        ros_node,
+        lambda: status and "cam02 silent" in status[-1].reason,
+        timeout=20,
+        what="the safety node naming cam02",
+    )
     assert status[-1].speed_scale <= 0.3 + 1e-6
 
     # 3. every camera pipeline dies: no skeletons at all, a protective stop
@@ -187,8 +262,11 @@ def test_four_cameras_fused_then_lost_one_by_one(ros_node, processes, topic_pref
 
     def stopped_for_silence() -> bool:
         last = status[-1]
-        return last.state == SafetyStatus.STATE_PROTECTIVE_STOP and last.speed_scale == 0.0 \
+        return (
+            last.state == SafetyStatus.STATE_PROTECTIVE_STOP
+            and last.speed_scale == 0.0
             and ("all cameras silent" in last.reason or "skeletons stale" in last.reason)
+        )
 
     spin_until(ros_node, stopped_for_silence, timeout=20, what="a stop for silent cameras")
     settle = time.monotonic() + 1.0
@@ -206,8 +284,9 @@ def _reprojection(cell, msg: SkeletonArray, person) -> list[float]:
         good = np.isfinite(person.keypoints_3d[:, 0]) & (person.keypoints[:, 2] > 0.3)
         if not good.any():
             return []
-        d = np.linalg.norm(cal.project(person.keypoints_3d[good]) - person.keypoints[good, :2],
-                           axis=1)
+        d = np.linalg.norm(
+            cal.project(person.keypoints_3d[good]) - person.keypoints[good, :2], axis=1
+        )
         if not best or np.median(d) < np.median(best):
             best = d.tolist()
     return best

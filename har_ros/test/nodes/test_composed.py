@@ -18,20 +18,33 @@ pytestmark = pytest.mark.graph
 
 
 def test_composed_nodes_run_in_one_process_and_decisions_name_their_image(
-        ros_node, processes, topic_prefix):
-    composed = processes.start("--ros-args", "--params-file", str(default_params()),
-                               "-r", f"__ns:={topic_prefix}", module="har_ros.nodes.composed")
+    ros_node, processes, topic_prefix
+):
+    composed = processes.start(
+        "--ros-args",
+        "--params-file",
+        str(default_params()),
+        "-r",
+        f"__ns:={topic_prefix}",
+        module="har_ros.nodes.composed",
+    )
     statuses = []
-    sub = ros_node.create_subscription(SafetyStatus, f"{topic_prefix}/safety/status",
-                                       statuses.append, 100)
+    sub = ros_node.create_subscription(
+        SafetyStatus, f"{topic_prefix}/safety/status", statuses.append, 100
+    )
     camera = ros_node.create_publisher(Image, f"{topic_prefix}/image", qos_profile_sensor_data)
     wait_for_publishers(ros_node, sub, timeout=30)
     wait_for_subscribers(ros_node, camera, timeout=30)
+
     def names():
         return {n for n, ns in ros_node.get_node_names_and_namespaces() if ns == topic_prefix}
 
-    spin_until(ros_node, lambda: names() == {"pose_node", "action_node", "safety_node"},
-               timeout=20, what="the three nodes in the graph")
+    spin_until(
+        ros_node,
+        lambda: names() == {"pose_node", "action_node", "safety_node"},
+        timeout=20,
+        what="the three nodes in the graph",
+    )
     assert composed.poll() is None
 
     black = array_to_image(np.zeros((240, 320, 3), np.uint8), "rgb8", Header(frame_id="cam"))

@@ -25,9 +25,14 @@ from har_ros.ros.graph import spin_until, wait_for_publishers, wait_for_subscrib
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "cell"))
 from synthetic import observe, person_joints, rig
 
-pytestmark = [pytest.mark.graph,
-              pytest.mark.skipif(not tf2_available(), reason="tf2_ros is not built here (make "
-                                 "setup builds it from ../shared/ros2_extras when present)")]
+pytestmark = [
+    pytest.mark.graph,
+    pytest.mark.skipif(
+        not tf2_available(),
+        reason="tf2_ros is not built here (make "
+        "setup builds it from ../shared/ros2_extras when present)",
+    ),
+]
 
 
 def write_cell(tmp_path: Path, prefix: str) -> tuple[Path, Path]:
@@ -36,12 +41,25 @@ def write_cell(tmp_path: Path, prefix: str) -> tuple[Path, Path]:
     cameras, transforms = [], []
     for name, cal in rig().items():
         (tmp_path / f"{name}.yaml").write_text(camera_info_yaml(cal))
-        cameras.append({"name": name, "calibration": {"camera_info": f"{name}.yaml",
-                                                      "xyz": [0.0, 0.0, 0.0],
-                                                      "quat": [0.0, 0.0, 0.0, 1.0]}})
+        cameras.append(
+            {
+                "name": name,
+                "calibration": {
+                    "camera_info": f"{name}.yaml",
+                    "xyz": [0.0, 0.0, 0.0],
+                    "quat": [0.0, 0.0, 0.0, 1.0],
+                },
+            }
+        )
         xyz, quat = cal.pose_in_cell()
-        transforms.append({"parent": "cell", "child": f"{prefix.strip('/')}_{name}",
-                           "xyz": [float(v) for v in xyz], "quat": [float(v) for v in quat]})
+        transforms.append(
+            {
+                "parent": "cell",
+                "child": f"{prefix.strip('/')}_{name}",
+                "xyz": [float(v) for v in xyz],
+                "quat": [float(v) for v in quat],
+            }
+        )
     cell = tmp_path / "cell.yaml"
     cell.write_text(yaml.safe_dump({"cell_frame": "cell", "cameras": cameras}))
     tf = tmp_path / "static_transforms.yaml"
@@ -56,16 +74,32 @@ def test_camera_poses_from_tf(ros_node, processes, topic_prefix, tmp_path):
     cell, tf = write_cell(tmp_path, topic_prefix)
     cams = rig()
     processes.start(str(tf), script="static_tf.py")
-    remaps = [a for name in cams for a in ("-r", f"/{name}/skeletons:={topic_prefix}/{name}/"
-                                                  "skeletons")]
-    processes.start("--ros-args", "-r", f"__ns:={topic_prefix}", *remaps, "-p",
-                    f"cell_file:={cell}", "-p", "extrinsics:=tf", "-p",
-                    "publish_camera_tf:=false", module="har_ros.nodes.person_fusion")
+    remaps = [
+        a for name in cams for a in ("-r", f"/{name}/skeletons:={topic_prefix}/{name}/skeletons")
+    ]
+    processes.start(
+        "--ros-args",
+        "-r",
+        f"__ns:={topic_prefix}",
+        *remaps,
+        "-p",
+        f"cell_file:={cell}",
+        "-p",
+        "extrinsics:=tf",
+        "-p",
+        "publish_camera_tf:=false",
+        module="har_ros.nodes.person_fusion",
+    )
     fused = []
-    sub = ros_node.create_subscription(SkeletonArray, f"{topic_prefix}/skeletons",
-                                       fused.append, qos.STREAM_QUEUE)
-    pubs = {name: ros_node.create_publisher(SkeletonArray, f"{topic_prefix}/{name}/skeletons",
-                                            qos.STREAM) for name in cams}
+    sub = ros_node.create_subscription(
+        SkeletonArray, f"{topic_prefix}/skeletons", fused.append, qos.STREAM_QUEUE
+    )
+    pubs = {
+        name: ros_node.create_publisher(
+            SkeletonArray, f"{topic_prefix}/{name}/skeletons", qos.STREAM
+        )
+        for name in cams
+    }
     wait_for_publishers(ros_node, sub, timeout=30)
     for pub in pubs.values():
         wait_for_subscribers(ros_node, pub, timeout=30)
@@ -76,12 +110,16 @@ def test_camera_poses_from_tf(ros_node, processes, topic_prefix, tmp_path):
         stamp = time.time_ns()
         for name, cal in cams.items():
             kp, box = observe(cal, truth)
-            frame = SkeletonFrame(stamp, f"{topic_prefix.strip('/')}_{name}", cal.width,
-                                  cal.height, [Person(kp, "coco17", 0.9, box, 1)])
+            frame = SkeletonFrame(
+                stamp,
+                f"{topic_prefix.strip('/')}_{name}",
+                cal.width,
+                cal.height,
+                [Person(kp, "coco17", 0.9, box, 1)],
+            )
             pubs[name].publish(frame_to_msg(frame))
         end = time.monotonic() + 0.1
         spin_until(ros_node, lambda e=end: time.monotonic() > e, 1.0)
     person = next(m for m in reversed(fused) if m.skeletons).skeletons[0]
     hips = truth[[11, 12]].mean(axis=0)
-    assert np.allclose([person.position.x, person.position.y, person.position.z], hips,
-                       atol=0.02)
+    assert np.allclose([person.position.x, person.position.y, person.position.z], hips, atol=0.02)

@@ -23,10 +23,12 @@ from har_ros.ros.stamps import stamp_to_ns
 pytestmark = pytest.mark.graph
 
 
-GOAL_STATE = {Transition.TRANSITION_CONFIGURE: "inactive",
-              Transition.TRANSITION_ACTIVATE: "active",
-              Transition.TRANSITION_DEACTIVATE: "inactive",
-              Transition.TRANSITION_CLEANUP: "unconfigured"}
+GOAL_STATE = {
+    Transition.TRANSITION_CONFIGURE: "inactive",
+    Transition.TRANSITION_ACTIVATE: "active",
+    Transition.TRANSITION_DEACTIVATE: "inactive",
+    Transition.TRANSITION_CLEANUP: "unconfigured",
+}
 
 
 class Lifecycle:
@@ -69,8 +71,15 @@ class Lifecycle:
         raise GraphTimeoutError(f"no reply to transition {transition_id} in 4 attempts")
 
     def set(self, name, value) -> bool:
-        return call_service(self.ros_node, self.params, SetParameters.Request(
-            parameters=[Parameter(name, value=value).to_parameter_msg()])).results[0].successful
+        return (
+            call_service(
+                self.ros_node,
+                self.params,
+                SetParameters.Request(parameters=[Parameter(name, value=value).to_parameter_msg()]),
+            )
+            .results[0]
+            .successful
+        )
 
 
 def settle(ros_node, seconds: float) -> None:
@@ -81,21 +90,39 @@ def settle(ros_node, seconds: float) -> None:
 def test_safety_node_states_as_the_robot_sees_them(ros_node, processes, topic_prefix):
     ns = topic_prefix
     scales, statuses = [], []
-    ros_node.create_subscription(Float64, f"{ns}/speed_scaling",
-                                 lambda m: scales.append((time.monotonic(), m.data)),
-                                 qos.SPEED_COMMAND)
+    ros_node.create_subscription(
+        Float64,
+        f"{ns}/speed_scaling",
+        lambda m: scales.append((time.monotonic(), m.data)),
+        qos.SPEED_COMMAND,
+    )
     sub = ros_node.create_subscription(SafetyStatus, f"{ns}/safety/status", statuses.append, 50)
-    safety = processes.start("--ros-args", "-r", f"__ns:={ns}", "-p", "autostart:=false",
-                             "-p", "robot_zone_points:=[0.0, 0.0]", "-p",
-                             "startup_healthy_time:=0.3", "-p", "ramp_up_rate:=1.0", "-p",
-                             "rules_file:=/nonexistent/rules.yaml",
-                             module="har_ros.nodes.safety_node")
+    safety = processes.start(
+        "--ros-args",
+        "-r",
+        f"__ns:={ns}",
+        "-p",
+        "autostart:=false",
+        "-p",
+        "robot_zone_points:=[0.0, 0.0]",
+        "-p",
+        "startup_healthy_time:=0.3",
+        "-p",
+        "ramp_up_rate:=1.0",
+        "-p",
+        "rules_file:=/nonexistent/rules.yaml",
+        module="har_ros.nodes.safety_node",
+    )
     processes.start(f"{ns}/skeletons", "6.0", "6.0", "1.0", script="walk_person.py")
     node = Lifecycle(ros_node, f"{ns}/safety_node")
     wait_for_publishers(ros_node, sub, timeout=20)
     assert node.state() == "unconfigured"
-    spin_until(ros_node, lambda: scales and statuses and "lifecycle state unconfigured" in
-               statuses[-1].reason, 20.0, "the unconfigured node's decisions")
+    spin_until(
+        ros_node,
+        lambda: scales and statuses and "lifecycle state unconfigured" in statuses[-1].reason,
+        20.0,
+        "the unconfigured node's decisions",
+    )
     assert {v for _, v in scales} == {0.0}
 
     assert not node.transition(Transition.TRANSITION_CONFIGURE), "bad rules_file accepted"
@@ -104,8 +131,12 @@ def test_safety_node_states_as_the_robot_sees_them(ros_node, processes, topic_pr
     assert node.set("rules_file", "")
     assert node.transition(Transition.TRANSITION_CONFIGURE)
     assert node.state() == "inactive"
-    spin_until(ros_node, lambda: "lifecycle state inactive" in statuses[-1].reason, 20.0,
-               "the inactive node's decisions")
+    spin_until(
+        ros_node,
+        lambda: "lifecycle state inactive" in statuses[-1].reason,
+        20.0,
+        "the inactive node's decisions",
+    )
     assert {v for _, v in scales} == {0.0}
 
     assert node.transition(Transition.TRANSITION_ACTIVATE)
@@ -113,39 +144,65 @@ def test_safety_node_states_as_the_robot_sees_them(ros_node, processes, topic_pr
     before = len(statuses)
     assert node.transition(Transition.TRANSITION_DEACTIVATE)
     replied_ns = time.time_ns()
-    spin_until(ros_node, lambda: scales[-1][1] == 0.0 and any(
-        "lifecycle state inactive" in m.reason for m in statuses[before:]), 20.0,
-        "0 on deactivate")
+    spin_until(
+        ros_node,
+        lambda: (
+            scales[-1][1] == 0.0
+            and any("lifecycle state inactive" in m.reason for m in statuses[before:])
+        ),
+        20.0,
+        "0 on deactivate",
+    )
     # 0 at once: decided during the transition, not at a later tick (the node's clock)
     first = next(m for m in statuses[before:] if "lifecycle state inactive" in m.reason)
     assert first.speed_scale == 0.0 and stamp_to_ns(first.header.stamp) <= replied_ns
     assert node.transition(Transition.TRANSITION_ACTIVATE)  # startup again, then running
-    spin_until(ros_node, lambda: statuses[-1].state == SafetyStatus.STATE_STARTUP, 20.0,
-               "startup after re-activation")
+    spin_until(
+        ros_node,
+        lambda: statuses[-1].state == SafetyStatus.STATE_STARTUP,
+        20.0,
+        "startup after re-activation",
+    )
     spin_until(ros_node, lambda: scales[-1][1] > 0.3, 30.0, "running again")
     assert node.transition(Transition.TRANSITION_DEACTIVATE)
     assert node.transition(Transition.TRANSITION_CLEANUP)
     assert node.state() == "unconfigured"
-    spin_until(ros_node, lambda: "unconfigured" in statuses[-1].reason and
-               scales[-1][1] == 0.0, 20.0, "the cleaned-up node's decisions")
+    spin_until(
+        ros_node,
+        lambda: "unconfigured" in statuses[-1].reason and scales[-1][1] == 0.0,
+        20.0,
+        "the cleaned-up node's decisions",
+    )
 
     assert node.transition(Transition.TRANSITION_UNCONFIGURED_SHUTDOWN)
-    spin_until(ros_node, lambda: "lifecycle state finalized" in statuses[-1].reason, 20.0,
-               "the finalized node's last decision")
+    spin_until(
+        ros_node,
+        lambda: "lifecycle state finalized" in statuses[-1].reason,
+        20.0,
+        "the finalized node's last decision",
+    )
     settle(ros_node, 0.5)  # what was on its way has arrived
     last = len(scales)
     settle(ros_node, 0.5)
     assert len(scales) == last and scales[-1][1] == 0.0, "finalized: a last 0, then silence"
 
 
-def test_pose_node_configure_refuses_a_missing_model_then_runs(ros_node, processes,
-                                                              topic_prefix, tmp_path):
+def test_pose_node_configure_refuses_a_missing_model_then_runs(
+    ros_node, processes, topic_prefix, tmp_path
+):
     ns = topic_prefix
     arrays = []
     sub = ros_node.create_subscription(SkeletonArray, f"{ns}/skeletons", arrays.append, 10)
-    pose = processes.start("--ros-args", "-r", f"__ns:={ns}", "-p", "autostart:=false", "-p",
-                           f"model_path:={tmp_path / 'missing.tflite'}",
-                           module="har_ros.nodes.pose_node")
+    pose = processes.start(
+        "--ros-args",
+        "-r",
+        f"__ns:={ns}",
+        "-p",
+        "autostart:=false",
+        "-p",
+        f"model_path:={tmp_path / 'missing.tflite'}",
+        module="har_ros.nodes.pose_node",
+    )
     node = Lifecycle(ros_node, f"{ns}/pose_node")
     assert not node.transition(Transition.TRANSITION_CONFIGURE)
     assert "missing.tflite" in processes.output(pose) and node.state() == "unconfigured"
@@ -160,13 +217,21 @@ def test_pose_node_configure_refuses_a_missing_model_then_runs(ros_node, process
     assert node.state() == "finalized"
 
 
-def test_action_node_configure_refuses_a_bad_checkpoint(ros_node, processes, topic_prefix,
-                                                       tmp_path):
+def test_action_node_configure_refuses_a_bad_checkpoint(
+    ros_node, processes, topic_prefix, tmp_path
+):
     bad = tmp_path / "bad.pt"
     bad.write_bytes(b"not a checkpoint")
-    action = processes.start("--ros-args", "-r", f"__ns:={topic_prefix}", "-p",
-                             "autostart:=false", "-p", f"model_path:={bad}",
-                             module="har_ros.nodes.action_node")
+    action = processes.start(
+        "--ros-args",
+        "-r",
+        f"__ns:={topic_prefix}",
+        "-p",
+        "autostart:=false",
+        "-p",
+        f"model_path:={bad}",
+        module="har_ros.nodes.action_node",
+    )
     node = Lifecycle(ros_node, f"{topic_prefix}/action_node")
     assert not node.transition(Transition.TRANSITION_CONFIGURE)
     assert "model refused" in processes.output(action)
@@ -177,8 +242,13 @@ def test_action_node_configure_refuses_a_bad_checkpoint(ros_node, processes, top
 
 
 def test_autostart_failure_exits_2_with_the_reason(processes, topic_prefix, tmp_path):
-    proc = processes.start("--ros-args", "-r", f"__ns:={topic_prefix}", "-p",
-                           f"model_path:={tmp_path / 'missing.pt'}",
-                           module="har_ros.nodes.action_node")
+    proc = processes.start(
+        "--ros-args",
+        "-r",
+        f"__ns:={topic_prefix}",
+        "-p",
+        f"model_path:={tmp_path / 'missing.pt'}",
+        module="har_ros.nodes.action_node",
+    )
     assert proc.wait(timeout=60) == 2
     assert "could not start" in processes.output(proc)

@@ -57,20 +57,29 @@ def test_bgr_becomes_rgb():
     assert to_rgb("bgr8", bgr)[0, 0].tolist() == [0, 0, 255]
 
 
-@pytest.mark.parametrize("args, match", [
-    (("yuv422", 2, 2, 4, False, b"\x00" * 8), "unsupported encoding"),
-    (("rgb8", 2, 2, 5, False, b"\x00" * 10), "step 5 <"),
-    (("rgb8", 2, 2, 6, False, b"\x00" * 11), "expected step\\*height = 12"),
-    (("mono8", 0, 2, 2, False, b""), "empty image"),
-])
+@pytest.mark.parametrize(
+    "args, match",
+    [
+        (("yuv422", 2, 2, 4, False, b"\x00" * 8), "unsupported encoding"),
+        (("rgb8", 2, 2, 5, False, b"\x00" * 10), "step 5 <"),
+        (("rgb8", 2, 2, 6, False, b"\x00" * 11), "expected step\\*height = 12"),
+        (("mono8", 0, 2, 2, False, b""), "empty image"),
+    ],
+)
 def test_bad_messages_give_clear_errors(args, match):
     with pytest.raises(ImageDecodeError, match=match):
         decode(*args)
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.sampled_from(sorted(ENCODINGS)), st.integers(-2, 9), st.integers(-2, 9),
-       st.integers(0, 64), st.booleans(), st.binary(max_size=600))
+@given(
+    st.sampled_from(sorted(ENCODINGS)),
+    st.integers(-2, 9),
+    st.integers(-2, 9),
+    st.integers(0, 64),
+    st.booleans(),
+    st.binary(max_size=600),
+)
 def test_fuzz_only_documented_errors_and_right_shapes(encoding, h, w, step, big, data):
     try:
         out = decode(encoding, h, w, step, big, data)
@@ -96,9 +105,10 @@ def demo_frame() -> np.ndarray:
     return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
 
-@pytest.mark.parametrize(("fmt", "extension", "tolerance"),
-                         [("jpeg", ".jpg", 12.0), ("png", ".png", 0.0),
-                          ("rgb8; jpeg compressed bgr8", ".jpg", 12.0)])
+@pytest.mark.parametrize(
+    ("fmt", "extension", "tolerance"),
+    [("jpeg", ".jpg", 12.0), ("png", ".png", 0.0), ("rgb8; jpeg compressed bgr8", ".jpg", 12.0)],
+)
 def test_compressed_frames_of_the_demo_video_decode(fmt, extension, tolerance):
     import cv2
 
@@ -110,13 +120,16 @@ def test_compressed_frames_of_the_demo_video_decode(fmt, extension, tolerance):
     assert np.abs(decoded.astype(float) - rgb).mean() <= tolerance
 
 
-@pytest.mark.parametrize(("fmt", "data", "reason"), [
-    ("jpeg", b"", "no data"),
-    ("jpeg", b"\xff\xd8\xff\xe0 not really a jpeg", "do not decode"),
-    ("png", bytes(range(256)) * 4, "do not decode"),
-    ("tiff", b"II*\x00", "unsupported compressed format"),
-    ("16UC1; compressedDepth png", b"\x89PNG", "compressed depth"),
-])
+@pytest.mark.parametrize(
+    ("fmt", "data", "reason"),
+    [
+        ("jpeg", b"", "no data"),
+        ("jpeg", b"\xff\xd8\xff\xe0 not really a jpeg", "do not decode"),
+        ("png", bytes(range(256)) * 4, "do not decode"),
+        ("tiff", b"II*\x00", "unsupported compressed format"),
+        ("16UC1; compressedDepth png", b"\x89PNG", "compressed depth"),
+    ],
+)
 def test_corrupt_or_unsupported_compressed_images_are_refused(fmt, data, reason):
     with pytest.raises(ImageDecodeError, match=reason):
         decode_compressed(fmt, data)
@@ -131,7 +144,7 @@ def _claiming(kind: str, width: int, height: int) -> np.ndarray:
         data[16:24] = width.to_bytes(4, "big") + height.to_bytes(4, "big")
     else:
         k = next(i for i in range(2, len(data) - 1) if data[i] == 0xFF and data[i + 1] == 0xC0)
-        data[k + 5:k + 9] = height.to_bytes(2, "big") + width.to_bytes(2, "big")
+        data[k + 5 : k + 9] = height.to_bytes(2, "big") + width.to_bytes(2, "big")
     return np.frombuffer(bytes(data), np.uint8)
 
 

@@ -18,11 +18,12 @@ def synthetic_scene(distance_m: float, centre_x_m: float):
     """A person-shaped slab at ``distance_m`` in front of a wall at 6 m (16UC1 mm)."""
     depth = np.full((480, 640), 6000, np.uint16)
     u0 = int(K.cx + centre_x_m * K.fx / distance_m)
-    depth[100:420, u0 - 40:u0 + 40] = int(distance_m * 1000)
+    depth[100:420, u0 - 40 : u0 + 40] = int(distance_m * 1000)
     depth[::7, ::5] = 0  # dropouts, as real sensors have
     rng = np.random.default_rng(0)
-    kp = np.column_stack([rng.uniform(u0 - 35, u0 + 35, 17), rng.uniform(110, 410, 17),
-                          np.full(17, 0.9)]).astype(np.float32)
+    kp = np.column_stack(
+        [rng.uniform(u0 - 35, u0 + 35, 17), rng.uniform(110, 410, 17), np.full(17, 0.9)]
+    ).astype(np.float32)
     kp[0, :2] = (u0 + 120, 200)  # one joint off the body, on the wall
     return depth, kp
 

@@ -15,8 +15,12 @@ def person_at(x: float, y: float = 200.0, seed: int = 0) -> Person:
     rng = np.random.default_rng(seed)
     offsets = rng.uniform(-30, 30, (17, 2))
     kp = np.column_stack([x + offsets[:, 0], y + offsets[:, 1], np.full(17, 0.9)])
-    return Person(keypoints=kp.astype(np.float32), layout="coco17", score=0.9,
-                  bbox=(x - 40, y - 120, x + 40, y + 120))
+    return Person(
+        keypoints=kp.astype(np.float32),
+        layout="coco17",
+        score=0.9,
+        bbox=(x - 40, y - 120, x + 40, y + 120),
+    )
 
 
 def test_two_people_crossing_keep_their_ids():
@@ -79,8 +83,7 @@ def test_a_missed_person_is_coasted_at_the_predicted_place_for_a_bounded_time():
 
 
 def test_coasting_never_duplicates_a_person_who_is_detected():
-    tracker = Tracker(TrackerConfig(min_hits=1, max_miss_time=1.0, coast_time=0.5,
-                                    max_cost=0.3))
+    tracker = Tracker(TrackerConfig(min_hits=1, max_miss_time=1.0, coast_time=0.5, max_cost=0.3))
     tracker.update([person_at(100)], 0.0)
     # the same place, joints far off: the cost gate refuses the match, a new track starts,
     # and the old one is not coasted on top of the person detected there

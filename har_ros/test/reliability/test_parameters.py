@@ -29,26 +29,36 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("node", "name", "bad", "reason", "good"), CASES,
-                         ids=[f"{c[0]}-{c[1]}" for c in CASES])
+@pytest.mark.parametrize(
+    ("node", "name", "bad", "reason", "good"), CASES, ids=[f"{c[0]}-{c[1]}" for c in CASES]
+)
 def test_invalid_value_is_refused_with_reason_and_old_value_kept(
-        ros_node, processes, topic_prefix, node, name, bad, reason, good):
+    ros_node, processes, topic_prefix, node, name, bad, reason, good
+):
     extra = ["-p", "loop:=true"] if node == "video_publisher" else []  # keep it running
-    proc = processes.start("--ros-args", "-r", f"__ns:={topic_prefix}", *extra,
-                           module=f"har_ros.nodes.{node}")
+    proc = processes.start(
+        "--ros-args", "-r", f"__ns:={topic_prefix}", *extra, module=f"har_ros.nodes.{node}"
+    )
     prefix = f"{topic_prefix}/{node}"
     setter = ros_node.create_client(SetParameters, f"{prefix}/set_parameters")
     getter = ros_node.create_client(GetParameters, f"{prefix}/get_parameters")
-    spin_until(ros_node, lambda: setter.service_is_ready() and getter.service_is_ready(),
-               timeout=30, what=f"{node}'s parameter services")
+    spin_until(
+        ros_node,
+        lambda: setter.service_is_ready() and getter.service_is_ready(),
+        timeout=30,
+        what=f"{node}'s parameter services",
+    )
 
     def value():
         reply = call_service(ros_node, getter, GetParameters.Request(names=[name]))
         return parameter_value_to_python(reply.values[0])
 
     def set_to(v):
-        return call_service(ros_node, setter, SetParameters.Request(
-            parameters=[Parameter(name, value=v).to_parameter_msg()])).results[0]
+        return call_service(
+            ros_node,
+            setter,
+            SetParameters.Request(parameters=[Parameter(name, value=v).to_parameter_msg()]),
+        ).results[0]
 
     old = value()
     refused = set_to(bad)

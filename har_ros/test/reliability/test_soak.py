@@ -27,8 +27,11 @@ from har_ros.ros.skeleton_msgs import frame_to_msg
 from har_ros.ros.stamps import ns_to_stamp, stamp_to_ns
 from har_ros.skeleton.types import Person, PositionSource, SkeletonFrame
 
-pytestmark = [pytest.mark.graph, pytest.mark.slow,
-              pytest.mark.skipif(not DEFAULT_MODEL.exists(), reason="shipped model missing")]
+pytestmark = [
+    pytest.mark.graph,
+    pytest.mark.slow,
+    pytest.mark.skipif(not DEFAULT_MODEL.exists(), reason="shipped model missing"),
+]
 FRAMES = int(os.environ.get("HAR_SOAK_FRAMES", 10_000))  # 20,000 for the documented run
 CAMERA_HZ = 30.0  # the frames' stamps are a 30 Hz camera's
 START_NS = 1_700_000_100_000_000_000
@@ -43,20 +46,25 @@ def frame(i: int, rng) -> SkeletonFrame:
         track = 1 + slot + 5 * ((i + slot * 120) // life)
         kp = rng.uniform(100, 400, (17, 3)).astype(np.float32)
         kp[:, 2] = 0.9
-        people.append(Person(kp, "coco17", 0.9, (100, 100, 200, 400), track_id=track,
-                             position=np.array([3.0 + slot, 0.0, 0.0]),
-                             position_source=PositionSource.FLOOR, position_frame_id="floor"))
-    return SkeletonFrame(1_700_000_000_000_000_000 + round(i * 1e9 / 30), "cam", 640, 480,
-                         people)
+        people.append(
+            Person(
+                kp,
+                "coco17",
+                0.9,
+                (100, 100, 200, 400),
+                track_id=track,
+                position=np.array([3.0 + slot, 0.0, 0.0]),
+                position_source=PositionSource.FLOOR,
+                position_frame_id="floor",
+            )
+        )
+    return SkeletonFrame(1_700_000_000_000_000_000 + round(i * 1e9 / 30), "cam", 640, 480, people)
 
 
-def test_soak_accounts_for_every_frame_and_memory_stays_flat(ros_node, processes,
-                                                            topic_prefix):
+def test_soak_accounts_for_every_frame_and_memory_stays_flat(ros_node, processes, topic_prefix):
     ns = topic_prefix
-    action = processes.start("--ros-args", "-r", f"__ns:={ns}",
-                             module="har_ros.nodes.action_node")
-    safety = processes.start("--ros-args", "-r", f"__ns:={ns}",
-                             module="har_ros.nodes.safety_node")
+    action = processes.start("--ros-args", "-r", f"__ns:={ns}", module="har_ros.nodes.action_node")
+    safety = processes.start("--ros-args", "-r", f"__ns:={ns}", module="har_ros.nodes.safety_node")
     diagnostics = {}
 
     def on_diag(msg):
@@ -70,13 +78,17 @@ def test_soak_accounts_for_every_frame_and_memory_stays_flat(ros_node, processes
         return round((stamp_to_ns(stamp) - START_NS) * CAMERA_HZ / 1e9)
 
     ros_node.create_subscription(
-        SafetyStatus, f"{ns}/safety/status",
+        SafetyStatus,
+        f"{ns}/safety/status",
         lambda m: answered.update(safety=max(answered["safety"], frame_index(m.skeletons_stamp))),
-        1000)
+        1000,
+    )
     ros_node.create_subscription(
-        ActionArray, f"{ns}/action",
+        ActionArray,
+        f"{ns}/action",
         lambda m: answered.update(action=max(answered["action"], frame_index(m.header.stamp))),
-        1000)
+        1000,
+    )
     pub = ros_node.create_publisher(SkeletonArray, f"{ns}/skeletons", 1000)
     wait_for_subscribers(ros_node, pub, count=2, timeout=30)
 
@@ -90,8 +102,9 @@ def test_soak_accounts_for_every_frame_and_memory_stays_flat(ros_node, processes
     # counters as the baseline: only frames sent after that are accounted for.
     warm = frame_to_msg(frame(0, np.random.default_rng(1)))
     deadline = time.monotonic() + 30
-    while received("action_node", "received") < 1 or \
-            received("safety_node", "skeletons_received") < 1:
+    while (
+        received("action_node", "received") < 1 or received("safety_node", "skeletons_received") < 1
+    ):
         assert time.monotonic() < deadline, "nodes never received the warm-up frames"
         pub.publish(warm)
         end = time.monotonic() + 0.2
@@ -107,8 +120,10 @@ def test_soak_accounts_for_every_frame_and_memory_stays_flat(ros_node, processes
     executor.add_node(ros_node)
 
     def may_send(i: int) -> bool:
-        return (i - answered["safety"] <= SAFETY_AHEAD
-                and i - max(answered["action"], 0) <= ACTION_AHEAD)
+        return (
+            i - answered["safety"] <= SAFETY_AHEAD
+            and i - max(answered["action"], 0) <= ACTION_AHEAD
+        )
 
     started = time.monotonic()
     for i in range(FRAMES):
@@ -116,8 +131,13 @@ def test_soak_accounts_for_every_frame_and_memory_stays_flat(ros_node, processes
         msg.header.stamp = ns_to_stamp(START_NS + round(i * 1e9 / CAMERA_HZ))
         executor.spin_once(timeout_sec=0)
         if not may_send(i):
-            spin_until(ros_node, lambda i=i: may_send(i), timeout=30, executor=executor,
-                       what=f"the nodes to answer frame {i - SAFETY_AHEAD} ({answered})")
+            spin_until(
+                ros_node,
+                lambda i=i: may_send(i),
+                timeout=30,
+                executor=executor,
+                what=f"the nodes to answer frame {i - SAFETY_AHEAD} ({answered})",
+            )
         pub.publish(msg)
         if i % 500 == 0:
             rss["action"].append(rss_kb(action.pid))
@@ -126,17 +146,27 @@ def test_soak_accounts_for_every_frame_and_memory_stays_flat(ros_node, processes
     executor.shutdown(timeout_sec=0)
 
     try:
-        spin_until(ros_node, lambda: received("action_node", "received") - base_action
-                   >= FRAMES and received("safety_node", "skeletons_received") - base_safety
-                   >= FRAMES, timeout=30,
-                   what="both nodes to account for every frame")
+        spin_until(
+            ros_node,
+            lambda: (
+                received("action_node", "received") - base_action >= FRAMES
+                and received("safety_node", "skeletons_received") - base_safety >= FRAMES
+            ),
+            timeout=30,
+            what="both nodes to account for every frame",
+        )
     except TimeoutError:
-        pytest.fail(f"published {FRAMES}, action_node received "
-                    f"{received('action_node', 'received')}, safety_node received "
-                    f"{received('safety_node', 'skeletons_received')}: {diagnostics}")
-    report = {"frames": FRAMES, "seconds": round(time.monotonic() - started, 1),
-              "action_node": diagnostics_of("action_node"),
-              "safety_node": diagnostics_of("safety_node")}
+        pytest.fail(
+            f"published {FRAMES}, action_node received "
+            f"{received('action_node', 'received')}, safety_node received "
+            f"{received('safety_node', 'skeletons_received')}: {diagnostics}"
+        )
+    report = {
+        "frames": FRAMES,
+        "seconds": round(time.monotonic() - started, 1),
+        "action_node": diagnostics_of("action_node"),
+        "safety_node": diagnostics_of("safety_node"),
+    }
     for name, samples in rss.items():
         quarter = len(samples) // 4
         first, last = np.mean(samples[:quarter]), np.mean(samples[-quarter:])

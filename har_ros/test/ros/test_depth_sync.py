@@ -9,10 +9,14 @@ from har_ros.ros.stamps import ns_to_stamp
 
 IMPLEMENTATIONS = [
     BuiltinDepthCache,
-    pytest.param(MessageFiltersDepthCache, marks=pytest.mark.skipif(
-        not depth_sync.message_filters_available(),
-        reason="message_filters is not built here (make setup builds it from "
-               "../shared/ros2_extras when that folder exists)")),
+    pytest.param(
+        MessageFiltersDepthCache,
+        marks=pytest.mark.skipif(
+            not depth_sync.message_filters_available(),
+            reason="message_filters is not built here (make setup builds it from "
+            "../shared/ros2_extras when that folder exists)",
+        ),
+    ),
 ]
 
 

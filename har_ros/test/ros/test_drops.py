@@ -19,8 +19,10 @@ def test_every_drop_counts_but_each_kind_logs_once_per_period():
         drops.drop("malformed", "dropped a malformed SkeletonArray")
     drops.drop("oversized", "refused 6 people", error=True)
     assert drops.counts == {"malformed": 3, "oversized": 1}
-    assert log.lines == [("warning", "dropped a malformed SkeletonArray (1 malformed so far)"),
-                         ("error", "refused 6 people (1 oversized so far)")]
+    assert log.lines == [
+        ("warning", "dropped a malformed SkeletonArray (1 malformed so far)"),
+        ("error", "refused 6 people (1 oversized so far)"),
+    ]
 
 
 def test_a_kind_logs_again_after_its_period():

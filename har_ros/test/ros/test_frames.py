@@ -21,9 +21,14 @@ def test_a_finite_transform_passes_and_moves_points():
     assert np.allclose(apply_transform(transform(), np.zeros(3)), (1.0, 2.0, 0.0))
 
 
-@pytest.mark.parametrize("bad", [
-    transform(xyz=(math.nan, 0.0, 0.0)), transform(xyz=(0.0, math.inf, 0.0)),
-    transform(quat=(0.0, 0.0, math.nan, 1.0))])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        transform(xyz=(math.nan, 0.0, 0.0)),
+        transform(xyz=(0.0, math.inf, 0.0)),
+        transform(quat=(0.0, 0.0, math.nan, 1.0)),
+    ],
+)
 def test_a_non_finite_transform_is_a_frame_error_naming_the_frames(bad):
     """Found and fixed: a NaN robot transform raised ValueError and ended the safety node."""
     with pytest.raises(FrameError, match="base_link -> world is not finite"):
@@ -54,8 +59,11 @@ class _RecordingBuffer:
         return self._buffer.all_frames_as_yaml()
 
 
-@pytest.mark.skipif(not tf2_available(), reason="tf2_ros is not built here (make setup "
-                    "builds it from ../shared/ros2_extras when that folder exists)")
+@pytest.mark.skipif(
+    not tf2_available(),
+    reason="tf2_ros is not built here (make setup "
+    "builds it from ../shared/ros2_extras when that folder exists)",
+)
 def test_the_frame_self_check_asks_only_the_configured_frames_among_20000(ros_node):
     """Found and fixed: listing every frame cost 16.7 s at 20,000 body frames.
 
@@ -70,11 +78,13 @@ def test_the_frame_self_check_asks_only_the_configured_frames_among_20000(ros_no
     stamp = Time(seconds=1).to_msg()
     for i in range(20_000):
         frames.buffer.set_transform(
-            transform_msg(stamp, "world", f"body_b{i}", (i * 1e-3, 0, 0), (0, 0, 0, 1)), "test")
+            transform_msg(stamp, "world", f"body_b{i}", (i * 1e-3, 0, 0), (0, 0, 0, 1)), "test"
+        )
     frames.buffer = _RecordingBuffer(frames.buffer)
     assert frames.missing() == ["TF has no frame base_link (yet)"]
     frames.buffer._buffer.set_transform_static(
-        transform_msg(stamp, "world", "base_link", (1, 0, 0), (0, 0, 0, 1)), "test")
+        transform_msg(stamp, "world", "base_link", (1, 0, 0), (0, 0, 0, 1)), "test"
+    )
     assert frames.missing() == []
     assert frames.buffer.asked == {"world", "base_link"}
     assert frames.buffer.listed == 0

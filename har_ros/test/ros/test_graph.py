@@ -42,14 +42,12 @@ def slow_server(topic_prefix):
     thread.join(timeout=2)
 
 
-def test_a_late_reply_is_given_up_and_the_request_sent_again(ros_node, topic_prefix,
-                                                            slow_server):
+def test_a_late_reply_is_given_up_and_the_request_sent_again(ros_node, topic_prefix, slow_server):
     calls, delays = slow_server
     delays.append(1.0)
     client = ros_node.create_client(ListParameters, f"{topic_prefix}/slow")
     spin_until(ros_node, client.service_is_ready, timeout=20, what="the service")
-    reply = call_service(ros_node, client, ListParameters.Request(), timeout=5,
-                         attempt_timeout=0.4)
+    reply = call_service(ros_node, client, ListParameters.Request(), timeout=5, attempt_timeout=0.4)
     # sent again at least once, and the reply is the last request's, not a stale one
     assert len(calls) >= 2 and reply.result.names == [f"call {len(calls)}"]
 
@@ -60,5 +58,4 @@ def test_no_reply_within_the_deadline_is_a_clear_error(ros_node, topic_prefix, s
     client = ros_node.create_client(ListParameters, f"{topic_prefix}/slow")
     spin_until(ros_node, client.service_is_ready, timeout=20, what="the service")
     with pytest.raises(GraphTimeoutError, match=r"no reply from .*slow in 1\.0 s"):
-        call_service(ros_node, client, ListParameters.Request(), timeout=1.0,
-                     attempt_timeout=0.4)
+        call_service(ros_node, client, ListParameters.Request(), timeout=1.0, attempt_timeout=0.4)

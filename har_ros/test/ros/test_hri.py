@@ -7,15 +7,29 @@ from har_ros.ros.graph import spin_until, wait_for_publishers
 from har_ros.ros.hri import TRACKED_TOPIC, HriBodiesOutput, body_id, body_topic, hri_available
 from har_ros.skeleton.types import Person, PositionSource, SkeletonFrame
 
-pytestmark = [pytest.mark.graph, pytest.mark.skipif(
-    not hri_available(), reason="hri_msgs not built (../shared/ros2_extras absent)")]
+pytestmark = [
+    pytest.mark.graph,
+    pytest.mark.skipif(
+        not hri_available(), reason="hri_msgs not built (../shared/ros2_extras absent)"
+    ),
+]
 
 
 def _frame(stamp_ns: int, *track_ids: int) -> SkeletonFrame:
     keypoints = np.tile([[320.0, 180.0, 0.9]], (17, 1)).astype(np.float32)
-    people = [Person(keypoints, "coco17", 0.8, (300, 100, 340, 300), track_id=t,
-                     position=np.array([1.0, 2.0, 0.0]), position_source=PositionSource.FLOOR,
-                     position_frame_id="floor") for t in track_ids]
+    people = [
+        Person(
+            keypoints,
+            "coco17",
+            0.8,
+            (300, 100, 340, 300),
+            track_id=t,
+            position=np.array([1.0, 2.0, 0.0]),
+            position_source=PositionSource.FLOOR,
+            position_frame_id="floor",
+        )
+        for t in track_ids
+    ]
     return SkeletonFrame(stamp_ns, "camera", 640, 360, people)
 
 
@@ -31,10 +45,12 @@ def test_tracked_skeleton2d_and_roi_arrive_as_a_ros4hri_tool_reads_them(ros_node
     sub = ros_node.create_subscription(IdsList, TRACKED_TOPIC, tracked.append, 10)
     wait_for_publishers(ros_node, sub)
     output.publish(_frame(1, 4), now_s=0.0)  # creates b4's publishers
-    skeleton_sub = ros_node.create_subscription(Skeleton2D, body_topic("b4", "skeleton2d"),
-                                                skeletons.append, 10)
-    roi_sub = ros_node.create_subscription(NormalizedRegionOfInterest2D, body_topic("b4", "roi"),
-                                           rois.append, 10)
+    skeleton_sub = ros_node.create_subscription(
+        Skeleton2D, body_topic("b4", "skeleton2d"), skeletons.append, 10
+    )
+    roi_sub = ros_node.create_subscription(
+        NormalizedRegionOfInterest2D, body_topic("b4", "roi"), rois.append, 10
+    )
     wait_for_publishers(ros_node, skeleton_sub)
     wait_for_publishers(ros_node, roi_sub)
     output.publish(_frame(2, 4), now_s=0.1)
@@ -46,8 +62,9 @@ def test_tracked_skeleton2d_and_roi_arrive_as_a_ros4hri_tool_reads_them(ros_node
     assert len(points) == 18 and points[Skeleton2D.NOSE].x == pytest.approx(0.5)
     assert points[Skeleton2D.NECK].y == pytest.approx(0.5) and points[Skeleton2D.NECK].c > 0
     roi = rois[-1]
-    assert (roi.xmin, roi.ymin, roi.xmax, roi.ymax) == pytest.approx((300 / 640, 100 / 360,
-                                                                      340 / 640, 300 / 360))
+    assert (roi.xmin, roi.ymin, roi.xmax, roi.ymax) == pytest.approx(
+        (300 / 640, 100 / 360, 340 / 640, 300 / 360)
+    )
 
 
 def test_hundreds_of_short_lived_bodies_leave_no_publishers_behind(ros_node):

@@ -38,14 +38,18 @@ def test_no_dds_packet_leaves_loopback(ros_node, processes, topic_prefix, tmp_pa
     captures = []
     for name in interfaces:
         pcap = tmp_path / f"{name}.pcap"
-        proc = subprocess.Popen(["tcpdump", "-i", name, "-n", "-U", "-w", str(pcap),
-                                 f"udp and {NOT_DDS}"], stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            ["tcpdump", "-i", name, "-n", "-U", "-w", str(pcap), f"udp and {NOT_DDS}"],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         assert "listening on" in proc.stderr.readline()
         captures.append((name, proc, pcap))
 
     received = []
-    sub = ros_node.create_subscription(SkeletonArray, f"{topic_prefix}/skeletons",
-                                       received.append, 10)
+    sub = ros_node.create_subscription(
+        SkeletonArray, f"{topic_prefix}/skeletons", received.append, 10
+    )
     processes.start(f"{topic_prefix}/skeletons", script="publish_two_people.py")
     wait_for_publishers(ros_node, sub, timeout=15.0)
     spin_until(ros_node, lambda: len(received) >= 20, timeout=15.0, what="20 messages")
@@ -54,6 +58,7 @@ def test_no_dds_packet_leaves_loopback(ros_node, processes, topic_prefix, tmp_pa
     for name, proc, pcap in captures:
         proc.terminate()
         proc.wait(timeout=5)
-        packets = subprocess.run(["tcpdump", "-n", "-r", str(pcap)], capture_output=True,
-                                 text=True).stdout.strip()
+        packets = subprocess.run(
+            ["tcpdump", "-n", "-r", str(pcap)], capture_output=True, text=True
+        ).stdout.strip()
         assert packets == "", f"UDP left the machine on {name}:\n{packets[:2000]}"

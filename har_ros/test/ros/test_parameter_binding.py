@@ -23,8 +23,10 @@ class Config:
 def test_limits_are_the_descriptors_ranges_and_ros_enforces_them(ros_node):
     binding = ParameterBinding(ros_node, Config, lambda config: None)
     timeout, count = ros_node.describe_parameters(["timeout", "count"])
-    assert (timeout.floating_point_range[0].from_value,
-            timeout.floating_point_range[0].to_value) == (0.0, 2.0)
+    assert (
+        timeout.floating_point_range[0].from_value,
+        timeout.floating_point_range[0].to_value,
+    ) == (0.0, 2.0)
     assert (count.integer_range[0].from_value, count.integer_range[0].to_value) == (1, 10)
     refused = ros_node.set_parameters([Parameter("timeout", value=1.0e300)])[0]
     assert not refused.successful and "out of range" in refused.reason

@@ -41,4 +41,8 @@ def test_two_people_cross_process_every_field(ros_node, processes, topic_prefix,
     skel = msg.skeletons[1]
     assert skel.keypoints[0].has_position and not skel.keypoints[1].has_position
     assert (skel.bbox.x_offset, skel.bbox.y_offset, skel.bbox.width, skel.bbox.height) == (
-        400, 50, 80, 350)
+        400,
+        50,
+        80,
+        350,
+    )

@@ -17,16 +17,32 @@ def test_parameter_values_as_ros_args_take_them():
 def test_command_line_order():
     argv = node_command("safety_node", "/ns", {"use_coverage": True}, ["/a:=/ns/a"], "p.yaml")
     assert argv[:3] == [sys.executable, "-m", "har_ros.nodes.safety_node"]
-    assert argv[3:] == ["--ros-args", "--params-file", "p.yaml", "-r", "__ns:=/ns",
-                        "-r", "/a:=/ns/a", "-p", "use_coverage:=true"]
+    assert argv[3:] == [
+        "--ros-args",
+        "--params-file",
+        "p.yaml",
+        "-r",
+        "__ns:=/ns",
+        "-r",
+        "/a:=/ns/a",
+        "-p",
+        "use_coverage:=true",
+    ]
 
 
 def test_stop_kills_what_ignores_sigterm():
-    stubborn = subprocess.Popen([sys.executable, "-c",
-                                 "import signal, sys, time\n"
-                                 "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
-                                 "print('ready', flush=True)\n"
-                                 "time.sleep(60)"], stdout=subprocess.PIPE, text=True)
+    stubborn = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import signal, sys, time\n"
+            "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+            "print('ready', flush=True)\n"
+            "time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert stubborn.stdout.readline() == "ready\n"
     polite = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     stop_processes({"stubborn": stubborn, "polite": polite}, timeout=1.0)

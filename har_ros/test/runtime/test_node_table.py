@@ -23,8 +23,9 @@ def test_separate_processes_with_node_scoped_overrides():
 
 
 def test_composed_is_one_process_with_every_nodes_overrides():
-    out = node_commands(Bringup(composed=True, image="/cam/rgb", model_path="m.pt",
-                                with_video="clip.mp4"))
+    out = node_commands(
+        Bringup(composed=True, image="/cam/rgb", model_path="m.pt", with_video="clip.mp4")
+    )
     assert list(out) == ["video_publisher", "composed"]
     composed = out["composed"]
     assert composed[1:3] == ["-m", "har_ros.nodes.composed"]

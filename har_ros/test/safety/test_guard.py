@@ -46,8 +46,9 @@ def test_timeout_must_be_positive():
         SpeedGuard(0.0)
 
 
-@pytest.mark.parametrize("change", [{"timeout": float("inf")}, {"rate_hz": float("inf")},
-                                    {"timeout": float("nan")}])
+@pytest.mark.parametrize(
+    "change", [{"timeout": float("inf")}, {"rate_hz": float("inf")}, {"timeout": float("nan")}]
+)
 def test_speed_guard_refuses_infinite_limits(change):
     """Found and fixed: timeout=inf meant a dead safety node was never noticed."""
     with pytest.raises(ValueError, match="must be finite"):

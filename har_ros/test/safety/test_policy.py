@@ -17,19 +17,36 @@ from har_ros.safety.rules import ActionRule, RuleSet
 from har_ros.safety.ssm import SsmParameters, protective_distance
 from har_ros.safety.zones import ImageZone, RobotZone
 
-SSM = SsmParameters(reaction_time=0.2, braking_deceleration=2.0, intrusion_distance=0.1,
-                    human_uncertainty=0.05, robot_uncertainty=0.05, nominal_speed=1.0)
-RULES = RuleSet({
-    "waiting": ActionRule("waiting", 0.5, 0.0, 1.0),
-    "opening_door": ActionRule("opening_door", 2.0, 0.3, 0.6),
-}, min_confidence=0.6)
+SSM = SsmParameters(
+    reaction_time=0.2,
+    braking_deceleration=2.0,
+    intrusion_distance=0.1,
+    human_uncertainty=0.05,
+    robot_uncertainty=0.05,
+    nominal_speed=1.0,
+)
+RULES = RuleSet(
+    {
+        "waiting": ActionRule("waiting", 0.5, 0.0, 1.0),
+        "opening_door": ActionRule("opening_door", 2.0, 0.3, 0.6),
+    },
+    min_confidence=0.6,
+)
 PERIOD = 0.02
 
 
 def make_config(**overrides) -> PolicyConfig:
-    base = dict(ssm=SSM, rules=RULES, robot_zone=RobotZone("point", (0.0, 0.0)),
-                skeleton_timeout=0.5, action_timeout=1.0, startup_healthy_time=0.2,
-                ramp_down_rate=5.0, ramp_up_rate=0.5, hysteresis=0.2)
+    base = dict(
+        ssm=SSM,
+        rules=RULES,
+        robot_zone=RobotZone("point", (0.0, 0.0)),
+        skeleton_timeout=0.5,
+        action_timeout=1.0,
+        startup_healthy_time=0.2,
+        ramp_down_rate=5.0,
+        ramp_up_rate=0.5,
+        hysteresis=0.2,
+    )
     base.update(overrides)
     return PolicyConfig(**base)
 
@@ -93,12 +110,15 @@ def test_nobody_in_view_ramps_up_to_full_speed():
     assert decision.reason == "no person in view"
 
 
-@pytest.mark.parametrize("label, confidence, expected_cap", [
-    ("waiting", 0.9, 1.0),        # calm: full speed far away
-    ("opening_door", 0.9, 0.6),   # reaching: capped
-    ("waiting", 0.3, 0.6),        # unsure: conservative rule (cap 0.6)
-    ("unknown", 1.0, 0.6),
-])
+@pytest.mark.parametrize(
+    "label, confidence, expected_cap",
+    [
+        ("waiting", 0.9, 1.0),  # calm: full speed far away
+        ("opening_door", 0.9, 0.6),  # reaching: capped
+        ("waiting", 0.3, 0.6),  # unsure: conservative rule (cap 0.6)
+        ("unknown", 1.0, 0.6),
+    ],
+)
 def test_action_rules_cap_the_speed_far_from_the_robot(label, confidence, expected_cap):
     far = [PersonObservation(1, floor_xy=(20.0, 0.0))]
     policy, t = started_policy(far, {1: (label, confidence)})
@@ -169,8 +189,10 @@ def test_hysteresis_keeps_the_stop_until_clearly_outside():
 
 
 def test_image_zones_apply_when_no_floor_position():
-    zones = (ImageZone("stop", (0, 400, 640, 400, 640, 480, 0, 480), 0.0),
-             ImageZone("slow", (0, 300, 640, 300, 640, 400, 0, 400), 0.3))
+    zones = (
+        ImageZone("stop", (0, 400, 640, 400, 640, 480, 0, 480), 0.0),
+        ImageZone("slow", (0, 300, 640, 300, 640, 400, 0, 400), 0.3),
+    )
     policy, t = started_policy(image_zones=zones)
     decision, t = run(policy, t, 3.0, [PersonObservation(1, image_uv=(320, 350))])
     assert decision.scale == pytest.approx(0.3)
@@ -219,12 +241,15 @@ def test_robot_position_moves_the_zone_and_goes_stale():
     assert decision.scale == 0.0 and "robot_pose stale" in decision.reason
 
 
-@pytest.mark.parametrize("overrides, match", [
-    ({"ramp_up_rate": 10.0, "ramp_down_rate": 1.0}, "must not be faster"),
-    ({"skeleton_timeout": -1.0}, "skeleton_timeout"),
-    ({"hysteresis": -0.1}, "hysteresis"),
-    ({"unlocated_max_scale": 1.5}, "unlocated_max_scale"),
-])
+@pytest.mark.parametrize(
+    "overrides, match",
+    [
+        ({"ramp_up_rate": 10.0, "ramp_down_rate": 1.0}, "must not be faster"),
+        ({"skeleton_timeout": -1.0}, "skeleton_timeout"),
+        ({"hysteresis": -0.1}, "hysteresis"),
+        ({"unlocated_max_scale": 1.5}, "unlocated_max_scale"),
+    ],
+)
 def test_invalid_configs_are_rejected_with_the_reason(overrides, match):
     with pytest.raises(ValueError, match=match):
         SafetyPolicy(make_config(**overrides))
@@ -355,8 +380,11 @@ def test_a_source_whose_stamps_lag_beyond_max_clock_offset_is_named_not_stopped_
     assert "clock offset" not in decision.reason
     decision, t = stamped_run(policy, t, WINDOW_S + 0.1, FAR, lag=0.3)  # a PC 0.3 s behind
     assert decision.state in (SafetyState.NORMAL, SafetyState.REDUCED)
-    assert "clock offset: stamps lag the node's clock (skeletons +0.30 s, action +0.30 s" \
-        in decision.reason and "chrony/PTP" in decision.reason
+    assert (
+        "clock offset: stamps lag the node's clock (skeletons +0.30 s, action +0.30 s"
+        in decision.reason
+        and "chrony/PTP" in decision.reason
+    )
     assert "over the latency budget" in decision.reason  # the separation shrinks for it
     decision, t = stamped_run(policy, t, PERIOD, FAR, lag=0.05)  # back in step: the least
     assert "clock offset" not in decision.reason  # delay is the new one at once

@@ -14,8 +14,14 @@ from har_ros.safety.ssm import (
     speed_scale,
 )
 
-P = SsmParameters(reaction_time=0.2, braking_deceleration=2.0, intrusion_distance=0.1,
-                  human_uncertainty=0.05, robot_uncertainty=0.05, nominal_speed=1.0)
+P = SsmParameters(
+    reaction_time=0.2,
+    braking_deceleration=2.0,
+    intrusion_distance=0.1,
+    human_uncertainty=0.05,
+    robot_uncertainty=0.05,
+    nominal_speed=1.0,
+)
 
 
 def test_protective_distance_by_hand():

@@ -20,8 +20,7 @@ def test_rings_mark_where_the_scale_is_zero_and_where_it_reaches_one():
     assert rings.centre == (1.0, 2.0) and rings.zone_radius == 0.5
     assert speed_scale(stop - 1e-3, rule.human_speed, ssm, rule.extra_margin) == 0.0
     assert speed_scale(stop + 0.05, rule.human_speed, ssm, rule.extra_margin) > 0.0
-    assert speed_scale(full + 1e-3, rule.human_speed, ssm, rule.extra_margin) == \
-        pytest.approx(1.0)
+    assert speed_scale(full + 1e-3, rule.human_speed, ssm, rule.extra_margin) == pytest.approx(1.0)
     outline = rings.circle(rings.reduced_radius)
     assert np.allclose(np.linalg.norm(outline - [1.0, 2.0], axis=1), rings.reduced_radius)
 

@@ -21,12 +21,15 @@ def test_offset_moves_the_zone():
     assert zone.distance((3.0, 0.0), offset=(1.0, 0.0)) == pytest.approx(2.0)
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"kind": "box", "points": (0, 0)}, "point, circle or polygon"),
-    ({"kind": "polygon", "points": (0, 0, 1, 1)}, "at least 3"),
-    ({"kind": "circle", "points": (0, 0), "radius": 0.0}, "radius"),
-    ({"kind": "point", "points": (0, 0, 1, 1)}, "exactly one"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"kind": "box", "points": (0, 0)}, "point, circle or polygon"),
+        ({"kind": "polygon", "points": (0, 0, 1, 1)}, "at least 3"),
+        ({"kind": "circle", "points": (0, 0), "radius": 0.0}, "radius"),
+        ({"kind": "point", "points": (0, 0, 1, 1)}, "exactly one"),
+    ],
+)
 def test_bad_zones_are_rejected(kwargs, match):
     with pytest.raises(ValueError, match=match):
         RobotZone(**kwargs)

@@ -17,8 +17,9 @@ from har_ros.ros.spin import run_node
 
 def stamped(data: bytes, now_ns: int) -> bytes:
     """CDR bytes with header.stamp (right after the 4-byte encapsulation) set to now."""
-    return data[:4] + struct.pack("<iI", now_ns // 1_000_000_000, now_ns % 1_000_000_000) \
-        + data[12:]
+    return (
+        data[:4] + struct.pack("<iI", now_ns // 1_000_000_000, now_ns % 1_000_000_000) + data[12:]
+    )
 
 
 def make_node():
@@ -28,17 +29,32 @@ def make_node():
 
     ns, people, rate = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
     node = Node("flood")
-    skeletons = SkeletonArray(image_width=640, image_height=480, skeletons=[
-        Skeleton(track_id=i + 1, layout="coco17", score=0.9,
-                 keypoints=[Keypoint(x=320.0, y=240.0, score=0.9) for _ in range(17)])
-        for i in range(people)])
+    skeletons = SkeletonArray(
+        image_width=640,
+        image_height=480,
+        skeletons=[
+            Skeleton(
+                track_id=i + 1,
+                layout="coco17",
+                score=0.9,
+                keypoints=[Keypoint(x=320.0, y=240.0, score=0.9) for _ in range(17)],
+            )
+            for i in range(people)
+        ],
+    )
     skeletons.header.frame_id = "camera"
-    actions = ActionArray(class_names=["waiting"], actions=[
-        Action(track_id=i + 1, label="waiting", confidence=0.9, scores=[0.9])
-        for i in range(people)])
+    actions = ActionArray(
+        class_names=["waiting"],
+        actions=[
+            Action(track_id=i + 1, label="waiting", confidence=0.9, scores=[0.9])
+            for i in range(people)
+        ],
+    )
     raw = {"skeletons": serialize_message(skeletons), "action": serialize_message(actions)}
-    pubs = {name: node.create_publisher(type(msg), f"{ns}/{name}", qos.STREAM)
-            for name, msg in (("skeletons", skeletons), ("action", actions))}
+    pubs = {
+        name: node.create_publisher(type(msg), f"{ns}/{name}", qos.STREAM)
+        for name, msg in (("skeletons", skeletons), ("action", actions))
+    }
 
     def tick():
         now = node.get_clock().now().nanoseconds

@@ -22,10 +22,15 @@ def make_node():
         t = TransformStamped()
         t.header.stamp = node.get_clock().now().to_msg()
         t.header.frame_id, t.child_frame_id = item["parent"], item["child"]
-        (t.transform.translation.x, t.transform.translation.y,
-         t.transform.translation.z) = item["xyz"]
-        (t.transform.rotation.x, t.transform.rotation.y, t.transform.rotation.z,
-         t.transform.rotation.w) = item["quat"]
+        (t.transform.translation.x, t.transform.translation.y, t.transform.translation.z) = item[
+            "xyz"
+        ]
+        (
+            t.transform.rotation.x,
+            t.transform.rotation.y,
+            t.transform.rotation.z,
+            t.transform.rotation.w,
+        ) = item["quat"]
         transforms.append(t)
     node.broadcaster = StaticTransformBroadcaster(node)
     node.broadcaster.sendTransform(transforms)

@@ -26,8 +26,9 @@ from std_msgs.msg import String
 from har_ros.ros.spin import run_nodes
 
 
-def node_factory(name: str, fail_on_request: bool, shutdown_in_callback: bool = False,
-                 lost_reply: str = ""):
+def node_factory(
+    name: str, fail_on_request: bool, shutdown_in_callback: bool = False, lost_reply: str = ""
+):
     def make() -> Node:
         import rclpy
 
@@ -35,14 +36,18 @@ def node_factory(name: str, fail_on_request: bool, shutdown_in_callback: bool = 
         publisher = node.create_publisher(String, "alive", 10)
         node.create_timer(0.2, lambda: publisher.publish(String(data=name)))
         if shutdown_in_callback:
+
             def shut_down_then_publish():
                 rclpy.try_shutdown()
                 publisher.publish(String(data=name))  # the context is gone: rclpy raises
+
             node.create_timer(1.0, shut_down_then_publish)
         if lost_reply == name:
+
             def answer_late(request, response):
                 time.sleep(1.0)
                 return response
+
             node.create_service(GetParameters, "slow", answer_late)
         elif lost_reply:
             client = node.create_client(GetParameters, "slow")
@@ -54,12 +59,16 @@ def node_factory(name: str, fail_on_request: bool, shutdown_in_callback: bool = 
                     calls.append(client.call_async(GetParameters.Request()))
                 elif len(calls) == 2:
                     calls.append(node.destroy_client(client))
+
             node.create_timer(0.3, call_then_leave)
         if fail_on_request:
+
             def fail(_):
                 raise RuntimeError(f"{name} failed on purpose")
+
             node.create_subscription(String, "fail", fail, 10)
         return node
+
     return make
 
 
@@ -71,10 +80,19 @@ if __name__ == "__main__":
     options, ros_args = parser.parse_known_args()
     if options.lost_reply:
         warnings.simplefilter("error", RuntimeWarning)
-    sys.exit(run_nodes([
-        node_factory("first", False, options.shutdown_in_callback == "first",
-                     options.lost_reply),
-        node_factory("second", options.fail_on_request,
-                     options.shutdown_in_callback == "second",
-                     options.lost_reply)],
-        [sys.argv[0], *ros_args]))
+    sys.exit(
+        run_nodes(
+            [
+                node_factory(
+                    "first", False, options.shutdown_in_callback == "first", options.lost_reply
+                ),
+                node_factory(
+                    "second",
+                    options.fail_on_request,
+                    options.shutdown_in_callback == "second",
+                    options.lost_reply,
+                ),
+            ],
+            [sys.argv[0], *ros_args],
+        )
+    )

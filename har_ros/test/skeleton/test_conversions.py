@@ -8,8 +8,9 @@ from har_ros.skeleton.layouts import LayoutError
 
 
 def _coco(rng):
-    kp = np.column_stack([rng.uniform(0, 640, 17), rng.uniform(0, 480, 17),
-                          rng.uniform(0.2, 1.0, 17)]).astype(np.float32)
+    kp = np.column_stack(
+        [rng.uniform(0, 640, 17), rng.uniform(0, 480, 17), rng.uniform(0.2, 1.0, 17)]
+    ).astype(np.float32)
     return kp
 
 

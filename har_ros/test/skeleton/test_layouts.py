@@ -16,8 +16,10 @@ from har_ros.skeleton.layouts import (
 
 @pytest.mark.parametrize("layout", list(KNOWN_LAYOUTS.values()), ids=list(KNOWN_LAYOUTS))
 def test_known_layouts_are_consistent(layout):
-    assert layout.num_joints == {"coco17": 17, "openpose18": 18, "blazepose33": 33,
-                                 "utd_kinect20": 20}[layout.name]
+    assert (
+        layout.num_joints
+        == {"coco17": 17, "openpose18": 18, "blazepose33": 33, "utd_kinect20": 20}[layout.name]
+    )
     perm = layout.mirror_permutation
     assert sorted(perm) == list(range(layout.num_joints))
     assert [perm[p] for p in perm] == list(range(layout.num_joints))  # an involution
@@ -51,19 +53,31 @@ def test_blazepose_has_the_coco_joints():
     assert all(joint in BLAZEPOSE33.joints for joint in COCO17.joints)
 
 
-@pytest.mark.parametrize("name, canonical", [
-    ("RShoulder", "right_shoulder"), ("shoulder_r", "right_shoulder"),
-    ("R_SHOULDER", "right_shoulder"), ("right shoulder", "right_shoulder"),
-    ("LeftHip", "left_hip"), ("l_ankle", "left_ankle"), ("Pelvis", "hip_center"),
-    ("MidHip", "hip_center"), ("left_hip", "left_hip"), ("belly", "belly")])
+@pytest.mark.parametrize(
+    "name, canonical",
+    [
+        ("RShoulder", "right_shoulder"),
+        ("shoulder_r", "right_shoulder"),
+        ("R_SHOULDER", "right_shoulder"),
+        ("right shoulder", "right_shoulder"),
+        ("LeftHip", "left_hip"),
+        ("l_ankle", "left_ankle"),
+        ("Pelvis", "hip_center"),
+        ("MidHip", "hip_center"),
+        ("left_hip", "left_hip"),
+        ("belly", "belly"),
+    ],
+)
 def test_joint_names_in_other_words_are_understood(name, canonical):
     assert canonical_joint(name) == canonical
 
 
 def test_a_custom_layout_in_its_own_words_gives_hips_shoulders_and_mirror_twins():
-    layout = Layout("puppet15", ("Neck", "Belly", "Face", "RShoulder", "LShoulder", "RHip",
-                                 "LHip", "RElbow", "LElbow"),
-                    ((0, 1), (0, 2), (0, 3), (0, 4), (1, 5), (1, 6), (3, 7), (4, 8)))
+    layout = Layout(
+        "puppet15",
+        ("Neck", "Belly", "Face", "RShoulder", "LShoulder", "RHip", "LHip", "RElbow", "LElbow"),
+        ((0, 1), (0, 2), (0, 3), (0, 4), (1, 5), (1, 6), (3, 7), (4, 8)),
+    )
     assert layout.hip_joints == [6, 5]  # left, right
     assert layout.shoulder_joints == [4, 3]
     assert layout.mirror_permutation == [0, 1, 2, 4, 3, 6, 5, 8, 7]

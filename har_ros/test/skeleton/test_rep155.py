@@ -18,12 +18,20 @@ from har_ros.skeleton.types import Person, PositionSource
 
 
 def _person(layout, keypoints, **kwargs):
-    return Person(np.asarray(keypoints, np.float32), layout.name, 0.9, (10, 20, 110, 220),
-                  track_id=3, **kwargs)
+    return Person(
+        np.asarray(keypoints, np.float32),
+        layout.name,
+        0.9,
+        (10, 20, 110, 220),
+        track_id=3,
+        **kwargs,
+    )
 
 
-@pytest.mark.skipif(importlib.util.find_spec("hri_msgs") is None,
-                    reason="hri_msgs not built (../shared/ros2_extras absent)")
+@pytest.mark.skipif(
+    importlib.util.find_spec("hri_msgs") is None,
+    reason="hri_msgs not built (../shared/ros2_extras absent)",
+)
 def test_the_joint_order_is_hri_msgs_constants():
     from hri_msgs.msg import Skeleton2D
 
@@ -39,9 +47,11 @@ def test_coco17_keypoints_become_normalised_rep155_points_with_a_neck():
     for j, name in enumerate(REP155_JOINTS):
         if name == "neck":
             ls, rs = COCO17.index("left_shoulder"), COCO17.index("right_shoulder")
-            want = ((keypoints[ls, 0] + keypoints[rs, 0]) / 2 / 200,
-                    (keypoints[ls, 1] + keypoints[rs, 1]) / 2 / 100,
-                    min(keypoints[ls, 2], keypoints[rs, 2]))
+            want = (
+                (keypoints[ls, 0] + keypoints[rs, 0]) / 2 / 200,
+                (keypoints[ls, 1] + keypoints[rs, 1]) / 2 / 100,
+                min(keypoints[ls, 2], keypoints[rs, 2]),
+            )
         else:
             k = keypoints[COCO17.index(name)]
             want = (k[0] / 200, k[1] / 100, k[2])
@@ -94,32 +104,52 @@ def test_body_frame_faces_the_way_the_hips_face_with_z_up_in_the_cell():
     keypoints_3d = np.full((17, 3), np.nan)
     keypoints_3d[COCO17.index("left_hip")] = (2.0, 0.9, 0.9)  # left is -y: facing -x
     keypoints_3d[COCO17.index("right_hip")] = (2.0, 1.1, 0.9)
-    person = _person(COCO17, np.zeros((17, 3)), keypoints_3d=keypoints_3d,
-                     position=np.array([2.0, 1.0, 0.9]),
-                     position_source=PositionSource.TRIANGULATED, position_frame_id="cell")
+    person = _person(
+        COCO17,
+        np.zeros((17, 3)),
+        keypoints_3d=keypoints_3d,
+        position=np.array([2.0, 1.0, 0.9]),
+        position_source=PositionSource.TRIANGULATED,
+        position_frame_id="cell",
+    )
     person.position = np.array([2.0, 1.0, 0.8])  # e.g. the mean of more joints
     pose = body_pose(person)
     # origin at the hips' mid-point, not the position
     assert pose.parent_frame == "cell" and pose.translation == pytest.approx((2.0, 1.0, 0.9))
     np.testing.assert_allclose(_facing(pose.rotation), [-1, 0, 0], atol=1e-9)
-    np.testing.assert_allclose(Rotation.from_quat(pose.rotation).apply([0, 0, 1]), [0, 0, 1],
-                               atol=1e-9)
+    np.testing.assert_allclose(
+        Rotation.from_quat(pose.rotation).apply([0, 0, 1]), [0, 0, 1], atol=1e-9
+    )
 
 
 def test_body_frame_from_depth_is_upright_in_the_optical_frame_facing_the_camera():
-    person = _person(COCO17, np.zeros((17, 3)), position=np.array([0.1, 0.2, 3.0]),
-                     position_source=PositionSource.DEPTH, position_frame_id="camera_optical")
+    person = _person(
+        COCO17,
+        np.zeros((17, 3)),
+        position=np.array([0.1, 0.2, 3.0]),
+        position_source=PositionSource.DEPTH,
+        position_frame_id="camera_optical",
+    )
     rotation = Rotation.from_quat(body_pose(person).rotation)
     np.testing.assert_allclose(rotation.apply([0, 0, 1]), [0, -1, 0], atol=1e-9)  # up
     np.testing.assert_allclose(rotation.apply([1, 0, 0]), [0, 0, -1], atol=1e-9)  # at the camera
 
 
-@pytest.mark.parametrize("kwargs", [
-    {},  # no position
-    {"position": np.array([np.nan, 0, 0]), "position_source": PositionSource.FLOOR,
-     "position_frame_id": "floor"},
-    {"position": np.array([1.0, 0, 0]), "position_source": PositionSource.FLOOR,
-     "position_frame_id": ""},
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},  # no position
+        {
+            "position": np.array([np.nan, 0, 0]),
+            "position_source": PositionSource.FLOOR,
+            "position_frame_id": "floor",
+        },
+        {
+            "position": np.array([1.0, 0, 0]),
+            "position_source": PositionSource.FLOOR,
+            "position_frame_id": "",
+        },
+    ],
+)
 def test_no_body_frame_without_a_usable_position(kwargs):
     assert body_pose(_person(COCO17, np.zeros((17, 3)), **kwargs)) is None

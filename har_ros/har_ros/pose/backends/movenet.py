@@ -26,8 +26,13 @@ class MoveNetBackend:
     name = "movenet"
     layout = "coco17"
 
-    def __init__(self, model_path: str = "", input_width: int = 256, num_threads: int = 2,
-                 min_person_score: float = 0.25):
+    def __init__(
+        self,
+        model_path: str = "",
+        input_width: int = 256,
+        num_threads: int = 2,
+        min_person_score: float = 0.25,
+    ):
         if input_width < 64 or input_width % 32:
             raise BackendError(f"input_width must be a multiple of 32 and >= 64, got {input_width}")
         try:
@@ -39,8 +44,9 @@ class MoveNetBackend:
         try:
             from ai_edge_litert.interpreter import Interpreter
         except ImportError as exc:
-            raise BackendError("the movenet backend needs ai-edge-litert (pip install "
-                               "ai-edge-litert)") from exc
+            raise BackendError(
+                "the movenet backend needs ai-edge-litert (pip install ai-edge-litert)"
+            ) from exc
         try:
             self._interpreter = Interpreter(model_path=str(path), num_threads=num_threads)
             self._input = self._interpreter.get_input_details()[0]
@@ -48,8 +54,10 @@ class MoveNetBackend:
         except (ValueError, RuntimeError) as exc:
             raise BackendError(f"{path} is not a loadable TFLite model: {exc}") from exc
         if list(self._output["shape"][-2:]) != [6, 56]:
-            raise BackendError(f"{path} is not MoveNet MultiPose (output shape "
-                               f"{list(self._output['shape'])}, expected [1, 6, 56])")
+            raise BackendError(
+                f"{path} is not MoveNet MultiPose (output shape "
+                f"{list(self._output['shape'])}, expected [1, 6, 56])"
+            )
         self.input_width = input_width
         self.min_person_score = min_person_score
         self._shape: tuple[int, int] | None = None
@@ -81,10 +89,15 @@ class MoveNetBackend:
             if score < self.min_person_score:
                 continue
             yxs = row[:51].reshape(17, 3)
-            keypoints = np.column_stack([yxs[:, 1] * in_w / scale, yxs[:, 0] * in_h / scale,
-                                         yxs[:, 2]]).astype(np.float32)
+            keypoints = np.column_stack(
+                [yxs[:, 1] * in_w / scale, yxs[:, 0] * in_h / scale, yxs[:, 2]]
+            ).astype(np.float32)
             y0, x0, y1, x1 = row[51:55]
-            bbox = (float(x0 * in_w / scale), float(y0 * in_h / scale),
-                    float(x1 * in_w / scale), float(y1 * in_h / scale))
+            bbox = (
+                float(x0 * in_w / scale),
+                float(y0 * in_h / scale),
+                float(x1 * in_w / scale),
+                float(y1 * in_h / scale),
+            )
             people.append(Person(keypoints=keypoints, layout=self.layout, score=score, bbox=bbox))
         return people

@@ -31,13 +31,21 @@ class YoloPoseBackend:
     name = "yolo"
     layout = "coco17"
 
-    def __init__(self, model_path: str = "", input_width: int = 640, num_threads: int = 2,
-                 min_person_score: float = 0.25, iou_threshold: float = 0.5):
+    def __init__(
+        self,
+        model_path: str = "",
+        input_width: int = 640,
+        num_threads: int = 2,
+        min_person_score: float = 0.25,
+        iou_threshold: float = 0.5,
+    ):
         try:
             import onnxruntime
         except ImportError as exc:
-            raise BackendError("the yolo backend is an opt-in extra: run `make yolo` "
-                               "(installs onnxruntime, exports the AGPL-3.0 weights)") from exc
+            raise BackendError(
+                "the yolo backend is an opt-in extra: run `make yolo` "
+                "(installs onnxruntime, exports the AGPL-3.0 weights)"
+            ) from exc
         path = Path(model_path) if model_path else default_model_path()
         if not path.is_file():
             raise BackendError(f"YOLO-pose ONNX model not found: {path}; run `make yolo`")
@@ -46,14 +54,17 @@ class YoloPoseBackend:
         options.inter_op_num_threads = 1
         try:
             self._session = onnxruntime.InferenceSession(
-                str(path), options, providers=["CPUExecutionProvider"])
+                str(path), options, providers=["CPUExecutionProvider"]
+            )
         except Exception as exc:  # onnxruntime raises its own exception types
             raise BackendError(f"{path} is not a loadable ONNX model: {exc}") from exc
         model_input = self._session.get_inputs()[0]
         output_shape = self._session.get_outputs()[0].shape
         if len(output_shape) != 3 or output_shape[1] != 56:
-            raise BackendError(f"{path} is not a COCO-17 YOLO-pose model (output shape "
-                               f"{output_shape}, expected [1, 56, N])")
+            raise BackendError(
+                f"{path} is not a COCO-17 YOLO-pose model (output shape "
+                f"{output_shape}, expected [1, 56, N])"
+            )
         height, width = model_input.shape[2:4]
         fixed = isinstance(height, int) and isinstance(width, int)
         if not fixed and (input_width < 64 or input_width % 32):
@@ -81,16 +92,26 @@ class YoloPoseBackend:
         raw = raw[raw[:, 4] >= self.min_person_score]
         if not len(raw):
             return []
-        boxes = np.column_stack([raw[:, 0] - raw[:, 2] / 2, raw[:, 1] - raw[:, 3] / 2,
-                                 raw[:, 2], raw[:, 3]]) / scale  # x, y, w, h in image pixels
-        keep = cv2.dnn.NMSBoxes(boxes.tolist(), raw[:, 4].tolist(), self.min_person_score,
-                                self.iou_threshold)
+        boxes = (
+            np.column_stack(
+                [raw[:, 0] - raw[:, 2] / 2, raw[:, 1] - raw[:, 3] / 2, raw[:, 2], raw[:, 3]]
+            )
+            / scale
+        )  # x, y, w, h in image pixels
+        keep = cv2.dnn.NMSBoxes(
+            boxes.tolist(), raw[:, 4].tolist(), self.min_person_score, self.iou_threshold
+        )
         people = []
         for i in np.asarray(keep, dtype=int).reshape(-1):
             keypoints = raw[i, 5:].reshape(17, 3).astype(np.float32)
             keypoints[:, :2] /= scale
             x, y, w, h = boxes[i]
-            people.append(Person(keypoints=keypoints, layout=self.layout,
-                                 score=float(raw[i, 4]),
-                                 bbox=(float(x), float(y), float(x + w), float(y + h))))
+            people.append(
+                Person(
+                    keypoints=keypoints,
+                    layout=self.layout,
+                    score=float(raw[i, 4]),
+                    bbox=(float(x), float(y), float(x + w), float(y + h)),
+                )
+            )
         return people
