@@ -18,7 +18,7 @@ PKG_SOURCES  := $(shell find har_msgs har_ros/setup.py har_ros/setup.cfg har_ros
 
 help:
 	@echo "make setup  - venv with ROS 2 Kilted wheels + deps, colcon build, cached assets"
-	@echo "make test   - setup if needed, then ruff and the whole pytest suite"
+	@echo "make test   - setup if needed, then ruff (lint and format) and the whole pytest suite"
 	@echo "make demo   - setup if needed, then the end-to-end demo on a real video"
 	@echo "make bench  - setup if needed, then 'har bench all'"
 	@echo "make yolo   - opt-in YOLO-pose backend (onnxruntime + ONNX export; AGPL-3.0 weights)"
@@ -58,6 +58,7 @@ browser:
 
 lint: $(VENV_STAMP)
 	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
 
 test: setup lint
 	$(IN_ENV) python -P -m pytest
