@@ -14,11 +14,11 @@ IN_ENV       := source ./env.sh &&
 PKG_SOURCES  := $(shell find har_msgs har_ros/setup.py har_ros/setup.cfg har_ros/package.xml \
                   har_ros/launch har_ros/config har_ros/resource -type f 2>/dev/null)
 
-.PHONY: help setup build extras assets browser test lint demo bench yolo clean
+.PHONY: help setup build extras assets browser test lint typecheck demo bench yolo clean
 
 help:
 	@echo "make setup  - venv with ROS 2 Kilted wheels + deps, colcon build, cached assets"
-	@echo "make test   - setup if needed, then ruff (lint and format) and the whole pytest suite"
+	@echo "make test   - setup if needed, then ruff (lint, format), mypy and the whole pytest suite"
 	@echo "make demo   - setup if needed, then the end-to-end demo on a real video"
 	@echo "make bench  - setup if needed, then 'har bench all'"
 	@echo "make yolo   - opt-in YOLO-pose backend (onnxruntime + ONNX export; AGPL-3.0 weights)"
@@ -60,7 +60,11 @@ lint: $(VENV_STAMP)
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 
-test: setup lint
+# mypy (pyproject.toml): strict packages stay clean, the others may only improve
+typecheck: $(VENV_STAMP)
+	.venv/bin/python tools/typecheck.py
+
+test: setup lint typecheck
 	$(IN_ENV) python -P -m pytest
 
 demo: setup

@@ -7,9 +7,11 @@ ROS-free; `har dataset stats|check` prints these. A *problem* stops training
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .dataset import SequenceDataset
 from .labels import LabelInterval
@@ -84,7 +86,7 @@ def near_duplicates(
 
 def unlabelled_gaps(
     intervals: list[LabelInterval],
-    track_times: dict[int, np.ndarray],
+    track_times: Mapping[int, ArrayLike],
     min_gap_s: float = GAP_WARNING_S,
     max_step_s: float = 0.5,
 ) -> list[tuple[int, float, float]]:
@@ -191,7 +193,7 @@ def _judge(rep: DatasetReport, dataset: SequenceDataset, missing: list[np.ndarra
 
 
 def add_label_findings(
-    rep: DatasetReport, intervals: list[LabelInterval], track_times: dict[int, np.ndarray]
+    rep: DatasetReport, intervals: list[LabelInterval], track_times: Mapping[int, ArrayLike]
 ) -> list[tuple[int, float, float]]:
     """Unlabelled gaps of a labelled recording, as warnings (overlaps never load)."""
     gaps = unlabelled_gaps(intervals, track_times)

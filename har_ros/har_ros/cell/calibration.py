@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import yaml
+from numpy.typing import ArrayLike
 from scipy.spatial.transform import Rotation
 
 
@@ -109,7 +110,7 @@ class CameraCalibration:
             self.name, width, round(self.height * s), K, self.dist, self.R, self.t
         )
 
-    def with_pose(self, xyz, quat_xyzw) -> CameraCalibration:
+    def with_pose(self, xyz: ArrayLike, quat_xyzw: ArrayLike) -> CameraCalibration:
         """The same camera with its optical frame at ``xyz``, ``quat`` in the cell (e.g. TF)."""
         R, t = pose_from_xyz_quat(xyz, quat_xyzw)
         return CameraCalibration(self.name, self.width, self.height, self.K, self.dist, R, t)
@@ -128,6 +129,14 @@ class CameraCalibration:
         return None if scale <= 0 else self.centre + scale * ray
 
 
+def _attributes(element: ET.Element, tag: str) -> dict[str, str]:
+    """The attributes of ``element``'s child ``tag``; KeyError naming it when there is none."""
+    child = element.find(tag)
+    if child is None:
+        raise KeyError(tag)
+    return dict(child.attrib)
+
+
 def read_qca(path: str | Path) -> list[CameraCalibration]:
     """Cameras of a Qualisys ``.qca.txt`` in file order (Pose2Sim's conversion).
 
@@ -140,14 +149,14 @@ def read_qca(path: str | Path) -> list[CameraCalibration]:
         root = ET.parse(path).getroot()
     except (OSError, ET.ParseError) as exc:
         raise CalibrationError(f"cannot read {path}: {exc}") from exc
-    cameras = []
+    cameras: list[CameraCalibration] = []
     flip = np.diag([1.0, -1.0, -1.0])  # rotation by pi about x
     for camera in root.findall("cameras/camera"):
         name = camera.get("serial", f"cam{len(cameras) + 1}")
         try:
-            fov = camera.find("fov_video").attrib
-            tf = camera.find("transform").attrib
-            intr = camera.find("intrinsic").attrib
+            fov = _attributes(camera, "fov_video")
+            tf = _attributes(camera, "transform")
+            intr = _attributes(camera, "intrinsic")
             left, top = float(fov["left"]), float(fov["top"])
             width = round(float(fov["right"]) - left + 1)
             height = round(float(fov["bottom"]) - top + 1)
@@ -229,7 +238,7 @@ def camera_info_yaml(cal: CameraCalibration) -> str:
     return yaml.safe_dump(data, sort_keys=False)
 
 
-def pose_from_xyz_quat(xyz, quat_xyzw) -> tuple[np.ndarray, np.ndarray]:
+def pose_from_xyz_quat(xyz: ArrayLike, quat_xyzw: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """(R, t) of a camera whose optical frame sits at ``xyz`` with ``quat`` in the cell."""
     rot = Rotation.from_quat(np.asarray(quat_xyzw, np.float64)).as_matrix()
     R = rot.T

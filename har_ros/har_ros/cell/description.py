@@ -38,7 +38,7 @@ from .calibration import (
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
-def ros_camera_name(raw: str, taken: set[str] | frozenset = frozenset()) -> str:
+def ros_camera_name(raw: str, taken: set[str] | frozenset[str] = frozenset()) -> str:
     """``raw`` (a calibration's serial or camera_name) as a unique ROS name.
 
     The name becomes a namespace, a frame and a file name: ``../..``, ``/etc/x``
@@ -80,7 +80,7 @@ class Cell:
     cameras: tuple[CellCamera, ...]
     robot_position: tuple[float, float] | None = None
     robot_frame: str = ""
-    safety: dict = field(default_factory=dict)
+    safety: dict[str, object] = field(default_factory=dict)
 
     def camera(self, name: str) -> CellCamera:
         for cam in self.cameras:
@@ -93,13 +93,13 @@ class Cell:
     def calibrations(self) -> dict[str, CameraCalibration]:
         return {c.name: c.calibration for c in self.cameras}
 
-    def safety_parameters(self) -> dict:
+    def safety_parameters(self) -> dict[str, object]:
         """safety_node parameters implied by the cell (robot position and frame) + overrides.
 
         Fused positions are in the cell frame already; TF (``cell_frame``) is only
         needed when the robot's position comes from a TF frame.
         """
-        params = {}
+        params: dict[str, object] = {}
         if self.robot_frame:
             params.update(cell_frame=self.cell_frame, robot_frame=self.robot_frame)
         if self.robot_position is not None:
@@ -122,7 +122,9 @@ def resolve(base: Path, name: str) -> str:
     return name
 
 
-def _calibration(base: Path, name: str, spec: dict, qca_cache: dict) -> CameraCalibration:
+def _calibration(
+    base: Path, name: str, spec: object, qca_cache: dict[str, dict[str, CameraCalibration]]
+) -> CameraCalibration:
     if not isinstance(spec, dict):
         raise CellError(f"camera {name}: calibration must be a mapping")
     if "qca" in spec:
@@ -165,7 +167,9 @@ def load_cell(path: str | Path) -> Cell:
     unknown = set(data) - {"cell_frame", "cameras", "robot", "safety"}
     if unknown:
         raise CellError(f"{path}: unknown keys {sorted(unknown)}")
-    cameras, names, qca_cache = [], set(), {}
+    cameras: list[CellCamera] = []
+    names: set[str] = set()
+    qca_cache: dict[str, dict[str, CameraCalibration]] = {}
     for k, spec in enumerate(data.get("cameras") or []):
         if not isinstance(spec, dict) or "name" not in spec:
             raise CellError(f"{path}: camera {k + 1} needs a name")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -64,7 +65,8 @@ class RigRun:
         return [{p.fused_id for p in f.people} for f in self.frames]
 
 
-def open_rig(videos: dict[str, Path]):
+def open_rig(videos: dict[str, Path]) -> dict[str, Any]:
+    """An opened cv2.VideoCapture per camera (cv2 ships no type hints)."""
     import cv2
 
     captures = {}

@@ -57,7 +57,8 @@ class CameraSlot:
     fused_ns: int | None = None  # stamp of the newest frame whose people were fused
     left_out: str = ""  # why the newest instant went without this camera
     clock: ClockOffset = field(default_factory=ClockOffset)  # its stamps vs the node's clock
-    history: deque = field(default_factory=lambda: deque(maxlen=HISTORY))  # (stamp_ns, frame)
+    # (stamp_ns, frame) of its newest frames
+    history: deque[tuple[int, object]] = field(default_factory=lambda: deque(maxlen=HISTORY))
     instant_ns: int | None = None  # stamp of its frame in the instant being fused
 
     def forget(self) -> None:
@@ -125,7 +126,7 @@ class FusionStage:
     def future_refused(self) -> int:
         return sum(s.future_refused for s in self.slots.values())
 
-    def add(self, camera: str, stamp_ns: int, frame, now_ns: int | None = None) -> bool:
+    def add(self, camera: str, stamp_ns: int, frame: object, now_ns: int | None = None) -> bool:
         """Keep ``frame`` as the camera's newest; False (ignored) if older than the kept one.
 
         With ``now_ns`` (the node's clock), a stamp too far in the future is
@@ -162,19 +163,19 @@ class FusionStage:
         """
         if now_ns is not None:
             self._forget_future(now_ns)
-        slots = {}  # the cameras that may make an instant: a clock ahead would set it
+        live: dict[str, int] = {}  # camera -> newest stamp, of those that may make an instant
         for name, slot in self.slots.items():
             ahead, why = self._clock_note(name, now_ns) if now_ns is not None else (False, "")
-            if ahead:
+            if ahead:  # a clock ahead would set the instant
                 self.left_out(name, why)
             elif slot.stamp_ns is not None:
-                slots[name] = slot
-        if not slots:
+                live[name] = slot.stamp_ns
+        if not live:
             return None
-        newest = max(s.stamp_ns for s in slots.values())
+        newest = max(live.values())
         if self.last_instant_ns is not None and newest <= self.last_instant_ns:
             return None
-        instant = self._newest_complete(slots, now_ns)
+        instant = self._newest_complete(live, now_ns)
         if instant is None:
             if now_ns is not None and self.wait_ns:
                 if self._waiting_since_ns is None or now_ns < self._waiting_since_ns:
@@ -186,13 +187,14 @@ class FusionStage:
             self._waiting_since_ns = None
         self.last_instant_ns = instant
         frames = {}
-        for name, slot in slots.items():
+        for name, stamp_ns in live.items():
+            slot = self.slots[name]
             kept = slot.nearest(instant, self.tolerance_ns)
             slot.instant_ns = kept[0] if kept is not None else None
             if kept is not None:
                 frames[name] = kept[1]
             else:
-                behind_ns = instant - slot.stamp_ns
+                behind_ns = instant - stamp_ns
                 self.left_out(
                     name,
                     f"out of sync: {behind_ns * 1e-6:.0f} ms behind the "
@@ -221,13 +223,15 @@ class FusionStage:
             for c, lead in sorted(leads.items())
         )
 
-    def _newest_complete(self, slots: dict[str, CameraSlot], now_ns: int | None) -> int | None:
+    def _newest_complete(self, live: dict[str, int], now_ns: int | None) -> int | None:
         """The newest stamp after the last instant that every camera not silent has a frame of.
 
         Without a clock (``now_ns`` None) every camera counts as not silent.
         """
         waited_for = [
-            s for s in slots.values() if now_ns is None or now_ns - s.stamp_ns <= self.timeout_ns
+            self.slots[name]
+            for name, stamp_ns in live.items()
+            if now_ns is None or now_ns - stamp_ns <= self.timeout_ns
         ]
         candidates = sorted(
             {

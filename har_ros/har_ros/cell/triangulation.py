@@ -62,7 +62,14 @@ def reprojection_errors(
     return errors
 
 
-def _solve_joint(cameras, projections, ideal, keypoints, active: list[int], max_error_px: float):
+def _solve_joint(
+    cameras: list[CameraCalibration],
+    projections: np.ndarray,
+    ideal: np.ndarray,
+    keypoints: np.ndarray,
+    active: list[int],
+    max_error_px: float,
+) -> tuple[np.ndarray, float, list[int]] | None:
     """One joint from its ``active`` views, dropping the worst view while two remain.
 
     Returns (point, mean error, views used) or None.

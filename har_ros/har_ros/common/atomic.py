@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 
 class InputOverwriteError(ValueError):
@@ -39,10 +39,10 @@ def _reads(source: Path, out: Path) -> bool:
 
 def refuse_overwrite(outputs: Iterable[str | Path], inputs: Iterable[str | Path]) -> None:
     """InputOverwriteError when an output is an input, or two outputs are one file."""
-    inputs = [Path(p) for p in inputs]
+    sources = [Path(p) for p in inputs]
     seen: list[Path] = []
     for out in map(Path, outputs):
-        for source in inputs:
+        for source in sources:
             if _reads(source, out):
                 what = "the input" if same_file(out, source) else "a file of the input"
                 raise InputOverwriteError(
@@ -58,7 +58,7 @@ def refuse_overwrite(outputs: Iterable[str | Path], inputs: Iterable[str | Path]
 
 
 @contextmanager
-def atomic_file(path: str | Path, binary: bool = False) -> Iterator[IO]:
+def atomic_file(path: str | Path, binary: bool = False) -> Iterator[IO[Any]]:
     """A file to write ``path`` through; it replaces ``path`` only when the block succeeds.
 
     The temporary file is a fresh name of our own in the same folder (O_EXCL:

@@ -76,7 +76,7 @@ def overload_problem(received_hz: float, processed_hz: float) -> str | None:
 class SelfCheck:
     """The current problem per check; a check that passes clears its problem."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._problems: dict[str, str] = {}
 
     def set(self, check: str, problem: str | None) -> None:

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 class StageCpu:
     """Cumulative CPU ns per stage and the number of frames (units of work) done."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._ns: dict[str, int] = {}
         self.frames = 0
 

@@ -9,6 +9,7 @@ layout allows (zero-copy) and never a silently wrong shape.
 from __future__ import annotations
 
 import sys
+from typing import Literal
 
 import numpy as np
 
@@ -46,7 +47,7 @@ def decode(
     size = len(buffer) if not isinstance(buffer, np.ndarray) else buffer.nbytes
     if size != step * height:
         raise ImageDecodeError(f"data has {size} bytes, expected step*height = {step * height}")
-    byte_order = ">" if is_bigendian else "<"
+    byte_order: Literal[">", "<"] = ">" if is_bigendian else "<"
     typed = dtype.newbyteorder(byte_order) if dtype.itemsize > 1 else dtype
     shape = (height, width, channels)
     if step % dtype.itemsize == 0:  # a strided view of the message buffer: no copy

@@ -182,7 +182,7 @@ class Tracker:
                         keypoints=keypoints.astype(np.float32),
                         layout=track.layout,
                         score=track.score,
-                        bbox=tuple(float(v) for v in box),
+                        bbox=_bbox(box),
                         track_id=track.track_id,
                         coasted=True,
                     )
@@ -199,7 +199,7 @@ class Tracker:
             keypoints=keypoints.astype(np.float32),
             layout=track.layout,
             score=track.score * 0.5,
-            bbox=tuple(float(v) for v in box),
+            bbox=_bbox(box),
             track_id=track.track_id,
             coasted=True,
         )
@@ -218,3 +218,9 @@ class Tracker:
         if track.track_id < 0 and track.hits >= self.config.min_hits:
             track.track_id = next(self._ids)
         person.track_id = track.track_id
+
+
+def _bbox(box: np.ndarray) -> tuple[float, float, float, float]:
+    """A predicted (x1, y1, x2, y2) box as the plain floats a Person holds."""
+    x1, y1, x2, y2 = (float(v) for v in box)
+    return x1, y1, x2, y2

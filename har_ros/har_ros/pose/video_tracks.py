@@ -152,7 +152,8 @@ def track_video(
         return VideoTracks.load(cached)
     fps = capture.get(cv2.CAP_PROP_FPS) or 30.0
     pipeline = pipeline or PosePipeline(config)
-    times, rows = [], []
+    times: list[float] = []
+    rows: list[tuple] = []
     size = (0, 0)
     while (rgb := read_frame(capture, width)) is not None:
         size = (rgb.shape[1], rgb.shape[0])

@@ -161,7 +161,7 @@ class SafetyNodeConfig:
         require(not self.robot_frame or bool(self.cell_frame), "robot_frame needs cell_frame")
         require(self.max_transform_age > 0, "max_transform_age must be > 0 s")
         require(
-            len(self.camera_to_floor) == 12 and np.all(np.isfinite(self.camera_to_floor)),
+            len(self.camera_to_floor) == 12 and bool(np.all(np.isfinite(self.camera_to_floor))),
             "camera_to_floor needs 12 finite numbers (3x4 row-major)",
         )
         self.policy_config()  # every limit is checked where it is used

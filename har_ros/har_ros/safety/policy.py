@@ -370,7 +370,8 @@ class SafetyPolicy:
         limits = [self._limit_for(person, actions_fresh, excess) for person in self._people]
         limits.sort(key=lambda item: item[0])
         if not limits:
-            target, nearest, min_sep, rules, why = 1.0, -1, math.nan, (), "no person in view"
+            rules: tuple[str, ...] = ()
+            target, nearest, min_sep, why = 1.0, -1, math.nan, "no person in view"
         else:
             target = limits[0][0]
             located = [item for item in limits if math.isfinite(item[2])]

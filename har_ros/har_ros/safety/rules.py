@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -61,7 +62,7 @@ class RuleSet:
         return self.rules[label]
 
     @classmethod
-    def from_dict(cls, data: dict) -> RuleSet:
+    def from_dict(cls, data: dict[str, Any]) -> RuleSet:
         try:
             rules = {name: ActionRule(name, **fields) for name, fields in data["rules"].items()}
             return cls(rules, float(data.get("min_confidence", 0.5)))

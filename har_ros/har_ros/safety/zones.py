@@ -6,9 +6,10 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 
-def _as_polygon(points) -> np.ndarray:
+def _as_polygon(points: ArrayLike) -> np.ndarray:
     poly = np.asarray(points, dtype=np.float64).reshape(-1, 2)
     if len(poly) < 3:
         raise ValueError(f"a polygon needs at least 3 points, got {len(poly)}")
@@ -61,7 +62,7 @@ class RobotZone:
         if self.radius < 0 or (self.kind == "circle" and self.radius == 0):
             raise ValueError(f"radius must be > 0 for a circle, >= 0 otherwise: {self.radius}")
 
-    def distance(self, xy, offset=(0.0, 0.0)) -> float:
+    def distance(self, xy: ArrayLike, offset: ArrayLike = (0.0, 0.0)) -> float:
         """Floor distance from ``xy`` to the zone's edge; 0 inside it."""
         p = np.asarray(xy, dtype=np.float64)[:2] - np.asarray(offset, dtype=np.float64)
         if self.kind == "polygon":
@@ -88,5 +89,5 @@ class ImageZone:
         if not 0.0 <= self.max_scale <= 1.0:
             raise ValueError(f"image zone {self.name!r}: max_scale must be in [0, 1]")
 
-    def contains(self, uv) -> bool:
+    def contains(self, uv: ArrayLike) -> bool:
         return point_in_polygon(np.asarray(uv, dtype=np.float64), _as_polygon(self.polygon))

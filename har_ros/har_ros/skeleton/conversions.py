@@ -8,6 +8,8 @@ with the lowest of their scores. A target joint whose sources are missing
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from .layouts import (
@@ -25,7 +27,9 @@ JointMap = tuple[tuple[int, ...], ...]
 
 
 def joint_map(
-    source: Layout, target_joints: tuple[str, ...], synth: dict[str, tuple[str, ...]] | None = None
+    source: Layout,
+    target_joints: tuple[str, ...],
+    synth: Mapping[str, tuple[str, ...]] | None = None,
 ) -> JointMap:
     """Each target joint's source joints, by name; ``synth`` names stand-ins."""
     synth = synth or {}
@@ -37,7 +41,7 @@ def joint_map(
 
 
 def _by_name(
-    source: Layout, target: Layout, synth: dict[str, tuple[str, ...]] | None = None
+    source: Layout, target: Layout, synth: Mapping[str, tuple[str, ...]] | None = None
 ) -> JointMap:
     return joint_map(source, target.joints, synth)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 
 class LayoutError(ValueError):
@@ -117,7 +118,7 @@ class Layout:
     def ankle_joints(self) -> list[int]:
         return self.find("left_ankle", "right_ankle")
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "joints": list(self.joints),
@@ -125,7 +126,7 @@ class Layout:
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> Layout:
+    def from_dict(cls, data: dict[str, Any]) -> Layout:
         try:
             return cls(
                 str(data["name"]),

@@ -156,8 +156,8 @@ def body_pose(person: Person) -> BodyPose | None:
     quaternion = Rotation.from_matrix(np.column_stack([forward, left, up])).as_quat()
     return BodyPose(
         person.position_frame_id,
-        tuple(float(v) for v in origin),
-        tuple(float(v) for v in quaternion),
+        (float(origin[0]), float(origin[1]), float(origin[2])),
+        (float(quaternion[0]), float(quaternion[1]), float(quaternion[2]), float(quaternion[3])),
     )
 
 
