@@ -586,7 +586,7 @@ MODEL_DEFAULTS = {
     "transformer": {"width": 64, "layers": 2, "heads": 4, "max_frames": 128, "dropout": 0.1},
     "bilstm": {"hidden": 128, "dropout": 0.3},  # parity with the BiLSTM project
     "lstm": {"hidden": 34},  # parity with the first project
-    # tcn: 58.1 % of the chained UTD stream's frames right against 39.2 % with the GRU (seed 0)
+    # causal convolutions, not a GRU: docs/ACTION_MODELS.md, "Choosing the architecture"
     "stream_gcn": {
         "widths": [32, 32],
         "hidden": 128,
@@ -595,8 +595,8 @@ MODEL_DEFAULTS = {
         "kernel": 3,
         "dilations": [1, 2, 4, 8],
     },
-    # joints kept apart in time gained 8 points of the chained UTD stream's frames over
-    # stream_gcn (seed 0); the running means (memory) took whole clips from 67 % to 83 %
+    # joints kept apart in time, and running means of the features (memory) to remember
+    # an action after it ends: docs/ACTION_MODELS.md, "Choosing the architecture"
     "stream_stgcn": {
         "widths": [32, 48, 64],
         "kernel": 5,

@@ -62,8 +62,8 @@ class RecognizerSettings:
     smoothing_alpha: float = 0.6  # weight of the newest window; 1 = no smoothing
     unknown_threshold: float = FROM_CHECKPOINT  # or a confidence in [0, 1]
     min_fill: float = 1.0  # share of the window a new track needs before its first output
-    # the shown class stays until another leads it by this much: 0.2 took the streaming
-    # model's flicker on the chained UTD stream from 30 to 12 a minute, for 1.3 points
+    # the shown class stays until another leads it by this much (hysteresis against
+    # flicker; measured in docs/ACTION_MODELS.md)
     switch_margin: float = 0.2
 
 

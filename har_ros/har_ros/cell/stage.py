@@ -8,16 +8,15 @@ delivered a frame newer than the last instant, so a stage whose cameras all
 fell silent publishes nothing (silence, not "nobody there"). Pose nodes
 finish a frame at different times, so a new instant waits up to
 ``sync_wait`` for the frames of it from every camera that is not silent,
-and is taken at once when they are all there: without the wait, the first
-camera to answer took the step and the slower ones' people were never fused.
+and is taken at once when they are all there, so that the first camera to
+answer does not take the step without the slower ones' people.
 
 Each camera's last HISTORY frames are kept, so that an instant every camera
 delivered is fused at once even when one camera is already a frame further:
 the step takes the newest instant that is complete (every camera that is not
 silent has a frame within ``sync_tolerance`` of it), else waits for the
-newest as above. Without the history, pose nodes finishing the same frame at
-different times made the fastest camera's next frame the only candidate,
-and half the instants were lost (4 cameras at 15 fps fused at 7 fps).
+newest as above; the fastest camera's next frame is never the only
+candidate.
 
 A camera is **live** for coverage only while its people went into a fusion
 step within ``camera_timeout``: a camera that delivers on time but is always
