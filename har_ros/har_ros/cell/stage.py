@@ -94,13 +94,14 @@ class FusionStage:
     def __init__(
         self,
         cameras: list[str],
-        offsets_s: dict[str, float] | None = None,
-        sync_tolerance: float = 0.04,
-        camera_timeout: float = 0.5,
-        max_future: float = 0.5,
-        sync_wait: float = 0.0,
-        max_clock_offset: float = 0.25,
-    ):
+        offsets_s: dict[str, float] | None,
+        sync_tolerance: float,
+        camera_timeout: float,
+        max_future: float,
+        sync_wait: float,
+        max_clock_offset: float,
+    ) -> None:
+        """The limits have no defaults here: the fusion node's parameters hold them."""
         self.slots = {name: CameraSlot() for name in cameras}
         self.offsets_ns = {n: round((offsets_s or {}).get(n, 0.0) * 1e9) for n in cameras}
         self.last_instant_ns: int | None = None

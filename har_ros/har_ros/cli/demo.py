@@ -49,17 +49,14 @@ class _Recorder(DemoRecording):
     def __init__(self, out: Path):
         super().__init__()
         from ..demo.scene import homography_floor_to_image
-        from ..resources import package_file
-        from ..safety.rules import RuleSet
-        from ..safety.ssm import SsmParameters
+        from ..safety.node_config import SafetyNodeConfig
         from ..safety.zone_rings import zone_rings
         from ..safety.zones import RobotZone
 
         self.out = out
         self.zone = RobotZone("circle", ROBOT_XY, ROBOT_RADIUS)
-        self.rings = zone_rings(
-            self.zone, SsmParameters(), RuleSet.from_yaml(package_file("data", "safety_rules.yaml"))
-        )
+        node = SafetyNodeConfig()  # the safety node's defaults, as the demo runs it
+        self.rings = zone_rings(self.zone, node.ssm_parameters(), node.rules())
         self.project = homography_floor_to_image(np.array(FLOOR_HOMOGRAPHY))
         self.images: OrderedDict[int, object] = OrderedDict()
         self.frames = 0

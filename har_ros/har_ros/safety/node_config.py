@@ -177,12 +177,15 @@ class SafetyNodeConfig:
             zones.append(ImageZone("image_slow_zone", self.image_slow_zone, self.image_slow_scale))
         return tuple(zones)
 
-    def policy_config(self) -> PolicyConfig:
-        ssm = SsmParameters(
+    def ssm_parameters(self) -> SsmParameters:
+        """The robot and sensing constants of these parameters."""
+        return SsmParameters(
             **{f.name: getattr(self, f.name) for f in dataclasses.fields(SsmParameters)}
         )
+
+    def policy_config(self) -> PolicyConfig:
         config = PolicyConfig(
-            ssm=ssm,
+            ssm=self.ssm_parameters(),
             rules=self.rules(),
             robot_zone=RobotZone(
                 self.robot_zone_type, self.robot_zone_points, self.robot_zone_radius

@@ -41,25 +41,27 @@ class SafetyState(IntEnum):
 
 @dataclass(frozen=True)
 class PolicyConfig:
+    """What the policy decides by; no defaults: SafetyNodeConfig holds them, with units."""
+
     ssm: SsmParameters
     rules: RuleSet
     robot_zone: RobotZone
-    image_zones: tuple[ImageZone, ...] = ()
-    skeleton_timeout: float = 0.5  # s without a SkeletonArray -> protective stop
-    action_timeout: float = 1.5  # s without /action -> conservative rule
-    robot_pose_timeout: float = 0.5  # s, only when use_robot_pose
-    use_robot_pose: bool = False
-    require_actions: bool = False  # startup also waits for /action
-    startup_healthy_time: float = 1.0  # s every required input must be healthy first
-    ramp_down_rate: float = 4.0  # scale units per second
-    ramp_up_rate: float = 0.25  # scale units per second
-    hysteresis: float = 0.1  # m
-    unlocated_max_scale: float = 0.0  # cap for a person with no position and no image zone
-    max_future_stamp: float = 0.05  # s a stamp may lead the clock (clock sync) before a stop
-    max_clock_offset: float = 0.25  # s a source's stamps may lag (clock_offset.py), then named
-    latency_budget: float = 0.1  # s of input age already allowed for in the reaction time
-    use_coverage: bool = False  # a multi-camera cell reports which cameras are live
-    coverage_max_scale: float = 0.3  # cap while some (not all) cameras are silent
+    image_zones: tuple[ImageZone, ...]
+    skeleton_timeout: float  # s without a SkeletonArray -> protective stop
+    action_timeout: float  # s without /action -> conservative rule
+    robot_pose_timeout: float  # s, only when use_robot_pose
+    use_robot_pose: bool
+    require_actions: bool  # startup also waits for /action
+    startup_healthy_time: float  # s every required input must be healthy first
+    ramp_down_rate: float  # scale units per second
+    ramp_up_rate: float  # scale units per second
+    hysteresis: float  # m
+    unlocated_max_scale: float  # cap for a person with no position and no image zone
+    max_future_stamp: float  # s a stamp may lead the clock (clock sync) before a stop
+    max_clock_offset: float  # s a source's stamps may lag (clock_offset.py), then named
+    latency_budget: float  # s of input age already allowed for in the reaction time
+    use_coverage: bool  # a multi-camera cell reports which cameras are live
+    coverage_max_scale: float  # cap while some (not all) cameras are silent
 
     def validate(self) -> None:
         self.ssm.validate()

@@ -17,14 +17,17 @@ from ..common.config import require_finite
 
 @dataclass(frozen=True)
 class SsmParameters:
-    """Robot and sensing constants of the cell (SI units)."""
+    """Robot and sensing constants of the cell (SI units).
 
-    reaction_time: float = 0.3  # T_r, s: sensing + this node + robot controller
-    braking_deceleration: float = 2.0  # a, m/s^2, from the robot maker's stopping data
-    intrusion_distance: float = 0.2  # C, m (ISO 13855 reach into the zone)
-    human_uncertainty: float = 0.1  # Z_d, m: position error of the skeleton sensing
-    robot_uncertainty: float = 0.05  # Z_r, m: position error of the robot
-    nominal_speed: float = 1.0  # m/s: the robot speed that speed scale 1.0 means
+    No defaults here: the safety node's parameters (SafetyNodeConfig) hold them.
+    """
+
+    reaction_time: float  # T_r, s: sensing + this node + robot controller
+    braking_deceleration: float  # a, m/s^2, from the robot maker's stopping data
+    intrusion_distance: float  # C, m (ISO 13855 reach into the zone)
+    human_uncertainty: float  # Z_d, m: position error of the skeleton sensing
+    robot_uncertainty: float  # Z_r, m: position error of the robot
+    nominal_speed: float  # m/s: the robot speed that speed scale 1.0 means
 
     def validate(self) -> None:
         require_finite(self)

@@ -5,8 +5,20 @@ from har_ros.cell.stage import FusionStage
 MS = 1_000_000
 
 
+def make_stage(cameras, offsets_s=None, **limits):
+    """A stage with these tests' limits (no wait unless a test sets one)."""
+    base = dict(
+        sync_tolerance=0.04,
+        camera_timeout=0.5,
+        max_future=0.5,
+        sync_wait=0.0,
+        max_clock_offset=0.25,
+    )
+    return FusionStage(cameras, offsets_s, **{**base, **limits})
+
+
 def test_an_instant_takes_the_cameras_within_the_tolerance_of_the_newest():
-    stage = FusionStage(["a", "b", "c"], sync_tolerance=0.02)
+    stage = make_stage(["a", "b", "c"], sync_tolerance=0.02)
     stage.add("a", 1000 * MS, "a1")
     stage.add("b", 1010 * MS, "b1")
     stage.add("c", 950 * MS, "c0")
@@ -19,7 +31,7 @@ def test_an_instant_takes_the_cameras_within_the_tolerance_of_the_newest():
 
 
 def test_time_offsets_shift_a_camera_onto_the_others():
-    stage = FusionStage(["a", "b"], {"b": 0.1}, sync_tolerance=0.01)
+    stage = make_stage(["a", "b"], {"b": 0.1}, sync_tolerance=0.01)
     stage.add("a", 1100 * MS, "a")
     stage.add("b", 1000 * MS, "b")  # b's clock runs 100 ms behind
     assert stage.instant() == (1100 * MS, {"a": "a", "b": "b"})
@@ -34,7 +46,7 @@ def fuse_all(stage: FusionStage, now_ns: int | None = None):
 
 
 def test_coverage_names_silent_and_never_seen_cameras():
-    stage = FusionStage(["a", "b", "c"], camera_timeout=0.5, sync_tolerance=0.5)
+    stage = make_stage(["a", "b", "c"], camera_timeout=0.5, sync_tolerance=0.5)
     stage.add("a", 1000 * MS, "a")
     stage.add("b", 1400 * MS, "b")
     fuse_all(stage)
@@ -48,7 +60,7 @@ def test_coverage_names_silent_and_never_seen_cameras():
 
 def test_a_camera_that_delivers_but_is_never_fused_is_not_live():
     """Found and fixed: a camera 90 ms behind was in no fused step yet read live."""
-    stage = FusionStage(["a", "b"], sync_tolerance=0.04, camera_timeout=0.5)
+    stage = make_stage(["a", "b"], sync_tolerance=0.04, camera_timeout=0.5)
     fused_b = 0
     for k in range(60):  # 2 s at 30 fps; b's frames always 90 ms behind a's
         t = 1000 * MS + k * 33 * MS
@@ -63,7 +75,7 @@ def test_a_camera_that_delivers_but_is_never_fused_is_not_live():
 
 def test_a_camera_fused_now_and_then_stays_live():
     """Unsynchronised cameras: one left out of some instants is still covering the cell."""
-    stage = FusionStage(["a", "b"], sync_tolerance=0.02, camera_timeout=0.5)
+    stage = make_stage(["a", "b"], sync_tolerance=0.02, camera_timeout=0.5)
     lives = []
     for k in range(60):
         t = 1000 * MS + k * 33 * MS
@@ -75,7 +87,7 @@ def test_a_camera_fused_now_and_then_stays_live():
 
 
 def test_a_camera_the_node_could_not_fuse_names_the_reason():
-    stage = FusionStage(["a", "b"], camera_timeout=0.5)
+    stage = make_stage(["a", "b"], camera_timeout=0.5)
     stage.add("a", 1000 * MS, "a")
     stage.add("b", 1000 * MS, "b")
     stage.instant()
@@ -88,7 +100,7 @@ def test_a_camera_the_node_could_not_fuse_names_the_reason():
 
 def test_one_future_stamp_does_not_stop_fusion():
     """Found and fixed: after one frame stamped 1e19 ns every real frame was refused."""
-    stage = FusionStage(["a"], max_future=0.5)
+    stage = make_stage(["a"], max_future=0.5)
     assert stage.add("a", 1000 * MS, "ok", now_ns=1000 * MS)
     assert fuse_all(stage, 1000 * MS) == (1000 * MS, {"a": "ok"})
     assert not stage.add("a", 10**19, "bad", now_ns=1010 * MS)
@@ -98,7 +110,7 @@ def test_one_future_stamp_does_not_stop_fusion():
 
 
 def test_a_clock_jump_back_restarts_fusion_at_the_new_time():
-    stage = FusionStage(["a", "b"])
+    stage = make_stage(["a", "b"])
     for name in ("a", "b"):
         stage.add(name, 5000 * MS, name, now_ns=5000 * MS)
     fuse_all(stage, 5000 * MS)
@@ -114,7 +126,7 @@ def test_a_clock_jump_back_during_sync_wait_does_not_stall_fusion():
 
     No step came for 20 s of `har replay --loop --clock` (sim time jumps back at each loop).
     """
-    stage = FusionStage(["a", "b"], sync_wait=0.1)
+    stage = make_stage(["a", "b"], sync_wait=0.1)
     stage.add("b", 20_000 * MS, "b", now_ns=20_000 * MS)
     stage.add("a", 20_050 * MS, "a", now_ns=20_050 * MS)
     assert stage.instant(20_060 * MS) is None  # waiting for b's frame of the instant
@@ -131,7 +143,7 @@ def test_an_instant_waits_for_the_slower_cameras_of_it():
     Found with the coverage fix: the first pose node to answer took the step,
     and a camera whose node was slower (same stamp, later arrival) was never fused.
     """
-    stage = FusionStage(["a", "b"], sync_tolerance=0.02, sync_wait=0.1)
+    stage = make_stage(["a", "b"], sync_tolerance=0.02, sync_wait=0.1)
     stage.add("b", 900 * MS, "b-before", now_ns=900 * MS)  # b is a camera of the cell
     for k in range(3):
         t = 1000 * MS + k * 200 * MS
@@ -157,7 +169,7 @@ def test_a_camera_leading_within_max_clock_offset_fails_safe_and_is_named():
     time_offset in the cell file (or synchronised clocks) brings both back.
     """
     for offsets, both in (({}, False), ({"ahead": -0.2}, True)):
-        stage = FusionStage(["ok", "ahead"], offsets_s=offsets, max_clock_offset=0.25)
+        stage = make_stage(["ok", "ahead"], offsets_s=offsets, max_clock_offset=0.25)
         for i in range(30):
             now = 1000 * MS + i * 66 * MS
             stage.add("ok", now - 10 * MS, i, now)
@@ -170,7 +182,7 @@ def test_a_camera_leading_within_max_clock_offset_fails_safe_and_is_named():
 
 
 def test_a_camera_whose_clock_is_off_is_measured_named_and_not_live():
-    stage = FusionStage(
+    stage = make_stage(
         ["ok", "behind", "ahead"], sync_tolerance=0.04, max_future=0.5, max_clock_offset=0.25
     )
     for i in range(30):  # 15 fps, 10 ms of transport; one camera 0.3 s behind, one ahead
@@ -191,7 +203,7 @@ def test_a_camera_whose_clock_is_off_is_measured_named_and_not_live():
 
 
 def test_each_camera_counts_frames_received_and_fused_once_each():
-    stage = FusionStage(["a", "b"], sync_tolerance=0.05)
+    stage = make_stage(["a", "b"], sync_tolerance=0.05)
     stage.add("a", 1000 * MS, "a1")
     stage.add("b", 1000 * MS, "b1")
     fuse_all(stage)
@@ -205,7 +217,7 @@ def test_each_camera_counts_frames_received_and_fused_once_each():
 
 def test_an_instant_every_camera_delivered_is_fused_when_one_is_already_further():
     """Found by the cell bench: the fastest camera's next frame hid the complete instant."""
-    stage = FusionStage(["a", "b"], sync_tolerance=0.02, camera_timeout=0.5, sync_wait=0.1)
+    stage = make_stage(["a", "b"], sync_tolerance=0.02, camera_timeout=0.5, sync_wait=0.1)
     now = 1100 * MS
     stage.add("a", 1000 * MS, "a1", now)
     stage.add("a", 1066 * MS, "a2", now)  # a is one frame further before b delivers 1000

@@ -14,9 +14,9 @@ from har_ros.action.synth import make_stream
 from har_ros.bags.scenario import START_NS, write_skeleton_scenario, write_video_bag
 from har_ros.ros.graph import spin_until, wait_for_publishers
 from har_ros.ros.stamps import stamp_to_ns
-from har_ros.safety.node_config import SHIPPED_RULES
+from har_ros.safety.node_config import SHIPPED_RULES, SafetyNodeConfig
 from har_ros.safety.rules import RuleSet
-from har_ros.safety.ssm import SsmParameters, protective_distance
+from har_ros.safety.ssm import protective_distance
 
 pytestmark = [
     pytest.mark.graph,
@@ -99,7 +99,7 @@ def test_skeleton_scenario_actions_and_speed(ros_node, processes, topic_prefix, 
 
     # Safety: 0 whenever someone is inside the stop distance of the rule in force.
     rules = RuleSet.from_yaml(SHIPPED_RULES)
-    ssm = SsmParameters()
+    ssm = SafetyNodeConfig().ssm_parameters()
     running = [m for _, m in statuses if m.state != SafetyStatus.STATE_STARTUP]
     assert running
     for m in running:

@@ -15,9 +15,9 @@ from har_ros.bench.safety import person_on_floor_msg
 from har_ros.ros import qos
 from har_ros.ros.graph import call_service, spin_until, wait_for_publishers, wait_for_subscribers
 from har_ros.ros.stamps import ns_to_stamp, stamp_to_ns
-from har_ros.safety.node_config import SHIPPED_RULES
+from har_ros.safety.node_config import SHIPPED_RULES, SafetyNodeConfig
 from har_ros.safety.rules import RuleSet
-from har_ros.safety.ssm import SsmParameters, protective_distance
+from har_ros.safety.ssm import protective_distance
 
 pytestmark = pytest.mark.graph
 
@@ -113,7 +113,7 @@ def test_walk_in_stops_in_time_walk_out_recovers_on_the_ramp(ros_node, processes
 
     # No action ever arrives, so the conservative rule of the shipped rules applies.
     rule = RuleSet.from_yaml(SHIPPED_RULES).conservative
-    ssm = SsmParameters()  # the node's defaults for the robot constants
+    ssm = SafetyNodeConfig().ssm_parameters()  # the node's defaults for the robot constants
     stop_distance = protective_distance(0.0, rule.human_speed, ssm, rule.extra_margin)
     running = [(t, m) for t, m in statuses if m.state != SafetyStatus.STATE_STARTUP]
     assert running, "never left startup"

@@ -1,12 +1,14 @@
 """The safety policy: states, rules, fail-safe behaviour, ramps, hysteresis."""
 
 import math
+from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from har_ros.common.clock_offset import WINDOW_S
+from har_ros.safety.node_config import SafetyNodeConfig
 from har_ros.safety.policy import (
     PersonObservation,
     PolicyConfig,
@@ -36,6 +38,7 @@ PERIOD = 0.02
 
 
 def make_config(**overrides) -> PolicyConfig:
+    """The safety node's defaults, with this file's robot, rules and quicker timing."""
     base = dict(
         ssm=SSM,
         rules=RULES,
@@ -48,7 +51,7 @@ def make_config(**overrides) -> PolicyConfig:
         hysteresis=0.2,
     )
     base.update(overrides)
-    return PolicyConfig(**base)
+    return replace(SafetyNodeConfig().policy_config(), **base)
 
 
 def started_policy(people=(), actions=None, **overrides) -> tuple[SafetyPolicy, float]:

@@ -1,6 +1,7 @@
 """ISO/TS 15066 formulas against hand-computed values and their own inverse."""
 
 import math
+from dataclasses import replace
 
 import pytest
 from hypothesis import given
@@ -59,8 +60,8 @@ def test_scale_is_monotone_in_separation_and_bounded(d1, d2, human_speed):
 
 def test_parameters_are_validated():
     with pytest.raises(ValueError, match="braking_deceleration"):
-        SsmParameters(braking_deceleration=0.0).validate()
+        replace(P, braking_deceleration=0.0).validate()
     with pytest.raises(ValueError, match="reaction_time"):
-        SsmParameters(reaction_time=-0.1).validate()
+        replace(P, reaction_time=-0.1).validate()
     with pytest.raises(ValueError, match="finite"):
         max_safe_speed(math.nan, 1.0, P)

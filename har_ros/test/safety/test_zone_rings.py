@@ -1,18 +1,18 @@
 import numpy as np
 import pytest
 
-from har_ros.resources import package_file
+from har_ros.safety.node_config import SHIPPED_RULES, SafetyNodeConfig
 from har_ros.safety.rules import RuleSet
-from har_ros.safety.ssm import SsmParameters, speed_scale
+from har_ros.safety.ssm import speed_scale
 from har_ros.safety.zone_rings import zone_rings
 from har_ros.safety.zones import RobotZone
 
-RULES = RuleSet.from_yaml(package_file("data", "safety_rules.yaml"))
+RULES = RuleSet.from_yaml(SHIPPED_RULES)
 
 
 def test_rings_mark_where_the_scale_is_zero_and_where_it_reaches_one():
     rules = RULES
-    ssm = SsmParameters()
+    ssm = SafetyNodeConfig().ssm_parameters()
     rings = zone_rings(RobotZone("circle", (1.0, 2.0), 0.5), ssm, rules)
     rule = rules.conservative
     stop = rings.protective_radius - rings.zone_radius
@@ -27,5 +27,5 @@ def test_rings_mark_where_the_scale_is_zero_and_where_it_reaches_one():
 
 def test_a_polygon_is_drawn_no_smaller_than_it_is():
     square = RobotZone("polygon", (0.0, 0.0, 2.0, 0.0, 2.0, 2.0, 0.0, 2.0))
-    rings = zone_rings(square, SsmParameters(), RULES, offset=(1.0, 0.0))
+    rings = zone_rings(square, SafetyNodeConfig().ssm_parameters(), RULES, offset=(1.0, 0.0))
     assert rings.centre == (2.0, 1.0) and rings.zone_radius == pytest.approx(np.sqrt(2))
