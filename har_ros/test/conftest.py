@@ -68,13 +68,12 @@ def stream_checkpoint(tmp_path_factory) -> Path:
 
     from har_ros.action.checkpoint import Checkpoint
     from har_ros.action.models import build_model, model_settings
-    from har_ros.action.preprocess import Normalisation
     from har_ros.action.synth import ACTIONS
-    from har_ros.action.train import STREAM_SETTINGS
+    from har_ros.action.train import STREAM_SETTINGS, TrainConfig
     from har_ros.skeleton.layouts import COCO17
 
     norm = dataclasses.replace(
-        Normalisation(),
+        TrainConfig(window=48).normalisation(),
         sampling="stream",
         scale="frame_torso",
         window=STREAM_SETTINGS["window"],

@@ -29,23 +29,23 @@ SAMPLINGS = ("resample", "crop", "stream")
 
 @dataclass(frozen=True)
 class Normalisation:
-    """What the checkpoint records about preprocessing."""
+    """What the checkpoint records about preprocessing.
 
-    window: int = 48  # frames per window
-    centre: str = "hips"
-    scale: str = "torso"
-    features: tuple[str, ...] = ("position", "velocity", "bone")  # channel groups
+    No defaults here: TrainConfig holds them, and from_dict the ones of
+    checkpoints written before a field existed.
+    """
+
+    window: int  # frames per window
+    centre: str
+    scale: str
+    features: tuple[str, ...]  # channel groups
     # "resample": a whole clip is squeezed into the window (clip classification, UTD-MHAD);
     # "crop": windows are `window` frames at `rate_hz` cut from a stream (the node's view).
-    sampling: str = "resample"
-    rate_hz: float = 30.0
+    sampling: str
+    rate_hz: float
 
     def __post_init__(self) -> None:
-        unknown = [f for f in self.features if f not in FEATURE_GROUPS]
-        if unknown or not self.features or len(set(self.features)) != len(self.features):
-            raise ValueError(
-                f"features must be distinct names from {FEATURE_GROUPS}, got {list(self.features)}"
-            )
+        check_features(self.features)
         if self.centre not in CENTRES or self.sampling not in SAMPLINGS or self.scale not in SCALES:
             raise ValueError(
                 f"centre must be one of {CENTRES}, sampling one of {SAMPLINGS} "
@@ -68,6 +68,7 @@ class Normalisation:
 
     @classmethod
     def from_dict(cls, data: dict) -> Normalisation:
+        """A checkpoint's record; a field it lacks gets the value it had before the field."""
         return cls(
             int(data["window"]),
             data.get("centre", "hips"),
@@ -75,6 +76,15 @@ class Normalisation:
             tuple(data.get("features", ("position", "velocity", "bone"))),
             data.get("sampling", "resample"),
             float(data.get("rate_hz", 30.0)),
+        )
+
+
+def check_features(features: tuple[str, ...]) -> None:
+    """ValueError unless ``features`` are distinct known channel groups (at least one)."""
+    unknown = [f for f in features if f not in FEATURE_GROUPS]
+    if unknown or not features or len(set(features)) != len(features):
+        raise ValueError(
+            f"features must be distinct names from {FEATURE_GROUPS}, got {list(features)}"
         )
 
 

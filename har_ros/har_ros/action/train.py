@@ -52,7 +52,7 @@ class TrainConfig:
     seed: int = 0
     val_fraction: float | None = None  # None: a hold-out only where classes can spare it
     mirror: str = "auto"  # left/right flips: "on", "off", or "auto" (off for sided classes)
-    features: tuple[str, ...] = Normalisation.features  # input channel groups (preprocess)
+    features: tuple[str, ...] = ("position", "velocity", "bone")  # channel groups (preprocess)
     patience: int = 25
     threads: int = field(default_factory=lambda: os.cpu_count() or 1)
     stride: int = 5

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..action.calibration import SCORES
 from ..action.models import MODEL_NAMES
-from ..action.preprocess import CENTRES, SAMPLINGS, Normalisation
+from ..action.preprocess import CENTRES, SAMPLINGS, check_features
 from ..action.train import FREEZE_CHOICES, MIRROR_CHOICES, STREAM_SETTINGS, TrainConfig
 
 DEFAULTS = TrainConfig()  # one source of truth: flags only carry what the user typed
@@ -20,7 +20,9 @@ def _default(name: str) -> str:
 
 def _features(text: str) -> tuple[str, ...]:
     try:
-        return Normalisation(features=tuple(f for f in text.split(",") if f)).features
+        features = tuple(f for f in text.split(",") if f)
+        check_features(features)
+        return features
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 

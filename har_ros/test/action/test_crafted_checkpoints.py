@@ -9,8 +9,8 @@ import torch
 from har_ros.action.calibration import Calibration
 from har_ros.action.checkpoint import Checkpoint, CheckpointError, load_checkpoint
 from har_ros.action.models import build_model
-from har_ros.action.preprocess import Normalisation
 from har_ros.action.recognizer import ActionRecognizer, RecognizerSettings
+from har_ros.action.train import TrainConfig
 from har_ros.skeleton.layouts import Layout
 from har_ros.skeleton.types import Person, SkeletonFrame
 
@@ -20,7 +20,7 @@ NS = 1_000_000_000
 
 def arm_checkpoint(calibration: Calibration | None = None) -> Checkpoint:
     """A tiny untrained ST-GCN on a custom 3-joint layout, 6 frames at 10 Hz."""
-    norm = Normalisation(window=6, sampling="crop", rate_hz=10.0)
+    norm = TrainConfig(window=6, sampling="crop", rate_hz=10.0).normalisation()
     config = {"widths": [8], "strides": [1], "kernel": 3}
     model = build_model("stgcn", norm.channels(2), 2, ARM, config)
     return Checkpoint(

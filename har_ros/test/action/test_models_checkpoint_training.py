@@ -9,7 +9,6 @@ import torch
 from har_ros.action.checkpoint import Checkpoint, CheckpointError, load_checkpoint
 from har_ros.action.evaluate import evaluate, robustness
 from har_ros.action.models import MODEL_NAMES, build_model, model_settings, normalised_adjacency
-from har_ros.action.preprocess import Normalisation
 from har_ros.action.synth import ACTIONS, make_dataset
 from har_ros.action.train import SettingsError, TrainConfig, train
 from har_ros.skeleton.layouts import COCO17, Layout
@@ -85,7 +84,7 @@ def test_checkpoint_errors_are_clear(trained, tmp_path):
     with pytest.raises(CheckpointError, match="not a har_ros action checkpoint"):
         load_checkpoint(tmp_path / "other.pt")
     wrong = dataclasses.replace(
-        checkpoint, normalisation=Normalisation(window=24, features=("position",))
+        checkpoint, normalisation=TrainConfig(window=24, features=("position",)).normalisation()
     )
     wrong.save(tmp_path / "wrong.pt")
     with pytest.raises(CheckpointError, match="weights do not fit"):
@@ -199,3 +198,16 @@ def test_early_training_needs_stream_windows_and_valid_shares():
         progress=False,
     )
     assert checkpoint.calibration.fitted_on > 0
+
+
+def test_a_checkpoint_written_before_a_field_existed_keeps_the_old_meaning():
+    """Normalisation has no defaults; from_dict fills a field an old file lacks."""
+    from har_ros.action.preprocess import Normalisation
+    from har_ros.action.recognizer import DEFAULT_MODEL
+
+    old = Normalisation.from_dict({"window": 32})  # the first checkpoints recorded only this
+    assert old == Normalisation(
+        32, "hips", "torso", ("position", "velocity", "bone"), "resample", 30.0
+    )
+    shipped = load_checkpoint(DEFAULT_MODEL).normalisation  # written 2026-12-02
+    assert (shipped.window, shipped.rate_hz, shipped.sampling) == (32, 15.0, "crop")

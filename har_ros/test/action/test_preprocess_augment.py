@@ -10,13 +10,13 @@ from hypothesis.extra.numpy import arrays
 
 from har_ros.action.augment import Augmentation, augment, mirror, view_yaw
 from har_ros.action.preprocess import (
-    Normalisation,
     batch_window_features,
     nanmedian,
     normalise,
     resample,
     window_features,
 )
+from har_ros.action.train import TrainConfig
 from har_ros.skeleton.layouts import COCO17
 
 
@@ -49,7 +49,7 @@ def test_missing_joints_are_masked_and_zero():
 
 
 def test_windows_have_the_model_shape():
-    norm = Normalisation(window=32)
+    norm = TrainConfig(window=32).normalisation()
     x = window_features(standing(t=75), COCO17, norm)
     assert x.shape == (norm.channels(2), 32, 17)
     assert resample(np.arange(5.0), 9)[4] == 2.0
@@ -71,7 +71,7 @@ def test_mirror_swaps_sides_and_flips_x():
 )
 def test_fuzz_windows_are_finite_and_the_right_shape(seq):
     seq[..., 2] = np.abs(np.nan_to_num(seq[..., 2])) % 1.0
-    x = window_features(seq, COCO17, Normalisation(window=16))
+    x = window_features(seq, COCO17, TrainConfig(window=16).normalisation())
     assert x.shape == (7, 16, 17) and np.all(np.isfinite(x))
 
 
@@ -112,7 +112,7 @@ def test_sequence_centre_keeps_walking_visible():
 def test_motion_keeps_the_travel_that_per_frame_velocity_loses():
     seq = standing(t=16)
     seq[..., 0] += np.arange(16)[:, None] * 20.0  # walks right 20 px per frame, pose still
-    norm = Normalisation(window=16, features=("position", "velocity", "motion"))
+    norm = TrainConfig(window=16, features=("position", "velocity", "motion")).normalisation()
     x = window_features(seq, COCO17, norm)
     velocity, motion = x[2:4], x[4:6]
     np.testing.assert_allclose(velocity, 0.0, atol=1e-5)
@@ -127,7 +127,7 @@ def test_bone_motion_is_the_change_of_bones_where_both_frames_see_them():
     seq = standing(t=12)
     seq[..., :2] += rng.normal(0, 3, seq[..., :2].shape)
     seq[5, 7, 2] = 0  # left elbow missing in frame 5
-    norm = Normalisation(window=12, features=("bone", "bone_motion"))
+    norm = TrainConfig(window=12, features=("bone", "bone_motion")).normalisation()
     x = window_features(seq, COCO17, norm)
     bones, turns = x[0:2], x[2:4]
     np.testing.assert_allclose(turns[:, 8:], np.diff(bones, axis=1)[:, 7:], atol=1e-5)
@@ -137,7 +137,7 @@ def test_bone_motion_is_the_change_of_bones_where_both_frames_see_them():
 def test_unknown_or_repeated_features_are_refused():
     for bad in (("position", "speed"), ("bone", "bone"), ()):
         with pytest.raises(ValueError, match="features"):
-            Normalisation(features=bad)
+            TrainConfig(features=bad).normalisation()
 
 
 @settings(max_examples=200, deadline=None)
@@ -159,7 +159,7 @@ def test_nanmedian_matches_numpy(values, axis):
 def test_stream_windows_end_anywhere_in_a_clip_and_go_on_from_what_came_before():
     from har_ros.action.preprocess import stream_window, stride_windows
 
-    norm = Normalisation(window=16, sampling="crop", rate_hz=30.0)
+    norm = TrainConfig(window=16, sampling="crop", rate_hz=30.0).normalisation()
     clip = np.zeros((40, 17, 3), np.float32)
     clip[..., 0] = np.arange(40)[:, None] + 100.0  # x = frame number + 100
     clip[..., 2] = 1.0

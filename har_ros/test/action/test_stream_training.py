@@ -8,7 +8,6 @@ import pytest
 import torch
 
 from har_ros.action.models import build_model
-from har_ros.action.preprocess import Normalisation
 from har_ros.action.stream_training import (
     IGNORE,
     OUTLIER,
@@ -18,10 +17,10 @@ from har_ros.action.stream_training import (
 )
 from har_ros.action.streams import UTD_OUTSIDE_CLASSES, known_classes_only
 from har_ros.action.synth import ACTIONS, OUTSIDE_ACTIONS, make_dataset
-from har_ros.action.train import STREAM_SETTINGS
+from har_ros.action.train import STREAM_SETTINGS, TrainConfig
 from har_ros.skeleton.layouts import COCO17
 
-NORM = Normalisation(window=48, sampling="stream", scale="frame_torso", rate_hz=15.0)
+NORM = TrainConfig(window=48, sampling="stream", scale="frame_torso", rate_hz=15.0).normalisation()
 
 
 @pytest.fixture(scope="module")

@@ -6,14 +6,14 @@ import numpy as np
 
 from har_ros.action.checkpoint import Checkpoint
 from har_ros.action.models import build_model, model_settings
-from har_ros.action.preprocess import Normalisation
+from har_ros.action.train import TrainConfig
 from har_ros.bench.action import run
 from har_ros.skeleton.layouts import UTD_KINECT20
 
 
 def test_a_checkpoint_in_another_layout_is_measured_not_dropped(tmp_path):
     """Found by measuring: people in COCO-17 met a Kinect checkpoint and none was stepped."""
-    norm = dataclasses.replace(Normalisation(), window=16, rate_hz=15.0)
+    norm = dataclasses.replace(TrainConfig(window=48).normalisation(), window=16, rate_hz=15.0)
     config = {"widths": [8], "strides": [1], "kernel": 3}
     model = build_model("stgcn", norm.channels(2), 3, UTD_KINECT20, config)
     path = tmp_path / "kinect.pt"

@@ -212,11 +212,11 @@ def _arm_checkpoint(path):
     """A tiny untrained ST-GCN on a custom 3-joint layout (6 frames at 10 Hz), saved."""
     from har_ros.action.checkpoint import Checkpoint
     from har_ros.action.models import build_model
-    from har_ros.action.preprocess import Normalisation
+    from har_ros.action.train import TrainConfig
     from har_ros.skeleton.layouts import Layout
 
     arm = Layout("arm3", ("shoulder", "elbow", "wrist"), ((0, 1), (1, 2)))
-    norm = Normalisation(window=6, sampling="crop", rate_hz=10.0)
+    norm = TrainConfig(window=6, sampling="crop", rate_hz=10.0).normalisation()
     config = {"widths": [8], "strides": [1], "kernel": 3}
     model = build_model("stgcn", norm.channels(2), 2, arm, config)
     Checkpoint(
