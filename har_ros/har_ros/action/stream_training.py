@@ -158,14 +158,26 @@ def stream_batch(
     pause_label: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Model input (count, C, window, J) of ``count`` streams and their labels (count, window)."""
-    x, y = [], []
-    for _ in range(count):
-        frames, labels, _ = labelled_stream(
-            dataset, norm.window, norm, rng, aug, exposure, pause_label
-        )
-        x.append(window_features(frames, dataset.layout, norm))
-        y.append(labels)
-    return np.stack(x), np.stack(y).astype(np.int64)
+    frames, labels = labelled_streams(dataset, count, norm, rng, aug, exposure, pause_label)
+    x = np.stack([window_features(stream, dataset.layout, norm) for stream in frames])
+    return x, labels
+
+
+def labelled_streams(
+    dataset: SequenceDataset,
+    count: int,
+    norm: Normalisation,
+    rng: np.random.Generator,
+    aug: Augmentation | None = None,
+    exposure: bool = True,
+    pause_label: int | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Raw frames (count, window, J, C) of ``count`` streams and their labels (count, window)."""
+    drawn = [
+        labelled_stream(dataset, norm.window, norm, rng, aug, exposure, pause_label)
+        for _ in range(count)
+    ]
+    return np.stack([d[0] for d in drawn]), np.stack([d[1] for d in drawn]).astype(np.int64)
 
 
 def stream_loss(

@@ -1,6 +1,7 @@
 """Training: augmented windows, AdamW with a one-cycle schedule, epoch chosen on validation.
 
-A streaming model trains on labelled streams instead (stream_training.py).
+A streaming model trains on labelled streams instead (stream_training.py), optionally
+taught by a window model (distillation.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from .augment import Augmentation, augment
 from .checkpoint import Checkpoint
 from .contrastive import ContrastiveConfig, group_loss, instance_loss, noised
 from .dataset import SequenceDataset
+from .distillation import DistillationPool, Teacher, TeacherError, distillation_loss
 from .models import (
     MODEL_NAMES,
     STREAMING_MODELS,
@@ -36,7 +38,7 @@ from .preprocess import (
     window_features,
 )
 from .recipe import apply, resolve
-from .stream_training import stream_batch, stream_loss
+from .stream_training import labelled_streams, stream_batch, stream_loss
 
 
 @dataclass
@@ -64,6 +66,11 @@ class TrainConfig:
     exposure: float = 0.1  # streaming models: weight of outlier exposure (0 = off)
     pause_class: str = ""  # streaming models: the class of standing still; "" = none of them
     view_yaw: float = 0.0  # augmentation: the camera turned by up to this many degrees
+    teacher: str = ""  # streaming models: a window checkpoint whose outputs are soft targets
+    distill: float = 1.0  # with a teacher: weight of its soft targets beside the labels
+    distill_every: int = 4  # with a teacher: a soft target at every this many frames
+    distill_temperature: float = 2.0  # with a teacher: softens both distributions
+    distill_pool: int = 4  # with a teacher: pooled streams per training clip (targets made once)
     init: str = ""  # checkpoint to start from (fine-tuning); its model and settings are used
     freeze: str = "none"  # "backbone": train only the classifier head (with init)
     contrastive: dict = field(default_factory=dict)  # ContrastiveConfig fields; empty = off
@@ -95,6 +102,19 @@ class TrainConfig:
             raise SettingsError(
                 f"lr and rate_hz must be > 0, weight_decay and noise >= 0, got "
                 f"{self.lr}, {self.rate_hz}, {self.weight_decay}, {self.noise}"
+            )
+        if self.teacher and (
+            self.model not in STREAMING_MODELS
+            or not self.distill >= 0
+            or self.distill_every < 1
+            or not self.distill_temperature > 0
+            or self.distill_pool < 1
+        ):
+            raise SettingsError(
+                "a teacher teaches a streaming model, with distill >= 0, distill_every >= 1, "
+                f"distill_temperature > 0 and distill_pool >= 1, got {self.model}, "
+                f"{self.distill}, {self.distill_every}, {self.distill_temperature}, "
+                f"{self.distill_pool}"
             )
         if not 0.0 <= self.view_yaw < 90.0:
             raise SettingsError(f"view_yaw must be in [0, 90) degrees, got {self.view_yaw}")
@@ -462,6 +482,7 @@ class _Run:
     noisy_view: object  # clip -> noised clip, for contrastive training
     x_val: np.ndarray | None
     init_weights: list[str]  # keys copied from --init
+    pool: DistillationPool | None = None  # streaming models: streams with a teacher's targets
 
 
 def train(
@@ -480,6 +501,26 @@ def train(
     recipe = resolve(dataset, config.epochs, config.val_fraction, config.mirror, config.batch_size)
     run = _set_up(dataset, apply(config, recipe), init)
     config = run.config
+    if config.teacher:
+        from .checkpoint import load_checkpoint
+
+        teacher = Teacher(
+            load_checkpoint(config.teacher), config.distill_every, config.distill_temperature
+        )
+        try:
+            teacher.check(list(dataset.class_names), dataset.layout.name, config.rate_hz)
+        except TeacherError as exc:
+            raise SettingsError(f"teacher {config.teacher}: {exc}") from None
+        streams, labels = labelled_streams(
+            run.train_set,
+            config.distill_pool * len(run.train_set),
+            run.norm,
+            run.rng,
+            run.augmentation,
+            exposure=config.exposure > 0,
+            pause_label=pause_label(config, list(run.train_set.class_names)),
+        )
+        run.pool = DistillationPool.make(teacher, streams, labels, dataset.layout, run.norm)
     if config.pause_class and config.pause_class not in dataset.class_names:
         raise SettingsError(
             f"pause_class {config.pause_class!r} is not one of the classes "
@@ -647,22 +688,40 @@ def _epoch(run: _Run) -> float:
 
 
 def _stream_epoch(run: _Run) -> float:
-    """One pass over freshly drawn labelled streams (as many as training clips)."""
+    """One pass over labelled streams (as many as training clips), the loss per frame.
+
+    Freshly drawn each epoch; with a teacher, drawn from its pool of streams
+    whose soft targets were made once.
+    """
     config = run.config
-    x, y = stream_batch(
-        run.train_set,
-        len(run.train_set),
-        run.norm,
-        run.rng,
-        run.augmentation,
-        exposure=config.exposure > 0,
-        pause_label=pause_label(config, list(run.train_set.class_names)),
-    )
+    soft = None
+    if run.pool is not None:
+        x, y, soft = run.pool.draw(len(run.train_set), run.rng)
+    else:
+        x, y = stream_batch(
+            run.train_set,
+            len(run.train_set),
+            run.norm,
+            run.rng,
+            run.augmentation,
+            exposure=config.exposure > 0,
+            pause_label=pause_label(config, list(run.train_set.class_names)),
+        )
     run.model.train()
     losses = []
     for i in range(0, len(x), config.batch_size):  # no batch statistics: any size will do
-        logits = run.model.frame_logits(torch.from_numpy(x[i : i + config.batch_size]))
-        loss = stream_loss(logits, torch.from_numpy(y[i : i + config.batch_size]), config.exposure)
+        batch = slice(i, i + config.batch_size)
+        logits = run.model.frame_logits(torch.from_numpy(x[batch]))
+        labels = torch.from_numpy(y[batch])
+        loss = stream_loss(logits, labels, config.exposure)
+        if soft is not None and run.pool is not None and config.distill > 0:
+            loss = loss + config.distill * distillation_loss(
+                logits,
+                torch.from_numpy(soft[batch]),
+                run.pool.frames,
+                labels >= 0,
+                config.distill_temperature,
+            )
         run.optimiser.zero_grad()
         loss.backward()
         run.optimiser.step()

@@ -68,6 +68,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="streaming models: weight of outlier exposure, 0 = off" + _default("exposure"),
     )
     parser.add_argument(
+        "--teacher",
+        metavar="CKPT",
+        help="streaming models: a window checkpoint of the same classes whose outputs on "
+        "the last window are soft targets (knowledge distillation)",
+    )
+    parser.add_argument(
+        "--distill",
+        type=float,
+        help="with --teacher: weight of the soft targets beside the labels" + _default("distill"),
+    )
+    parser.add_argument(
         "--epochs", type=int, help="default: from the dataset's size (about 3000 steps, 60-400)"
     )
     parser.add_argument(
@@ -223,6 +234,8 @@ CONFIG_FLAGS = (
     "known_rejection",
     "calibration_fraction",
     "exposure",
+    "teacher",
+    "distill",
     "pause_class",
     "view_yaw",
 )
