@@ -30,28 +30,27 @@ LEVEL = {
 
 def input_statuses(
     now: float,
+    decision: Decision,
     meters: dict[str, RateMeter],
-    config: SafetyNodeConfig | None,
     offsets: dict[str, float | None] | None = None,
 ) -> list[InputStatus]:
-    """Age, rate, health and clock offset of every input the config uses (none unconfigured)."""
-    if config is None:
-        return []
-    timeouts = {"skeletons": config.skeleton_timeout, "action": config.action_timeout}
-    if config.use_robot_pose:
-        timeouts["robot_position"] = config.robot_pose_timeout
-    if config.use_coverage:
-        timeouts["coverage"] = config.skeleton_timeout
+    """The decision's input-health records, with each input's rate and clock offset.
+
+    Health is decided once, by the policy (SafetyPolicy.input_health); this only shows it.
+    """
     offsets = offsets or {}
     return [
         InputStatus(
-            name=name,
-            age=meters[name].age(now),
-            rate=meters[name].rate(now),
-            healthy=meters[name].age(now) <= timeout,
-            clock_offset=math.nan if offsets.get(name) is None else float(offsets[name]),
+            name=h.name,
+            age=h.age,
+            stamp_age=h.stamp_age,
+            rate=meters[h.name].rate(now) if h.name in meters else math.nan,
+            required=h.required,
+            healthy=h.healthy,
+            why=h.why,
+            clock_offset=math.nan if offsets.get(h.name) is None else float(offsets[h.name]),
         )
-        for name, timeout in timeouts.items()
+        for h in decision.inputs
     ]
 
 
@@ -59,7 +58,6 @@ def safety_report(
     header: Header,
     now: float,
     decision: Decision,
-    config: SafetyNodeConfig | None,
     meters: dict[str, RateMeter],
     offsets: dict[str, float | None],
     stamps: dict[str, Time],
@@ -71,7 +69,7 @@ def safety_report(
 
     ``problems``: what the self-checks found (named in the diagnostics, at least WARN).
     """
-    inputs = input_statuses(now, meters, config, offsets)
+    inputs = input_statuses(now, decision, meters, offsets)
     status = SafetyStatus(
         header=header,
         speed_scale=float(decision.scale),
@@ -91,6 +89,8 @@ def safety_report(
         values[f"{name}_received"] = meter.count
     for item in inputs:
         values[f"{item.name}_age_s"] = item.age
+        if math.isfinite(item.stamp_age):
+            values[f"{item.name}_stamp_age_s"] = round(item.stamp_age, 4)
         values[f"{item.name}_rate_hz"] = item.rate
         if math.isfinite(item.clock_offset):
             values[f"{item.name}_clock_offset_s"] = round(item.clock_offset, 4)
@@ -150,7 +150,6 @@ class SafetyReporter:
             header,
             now,
             decision,
-            config,
             meters,
             offsets,
             stamps,

@@ -109,6 +109,19 @@ class Decision:
     nearest_track_id: int = -1
     active_rules: tuple[str, ...] = ()
     target_scale: float = 0.0
+    inputs: tuple[InputHealth, ...] = ()  # each watched input as this decision judged it
+
+
+@dataclass(frozen=True)
+class InputHealth:
+    """One input as the policy judges it: what the status shows and what a stop names."""
+
+    name: str  # its topic: skeletons, action, robot_position, coverage
+    age: float  # s since its newest message arrived (inf: none yet)
+    stamp_age: float  # s by that message's header stamp on the node's clock (nan: not judged)
+    required: bool  # stale and required: a stop; stale actions otherwise: the conservative rule
+    healthy: bool
+    why: str  # what is wrong with it ("" when healthy)
 
 
 @dataclass
@@ -246,7 +259,8 @@ class SafetyPolicy:
         """
         try:
             self._track_clock(clock_now)
-            decision = self._step(now, clock_now)
+            health = tuple(self.input_health(now, clock_now))
+            decision = replace(self._step(now, clock_now, health), inputs=health)
             notes = self._clock_notes(clock_now)
             if notes:
                 decision = replace(decision, reason=f"{decision.reason}; {notes}")
@@ -257,28 +271,50 @@ class SafetyPolicy:
         self.state = decision.state
         return decision
 
-    def _required_inputs(self) -> list[tuple[str, _InputClock, float]]:
-        cfg = self.config
-        inputs = [("skeletons", self.skeletons, cfg.skeleton_timeout)]
-        if cfg.require_actions:
-            inputs.append(("action", self.actions, cfg.action_timeout))
-        if cfg.use_robot_pose:
-            inputs.append(("robot_pose", self.robot_pose, cfg.robot_pose_timeout))
-        if cfg.use_coverage:
-            inputs.append(("coverage", self.coverage, cfg.skeleton_timeout))
-        return inputs
+    def input_health(self, now: float, clock_now: float | None = None) -> list[InputHealth]:
+        """Every input this configuration watches, judged as the decision judges it.
 
-    def _stale_reason(self, now: float, clock_now: float | None) -> str | None:
-        for name, clock, timeout in self._required_inputs():
-            age = clock.age(now)
-            if age > timeout:
-                if clock.last is None:
-                    return self._clock_jump or f"no {name} received yet"
-                return f"{name} stale: last {age:.2f} s ago (timeout {timeout:.2f} s)"
-            reason = self._stamp_problem(name, clock, timeout, clock_now)
-            if reason is not None:
-                return reason
-        return None
+        The one place input health is decided: the decision stops for the first
+        required input that is not healthy, and the status shows these records.
+        """
+        cfg = self.config
+        watched = [
+            ("skeletons", self.skeletons, cfg.skeleton_timeout, True),
+            ("action", self.actions, cfg.action_timeout, cfg.require_actions),
+        ]
+        if cfg.use_robot_pose:
+            watched.append(("robot_position", self.robot_pose, cfg.robot_pose_timeout, True))
+        if cfg.use_coverage:
+            watched.append(("coverage", self.coverage, cfg.skeleton_timeout, True))
+        records = []
+        for name, clock, timeout, required in watched:
+            why = self._input_problem(name, clock, timeout, now, clock_now)
+            stamp_age = clock.stamp_age(clock_now)
+            records.append(
+                InputHealth(
+                    name,
+                    clock.age(now),
+                    math.nan if stamp_age is None else stamp_age,
+                    required,
+                    why is None,
+                    why or "",
+                )
+            )
+        return records
+
+    def _input_problem(
+        self, name: str, clock: _InputClock, timeout: float, now: float, clock_now: float | None
+    ) -> str | None:
+        age = clock.age(now)
+        if age > timeout:
+            if clock.last is None:
+                return self._clock_jump or f"no {name} received yet"
+            return f"{name} stale: last {age:.2f} s ago (timeout {timeout:.2f} s)"
+        return self._stamp_problem(name, clock, timeout, clock_now)
+
+    def _stale_reason(self, health: tuple[InputHealth, ...]) -> str | None:
+        """Why the first required input is not healthy (None: all are)."""
+        return next((h.why for h in health if h.required and not h.healthy), None)
 
     def _stamp_problem(
         self, name: str, clock: _InputClock, timeout: float, clock_now: float | None
@@ -326,9 +362,11 @@ class SafetyPolicy:
             "coverage": self.coverage.offset.value(clock_now),
         }
 
-    def _step(self, now: float, clock_now: float | None = None) -> Decision:
+    def _step(
+        self, now: float, clock_now: float | None, health: tuple[InputHealth, ...]
+    ) -> Decision:
         cfg = self.config
-        stale = self._stale_reason(now, clock_now)
+        stale = self._stale_reason(health)
         if self._input_fault is not None and now - self._input_fault[0] <= cfg.skeleton_timeout:
             self._stop_latched = True
             if not self._started:
@@ -363,10 +401,7 @@ class SafetyPolicy:
             self._stop_latched = True
             return Decision(0.0, SafetyState.PROTECTIVE_STOP, f"protective stop: {stale}")
 
-        actions_fresh = (
-            self.actions.age(now) <= cfg.action_timeout
-            and self._stamp_problem("action", self.actions, cfg.action_timeout, clock_now) is None
-        )
+        actions_fresh = next(h.healthy for h in health if h.name == "action")
         latency = self.skeletons.stamp_age(clock_now) or 0.0
         excess = max(0.0, latency - cfg.latency_budget)
         limits = [self._limit_for(person, actions_fresh, excess) for person in self._people]

@@ -252,6 +252,10 @@ def test_input_age_is_judged_by_stamp(ros_node, processes, topic_prefix):
         "the old frames named",
     )
     assert last().state == SafetyStatus.STATE_PROTECTIVE_STOP
+    skeletons = next(i for i in last().inputs if i.name == "skeletons")
+    # the status shows the input the stop names as unhealthy, by its stamp, not its arrival
+    assert not skeletons.healthy and skeletons.required and skeletons.why in last().reason
+    assert skeletons.age < 1.0 and skeletons.stamp_age > 2.5
     publish_until(
         ros_node,
         pub,

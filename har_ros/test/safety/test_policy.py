@@ -241,7 +241,7 @@ def test_robot_position_moves_the_zone_and_goes_stale():
     assert policy.step(t).min_separation == pytest.approx(1.0)
     policy.on_skeletons(t + 1.0, people)
     decision = policy.step(t + 1.0)
-    assert decision.scale == 0.0 and "robot_pose stale" in decision.reason
+    assert decision.scale == 0.0 and "robot_position stale" in decision.reason
 
 
 @pytest.mark.parametrize(
@@ -420,3 +420,63 @@ def test_a_drifting_clock_is_named_once_it_has_drifted_past_the_limit():
 def test_max_clock_offset_must_be_positive():
     with pytest.raises(ValueError, match="max_clock_offset"):
         make_config(max_clock_offset=0.0).validate()
+
+
+def _feed(policy, t, clock, skeletons_lag=0.0, actions=True, robot=True, coverage=True):
+    """One period of input, as a scenario below leaves it out or stamps it late."""
+    if skeletons_lag is not None:
+        policy.on_skeletons(t, FAR, clock - skeletons_lag, arrival_clock=clock)
+    if actions:
+        policy.on_actions(t, {}, clock, arrival_clock=clock)
+    if robot:
+        policy.on_robot_position(t, (0.0, 0.0))
+    if coverage:
+        policy.on_coverage(t, ["a", "b"], [True, True], clock, arrival_clock=clock)
+
+
+SCENARIOS = {  # what goes wrong after a healthy start: _feed's keyword arguments
+    "skeletons stop arriving": {"skeletons_lag": None},
+    "skeletons stamped 2 s late": {"skeletons_lag": 2.0},
+    "skeletons stamped in the future": {"skeletons_lag": -0.5},
+    "the robot position stops": {"robot": False},
+    "coverage stops": {"coverage": False},
+    "actions stop (required)": {"actions": False},
+}
+
+
+@pytest.mark.parametrize("what", SCENARIOS)
+def test_a_stop_an_input_causes_names_an_input_the_status_shows_unhealthy(what):
+    """The status's inputs are the records the decision was made from; they never disagree."""
+    policy = SafetyPolicy(make_config(use_robot_pose=True, use_coverage=True, require_actions=True))
+    t, clock = 0.0, 100.0
+    for _ in range(round(1.0 / PERIOD)):  # a healthy start
+        _feed(policy, t, clock)
+        decision = policy.step(t, clock)
+        t, clock = t + PERIOD, clock + PERIOD
+    assert decision.state != SafetyState.STARTUP and all(h.healthy for h in decision.inputs)
+    assert {h.name for h in decision.inputs} == {
+        "skeletons",
+        "action",
+        "robot_position",
+        "coverage",
+    }
+    for _ in range(round(1.0 / PERIOD)):
+        _feed(policy, t, clock, **SCENARIOS[what])
+        decision = policy.step(t, clock)
+        t, clock = t + PERIOD, clock + PERIOD
+    assert decision.state == SafetyState.PROTECTIVE_STOP
+    unhealthy = [h for h in decision.inputs if h.required and not h.healthy]
+    assert unhealthy, decision
+    assert unhealthy[0].why and unhealthy[0].why in decision.reason
+    assert unhealthy[0].name in decision.reason
+
+
+def test_stale_actions_that_are_not_required_show_unhealthy_and_only_mean_the_conservative_rule():
+    policy, t = started_policy(FAR)
+    for _ in range(round(2.0 / PERIOD)):
+        policy.on_skeletons(t, FAR)
+        decision = policy.step(t)
+        t += PERIOD
+    action = next(h for h in decision.inputs if h.name == "action")
+    assert not action.healthy and not action.required and "action stale" in action.why
+    assert "actions stale, conservative rule" in decision.reason
