@@ -15,7 +15,8 @@ from rclpy.serialization import deserialize_message
 
 from har_msgs.msg import SkeletonArray
 
-from ..safety.policy import PersonObservation, image_anchor
+from ..safety.policy import PersonObservation
+from ..safety.zones import image_anchor
 from ..skeleton.layouts import keypoint_count_problem
 from ..skeleton.types import PositionSource
 from .frames import CellFrames, FrameError

@@ -2,12 +2,11 @@
 
 Fail-safe by construction: no or stale skeletons -> protective stop; stale
 actions -> the conservative rule at the measured distance; any exception ->
-fault, 0. Inputs are judged by arrival and, when the caller passes the node's
-clock, by their header stamps against it: a stamp older than the timeout is
-stale however recently it arrived, a stamp from the future or a clock that
-jumps back (a bag loop) stops the robot until fresh input arrives, and input
-older than ``latency_budget`` shrinks the measured separation by the distance
-a person covers in the excess time. The most restrictive person and rule
+fault, 0. Inputs are judged by arrival and by header stamp (inputs.py), once
+per decision, and the decision carries those records; a clock that jumps
+back (a bag loop) stops the robot until fresh input arrives, and input older
+than ``latency_budget`` shrinks the measured separation by the distance a
+person covers in the excess time. The most restrictive person and rule
 wins. The scale falls at most ``ramp_down_rate`` per second (a protective
 stop is immediate) and rises at most ``ramp_up_rate`` per second. A stop
 caused by separation is released only when every person is ``hysteresis``
@@ -20,10 +19,8 @@ import math
 from dataclasses import dataclass, field, replace
 from enum import IntEnum
 
-import numpy as np
-
-from ..common.clock_offset import ClockOffset
 from ..common.config import require_finite
+from .inputs import InputClock, InputHealth, input_problem
 from .rules import RuleSet
 from .ssm import SsmParameters, protective_distance, speed_scale
 from .zones import ImageZone, RobotZone
@@ -113,50 +110,32 @@ class Decision:
 
 
 @dataclass(frozen=True)
-class InputHealth:
-    """One input as the policy judges it: what the status shows and what a stop names."""
+class PersonLimit:
+    """The speed one person allows, and why."""
 
-    name: str  # its topic: skeletons, action, robot_position, coverage
-    age: float  # s since its newest message arrived (inf: none yet)
-    stamp_age: float  # s by that message's header stamp on the node's clock (nan: not judged)
-    required: bool  # stale and required: a stop; stale actions otherwise: the conservative rule
-    healthy: bool
-    why: str  # what is wrong with it ("" when healthy)
+    scale: float  # the target speed scale this person allows
+    track_id: int
+    separation: float  # m from the robot zone (NaN: no floor position)
+    rule: str  # "<rule>@<track id>", as SafetyStatus.active_rules lists it
+    reason: str
 
 
-@dataclass
-class _InputClock:
-    last: float | None = None  # arrival, monotonic s
-    stamp: float | None = None  # header stamp of the newest message, node-clock s
-    offset: ClockOffset = field(default_factory=ClockOffset)  # the source's clock vs ours
+NOBODY = PersonLimit(1.0, -1, math.nan, "", "no person in view")
 
-    def arrived(self, now: float, stamp: float | None, arrival_clock: float | None) -> None:
-        """A message stamped ``stamp`` arrived at ``now`` (monotonic), ``arrival_clock`` (ours)."""
-        self.last, self.stamp = now, stamp
-        if stamp is not None and arrival_clock is not None:
-            self.offset.add(arrival_clock, stamp)
 
-    def age(self, now: float) -> float:
-        return math.inf if self.last is None else max(0.0, now - self.last)
-
-    def stamp_age(self, clock_now: float | None) -> float | None:
-        """Age by header stamp (negative: from the future); None when not judged by stamp."""
-        if clock_now is None or self.stamp is None:
-            return None
-        return clock_now - self.stamp
-
-    def forget(self) -> None:
-        self.last = self.stamp = None
-        self.offset.clear()
+@dataclass(frozen=True)
+class _Target:
+    scale: float  # the most restrictive person's, capped by coverage
+    rules: tuple[str, ...]  # every person's rule
 
 
 @dataclass
 class SafetyPolicy:
     config: PolicyConfig
-    skeletons: _InputClock = field(default_factory=_InputClock)
-    actions: _InputClock = field(default_factory=_InputClock)
-    robot_pose: _InputClock = field(default_factory=_InputClock)
-    coverage: _InputClock = field(default_factory=_InputClock)
+    skeletons: InputClock = field(default_factory=InputClock)
+    actions: InputClock = field(default_factory=InputClock)
+    robot_pose: InputClock = field(default_factory=InputClock)
+    coverage: InputClock = field(default_factory=InputClock)
 
     def __post_init__(self) -> None:
         self.config.validate()
@@ -303,34 +282,15 @@ class SafetyPolicy:
         return records
 
     def _input_problem(
-        self, name: str, clock: _InputClock, timeout: float, now: float, clock_now: float | None
+        self, name: str, clock: InputClock, timeout: float, now: float, clock_now: float | None
     ) -> str | None:
-        age = clock.age(now)
-        if age > timeout:
-            if clock.last is None:
-                return self._clock_jump or f"no {name} received yet"
-            return f"{name} stale: last {age:.2f} s ago (timeout {timeout:.2f} s)"
-        return self._stamp_problem(name, clock, timeout, clock_now)
+        if clock.last is None and self._clock_jump:
+            return self._clock_jump
+        return input_problem(name, clock, timeout, now, clock_now, self.config.max_future_stamp)
 
     def _stale_reason(self, health: tuple[InputHealth, ...]) -> str | None:
         """Why the first required input is not healthy (None: all are)."""
         return next((h.why for h in health if h.required and not h.healthy), None)
-
-    def _stamp_problem(
-        self, name: str, clock: _InputClock, timeout: float, clock_now: float | None
-    ) -> str | None:
-        stamp_age = clock.stamp_age(clock_now)
-        if stamp_age is None:
-            return None
-        if stamp_age < -self.config.max_future_stamp:
-            return (
-                f"{name} stamped {-stamp_age:.2f} s in the future of the node's clock "
-                f"(tolerance {self.config.max_future_stamp:.2f} s; clock not synchronised, "
-                "or sim time without /clock)"
-            )
-        if stamp_age > timeout:
-            return f"{name} stale by stamp: {stamp_age:.2f} s old (timeout {timeout:.2f} s)"
-        return None
 
     def _clock_notes(self, clock_now: float | None) -> str:
         """Inputs whose stamps lag by more than ``max_clock_offset``, named.
@@ -365,8 +325,34 @@ class SafetyPolicy:
     def _step(
         self, now: float, clock_now: float | None, health: tuple[InputHealth, ...]
     ) -> Decision:
+        gated = self._input_gate(now, self._stale_reason(health))
+        if gated is not None:
+            return gated
+        actions_fresh = next(h.healthy for h in health if h.name == "action")
+        target, why, nearest = self._people_limit(actions_fresh, clock_now)
+        if target.scale <= 0.0:
+            self._stop_latched = True
+            return Decision(
+                0.0,
+                SafetyState.PROTECTIVE_STOP,
+                f"protective stop: {why}",
+                nearest.separation,
+                nearest.track_id,
+                target.rules,
+                0.0,
+            )
+        self._stop_latched = False
+        scale = self._ramp(now, target.scale)
+        if scale < target.scale - 1e-9:
+            why += f"; ramping up to {target.scale:.2f}"
+        state = SafetyState.NORMAL if scale >= 1.0 - 1e-9 else SafetyState.REDUCED
+        return Decision(
+            scale, state, why, nearest.separation, nearest.track_id, target.rules, target.scale
+        )
+
+    def _input_gate(self, now: float, stale: str | None) -> Decision | None:
+        """The stop or start-up hold an input fault or a stale input calls for (None: go on)."""
         cfg = self.config
-        stale = self._stale_reason(health)
         if self._input_fault is not None and now - self._input_fault[0] <= cfg.skeleton_timeout:
             self._stop_latched = True
             if not self._started:
@@ -400,22 +386,26 @@ class SafetyPolicy:
         if stale is not None:
             self._stop_latched = True
             return Decision(0.0, SafetyState.PROTECTIVE_STOP, f"protective stop: {stale}")
+        return None
 
-        actions_fresh = next(h.healthy for h in health if h.name == "action")
+    def _people_limit(
+        self, actions_fresh: bool, clock_now: float | None
+    ) -> tuple[_Target, str, PersonLimit]:
+        """The most restrictive person's target, why, and the nearest located person."""
+        cfg = self.config
         latency = self.skeletons.stamp_age(clock_now) or 0.0
         excess = max(0.0, latency - cfg.latency_budget)
-        limits = [self._limit_for(person, actions_fresh, excess) for person in self._people]
-        limits.sort(key=lambda item: item[0])
+        limits = sorted(
+            (self._limit_for(person, actions_fresh, excess) for person in self._people),
+            key=lambda limit: limit.scale,
+        )
         if not limits:
-            rules: tuple[str, ...] = ()
-            target, nearest, min_sep, why = 1.0, -1, math.nan, "no person in view"
+            target, why, nearest = _Target(1.0, ()), "no person in view", NOBODY
         else:
-            target = limits[0][0]
-            located = [item for item in limits if math.isfinite(item[2])]
-            nearest_item = min(located, key=lambda item: item[2]) if located else limits[0]
-            nearest, min_sep = nearest_item[1], nearest_item[2]
-            rules = tuple(item[3] for item in limits)
-            why = limits[0][4]
+            located = [limit for limit in limits if math.isfinite(limit.separation)]
+            nearest = min(located, key=lambda limit: limit.separation) if located else limits[0]
+            target = _Target(limits[0].scale, tuple(limit.rule for limit in limits))
+            why = limits[0].reason
         if not actions_fresh:
             why += "; actions stale, conservative rule"
         if excess > 0.0:
@@ -424,34 +414,19 @@ class SafetyPolicy:
                 f"{excess:.2f} s over the latency budget"
             )
         if cfg.use_coverage and self._silent_cameras:
-            if target > cfg.coverage_max_scale:
-                target = cfg.coverage_max_scale
+            target = _Target(min(target.scale, cfg.coverage_max_scale), target.rules)
             why += (
                 f"; camera(s) {', '.join(self._silent_cameras)} silent: their views are not "
                 f"covered, speed capped at {cfg.coverage_max_scale:.2f}"
             )
+        return target, why, nearest
 
-        if target <= 0.0:
-            self._stop_latched = True
-            return Decision(
-                0.0,
-                SafetyState.PROTECTIVE_STOP,
-                f"protective stop: {why}",
-                min_sep,
-                nearest,
-                rules,
-                0.0,
-            )
-        self._stop_latched = False
+    def _ramp(self, now: float, target: float) -> float:
+        """The scale moved towards ``target``: down at ramp_down_rate, up at ramp_up_rate."""
         dt = 0.0 if self._last_step is None else max(0.0, now - self._last_step)
         if target < self._scale:
-            scale = max(target, self._scale - cfg.ramp_down_rate * dt)
-        else:
-            scale = min(target, self._scale + cfg.ramp_up_rate * dt)
-        if scale < target - 1e-9:
-            why += f"; ramping up to {target:.2f}"
-        state = SafetyState.NORMAL if scale >= 1.0 - 1e-9 else SafetyState.REDUCED
-        return Decision(scale, state, why, min_sep, nearest, rules, target)
+            return max(target, self._scale - self.config.ramp_down_rate * dt)
+        return min(target, self._scale + self.config.ramp_up_rate * dt)
 
     def separation(self, person: PersonObservation) -> float:
         """Floor distance from the robot zone, less the person's uncertainty; NaN unlocated."""
@@ -474,8 +449,8 @@ class SafetyPolicy:
 
     def _limit_for(
         self, person: PersonObservation, actions_fresh: bool, excess_latency: float
-    ) -> tuple[float, int, float, str, str]:
-        """(target scale, track id, separation, rule summary, reason) for one person.
+    ) -> PersonLimit:
+        """The speed one person allows, and why.
 
         Seen ``excess_latency`` s later than the reaction time allows for, the person may be
         ``human_speed * excess_latency`` closer than measured: the separation shrinks by that.
@@ -492,7 +467,9 @@ class SafetyPolicy:
             target = min(ssm_scale, rule.max_scale)
             needed = protective_distance(0.0, rule.human_speed, cfg.ssm, rule.extra_margin)
             reason = f"{who} ({rule.name}) at {separation:.2f} m, stop distance {needed:.2f} m"
-            return target, person.track_id, separation, f"{rule.name}@{person.track_id}", reason
+            return PersonLimit(
+                target, person.track_id, separation, f"{rule.name}@{person.track_id}", reason
+            )
         if person.image_uv is not None and cfg.image_zones:
             caps = [zone for zone in cfg.image_zones if zone.contains(person.image_uv)]
             zone_cap = min((zone.max_scale for zone in caps), default=1.0)
@@ -505,7 +482,7 @@ class SafetyPolicy:
                 if caps
                 else "outside the image zones (no position: the zones decide)"
             )
-            return (
+            return PersonLimit(
                 target,
                 person.track_id,
                 math.nan,
@@ -513,16 +490,10 @@ class SafetyPolicy:
                 f"{who} ({rule.name}) {where}",
             )
         target = min(cfg.unlocated_max_scale, rule.max_scale)
-        return (
+        return PersonLimit(
             target,
             person.track_id,
             math.nan,
             f"unlocated@{person.track_id}",
             f"{who} has no position (unlocated cap {cfg.unlocated_max_scale:.2f})",
         )
-
-
-def image_anchor(bbox: tuple[float, float, float, float]) -> tuple[float, float]:
-    """Bottom centre of a bounding box: where the person stands in the image."""
-    x0, _, x1, y1 = bbox
-    return (float(np.mean([x0, x1])), float(y1))

@@ -91,3 +91,9 @@ class ImageZone:
 
     def contains(self, uv: ArrayLike) -> bool:
         return point_in_polygon(np.asarray(uv, dtype=np.float64), _as_polygon(self.polygon))
+
+
+def image_anchor(bbox: tuple[float, float, float, float]) -> tuple[float, float]:
+    """Bottom centre of a bounding box: where the person stands in the image."""
+    x0, _, x1, y1 = bbox
+    return (float(np.mean([x0, x1])), float(y1))
