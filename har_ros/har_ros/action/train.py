@@ -485,6 +485,15 @@ class _Run:
     pool: DistillationPool | None = None  # streaming models: streams with a teacher's targets
 
 
+@dataclass(frozen=True)
+class _Best:
+    """The best epoch so far: (validation accuracy, -loss) or (0, epoch), weights, epoch."""
+
+    score: tuple[float, float]
+    weights: dict
+    epoch: int
+
+
 def train(
     dataset: SequenceDataset, config: TrainConfig, progress: bool = True
 ) -> tuple[Checkpoint, dict]:
@@ -530,7 +539,7 @@ def train(
     # Best = highest validation accuracy, ties broken by the lower validation loss
     # (a small validation split saturates at 100 % long before training is done);
     # without a validation split, the last epoch.
-    best = ((-1.0, -np.inf), None, 0)
+    best = _Best((-1.0, -np.inf), {}, 0)
     started = time.perf_counter()
     bar = tqdm(range(config.epochs), desc=f"train {config.model}", disable=not progress)
     for epoch in bar:
@@ -540,19 +549,19 @@ def train(
             history[key].append(value)
         bar.set_postfix(loss=f"{train_loss:.3f}", val_acc=f"{val_acc:.3f}")
         score = (0.0, float(epoch)) if run.x_val is None else (val_acc, -val_loss)
-        if score > best[0]:
-            best = (score, copy.deepcopy(run.model.state_dict()), epoch)
-        elif epoch - best[2] >= config.patience:
+        if score > best.score:
+            best = _Best(score, copy.deepcopy(run.model.state_dict()), epoch)
+        elif epoch - best.epoch >= config.patience:
             break
-    run.model.load_state_dict(best[1])
+    run.model.load_state_dict(best.weights)
     training = {
         "config": asdict(config),
         "data": dataset.summary(),
         "train_sequences": len(run.train_set),
         "val_sequences": len(run.val_set),
         "calibration_sequences": len(run.held_out),
-        "best_epoch": best[2],
-        "best_val_acc": best[0][0],
+        "best_epoch": best.epoch,
+        "best_val_acc": best.score[0],
         "seconds": time.perf_counter() - started,
         "history": history,
         "init": config.init,
