@@ -19,19 +19,21 @@ speed command's gaps are this machine's figures, printed, not promised.
 
 from __future__ import annotations
 
-import subprocess
 import tempfile
 import time
-import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..common.process_stats import CpuWindow
 from ..runtime.pipeline import CAMERA_POSE_PARAMS
-from ..runtime.processes import start_node, stop_processes
+from ..runtime.processes import node_command
 from .profile import ProfileProbe
 from .stats import summarise
+
+if TYPE_CHECKING:
+    from ..ros.session import NodeSession
 
 CAMERAS = ("cam01", "cam02", "cam03", "cam04", "cam05", "cam06")  # 05, 06: copies of 01, 02
 #: (cameras, fps, pose node parameters beyond the cell launch's)
@@ -90,36 +92,22 @@ def six_camera_cell(directory: Path) -> Path:
 
 
 def _start(
-    ns: str, cameras: tuple[str, ...], fps: float, cell_file: str, pose: dict
-) -> dict[str, subprocess.Popen]:
+    session: NodeSession, cameras: tuple[str, ...], fps: float, cell_file: str, pose: dict
+) -> None:
+    ns = session.namespace
     remaps = [
         f"/{cam}/{leaf}:={ns}/{cam}/{leaf}"
         for cam in cameras
         for leaf in ("image", "camera_info", "skeletons")
     ]
     cell = {"cell_file": cell_file} if cell_file else {}  # else the shipped Pose2Sim cell
-    procs = {
-        "rig": start_node(
-            "rig_publisher",
-            "",
-            {
-                "rate": fps,
-                "loop": True,
-                "width": WIDTH,
-                "cameras": list(cameras),
-                "preload": True,
-                **cell,
-            },
-            remaps,
-        )
-    }
+    rig = {"rate": fps, "loop": True, "width": WIDTH, "cameras": list(cameras), "preload": True}
+    # the rig publishes the cameras' topics at the root, remapped into the session
+    session.start("rig", command=node_command("rig_publisher", "", {**rig, **cell}, remaps))
     for cam in cameras:
-        procs[cam] = start_node("pose_node", f"{ns}/{cam}", {**CAMERA_POSE_PARAMS, **pose})
-    procs["fusion"] = start_node("person_fusion", ns, cell, remaps=remaps)
-    procs["safety"] = start_node(
-        "safety_node", ns, {"use_coverage": True, "publish_markers": False}
-    )
-    return procs
+        session.start(cam, "pose_node", {**CAMERA_POSE_PARAMS, **pose}, sub_namespace=cam)
+    session.start("fusion", "person_fusion", cell, remaps)
+    session.start("safety", "safety_node", {"use_coverage": True, "publish_markers": False})
 
 
 def _measure(
@@ -130,7 +118,6 @@ def _measure(
     profile: bool = False,
     cell_file: str = "",
 ) -> list[dict]:
-    import rclpy
     from rclpy.event_handler import SubscriptionEventCallbacks
     from std_msgs.msg import Float64
 
@@ -138,82 +125,85 @@ def _measure(
 
     from ..ros import qos
     from ..ros.graph import spin_until
+    from ..ros.session import NodeSession
     from ..ros.stamps import stamp_to_ns
     from ..safety.node_config import SafetyNodeConfig
 
     timeout = SafetyNodeConfig().skeleton_timeout  # the bench's safety node runs the default
-    ns = f"/bench_{uuid.uuid4().hex[:6]}"
-    procs = _start(ns, cameras, fps, cell_file, pose)
-    node = rclpy.create_node(f"bench_cell_{uuid.uuid4().hex[:6]}")
-    per_camera = {cam: [] for cam in cameras}
-    fused: list[tuple[int, int]] = []
-    decisions: list[tuple[int, int]] = []
-    judged = {"on": False, "decisions": 0, "on_old_skeletons": 0, "unsafe": []}
-    commands: list[float] = []
-    deadlines_missed = [0]
-    for cam in cameras:
+    with NodeSession("bench_cell") as session:
+        ns, node = session.namespace, session.probe
+        _start(session, cameras, fps, cell_file, pose)
+        per_camera = {cam: [] for cam in cameras}
+        fused: list[tuple[int, int]] = []
+        decisions: list[tuple[int, int]] = []
+        judged = {"on": False, "decisions": 0, "on_old_skeletons": 0, "unsafe": []}
+        commands: list[float] = []
+        deadlines_missed = 0
+
+        def on_deadline(info) -> None:
+            nonlocal deadlines_missed
+            deadlines_missed = info.total_count
+
+        for cam in cameras:
+            node.create_subscription(
+                SkeletonArray,
+                f"{ns}/{cam}/skeletons",
+                lambda m, c=cam: per_camera[c].append(time.monotonic()),
+                qos.STREAM_QUEUE,
+            )
         node.create_subscription(
             SkeletonArray,
-            f"{ns}/{cam}/skeletons",
-            lambda m, c=cam: per_camera[c].append(time.monotonic()),
+            f"{ns}/skeletons",
+            lambda m: fused.append((time.time_ns(), stamp_to_ns(m.header.stamp))),
             qos.STREAM_QUEUE,
         )
-    node.create_subscription(
-        SkeletonArray,
-        f"{ns}/skeletons",
-        lambda m: fused.append((time.time_ns(), stamp_to_ns(m.header.stamp))),
-        qos.STREAM_QUEUE,
-    )
 
-    def on_status(msg) -> None:
-        decisions.append((time.time_ns(), stamp_to_ns(msg.skeletons_stamp)))
-        if not judged["on"]:
-            return
-        judged["decisions"] += 1
-        used = stamp_to_ns(msg.skeletons_stamp)
-        judged["on_old_skeletons"] += (
-            not used or stamp_to_ns(msg.header.stamp) - used > timeout * 1e9
+        def on_status(msg) -> None:
+            decisions.append((time.time_ns(), stamp_to_ns(msg.skeletons_stamp)))
+            if not judged["on"]:
+                return
+            judged["decisions"] += 1
+            used = stamp_to_ns(msg.skeletons_stamp)
+            judged["on_old_skeletons"] += (
+                not used or stamp_to_ns(msg.header.stamp) - used > timeout * 1e9
+            )
+            problem = unsafe_decision(msg, timeout)
+            if problem is not None:
+                judged["unsafe"].append(problem)
+
+        # deep, so that every decision of the window is judged however late this process spins
+        node.create_subscription(SafetyStatus, f"{ns}/safety/status", on_status, 1000)
+        node.create_subscription(  # the robot's view: the QoS deadline, as a controller sees it
+            Float64,
+            f"{ns}/speed_scaling",
+            lambda m: commands.append(time.monotonic()),
+            qos.SPEED_COMMAND,
+            event_callbacks=SubscriptionEventCallbacks(deadline=on_deadline),
         )
-        problem = unsafe_decision(msg, timeout)
-        if problem is not None:
-            judged["unsafe"].append(problem)
-
-    # deep, so that every decision of the window is judged however late this process spins
-    node.create_subscription(SafetyStatus, f"{ns}/safety/status", on_status, 1000)
-    node.create_subscription(  # the robot's view: the QoS deadline, as a controller sees it
-        Float64,
-        f"{ns}/speed_scaling",
-        lambda m: commands.append(time.monotonic()),
-        qos.SPEED_COMMAND,
-        event_callbacks=SubscriptionEventCallbacks(
-            deadline=lambda info: deadlines_missed.__setitem__(0, info.total_count)
-        ),
-    )
-    probe = ProfileProbe(
-        node,
-        {
-            **{cam: f"{ns}/{cam}/pose_node: pose" for cam in cameras},
-            "fusion": f"{ns}/person_fusion: fusion",
-            "safety": f"{ns}/safety_node: speed and separation monitoring",
-        },
-        {name: p.pid for name, p in procs.items() if name != "rig"},
-    )
-    try:
+        probe = ProfileProbe(
+            node,
+            {
+                **{cam: f"{ns}/{cam}/pose_node: pose" for cam in cameras},
+                "fusion": f"{ns}/person_fusion: fusion",
+                "safety": f"{ns}/safety_node: speed and separation monitoring",
+            },
+            {name: p.pid for name, p in session.processes.items() if name != "rig"},
+        )
         spin_until(node, lambda: len(fused) > 10, 90, "the first fused skeletons")
         spin_until(node, probe.ready, 10, "every node's diagnostics")
         probe.start()
-        windows = {name: CpuWindow(p.pid) for name, p in procs.items()}
+        windows = {name: CpuWindow(p.pid) for name, p in session.processes.items()}
         for window in windows.values():
             window.start()
         start, first_fused, first_command = time.monotonic(), len(fused), len(commands)
         judged["on"] = True
-        missed_before = deadlines_missed[0]
+        missed_before = deadlines_missed
         spin_until(node, lambda: time.monotonic() - start > seconds, seconds + 5, "the run")
         by_process = {name: w.percent() for name, w in windows.items()}
         cpu = sum(by_process.values())
         end = time.monotonic()
         fused_window, command_window = fused[first_fused:], commands[first_command:]
-        missed = deadlines_missed[0] - missed_before
+        missed = deadlines_missed - missed_before
         # the nodes' totals of the window's last second
         spin_until(node, lambda: time.monotonic() - end > 1.1, 5, "the last diagnostics")
         judged["on"] = False
@@ -231,9 +221,6 @@ def _measure(
             f", {k} {v}" for k, v in pose.items()
         )
         profiled = probe.rows("cell", case) if profile else []
-    finally:
-        stop_processes(procs)
-        node.destroy_node()
     rates = [
         sum(1 for t in stamps if start <= t <= end) / (end - start)
         for stamps in per_camera.values()

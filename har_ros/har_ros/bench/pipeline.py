@@ -12,13 +12,11 @@ apart. CPU % and peak RSS per process come from /proc.
 
 from __future__ import annotations
 
-import subprocess
 import time
 import uuid
 
 from ..common.process_stats import CpuWindow, peak_rss_kb
 from ..runtime.pipeline import Bringup, node_commands
-from ..runtime.processes import stop_processes
 from .pose import demo_frames, inference_times
 from .profile import ProfileProbe
 from .stats import summarise
@@ -58,7 +56,6 @@ def inference_p99_ms(count: int = 150) -> float:
 
 
 def _measure(composed: bool, seconds: float, profile: bool = False) -> list[dict]:
-    import rclpy
     from sensor_msgs.msg import Image
     from std_msgs.msg import Header
 
@@ -67,55 +64,53 @@ def _measure(composed: bool, seconds: float, profile: bool = False) -> list[dict
     from ..ros import qos
     from ..ros.graph import spin_until, wait_for_publishers, wait_for_subscribers
     from ..ros.image_msgs import array_to_image
+    from ..ros.session import NodeSession
     from ..ros.stamps import stamp_to_ns
 
     ns = f"/bench_{uuid.uuid4().hex[:6]}"
-    argv = node_commands(Bringup(namespace=ns, composed=composed))
-    processes = {
-        name: subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for name, cmd in argv.items()
-    }
-    node = rclpy.create_node(f"bench_pipeline_{uuid.uuid4().hex[:6]}")
-    by_skeletons: list[tuple[int, int]] = []
-    by_actions: list[tuple[int, int]] = []
+    with NodeSession("bench_pipeline", namespace=ns) as session:
+        node = session.probe
+        for name, argv in node_commands(Bringup(namespace=ns, composed=composed)).items():
+            session.start(name, command=argv)
+        by_skeletons: list[tuple[int, int]] = []
+        by_actions: list[tuple[int, int]] = []
 
-    def on_status(msg: SafetyStatus) -> None:
-        arrival = time.time_ns()
-        by_skeletons.append((arrival, stamp_to_ns(msg.skeletons_stamp)))
-        by_actions.append((arrival, stamp_to_ns(msg.actions_stamp)))
+        def on_status(msg: SafetyStatus) -> None:
+            arrival = time.time_ns()
+            by_skeletons.append((arrival, stamp_to_ns(msg.skeletons_stamp)))
+            by_actions.append((arrival, stamp_to_ns(msg.actions_stamp)))
 
-    sub = node.create_subscription(SafetyStatus, f"{ns}/safety/status", on_status, 200)
-    skeletons: list[tuple[int, int]] = []  # the pose stage alone, for the breakdown
-    node.create_subscription(
-        SkeletonArray,
-        f"{ns}/skeletons",
-        lambda m: skeletons.append((time.time_ns(), stamp_to_ns(m.header.stamp))),
-        200,
-    )
-    camera = node.create_publisher(Image, f"{ns}/image", qos.SENSOR_DATA)
-    clip = demo_frames(230)  # the whole demo video: the walkers stay tracked
-    frames = [array_to_image(rgb, "rgb8", Header(frame_id="camera")) for rgb in clip]
-    stamps: list[int] = []
-    recording = [False]
-
-    def publish_frame():
-        msg = frames[len(stamps) % len(frames)]
-        now = node.get_clock().now()
-        msg.header.stamp = now.to_msg()
-        camera.publish(msg)
-        if recording[0]:
-            stamps.append(now.nanoseconds)
-
-    probe = (
-        ProfileProbe(
-            node,
-            {name: f"{ns}/{name}: {STATUS[name]}" for name in processes},
-            {name: p.pid for name, p in processes.items()},
+        sub = node.create_subscription(SafetyStatus, f"{ns}/safety/status", on_status, 200)
+        skeletons: list[tuple[int, int]] = []  # the pose stage alone, for the breakdown
+        node.create_subscription(
+            SkeletonArray,
+            f"{ns}/skeletons",
+            lambda m: skeletons.append((time.time_ns(), stamp_to_ns(m.header.stamp))),
+            200,
         )
-        if profile
-        else None
-    )
-    try:
+        camera = node.create_publisher(Image, f"{ns}/image", qos.SENSOR_DATA)
+        clip = demo_frames(230)  # the whole demo video: the walkers stay tracked
+        frames = [array_to_image(rgb, "rgb8", Header(frame_id="camera")) for rgb in clip]
+        stamps: list[int] = []
+        recording = False
+
+        def publish_frame():
+            msg = frames[len(stamps) % len(frames)]
+            now = node.get_clock().now()
+            msg.header.stamp = now.to_msg()
+            camera.publish(msg)
+            if recording:
+                stamps.append(now.nanoseconds)
+
+        probe = (
+            ProfileProbe(
+                node,
+                {name: f"{ns}/{name}: {STATUS[name]}" for name in session.processes},
+                {name: p.pid for name, p in session.processes.items()},
+            )
+            if profile
+            else None
+        )
         wait_for_publishers(node, sub, timeout=30)
         wait_for_subscribers(node, camera, timeout=30)
         node.create_timer(1 / 30, publish_frame)
@@ -123,25 +118,22 @@ def _measure(composed: bool, seconds: float, profile: bool = False) -> list[dict
         if probe is not None:
             spin_until(node, probe.ready, 10, "every node's stage totals")
             probe.start()
-        windows = {name: CpuWindow(p.pid) for name, p in processes.items()}
+        windows = {name: CpuWindow(p.pid) for name, p in session.processes.items()}
         for window in windows.values():
             window.start()
-        recording[0] = True
+        recording = True
         start = time.monotonic()
         spin_until(node, lambda: time.monotonic() - start > seconds, seconds + 5, "the run")
         cpu = {name: window.percent() for name, window in windows.items()}
-        recording[0] = False
+        recording = False
         spin_until(node, lambda: time.monotonic() - start > seconds + 1.1, 5, "the tail")
         profiled = probe.rows("pipeline") if probe is not None else []
-        rss = {name: peak_rss_kb(p.pid) / 1024 for name, p in processes.items()}
-    finally:
-        stop_processes(processes)
-        node.destroy_node()
+        rss = {name: peak_rss_kb(p.pid) / 1024 for name, p in session.processes.items()}
     inference = inference_p99_ms()  # side by side: the same minutes of the same machine
     target = inference + OVERHEAD_TARGET_MS
     mode = "composed (1 process)" if composed else "separate processes"
     resources = "; ".join(
-        f"{name} {cpu[name]:.0f} % CPU, {rss[name]:.0f} MiB peak" for name in processes
+        f"{name} {cpu[name]:.0f} % CPU, {rss[name]:.0f} MiB peak" for name in session.processes
     )
     command = summarise(_latencies(stamps, by_skeletons))
     return [

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import time
-import uuid
 from collections import OrderedDict
 from pathlib import Path
 
@@ -159,51 +158,44 @@ def run(args: argparse.Namespace) -> int:
         from .demo_cell import run_cell
 
         return run_cell(args)
-    import rclpy
     from sensor_msgs.msg import Image
 
     from har_msgs.msg import ActionArray, SafetyStatus, SkeletonArray
 
     from ..assets import asset_path
     from ..ros import qos
-    from ..ros.graph import spin_until, wait_for_publishers
-    from ..runtime.processes import start_node, stop_processes
+    from ..ros.graph import spin_until
+    from ..ros.session import NodeSession
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    ns = f"/har_demo_{uuid.uuid4().hex[:6]}"
-    procs = {
-        "pose_node": start_node("pose_node", ns, {"floor_homography": FLOOR_HOMOGRAPHY}),
-        "action_node": start_node("action_node", ns),
-        "safety_node": start_node(
+    rec = _Recorder(out)
+    with NodeSession("har_demo") as session:
+        ns, node = session.namespace, session.probe
+        session.start("pose_node", params={"floor_homography": FLOOR_HOMOGRAPHY})
+        session.start("action_node")
+        session.start(
             "safety_node",
-            ns,
-            {
+            params={
                 "robot_zone_type": "circle",
                 "robot_zone_points": ROBOT_XY,
                 "robot_zone_radius": ROBOT_RADIUS,
                 "publish_markers": False,
             },
-        ),
-    }
-    rclpy.init()
-    node = rclpy.create_node("har_demo_probe")
-    rec = _Recorder(out)
-    node.create_subscription(Image, f"{ns}/image", rec.on_image, qos.SENSOR_DATA)
-    skel_sub = node.create_subscription(SkeletonArray, f"{ns}/skeletons", rec.on_skeletons, 100)
-    act_sub = node.create_subscription(ActionArray, f"{ns}/action", rec.on_actions, 100)
-    status_sub = node.create_subscription(SafetyStatus, f"{ns}/safety/status", rec.on_status, 100)
-    code = 0
-    try:
-        for sub in (skel_sub, act_sub, status_sub):
-            wait_for_publishers(node, sub, timeout=60)
+        )
+        node.create_subscription(Image, f"{ns}/image", rec.on_image, qos.SENSOR_DATA)
+        session.wait_for_publishers(
+            node.create_subscription(SkeletonArray, f"{ns}/skeletons", rec.on_skeletons, 100),
+            node.create_subscription(ActionArray, f"{ns}/action", rec.on_actions, 100),
+            node.create_subscription(SafetyStatus, f"{ns}/safety/status", rec.on_status, 100),
+        )
         video = args.video or str(asset_path("sports2d_demo.mp4"))
-        procs["video_publisher"] = start_node(
-            "video_publisher", ns, {"video": video, "max_frames": args.frames, "width": W}
+        session.start(
+            "video_publisher", params={"video": video, "max_frames": args.frames, "width": W}
         )
         started = last = time.monotonic()
         frames_at_last = 0
-        while procs["video_publisher"].poll() is None and time.monotonic() - started < 150:
+        while session.running("video_publisher") and time.monotonic() - started < 150:
             spin_until(node, lambda end=last + 1.0: time.monotonic() >= end, 5, "a second")
             now = time.monotonic()
             fps = (rec.frames - frames_at_last) / (now - last)
@@ -218,9 +210,7 @@ def run(args: argparse.Namespace) -> int:
         end = time.monotonic() + 1.0
         spin_until(node, lambda: time.monotonic() >= end, 3, "the last messages")
         elapsed = time.monotonic() - started
-        dead = [
-            name for name, p in procs.items() if name != "video_publisher" and p.poll() is not None
-        ]
+        dead = session.died("video_publisher")
         scales = [s for _, s, _ in rec.speed]
         summary = {
             "frames_processed": rec.frames,
@@ -248,9 +238,4 @@ def run(args: argparse.Namespace) -> int:
         rec.close()
         (out / "summary.json").write_text(json.dumps(summary, indent=2))
         print(json.dumps(summary), flush=True)
-        code = 1 if dead or not rec.frames else 0
-    finally:
-        stop_processes(procs)
-        node.destroy_node()
-        rclpy.try_shutdown()
-    return code
+    return 1 if dead or not rec.frames else 0

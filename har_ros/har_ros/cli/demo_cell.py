@@ -21,7 +21,6 @@ import argparse
 import itertools
 import json
 import time
-import uuid
 from pathlib import Path
 
 import numpy as np
@@ -406,15 +405,14 @@ def _adapt(node, ns: str, names: list[str], latencies: list[float]) -> dict:
 
 
 def run_cell(args: argparse.Namespace) -> int:
-    import rclpy
     from sensor_msgs.msg import Image
 
     from har_msgs.msg import ActionArray, CameraCoverage, SafetyStatus, SkeletonArray
 
     from ..cell.description import default_cell_file, load_cell
     from ..ros import qos
-    from ..ros.graph import spin_until, wait_for_publishers
-    from ..runtime.processes import start_node, stop_processes
+    from ..ros.graph import spin_until
+    from ..ros.session import NodeSession
     from ..safety.node_config import SafetyNodeConfig
     from ..safety.zone_rings import zone_rings
 
@@ -422,17 +420,7 @@ def run_cell(args: argparse.Namespace) -> int:
     names = [c.name for c in cell.cameras]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    ns = f"/har_cell_{uuid.uuid4().hex[:6]}"
-    remaps = [
-        f"/{c}/{leaf}:={ns}/{c}/{leaf}"
-        for c in names
-        for leaf in ("image", "camera_info", "skeletons")
-    ]
     safety = {**cell.safety_parameters(), "use_coverage": True, "publish_markers": False}
-    procs = {f"pose_{c}": start_node("pose_node", f"{ns}/{c}") for c in names}
-    procs["fusion"] = start_node("person_fusion", ns, remaps=remaps)
-    procs["action"] = start_node("action_node", ns)
-    procs["safety"] = start_node("safety_node", ns, safety)
     config = SafetyNodeConfig(
         **{k: tuple(v) if isinstance(v, list) else v for k, v in safety.items()}
     )
@@ -444,26 +432,33 @@ def run_cell(args: argparse.Namespace) -> int:
         policy,
         zone_rings(policy.robot_zone, policy.ssm, policy.rules),
     )
-
-    rclpy.init()
-    node = rclpy.create_node("har_cell_demo_probe")
-    for c in names:
-        node.create_subscription(
-            Image, f"{ns}/{c}/image", lambda m, c=c: rec.on_image(c, m), qos.SENSOR_DATA
-        )
-    fused_sub = node.create_subscription(SkeletonArray, f"{ns}/skeletons", rec.on_fused, 100)
-    node.create_subscription(ActionArray, f"{ns}/action", rec.on_actions, 100)
-    node.create_subscription(SafetyStatus, f"{ns}/safety/status", rec.on_status, 100)
-    node.create_subscription(CameraCoverage, f"{ns}/coverage", rec.on_coverage, 100)
-    code = 1
-    started = time.monotonic()
-    try:
-        wait_for_publishers(node, fused_sub, timeout=60)
+    with NodeSession("har_cell") as session:
+        ns, node = session.namespace, session.probe
+        remaps = [
+            f"/{c}/{leaf}:={ns}/{c}/{leaf}"
+            for c in names
+            for leaf in ("image", "camera_info", "skeletons")
+        ]
+        for c in names:
+            session.start(f"pose_{c}", "pose_node", sub_namespace=c)
+        session.start("fusion", "person_fusion", remaps=remaps)
+        session.start("action", "action_node")
+        session.start("safety", "safety_node", safety)
+        for c in names:
+            node.create_subscription(
+                Image, f"{ns}/{c}/image", lambda m, c=c: rec.on_image(c, m), qos.SENSOR_DATA
+            )
+        fused_sub = node.create_subscription(SkeletonArray, f"{ns}/skeletons", rec.on_fused, 100)
+        node.create_subscription(ActionArray, f"{ns}/action", rec.on_actions, 100)
+        node.create_subscription(SafetyStatus, f"{ns}/safety/status", rec.on_status, 100)
+        node.create_subscription(CameraCoverage, f"{ns}/coverage", rec.on_coverage, 100)
+        started = time.monotonic()
+        session.wait_for_publishers(fused_sub)
         # Paced on the fused skeletons: a busy machine gets fewer frames, never a backlog
         # that leaves every camera's skeletons stale (and the robot stopped).
-        procs["rig"] = start_node(
+        session.start(
+            "rig",
             "rig_publisher",
-            ns,
             {"rate": RATE, "width": WIDTH, "pace_topic": f"{ns}/skeletons"},
             remaps,
         )
@@ -473,7 +468,7 @@ def run_cell(args: argparse.Namespace) -> int:
             "why": f"the clip ended before {ADAPT_AFTER} fused frames were measured",
         }
         adapted = False
-        while procs["rig"].poll() is None and time.monotonic() - started < 150:
+        while session.running("rig") and time.monotonic() - started < 150:
             tick = time.monotonic() + 1.0
             spin_until(
                 node,
@@ -488,12 +483,7 @@ def run_cell(args: argparse.Namespace) -> int:
             print(rec.progress(time.monotonic() - started), flush=True)
         end = time.monotonic() + 1.0
         spin_until(node, lambda: time.monotonic() >= end, 3, "the last messages")
-        dead = [n for n, p in procs.items() if n != "rig" and p.poll() is not None]
+        dead = session.died("rig")
         summary = rec.close(time.monotonic() - started, dead, replay)
         print(json.dumps(summary), flush=True)
-        code = 1 if dead or not rec.frames else 0
-    finally:
-        stop_processes(procs)
-        node.destroy_node()
-        rclpy.try_shutdown()
-    return code
+    return 1 if dead or not rec.frames else 0
