@@ -20,6 +20,11 @@ BASELINE = ROOT / "tools" / "typecheck_baseline.json"
 ERROR = re.compile(r"^har_ros/(?:har_ros/)?(?P<package>\w+)[/.].*: error: ")
 
 
+def _package(line: str) -> str:
+    m = ERROR.match(line)
+    return m["package"] if m else "other"
+
+
 def main() -> int:
     result = subprocess.run(
         [sys.executable, "-m", "mypy", "--config-file", str(ROOT / "pyproject.toml"), "har_ros"],
@@ -31,7 +36,11 @@ def main() -> int:
         print(result.stdout + result.stderr)
         return result.returncode
     errors = [line for line in result.stdout.splitlines() if ": error: " in line]
-    counts = Counter(m["package"] for line in errors if (m := ERROR.match(line)))
+    if result.returncode == 1 and not errors:  # mypy missing or broken: not a clean tree
+        print(result.stdout + result.stderr or "typecheck: mypy failed and said nothing")
+        return 1
+    # an error outside a subpackage (or one the pattern misses) counts as package "other"
+    counts = Counter(_package(line) for line in errors)
     allowed = json.loads(BASELINE.read_text())
     failed = False
     for package in sorted(set(counts) | set(allowed)):
@@ -39,7 +48,7 @@ def main() -> int:
         if found > limit:
             failed = True
             print(f"typecheck: {package} has {found} mypy errors, at most {limit} allowed:")
-            print("\n".join(e for e in errors if ERROR.match(e)["package"] == package))
+            print("\n".join(e for e in errors if _package(e) == package))
         elif found < limit:
             print(
                 f"typecheck: {package} is down to {found} errors from {limit}: lower its "

@@ -37,9 +37,20 @@ class Teacher:
             raise TeacherError("a teacher needs every >= 1 and a temperature > 0")
         self._model = inference_model(self.checkpoint.build())
 
-    def check(self, class_names: list[str], layout: str, rate_hz: float) -> None:
-        """TeacherError unless it names the same classes, layout and time base."""
+    def check(
+        self, class_names: list[str], layout: str, rate_hz: float, channels: tuple[str, ...]
+    ) -> None:
+        """TeacherError unless it is a window model of these classes, layout, channels and rate."""
         c = self.checkpoint
+        from .models import STREAMING_MODELS
+
+        if c.model_name in STREAMING_MODELS or c.normalisation.sampling != "crop":
+            raise TeacherError(
+                f"a teacher is a window model cut from streams (sampling crop), got "
+                f"{c.model_name} with sampling {c.normalisation.sampling}"
+            )
+        if tuple(c.channels) != tuple(channels):
+            raise TeacherError(f"teacher channels {c.channels} differ from {channels}")
         if list(c.class_names) != list(class_names):
             raise TeacherError(f"teacher classes {c.class_names} differ from {class_names}")
         if c.layout.name != layout:
@@ -118,7 +129,8 @@ def distillation_loss(
 
     ``frame_logits`` (N, T, K), ``targets`` (N, F, K), ``known`` (N, T) bool;
     scaled by temperature² so its gradients match the hard loss's at any
-    temperature. Outlier, pause and transition frames are left to the hard loss.
+    temperature. Outlier and transition frames (no known label) are left to the
+    hard loss; a pause labelled with the pause class is distilled like any other.
     """
     student = torch.log_softmax(frame_logits[:, frames] / temperature, dim=2)
     mask = known[:, frames]

@@ -118,6 +118,8 @@ class TrainConfig:
             )
         if not 0.0 <= self.view_yaw < 90.0:
             raise SettingsError(f"view_yaw must be in [0, 90) degrees, got {self.view_yaw}")
+        if self.view_yaw and not self.augment:
+            raise SettingsError("view_yaw is an augmentation: it needs augment (no --no-augment)")
         if self.val_fraction is not None and not 0.0 <= self.val_fraction < 1.0:
             raise SettingsError(f"val_fraction must be in [0, 1), got {self.val_fraction}")
         if self.mirror not in MIRROR_CHOICES:
@@ -510,6 +512,11 @@ def train(
     recipe = resolve(dataset, config.epochs, config.val_fraction, config.mirror, config.batch_size)
     run = _set_up(dataset, apply(config, recipe), init)
     config = run.config
+    if config.pause_class and config.pause_class not in dataset.class_names:
+        raise SettingsError(
+            f"pause_class {config.pause_class!r} is not one of the classes "
+            f"{list(dataset.class_names)}"
+        )
     if config.teacher:
         from .checkpoint import load_checkpoint
 
@@ -517,7 +524,9 @@ def train(
             load_checkpoint(config.teacher), config.distill_every, config.distill_temperature
         )
         try:
-            teacher.check(list(dataset.class_names), dataset.layout.name, config.rate_hz)
+            teacher.check(
+                list(dataset.class_names), dataset.layout.name, config.rate_hz, dataset.channels
+            )
         except TeacherError as exc:
             raise SettingsError(f"teacher {config.teacher}: {exc}") from None
         streams, labels = labelled_streams(
@@ -530,11 +539,6 @@ def train(
             pause_label=pause_label(config, list(run.train_set.class_names)),
         )
         run.pool = DistillationPool.make(teacher, streams, labels, dataset.layout, run.norm)
-    if config.pause_class and config.pause_class not in dataset.class_names:
-        raise SettingsError(
-            f"pause_class {config.pause_class!r} is not one of the classes "
-            f"{list(dataset.class_names)}"
-        )
     history = {"epoch": [], "train_loss": [], "val_loss": [], "val_acc": []}
     # Best = highest validation accuracy, ties broken by the lower validation loss
     # (a small validation split saturates at 100 % long before training is done);

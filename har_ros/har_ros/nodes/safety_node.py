@@ -265,6 +265,9 @@ class SafetyNode(ManagedNode):
                 if self.lifecycle_state != "finalized"
                 else SafetyState.PROTECTIVE_STOP,
                 f"lifecycle state {self.lifecycle_state}: held at 0 until active",
+                inputs=()
+                if self._policy is None
+                else tuple(self._policy.input_health(now, clock_now.nanoseconds * 1e-9)),
             )
         if self._frames is not None and self.params.config.robot_frame:
             try:  # the robot's position from TF, like any other input

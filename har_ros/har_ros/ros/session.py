@@ -76,6 +76,8 @@ class NodeSession:
         ``sub_namespace`` goes below it (one camera's nodes); ``command`` runs
         instead of a node. Its output is discarded.
         """
+        if name in self.processes:  # the first would never be stopped
+            raise ValueError(f"a process named {name!r} was started already")
         namespace = f"{self.namespace}/{sub_namespace}" if sub_namespace else self.namespace
         argv = command or node_command(executable or name, namespace, params, remaps)
         self.processes[name] = subprocess.Popen(

@@ -15,6 +15,7 @@ metres further away than needed.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from dataclasses import dataclass, field, replace
 from enum import IntEnum
@@ -245,6 +246,9 @@ class SafetyPolicy:
                 decision = replace(decision, reason=f"{decision.reason}; {notes}")
         except Exception as exc:  # fail safe on any defect of the policy itself
             decision = Decision(0.0, SafetyState.FAULT, f"policy error: {exc!r}")
+            # the inputs still show, where judging them is not what failed
+            with contextlib.suppress(Exception):
+                decision = replace(decision, inputs=tuple(self.input_health(now, clock_now)))
         self._scale = decision.scale
         self._last_step = now
         self.state = decision.state

@@ -1,5 +1,7 @@
 """A window model teaching a streaming one: its targets, the loss, and what it refuses."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -70,17 +72,43 @@ def test_the_loss_is_zero_where_the_student_agrees_and_ignores_frames_of_no_clas
     assert distillation_loss(other, targets, frames, known, 2.0).item() > 0.0
     nothing_known = torch.zeros(2, 5, dtype=torch.bool)
     assert distillation_loss(other, targets, frames, nothing_known, 2.0).item() == 0.0
+    # only frames with a known label count: changing the others leaves the loss as it is
+    part = known.clone()
+    part[:, 3] = False
+    changed = other.clone()
+    changed[:, 3, 0] += 5.0  # one class: a different distribution at an unknown frame
+    assert distillation_loss(changed, targets, frames, part, 2.0).item() == pytest.approx(
+        distillation_loss(other, targets, frames, part, 2.0).item()
+    )
+    changed[:, 1, 0] += 5.0
+    assert distillation_loss(changed, targets, frames, part, 2.0).item() != pytest.approx(
+        distillation_loss(other, targets, frames, part, 2.0).item()
+    )
 
 
-def test_a_teacher_of_other_classes_layout_or_rate_is_refused():
+def test_a_teacher_of_other_classes_layout_channels_rate_or_kind_is_refused():
+    import dataclasses
+
+    channels = ("x", "y", "score")
     teacher = Teacher(window_checkpoint(), every=4, temperature=2.0)
-    teacher.check(list(ACTIONS), "coco17", RATE)
+    teacher.check(list(ACTIONS), "coco17", RATE, channels)
     with pytest.raises(TeacherError, match="classes"):
-        teacher.check(list(reversed(ACTIONS)), "coco17", RATE)
+        teacher.check(list(reversed(ACTIONS)), "coco17", RATE, channels)
     with pytest.raises(TeacherError, match="layout"):
-        teacher.check(list(ACTIONS), "openpose18", RATE)
+        teacher.check(list(ACTIONS), "openpose18", RATE, channels)
     with pytest.raises(TeacherError, match="rate"):
-        teacher.check(list(ACTIONS), "coco17", 30.0)
+        teacher.check(list(ACTIONS), "coco17", 30.0, channels)
+    with pytest.raises(TeacherError, match="channels"):
+        teacher.check(list(ACTIONS), "coco17", RATE, ("x", "y", "z", "score"))
+    whole_clips = window_checkpoint()
+    whole_clips = dataclasses.replace(
+        whole_clips,
+        normalisation=dataclasses.replace(whole_clips.normalisation, sampling="resample"),
+    )
+    with pytest.raises(TeacherError, match="sampling crop"):
+        Teacher(whole_clips, every=4, temperature=2.0).check(
+            list(ACTIONS), "coco17", RATE, channels
+        )
     with pytest.raises(SettingsError, match="teacher"):
         TrainConfig(model="stgcn", teacher="t.pt").validate()
 
@@ -107,7 +135,10 @@ def test_a_streaming_model_trains_with_a_teacher_from_a_pool_of_streams(tmp_path
     checkpoint, history = train(data, config, progress=False)
     assert np.isfinite(history["train_loss"]).all()
     assert checkpoint.training["config"]["teacher"] == str(path)
-    wrong = TrainConfig(**{**config.__dict__, "rate_hz": 10.0})
+    # the soft targets are in the loss: without their weight the same run's loss is lower
+    _, plain = train(data, dataclasses.replace(config, distill=0.0), progress=False)
+    assert history["train_loss"][0] > plain["train_loss"][0]
+    wrong = dataclasses.replace(config, rate_hz=10.0)
     with pytest.raises(SettingsError, match="rate"):
         train(data, wrong, progress=False)
 

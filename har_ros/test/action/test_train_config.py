@@ -24,6 +24,7 @@ def test_the_defaults_are_valid():
         ({"mirror": "sometimes"}, "mirror"),
         ({"view_yaw": 90.0}, "view_yaw"),
         ({"view_yaw": -5.0}, "view_yaw"),
+        ({"view_yaw": 30.0, "augment": False}, "view_yaw"),
         ({"early": 1.5, "sampling": "crop"}, "early"),
         ({"early": 0.5}, "--sampling crop"),
         ({"rejection": "entropy"}, "rejection"),

@@ -20,6 +20,8 @@ def test_a_session_starts_watches_names_the_dead_and_stops_every_process():
         session.wait_for_publishers(sub)
         spin_until(session.probe, lambda: statuses, 30, "a status from the session's node")
         assert session.running("safety") and session.died() == []
+        with pytest.raises(ValueError, match="started already"):
+            session.start("safety", "safety_node")  # the first would never be stopped
         session.processes["safety"].kill()
         session.processes["safety"].wait(timeout=10)
         assert session.died() == ["safety"] and session.died("safety") == []

@@ -480,3 +480,15 @@ def test_stale_actions_that_are_not_required_show_unhealthy_and_only_mean_the_co
     action = next(h for h in decision.inputs if h.name == "action")
     assert not action.healthy and not action.required and "action stale" in action.why
     assert "actions stale, conservative rule" in decision.reason
+
+
+def test_a_policy_fault_still_shows_the_inputs(monkeypatch):
+    policy, t = started_policy(FAR)
+
+    def broken(*_):
+        raise RuntimeError("a defect")
+
+    monkeypatch.setattr(policy, "_step", broken)
+    decision = policy.step(t)
+    assert decision.state == SafetyState.FAULT and decision.scale == 0.0
+    assert {h.name for h in decision.inputs} == {"skeletons", "action"}
