@@ -14,6 +14,7 @@ import numpy as np
 from ..action.labels import write_labels
 from ..action.streams import START_NS, LabelledStream, fridge_stream
 from ..action.synth import StreamFrame
+from ..common.video import capture_fps
 from .io import BagWriter, read_bag
 
 
@@ -84,7 +85,7 @@ def write_video_bag(
     capture = cv2.VideoCapture(video)
     if not capture.isOpened():
         raise OSError(f"cannot open video {video!r}")
-    fps = capture.get(cv2.CAP_PROP_FPS) or 30.0
+    fps = capture_fps(capture)
     with BagWriter(path) as writer:
         index = 0
         while not frames or index < frames:

@@ -8,6 +8,7 @@ import uuid
 import cv2
 
 from ..assets import asset_path
+from ..common.video import capture_fps
 from ..runtime.processes import start_node, stop_processes
 from .stats import summarise
 
@@ -155,7 +156,7 @@ def both_seen(input_width: int, coast_time: float, width: int = 640) -> tuple[fl
             PoseNodeConfig(), input_width=input_width, tracker_coast_time=coast_time
         )
     )
-    fps = capture.get(cv2.CAP_PROP_FPS) or 30.0
+    fps = capture_fps(capture)
     seen, elapsed = [], 0.0
     for index in range(BOTH_IN_VIEW.stop):
         ok, bgr = capture.read()

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from ..common.video import capture_fps
 from ..pose.node_config import PoseNodeConfig
 from .calibration import CameraCalibration
 from .fusion import Detection, FusedPerson, FusionConfig, PersonFusion
@@ -100,7 +101,7 @@ def run_rig(
     first = PosePipeline(pose)
     pipelines = {name: PosePipeline(pose, backend=first.backend) for name in videos}
     captures = open_rig(videos)
-    fps = next(iter(captures.values())).get(cv2.CAP_PROP_FPS) or 30.0
+    fps = capture_fps(next(iter(captures.values())))
     scaled = {name: cameras[name].scaled(width) for name in videos}
     fuser = PersonFusion(scaled, pose.output_layout, fusion or FusionConfig())
     run = RigRun()

@@ -12,6 +12,7 @@ import time
 
 import cv2
 
+from ..common.video import capture_fps
 from ..pose.node_config import PoseNodeConfig
 from ..pose.pipeline import PosePipeline
 
@@ -33,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     capture = cv2.VideoCapture(args.video)
     if not capture.isOpened():
         raise SystemExit(f"cannot open video {args.video!r}")
-    fps = capture.get(cv2.CAP_PROP_FPS) or 30.0
+    fps = capture_fps(capture)
     frames, people_total, started = 0, 0, time.perf_counter()
     while not args.frames or frames < args.frames:
         ok, bgr = capture.read()

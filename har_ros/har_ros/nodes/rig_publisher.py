@@ -30,6 +30,7 @@ from har_msgs.msg import SkeletonArray
 from ..cell.calibration import CameraCalibration
 from ..cell.description import load_cell
 from ..common.config import param, require
+from ..common.video import capture_fps
 from ..ros import qos
 from ..ros.image_msgs import array_to_image
 from ..ros.parameters import ParameterBinding
@@ -147,7 +148,7 @@ class RigPublisher(Node):
             if not capture.isOpened():
                 raise OSError(f"cannot open video {cam.video!r} of camera {cam.name}")
             self._captures[cam.name] = capture
-        self._fps = self._captures[self._cameras[0].name].get(cv2.CAP_PROP_FPS) or 30.0
+        self._fps = capture_fps(self._captures[self._cameras[0].name])
         self._calibration = {c.name: c.calibration.scaled(config.width) for c in self._cameras}
         if config.preload:
             self._preload()

@@ -18,6 +18,7 @@ from std_msgs.msg import Header
 
 from ..assets import asset_path
 from ..common.config import param, require
+from ..common.video import capture_fps
 from ..ros import qos
 from ..ros.image_msgs import array_to_image, pinhole_camera_info
 from ..ros.parameters import ParameterBinding
@@ -75,7 +76,7 @@ class VideoPublisher(Node):
         if not self._capture.isOpened():
             raise OSError(f"cannot open video source {source!r}")
         self._source = source
-        self._native_fps = self._capture.get(cv2.CAP_PROP_FPS) or 30.0
+        self._native_fps = capture_fps(self._capture)
         self._image_pub = self.create_publisher(Image, "image", qos.SENSOR_DATA)
         self._info_pub = self.create_publisher(CameraInfo, "camera_info", qos.SENSOR_DATA)
         self._last_stamp_ns = 0

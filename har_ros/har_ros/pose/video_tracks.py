@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..common.video import capture_fps
 from .node_config import PoseNodeConfig
 
 #: Frames are resized to this width before the backend, as `har pose-video` does.
@@ -139,8 +140,6 @@ def track_video(
     pipeline=None,
 ) -> VideoTracks:
     """Run (or read from ``cache_dir``) the pose pipeline over every frame of ``video``."""
-    import cv2
-
     from .pipeline import PosePipeline
 
     video = Path(video)
@@ -150,7 +149,7 @@ def track_video(
     if cached is not None and cached.is_file():
         capture.release()
         return VideoTracks.load(cached)
-    fps = capture.get(cv2.CAP_PROP_FPS) or 30.0
+    fps = capture_fps(capture)
     pipeline = pipeline or PosePipeline(config)
     times: list[float] = []
     rows: list[tuple] = []
