@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+import har_ros  # noqa: F401  (its threading default, before any test imports torch)
+
 os.environ["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
 os.environ.pop("ROS_LOCALHOST_ONLY", None)
 os.environ.pop("ROS_STATIC_PEERS", None)
