@@ -102,7 +102,8 @@ def test_any_received_skeleton_converts_without_crashing(points, source, valid):
     person = msg_to_frame(msg).people[0]
     assert person.keypoints.shape == (len(points), 3)
     if person.position is not None:
-        assert person.position_source in (PositionSource.DEPTH, PositionSource.FLOOR)
+        assert person.position_source != PositionSource.NONE and valid
+        assert person.position_source == source
     assert not math.isnan(person.score)
 
 
@@ -111,6 +112,7 @@ def test_any_received_skeleton_converts_without_crashing(points, source, valid):
     [
         (True, PositionSource.DEPTH, PositionSource.DEPTH),
         (True, PositionSource.FLOOR, PositionSource.FLOOR),
+        (True, PositionSource.TRIANGULATED, PositionSource.TRIANGULATED),
         (True, PositionSource.NONE, None),  # flagged valid but from nowhere: no position
         (True, 7, None),  # a source this version does not know
         (False, PositionSource.FLOOR, None),
