@@ -92,6 +92,10 @@ lost_replies = [0]  # service replies this process could not send
 _lost_replies_lock = threading.Lock()
 
 
+#: What a node that cannot start raises: parameters, files, a failed configure.
+STARTUP_FAILURES = (ValueError, TypeError, OSError, ParameterException, StartupError)
+
+
 def run_node(factory: Callable[[], Node], args: list[str] | None = None) -> int:
     """Create the node, spin it, and shut down. Returns 0, or 2 if it could not start."""
     return run_nodes([factory], args)
@@ -137,15 +141,13 @@ def run_nodes(factories: list[Callable[[], Node]], args: list[str] | None = None
                 nodes.append(factory())
                 if isinstance(nodes[-1], ManagedNode):
                     nodes[-1].autostart()
-            except (
-                ValueError,
-                TypeError,
-                OSError,
-                ParameterException,
-                StartupError,
-            ) as exc:  # parameters, files, a failed configure
-                if not rclpy.ok():  # Ctrl-C or SIGTERM while starting: a stop, not a failure
+            except Exception as exc:
+                # Ctrl-C or SIGTERM while starting: a stop, not a failure, whatever rclpy
+                # raised of it (making a node on a shut-down context is an RCLError)
+                if not rclpy.ok():
                     return 0
+                if not isinstance(exc, STARTUP_FAILURES):
+                    raise
                 print(
                     f"[FATAL] {getattr(factory, '__name__', 'node')} could not start: {exc}",
                     file=sys.stderr,

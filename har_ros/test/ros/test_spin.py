@@ -56,6 +56,15 @@ def test_a_callback_caught_by_the_shutdown_ends_the_process_cleanly(
     assert "Traceback" not in processes.output(proc)
 
 
+def test_a_stop_while_the_nodes_are_made_ends_the_process_cleanly(processes, topic_prefix):
+    """Found by `ros2 run har_ros har_composed` stopped during its start: exit 1, a traceback."""
+    proc = processes.start(
+        "--stop-while-starting", "--ros-args", "-r", f"__ns:={topic_prefix}", script="two_nodes.py"
+    )
+    assert proc.wait(timeout=30) == 0, processes.output(proc)
+    assert "Traceback" not in processes.output(proc)
+
+
 @pytest.mark.parametrize("node", ["first", "second"])  # the server on the main thread, a side one
 def test_a_reply_to_a_client_that_left_is_logged_and_the_nodes_spin_on(
     ros_node, processes, topic_prefix, node

@@ -1,7 +1,7 @@
 """Two nodes in one process through run_nodes; the second may fail in a callback.
 
 Usage: two_nodes.py [--fail-on-request] [--shutdown-in-callback NAME]
-[--lost-reply NAME]. Each node publishes its name on `alive` five times a
+[--lost-reply NAME] [--stop-while-starting]. Each node publishes its name on `alive` five times a
 second so a test can see both spin. ``--fail-on-request``: the second node
 raises in its callback when a message arrives on `fail` (the test sends it
 once it saw both nodes alive: no race with slow discovery). ``--shutdown-in-callback NAME``: after a
@@ -12,6 +12,8 @@ publishes, which raises in rclpy. ``--lost-reply NAME``: node NAME offers
 sends it two requests and destroys its client while the first is answered, so
 the second reply has nobody to go to; rmw's warning for that is made an
 error, which is how rclpy raised it on a loaded cell (``SystemError``).
+``--stop-while-starting``: the context is shut down (as a Ctrl-C does) before
+the second node is made, so making it raises rclpy's RCLError.
 """
 
 import argparse
@@ -77,16 +79,26 @@ if __name__ == "__main__":
     parser.add_argument("--fail-on-request", action="store_true")
     parser.add_argument("--shutdown-in-callback", default="")
     parser.add_argument("--lost-reply", default="")
+    parser.add_argument("--stop-while-starting", action="store_true")
     options, ros_args = parser.parse_known_args()
     if options.lost_reply:
         warnings.simplefilter("error", RuntimeWarning)
+
+    def stopped_then_second() -> Node:
+        import rclpy
+
+        rclpy.try_shutdown()
+        return Node("second")
+
     sys.exit(
         run_nodes(
             [
                 node_factory(
                     "first", False, options.shutdown_in_callback == "first", options.lost_reply
                 ),
-                node_factory(
+                stopped_then_second
+                if options.stop_while_starting
+                else node_factory(
                     "second",
                     options.fail_on_request,
                     options.shutdown_in_callback == "second",
