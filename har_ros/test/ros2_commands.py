@@ -1,7 +1,10 @@
 """The `ros2` commands tests run as a user types them: one-shot queries and launches.
 
-Verbs that can talk without the ros2 daemon do (--no-daemon); a long-running
-command runs in its own process group so that stopping it stops all of it.
+Queries go through the ros2 daemon where a module started one (``daemon()``,
+as a user's shell does after the first command): it keeps the graph, so a
+query need not discover it afresh for seconds. Elsewhere they run without
+it (--no-daemon). A long-running command runs in its own process group so
+that stopping it stops all of it.
 """
 
 from __future__ import annotations
@@ -14,6 +17,26 @@ import subprocess
 import time
 
 import yaml
+
+_daemon_running = False
+
+
+@contextlib.contextmanager
+def daemon():
+    """The ros2 daemon for the queries inside (this run's domain, loopback), stopped after."""
+    global _daemon_running
+    ros2("daemon", "start")
+    _daemon_running = True
+    try:
+        yield
+    finally:
+        _daemon_running = False
+        ros2("daemon", "stop", check=False)
+
+
+def discovery(spin_time: float = 2.0) -> list[str]:
+    """Flags of a query: none with the daemon, else its own discovery for ``spin_time``."""
+    return [] if _daemon_running else ["--no-daemon", "--spin-time", str(spin_time)]
 
 
 def echo_once(topic: str, wait: float = 30.0) -> dict:
@@ -28,9 +51,7 @@ def echo_once(topic: str, wait: float = 30.0) -> dict:
             "topic",
             "echo",
             "--once",
-            "--no-daemon",
-            "--spin-time",
-            "3",
+            *discovery(3),
             topic,
             "--timeout",
             str(int(wait)),
@@ -97,9 +118,7 @@ def wait_for_nodes(*names: str, timeout: float = 180.0) -> list[str]:
         re.compile(pattern, re.M),
         "node",
         "list",
-        "--no-daemon",
-        "--spin-time",
-        "2",
+        *discovery(),
         timeout=timeout,
     ).split()
 

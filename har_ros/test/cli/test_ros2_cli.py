@@ -3,8 +3,8 @@
 The `ros2` CLI (from ../shared/ros2_extras) starts the pipeline with `ros2
 launch` and `ros2 run`, and inspects and tunes it with `ros2 node`, `ros2
 topic` and `ros2 param`, exactly as a user types them. Verbs that can talk
-without the ros2 daemon do (--no-daemon); the daemon is stopped at the end in
-case one started.
+through the ros2 daemon, started once for the module and stopped at its end
+(a daemon keeps the graph, so a query need not discover it afresh).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import yaml
 from ros2_commands import (
     Started,
     assert_clean_launch,
+    daemon,
     echo_once,
     ros2,
     ros2_until,
@@ -46,9 +47,9 @@ GUARD_TARGET = "/joint_trajectory_controller/speed_scaling_input"
 
 
 @pytest.fixture(scope="module", autouse=True)
-def no_daemon_left():
-    yield
-    ros2("daemon", "stop", check=False)
+def the_daemon():
+    with daemon():
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -92,8 +93,8 @@ def launched(looping_params, tmp_path_factory):
 
 
 def param(verb: str, *args: str) -> str:
-    """`ros2 param VERB ...` without the daemon, waiting long enough for discovery."""
-    return ros2("param", verb, "--no-daemon", "--spin-time", "3", *args)
+    """`ros2 param VERB ...`: it waits for the node and its parameter services itself."""
+    return ros2("param", verb, *args)
 
 
 def test_ros2_run_with_a_remap(tmp_path):
@@ -116,9 +117,6 @@ def test_ros2_run_with_a_remap(tmp_path):
                 "node",
                 "info",
                 "/pose_cli",
-                "--no-daemon",
-                "--spin-time",
-                "2",
                 timeout=60,
             )
             assert "/camera/color/image_raw: sensor_msgs/msg/Image" in info
@@ -145,9 +143,6 @@ def test_launch_on_a_camera_topic_with_the_guard(tmp_path):
                 "node",
                 "info",
                 "/cell/pose_node",
-                "--no-daemon",
-                "--spin-time",
-                "2",
                 timeout=60,
             )
             assert "/camera/color/image_raw: sensor_msgs/msg/Image" in info.split("Subscribers:")[1]
@@ -263,20 +258,12 @@ def test_pose_backend_from_the_params_file_is_used(tmp_path):
 def test_lifecycle_get_and_set(launched):
     """The launch brought every managed node to active; `ros2 lifecycle set` moves them."""
     for node in ("/pose_node", "/action_node", "/safety_node"):
-        assert ros2_until(
-            r"active \[3\]", "lifecycle", "get", node, "--no-daemon", "--spin-time", "2"
-        ).startswith("active")
-    assert "Transitioning successful" in ros2(
-        "lifecycle", "set", "--no-daemon", "--spin-time", "2", "/safety_node", "deactivate"
-    )
-    assert ros2("lifecycle", "get", "--no-daemon", "--spin-time", "2", "/safety_node").startswith(
-        "inactive"
-    )
+        assert ros2_until(r"active \[3\]", "lifecycle", "get", node).startswith("active")
+    assert "Transitioning successful" in ros2("lifecycle", "set", "/safety_node", "deactivate")
+    assert ros2("lifecycle", "get", "/safety_node").startswith("inactive")
     status = echo_once("/safety/status", 20)
     assert status["speed_scale"] == 0.0 and "lifecycle state inactive" in status["reason"]
-    assert "Transitioning successful" in ros2(
-        "lifecycle", "set", "--no-daemon", "--spin-time", "2", "/safety_node", "activate"
-    )
+    assert "Transitioning successful" in ros2("lifecycle", "set", "/safety_node", "activate")
 
 
 def test_speed_guard_feeds_the_controller_topic(launched):
@@ -291,9 +278,6 @@ def test_hri_bodies_listed_and_echoed(launched):
         re.compile(r"^/humans/bodies/b\d+/skeleton2d$", re.M),
         "topic",
         "list",
-        "--no-daemon",
-        "--spin-time",
-        "3",
         timeout=60,
     )
     assert re.search(r"^/humans/bodies/tracked$", topics, re.M)
@@ -306,7 +290,7 @@ def test_hri_bodies_listed_and_echoed(launched):
 
 def test_node_list_and_info(launched):
     wait_for_nodes("/video_publisher", "/pose_node", "/action_node", "/safety_node")
-    info = ros2("node", "info", "/safety_node", "--no-daemon", "--spin-time", "3")
+    info = ros2("node", "info", "/safety_node")
     publishers = info.split("Publishers:")[1].split("Service Servers:")[0]
     assert "/speed_scaling: std_msgs/msg/Float64" in publishers
     assert "/safety/status: har_msgs/msg/SafetyStatus" in publishers

@@ -41,7 +41,7 @@ def window_truth(frames, track_id, start_ns, end_ns):
 
 def test_stream_to_actions_match_ground_truth(ros_node, processes, topic_prefix, tmp_path):
     stream = tmp_path / "stream.npz"
-    save_stream(make_stream(people=3, seconds=30, seed=5011), stream, 30.0)
+    save_stream(make_stream(people=3, seconds=20, seed=5011), stream, 30.0)
     frames = load_stream(stream)
     stamps = {START_NS + round(f.stamp * 1e9) for f in frames}
     received = []
