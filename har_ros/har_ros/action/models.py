@@ -482,6 +482,152 @@ class CausalSTGCN(StreamingModel):
         return self.head(y), torch.cat(buffers, dim=1)
 
 
+class ContinualGraphBlock(nn.Module):
+    """The window ST-GCN's block (BatchNorm, ReLU, temporal conv) with a causal time axis.
+
+    A stride of the window model becomes a dilation here, so the block gives
+    the strided block's output at every frame, not every other one; ``step``
+    keeps the last ``(kernel - 1) * dilation`` inputs of the temporal conv.
+    BatchNorm is a fixed affine map once trained, so a step and a sequence
+    compute the same numbers.
+    """
+
+    adjacency: torch.Tensor
+
+    def __init__(
+        self,
+        c_in: int,
+        c_out: int,
+        adjacency: torch.Tensor,
+        kernel: int,
+        dilation: int,
+        dropout: float,
+    ):
+        super().__init__()
+        self.register_buffer("adjacency", adjacency)
+        self.edge = nn.Parameter(torch.ones_like(adjacency))
+        self.k = adjacency.shape[0]
+        self.spatial = nn.Conv2d(self.k * c_in, c_out, 1)
+        self.before_conv = nn.Sequential(nn.BatchNorm2d(c_out), nn.ReLU())
+        self.temporal = nn.Conv2d(c_out, c_out, (kernel, 1), dilation=(dilation, 1))
+        self.after_conv = nn.Sequential(nn.BatchNorm2d(c_out), nn.Dropout(dropout))
+        self.residual = (
+            nn.Identity()
+            if c_in == c_out
+            else nn.Sequential(nn.Conv2d(c_in, c_out, 1), nn.BatchNorm2d(c_out))
+        )
+        self.past = (kernel - 1) * dilation
+        self.channels = c_out
+
+    def _graph(self, x: torch.Tensor) -> torch.Tensor:
+        n, c, t, j = x.shape
+        weights = (self.adjacency * self.edge).permute(1, 0, 2).reshape(j, self.k * j)
+        y = torch.matmul(x, weights).view(n, c, t, self.k, j)
+        y = y.permute(0, 3, 1, 2, 4).reshape(n, self.k * c, t, j)
+        return self.before_conv(self.spatial(y))
+
+    def _out(self, x: torch.Tensor, window: torch.Tensor) -> torch.Tensor:
+        return torch.relu(self.after_conv(self.temporal(window)) + self.residual(x))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(N, C, T, J) -> (N, c_out, T, J), each frame from itself and the frames before."""
+        return self._out(x, nn.functional.pad(self._graph(x), (0, 0, self.past, 0)))
+
+    def step(self, x: torch.Tensor, buffer: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(B, C, 1, J) newest frame and (B, c_out, past, J) buffer -> output, new buffer."""
+        window = torch.cat([buffer, self._graph(x)], dim=2)
+        return self._out(x, window), window[:, :, 1:]
+
+
+class ContinualSTGCN(StreamingModel):
+    """The window ST-GCN made continual (as OpenDR's CoST-GCN makes ST-GCN continual).
+
+    Its label at a frame is the window ST-GCN's for the window ending there:
+    strides become dilations, and the window model's average over its last
+    block's ``taps`` outputs becomes an average of this model's outputs at
+    that frame and ``taps - 1`` earlier ones, ``prod(strides)`` frames apart.
+    Trained on windows (its label at their last frame) it learns what the
+    window model learns; in the node each step costs one frame's work.
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        num_classes: int,
+        layout: Layout,
+        widths: tuple[int, ...],
+        strides: tuple[int, ...],
+        kernel: int,
+        taps: int,
+        dropout: float,
+    ):
+        super().__init__()
+        if len(strides) != len(widths) or taps < 1 or min(strides, default=1) < 1:
+            raise ValueError("continual_stgcn needs one stride >= 1 per block and taps >= 1")
+        adjacency = torch.from_numpy(normalised_adjacency(layout))
+        self.input_norm = nn.BatchNorm1d(in_channels * layout.num_joints)
+        blocks, c_in, dilation = [], in_channels, 1
+        for width, stride in zip(widths, strides, strict=True):
+            blocks.append(ContinualGraphBlock(c_in, width, adjacency, kernel, dilation, 0.1))
+            c_in, dilation = width, dilation * stride
+        self.blocks = nn.ModuleList(blocks)
+        self.typed_blocks: list[ContinualGraphBlock] = blocks  # the same modules, typed
+        self.joints = layout.num_joints
+        self.width = c_in
+        self.spacing = dilation  # frames between the averaged outputs
+        self.history = (taps - 1) * dilation  # frames of pooled outputs a step keeps
+        self.taps = taps
+        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(c_in, num_classes))
+
+    def _normalised(self, x: torch.Tensor) -> torch.Tensor:
+        n, c, t, j = x.shape
+        x = self.input_norm(x.permute(0, 1, 3, 2).reshape(n, c * j, t))
+        return x.view(n, c, j, t).permute(0, 1, 3, 2)
+
+    def _sequence(self, x: torch.Tensor) -> torch.Tensor:
+        y = self._normalised(x)
+        for block in self.typed_blocks:
+            y = block(y)
+        pooled = y.mean(dim=3)  # (N, C, T)
+        t = pooled.shape[2]
+        total, count = torch.zeros_like(pooled), torch.zeros(t, dtype=pooled.dtype)
+        for tap in range(self.taps):  # the frame itself and earlier ones; none before the start
+            shift = tap * self.spacing
+            if shift >= t:
+                break
+            total[:, :, shift:] += pooled[:, :, : t - shift]
+            count[shift:] += 1
+        return (total / count).transpose(1, 2)  # (N, T, C)
+
+    def zero_state(self, batch: int) -> torch.Tensor:
+        """Every block's buffer, the last pooled outputs and the frames seen (capped), flat."""
+        size = sum(b.channels * b.past * self.joints for b in self.typed_blocks)
+        return torch.zeros(batch, size + self.width * self.history + 1)
+
+    def step(self, frames: torch.Tensor, state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """One new frame per person (B, C, J) and their states -> (logits (B, K), new states)."""
+        b = frames.shape[0]
+        y, buffers, start = self._normalised(frames[:, :, None]), [], 0
+        for block in self.typed_blocks:
+            size = block.channels * block.past * self.joints
+            buffer = state[:, start : start + size].view(b, block.channels, block.past, self.joints)
+            y, buffer = block.step(y, buffer)
+            buffers.append(buffer.reshape(b, -1))
+            start += size
+        pooled = y.mean(dim=3)  # (B, C, 1)
+        past = state[:, start : start + self.width * self.history].view(b, self.width, -1)
+        seen = state[:, -1:]  # frames before this one, up to ``history``
+        total, count = pooled[:, :, 0].clone(), torch.ones(b, 1)
+        for tap in range(1, self.taps):
+            shift = tap * self.spacing
+            valid = (seen >= shift).to(pooled.dtype)
+            total += past[:, :, self.history - shift] * valid
+            count += valid
+        past = torch.cat([past, pooled], dim=2)[:, :, 1:]
+        seen = torch.clamp(seen + 1, max=self.history)
+        return self.head(total / count), torch.cat([*buffers, past.flatten(1), seen], dim=1)
+
+
 class StreamHeads(nn.Module):
     """One linear head per stream on its part of the joined embedding; logits averaged."""
 
@@ -604,9 +750,17 @@ MODEL_DEFAULTS = {
         "dropout": 0.2,
         "memory": [8, 32],
     },
+    # the window `stgcn`'s sizes; 4 taps 8 frames apart span its 32-frame window
+    "continual_stgcn": {
+        "widths": [32, 48, 64],
+        "strides": [2, 2, 2],
+        "kernel": 5,
+        "taps": 4,
+        "dropout": 0.2,
+    },
 }
 #: Models that keep a state per person and take one frame per step (``step``).
-STREAMING_MODELS = ("stream_gcn", "stream_stgcn")
+STREAMING_MODELS = ("stream_gcn", "stream_stgcn", "continual_stgcn")
 MODEL_NAMES = tuple(MODEL_DEFAULTS)
 
 
@@ -664,6 +818,17 @@ def build_model(
             tuple(c["dilations"]),
             float(c["dropout"]),
             tuple(float(m) for m in c["memory"]),
+        )
+    if name == "continual_stgcn":
+        return ContinualSTGCN(
+            in_channels,
+            num_classes,
+            layout,
+            tuple(c["widths"]),
+            tuple(c["strides"]),
+            int(c["kernel"]),
+            int(c["taps"]),
+            float(c["dropout"]),
         )
     if name == "transformer":
         return TemporalTransformer(

@@ -104,14 +104,15 @@ class TrainConfig:
                 f"{self.lr}, {self.rate_hz}, {self.weight_decay}, {self.noise}"
             )
         if self.teacher and (
-            self.model not in STREAMING_MODELS
+            not self.on_streams
             or not self.distill >= 0
             or self.distill_every < 1
             or not self.distill_temperature > 0
             or self.distill_pool < 1
         ):
             raise SettingsError(
-                "a teacher teaches a streaming model, with distill >= 0, distill_every >= 1, "
+                "a teacher teaches a streaming model on streams, with distill >= 0, "
+                "distill_every >= 1, "
                 f"distill_temperature > 0 and distill_pool >= 1, got {self.model}, "
                 f"{self.distill}, {self.distill_every}, {self.distill_temperature}, "
                 f"{self.distill_pool}"
@@ -132,20 +133,20 @@ class TrainConfig:
         if self.early > 0 and self.sampling != "crop":
             raise SettingsError("early recognition needs --sampling crop (windows of a stream)")
         if self.model in STREAMING_MODELS and (
-            self.sampling != "stream"
+            self.sampling not in ("stream", "crop")
             or self.scale != "frame_torso"
             or self.contrastive
-            or self.early
             or self.stride != 1
             or self.centre != "hips"
         ):
             # a frame's features must not depend on the window around it, or the node's
             # two-frame windows would show the model other numbers than training did
             raise SettingsError(
-                f"{self.model} trains on streams: use --stream (sampling "
-                "stream, scale frame_torso, centre hips, stride 1, no "
-                "contrastive or early terms)"
+                f"{self.model} is a streaming model: use --stream (sampling stream or "
+                "crop, scale frame_torso, centre hips, stride 1, no contrastive terms)"
             )
+        if self.on_streams and self.model not in STREAMING_MODELS:
+            raise SettingsError(f"sampling stream trains a streaming model, not {self.model}")
         if not self.exposure >= 0:
             raise SettingsError(f"exposure must be >= 0, got {self.exposure}")
         if self.rejection not in calibration.SCORES:
@@ -160,6 +161,11 @@ class TrainConfig:
                 ContrastiveConfig(**self.contrastive).validate()
         except (TypeError, ValueError) as exc:
             raise SettingsError(str(exc)) from None
+
+    @property
+    def on_streams(self) -> bool:
+        """Trained on labelled streams, per frame (else on one-action windows)."""
+        return self.sampling == "stream"
 
     def normalisation(self) -> Normalisation:
         """The input normalisation these settings describe (stored in the checkpoint)."""
@@ -372,7 +378,7 @@ def calibrate(
     """
     if not len(held_out):
         return calibration.Calibration(score=config.rejection)
-    if config.model in STREAMING_MODELS:
+    if config.on_streams:
         logits, y = _held_out_stream_frames(model, held_out, norm, config)
     else:
         x, y = node_windows(
@@ -656,7 +662,7 @@ def _set_up(dataset: SequenceDataset, config: TrainConfig, init) -> _Run:
 def _epoch(run: _Run) -> float:
     """One pass over freshly augmented training windows; the mean batch loss."""
     config = run.config
-    if config.model in STREAMING_MODELS:
+    if config.on_streams:
         return _stream_epoch(run)
     x = batch_features(
         run.train_set,
@@ -747,7 +753,7 @@ def _evaluate(run: _Run) -> tuple[float, float]:
     """Validation loss and accuracy (NaN and 0 without a validation split)."""
     if run.x_val is None:
         return float("nan"), 0.0
-    if run.config.model in STREAMING_MODELS:  # judged per frame, as the node shows it
+    if run.config.on_streams:  # judged per frame, as the node shows it
         logits, y_val = _held_out_stream_frames(run.model, run.val_set, run.norm, run.config)
     else:
         y_val = run.val_set.labels

@@ -33,6 +33,8 @@ STREAMING = [
     ("stream_gcn", {"temporal": "tcn"}),
     ("stream_stgcn", {}),
     ("stream_stgcn", {"memory": [4, 16]}),
+    ("continual_stgcn", {}),
+    ("continual_stgcn", {"strides": [1, 2, 3], "taps": 2}),
 ]
 
 
@@ -175,6 +177,13 @@ def test_stream_settings_validate_and_a_stream_model_needs_them():
     TrainConfig(**STREAM_SETTINGS).validate()
     with pytest.raises(SettingsError, match="--stream"):
         TrainConfig(model="stream_gcn").validate()
+    # on one-action windows too (its label at their last frame), with the same features
+    windows = {**STREAM_SETTINGS, "model": "continual_stgcn", "sampling": "crop", "window": 32}
+    TrainConfig(**windows, early=0.5).validate()
+    with pytest.raises(SettingsError, match="--stream"):
+        TrainConfig(**{**windows, "scale": "torso"}).validate()
+    with pytest.raises(SettingsError, match="not stgcn"):
+        TrainConfig(**{**STREAM_SETTINGS, "model": "stgcn"}).validate()
 
 
 def person_frames(seconds: float, start_s: float, seed: int = 0):
