@@ -1,7 +1,8 @@
-"""Action classifiers by name: `lstm`, `bilstm`, `stgcn`, `transformer`, `stream_gcn`.
+"""Action classifiers by name (``MODEL_DEFAULTS``).
 
 `lstm` and `bilstm` are parity models, `stgcn` the window default, and
-`stream_gcn` a streaming model (one frame's work per output). Every model
+`stream_gcn`, `stream_stgcn` and `continual_stgcn` streaming models (one
+frame's work per output). Every model
 takes ``(N, C, T, J)`` windows and returns class logits ``(N, K)``; a
 streaming model's are those at the window's last frame.
 """
