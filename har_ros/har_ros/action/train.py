@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import os
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 
 import numpy as np
 import torch
@@ -71,6 +71,9 @@ class TrainConfig:
     distill_every: int = 4  # with a teacher: a soft target at every this many frames
     distill_temperature: float = 2.0  # with a teacher: softens both distributions
     distill_pool: int = 4  # with a teacher: pooled streams per training clip (targets made once)
+    # streaming models on streams: weight of a second loss, on the label at the last frame of
+    # one-action windows of the training clips (what keeps actions that differ late apart)
+    window_loss: float = 0.0
     init: str = ""  # checkpoint to start from (fine-tuning); its model and settings are used
     freeze: str = "none"  # "backbone": train only the classifier head (with init)
     contrastive: dict = field(default_factory=dict)  # ContrastiveConfig fields; empty = off
@@ -116,6 +119,10 @@ class TrainConfig:
                 f"distill_temperature > 0 and distill_pool >= 1, got {self.model}, "
                 f"{self.distill}, {self.distill_every}, {self.distill_temperature}, "
                 f"{self.distill_pool}"
+            )
+        if not self.window_loss >= 0 or (self.window_loss > 0 and not self.on_streams):
+            raise SettingsError(
+                f"window_loss must be >= 0, and > 0 only on streams, got {self.window_loss}"
             )
         if not 0.0 <= self.view_yaw < 90.0:
             raise SettingsError(f"view_yaw must be in [0, 90) degrees, got {self.view_yaw}")
@@ -726,6 +733,13 @@ def _stream_epoch(run: _Run) -> float:
             exposure=config.exposure > 0,
             pause_label=pause_label(config, list(run.train_set.class_names)),
         )
+    windows = None
+    if config.window_loss > 0:  # one window per training clip, its label at the last frame
+        windows = batch_features(
+            run.train_set, replace(run.norm, sampling="crop"), run.augmentation, run.rng
+        )
+        order = run.rng.permutation(len(windows))
+        windows, window_labels = windows[order], run.train_set.labels[order]
     run.model.train()
     losses = []
     for i in range(0, len(x), config.batch_size):  # no batch statistics: any size will do
@@ -733,6 +747,11 @@ def _stream_epoch(run: _Run) -> float:
         logits = run.model.frame_logits(torch.from_numpy(x[batch]))
         labels = torch.from_numpy(y[batch])
         loss = stream_loss(logits, labels, config.exposure)
+        if windows is not None and len(windows[batch]):
+            loss = loss + config.window_loss * run.loss_fn(
+                run.model(torch.from_numpy(windows[batch])),
+                torch.from_numpy(window_labels[batch]),
+            )
         if soft is not None and run.pool is not None and config.distill > 0:
             loss = loss + config.distill * distillation_loss(
                 logits,

@@ -79,6 +79,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="with --teacher: weight of the soft targets beside the labels" + _default("distill"),
     )
     parser.add_argument(
+        "--window-loss",
+        type=float,
+        metavar="W",
+        help="streaming models on streams: weight of a loss on one-action windows' label at "
+        "their last frame, beside the per-frame one" + _default("window_loss"),
+    )
+    parser.add_argument(
         "--epochs", type=int, help="default: from the dataset's size (about 3000 steps, 60-400)"
     )
     parser.add_argument(
@@ -236,6 +243,7 @@ CONFIG_FLAGS = (
     "exposure",
     "teacher",
     "distill",
+    "window_loss",
     "pause_class",
     "view_yaw",
 )

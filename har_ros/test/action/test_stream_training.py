@@ -408,3 +408,32 @@ def test_the_node_core_steps_every_streaming_model(name, config):
     recognizer = ActionRecognizer(checkpoint)
     out = [r for f in person_frames(2.0, 0.0) for r in recognizer.process(f)]
     assert len(out) > 20 and all(np.isfinite(r.scores).all() for r in out)
+
+
+def test_a_window_loss_beside_the_stream_loss_changes_what_is_learnt(data):
+    """`--window-loss W`: the label at one-action windows' last frame is trained too."""
+    import dataclasses
+
+    from har_ros.action.train import SettingsError, TrainConfig, train
+
+    config = dataclasses.replace(
+        TrainConfig(**STREAM_SETTINGS),
+        model="continual_stgcn",
+        model_config={"widths": [8, 8], "strides": [1, 2], "taps": 2},
+        epochs=1,  # one epoch: its streams are drawn before the windows, so they are the same
+        threads=1,
+        batch_size=8,
+        val_fraction=0.0,
+    )
+    train_set = data.subset(data.split == "train")
+
+    def changed(a, b) -> list[str]:
+        return [n for n, v in a.state_dict.items() if not torch.equal(v, b.state_dict[n])]
+
+    plain, _ = train(train_set, config, progress=False)
+    again, _ = train(train_set, config, progress=False)
+    both, _ = train(train_set, dataclasses.replace(config, window_loss=1.0), progress=False)
+    assert both.training["config"]["window_loss"] == 1.0
+    assert not changed(plain, again) and changed(plain, both)
+    with pytest.raises(SettingsError, match="window_loss"):
+        TrainConfig(window_loss=1.0).validate()  # a window model has no stream loss to join
