@@ -330,9 +330,16 @@ class StreamingGCN(StreamingModel):
         return self.head(y), torch.cat(buffers, dim=2)
 
 
-def _channel_norm(x: torch.Tensor, norm: nn.LayerNorm) -> torch.Tensor:
+class ChannelLayerNorm(nn.LayerNorm):
     """LayerNorm over the channels of each (frame, joint): (N, C, T, J) in and out."""
-    return norm(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return super().forward(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
+
+
+#: How a causal graph block normalises: per frame and joint ("layer", whatever the
+#: batch), or by statistics fixed in training ("batch", the window ST-GCN's way)
+BLOCK_NORMS = ("layer", "batch")
 
 
 class CausalGraphBlock(nn.Module):
@@ -340,9 +347,11 @@ class CausalGraphBlock(nn.Module):
 
     ``step`` is its continual form (as OpenDR's CoST-GCN streams ST-GCN): the
     block keeps the last ``(kernel - 1) * dilation`` inputs of its temporal
-    convolution, so a new frame costs one frame's work. Normalised per frame
-    and joint, so a step and a sequence compute the same numbers.
+    convolution, so a new frame costs one frame's work. Either norm
+    (``BLOCK_NORMS``) is the same in a step as in a sequence once trained.
     """
+
+    adjacency: torch.Tensor
 
     def __init__(
         self,
@@ -352,16 +361,24 @@ class CausalGraphBlock(nn.Module):
         kernel: int,
         dilation: int,
         dropout: float,
+        norm: str,
     ):
         super().__init__()
+        if norm not in BLOCK_NORMS:
+            raise ValueError(f"norm must be one of {BLOCK_NORMS}, got {norm!r}")
+        make_norm = ChannelLayerNorm if norm == "layer" else nn.BatchNorm2d
         self.register_buffer("adjacency", adjacency)
         self.edge = nn.Parameter(torch.ones_like(adjacency))
         self.spatial = nn.Conv2d(adjacency.shape[0] * c_in, c_out, 1)
-        self.spatial_norm = nn.LayerNorm(c_out)
+        self.spatial_norm = make_norm(c_out)
         self.temporal = nn.Conv2d(c_out, c_out, (kernel, 1), dilation=(dilation, 1))
-        self.temporal_norm = nn.LayerNorm(c_out)
+        self.temporal_norm = make_norm(c_out)
         self.dropout = nn.Dropout(dropout)
-        self.residual = nn.Identity() if c_in == c_out else nn.Conv2d(c_in, c_out, 1)
+        self.residual: nn.Module = nn.Identity()
+        if c_in != c_out:
+            self.residual = nn.Conv2d(c_in, c_out, 1)
+            if norm == "batch":  # as the window ST-GCN's residual
+                self.residual = nn.Sequential(self.residual, nn.BatchNorm2d(c_out))
         self.past = (kernel - 1) * dilation
         self.channels = c_out
 
@@ -369,10 +386,10 @@ class CausalGraphBlock(nn.Module):
         n, _, t, j = x.shape
         joined = torch.einsum("nctj,kjv->nkctv", x, self.adjacency * self.edge)
         y = self.spatial(joined.reshape(n, -1, t, j))
-        return torch.relu(_channel_norm(y, self.spatial_norm))
+        return torch.relu(self.spatial_norm(y))
 
     def _out(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        y = self.dropout(_channel_norm(self.temporal(y), self.temporal_norm))
+        y = self.dropout(self.temporal_norm(self.temporal(y)))
         return torch.relu(y + self.residual(x))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -420,7 +437,7 @@ class CausalSTGCN(StreamingModel):
         self.register_buffer("input_scale", torch.ones(in_channels))
         blocks, c_in = [], in_channels
         for width, dilation in zip(widths, dilations, strict=True):
-            blocks.append(CausalGraphBlock(c_in, width, adjacency, kernel, dilation, 0.1))
+            blocks.append(CausalGraphBlock(c_in, width, adjacency, kernel, dilation, 0.1, "layer"))
             c_in = width
         self.blocks = nn.ModuleList(blocks)
         self.joints = layout.num_joints
@@ -483,63 +500,6 @@ class CausalSTGCN(StreamingModel):
         return self.head(y), torch.cat(buffers, dim=1)
 
 
-class ContinualGraphBlock(nn.Module):
-    """The window ST-GCN's block (BatchNorm, ReLU, temporal conv) with a causal time axis.
-
-    A stride of the window model becomes a dilation here, so the block gives
-    the strided block's output at every frame, not every other one; ``step``
-    keeps the last ``(kernel - 1) * dilation`` inputs of the temporal conv.
-    BatchNorm is a fixed affine map once trained, so a step and a sequence
-    compute the same numbers.
-    """
-
-    adjacency: torch.Tensor
-
-    def __init__(
-        self,
-        c_in: int,
-        c_out: int,
-        adjacency: torch.Tensor,
-        kernel: int,
-        dilation: int,
-        dropout: float,
-    ):
-        super().__init__()
-        self.register_buffer("adjacency", adjacency)
-        self.edge = nn.Parameter(torch.ones_like(adjacency))
-        self.k = adjacency.shape[0]
-        self.spatial = nn.Conv2d(self.k * c_in, c_out, 1)
-        self.before_conv = nn.Sequential(nn.BatchNorm2d(c_out), nn.ReLU())
-        self.temporal = nn.Conv2d(c_out, c_out, (kernel, 1), dilation=(dilation, 1))
-        self.after_conv = nn.Sequential(nn.BatchNorm2d(c_out), nn.Dropout(dropout))
-        self.residual = (
-            nn.Identity()
-            if c_in == c_out
-            else nn.Sequential(nn.Conv2d(c_in, c_out, 1), nn.BatchNorm2d(c_out))
-        )
-        self.past = (kernel - 1) * dilation
-        self.channels = c_out
-
-    def _graph(self, x: torch.Tensor) -> torch.Tensor:
-        n, c, t, j = x.shape
-        weights = (self.adjacency * self.edge).permute(1, 0, 2).reshape(j, self.k * j)
-        y = torch.matmul(x, weights).view(n, c, t, self.k, j)
-        y = y.permute(0, 3, 1, 2, 4).reshape(n, self.k * c, t, j)
-        return self.before_conv(self.spatial(y))
-
-    def _out(self, x: torch.Tensor, window: torch.Tensor) -> torch.Tensor:
-        return torch.relu(self.after_conv(self.temporal(window)) + self.residual(x))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """(N, C, T, J) -> (N, c_out, T, J), each frame from itself and the frames before."""
-        return self._out(x, nn.functional.pad(self._graph(x), (0, 0, self.past, 0)))
-
-    def step(self, x: torch.Tensor, buffer: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(B, C, 1, J) newest frame and (B, c_out, past, J) buffer -> output, new buffer."""
-        window = torch.cat([buffer, self._graph(x)], dim=2)
-        return self._out(x, window), window[:, :, 1:]
-
-
 class ContinualSTGCN(StreamingModel):
     """The window ST-GCN made continual (as OpenDR's CoST-GCN makes ST-GCN continual).
 
@@ -569,10 +529,10 @@ class ContinualSTGCN(StreamingModel):
         self.input_norm = nn.BatchNorm1d(in_channels * layout.num_joints)
         blocks, c_in, dilation = [], in_channels, 1
         for width, stride in zip(widths, strides, strict=True):
-            blocks.append(ContinualGraphBlock(c_in, width, adjacency, kernel, dilation, 0.1))
+            blocks.append(CausalGraphBlock(c_in, width, adjacency, kernel, dilation, 0.1, "batch"))
             c_in, dilation = width, dilation * stride
         self.blocks = nn.ModuleList(blocks)
-        self.typed_blocks: list[ContinualGraphBlock] = blocks  # the same modules, typed
+        self.typed_blocks: list[CausalGraphBlock] = blocks  # the same modules, typed
         self.joints = layout.num_joints
         self.width = c_in
         self.spacing = dilation  # frames between the averaged outputs
