@@ -14,7 +14,10 @@ import sys
 # name -> (module under har_ros.cli, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "synth": ("synth", "generate synthetic fridge-disassembly actions (dataset or stream)"),
-    "train": ("train", "train lstm bilstm stgcn transformer stream_gcn stream_stgcn"),
+    "train": (
+        "train",
+        "train lstm bilstm stgcn transformer stream_gcn stream_stgcn continual_stgcn",
+    ),
     "eval": ("evaluate", "evaluate a checkpoint: metrics, confusion matrix, robustness"),
     "predict": ("predict", "top-5 actions for one sequence of a dataset"),
     "collect": ("collect", "guided recording: prompts the worker, records a bag + labels.csv"),
