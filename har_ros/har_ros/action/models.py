@@ -402,6 +402,25 @@ class CausalGraphBlock(nn.Module):
         return self._out(x, window), window[:, :, 1:]
 
 
+def step_blocks(
+    blocks, y: torch.Tensor, state: torch.Tensor
+) -> tuple[torch.Tensor, list[torch.Tensor], int]:
+    """One frame (B, C, 1, J) through causal graph blocks whose buffers lead ``state``.
+
+    Returns the last block's output, each block's new buffer (flat) and where
+    the blocks' part of ``state`` ends.
+    """
+    buffers, start = [], 0
+    b, joints = y.shape[0], y.shape[3]
+    for block in blocks:
+        size = block.channels * block.past * joints
+        buffer = state[:, start : start + size].view(b, block.channels, block.past, joints)
+        y, buffer = block.step(y, buffer)
+        buffers.append(buffer.reshape(b, -1))
+        start += size
+    return y, buffers, start
+
+
 class CausalSTGCN(StreamingModel):
     """A streaming ST-GCN: causal graph blocks, joints kept apart in time, one output per frame.
 
@@ -486,13 +505,7 @@ class CausalSTGCN(StreamingModel):
     def step(self, frames: torch.Tensor, state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """One new frame per person (B, C, J) and their states -> (logits (B, K), new states)."""
         b = frames.shape[0]
-        y, buffers, start = self._normalised(frames[:, :, None]), [], 0
-        for block in self.blocks:
-            size = block.channels * block.past * self.joints
-            buffer = state[:, start : start + size].view(b, block.channels, block.past, self.joints)
-            y, buffer = block.step(y, buffer)
-            buffers.append(buffer.reshape(b, -1))
-            start += size
+        y, buffers, start = step_blocks(self.blocks, self._normalised(frames[:, :, None]), state)
         y = y.mean(dim=3)[:, :, 0]
         if len(self.decays):
             y, means = self._remember(y, state[:, start:].view(b, len(self.decays), self.width))
@@ -568,13 +581,9 @@ class ContinualSTGCN(StreamingModel):
     def step(self, frames: torch.Tensor, state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """One new frame per person (B, C, J) and their states -> (logits (B, K), new states)."""
         b = frames.shape[0]
-        y, buffers, start = self._normalised(frames[:, :, None]), [], 0
-        for block in self.typed_blocks:
-            size = block.channels * block.past * self.joints
-            buffer = state[:, start : start + size].view(b, block.channels, block.past, self.joints)
-            y, buffer = block.step(y, buffer)
-            buffers.append(buffer.reshape(b, -1))
-            start += size
+        y, buffers, start = step_blocks(
+            self.typed_blocks, self._normalised(frames[:, :, None]), state
+        )
         pooled = y.mean(dim=3)  # (B, C, 1)
         past = state[:, start : start + self.width * self.history].view(b, self.width, -1)
         seen = state[:, -1:]  # frames before this one, up to ``history``
