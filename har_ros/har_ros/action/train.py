@@ -742,7 +742,7 @@ def _stream_epoch(run: _Run) -> float:
         windows, window_labels = windows[order], run.train_set.labels[order]
     run.model.train()
     losses = []
-    for i in range(0, len(x), config.batch_size):  # no batch statistics: any size will do
+    for i in range(0, len(x), config.batch_size):  # a batch of one still has many frames
         batch = slice(i, i + config.batch_size)
         logits = run.model.frame_logits(torch.from_numpy(x[batch]))
         labels = torch.from_numpy(y[batch])
