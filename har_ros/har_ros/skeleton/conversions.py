@@ -15,7 +15,9 @@ import numpy as np
 from .layouts import (
     BLAZEPOSE33,
     COCO17,
+    K4ABT32,
     KNOWN_LAYOUTS,
+    NTU25,
     OPENPOSE18,
     UTD_KINECT20,
     Layout,
@@ -55,6 +57,10 @@ CONVERSIONS: dict[tuple[str, str], JointMap] = {
     ("blazepose33", "openpose18"): _by_name(BLAZEPOSE33, OPENPOSE18, _NECK),
     # Kinect has no face joints: the head stands in for the nose, eyes/ears are missing.
     ("utd_kinect20", "coco17"): _by_name(UTD_KINECT20, COCO17, {"nose": ("head",)}),
+    ("ntu25", "coco17"): _by_name(NTU25, COCO17, {"nose": ("head",)}),
+    # The body tracker has every COCO joint, face included.
+    ("k4abt32", "coco17"): _by_name(K4ABT32, COCO17),
+    ("k4abt32", "openpose18"): _by_name(K4ABT32, OPENPOSE18),
 }
 
 

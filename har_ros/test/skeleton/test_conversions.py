@@ -53,6 +53,24 @@ def test_kinect_to_coco_has_no_face_but_the_head():
     assert np.all(coco[1:5] == 0)
 
 
+def test_body_tracker_to_coco_picks_the_sdk_joints_in_3d():
+    """k4abt32 has every COCO joint (face too), so x, y, z and score come through as they are."""
+    k4a = np.random.default_rng(5).uniform(0.1, 1, (3, 32, 4))  # x, y, z, score
+    coco = convert(k4a, "k4abt32", "coco17")
+    idx = [27, 28, 30, 29, 31, 5, 12, 6, 13, 7, 14, 18, 22, 19, 23, 20, 24]
+    np.testing.assert_array_equal(coco, k4a[:, idx])
+    op = convert(k4a, "k4abt32", "openpose18")
+    np.testing.assert_array_equal(op[:, 1], k4a[:, 3])  # the SDK's own neck
+
+
+def test_ntu_to_coco_takes_the_head_for_the_nose():
+    ntu = np.random.default_rng(6).uniform(0.1, 1, (25, 4))
+    coco = convert(ntu, "ntu25", "coco17")
+    np.testing.assert_array_equal(coco[0], ntu[3])
+    assert np.all(coco[1:5] == 0)
+    np.testing.assert_array_equal(coco[5:], ntu[[4, 8, 5, 9, 6, 10, 12, 16, 13, 17, 14, 18]])
+
+
 def test_unknown_conversion_is_a_clear_error():
     assert not can_convert("coco17", "utd_kinect20")
     assert can_convert("coco17", "coco17")

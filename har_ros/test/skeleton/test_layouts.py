@@ -5,7 +5,9 @@ import pytest
 from har_ros.skeleton.layouts import (
     BLAZEPOSE33,
     COCO17,
+    K4ABT32,
     KNOWN_LAYOUTS,
+    NTU25,
     OPENPOSE18,
     Layout,
     LayoutError,
@@ -18,7 +20,14 @@ from har_ros.skeleton.layouts import (
 def test_known_layouts_are_consistent(layout):
     assert (
         layout.num_joints
-        == {"coco17": 17, "openpose18": 18, "blazepose33": 33, "utd_kinect20": 20}[layout.name]
+        == {
+            "coco17": 17,
+            "openpose18": 18,
+            "blazepose33": 33,
+            "utd_kinect20": 20,
+            "k4abt32": 32,
+            "ntu25": 25,
+        }[layout.name]
     )
     perm = layout.mirror_permutation
     assert sorted(perm) == list(range(layout.num_joints))
@@ -47,6 +56,20 @@ def test_custom_layout_round_trips_and_is_validated():
         Layout("dup", ("a", "a"), ())
     with pytest.raises(LayoutError, match="malformed"):
         Layout.from_dict({"name": "x", "joints": ["a"]})
+
+
+def test_body_tracker_layouts_are_trees_of_their_sdks():
+    """Every joint but the root has one parent: the SDK's hierarchy, not a guess."""
+    for layout in (K4ABT32, NTU25):
+        children = [a for a, _ in layout.bones]
+        assert len(layout.bones) == layout.num_joints - 1
+        assert sorted(children) == sorted(set(range(layout.num_joints)) - {0})
+    assert K4ABT32.index("hip_center") == 0  # the SDK's PELVIS, in our words
+    assert K4ABT32.joints[26:28] == ("head", "nose")
+    assert NTU25.index("shoulder_center") == 20  # NTU's joint 21, "spine shoulder"
+    assert K4ABT32.mirror_permutation[K4ABT32.index("left_handtip")] == K4ABT32.index(
+        "right_handtip"
+    )
 
 
 def test_blazepose_has_the_coco_joints():

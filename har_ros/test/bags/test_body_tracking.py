@@ -1,0 +1,86 @@
+"""Body-tracking bags users already have: each storage, metadata version and compression."""
+
+import numpy as np
+import pytest
+from body_tracking_bags import FRAME, START_NS, body_joints, frames_of, moved, write_bag
+
+from har_ros.bags.body_tracking import (
+    NOMINAL_CAMERA,
+    body_tracks,
+    read_body_tracking,
+    skeleton_frames,
+)
+from har_ros.bags.io import BagError
+
+VARIANTS = [
+    ("sqlite3", 4, "none", "ROS2_FOXY"),  # Foxy: no type definitions, Foxy's Marker
+    ("sqlite3", 5, "none", "ROS2_HUMBLE"),
+    ("sqlite3", 6, "none", "ROS2_HUMBLE"),
+    ("sqlite3", 7, "none", "ROS2_KILTED"),
+    ("sqlite3", 8, "none", "ROS2_KILTED"),
+    ("sqlite3", 9, "none", "ROS2_KILTED"),
+    ("mcap", 6, "none", "ROS2_HUMBLE"),
+    ("mcap", 8, "none", "ROS2_KILTED"),
+    ("mcap", 9, "none", "ROS2_KILTED"),
+    ("sqlite3", 8, "file", "ROS2_KILTED"),
+    ("sqlite3", 8, "message", "ROS2_KILTED"),
+    ("mcap", 8, "file", "ROS2_KILTED"),
+    ("mcap", 9, "message", "ROS2_KILTED"),
+]
+
+
+@pytest.mark.parametrize(
+    "storage, version, compression, distro",
+    VARIANTS,
+    ids=[f"{s}-v{v}-{c}-{d[5:].lower()}" for s, v, c, d in VARIANTS],
+)
+def test_every_recorded_variant_reads_back_the_joints_written(
+    tmp_path, storage, version, compression, distro
+):
+    frames = frames_of(1.0, fps=10, bodies=(3, 8))
+    bag = write_bag(tmp_path / "clip", frames, storage, version, compression, distro)
+    messages, camera = read_body_tracking(bag)
+    assert len(messages) == len(frames) and camera is not None
+    assert camera.width == 640 and camera.k[0, 0] == 504.0
+    tracks = body_tracks(bag)
+    assert sorted(tracks) == [3, 8]
+    stamps = [t for t, _ in tracks[3]]
+    assert stamps[0] == pytest.approx(START_NS * 1e-9) and len(stamps) == len(frames)
+    for (_, sample), (_, bodies) in zip(tracks[8], frames, strict=True):
+        np.testing.assert_allclose(sample[:, :3], bodies[8], atol=1e-9)
+        assert np.all(sample[:, 3] == 1.0)
+
+
+def test_a_bag_whose_metadata_names_the_recorders_folder_reads(tmp_path):
+    (tmp_path / "copied").mkdir()
+    bag = moved(write_bag(tmp_path / "clip", frames_of(0.5)), tmp_path / "copied")
+    assert len(body_tracks(bag)[1]) == 8
+
+
+def test_bodies_spread_over_arrays_are_one_frame_and_get_fresh_track_ids(tmp_path):
+    frames = frames_of(0.4, fps=10, bodies=(5, 6))
+    bag = write_bag(tmp_path / "split", frames, split_bodies=True, camera=False)
+    skeletons, body_of = skeleton_frames(bag)
+    assert len(skeletons) == len(frames)
+    assert all(len(f.people) == 2 for f in skeletons)
+    assert body_of == {0: 5, 1: 6}
+    person = skeletons[0].people[0]
+    assert skeletons[0].frame_id == FRAME and person.layout == "k4abt32"
+    assert (skeletons[0].width, skeletons[0].height) == (NOMINAL_CAMERA.width, 576)
+    np.testing.assert_allclose(person.keypoints_3d, body_joints(0.0, 5), atol=1e-6)
+
+
+def test_broken_bags_are_clear_errors(tmp_path):
+    with pytest.raises(BagError, match="not a rosbag2 directory"):
+        read_body_tracking(tmp_path)
+    bag = write_bag(tmp_path / "clip", frames_of(0.2))
+    with pytest.raises(BagError, match="no MarkerArray topic '/other'"):
+        read_body_tracking(bag, "/other")
+    (bag / "metadata.yaml").write_text("rosbag2_bagfile_information: {version: 8}\n")
+    with pytest.raises(BagError, match="cannot read bag"):
+        read_body_tracking(bag)
+    bag = write_bag(tmp_path / "truncated", frames_of(0.2))
+    (db,) = bag.glob("*.db3")
+    db.write_bytes(db.read_bytes()[:2000])
+    with pytest.raises(BagError, match="cannot read bag"):
+        body_tracks(bag)

@@ -1,0 +1,153 @@
+"""Body-tracker markers -> frames of tracked 3D skeletons, as real trackers send them."""
+
+import numpy as np
+import pytest
+
+from har_ros.skeleton.body_tracker import (
+    ADD,
+    DELETE,
+    DELETEALL,
+    BodyFrameAssembler,
+    CameraModel,
+    JointMarker,
+    TrackIds,
+    body_person,
+    skeleton_frame,
+)
+from har_ros.skeleton.layouts import K4ABT32
+from har_ros.skeleton.types import PositionSource
+
+FRAME = "depth_camera_link"
+K = [[500.0, 0, 320], [0, 500.0, 288], [0, 0, 1]]
+
+
+def body_markers(body: int, stamp: int, origin=(0.0, 0.0, 2.0), frame=FRAME, joints=range(32)):
+    """A standing body's joints around ``origin``, as the driver's markers."""
+    rng = np.random.default_rng(body)
+    offsets = rng.uniform(-0.3, 0.3, (32, 3))
+    return [
+        JointMarker(stamp, frame, body * 100 + j, ADD, tuple(np.add(origin, offsets[j])))
+        for j in joints
+    ]
+
+
+def test_markers_of_one_stamp_are_one_frame_over_several_arrays():
+    assembler = BodyFrameAssembler()
+    assert assembler.add(body_markers(1, 100), 0.0, 0) == []  # may not be complete yet
+    assert assembler.add(body_markers(2, 100), 0.001, 0) == []
+    frames = assembler.add(body_markers(1, 200), 0.033, 0)  # a newer stamp completes it
+    assert [f.stamp_ns for f in frames] == [100]
+    assert sorted(frames[0].bodies) == [1, 2] and frames[0].frame_id == FRAME
+    assert np.isfinite(frames[0].bodies[1]).all()
+    assert [f.stamp_ns for f in assembler.flush()] == [200]
+
+
+def test_a_quiet_frame_is_due_and_late_markers_never_make_a_second_frame():
+    assembler = BodyFrameAssembler()
+    assembler.add(body_markers(1, 100), 10.0, 0)
+    assert assembler.due(10.005, quiet_s=0.01) == []
+    assert [f.stamp_ns for f in assembler.due(10.02, quiet_s=0.01)] == [100]
+    assert assembler.add(body_markers(2, 100), 10.03, 0) == []
+    assert assembler.flush() == []
+    assert assembler.rejected["late"] == 32
+
+
+def test_an_array_without_joints_is_a_frame_with_nobody():
+    assembler = BodyFrameAssembler()
+    assembler.add(body_markers(1, 100), 0.0, 0)
+    frames = assembler.add([JointMarker(150, "", 0, DELETEALL, (0, 0, 0))], 0.01, 999)
+    assert [(f.stamp_ns, len(f.bodies)) for f in frames] == [(100, 1)]
+    assert [(f.stamp_ns, f.bodies, f.frame_id) for f in assembler.flush()] == [(150, {}, FRAME)]
+    assembler.add([], 0.02, 300)  # an empty array: nobody, at the time it came
+    assert [(f.stamp_ns, f.bodies) for f in assembler.flush()] == [(300, {})]
+    # the driver's clear-then-add in one array is a frame of its bodies
+    assembler.add([JointMarker(0, "", 0, DELETEALL, (0, 0, 0)), *body_markers(4, 400)], 0.03, 0)
+    assert [sorted(f.bodies) for f in assembler.flush()] == [[4]]
+
+
+def test_what_real_trackers_send_wrong_is_counted_and_never_raises():
+    assembler = BodyFrameAssembler()
+    markers = body_markers(1, 100)
+    markers[3] = JointMarker(100, FRAME, 103, ADD, (np.nan, 0.0, 1.0))
+    markers[4] = JointMarker(100, FRAME, 104, ADD, (np.inf, 0.0, 1.0))
+    markers += [
+        JointMarker(100, FRAME, 132, ADD, (0, 0, 1)),  # joint 32 of a 32-joint layout
+        JointMarker(100, FRAME, -5, ADD, (0, 0, 1)),
+        JointMarker(100, "rgb_camera_link", 200, ADD, (0, 0, 1)),
+        JointMarker(100, FRAME, 205, DELETE, (0, 0, 0)),
+        JointMarker(100, FRAME, 206, 7, (0, 0, 0)),
+    ]
+    assembler.add(markers, 0.0, 0)
+    (frame,) = assembler.flush()
+    assert sorted(frame.bodies) == [1]  # body 2's one marker was in another frame
+    assert np.isnan(frame.bodies[1][[3, 4]]).all() and np.isfinite(frame.bodies[1][5]).all()
+    assert assembler.rejected == {
+        "nonfinite_joint": 2,
+        "id_outside_convention": 2,
+        "unknown_action": 1,
+        "mixed_frame": 1,
+        "delete": 1,
+    }
+    assert "unknown" in assembler.last_problem
+    assembler.add([JointMarker(200, FRAME, 132, ADD, (0, 0, 1))], 1.0, 0)
+    assert "not body_id * 100 + a joint of k4abt32 (0..31)" in assembler.last_problem
+
+
+def test_a_tracker_body_id_back_after_a_while_is_a_new_person():
+    ids = TrackIds(forget_s=0.5)
+    assert ids.assign([7, 9], 0.0) == {7: 0, 9: 1}
+    assert ids.assign([7], 0.4) == {7: 0}
+    assert ids.assign([9], 1.0) == {9: 2}  # unseen for 1 s: the id was reused
+    assert ids.assign([7], 0.9) == {7: 3}  # time went back: a replay started again
+    ids.forget_all()
+    assert ids.assign([9], 1.0) == {9: 4} and len(ids) == 1
+    with pytest.raises(ValueError):
+        TrackIds(-1.0)
+
+
+def test_projection_is_the_camera_infos_pinhole_and_refuses_bad_intrinsics():
+    camera = CameraModel.from_camera_info(K, [0.0] * 5, 640, 576, "plumb_bob")
+    pixels = camera.project(np.array([[0.2, -0.1, 2.0], [0.0, 0.0, -1.0], [np.nan, 0, 1]]))
+    np.testing.assert_allclose(pixels[0], [320 + 500 * 0.1, 288 - 500 * 0.05])
+    assert np.isnan(pixels[1:]).all()  # behind the camera; missing
+    distorted = CameraModel.from_camera_info(K, [0.1, 0, 0, 0, 0, 0, 0, 0], 640, 576)
+    assert distorted.project(np.array([[0.5, 0.0, 1.0]]))[0, 0] > 320 + 250  # barrel: outwards
+    for k, d, size, model, why in [
+        ([[0, 0, 0], [0, 0, 0], [0, 0, 1]], [], (640, 576), "", "fx, fy"),
+        (K, [], (0, 576), "", "size"),
+        (K, [1, 2, 3], (640, 576), "", "3 coefficients"),
+        (K, [0.1, 0, 0, 0], (640, 576), "equidistant", "equidistant"),
+    ]:
+        with pytest.raises(ValueError, match=why):
+            CameraModel.from_camera_info(k, d, *size, model)
+
+
+def test_a_body_is_a_depth_person_with_its_3d_joints_and_a_documented_score():
+    camera = CameraModel.from_camera_info(K, [], 640, 576)
+    xyz = np.array([m.position for m in body_markers(3, 0)])
+    xyz[K4ABT32.index("left_wrist")] = np.nan
+    person = body_person(xyz, 12, camera, FRAME, joint_score=0.9)
+    assert person.layout == "k4abt32" and person.track_id == 12
+    assert person.position_source == PositionSource.DEPTH and person.position_frame_id == FRAME
+    np.testing.assert_array_equal(person.position, xyz[0])  # the pelvis
+    assert person.keypoints[7, 2] == 0 and np.isnan(person.keypoints_3d[7]).all()
+    assert np.all(person.keypoints[np.arange(32) != 7, 2] == pytest.approx(0.9))
+    assert person.score == pytest.approx(0.9 * 31 / 32)
+    x0, y0, x1, y1 = person.bbox
+    assert x0 <= person.keypoints[0, 0] <= x1 and y0 <= person.keypoints[0, 1] <= y1
+    xyz[0] = np.nan  # no pelvis: the median of the joints
+    np.testing.assert_allclose(
+        body_person(xyz, 12, camera, FRAME, 0.9).position,
+        np.median(xyz[np.isfinite(xyz).all(axis=1)], axis=0),
+    )
+
+
+def test_a_frame_keeps_only_bodies_with_a_joint_and_has_the_camera_size():
+    assembler = BodyFrameAssembler()
+    bad = [JointMarker(100, FRAME, 500 + j, ADD, (np.nan,) * 3) for j in range(32)]
+    assembler.add(body_markers(1, 100) + bad, 0.0, 0)
+    (frame,) = assembler.flush()
+    camera = CameraModel.from_camera_info(K, [], 640, 576)
+    out = skeleton_frame(frame, {1: 0, 5: 1}, camera, 1.0)
+    assert (out.width, out.height, out.frame_id, out.stamp_ns) == (640, 576, FRAME, 100)
+    assert [p.track_id for p in out.people] == [0]
