@@ -29,6 +29,7 @@ setup(
             "safety_node = har_ros.nodes.entry:safety_node",
             "pose_node = har_ros.nodes.entry:pose_node",
             "action_node = har_ros.nodes.entry:action_node",
+            "body_tracker_node = har_ros.nodes.entry:body_tracker_node",
             "video_publisher = har_ros.nodes.entry:video_publisher",
             "speed_guard = har_ros.nodes.entry:speed_guard",
             "har_composed = har_ros.nodes.entry:har_composed",

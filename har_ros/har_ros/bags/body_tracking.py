@@ -17,7 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..ros.body_markers import camera_model, joint_markers
 from ..skeleton.body_tracker import (
+    FORGET_S,
+    NOMINAL_CAMERA,
     BodyFrame,
     BodyFrameAssembler,
     CameraModel,
@@ -33,13 +36,6 @@ MARKER_ARRAY = "visualization_msgs/msg/MarkerArray"
 CAMERA_INFO = "sensor_msgs/msg/CameraInfo"
 #: Distros whose message definitions decode a bag that carries none, newest first.
 FALLBACK_DISTROS = ("ROS2_KILTED", "ROS2_HUMBLE", "ROS2_FOXY")
-#: Intrinsics used when a bag (or the live camera) gives no camera_info: the Azure
-#: Kinect's depth camera in NFOV unbinned mode. Only the 2D keypoints depend on them.
-NOMINAL_CAMERA = CameraModel(
-    np.array([[504.0, 0.0, 320.0], [0.0, 504.0, 288.0], [0.0, 0.0, 1.0]]), np.zeros(0), 640, 576
-)
-#: Default seconds after which a tracker body id that was not seen is a new person.
-FORGET_S = 0.5
 
 
 def is_bag_dir(path: Path) -> bool:
@@ -47,7 +43,7 @@ def is_bag_dir(path: Path) -> bool:
 
 
 def has_body_tracking(path: str | Path) -> bool:
-    """Does the bag at ``path`` hold a MarkerArray topic?"""
+    """True when the bag at ``path`` holds a MarkerArray topic."""
     from .io import bag_topics
 
     return MARKER_ARRAY in bag_topics(path).values()
@@ -78,25 +74,6 @@ def _fallback_typestore(path: Path, msgtype: str):
             continue
         tried.append(f"{name}: decodes to other bytes")
     raise BagError(f"{path}: no known {msgtype} definition decodes its messages ({tried})")
-
-
-def _markers(msg) -> list[JointMarker]:
-    return [
-        JointMarker(
-            m.header.stamp.sec * 1_000_000_000 + m.header.stamp.nanosec,
-            m.header.frame_id,
-            int(m.id),
-            int(m.action),
-            (m.pose.position.x, m.pose.position.y, m.pose.position.z),
-        )
-        for m in msg.markers
-    ]
-
-
-def _camera(msg) -> CameraModel:
-    return CameraModel.from_camera_info(
-        msg.k, msg.d, msg.width, msg.height, msg.distortion_model
-    )
 
 
 @dataclass
@@ -138,9 +115,9 @@ def read_body_tracking(
                 msg = reader.deserialize(raw, connection.msgtype)
                 if connection.msgtype == CAMERA_INFO:
                     if camera is None:
-                        camera = _camera(msg)
+                        camera = camera_model(msg)
                     continue
-                messages.append(MarkerArrayMessage(timestamp, _markers(msg)))
+                messages.append(MarkerArrayMessage(timestamp, joint_markers(msg)))
     except BagError:
         raise
     except Exception as exc:  # rosbags' own errors for bad metadata, storage or CDR

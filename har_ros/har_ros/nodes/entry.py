@@ -25,6 +25,10 @@ def pose_node() -> None:
     _run("pose_node")
 
 
+def body_tracker_node() -> None:
+    _run("body_tracker_node")
+
+
 def action_node() -> None:
     _run("action_node")
 

@@ -27,6 +27,7 @@ ADD, MODIFY, DELETE, DELETEALL = 0, 1, 2, 3
 #: What a rejected marker is counted as (the node's diagnostics show these names).
 REJECT_REASONS = (
     "id_outside_convention",
+    "future_stamp",
     "unknown_action",
     "mixed_frame",
     "late",
@@ -67,16 +68,20 @@ class BodyFrameAssembler:
     A frame is complete when markers with a newer stamp arrive (``add``), when
     no marker of it has come for ``quiet_s`` (``due``, the live node's timer),
     or at the end of a recording (``flush``). Markers of a frame already given
-    out are late and counted, never a second frame of the same stamp.
-    Everything refused is counted in ``rejected`` by reason, with the last
-    reason's text in ``last_problem``.
+    out are late and counted, never a second frame of the same stamp; a stamp
+    more than ``restart_s`` older than the last frame given out means the
+    source started again (a replay looping, a driver restart) and starts the
+    grouping afresh (``restarts``). Everything refused is counted in
+    ``rejected`` by reason, with the last reason's text in ``last_problem``.
     """
 
-    def __init__(self, layout: Layout = K4ABT32, id_stride: int = 100):
+    def __init__(self, layout: Layout = K4ABT32, id_stride: int = 100, restart_s: float = 1.0):
         if id_stride < layout.num_joints:
             raise ValueError(f"id_stride {id_stride} < {layout.num_joints} joints of the layout")
         self.layout = layout
         self.id_stride = id_stride
+        self.restart_ns = round(restart_s * 1e9)
+        self.restarts = 0
         self.rejected: Counter[str] = Counter()
         self.last_problem = ""
         self._pending: dict[int, _Pending] = {}
@@ -88,17 +93,33 @@ class BodyFrameAssembler:
         self.last_problem = problem
 
     def add(
-        self, markers: Iterable[JointMarker], received_s: float, fallback_stamp_ns: int
+        self,
+        markers: Iterable[JointMarker],
+        received_s: float,
+        fallback_stamp_ns: int,
+        latest_stamp_ns: int | None = None,
     ) -> list[BodyFrame]:
         """One array's markers; returns the frames that newer stamps have completed.
 
         An array with no joint marker (empty, or only DELETE/DELETEALL) says no
         body is tracked: it is an empty frame at the DELETEALL's stamp, or at
-        ``fallback_stamp_ns`` (the time it was received or recorded).
+        ``fallback_stamp_ns`` (the time it was received or recorded). Markers
+        stamped after ``latest_stamp_ns`` (the clock plus a tolerance) are
+        refused: one far-future stamp would make every later frame late.
         """
         joint_markers = 0
         clear_stamp = None
+        restarted: list[BodyFrame] = []
         for marker in markers:
+            is_joint = marker.action in (ADD, MODIFY)
+            if latest_stamp_ns is not None and marker.stamp_ns > latest_stamp_ns:
+                self._reject("future_stamp", f"marker {marker.marker_id} stamped in the future")
+                joint_markers += is_joint
+                continue
+            if is_joint and marker.stamp_ns < self._emitted_up_to - self.restart_ns:
+                restarted += self.flush()  # the old timeline's last frames, then afresh
+                self._emitted_up_to = -1
+                self.restarts += 1
             if marker.action == DELETEALL:
                 clear_stamp = marker.stamp_ns or fallback_stamp_ns
                 continue
@@ -117,7 +138,7 @@ class BodyFrameAssembler:
                     stamp, _Pending(BodyFrame(stamp, self.frame_id), received_s)
                 )
         newest = max(self._pending, default=-1)
-        return self._emit(lambda stamp: stamp < newest)
+        return restarted + self._emit(lambda stamp: stamp < newest)
 
     def due(self, now_s: float, quiet_s: float) -> list[BodyFrame]:
         """Frames no marker has added to for ``quiet_s`` (and all older ones)."""
@@ -247,6 +268,16 @@ class CameraModel:
             )
             out[visible] = pixels.reshape(-1, 2)
         return out
+
+
+#: Intrinsics used when no camera_info has come (a bag without one, a driver not yet
+#: publishing it): the Azure Kinect's depth camera in NFOV unbinned mode. Only the
+#: 2D keypoints depend on them; 3D joints and positions come from the tracker.
+NOMINAL_CAMERA = CameraModel(
+    np.array([[504.0, 0.0, 320.0], [0.0, 504.0, 288.0], [0.0, 0.0, 1.0]]), np.zeros(0), 640, 576
+)
+#: Seconds a tracker body id may be unseen and still be the same person (the node's default).
+FORGET_S = 0.5
 
 
 def body_person(

@@ -1,9 +1,13 @@
 """Body-tracking bags users already have: each storage, metadata version and compression."""
 
+import re
+
 import numpy as np
 import pytest
 from body_tracking_bags import FRAME, START_NS, body_joints, frames_of, moved, write_bag
 
+from har_ros.action.dataset import DatasetError
+from har_ros.action.labels import LabelInterval, write_labels
 from har_ros.bags.body_tracking import (
     NOMINAL_CAMERA,
     body_tracks,
@@ -11,6 +15,7 @@ from har_ros.bags.body_tracking import (
     skeleton_frames,
 )
 from har_ros.bags.io import BagError
+from har_ros.cli.data import load_data as load_spec
 
 VARIANTS = [
     ("sqlite3", 4, "none", "ROS2_FOXY"),  # Foxy: no type definitions, Foxy's Marker
@@ -84,3 +89,57 @@ def test_broken_bags_are_clear_errors(tmp_path):
     db.write_bytes(db.read_bytes()[:2000])
     with pytest.raises(BagError, match="cannot read bag"):
         body_tracks(bag)
+
+
+def _clips(root, names, seconds=0.6):
+    root.mkdir()
+    for name in names:
+        write_bag(root / name, frames_of(seconds, fps=10, bodies=(2,)))
+    return root
+
+
+def test_a_folder_of_clips_labelled_by_a_name_pattern_is_a_3d_dataset(tmp_path):
+    root = _clips(tmp_path / "clips", ["s1_a1_t1", "s2_a2_t1", "s3_a1_t2"])
+    data = load_spec(f"bag:{root}?pattern=s{{subject}}_a{{label}}_*&classes=1:waiting,2:opening")
+    assert data.class_names == ["waiting", "opening"]
+    assert list(data.labels) == [0, 1, 0] and list(data.subjects) == [1, 2, 3]
+    assert data.channels == ("x", "y", "z", "score") and data.layout.name == "k4abt32"
+    assert data.sequences[0].shape == (6, 32, 4)
+    coco = load_spec(f"bag:{root}?pattern=s{{subject}}_a{{label}}_*&layout=coco17")
+    assert coco.class_names == ["1", "2"] and coco.sequences[0].shape == (6, 17, 4)
+
+
+@pytest.mark.parametrize(
+    "query, why",
+    [
+        ("pattern=s{subject}_b{label}_*", "3 of 3 clips do not match"),
+        ("pattern=s{subject}_a{label}_*&classes=1:waiting", "label value '2' is not in classes"),
+        ("pattern=s{subject}_a_*", "has no {label}"),
+        ("pattern=s{subject}_a{label}_*&classes=1", "VALUE:NAME"),
+        ("labels=x.csv", "unknown options"),
+        ("", "has no labels.csv"),
+    ],
+)
+def test_clips_that_match_nothing_and_bad_options_are_clear_errors(tmp_path, query, why):
+    root = _clips(tmp_path / "clips", ["s1_a1_t1", "s2_a2_t1", "s3_a1_t2"], seconds=0.2)
+    with pytest.raises(DatasetError, match=re.escape(why)):
+        load_spec(f"bag:{root}?{query}")
+
+
+def test_a_labels_csv_names_the_trackers_body_ids(tmp_path):
+    bag = write_bag(tmp_path / "shift", frames_of(1.0, fps=10, bodies=(4, 9)))
+    t0 = START_NS * 1e-9
+    write_labels(
+        bag / "labels.csv",
+        [LabelInterval(4, t0, t0 + 0.5, "waiting"), LabelInterval(None, t0 + 0.5, t0 + 1, "idle")],
+        {"subject": "7"},
+    )
+    data = load_spec(f"bag:{bag}")
+    assert data.class_names == ["idle", "waiting"]
+    # body 4 waits for 0.5 s; then both are idle (``*``)
+    lengths = [len(s) for s in data.sequences]
+    assert sorted(zip(data.labels, lengths, strict=True)) == [(0, 5), (0, 5), (1, 5)]
+    assert set(data.subjects) == {7}
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(DatasetError, match="no rosbag2 directory"):
+        load_spec(f"bag:{tmp_path / 'empty'}")

@@ -93,6 +93,21 @@ def test_what_real_trackers_send_wrong_is_counted_and_never_raises():
     assert "not body_id * 100 + a joint of k4abt32 (0..31)" in assembler.last_problem
 
 
+def test_a_future_stamp_is_refused_and_a_restarted_source_starts_afresh():
+    assembler = BodyFrameAssembler(restart_s=1.0)
+    assembler.add(body_markers(1, 5 * 10**9), 0.0, 0)
+    # one crafted far-future marker would make every later frame "late"
+    assert assembler.add(body_markers(9, 10**18), 0.01, 0, latest_stamp_ns=6 * 10**9) == []
+    assert assembler.rejected["future_stamp"] == 32
+    frames = assembler.add(body_markers(1, 5 * 10**9 + 10**8), 0.1, 0, 6 * 10**9)
+    assert [f.stamp_ns for f in frames] == [5 * 10**9]
+    # a replay looping back to its start: not late for ever, a new timeline
+    frames = assembler.add(body_markers(1, 10**9), 0.2, 0, 6 * 10**9)
+    assert [f.stamp_ns for f in frames] == [5 * 10**9 + 10**8] and assembler.restarts == 1
+    assert [f.stamp_ns for f in assembler.flush()] == [10**9]
+    assert assembler.rejected["late"] == 0
+
+
 def test_a_tracker_body_id_back_after_a_while_is_a_new_person():
     ids = TrackIds(forget_s=0.5)
     assert ids.assign([7, 9], 0.0) == {7: 0, 9: 1}
