@@ -4,6 +4,8 @@ ros2 launch har_ros har.launch.py image:=/camera/color/image_raw
 ros2 launch har_ros har.launch.py with_video:=true video:=/path/to/clip.mp4
 ros2 launch har_ros har.launch.py nodes:=action,safety        # e.g. replaying a skeleton bag
 ros2 launch har_ros har.launch.py composed:=true              # the three nodes in one process
+ros2 launch har_ros har.launch.py nodes:=body_tracker,action,safety \
+    body_tracking:=/k4a/body_tracking_data body_camera_info:=/k4a/depth/camera_info
 
 Parameters come from ``params_file``; the arguments ``pose_backend``,
 ``model_path`` and ``video`` override it only when they are given (their
@@ -47,8 +49,16 @@ def _nodes(context):
     ]
     overrides = {
         "pose": _given(context, "pose_backend", "backend"),
+        "body_tracker": [],
         "action": _given(context, "model_path", "model_path"),
         "safety": [],
+    }
+    remappings = {
+        "pose": camera,
+        "body_tracker": [
+            ("body_tracking_data", config("body_tracking")),
+            ("depth/camera_info", config("body_camera_info")),
+        ],
     }
     actions = []
     if config("with_video").perform(context).lower() == "true":
@@ -108,7 +118,7 @@ def _nodes(context):
                 executable=f"{name}_node",
                 name=f"{name}_node",
                 namespace=namespace,
-                remappings=camera if name == "pose" else [],
+                remappings=remappings.get(name, []),
                 parameters=[*params, *overrides[name]],
             )
         )
@@ -153,7 +163,18 @@ def generate_launch_description():
         DeclareLaunchArgument(
             "nodes",
             default_value="pose,action,safety",
-            description="comma-separated subset of pose,action,safety",
+            description="comma-separated subset of pose,body_tracker,action,safety "
+            "(body_tracker: a depth camera's own body tracking instead of pose)",
+        ),
+        DeclareLaunchArgument(
+            "body_tracking",
+            default_value="body_tracking_data",
+            description="body_tracker's MarkerArray topic (Azure Kinect / Orbbec driver)",
+        ),
+        DeclareLaunchArgument(
+            "body_camera_info",
+            default_value="depth/camera_info",
+            description="body_tracker's depth camera_info topic",
         ),
         DeclareLaunchArgument(
             "composed",

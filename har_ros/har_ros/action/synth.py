@@ -194,7 +194,8 @@ class Camera:
     width: int = 640
     height_px: int = 480
 
-    def project(self, points: np.ndarray, look_at: np.ndarray) -> np.ndarray:
+    def optical(self, points: np.ndarray, look_at: np.ndarray) -> np.ndarray:
+        """World points in the camera's optical frame (x right, y down, z forward; metres)."""
         yaw = np.radians(self.yaw_deg)
         eye = look_at + np.array([np.sin(yaw) * self.distance, -np.cos(yaw) * self.distance, 0.0])
         eye[2] = self.height
@@ -204,10 +205,13 @@ class Camera:
         right /= np.linalg.norm(right)
         down = np.cross(forward, right)
         rel = points - eye
-        z = rel @ forward
-        u = self.focal * (rel @ right) / z + self.width / 2
-        v = self.focal * (rel @ down) / z + self.height_px / 2
-        return np.stack([u, v], axis=-1)
+        return np.stack([rel @ right, rel @ down, rel @ forward], axis=-1)
+
+    def project(self, points: np.ndarray, look_at: np.ndarray) -> np.ndarray:
+        x, y, z = np.moveaxis(self.optical(points, look_at), -1, 0)
+        return np.stack(
+            [self.focal * x / z + self.width / 2, self.focal * y / z + self.height_px / 2], axis=-1
+        )
 
 
 def detector_noise(
@@ -330,6 +334,11 @@ def _idle(body: Body, fps: float, x: float, stand_y: float, t: float, seconds: f
     )
 
 
+def stream_camera(view: str = "front") -> tuple[Camera, np.ndarray]:
+    """The camera of a synthetic stream and the point it looks at."""
+    return Camera(VIEWS[view], 5.5, 2.0, focal=420.0), np.array([0.0, -0.7, 0.9])
+
+
 def make_stream(
     people: int = 3,
     seconds: float = 40.0,
@@ -350,8 +359,7 @@ def make_stream(
     by default, so a seed gives the stream it always gave.
     """
     rng = np.random.default_rng(seed)
-    camera = Camera(VIEWS[view], 5.5, 2.0, focal=420.0)
-    look_at = np.array([0.0, -0.7, 0.9])
+    camera, look_at = stream_camera(view)
     frames = [StreamFrame(i / fps, []) for i in range(int(seconds * fps))]
     for person in range(people):
         body = Body.random(rng)
@@ -401,6 +409,7 @@ def make_stream(
                         "label": labels[i],
                         "bbox": tuple(float(v) for v in box),
                         "floor_xy": (float(hips[0]), float(hips[1])),
+                        "camera_xyz": camera.optical(joints[i], look_at),  # (17, 3) metres
                     }
                 )
             x = float(np.clip(next_x, -2.0, 2.0))

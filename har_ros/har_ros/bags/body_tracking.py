@@ -42,11 +42,21 @@ def is_bag_dir(path: Path) -> bool:
     return (path / "metadata.yaml").is_file()
 
 
-def has_body_tracking(path: str | Path) -> bool:
-    """True when the bag at ``path`` holds a MarkerArray topic."""
+def tracker_topics(path: str | Path) -> tuple[str, str] | None:
+    """(MarkerArray topic, its camera_info topic or "") of a body-tracking bag, else None."""
     from .io import bag_topics
 
-    return MARKER_ARRAY in bag_topics(path).values()
+    topics = bag_topics(path)
+    arrays = sorted(t for t, kind in topics.items() if kind == MARKER_ARRAY)
+    if not arrays:
+        return None
+    infos = sorted(t for t, kind in topics.items() if kind == CAMERA_INFO)
+    return arrays[0], infos[0] if infos else ""
+
+
+def has_body_tracking(path: str | Path) -> bool:
+    """True when the bag at ``path`` holds a MarkerArray topic."""
+    return tracker_topics(path) is not None
 
 
 def _fallback_typestore(path: Path, msgtype: str):

@@ -7,6 +7,7 @@ har_ros.action.labels (which also makes it a `bag:` training dataset).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,9 @@ from ..action.streams import START_NS, LabelledStream, fridge_stream
 from ..action.synth import StreamFrame
 from ..common.video import capture_fps
 from .io import BagWriter, read_bag
+
+#: The Azure Kinect driver's depth camera frame, the body markers' frame_id.
+TRACKER_FRAME = "depth_camera_link"
 
 
 def write_stream_bag(stream: LabelledStream, path: str | Path) -> int:
@@ -45,25 +49,99 @@ def write_skeleton_scenario(frames: list[StreamFrame], fps: float, path: str | P
     return write_stream_bag(fridge_stream(frames, fps), path)
 
 
+def write_body_tracking_bag(
+    frames: list[StreamFrame], fps: float, path: str | Path, view: str = "front", seed: int = 0
+) -> int:
+    """A synthetic stream as an Azure Kinect driver records it, with its ``labels.csv``.
+
+    ``/body_tracking_data`` (MarkerArray, a marker per k4abt32 joint, id = body *
+    100 + joint, depth camera frame) and ``/depth/camera_info``; the labels name
+    the tracker's body ids (the stream's track ids).
+    """
+    import math
+
+    from geometry_msgs.msg import Point
+    from std_msgs.msg import Header
+    from visualization_msgs.msg import Marker, MarkerArray
+
+    from ..action.streams import stream_labels
+    from ..action.synth import stream_camera
+    from ..action.synth_tracker import tracker_frames
+    from ..ros.image_msgs import pinhole_camera_info
+    from ..ros.stamps import ns_to_stamp
+
+    camera, _ = stream_camera(view)
+    fov = math.degrees(2 * math.atan(camera.width / 2 / camera.focal))
+    path = Path(path)
+    with BagWriter(path) as writer:
+        for stamp, bodies in tracker_frames(frames, START_NS, seed):
+            header = Header(stamp=ns_to_stamp(stamp), frame_id=TRACKER_FRAME)
+            markers = []
+            for body, xyz in bodies.items():
+                for joint, (x, y, z) in enumerate(xyz):
+                    marker = Marker(header=header, id=body * 100 + joint, type=Marker.SPHERE)
+                    marker.pose.position = Point(x=float(x), y=float(y), z=float(z))
+                    markers.append(marker)
+            writer.write_message(
+                "/depth/camera_info",
+                "sensor_msgs/msg/CameraInfo",
+                stamp,
+                pinhole_camera_info(header, camera.width, camera.height_px, fov),
+            )
+            writer.write_message(
+                "/body_tracking_data",
+                "visualization_msgs/msg/MarkerArray",
+                stamp,
+                MarkerArray(markers=markers),
+            )
+        count = writer.count
+    write_labels(path / "labels.csv", stream_labels(frames, fps), {"fps": f"{fps:g}", "view": view})
+    return count
+
+
 def read_stream_bag(path: str | Path) -> LabelledStream:
-    """A skeleton bag and its ``labels.csv`` back as a labelled stream."""
+    """A skeleton bag and its ``labels.csv`` back as a labelled stream.
+
+    A bag of a camera's body tracking gives the frames body_tracker_node would
+    publish; its labels name the tracker's body ids (or ``*``), which become
+    the track ids the node gives those bodies.
+    """
+    from ..action.labels import read_label_file
+    from .body_tracking import has_body_tracking, skeleton_frames
+
+    path = Path(path)
+    labels = read_label_file(path / "labels.csv")
+    intervals = labels.intervals
+    if has_body_tracking(path):
+        frames, body_of = skeleton_frames(path)
+        intervals = [
+            replace(iv, track_id=track)
+            for iv in intervals
+            for track in (
+                [None]
+                if iv.track_id is None
+                else [t for t, body in body_of.items() if body == iv.track_id]
+            )
+        ]
+    else:
+        frames = _skeleton_arrays(path)
+    frames.sort(key=lambda f: f.stamp_ns)
+    fps = float(labels.meta.get("fps", 0) or 0) or _median_rate(frames)
+    return LabelledStream(frames, intervals, fps, dict(labels.meta))
+
+
+def _skeleton_arrays(path: Path) -> list:
     from rclpy.serialization import deserialize_message
 
     from har_msgs.msg import SkeletonArray
 
-    from ..action.labels import read_label_file
     from ..ros.skeleton_msgs import msg_to_frame
 
-    path = Path(path)
-    labels = read_label_file(path / "labels.csv")
-    frames = [
+    return [
         msg_to_frame(deserialize_message(m.data, SkeletonArray))
         for m in read_bag(path)
         if m.msgtype == "har_msgs/msg/SkeletonArray"
     ]
-    frames.sort(key=lambda f: f.stamp_ns)
-    fps = float(labels.meta.get("fps", 0) or 0) or _median_rate(frames)
-    return LabelledStream(frames, labels.intervals, fps, dict(labels.meta))
 
 
 def _median_rate(frames) -> float:

@@ -3,7 +3,9 @@
 The node is the real one (its own process, started here in a namespace of
 its own so it meets nothing else on the graph) and the bag is played with
 its timing (``rate`` times faster); what comes back is the node's outputs as
-``action.online.Output``, judged by the same code as the ROS-free run.
+``action.online.Output``, judged by the same code as the ROS-free run. A bag
+of a camera's body tracking goes through a body_tracker_node first, as on a
+cell with such a camera.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import numpy as np
 from ..action.online import Output
 from ..common.parent_watch import SUPERVISOR_ENV
 from ..runtime.processes import node_command
+from .body_tracking import tracker_topics
 from .replay import replay
 
 SETTLE_S = 3.0  # no new /action for this long after the bag's end: the node is done
@@ -60,20 +63,35 @@ def replay_through_action_node(
     from ..ros import qos
 
     namespace = f"/har_eval_{os.getpid()}"
-    command = node_command("action_node", namespace, params)
+    commands = [node_command("action_node", namespace, params)]
+    topics = ["/skeletons"]
+    tracker = tracker_topics(bag)
+    if tracker is not None:  # the camera's body tracking -> skeletons, as on the cell
+        markers, info = tracker
+        topics = [markers, info] if info else [markers]
+        remaps = [f"body_tracking_data:={namespace}{markers}"]
+        if info:
+            remaps.append(f"depth/camera_info:={namespace}{info}")
+        commands.append(node_command("body_tracker_node", namespace, {"hri": False}, remaps))
     log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in finally); a pipe could block
-    # the node ends with this process, even if this one is killed (common.parent_watch)
-    node_process = subprocess.Popen(
-        command,
-        start_new_session=True,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, SUPERVISOR_ENV: str(os.getpid())},
-    )
+    # the nodes end with this process, even if this one is killed (common.parent_watch)
+    node_processes = [
+        subprocess.Popen(
+            command,
+            start_new_session=True,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, SUPERVISOR_ENV: str(os.getpid())},
+        )
+        for command in commands
+    ]
 
     def node_log() -> str:
         log.seek(0)
         return log.read().decode(errors="replace")[-2000:]
+
+    def exited() -> bool:
+        return any(p.poll() is not None for p in node_processes)
 
     context = rclpy.Context()
     rclpy.init(context=context)
@@ -93,23 +111,25 @@ def replay_through_action_node(
     try:
         started = time.monotonic()
         while not node.count_subscribers(f"{namespace}/skeletons"):
-            if node_process.poll() is not None or time.monotonic() - started > start_timeout:
+            if exited() or time.monotonic() - started > start_timeout:
                 raise RuntimeError(
-                    f"action_node did not subscribe its skeletons (exit code "
-                    f"{node_process.poll()}): {node_log()}"
+                    f"action_node did not subscribe its skeletons (exit codes "
+                    f"{[p.poll() for p in node_processes]}): {node_log()}"
                 )
             time.sleep(0.05)
         replay(
             node,
             bag,
             rate,
-            topics=["/skeletons"],
+            topics=topics,
             wait=start_timeout,
             prefix=namespace,
-            should_stop=lambda: node_process.poll() is not None,
+            should_stop=exited,
         )
-        if node_process.poll() is not None:
-            raise RuntimeError(f"action_node exited with {node_process.returncode}: {node_log()}")
+        if exited():
+            raise RuntimeError(
+                f"a node exited with {[p.poll() for p in node_processes]}: {node_log()}"
+            )
         deadline = time.monotonic() + limit
         last_arrival[0] = time.monotonic()
         while time.monotonic() - last_arrival[0] < SETTLE_S and time.monotonic() < deadline:
@@ -119,11 +139,12 @@ def replay_through_action_node(
         executor.shutdown()
         node.destroy_node()
         rclpy.try_shutdown(context=context)
-        if node_process.poll() is None:
-            os.killpg(node_process.pid, signal.SIGTERM)
-            try:
-                node_process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(node_process.pid, signal.SIGKILL)
-                node_process.wait()
+        for process in node_processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    os.killpg(process.pid, signal.SIGKILL)
+                    process.wait()
         log.close()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..runtime.pipeline import PIPELINE, VIDEO, Bringup, BringupError, node_commands
+from ..runtime.pipeline import NODE_TABLE, PIPELINE, VIDEO, Bringup, BringupError, node_commands
 from ..runtime.supervisor import Supervisor
 
 
@@ -23,7 +23,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--nodes",
         default=",".join(PIPELINE),
-        help=f"comma-separated subset of {','.join(PIPELINE)}",
+        help=f"comma-separated subset of {','.join(NODE_TABLE)} (body_tracker: a depth "
+        "camera's own body tracking instead of pose)",
     )
     parser.add_argument(
         "--with-video",
@@ -35,6 +36,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--namespace", default="")
     parser.add_argument("--image", default="image", help="image topic (remapped)")
+    parser.add_argument(
+        "--body-tracking",
+        default="body_tracking_data",
+        help="body_tracker's MarkerArray topic (remapped)",
+    )
     parser.add_argument("--model-path", default="", help="action checkpoint")
     parser.add_argument("--use-sim-time", action="store_true")
     parser.add_argument(
@@ -49,6 +55,7 @@ def request_from(args: argparse.Namespace) -> Bringup:
         with_video=args.with_video,
         namespace=args.namespace,
         image=args.image,
+        body_tracking=args.body_tracking,
         model_path=args.model_path,
         use_sim_time=args.use_sim_time,
         composed=args.composed,

@@ -34,6 +34,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "with labels.csv ground truth",
     )
     parser.add_argument(
+        "--body-tracking",
+        action="store_true",
+        help="with --scenario: write the stream as a depth camera's body tracking "
+        "(MarkerArray of k4abt32 joints, as the Azure Kinect driver publishes it)",
+    )
+    parser.add_argument(
+        "--view",
+        default="front",
+        help="--scenario: the camera's viewpoint (front, left_oblique, right_oblique, left_side)",
+    )
+    parser.add_argument(
         "--windows",
         action="store_true",
         help="write node-like windows cut from --streams streams (training data "
@@ -90,17 +101,23 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps({"dataset": args.out, **dataset.summary()}))
         return 0
     if args.scenario:
-        from ..bags.scenario import write_skeleton_scenario
+        from ..bags.scenario import write_body_tracking_bag, write_skeleton_scenario
 
+        if args.view not in VIEWS:
+            raise SystemExit(f"--view must be one of {sorted(VIEWS)}, got {args.view!r}")
         frames = make_stream(
             args.people,
             args.seconds,
             args.seed,
             args.fps,
+            view=args.view,
             outside=args.outside,
             idle=_idle(args.idle),
         )
-        count = write_skeleton_scenario(frames, args.fps, args.out)
+        if args.body_tracking:
+            count = write_body_tracking_bag(frames, args.fps, args.out, args.view, args.seed)
+        else:
+            count = write_skeleton_scenario(frames, args.fps, args.out)
         print(json.dumps({"scenario_bag": args.out, "messages": count}))
         return 0
     if args.stream:

@@ -35,7 +35,7 @@ from ..ros.hri import HriBodiesOutput, start_hri_output
 from ..ros.lifecycle import ManagedNode
 from ..ros.parameters import ParameterBinding
 from ..ros.skeleton_msgs import frame_to_msg
-from ..ros.spin import run_node
+from ..ros.spin import run_node, steady_timer
 from ..skeleton.body_tracker import (
     NOMINAL_CAMERA,
     REJECT_REASONS,
@@ -57,7 +57,7 @@ class BodyTrackerNode(ManagedNode):
         self._assembler: BodyFrameAssembler | None = None
         self._ids: TrackIds | None = None
         self._camera: CameraModel | None = None
-        self._subscriptions = []
+        self._tracker_subscriptions = []
         self._timer = None
         self._hri: HriBodiesOutput | None = None
         self.drops = Drops(self.get_logger(), "malformed", "too_many_markers", "camera_info")
@@ -65,7 +65,7 @@ class BodyTrackerNode(ManagedNode):
         self._step_ms = Ewma()
         self._pub = self.create_publisher(SkeletonArray, "skeletons", qos.STREAM)
         self._diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", qos.DEFAULT)
-        self.create_timer(1.0, self._publish_diagnostics)
+        steady_timer(self, 1.0, self._publish_diagnostics)
 
     # -- lifecycle ----------------------------------------------------------------
     def configure(self) -> None:
@@ -76,7 +76,7 @@ class BodyTrackerNode(ManagedNode):
 
     def activate(self) -> None:
         config = self.params.config
-        self._subscriptions = [
+        self._tracker_subscriptions = [
             self.create_subscription(
                 MarkerArray, "body_tracking_data", self._on_markers, qos.STREAM_QUEUE, raw=True
             ),
@@ -84,14 +84,15 @@ class BodyTrackerNode(ManagedNode):
                 CameraInfo, "depth/camera_info", self._on_camera_info, qos.SENSOR_DATA
             ),
         ]
-        self._timer = self.create_timer(max(config.frame_quiet / 2, 0.005), self._publish_due)
+        # wall time: frame_quiet is how long the markers of a frame may trickle in
+        self._timer = steady_timer(self, max(config.frame_quiet / 2, 0.005), self._publish_due)
         if config.hri and self._hri is None:
             self._hri = start_hri_output(self, config.hri_body_expiry)
 
     def deactivate(self) -> None:
-        for sub in self._subscriptions:
+        for sub in self._tracker_subscriptions:
             self.destroy_subscription(sub)
-        self._subscriptions = []
+        self._tracker_subscriptions = []
         if self._timer is not None:
             self.destroy_timer(self._timer)
             self._timer = None

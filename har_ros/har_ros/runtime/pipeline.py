@@ -10,6 +10,9 @@ from .processes import node_command
 
 #: The pipeline's nodes by short name, in the order they are started.
 PIPELINE = ("pose", "action", "safety")
+#: What ``nodes`` may name: body_tracker (a camera's own body tracking) replaces pose.
+NODE_TABLE = ("pose", "body_tracker", "action", "safety")
+SKELETON_SOURCES = ("pose", "body_tracker")
 #: The multi-camera cell's stages (launch/cell.launch.py): fusion between pose and action.
 CELL_STAGES = ("pose", "fusion", "action", "safety")
 #: A cell camera's pose node: person_fusion publishes the cell's REP-155 bodies, so the
@@ -27,12 +30,14 @@ def default_params() -> Path:
     return share_file("config", "har.yaml")
 
 
-def chosen_nodes(text: str, table: tuple[str, ...] = PIPELINE) -> list[str]:
+def chosen_nodes(text: str, table: tuple[str, ...] = NODE_TABLE) -> list[str]:
     """The short names in a comma-separated list (``pose`` or ``pose_node``), in table order."""
     chosen = {n.strip().removesuffix("_node") for n in text.split(",") if n.strip()}
     unknown = sorted(chosen - set(table))
     if unknown:
         raise BringupError(f"unknown nodes {unknown}; use a subset of {','.join(table)}")
+    if set(SKELETON_SOURCES) <= chosen:
+        raise BringupError("pose and body_tracker both publish skeletons: choose one")
     return [n for n in table if n in chosen]
 
 
@@ -45,6 +50,7 @@ class Bringup:
     with_video: str | None = None  # None = no video_publisher; "" = its default video
     namespace: str = ""
     image: str = "image"
+    body_tracking: str = "body_tracking_data"
     model_path: str = ""
     use_sim_time: bool = False
     composed: bool = False
@@ -55,6 +61,8 @@ def _overrides(node: str, request: Bringup) -> tuple[list[str], dict[str, object
     remaps, params = [], {}
     if node in (VIDEO, "pose_node") and request.image != "image":
         remaps.append(f"{node}:image:={request.image}")
+    if node == "body_tracker_node" and request.body_tracking != "body_tracking_data":
+        remaps.append(f"{node}:body_tracking_data:={request.body_tracking}")
     if node == VIDEO and request.with_video:
         params[f"{node}:video"] = request.with_video
     if node == "action_node" and request.model_path:

@@ -6,7 +6,11 @@ import pytest
 from har_ros.action.online import online_metrics, run_recognizer
 from har_ros.action.recognizer import ActionRecognizer, RecognizerSettings
 from har_ros.action.synth import make_stream
-from har_ros.bags.scenario import read_stream_bag, write_skeleton_scenario
+from har_ros.bags.scenario import (
+    read_stream_bag,
+    write_body_tracking_bag,
+    write_skeleton_scenario,
+)
 from har_ros.bags.through_node import replay_through_action_node
 
 
@@ -54,6 +58,27 @@ def test_the_running_node_matches_the_ros_free_run(stream_bag, stream_checkpoint
         }
     )
     assert same >= 0.97 * offline["outputs"] and np.isfinite(through["ece"])
+
+
+def test_a_body_tracking_bag_through_the_tracker_and_action_nodes(tmp_path):
+    """`har eval --online --bag` of a camera's body tracking: body_tracker_node in the loop."""
+    bag = tmp_path / "tracker"
+    write_body_tracking_bag(make_stream(people=2, seconds=12, seed=23), 30.0, bag)
+    stream = read_stream_bag(bag)  # what body_tracker_node publishes, ROS-free
+    assert {p.layout for f in stream.frames for p in f.people} == {"k4abt32"}
+    assert {iv.track_id for iv in stream.intervals} == {0, 1}  # body ids 1, 2 -> fresh ids
+    recognizer = ActionRecognizer.from_path("", settings=RecognizerSettings(min_fill=0.5))
+    offline_outputs = run_recognizer(recognizer, stream)
+    offline = online_metrics(offline_outputs, stream, recognizer.class_names)
+    assert offline["per_frame_accuracy"] > 0.35  # well above chance (0.2): it reads the joints
+    outputs = replay_through_action_node(bag, {"min_fill": 0.5}, rate=2.0)
+    through = online_metrics(outputs, stream, recognizer.class_names)
+    assert through["outputs"] >= 0.95 * offline["outputs"]
+    assert through["per_frame_accuracy"] == pytest.approx(offline["per_frame_accuracy"], abs=0.05)
+    same = {(o.track_id, o.stamp_ns, o.label) for o in outputs} & {
+        (o.track_id, o.stamp_ns, o.label) for o in offline_outputs
+    }
+    assert len(same) >= 0.9 * offline["outputs"]
 
 
 def test_a_refused_parameter_is_reported_not_hung(stream_bag):
