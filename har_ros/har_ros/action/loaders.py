@@ -154,17 +154,22 @@ def register_loader(kind: str, loader: Callable[[str], SequenceDataset]) -> None
 def load_spec(spec: str) -> SequenceDataset:
     """A dataset from ``npz:PATH``, ``utd_mhad:DIR``, ``openpose:DIR``, ``bag:PATH`` or more.
 
+    ``utd_mhad3d:DIR``: UTD-MHAD with the Kinect's depth (x, y, z), for a 3D model.
+
     ``pyskl:FILE.pkl[:SPLIT[:all]]``: ``all`` = every person of a clip, else the main one.
     """
     kind, _, target = spec.partition(":")
     if not target:
         raise DatasetError(
-            f"--data must be KIND:PATH (npz, utd_mhad, openpose, bag, pyskl), got {spec!r}"
+            f"--data must be KIND:PATH (npz, utd_mhad, utd_mhad3d, openpose, bag, pyskl), "
+            f"got {spec!r}"
         )
     if kind == "npz":
         return load_npz(target)
     if kind == "utd_mhad":
         return load_utd_mhad(target)
+    if kind == "utd_mhad3d":
+        return load_utd_mhad(target, use_z=True)
     if kind == "openpose":
         return load_openpose(target)
     if kind in _REGISTERED:
@@ -180,5 +185,6 @@ def load_spec(spec: str) -> SequenceDataset:
         split, _, person = rest.removeprefix(":").partition(":")
         return load_pyskl(stem + suffix, split, person or "main")
     raise DatasetError(
-        f"unknown data kind {kind!r} in {spec!r}; use npz, utd_mhad, openpose, bag or pyskl"
+        f"unknown data kind {kind!r} in {spec!r}; use npz, utd_mhad, utd_mhad3d, openpose, bag "
+        "or pyskl"
     )

@@ -25,6 +25,9 @@ CENTRES = ("hips", "hips_sequence")  # each frame's own hips, or the window's me
 SCALES = ("torso", "frame_torso")
 # "stream": the window ends at the clip's last frame (a streaming model's clip label)
 SAMPLINGS = ("resample", "crop", "stream")
+# 3D joints only: "face_camera" turns each window about the vertical (y) axis so that
+# the hips' left-to-right line is the camera's x axis: any viewpoint looks frontal
+ROTATIONS = ("none", "face_camera")
 
 
 @dataclass(frozen=True)
@@ -43,9 +46,12 @@ class Normalisation:
     # "crop": windows are `window` frames at `rate_hz` cut from a stream (the node's view).
     sampling: str
     rate_hz: float
+    rotate: str
 
     def __post_init__(self) -> None:
         check_features(self.features)
+        if self.rotate not in ROTATIONS:
+            raise ValueError(f"rotate must be one of {ROTATIONS}, got {self.rotate!r}")
         if self.centre not in CENTRES or self.sampling not in SAMPLINGS or self.scale not in SCALES:
             raise ValueError(
                 f"centre must be one of {CENTRES}, sampling one of {SAMPLINGS} "
@@ -64,6 +70,7 @@ class Normalisation:
             "features": list(self.features),
             "sampling": self.sampling,
             "rate_hz": self.rate_hz,
+            "rotate": self.rotate,
         }
 
     @classmethod
@@ -76,6 +83,7 @@ class Normalisation:
             tuple(data.get("features", ("position", "velocity", "bone"))),
             data.get("sampling", "resample"),
             float(data.get("rate_hz", 30.0)),
+            data.get("rotate", "none"),
         )
 
 
@@ -141,12 +149,14 @@ def normalise_with_travel(
     centre: str = "hips",
     travel: bool = True,
     scale_by: str = "torso",
+    rotate: str = "none",
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """:func:`normalise`, and the body's travel (..., T, D) that per-frame centring removed.
 
     ``coords + travel[..., None, :]`` is the skeleton centred once for the
     whole window (in torso lengths): what the ``motion`` feature moves in.
     ``travel=False`` skips it (None), as the node does for models without it.
+    ``rotate="face_camera"`` (3D only) first turns the window as :func:`face_camera`.
     """
     seq = np.array(sequence, dtype=np.float32)  # a copy: missing joints are zeroed in it
     total = seq[..., 0].copy()  # NaN/inf anywhere makes the sum so (faster than isfinite.all)
@@ -155,6 +165,8 @@ def normalise_with_travel(
     seen = (seq[..., -1] > 0) & np.isfinite(total)
     seq[~seen] = 0.0
     coords = seq[..., :-1]
+    if rotate == "face_camera":
+        coords = face_camera(coords, seen, layout)
     hips = _centre_of(coords, seen, layout.hip_joints)  # (..., T, D)
     shoulders = _centre_of(coords, seen, layout.shoulder_joints)
     torso = np.linalg.norm(shoulders - hips, axis=-1)  # (..., T)
@@ -197,6 +209,34 @@ def normalise_with_travel(
     mask = seen.astype(np.float32)
     out = (coords - hips[..., None, :]) * (mask[..., None] / scale[..., None, None])
     return out.astype(np.float32, copy=False), mask, moved
+
+
+def face_camera(coords: np.ndarray, seen: np.ndarray, layout: Layout) -> np.ndarray:
+    """3D joints (..., T, J, 3) turned about the y axis so the hips' left-to-right is +x.
+
+    One angle per window (the mean hip line of the frames that see both hips),
+    so the motion inside the window is kept; a window that never sees both
+    hips (or the shoulders) is left as it is. The vertical is the y axis, as in
+    a camera's optical frame and Kinect skeleton space.
+    """
+    if coords.shape[-1] != 3:
+        raise ValueError(f"rotate face_camera needs 3D joints, got {coords.shape[-1]} coordinates")
+    pairs = [(layout.find(f"left_{j}"), layout.find(f"right_{j}")) for j in ("hip", "shoulder")]
+    line = np.zeros((*coords.shape[:-3], 3), np.float32)
+    for left, right in pairs:
+        if not (left and right):
+            continue
+        both = (seen[..., left[0]] & seen[..., right[0]])[..., None]  # (..., T, 1)
+        line += np.where(both, coords[..., left[0], :] - coords[..., right[0], :], 0.0).sum(-2)
+        if np.all(np.abs(line[..., [0, 2]]).sum(-1) > 1e-9):
+            break  # the hips decided every window
+    yaw = np.arctan2(line[..., 2], line[..., 0])  # (...,): the line's angle from +x
+    cos, sin = np.cos(yaw)[..., None, None], np.sin(yaw)[..., None, None]
+    x, z = coords[..., 0], coords[..., 2]
+    out = coords.copy()
+    out[..., 0] = cos * x + sin * z  # a turn by -yaw about y
+    out[..., 2] = -sin * x + cos * z
+    return out
 
 
 def _stepwise_travel(hips: np.ndarray, framed: np.ndarray, scale: np.ndarray) -> np.ndarray:
@@ -295,7 +335,7 @@ def features(
 def window_features(sequence: np.ndarray, layout: Layout, norm: Normalisation) -> np.ndarray:
     """A raw (T, J, C) sequence -> model input (C, window, J)."""
     coords, mask, travel = normalise_with_travel(
-        sequence, layout, norm.centre, "motion" in norm.features, norm.scale
+        sequence, layout, norm.centre, "motion" in norm.features, norm.scale, norm.rotate
     )
     coords = resample(coords, norm.window)
     mask = (resample(mask, norm.window) > 0.5).astype(np.float32)
@@ -311,7 +351,7 @@ def window_features(sequence: np.ndarray, layout: Layout, norm: Normalisation) -
 def batch_window_features(windows: np.ndarray, layout: Layout, norm: Normalisation) -> np.ndarray:
     """Windows (N, window, J, C) already on the model's time base -> input (N, C, window, J)."""
     coords, mask, travel = normalise_with_travel(
-        windows, layout, norm.centre, "motion" in norm.features, norm.scale
+        windows, layout, norm.centre, "motion" in norm.features, norm.scale, norm.rotate
     )
     return features(coords, mask, layout, norm, travel)
 

@@ -102,6 +102,7 @@ class ActionRecognizer:
                 layout=checkpoint.layout.name,
                 min_fill=s.min_fill,
                 joints=checkpoint.layout.num_joints,
+                channels=len(checkpoint.channels),
             )
         )
         # per track: smoothed probabilities, smoothed energy, the class shown last (-1: none)
@@ -139,6 +140,22 @@ class ActionRecognizer:
         self._smoothed.clear()
         self._states.clear()
 
+    def _model_keypoints(self, person) -> np.ndarray | None:
+        """What the model reads of a person: 2D keypoints, or 3D joints and their scores.
+
+        A 3D checkpoint takes the person's 3D joints (a depth camera's or a
+        body tracker's, metres); a joint without one is missing. A person with
+        no 3D at all cannot be classified by it and is counted (``no_3d``).
+        """
+        if self.checkpoint.coord_dims == 2:
+            return person.keypoints
+        if person.keypoints_3d is None:
+            self.buffers.drops["no_3d"] += 1
+            return None
+        return np.concatenate(
+            [np.asarray(person.keypoints_3d, np.float32), person.keypoints[:, 2:3]], axis=1
+        )
+
     def process(self, frame: SkeletonFrame) -> list[Recognition]:
         self.buffers.begin_frame(frame.stamp_ns)
         seen: set[int] = set()
@@ -147,7 +164,9 @@ class ActionRecognizer:
                 self.buffers.drops["duplicate_id"] += 1
                 continue
             seen.add(person.track_id)
-            self.buffers.add(person.track_id, frame.stamp_ns, person.keypoints, person.layout)
+            keypoints = self._model_keypoints(person)
+            if keypoints is not None:
+                self.buffers.add(person.track_id, frame.stamp_ns, keypoints, person.layout)
         for track_id in [t for t in self._smoothed if t not in self.buffers.people]:
             del self._smoothed[track_id]
         for track_id in [t for t in self._states if t not in self.buffers.people]:

@@ -63,6 +63,7 @@ class TrainConfig:
     rate_hz: float = 30.0  # model time base for "crop"
     centre: str = "hips"  # or "hips_sequence" (keeps motion across the window)
     scale: str = "torso"  # or "frame_torso" (each frame its own: streaming models)
+    rotate: str = "none"  # or "face_camera" (3D data: each window turned to face the camera)
     exposure: float = 0.1  # streaming models: weight of outlier exposure (0 = off)
     pause_class: str = ""  # streaming models: the class of standing still; "" = none of them
     view_yaw: float = 0.0  # augmentation: the camera turned by up to this many degrees
@@ -183,6 +184,7 @@ class TrainConfig:
             rate_hz=self.rate_hz,
             features=tuple(self.features),
             scale=self.scale,
+            rotate=self.rotate,
         )
 
     @classmethod

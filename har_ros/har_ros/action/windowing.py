@@ -36,6 +36,7 @@ class WindowConfig:
     layout: str = "coco17"
     min_fill: float = 1.0  # share of the window a track needs before its first window
     joints: int = 0  # of ``layout``; 0 = a known layout's own (a custom one must say)
+    channels: int = 3  # per joint: x, y, score; 4 with z (a 3D model)
 
     def validate(self) -> None:
         if self.window < 2 or self.stride < 1:
@@ -46,6 +47,8 @@ class WindowConfig:
             raise ValueError("min_valid_joints must be in [0, 1]")
         if not 0.0 < self.min_fill <= 1.0:
             raise ValueError("min_fill must be in (0, 1]")
+        if self.channels not in (3, 4):
+            raise ValueError("channels must be 3 (x, y, score) or 4 (x, y, z, score)")
         known = KNOWN_LAYOUTS.get(self.layout)
         if self.joints < 0 or (known and self.joints not in (0, known.num_joints)):
             raise ValueError(f"joints must be 0 or the {self.layout!r} layout's count")
@@ -65,7 +68,7 @@ class WindowConfig:
 @dataclass
 class Window:
     track_id: int
-    keypoints: np.ndarray  # (window, J, 3) on the model's time base
+    keypoints: np.ndarray  # (window, J, C) on the model's time base; C: x, y[, z], score
     start_ns: int
     end_ns: int
 
@@ -78,9 +81,9 @@ class _Track:
     and the live part is moved to the front only when the arrays are full.
     """
 
-    def __init__(self, joints: int, capacity: int = 64):
+    def __init__(self, joints: int, capacity: int = 64, channels: int = 3):
         self.stamps = np.empty(capacity)  # seconds
-        self.frames = np.empty((capacity, joints, 3), np.float32)
+        self.frames = np.empty((capacity, joints, channels), np.float32)
         self.start = self.end = 0
         self.last_classified = -np.inf
 
@@ -174,14 +177,19 @@ class WindowBuffers:
         return (stamp_ns - self._origin_ns) * 1e-9
 
     def add(self, track_id: int, stamp_ns: int, keypoints: np.ndarray, layout: str) -> bool:
-        """Buffer one person's keypoints (J, 3); False (and counted) if dropped."""
+        """Buffer one person's keypoints (J, channels); False (and counted) if dropped."""
         cfg = self.config
         if track_id < 0:
             self.drops["untracked"] += 1
             return False
         kp = np.array(keypoints, dtype=np.float32, copy=True)
         joints = cfg.joints_of(layout)
-        if kp.ndim != 2 or kp.shape[1] != 3 or not len(kp) or (joints and len(kp) != joints):
+        if (
+            kp.ndim != 2
+            or kp.shape[1] != cfg.channels
+            or not len(kp)
+            or (joints and len(kp) != joints)
+        ):
             self.drops["bad_shape"] += 1  # a custom layout's misfit too: the model's is fixed
             return False
         if layout != cfg.layout:
@@ -191,7 +199,7 @@ class WindowBuffers:
                 return False
             kp = convert(kp, layout, cfg.layout)
         kp[~np.isfinite(kp.sum(axis=1))] = 0.0  # a NaN/inf anywhere in a joint: missing
-        score = kp[:, 2]
+        score = kp[:, -1]
         np.minimum(np.maximum(score, 0.0, out=score), 1.0, out=score)
         if not score.max() > 0:
             self.drops["no_valid_joint"] += 1
@@ -199,7 +207,7 @@ class WindowBuffers:
         t = self._seconds(stamp_ns)
         person = self.people.get(track_id)
         if person is None:
-            person = self.people[track_id] = _Track(len(kp), capacity=2 * cfg.window)
+            person = self.people[track_id] = _Track(len(kp), 2 * cfg.window, cfg.channels)
         if len(kp) != person.joints:  # a custom layout whose joint count changed
             self.drops["bad_shape"] += 1
             return False
@@ -220,7 +228,7 @@ class WindowBuffers:
         """Windows of every person due for classification (and mark them classified).
 
         All due people are interpolated together: one blend over a (people,
-        window, J, 3) array instead of a handful of small array operations each.
+        window, J, C) array instead of a handful of small array operations each.
         """
         cfg = self.config
         due, samples, weights = [], [], []
@@ -240,14 +248,14 @@ class WindowBuffers:
             weights.append(weight)
         if not due:
             return []
-        pairs = np.stack(samples)  # (P, 2, window, J, 3): the frames before and after
+        pairs = np.stack(samples)  # (P, 2, window, J, C): the frames before and after
         w = np.stack(weights).astype(np.float32)[..., None, None]
         windows = pairs[:, 0] * (1 - w) + pairs[:, 1] * w
-        windows[(pairs[:, 0, ..., 2] <= 0) | (pairs[:, 1, ..., 2] <= 0)] = 0.0  # seen in both
-        seen = (windows[..., 2] > 0).reshape(len(due), -1).sum(axis=1)
+        windows[(pairs[:, 0, ..., -1] <= 0) | (pairs[:, 1, ..., -1] <= 0)] = 0.0  # seen in both
+        seen = (windows[..., -1] > 0).reshape(len(due), -1).sum(axis=1)
         out = []
         for (track_id, end), window, count in zip(due, windows, seen, strict=True):
-            if count < cfg.min_valid_joints * window[..., 2].size:
+            if count < cfg.min_valid_joints * window[..., -1].size:
                 self.drops["too_few_joints"] += 1
                 continue
             end_ns = self._origin_ns + round(end * 1e9)

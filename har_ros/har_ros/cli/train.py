@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..action.calibration import SCORES
 from ..action.models import MODEL_NAMES
-from ..action.preprocess import CENTRES, SAMPLINGS, check_features
+from ..action.preprocess import CENTRES, ROTATIONS, SAMPLINGS, check_features
 from ..action.train import FREEZE_CHOICES, MIRROR_CHOICES, STREAM_SETTINGS, TrainConfig
 
 DEFAULTS = TrainConfig()  # one source of truth: flags only carry what the user typed
@@ -155,6 +155,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=CENTRES,
         help="centre each frame, or the whole window (keeps walking visible)" + _default("centre"),
     )
+    parser.add_argument(
+        "--rotate",
+        choices=ROTATIONS,
+        help="3D data: face_camera turns each window about the vertical so the hips face "
+        "the camera (any viewpoint looks frontal)" + _default("rotate"),
+    )
     parser.add_argument("--views", default="", help="only these comma-separated views")
     parser.add_argument(
         "--init",
@@ -233,6 +239,7 @@ CONFIG_FLAGS = (
     "sampling",
     "rate_hz",
     "centre",
+    "rotate",
     "init",
     "freeze",
     "early",

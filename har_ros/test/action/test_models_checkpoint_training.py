@@ -207,7 +207,7 @@ def test_a_checkpoint_written_before_a_field_existed_keeps_the_old_meaning():
 
     old = Normalisation.from_dict({"window": 32})  # the first checkpoints recorded only this
     assert old == Normalisation(
-        32, "hips", "torso", ("position", "velocity", "bone"), "resample", 30.0
+        32, "hips", "torso", ("position", "velocity", "bone"), "resample", 30.0, "none"
     )
     shipped = load_checkpoint(DEFAULT_MODEL).normalisation  # written 2026-12-02
     assert (shipped.window, shipped.rate_hz, shipped.sampling) == (32, 15.0, "crop")

@@ -180,3 +180,25 @@ def test_stream_windows_end_anywhere_in_a_clip_and_go_on_from_what_came_before()
     assert [int(w[-1, 0, 0]) - 99 for w in windows] == [20, 25, 30, 35, 40]
     early = stride_windows(clip, 30.0, norm, stride=5, min_fill=0.25)
     assert int(early[0][-1, 0, 0]) - 99 == 5 and np.all(early[0][:12, 0, 0] == 100.0)
+
+
+def test_facing_the_camera_undoes_any_turn_about_the_vertical_and_needs_3d():
+    from har_ros.action.preprocess import normalise_with_travel
+
+    rng = np.random.default_rng(3)
+    body = rng.uniform(-0.3, 0.3, (12, 17, 3)) + np.array([0.0, 0.0, 3.0])
+    body[:, 11], body[:, 12] = [0.1, 0.0, 3.0], [-0.1, 0.0, 3.0]  # hips, turned away a little
+    seq = np.concatenate([body, np.ones((12, 17, 1))], axis=-1).astype(np.float32)
+    a = np.radians(125.0)
+    turn = np.array([[np.cos(a), 0, np.sin(a)], [0, 1, 0], [-np.sin(a), 0, np.cos(a)]])
+    turned = seq.copy()
+    turned[..., :3] = seq[..., :3] @ turn.T
+    args = (COCO17, "hips", True, "torso", "face_camera")
+    front, _, travel = normalise_with_travel(seq, *args)
+    again, _, travel_again = normalise_with_travel(turned, *args)
+    np.testing.assert_allclose(front, again, atol=1e-5)
+    np.testing.assert_allclose(travel, travel_again, atol=1e-5)
+    hips = front[:, 11] - front[:, 12]
+    assert np.all(hips[:, 0] > 0) and np.allclose(hips.mean(0)[2], 0, atol=1e-5)  # left = +x
+    with pytest.raises(ValueError, match="needs 3D joints"):
+        normalise_with_travel(standing(), COCO17, rotate="face_camera")

@@ -117,3 +117,49 @@ def test_a_held_action_never_hides_a_leader_that_passes_the_threshold():
             assert r.scores.max() < 0.5  # no class was sure enough, held or leading
         else:
             assert r.confidence >= 0.5 and r.scores[r.label_index] == r.confidence
+
+
+def _tracker_frames(turn_deg: float = 0.0, seconds: float = 4.0):
+    """A synthetic stream as a body tracker gives it (k4abt32, 3D), turned about the vertical."""
+    from har_ros.action.synth_tracker import tracker_frames
+    from har_ros.skeleton.body_tracker import NOMINAL_CAMERA, BodyFrame, skeleton_frame
+
+    a = np.radians(turn_deg)
+    turn = np.array([[np.cos(a), 0, np.sin(a)], [0, 1, 0], [-np.sin(a), 0, np.cos(a)]])
+    stream = make_stream(people=2, seconds=seconds, seed=4, enter_leave=False)
+    for stamp, bodies in tracker_frames(stream, 10**18, jitter_m=0.0):
+        frame = BodyFrame(stamp, "depth", {b: xyz @ turn.T for b, xyz in bodies.items()})
+        yield skeleton_frame(frame, {b: b for b in bodies}, NOMINAL_CAMERA, 1.0)
+
+
+def test_a_3d_checkpoint_reads_the_3d_joints_and_facing_the_camera_ignores_the_view(tmp_path):
+    import torch
+
+    from har_ros.action.checkpoint import Checkpoint, load_checkpoint
+    from har_ros.action.models import build_model, model_settings
+    from har_ros.action.synth import ACTIONS
+    from har_ros.action.train import TrainConfig
+    from har_ros.skeleton.layouts import K4ABT32
+
+    norm = TrainConfig(
+        window=16, sampling="crop", rate_hz=15.0, rotate="face_camera"
+    ).normalisation()
+    torch.manual_seed(0)
+    model = build_model("stgcn", norm.channels(3), len(ACTIONS), K4ABT32)
+    path = tmp_path / "k4a_3d.pt"
+    channels = ("x", "y", "z", "score")
+    settings = model_settings("stgcn")
+    Checkpoint("stgcn", settings, model.state_dict(), list(ACTIONS), K4ABT32, channels, norm).save(
+        path
+    )
+    runs = {}
+    for turn in (0.0, 70.0):
+        recognizer = ActionRecognizer(load_checkpoint(path), RecognizerSettings(min_fill=0.5))
+        runs[turn] = [r for f in _tracker_frames(turn) for r in recognizer.process(f)]
+        assert {t.frames.shape[-1] for t in recognizer.buffers.people.values()} == {4}
+    assert len(runs[0.0]) > 10 and len(runs[0.0]) == len(runs[70.0])
+    for a, b in zip(runs[0.0], runs[70.0], strict=True):
+        np.testing.assert_allclose(a.scores, b.scores, atol=2e-4)  # the turned camera is no news
+    plain = Person(np.ones((32, 3), np.float32), "k4abt32", 1.0, (0, 0, 1, 1), track_id=9)
+    recognizer.process(SkeletonFrame(2 * 10**18, "depth", 640, 576, [plain]))
+    assert recognizer.buffers.drops["no_3d"] == 1  # 2D only: counted, not classified

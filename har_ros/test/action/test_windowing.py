@@ -1,6 +1,7 @@
 """Per-person windows: rates, gaps, expiry, layouts, bad frames, bounded memory."""
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -176,3 +177,16 @@ def test_a_skeleton_that_does_not_fit_a_custom_layout_is_dropped():
         windows += buffers.ready()
     assert windows and all(w.keypoints.shape == (4, 3, 3) for w in windows)
     assert set(buffers.people) == {3} and buffers.drops["bad_shape"] == 8
+
+
+def test_a_3d_model_buffers_x_y_z_and_score_and_refuses_2d():
+    buffers = WindowBuffers(WindowConfig(window=4, stride=1, rate_hz=10.0, channels=4))
+    joints3d = np.concatenate([np.ones((17, 3)), np.full((17, 1), 0.9)], axis=1)
+    for i in range(6):
+        assert buffers.add(1, i * 100_000_000, joints3d, "coco17")
+    assert not buffers.add(1, 700_000_000, np.ones((17, 3)), "coco17")
+    assert buffers.drops["bad_shape"] == 1
+    (window,) = buffers.ready()
+    assert window.keypoints.shape == (4, 17, 4)
+    with pytest.raises(ValueError, match="channels"):
+        WindowConfig(channels=5).validate()
