@@ -10,7 +10,7 @@ import sys
 
 from ..bench.machine import describe
 
-SUITES = ("pose", "action", "safety", "pipeline", "cell")  # "all"; `models` trains, apart
+SUITES = ("pose", "action", "bridge", "safety", "pipeline", "cell")  # "all"; `models` trains, apart
 PROFILED = ("pipeline", "cell")
 DEFAULT_UTD = os.environ.get("HAR_UTD_MHAD", "../shared/datasets/utd_mhad/skeleton")
 

@@ -18,7 +18,6 @@ import sys
 import time
 
 from diagnostic_msgs.msg import DiagnosticArray
-from rclpy.serialization import deserialize_message
 from sensor_msgs.msg import CameraInfo
 from std_msgs.msg import Header
 from visualization_msgs.msg import MarkerArray
@@ -28,7 +27,7 @@ from har_msgs.msg import SkeletonArray
 from ..common.ewma import Ewma
 from ..pose.body_tracker_config import BodyTrackerConfig
 from ..ros import qos
-from ..ros.body_markers import camera_model, joint_markers
+from ..ros.body_markers import camera_model, decode_marker_array, joint_markers
 from ..ros.diagnostics import OK, WARN, diagnostic_array
 from ..ros.drops import Drops
 from ..ros.hri import HriBodiesOutput, start_hri_output
@@ -115,7 +114,7 @@ class BodyTrackerNode(ManagedNode):
     def _on_markers(self, data: bytes) -> None:
         config = self.params.config
         try:
-            msg = deserialize_message(data, MarkerArray)
+            msg = decode_marker_array(data)
         except Exception as exc:  # one bad message must not kill the node
             self.drops.drop("malformed", f"dropped a malformed MarkerArray: {exc!r}")
             return
