@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..skeleton.layouts import COCO17
+from ..skeleton.layouts import COCO17, Layout
 from .dataset import SequenceDataset
 
 ACTIONS = (
@@ -472,27 +472,50 @@ def make_window_dataset(
     seconds: float = 40.0,
     people: int = 3,
     views=TRAIN_VIEWS,
+    body_tracking: bool = False,
 ) -> SequenceDataset:
     """Windows cut from continuous streams exactly as the action node cuts them.
 
     Each stream gets its own people and a random training viewpoint; a window
     is kept only when one action covers its start, middle and end. Subjects are
     stream * 100 + track id; the last ``test_streams`` streams are the test split.
+    ``body_tracking``: the people's 3D joints as a depth camera's body tracker
+    reports them (``k4abt32``, metres in the camera frame, x, y, z, score).
     """
     from .windowing import WindowBuffers, WindowConfig
+
+    layout: Layout = COCO17
+    channels: tuple[str, ...] = ("x", "y", "score")
+    if body_tracking:
+        from ..skeleton.layouts import K4ABT32
+        from .synth_tracker import k4abt_from_coco
+
+        layout, channels = K4ABT32, ("x", "y", "z", "score")
 
     rng = np.random.default_rng(seed)
     sequences, labels, subjects, split, view_names = [], [], [], [], []
     for s in range(streams):
         view = views[int(rng.integers(len(views)))]
         frames = make_stream(people, seconds, seed=seed * 1000 + s, view=view)
-        buffers = WindowBuffers(WindowConfig(window=window, stride=stride, rate_hz=rate_hz))
+        buffers = WindowBuffers(
+            WindowConfig(
+                window=window,
+                stride=stride,
+                rate_hz=rate_hz,
+                layout=layout.name,
+                channels=len(channels),
+            )
+        )
         truth: dict[int, list[tuple[float, str]]] = {}
         for frame in frames:
             stamp_ns = round(frame.stamp * 1e9)
             buffers.begin_frame(stamp_ns)
             for p in frame.people:
-                buffers.add(p["track_id"], stamp_ns, p["keypoints"], "coco17")
+                keypoints = p["keypoints"]
+                if body_tracking:
+                    xyz = k4abt_from_coco(p["camera_xyz"]) + rng.normal(0, 0.01, (32, 3))
+                    keypoints = np.concatenate([xyz, np.ones((32, 1))], axis=1)
+                buffers.add(p["track_id"], stamp_ns, keypoints, layout.name)
                 truth.setdefault(p["track_id"], []).append((frame.stamp, p["label"]))
             for w in buffers.ready():
                 track_truth = dict(truth[w.track_id])
@@ -512,7 +535,8 @@ def make_window_dataset(
         labels,
         list(ACTIONS),
         subjects,
-        COCO17,
+        layout,
+        channels,
         split=np.asarray(split),
         views=np.asarray(view_names),
         meta={"source": "har synth --windows", "seed": seed, "fps": rate_hz},

@@ -37,7 +37,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--body-tracking",
         action="store_true",
         help="with --scenario: write the stream as a depth camera's body tracking "
-        "(MarkerArray of k4abt32 joints, as the Azure Kinect driver publishes it)",
+        "(MarkerArray of k4abt32 joints, as the Azure Kinect driver publishes it); "
+        "with --windows: 3D k4abt32 windows (x, y, z in metres, camera frame)",
     )
     parser.add_argument(
         "--view",
@@ -96,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
             seconds=args.seconds,
             people=args.people,
             views=views,
+            body_tracking=args.body_tracking,
         )
         save_npz(dataset, args.out)
         print(json.dumps({"dataset": args.out, **dataset.summary()}))

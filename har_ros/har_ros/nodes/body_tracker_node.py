@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from diagnostic_msgs.msg import DiagnosticArray
 from sensor_msgs.msg import CameraInfo
@@ -47,19 +49,30 @@ from ..skeleton.body_tracker import (
 from ..skeleton.layouts import get_layout
 
 
+@dataclass
+class _Tracking:
+    """What a configured node works with (None while unconfigured)."""
+
+    config: BodyTrackerConfig
+    assembler: BodyFrameAssembler
+    ids: TrackIds
+
+
 class BodyTrackerNode(ManagedNode):
     """Lifecycle: configure builds the grouping, activate subscribes the tracker."""
 
     def __init__(self, **kwargs):
         super().__init__("body_tracker_node", **kwargs)
         self.params = ParameterBinding(self, BodyTrackerConfig, self._apply_config, load=False)
-        self._assembler: BodyFrameAssembler | None = None
-        self._ids: TrackIds | None = None
+        self._tracking: _Tracking | None = None
         self._camera: CameraModel | None = None
-        self._tracker_subscriptions = []
+        self._tracker_subscriptions: list = []  # not _subscriptions: rclpy's own list
         self._timer = None
         self._hri: HriBodiesOutput | None = None
-        self.drops = Drops(self.get_logger(), "malformed", "too_many_markers", "camera_info")
+        # errors: a frame that failed past the checks (state reset, nothing published)
+        self.drops = Drops(
+            self.get_logger(), "malformed", "too_many_markers", "camera_info", "errors"
+        )
         self._frames = 0
         self._step_ms = Ewma()
         self._pub = self.create_publisher(SkeletonArray, "skeletons", qos.STREAM)
@@ -69,12 +82,12 @@ class BodyTrackerNode(ManagedNode):
     # -- lifecycle ----------------------------------------------------------------
     def configure(self) -> None:
         config = self.params.load()
-        layout = get_layout(config.layout)
-        self._assembler = BodyFrameAssembler(layout, config.id_stride)
-        self._ids = TrackIds(config.forget_after)
+        assembler = BodyFrameAssembler(get_layout(config.layout), config.id_stride)
+        self._tracking = _Tracking(config, assembler, TrackIds(config.forget_after))
 
     def activate(self) -> None:
-        config = self.params.config
+        assert self._tracking is not None  # configure ran
+        config = self._tracking.config
         self._tracker_subscriptions = [
             self.create_subscription(
                 MarkerArray, "body_tracking_data", self._on_markers, qos.STREAM_QUEUE, raw=True
@@ -98,11 +111,12 @@ class BodyTrackerNode(ManagedNode):
 
     def cleanup(self) -> None:
         self.params.unload()
-        self._assembler = self._ids = None
+        self._tracking = None
 
     def _apply_config(self, config: BodyTrackerConfig) -> None:
-        if self._ids is not None:
-            self._ids.forget_s = config.forget_after
+        if self._tracking is not None:
+            self._tracking.config = config
+            self._tracking.ids.forget_s = config.forget_after
 
     # -- data -----------------------------------------------------------------------
     def _on_camera_info(self, msg: CameraInfo) -> None:
@@ -112,74 +126,85 @@ class BodyTrackerNode(ManagedNode):
             self.drops.drop("camera_info", f"ignored camera_info: {exc}")
 
     def _on_markers(self, data: bytes) -> None:
-        config = self.params.config
+        tracking = self._tracking
+        if tracking is None:
+            return
+        limit = tracking.config.max_markers
         try:
             msg = decode_marker_array(data)
         except Exception as exc:  # one bad message must not kill the node
             self.drops.drop("malformed", f"dropped a malformed MarkerArray: {exc!r}")
             return
-        if len(msg.markers) > config.max_markers:
+        if len(msg.markers) > limit:
             self.drops.drop(
                 "too_many_markers",
-                f"dropped a MarkerArray of {len(msg.markers)} markers (max_markers "
-                f"{config.max_markers})",
+                f"dropped a MarkerArray of {len(msg.markers)} markers (max_markers {limit})",
             )
             return
         now_ns = self.get_clock().now().nanoseconds
-        latest = now_ns + round(config.max_future_stamp * 1e9)
-        frames = self._assembler.add(joint_markers(msg), time.monotonic(), now_ns, latest)
-        self._publish(frames)
+        latest = now_ns + round(tracking.config.max_future_stamp * 1e9)
+        self._publish(
+            tracking,
+            lambda: tracking.assembler.add(joint_markers(msg), time.monotonic(), now_ns, latest),
+        )
 
     def _publish_due(self) -> None:
-        if self._assembler is not None:
-            self._publish(self._assembler.due(time.monotonic(), self.params.config.frame_quiet))
+        tracking = self._tracking
+        if tracking is not None:
+            quiet = tracking.config.frame_quiet
+            self._publish(tracking, lambda: tracking.assembler.due(time.monotonic(), quiet))
 
-    def _publish(self, frames: list[BodyFrame]) -> None:
-        config = self.params.config
+    def _publish(self, tracking: _Tracking, ready: Callable[[], list[BodyFrame]]) -> None:
+        """Publish the frames ``ready`` gives; a failure loses them, never the node."""
         camera = self._camera or NOMINAL_CAMERA
-        for frame in frames:
-            started = time.perf_counter()
-            tracks = self._ids.assign(frame.bodies, frame.stamp_ns * 1e-9)
-            skeletons = skeleton_frame(
-                frame, tracks, camera, config.joint_score, self._assembler.layout
-            )
-            self._pub.publish(frame_to_msg(skeletons))
-            self._frames += 1
-            if self._hri is not None:
-                try:  # the skeletons went out; REP-155 must not end the node
-                    self._hri.publish(skeletons, time.monotonic())
-                except Exception as exc:
-                    self.get_logger().error(
-                        f"REP-155 output failed: {exc!r}", throttle_duration_sec=5.0
-                    )
-            self._step_ms.add((time.perf_counter() - started) * 1000.0)
+        try:
+            for frame in ready():
+                started = time.perf_counter()
+                tracks = tracking.ids.assign(frame.bodies, frame.stamp_ns * 1e-9)
+                skeletons = skeleton_frame(
+                    frame, tracks, camera, tracking.config.joint_score, tracking.assembler.layout
+                )
+                self._pub.publish(frame_to_msg(skeletons))
+                self._frames += 1
+                if self._hri is not None:
+                    try:  # the skeletons went out; REP-155 must not end the node
+                        self._hri.publish(skeletons, time.monotonic())
+                    except Exception as exc:
+                        self.get_logger().error(
+                            f"REP-155 output failed: {exc!r}", throttle_duration_sec=5.0
+                        )
+                self._step_ms.add((time.perf_counter() - started) * 1000.0)
+        except Exception as exc:  # a hole no check foresaw: start the grouping afresh
+            tracking.assembler.reset()
+            self.drops.drop("errors", f"a tracker frame failed, dropped: {exc!r}", error=True)
 
     def _publish_diagnostics(self) -> None:
         header = Header(stamp=self.get_clock().now().to_msg())
         name = f"{self.get_fully_qualified_name()}: body tracking"
-        if self._assembler is None:
+        tracking = self._tracking
+        if tracking is None:
             self._diag_pub.publish(
                 diagnostic_array(
                     header, name, "har_ros", WARN, f"lifecycle state {self.lifecycle_state}", {}
                 )
             )
             return
-        rejected = self._assembler.rejected
+        rejected = tracking.assembler.rejected
         values = {
             "frames": self._frames,
             "step_ms": self._step_ms.value,
-            "tracks": len(self._ids),
-            "restarts": self._assembler.restarts,
+            "tracks": len(tracking.ids),
+            "restarts": tracking.assembler.restarts,
             **{f"rejected_{reason}": rejected[reason] for reason in REJECT_REASONS},
             **self.drops.counts,
-            "last_problem": self._assembler.last_problem,
+            "last_problem": tracking.assembler.last_problem,
         }
         problems = []
         if self._camera is None:
             problems.append("no camera_info yet: nominal Azure Kinect depth intrinsics")
         broken = sum(rejected[r] for r in REJECT_REASONS if r != "delete")
         if broken:
-            problems.append(f"{broken} markers refused ({self._assembler.last_problem})")
+            problems.append(f"{broken} markers refused ({tracking.assembler.last_problem})")
         self._diag_pub.publish(
             diagnostic_array(
                 header,

@@ -12,11 +12,12 @@ reader group, check and convert markers the same way.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .layouts import K4ABT32, Layout
 from .types import Person, PositionSource, SkeletonFrame
@@ -151,6 +152,11 @@ class BodyFrameAssembler:
     def flush(self) -> list[BodyFrame]:
         return self._emit(lambda stamp: True)
 
+    def reset(self) -> None:
+        """Forget every frame being grouped (after a failure); the counts stay."""
+        self._pending.clear()
+        self._emitted_up_to = -1
+
     def _add_joint(self, marker: JointMarker, received_s: float) -> None:
         body, joint = divmod(marker.marker_id, self.id_stride)
         if marker.marker_id < 0 or joint >= self.layout.num_joints:
@@ -189,7 +195,7 @@ class BodyFrameAssembler:
             return  # the body is there, this joint is not
         xyz[joint] = position
 
-    def _emit(self, ready) -> list[BodyFrame]:
+    def _emit(self, ready: Callable[[int], bool]) -> list[BodyFrame]:
         stamps = sorted(s for s in self._pending if ready(s))
         frames = [self._pending.pop(s).frame for s in stamps]
         if stamps:
@@ -244,7 +250,9 @@ class CameraModel:
     height: int
 
     @classmethod
-    def from_camera_info(cls, k, d, width: int, height: int, model: str = "") -> CameraModel:
+    def from_camera_info(
+        cls, k: ArrayLike, d: ArrayLike, width: int, height: int, model: str = ""
+    ) -> CameraModel:
         """ValueError (with the reason) for intrinsics no projection can use."""
         k = np.asarray(k, dtype=np.float64).reshape(3, 3)
         if not np.all(np.isfinite(k)) or k[0, 0] <= 0 or k[1, 1] <= 0:

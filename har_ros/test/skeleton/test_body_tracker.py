@@ -106,6 +106,11 @@ def test_a_future_stamp_is_refused_and_a_restarted_source_starts_afresh():
     assert [f.stamp_ns for f in frames] == [5 * 10**9 + 10**8] and assembler.restarts == 1
     assert [f.stamp_ns for f in assembler.flush()] == [10**9]
     assert assembler.rejected["late"] == 0
+    assembler.add(body_markers(1, 2 * 10**9), 0.3, 0)
+    assembler.reset()  # after a failure: nothing half-grouped stays, the counts do
+    assert assembler.flush() == [] and assembler.rejected["future_stamp"] == 32
+    assembler.add(body_markers(1, 10**9 // 2), 0.4, 0)  # older than anything before: fine
+    assert [f.stamp_ns for f in assembler.flush()] == [10**9 // 2]
 
 
 def test_a_tracker_body_id_back_after_a_while_is_a_new_person():
