@@ -142,7 +142,8 @@ class BodyTrackerNode(ManagedNode):
             )
             return
         now_ns = self.get_clock().now().nanoseconds
-        latest = now_ns + round(tracking.config.max_future_stamp * 1e9)
+        # sim time before its first /clock reads 0: no clock yet to call a stamp "future" by
+        latest = now_ns + round(tracking.config.max_future_stamp * 1e9) if now_ns else None
         self._publish(
             tracking,
             lambda: tracking.assembler.add(joint_markers(msg), time.monotonic(), now_ns, latest),

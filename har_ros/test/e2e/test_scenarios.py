@@ -11,12 +11,7 @@ from har_msgs.msg import ActionArray, SafetyStatus, SkeletonArray
 from har_ros.action.labels import label_at, read_labels
 from har_ros.action.recognizer import DEFAULT_MODEL
 from har_ros.action.synth import make_stream
-from har_ros.bags.scenario import (
-    START_NS,
-    write_body_tracking_bag,
-    write_skeleton_scenario,
-    write_video_bag,
-)
+from har_ros.bags.scenario import START_NS, write_skeleton_scenario, write_video_bag
 from har_ros.ros.graph import spin_until, wait_for_publishers
 from har_ros.ros.stamps import stamp_to_ns
 from har_ros.safety.node_config import SHIPPED_RULES, SafetyNodeConfig
@@ -200,52 +195,3 @@ def test_image_bag_through_pose_action_and_safety(ros_node, processes, topic_pre
         timeout=30,
         what="speed commands leaving startup",
     )
-
-
-def test_body_tracking_bag_through_tracker_action_and_safety(
-    ros_node, processes, topic_prefix, tmp_path
-):
-    """A depth camera's own body tracking, no pose node: /action and a speed command."""
-    bag = tmp_path / "tracker"
-    write_body_tracking_bag(make_stream(people=2, seconds=10, seed=5031), 30.0, bag)
-    actions, statuses, skeletons = [], [], []
-    ns = topic_prefix
-    a_sub = ros_node.create_subscription(ActionArray, f"{ns}/action", actions.append, 100)
-    s_sub = ros_node.create_subscription(SafetyStatus, f"{ns}/safety/status", statuses.append, 100)
-    ros_node.create_subscription(SkeletonArray, f"{ns}/skeletons", skeletons.append, 100)
-    node(processes, ns, "har_ros.nodes.body_tracker_node", "use_sim_time:=true")
-    node(processes, ns, "har_ros.nodes.action_node", "min_fill:=0.5")
-    node(
-        processes,
-        ns,
-        "har_ros.nodes.safety_node",
-        "startup_healthy_time:=0.5",
-        "use_sim_time:=true",
-    )
-    wait_for_publishers(ros_node, a_sub, timeout=30)
-    wait_for_publishers(ros_node, s_sub, timeout=30)
-    replay = processes.start(
-        "replay",
-        str(bag),
-        "--wait",
-        "15",
-        "--topics",
-        "/body_tracking_data",
-        "/depth/camera_info",
-        "--remap-prefix",
-        ns,
-        "--clock",
-        module="har_ros.cli.main",
-    )
-    spin_until(ros_node, lambda: replay.poll() is not None, timeout=90, what="the replay")
-    assert replay.returncode == 0, processes.output(replay)
-    end = time.monotonic() + 1.5
-    spin_until(ros_node, lambda: time.monotonic() > end, timeout=3)
-    assert len(skeletons) >= 0.9 * 300, len(skeletons)  # one SkeletonArray per tracker frame
-    assert {a.track_id for m in actions for a in m.actions} == {0, 1}
-    running = [m for m in statuses if m.state != SafetyStatus.STATE_STARTUP]
-    assert running, "the safety node never left startup on the tracker's skeletons"
-    placed = [m for m in running if np.isfinite(m.min_separation)]
-    assert placed and {m.nearest_track_id for m in placed} <= {0, 1}
-    # the depth positions (the pelvis, 5-6 m from the camera) are where the stream puts people
-    assert all(0.0 <= m.speed_scale <= 1.0 for m in running)

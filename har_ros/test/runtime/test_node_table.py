@@ -45,3 +45,15 @@ def test_bad_choices_are_errors_not_exits():
         node_commands(Bringup(composed=True, nodes="pose,action"))
     with pytest.raises(BringupError, match="parameter file not found"):
         node_commands(Bringup(params="/nonexistent.yaml"))
+
+
+def test_a_body_tracking_camera_replaces_the_pose_node():
+    out = node_commands(
+        Bringup(nodes="safety,body_tracker,action", body_tracking="/k4a/body_tracking_data")
+    )
+    assert list(out) == ["body_tracker_node", "action_node", "safety_node"]
+    tracker = out["body_tracker_node"]
+    assert tracker[1:3] == ["-m", "har_ros.nodes.body_tracker_node"]
+    assert "body_tracker_node:body_tracking_data:=/k4a/body_tracking_data" in tracker
+    with pytest.raises(BringupError, match="both publish skeletons"):
+        chosen_nodes("pose,body_tracker,action")
