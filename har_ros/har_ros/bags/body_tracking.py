@@ -12,6 +12,7 @@ Foxy's Marker lacks the texture fields Humble added. No rclpy is needed.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,24 +61,35 @@ def has_body_tracking(path: str | Path) -> bool:
 
 
 def _fallback_typestore(path: Path, msgtype: str):
-    """The distro whose ``msgtype`` decodes and re-encodes the bag's first message exactly."""
+    """The distro whose ``msgtype`` decodes and re-encodes the bag's messages exactly.
+
+    Judged on the first few messages with markers: an empty array reads the
+    same in every distro.
+    """
     from rosbags.interfaces import MessageDefinitionFormat
     from rosbags.rosbag2 import Reader
     from rosbags.typesys import Stores, get_typestore
 
     with Reader(path) as reader:
         connections = [c for c in reader.connections if c.msgtype == msgtype]
-        if any(c.msgdef.format != MessageDefinitionFormat.NONE for c in connections):
-            return None  # the bag's own definitions decode it
-        first = next(iter(reader.messages(connections=connections)), None)
+        if not connections or any(
+            c.msgdef.format != MessageDefinitionFormat.NONE for c in connections
+        ):
+            return None  # nothing to decode, or the bag's own definitions decode it
+        samples = []
+        for _, _, raw in reader.messages(connections=connections):
+            if len(raw) > 8:  # more than a header and an empty sequence
+                samples.append(bytes(raw))
+                if len(samples) == 3:
+                    break
     tried = []
     for name in FALLBACK_DISTROS:
         store = get_typestore(getattr(Stores, name))
-        if first is None:
-            return store
-        raw = bytes(first[2])
         try:
-            if bytes(store.serialize_cdr(store.deserialize_cdr(raw, msgtype), msgtype)) == raw:
+            if all(
+                bytes(store.serialize_cdr(store.deserialize_cdr(raw, msgtype), msgtype)) == raw
+                for raw in samples
+            ):
                 return store
         except Exception as exc:  # rosbags raises assorted errors for a layout that differs
             tried.append(f"{name}: {exc}")
@@ -124,8 +136,9 @@ def read_body_tracking(
             for connection, timestamp, raw in reader.messages(connections=arrays + infos):
                 msg = reader.deserialize(raw, connection.msgtype)
                 if connection.msgtype == CAMERA_INFO:
-                    if camera is None:
-                        camera = camera_model(msg)
+                    if camera is None:  # as the node does: a bad one is skipped
+                        with suppress(ValueError):
+                            camera = camera_model(msg)
                     continue
                 messages.append(MarkerArrayMessage(timestamp, joint_markers(msg)))
     except BagError:

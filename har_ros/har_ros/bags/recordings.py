@@ -19,7 +19,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qsl
 
 import numpy as np
 
@@ -92,8 +91,16 @@ class NamePattern:
 
 
 def _options(target: str) -> tuple[Path, dict[str, str]]:
-    path, _, query = target.partition("?")
-    options = dict(parse_qsl(query, keep_blank_values=True))
+    """PATH and its options: after the last ``?``, ``KEY=VALUE&...`` taken as written."""
+    path, sep, query = target.rpartition("?")
+    if not sep:
+        return Path(target), {}
+    options: dict[str, str] = {}
+    for item in filter(None, query.split("&")):
+        key, _, value = item.partition("=")
+        if key in options:
+            raise DatasetError(f"bag: option {key!r} given twice")
+        options[key] = value
     unknown = sorted(set(options) - set(OPTIONS))
     if unknown:
         raise DatasetError(f"bag: unknown options {unknown}; known: {list(OPTIONS)}")
@@ -101,12 +108,16 @@ def _options(target: str) -> tuple[Path, dict[str, str]]:
 
 
 def _class_map(text: str) -> dict[str, str]:
-    mapping = {}
+    mapping: dict[str, str] = {}
     for item in filter(None, (i.strip() for i in text.split(","))):
         value, sep, name = item.partition(":")
         if not sep or not value or not name:
             raise DatasetError(f"classes= takes VALUE:NAME pairs, got {item!r}")
+        if value in mapping:
+            raise DatasetError(f"classes= names value {value!r} twice")
         mapping[value] = name
+    if len(set(mapping.values())) != len(mapping):
+        raise DatasetError(f"classes= gives one name to several values: {text!r}")
     return mapping
 
 
@@ -191,7 +202,7 @@ def load_labelled_bag(target: str | Path) -> SequenceDataset:
             labels_meta = read_label_file(labels_file)
             intervals, subject = labels_meta.intervals, labels_meta.meta.get("subject", "")
             class_names += [c for c in label_classes(labels_meta) if c not in class_names]
-        if subject and not subject.isdigit():
+        if subject and not (subject.isascii() and subject.isdecimal()):
             raise DatasetError(f"{bag}: subject must be a number, got {subject!r}")
         for iv in intervals:
             if iv.label not in class_names:

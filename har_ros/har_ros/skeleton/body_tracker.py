@@ -11,7 +11,7 @@ reader group, check and convert markers the same way.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -28,13 +28,22 @@ ADD, MODIFY, DELETE, DELETEALL = 0, 1, 2, 3
 #: What a rejected marker is counted as (the node's diagnostics show these names).
 REJECT_REASONS = (
     "id_outside_convention",
+    "bad_stamp",
     "future_stamp",
     "unknown_action",
     "mixed_frame",
     "late",
-    "nonfinite_joint",
+    "too_many_stamps",
+    "too_many_bodies",
+    "bad_joint",
     "delete",
 )
+#: Bodies one frame may hold; more are refused (each would be a track and REP-155 topics).
+MAX_BODIES = 20
+#: Frames being grouped at once; markers of more stamps than this are refused.
+MAX_PENDING = 8
+#: A joint further than this from the camera on any axis is no joint (NaN, inf, 1e33).
+MAX_METRES = 50.0
 
 
 @dataclass(frozen=True)
@@ -69,24 +78,33 @@ class BodyFrameAssembler:
     A frame is complete when markers with a newer stamp arrive (``add``), when
     no marker of it has come for ``quiet_s`` (``due``, the live node's timer),
     or at the end of a recording (``flush``). Markers of a frame already given
-    out are late and counted, never a second frame of the same stamp; a stamp
-    more than ``restart_s`` older than the last frame given out means the
-    source started again (a replay looping, a driver restart) and starts the
-    grouping afresh (``restarts``). Everything refused is counted in
+    out are late and counted, never a second frame of the same stamp. An
+    array whose every joint is more than ``restart_s`` older than the last
+    frame given out means the source started again (a replay looping, a
+    driver restart) and starts the grouping afresh (``restarts``); one old
+    marker among current ones is only late. Everything refused is counted in
     ``rejected`` by reason, with the last reason's text in ``last_problem``.
     """
 
-    def __init__(self, layout: Layout = K4ABT32, id_stride: int = 100, restart_s: float = 1.0):
+    def __init__(
+        self,
+        layout: Layout = K4ABT32,
+        id_stride: int = 100,
+        restart_s: float = 1.0,
+        max_bodies: int = MAX_BODIES,
+    ):
         if id_stride < layout.num_joints:
             raise ValueError(f"id_stride {id_stride} < {layout.num_joints} joints of the layout")
         self.layout = layout
         self.id_stride = id_stride
         self.restart_ns = round(restart_s * 1e9)
+        self.max_bodies = max_bodies
         self.restarts = 0
         self.rejected: Counter[str] = Counter()
         self.last_problem = ""
         self._pending: dict[int, _Pending] = {}
         self._emitted_up_to = -1
+        self._lags: deque[int] = deque(maxlen=30)  # fallback clock minus joint stamps
         self.frame_id = ""  # the markers' frame, once one has come
 
     def _reject(self, reason: str, problem: str) -> None:
@@ -102,42 +120,43 @@ class BodyFrameAssembler:
     ) -> list[BodyFrame]:
         """One array's markers; returns the frames that newer stamps have completed.
 
-        An array with no joint marker (empty, or only DELETE/DELETEALL) says no
-        body is tracked: it is an empty frame at the DELETEALL's stamp, or at
-        ``fallback_stamp_ns`` (the time it was received or recorded). Markers
-        stamped after ``latest_stamp_ns`` (the clock plus a tolerance) are
-        refused: one far-future stamp would make every later frame late.
+        ``fallback_stamp_ns`` is when the array was received (or recorded). An
+        array with no joint marker (empty, or only DELETE/DELETEALL) says no
+        body is tracked: an empty frame at the DELETEALL's stamp, else at the
+        fallback less the tracker's usual delay (its stamps trail the clock),
+        never before the last frame. Markers stamped after ``latest_stamp_ns``
+        (the clock plus a tolerance) are refused: one far-future stamp would
+        make every later frame late; so are stamps of 0 or less (unset).
         """
-        joint_markers = 0
-        clear_stamp = None
-        restarted: list[BodyFrame] = []
+        joints, clear_stamp, sent_joints = [], None, False
         for marker in markers:
-            is_joint = marker.action in (ADD, MODIFY)
-            if latest_stamp_ns is not None and marker.stamp_ns > latest_stamp_ns:
-                self._reject("future_stamp", f"marker {marker.marker_id} stamped in the future")
-                joint_markers += is_joint
-                continue
-            if is_joint and marker.stamp_ns < self._emitted_up_to - self.restart_ns:
-                restarted += self.flush()  # the old timeline's last frames, then afresh
-                self._emitted_up_to = -1
-                self.restarts += 1
+            sent_joints |= marker.action in (ADD, MODIFY)
             if marker.action == DELETEALL:
-                clear_stamp = marker.stamp_ns or fallback_stamp_ns
-                continue
-            if marker.action == DELETE:
+                clear_stamp = marker.stamp_ns if marker.stamp_ns > 0 else None
+            elif marker.action == DELETE:
                 self._reject("delete", f"marker {marker.marker_id}: DELETE ignored")
-                continue
-            if marker.action not in (ADD, MODIFY):
+            elif marker.action not in (ADD, MODIFY):
                 self._reject("unknown_action", f"marker action {marker.action} unknown")
-                continue
-            joint_markers += 1
+            elif marker.stamp_ns <= 0:
+                self._reject("bad_stamp", f"marker {marker.marker_id} stamped {marker.stamp_ns}")
+            elif latest_stamp_ns is not None and marker.stamp_ns > latest_stamp_ns:
+                self._reject("future_stamp", f"marker {marker.marker_id} stamped in the future")
+            else:
+                joints.append(marker)
+        restarted: list[BodyFrame] = []
+        if joints and max(m.stamp_ns for m in joints) < self._emitted_up_to - self.restart_ns:
+            restarted = self.flush()  # the old timeline's last frames, then afresh
+            self._emitted_up_to = -1
+            self._lags.clear()
+            self.restarts += 1
+        for marker in joints:
             self._add_joint(marker, received_s)
-        if joint_markers == 0:
-            stamp = clear_stamp or fallback_stamp_ns
-            if stamp > self._emitted_up_to:
-                self._pending.setdefault(
-                    stamp, _Pending(BodyFrame(stamp, self.frame_id), received_s)
-                )
+        if joints:
+            self._lags.append(fallback_stamp_ns - max(m.stamp_ns for m in joints))
+        elif not sent_joints:  # nobody tracked (joints all refused say nothing of the kind)
+            stamp = clear_stamp or fallback_stamp_ns - min(self._lags, default=0)
+            stamp = max(stamp, self._emitted_up_to + 1, max(self._pending, default=-1) + 1)
+            self._pending[stamp] = _Pending(BodyFrame(stamp, self.frame_id), received_s)
         newest = max(self._pending, default=-1)
         return restarted + self._emit(lambda stamp: stamp < newest)
 
@@ -153,9 +172,8 @@ class BodyFrameAssembler:
         return self._emit(lambda stamp: True)
 
     def reset(self) -> None:
-        """Forget every frame being grouped (after a failure); the counts stay."""
+        """Forget every frame being grouped (after a failure); counts and order stay."""
         self._pending.clear()
-        self._emitted_up_to = -1
 
     def _add_joint(self, marker: JointMarker, received_s: float) -> None:
         body, joint = divmod(marker.marker_id, self.id_stride)
@@ -171,6 +189,9 @@ class BodyFrameAssembler:
             return
         pending = self._pending.get(marker.stamp_ns)
         if pending is None:
+            if len(self._pending) >= MAX_PENDING:
+                self._reject("too_many_stamps", f"marker {marker.marker_id}: too many frames open")
+                return
             pending = self._pending[marker.stamp_ns] = _Pending(
                 BodyFrame(marker.stamp_ns, marker.frame_id), received_s
             )
@@ -184,14 +205,19 @@ class BodyFrameAssembler:
                 f"stamp in {frame.frame_id!r}",
             )
             return
-        pending.last_seen_s = received_s
-        self.frame_id = frame.frame_id
         xyz = frame.bodies.get(body)
         if xyz is None:
+            if len(frame.bodies) >= self.max_bodies:
+                self._reject(
+                    "too_many_bodies", f"body {body}: more than {self.max_bodies} in one frame"
+                )
+                return
             xyz = frame.bodies[body] = np.full((self.layout.num_joints, 3), np.nan)
+        pending.last_seen_s = received_s
+        self.frame_id = frame.frame_id
         position = np.asarray(marker.position, dtype=np.float64)
-        if not np.all(np.isfinite(position)):
-            self._reject("nonfinite_joint", f"marker {marker.marker_id}: position {position}")
+        if not (np.all(np.isfinite(position)) and np.all(np.abs(position) <= MAX_METRES)):
+            self._reject("bad_joint", f"marker {marker.marker_id}: position {position}")
             return  # the body is there, this joint is not
         xyz[joint] = position
 
@@ -200,6 +226,10 @@ class BodyFrameAssembler:
         frames = [self._pending.pop(s).frame for s in stamps]
         if stamps:
             self._emitted_up_to = stamps[-1]
+        for frame in frames:  # a body none of whose joints could be used is not there
+            frame.bodies = {
+                b: xyz for b, xyz in frame.bodies.items() if np.isfinite(xyz).all(axis=1).any()
+            }
         return frames
 
 
@@ -210,10 +240,11 @@ class TrackIds:
     new person when it comes back.
     """
 
-    def __init__(self, forget_s: float):
+    def __init__(self, forget_s: float, capacity: int = 1000):
         if not forget_s >= 0.0:
             raise ValueError(f"forget_s must be >= 0, got {forget_s}")
         self.forget_s = forget_s
+        self.capacity = capacity  # bodies remembered at most: the longest unseen go first
         self._next = 0
         self._ids: dict[int, tuple[int, float]] = {}  # body id -> (track id, last seen s)
 
@@ -226,10 +257,12 @@ class TrackIds:
                 del self._ids[body]  # gone too long, or time went back (a replay restarted)
         out = {}
         for body in body_ids:
-            known = self._ids.get(body)
+            known = self._ids.pop(body, None)  # re-inserted: the dict is oldest-seen first
             track = known[0] if known is not None else self._new()
             self._ids[body] = (track, stamp_s)
             out[body] = track
+        while len(self._ids) > self.capacity:
+            del self._ids[next(iter(self._ids))]
         return out
 
     def forget_all(self) -> None:
@@ -255,26 +288,36 @@ class CameraModel:
     ) -> CameraModel:
         """ValueError (with the reason) for intrinsics no projection can use."""
         k = np.asarray(k, dtype=np.float64).reshape(3, 3)
-        if not np.all(np.isfinite(k)) or k[0, 0] <= 0 or k[1, 1] <= 0:
-            raise ValueError(f"camera_info K has fx, fy = {k[0, 0]}, {k[1, 1]}: need > 0")
-        if width <= 0 or height <= 0:
+        if not np.all(np.isfinite(k)) or not (0 < k[0, 0] < 1e5 and 0 < k[1, 1] < 1e5):
+            raise ValueError(f"camera_info K has fx, fy = {k[0, 0]}, {k[1, 1]}: need 0..1e5 px")
+        if not (0 < width <= 100_000 and 0 < height <= 100_000):
             raise ValueError(f"camera_info size {width}x{height}")
+        if not (0 <= k[0, 2] <= width and 0 <= k[1, 2] <= height and k[2, 2] == 1.0):
+            raise ValueError(f"camera_info K {k.ravel().tolist()}: principal point off the image")
         d = np.asarray(d, dtype=np.float64).ravel()
         if model and model not in ("plumb_bob", "rational_polynomial") and d.any():
             raise ValueError(f"distortion model {model!r} is not one OpenCV projects")
-        if d.size not in (0, 4, 5, 8, 12, 14) or not np.all(np.isfinite(d)):
-            raise ValueError(f"camera_info D has {d.size} coefficients")
+        if d.size not in (0, 4, 5, 8, 12, 14) or not np.all(np.abs(d) <= 1e3):
+            raise ValueError(f"camera_info D has {d.size} coefficients, {d.tolist()}")
         return cls(k, d, int(width), int(height))
 
     def project(self, xyz: np.ndarray) -> np.ndarray:
-        """``(J, 3)`` camera-frame metres -> ``(J, 2)`` pixels; NaN behind the camera or missing."""
+        """``(J, 3)`` camera-frame metres -> ``(J, 2)`` pixels.
+
+        NaN for a joint missing, behind the camera (or within 1 cm of its
+        plane), or landing further than 10 image sizes off the image: no image
+        coordinate means anything there.
+        """
         out = np.full((len(xyz), 2), np.nan)
-        visible = np.all(np.isfinite(xyz), axis=1) & (xyz[:, 2] > 1e-6)
+        visible = np.all(np.isfinite(xyz), axis=1) & (xyz[:, 2] > 0.01)
         if visible.any():
             pixels, _ = cv2.projectPoints(
                 xyz[visible].reshape(-1, 1, 3), np.zeros(3), np.zeros(3), self.k, self.distortion
             )
             out[visible] = pixels.reshape(-1, 2)
+        size = np.array([self.width, self.height])
+        with np.errstate(invalid="ignore"):
+            out[np.any(np.abs(out - size / 2) > 10 * size, axis=1)] = np.nan
         return out
 
 

@@ -143,3 +143,59 @@ def test_a_labels_csv_names_the_trackers_body_ids(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(DatasetError, match="no rosbag2 directory"):
         load_spec(f"bag:{tmp_path / 'empty'}")
+
+
+def test_one_har_train_and_one_har_eval_command_on_recorded_clips(tmp_path, har):
+    """A folder of Foxy-era and mcap clips, labelled by name: 3D in, a 3D checkpoint out."""
+    root = tmp_path / "clips"
+    root.mkdir()
+    for i, (storage, version, distro) in enumerate(
+        [("sqlite3", 4, "ROS2_FOXY"), ("mcap", 9, "ROS2_KILTED")] * 2
+    ):
+        write_bag(
+            root / f"s{i % 2 + 1}_a{i // 2 + 1}_t1",
+            frames_of(1.2, fps=15, bodies=(i + 1,)),
+            storage,
+            version,
+            distro=distro,
+        )
+    data = f"bag:{root}?pattern=s{{subject}}_a{{label}}_*&classes=1:waiting,2:opening"
+    out = tmp_path / "mine3d.pt"
+    har(
+        "train", "--data", data, "--epochs", "2", "--window", "8", "--threads", "1",
+        "--rotate", "face_camera", "--out", str(out), check=True,
+    )  # fmt: skip
+    from har_ros.action.checkpoint import load_checkpoint
+
+    checkpoint = load_checkpoint(out)
+    assert checkpoint.channels == ("x", "y", "z", "score") and checkpoint.layout.name == "k4abt32"
+    assert checkpoint.normalisation.rotate == "face_camera"
+    done = har("eval", "--ckpt", str(out), "--data", data, "--json", "--no-robustness", check=True)
+    assert '"n": 4' in done.stdout
+
+
+def test_a_foxy_bag_that_starts_with_nobody_in_view_reads(tmp_path):
+    """An empty MarkerArray reads the same in every distro: the markers decide."""
+    frames = [(START_NS - 10**8, {}), *frames_of(0.4, fps=10)]
+    bag = write_bag(tmp_path / "foxy", frames, "sqlite3", 4, distro="ROS2_FOXY")
+    assert len(body_tracks(bag)[1]) == 4
+
+
+@pytest.mark.parametrize(
+    "query, why",
+    [
+        ("pattern=s{subject}_a{label}_*&classes=1:wave,2:wave", "one name to several values"),
+        ("pattern=s{subject}_a{label}_*&classes=1:wave,1:walk", "names value '1' twice"),
+        ("pattern=s{subject}_a{label}_*&pattern=x", "given twice"),
+    ],
+)
+def test_class_maps_that_say_two_things_are_refused(tmp_path, query, why):
+    root = _clips(tmp_path / "clips", ["s1_a1_t1", "s2_a2_t1"], seconds=0.2)
+    with pytest.raises(DatasetError, match=why):
+        load_spec(f"bag:{root}?{query}")
+
+
+def test_a_subject_that_is_no_plain_number_is_a_clear_error(tmp_path):
+    root = _clips(tmp_path / "clips", ["s\u00b2_a1_t1"], seconds=0.2)
+    with pytest.raises(DatasetError, match="subject must be a number"):
+        load_spec(f"bag:{root}?pattern=s{{subject}}_a{{label}}_*")

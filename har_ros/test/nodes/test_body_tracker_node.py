@@ -133,4 +133,4 @@ def test_tracker_markers_become_tracked_depth_skeletons_and_bad_ones_are_counted
     values = counted()
     assert int(values["rejected_id_outside_convention"]) >= 1
     assert int(values["rejected_mixed_frame"]) == 32
-    assert int(values["rejected_nonfinite_joint"]) == 1
+    assert int(values["rejected_bad_joint"]) == 1

@@ -7,6 +7,7 @@ from har_ros.skeleton.body_tracker import (
     ADD,
     DELETE,
     DELETEALL,
+    MAX_PENDING,
     BodyFrameAssembler,
     CameraModel,
     JointMarker,
@@ -54,15 +55,22 @@ def test_a_quiet_frame_is_due_and_late_markers_never_make_a_second_frame():
 
 def test_an_array_without_joints_is_a_frame_with_nobody():
     assembler = BodyFrameAssembler()
-    assembler.add(body_markers(1, 100), 0.0, 0)
+    assembler.add(body_markers(1, 100), 0.0, 130)  # received 30 ns after its stamp
     frames = assembler.add([JointMarker(150, "", 0, DELETEALL, (0, 0, 0))], 0.01, 999)
     assert [(f.stamp_ns, len(f.bodies)) for f in frames] == [(100, 1)]
     assert [(f.stamp_ns, f.bodies, f.frame_id) for f in assembler.flush()] == [(150, {}, FRAME)]
-    assembler.add([], 0.02, 300)  # an empty array: nobody, at the time it came
+    # an empty array: nobody, at the time it came less the tracker's usual delay, so the
+    # next frame (stamped as the tracker stamps) is not "late"
+    assembler.add([], 0.02, 330)
     assert [(f.stamp_ns, f.bodies) for f in assembler.flush()] == [(300, {})]
+    assembler.add(body_markers(1, 310), 0.03, 340)
+    assert [f.stamp_ns for f in assembler.flush()] == [310] and not assembler.rejected["late"]
     # the driver's clear-then-add in one array is a frame of its bodies
-    assembler.add([JointMarker(0, "", 0, DELETEALL, (0, 0, 0)), *body_markers(4, 400)], 0.03, 0)
+    assembler.add([JointMarker(0, "", 0, DELETEALL, (0, 0, 0)), *body_markers(4, 400)], 0.04, 430)
     assert [sorted(f.bodies) for f in assembler.flush()] == [[4]]
+    # joints that were all refused are not "nobody": no frame at all
+    assembler.add(body_markers(4, 0), 0.05, 530)
+    assert assembler.flush() == [] and assembler.rejected["bad_stamp"] == 32
 
 
 def test_what_real_trackers_send_wrong_is_counted_and_never_raises():
@@ -82,13 +90,13 @@ def test_what_real_trackers_send_wrong_is_counted_and_never_raises():
     assert sorted(frame.bodies) == [1]  # body 2's one marker was in another frame
     assert np.isnan(frame.bodies[1][[3, 4]]).all() and np.isfinite(frame.bodies[1][5]).all()
     assert assembler.rejected == {
-        "nonfinite_joint": 2,
+        "bad_joint": 2,
         "id_outside_convention": 2,
         "unknown_action": 1,
         "mixed_frame": 1,
         "delete": 1,
     }
-    assert "unknown" in assembler.last_problem
+    assert "in frame 'rgb_camera_link'" in assembler.last_problem
     assembler.add([JointMarker(200, FRAME, 132, ADD, (0, 0, 1))], 1.0, 0)
     assert "not body_id * 100 + a joint of k4abt32 (0..31)" in assembler.last_problem
 
@@ -107,10 +115,36 @@ def test_a_future_stamp_is_refused_and_a_restarted_source_starts_afresh():
     assert [f.stamp_ns for f in assembler.flush()] == [10**9]
     assert assembler.rejected["late"] == 0
     assembler.add(body_markers(1, 2 * 10**9), 0.3, 0)
-    assembler.reset()  # after a failure: nothing half-grouped stays, the counts do
+    assembler.reset()  # after a failure: nothing half-grouped stays; counts and order do
     assert assembler.flush() == [] and assembler.rejected["future_stamp"] == 32
-    assembler.add(body_markers(1, 10**9 // 2), 0.4, 0)  # older than anything before: fine
-    assert [f.stamp_ns for f in assembler.flush()] == [10**9 // 2]
+    assembler.add(body_markers(1, 10**9 // 2 + 10**9), 0.4, 0)
+    assert [f.stamp_ns for f in assembler.flush()] == [10**9 // 2 + 10**9]
+
+
+def test_one_old_marker_among_current_ones_is_late_not_a_restart():
+    assembler = BodyFrameAssembler(restart_s=1.0)
+    assembler.add(body_markers(1, 5 * 10**9), 0.0, 0)
+    assembler.add(body_markers(1, 6 * 10**9), 0.1, 0)  # frame 5 s out
+    stray = JointMarker(10**9, FRAME, 205, ADD, (0.0, 0.0, 2.0))
+    frames = assembler.add([*body_markers(2, 6 * 10**9), stray], 0.11, 0)
+    assert frames == [] and assembler.restarts == 0 and assembler.rejected["late"] == 1
+    (frame,) = assembler.add(body_markers(1, 7 * 10**9), 0.2, 0)
+    assert frame.stamp_ns == 6 * 10**9 and sorted(frame.bodies) == [1, 2]  # once, whole
+
+
+def test_floods_are_bounded_and_far_joints_are_not_joints():
+    assembler = BodyFrameAssembler(max_bodies=3)
+    crowd = [m for b in range(5) for m in body_markers(b, 100)]
+    assembler.add(crowd, 0.0, 0)
+    assert [len(f.bodies) for f in assembler.flush()] == [3]
+    assert assembler.rejected["too_many_bodies"] == 64
+    many = [JointMarker(1000 + i, FRAME, 100, ADD, (0.0, 0.0, 2.0)) for i in range(40)]
+    assembler.add(many, 0.1, 0)
+    assert assembler.rejected["too_many_stamps"] == 40 - MAX_PENDING
+    far = [JointMarker(5000, FRAME, 700 + j, ADD, (1e33, 0.0, 1e-3)) for j in range(32)]
+    assembler.add(far, 0.2, 0)
+    assert all(7 not in f.bodies for f in assembler.flush())  # no usable joint: no body
+    assert assembler.rejected["bad_joint"] == 32
 
 
 def test_a_tracker_body_id_back_after_a_while_is_a_new_person():
@@ -121,6 +155,10 @@ def test_a_tracker_body_id_back_after_a_while_is_a_new_person():
     assert ids.assign([7], 0.9) == {7: 3}  # time went back: a replay started again
     ids.forget_all()
     assert ids.assign([9], 1.0) == {9: 4} and len(ids) == 1
+    few = TrackIds(forget_s=10.0, capacity=3)
+    for body in range(100):  # a stream of ever new body ids: memory stays bounded
+        few.assign([body, 0], 1.0 + body * 1e-9)
+    assert len(few) == 3 and few.assign([0], 2.0) == {0: 0}  # the busy one is kept
     with pytest.raises(ValueError):
         TrackIds(-1.0)
 
@@ -130,6 +168,8 @@ def test_projection_is_the_camera_infos_pinhole_and_refuses_bad_intrinsics():
     pixels = camera.project(np.array([[0.2, -0.1, 2.0], [0.0, 0.0, -1.0], [np.nan, 0, 1]]))
     np.testing.assert_allclose(pixels[0], [320 + 500 * 0.1, 288 - 500 * 0.05])
     assert np.isnan(pixels[1:]).all()  # behind the camera; missing
+    grazing = camera.project(np.array([[1.0, 0.0, 0.011]]))  # 45,000 px off a 640 px image
+    assert np.isnan(grazing).all()
     distorted = CameraModel.from_camera_info(K, [0.1, 0, 0, 0, 0, 0, 0, 0], 640, 576)
     assert distorted.project(np.array([[0.5, 0.0, 1.0]]))[0, 0] > 320 + 250  # barrel: outwards
     for k, d, size, model, why in [
@@ -137,6 +177,9 @@ def test_projection_is_the_camera_infos_pinhole_and_refuses_bad_intrinsics():
         (K, [], (0, 576), "", "size"),
         (K, [1, 2, 3], (640, 576), "", "3 coefficients"),
         (K, [0.1, 0, 0, 0], (640, 576), "equidistant", "equidistant"),
+        ([[500.0, 0, 1e6], [0, 500.0, 288], [0, 0, 1]], [], (640, 576), "", "principal point"),
+        ([[1e30, 0, 320], [0, 1e30, 288], [0, 0, 1]], [], (640, 576), "", "fx, fy"),
+        (K, [1e9, 0, 0, 0, 0], (640, 576), "", "coefficients"),
     ]:
         with pytest.raises(ValueError, match=why):
             CameraModel.from_camera_info(k, d, *size, model)
