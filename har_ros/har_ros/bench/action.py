@@ -70,19 +70,28 @@ def _streaming(checkpoint: Checkpoint, name: str) -> Checkpoint:
 
 
 def _frames(people: int, count: int, rate: float, layout: Layout):
-    """People in the checkpoint's layout (any other would be dropped, not measured)."""
+    """People in the checkpoint's layout (any other would be dropped, not measured).
+
+    Each has 3D joints too (metres, 2-3 m away), which a 3D checkpoint reads.
+    """
     rng = np.random.default_rng(0)
     base = rng.uniform(100, 400, (people, layout.num_joints, 3)).astype(np.float32)
     base[..., 2] = 0.9
+    base_3d = rng.uniform(-0.4, 0.4, (people, layout.num_joints, 3)).astype(np.float32)
+    base_3d[..., 2] += 2.5
     for i in range(count):
         kp = base + rng.normal(0, 2, base.shape).astype(np.float32)
         kp[..., 2] = 0.9
+        xyz = base_3d + rng.normal(0, 0.01, base_3d.shape).astype(np.float32)
         yield SkeletonFrame(
             round(i * 1e9 / rate),
             "cam",
             640,
             480,
-            [Person(kp[p], layout.name, 0.9, (0, 0, 1, 1), track_id=p + 1) for p in range(people)],
+            [
+                Person(kp[p], layout.name, 0.9, (0, 0, 1, 1), track_id=p + 1, keypoints_3d=xyz[p])
+                for p in range(people)
+            ],
         )
 
 
