@@ -13,6 +13,7 @@ from visualization_msgs.msg import Marker, MarkerArray
 from har_msgs.msg import Skeleton, SkeletonArray
 from har_ros.ros import qos
 from har_ros.ros.graph import spin_until, wait_for_publishers, wait_for_subscribers
+from har_ros.ros.hri import TRACKED_TOPIC, body_id, hri_available
 from har_ros.ros.stamps import ns_to_stamp, stamp_to_ns
 
 pytestmark = pytest.mark.graph
@@ -58,10 +59,13 @@ def test_tracker_markers_become_tracked_depth_skeletons_and_bad_ones_are_counted
         f"__ns:={topic_prefix}",
         "-p",
         "max_markers:=200",
-        "-p",
-        "hri:=false",
         module="har_ros.nodes.body_tracker_node",
     )
+    tracked = []
+    if hri_available():  # REP-155 bodies as the pose node publishes them
+        from hri_msgs.msg import IdsList
+
+        ros_node.create_subscription(IdsList, f"{topic_prefix}/{TRACKED_TOPIC}", tracked.append, 10)
     wait_for_publishers(ros_node, sub, timeout=30)
     wait_for_subscribers(ros_node, marker_pub, timeout=30)
     info = CameraInfo(header=Header(frame_id=FRAME), width=640, height=576)
@@ -70,7 +74,7 @@ def test_tracker_markers_become_tracked_depth_skeletons_and_bad_ones_are_counted
 
     def send_until(msg, condition, what):
         marker_pub.publish(msg)
-        spin_until(ros_node, condition, timeout=20, what=what)
+        spin_until(ros_node, condition, timeout=60, what=what)
 
     info_pub.publish(info)  # best effort: sent again until the node has it, below
     s = [START_NS + i * 66_000_000 for i in range(8)]
@@ -89,6 +93,9 @@ def test_tracker_markers_become_tracked_depth_skeletons_and_bad_ones_are_counted
         [person.position.x, person.position.y, person.position.z], joints(3)[0], atol=1e-5
     )
     assert all(k.has_position for k in person.keypoints)
+    if hri_available():
+        spin_until(ros_node, lambda: tracked, timeout=60, what="REP-155 tracked bodies")
+        assert set(tracked[0].ids) == {body_id(0), body_id(1)}
 
     # the nominal camera until camera_info comes; then the keypoints are projected through it
     def projected_with_info() -> bool:
@@ -100,7 +107,7 @@ def test_tracker_markers_become_tracked_depth_skeletons_and_bad_ones_are_counted
         marker_pub.publish(markers(s[2] + len(received), [3, 7]))
         return False
 
-    spin_until(ros_node, projected_with_info, timeout=20, what="projection by camera_info")
+    spin_until(ros_node, projected_with_info, timeout=60, what="projection by camera_info")
     count = len(received)
     nan = Marker(header=Header(stamp=ns_to_stamp(s[5]), frame_id=FRAME), id=305)
     nan.pose.position.x = float("nan")
@@ -129,7 +136,7 @@ def test_tracker_markers_become_tracked_depth_skeletons_and_bad_ones_are_counted
                         return values
         return False
 
-    spin_until(ros_node, counted, timeout=20, what="diagnostics with the counts")
+    spin_until(ros_node, counted, timeout=60, what="diagnostics with the counts")
     values = counted()
     assert int(values["rejected_id_outside_convention"]) >= 1
     assert int(values["rejected_mixed_frame"]) == 32
