@@ -19,6 +19,7 @@ from .calibration import (
 from .checkpoint import Checkpoint
 from .contrastive import noised
 from .dataset import SequenceDataset
+from .devices import resolve_device
 from .train import clip_logits
 
 
@@ -51,8 +52,8 @@ def scores(logits: np.ndarray, labels: np.ndarray, class_names: list[str]) -> di
     }
 
 
-def evaluate(checkpoint: Checkpoint, dataset: SequenceDataset) -> dict:
-    model = checkpoint.build()
+def evaluate(checkpoint: Checkpoint, dataset: SequenceDataset, device: str = "cpu") -> dict:
+    model = checkpoint.build().to(resolve_device(device))
     logits = clip_logits(model, dataset, checkpoint.normalisation)
     report = scores(logits, dataset.labels, checkpoint.class_names)
     report["calibration"] = calibration_report(
@@ -80,12 +81,13 @@ def robustness(
     dropout_levels=(0.0, 0.1, 0.2, 0.3),
     alpha_levels=(0.0, 0.05, 0.1, 0.2),
     seed: int = 0,
+    device: str = "cpu",
 ) -> dict:
     """Top-1 vs keypoint noise σ (× torso length), joint dropout, and noise ratio α.
 
     α is the detector-like noise of contrastive training, every kind at once.
     """
-    model = checkpoint.build()
+    model = checkpoint.build().to(resolve_device(device))
     norm, layout = checkpoint.normalisation, dataset.layout
     out = {"noise": {}, "dropout": {}, "alpha": {}}
     for alpha in alpha_levels:

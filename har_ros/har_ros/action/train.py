@@ -20,6 +20,7 @@ from .augment import Augmentation, augment
 from .checkpoint import Checkpoint
 from .contrastive import ContrastiveConfig, group_loss, instance_loss, noised
 from .dataset import SequenceDataset
+from .devices import Processes, resolve_device
 from .distillation import DistillationPool, Teacher, TeacherError, distillation_loss
 from .models import (
     MODEL_NAMES,
@@ -85,6 +86,8 @@ class TrainConfig:
     rejection: str = "max_softmax"  # the "unknown" score: max_softmax or energy
     known_rejection: float = 0.05  # share of held-out known windows the threshold rejects
     calibration_fraction: float = 0.1  # per-class hold-out for calibration without val rows
+    device: str = "auto"  # auto (CUDA when torch sees one), cpu, cuda, cuda:N (devices.py)
+    amp: bool = False  # mixed precision (float16 autocast and a gradient scaler); CUDA only
 
     def validate(self) -> None:
         """Every check of the settings, before any data is touched; the error names the field.
@@ -164,6 +167,14 @@ class TrainConfig:
         if not 0.0 <= self.calibration_fraction < 1.0 or not 0.0 <= self.known_rejection < 1.0:
             raise SettingsError("calibration_fraction and known_rejection must be in [0, 1)")
         try:
+            device = resolve_device(self.device)
+        except ValueError as exc:
+            raise SettingsError(str(exc)) from None
+        if self.amp and device.type != "cuda":
+            raise SettingsError(f"amp (mixed precision) runs on CUDA, not on {device}")
+        if self.model == "posec3d" and self.features[0] != "position":
+            raise SettingsError("posec3d draws its maps from the position group: list it first")
+        try:
             self.normalisation()
             if self.contrastive:
                 ContrastiveConfig(**self.contrastive).validate()
@@ -200,7 +211,7 @@ class TrainConfig:
                 f"{origin}: unknown training settings {unknown}; known: {sorted(fields_by_name)}"
             )
         defaults = cls()
-        typed = {}
+        typed: dict[str, object] = {}
         for name, value in values.items():
             default = getattr(defaults, name)
             if name in ("epochs", "val_fraction") and value is None:
@@ -422,7 +433,10 @@ def _held_out_stream_frames(
     with torch.no_grad():
         logits = np.concatenate(
             [
-                model.frame_logits(torch.from_numpy(x[i : i + 256])).numpy()
+                model.frame_logits(torch.from_numpy(x[i : i + 256]).to(model_device(model)))
+                .float()
+                .cpu()
+                .numpy()
                 for i in range(0, len(x), 256)
             ]
         )
@@ -445,12 +459,21 @@ def split_train_val(
     return dataset.subset(~val), dataset.subset(val)
 
 
+def model_device(model: nn.Module) -> torch.device:
+    return next(model.parameters()).device
+
+
 @torch.inference_mode()
 def predict_logits(model: nn.Module, x: np.ndarray, batch: int = 256) -> np.ndarray:
+    """Logits of ``x`` in batches, on whatever device the model is."""
     model.eval()
+    device = model_device(model)
     return (
         np.concatenate(
-            [model(torch.from_numpy(x[i : i + batch])).numpy() for i in range(0, len(x), batch)]
+            [
+                model(torch.from_numpy(x[i : i + batch]).to(device)).float().cpu().numpy()
+                for i in range(0, len(x), batch)
+            ]
         )
         if len(x)
         else np.zeros((0, 0))
@@ -499,6 +522,10 @@ class _Run:
     noisy_view: object  # clip -> noised clip, for contrastive training
     x_val: np.ndarray | None
     init_weights: list[str]  # keys copied from --init
+    device: torch.device
+    processes: Processes
+    trainee: nn.Module  # the model, or its DistributedDataParallel wrapper under torchrun
+    scaler: torch.amp.GradScaler | None  # --amp
     pool: DistillationPool | None = None  # streaming models: streams with a teacher's targets
 
 
@@ -554,25 +581,46 @@ def train(
             pause_label=pause_label(config, list(run.train_set.class_names)),
         )
         run.pool = DistillationPool.make(teacher, streams, labels, dataset.layout, run.norm)
-    history = {"epoch": [], "train_loss": [], "val_loss": [], "val_acc": []}
+    history: dict[str, list[float]] = {
+        key: [] for key in ("epoch", "train_loss", "val_loss", "val_acc", "epoch_s")
+    }
     # Best = highest validation accuracy, ties broken by the lower validation loss
     # (a small validation split saturates at 100 % long before training is done);
     # without a validation split, the last epoch.
     best = _Best((-1.0, -np.inf), {}, 0)
     started = time.perf_counter()
-    bar = tqdm(range(config.epochs), desc=f"train {config.model}", disable=not progress)
+    assert config.epochs is not None  # the recipe has set it
+    bar = tqdm(
+        range(config.epochs),
+        desc=f"train {config.model} on {run.device}"
+        + (
+            f" (process {run.processes.rank + 1} of {run.processes.world})"
+            if run.processes.distributed
+            else ""
+        ),
+        disable=not progress or not run.processes.main,
+    )
     for epoch in bar:
+        epoch_started = time.perf_counter()
         train_loss = _epoch(run)
         val_loss, val_acc = _evaluate(run)
-        for key, value in zip(history, (epoch, train_loss, val_loss, val_acc), strict=True):
+        epoch_s = time.perf_counter() - epoch_started
+        for key, value in zip(
+            history, (epoch, train_loss, val_loss, val_acc, epoch_s), strict=True
+        ):
             history[key].append(value)
-        bar.set_postfix(loss=f"{train_loss:.3f}", val_acc=f"{val_acc:.3f}")
+        bar.set_postfix(
+            loss=f"{train_loss:.3f}", val_acc=f"{val_acc:.3f}", epoch_s=f"{epoch_s:.1f}"
+        )
         score = (0.0, float(epoch)) if run.x_val is None else (val_acc, -val_loss)
         if score > best.score:
             best = _Best(score, copy.deepcopy(run.model.state_dict()), epoch)
         elif epoch - best.epoch >= config.patience:
             break
     run.model.load_state_dict(best.weights)
+    run.model.cpu()  # calibrated and saved on the CPU: the checkpoint runs anywhere
+    run.device = torch.device("cpu")
+    run.processes.stop()
     training = {
         "config": asdict(config),
         "data": dataset.summary(),
@@ -582,6 +630,8 @@ def train(
         "best_epoch": best.epoch,
         "best_val_acc": best.score[0],
         "seconds": time.perf_counter() - started,
+        "device": str(resolve_device(config.device)),
+        "processes": run.processes.world,
         "history": history,
         "init": config.init,
         "init_weights": len(run.init_weights),
@@ -594,8 +644,16 @@ def _set_up(dataset: SequenceDataset, config: TrainConfig, init) -> _Run:
     """Seeds, splits, model (with --init weights), optimiser and schedule, augmentation."""
     torch.manual_seed(config.seed)
     torch.set_num_threads(max(1, config.threads))
+    processes = Processes.from_environment()
+    device = processes.start(resolve_device(config.device))
+    if processes.distributed and (config.on_streams or config.contrastive):
+        raise SettingsError(
+            "torchrun trains window models with the classification loss; streaming and "
+            "contrastive training run in one process"
+        )
     rng = np.random.default_rng(config.seed)
     norm = config.normalisation()
+    assert config.epochs is not None and config.val_fraction is not None  # the recipe's
     train_set, val_set = split_train_val(dataset, config.val_fraction, config.seed)
     held_out = val_set
     if not len(val_set) and config.calibration_fraction > 0:  # a hold-out to calibrate on
@@ -611,6 +669,7 @@ def _set_up(dataset: SequenceDataset, config: TrainConfig, init) -> _Run:
         config.model_config,
     )
     copied = load_init_weights(model, init, dataset.class_names) if init is not None else []
+    model.to(device)
     if config.freeze == "backbone":
         for name, parameter in model.named_parameters():
             parameter.requires_grad = name.startswith("head.")
@@ -647,8 +706,15 @@ def _set_up(dataset: SequenceDataset, config: TrainConfig, init) -> _Run:
             np.random.default_rng(config.seed),
             exposure=False,
         )
-        model.fit_input_scale(torch.from_numpy(x))
+        model.fit_input_scale(torch.from_numpy(x).to(device))
     x_val = batch_features(val_set, norm) if len(val_set) else None
+    trainee = model
+    if processes.distributed:
+        from torch.nn.parallel import DistributedDataParallel
+
+        trainee = DistributedDataParallel(
+            model, device_ids=[device.index] if device.type == "cuda" else None
+        )
     return _Run(
         config,
         norm,
@@ -665,7 +731,38 @@ def _set_up(dataset: SequenceDataset, config: TrainConfig, init) -> _Run:
         noisy_view,
         x_val,
         copied,
+        device,
+        processes,
+        trainee,
+        torch.amp.GradScaler("cuda") if config.amp else None,
     )
+
+
+def _on(run: _Run, array: np.ndarray) -> torch.Tensor:
+    """A batch on the training device (pinned first, so the copy overlaps the work)."""
+    tensor = torch.from_numpy(np.ascontiguousarray(array))
+    if run.device.type == "cuda":
+        return tensor.pin_memory().to(run.device, non_blocking=True)
+    return tensor
+
+
+def _forward(run: _Run):
+    """The context a training forward pass runs in: float16 autocast with --amp."""
+    return torch.autocast("cuda", dtype=torch.float16, enabled=run.scaler is not None)
+
+
+def _step(run: _Run, loss: torch.Tensor) -> float:
+    """One optimiser step on ``loss`` (scaled with --amp); the loss."""
+    run.optimiser.zero_grad()
+    if run.scaler is not None:
+        run.scaler.scale(loss).backward()
+        run.scaler.step(run.optimiser)
+        run.scaler.update()
+    else:
+        loss.backward()
+        run.optimiser.step()
+    run.schedule.step()
+    return float(loss.item())
 
 
 def _epoch(run: _Run) -> float:
@@ -684,7 +781,7 @@ def _epoch(run: _Run) -> float:
     )
     x, x_noisy = x if run.noisy_view is not None else (x, None)
     y = run.train_set.labels
-    order = run.rng.permutation(len(x))
+    order = run.processes.shard(run.rng.permutation(len(x)))
     run.model.train()
     if config.freeze == "backbone":  # a frozen backbone keeps its batch-norm statistics
         for name, module in run.model.named_children():
@@ -695,23 +792,21 @@ def _epoch(run: _Run) -> float:
         idx = order[i : i + config.batch_size]
         if len(idx) < 2:
             continue
-        labels = torch.from_numpy(y[idx])
-        if run.contrastive is None:
-            loss = run.loss_fn(run.model(torch.from_numpy(x[idx])), labels)
-        else:
-            loss = contrastive_step(
-                run.model,
-                torch.from_numpy(x[idx]),
-                torch.from_numpy(x_noisy[idx]),
-                labels,
-                run.loss_fn,
-                run.contrastive,
-            )
-        run.optimiser.zero_grad()
-        loss.backward()
-        run.optimiser.step()
-        run.schedule.step()
-        losses.append(loss.item())
+        labels = _on(run, y[idx])
+        with _forward(run):
+            if run.contrastive is None:
+                loss = run.loss_fn(run.trainee(_on(run, x[idx])), labels)
+            else:
+                assert x_noisy is not None  # contrastive training makes the noised view
+                loss = contrastive_step(
+                    run.model,
+                    _on(run, x[idx]),
+                    _on(run, x_noisy[idx]),
+                    labels,
+                    run.loss_fn,
+                    run.contrastive,
+                )
+        losses.append(_step(run, loss))
     return float(np.mean(losses))
 
 
@@ -746,27 +841,23 @@ def _stream_epoch(run: _Run) -> float:
     losses = []
     for i in range(0, len(x), config.batch_size):  # a batch of one still has many frames
         batch = slice(i, i + config.batch_size)
-        logits = run.model.frame_logits(torch.from_numpy(x[batch]))
-        labels = torch.from_numpy(y[batch])
-        loss = stream_loss(logits, labels, config.exposure)
-        if windows is not None and len(windows[batch]):
-            loss = loss + config.window_loss * run.loss_fn(
-                run.model(torch.from_numpy(windows[batch])),
-                torch.from_numpy(window_labels[batch]),
-            )
-        if soft is not None and run.pool is not None and config.distill > 0:
-            loss = loss + config.distill * distillation_loss(
-                logits,
-                torch.from_numpy(soft[batch]),
-                run.pool.frames,
-                labels >= 0,
-                config.distill_temperature,
-            )
-        run.optimiser.zero_grad()
-        loss.backward()
-        run.optimiser.step()
-        run.schedule.step()
-        losses.append(loss.item())
+        with _forward(run):
+            logits = run.model.frame_logits(_on(run, x[batch]))
+            labels = _on(run, y[batch])
+            loss = stream_loss(logits, labels, config.exposure)
+            if windows is not None and len(windows[batch]):
+                loss = loss + config.window_loss * run.loss_fn(
+                    run.model(_on(run, windows[batch])), _on(run, window_labels[batch])
+                )
+            if soft is not None and run.pool is not None and config.distill > 0:
+                loss = loss + config.distill * distillation_loss(
+                    logits,
+                    _on(run, soft[batch]),
+                    run.pool.frames,
+                    labels >= 0,
+                    config.distill_temperature,
+                )
+        losses.append(_step(run, loss))
     return float(np.mean(losses))
 
 

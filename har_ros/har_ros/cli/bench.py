@@ -62,6 +62,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     models.add_argument("--out", default="", help="also write the JSON result here")
     models.add_argument(
+        "--device", default="", help="train and score on: cpu, auto, cuda, cuda:N (default cpu)"
+    )
+    models.add_argument(
         "--alpha",
         action="store_true",
         help="also score every run at test noise ratios α 0, 0.05, 0.1, 0.2",
@@ -102,6 +105,8 @@ def _models(args: argparse.Namespace) -> int:
         overrides = json.loads(args.set)
         if not isinstance(overrides, dict):
             raise ValueError("--set must be a JSON object of training settings")
+        if args.device:
+            overrides["device"] = args.device
         seeds = [int(s) for s in args.seeds.split(",") if s]
         if args.few_shot:
             with tempfile.TemporaryDirectory() as work:

@@ -22,6 +22,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--views", default="", help="only these comma-separated views")
     parser.add_argument("--out-dir", default="", help="write PNGs and report.json here")
     parser.add_argument("--no-robustness", action="store_true")
+    parser.add_argument(
+        "--device", default="cpu", help="whole-clip scoring on: cpu, auto, cuda or cuda:N"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument(
         "--online",
@@ -77,10 +80,15 @@ def run(args: argparse.Namespace) -> int:
         return _online(args)
     from ..action.checkpoint import load_checkpoint
     from ..action.dataset import DatasetError
+    from ..action.devices import resolve_device
     from ..action.evaluate import evaluate, robustness
     from ..action.loaders import select_views
     from .data import load_data
 
+    try:
+        resolve_device(args.device)
+    except ValueError as exc:
+        raise SystemExit(f"error: {exc}") from None
     checkpoint = load_checkpoint(args.ckpt)
     dataset = load_data(args.data)
     if args.split != "all" and dataset.split is not None:
@@ -95,9 +103,9 @@ def run(args: argparse.Namespace) -> int:
         dataset = dataset.with_classes(checkpoint.class_names)
     except DatasetError as exc:
         raise SystemExit(f"the dataset does not fit the checkpoint: {exc}") from None
-    report = evaluate(checkpoint, dataset)
+    report = evaluate(checkpoint, dataset, args.device)
     if not args.no_robustness:
-        report["robustness"] = robustness(checkpoint, dataset)
+        report["robustness"] = robustness(checkpoint, dataset, device=args.device)
     report["model"] = checkpoint.model_name
     if args.out_dir:
         from ..action.plots import write_plots

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 
 from ..action.calibration import SCORES
@@ -163,6 +164,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--views", default="", help="only these comma-separated views")
     parser.add_argument(
+        "--device",
+        help="auto (CUDA when torch sees one), cpu, cuda or cuda:N; under torchrun each "
+        "process takes its own GPU" + _default("device"),
+    )
+    parser.add_argument(
+        "--amp",
+        action="store_const",
+        const=True,
+        help="mixed precision on CUDA (float16 autocast)" + _default("amp"),
+    )
+    parser.add_argument(
         "--init",
         metavar="CKPT",
         help="start from this checkpoint (its model and settings); another "
@@ -253,6 +265,8 @@ CONFIG_FLAGS = (
     "window_loss",
     "pause_class",
     "view_yaw",
+    "device",
+    "amp",
 )
 
 
@@ -331,6 +345,8 @@ def _train(args: argparse.Namespace) -> int:
         )
     dataset = select_views(dataset, args.views)
     checkpoint, _ = train(dataset, config)
+    if int(os.environ.get("RANK", 0)) != 0:  # under torchrun one process writes and reports
+        return 0
     checkpoint.training["data_spec"] = args.data
     checkpoint.save(args.out)
     t = checkpoint.training
@@ -342,6 +358,8 @@ def _train(args: argparse.Namespace) -> int:
                 "best_val_acc": t["best_val_acc"],
                 "best_epoch": t["best_epoch"],
                 "train_seconds": round(t["seconds"], 1),
+                "device": t["device"],
+                "processes": t["processes"],
                 "train_sequences": t["train_sequences"],
                 "calibration": checkpoint.calibration.to_dict(),
                 "recipe": t["recipe"],
