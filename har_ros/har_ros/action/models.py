@@ -1,8 +1,9 @@
 """Action classifiers by name (``MODEL_DEFAULTS``).
 
-`lstm` and `bilstm` are parity models, `stgcn` the window default, and
+`lstm` and `bilstm` are parity models, `stgcn` the window default,
 `stream_gcn`, `stream_stgcn` and `continual_stgcn` streaming models (one
-frame's work per output). Every model
+frame's work per output), and `posec3d` and `dstformer` the third seed's
+models (posec3d.py, dstformer.py). Every model
 takes ``(N, C, T, J)`` windows and returns class logits ``(N, K)``; a
 streaming model's are those at the window's last frame.
 """
@@ -14,6 +15,8 @@ import torch
 from torch import nn
 
 from ..skeleton.layouts import Layout
+from .dstformer import DSTFORMER_DEFAULTS, DSTFORMER_SIZES, DSTformer
+from .posec3d import POSEC3D_DEFAULTS, POSEC3D_SIZES, PoseConv3D
 
 
 class RecurrentClassifier(nn.Module):
@@ -720,6 +723,9 @@ MODEL_DEFAULTS = {
         "dropout": 0.2,
         "memory": [8, 32],
     },
+    # the third seed's models, CPU size (``{"size": "standard"}``: the published one)
+    "posec3d": POSEC3D_DEFAULTS,
+    "dstformer": DSTFORMER_DEFAULTS,
     # the window `stgcn`'s sizes; 4 taps 8 frames apart span its 32-frame window
     "continual_stgcn": {
         "widths": [32, 48, 64],
@@ -729,6 +735,8 @@ MODEL_DEFAULTS = {
         "dropout": 0.2,
     },
 }
+#: Named sizes (``--model-config '{"size": "standard"}'``).
+SIZES = {"posec3d": POSEC3D_SIZES, "dstformer": DSTFORMER_SIZES}
 #: Models that keep a state per person and take one frame per step (``step``).
 STREAMING_MODELS = ("stream_gcn", "stream_stgcn", "continual_stgcn")
 MODEL_NAMES = tuple(MODEL_DEFAULTS)
@@ -742,12 +750,20 @@ def model_settings(name: str, config: dict | None = None) -> dict:
     """
     if name not in MODEL_DEFAULTS:
         raise ValueError(f"unknown model {name!r}; available: {list(MODEL_NAMES)}")
-    unknown = set(config or {}) - set(MODEL_DEFAULTS[name])
+    config = dict(config or {})
+    defaults = MODEL_DEFAULTS[name]
+    if "size" in config:  # a named size of the third seed's models, then the rest on top
+        sizes = SIZES.get(name, {})
+        size = config.pop("size")
+        if size not in sizes:
+            raise ValueError(f"{name} sizes are {sorted(sizes)}, got {size!r}")
+        defaults = {**defaults, **sizes[size]}
+    unknown = set(config) - set(defaults)
     if unknown:
         raise ValueError(
-            f"unknown {name} settings {sorted(unknown)}; available: {sorted(MODEL_DEFAULTS[name])}"
+            f"unknown {name} settings {sorted(unknown)}; available: {sorted(defaults)}"
         )
-    return {**MODEL_DEFAULTS[name], **(config or {})}
+    return {**defaults, **config}
 
 
 def build_model(
@@ -798,6 +814,35 @@ def build_model(
             tuple(c["strides"]),
             int(c["kernel"]),
             int(c["taps"]),
+            float(c["dropout"]),
+        )
+    if name == "posec3d":
+        return PoseConv3D(
+            in_channels,
+            num_classes,
+            layout,
+            str(c["input"]),
+            int(c["grid"]),
+            tuple(int(w) for w in c["widths"]),
+            tuple(int(b) for b in c["blocks"]),
+            bool(c["bottleneck"]),
+            tuple(int(t) for t in c["temporal_strides"]),
+            float(c["sigma"]),
+            float(c["span"]),
+            float(c["dropout"]),
+        )
+    if name == "dstformer":
+        return DSTformer(
+            in_channels,
+            num_classes,
+            layout,
+            int(c["dim"]),
+            int(c["depth"]),
+            int(c["heads"]),
+            int(c["mlp_ratio"]),
+            int(c["rep"]),
+            int(c["hidden"]),
+            int(c["max_frames"]),
             float(c["dropout"]),
         )
     if name == "transformer":

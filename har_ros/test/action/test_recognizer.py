@@ -163,3 +163,30 @@ def test_a_3d_checkpoint_reads_the_3d_joints_and_facing_the_camera_ignores_the_v
     plain = Person(np.ones((32, 3), np.float32), "k4abt32", 1.0, (0, 0, 1, 1), track_id=9)
     recognizer.process(SkeletonFrame(2 * 10**18, "depth", 640, 576, [plain]))
     assert recognizer.buffers.drops["no_3d"] == 1  # 2D only: counted, not classified
+
+
+@pytest.mark.parametrize(
+    "name, config",
+    [("posec3d", {"grid": 16, "widths": [8, 8, 8]}), ("dstformer", {"dim": 16, "heads": 2})],
+)
+def test_the_third_seeds_models_run_in_the_node_from_their_checkpoints(tmp_path, name, config):
+    import torch
+
+    from har_ros.action.checkpoint import Checkpoint, load_checkpoint
+    from har_ros.action.models import build_model, model_settings
+    from har_ros.action.synth import ACTIONS
+    from har_ros.action.train import TrainConfig
+    from har_ros.skeleton.layouts import COCO17
+
+    norm = TrainConfig(window=16, sampling="crop", rate_hz=15.0).normalisation()
+    model = build_model(name, norm.channels(2), len(ACTIONS), COCO17, config)
+    path = tmp_path / f"{name}.pt"
+    channels = ("x", "y", "score")
+    settings = model_settings(name, config)
+    Checkpoint(name, settings, model.state_dict(), list(ACTIONS), COCO17, channels, norm).save(path)
+    torch.manual_seed(0)
+    recognizer = ActionRecognizer(load_checkpoint(path), RecognizerSettings(min_fill=0.5))
+    stream = make_stream(people=2, seconds=3, seed=6, enter_leave=False)
+    results = [r for f in frames_of(stream) for r in recognizer.process(f)]
+    assert {r.track_id for r in results} == {1, 2}
+    assert all(np.isclose(r.scores.sum(), 1.0, atol=1e-4) for r in results)
