@@ -28,6 +28,16 @@ HAR_LAUNCH = share_file("launch", "har.launch.py")
 SHIPPED_PARAMS = share_file("config", "har.yaml")
 
 
+def replay_exited(proc_info) -> bool:
+    """Whether the launch's `har replay` process (named har_replay) has ended."""
+    from launch.events.process import ProcessExited
+
+    return any(
+        isinstance(event, ProcessExited) and event.process_name.startswith("har_replay")
+        for event in (proc_info[p] for p in proc_info.processes())
+    )
+
+
 def require_launch_testing() -> None:
     """Skip the calling test module, saying why, where launch_testing is not built."""
     pytest.importorskip(

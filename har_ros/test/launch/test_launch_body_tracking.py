@@ -25,9 +25,8 @@ import launch_testing.actions  # noqa: E402
 import launch_testing.asserts  # noqa: E402
 from launch import LaunchDescription  # noqa: E402
 from launch.actions import ExecuteProcess, IncludeLaunchDescription  # noqa: E402
-from launch.events.process import ProcessExited  # noqa: E402
 from launch.launch_description_sources import PythonLaunchDescriptionSource  # noqa: E402
-from launch_probe import HAR_LAUNCH, Probe  # noqa: E402
+from launch_probe import HAR_LAUNCH, Probe, replay_exited  # noqa: E402
 
 from har_msgs.msg import SafetyStatus  # noqa: E402
 from har_ros.action.synth import make_stream  # noqa: E402
@@ -67,13 +66,6 @@ def generate_test_description():
         output="screen",
     )
     return LaunchDescription([har, replay, launch_testing.actions.ReadyToTest()])
-
-
-def replay_exited(proc_info) -> bool:
-    return any(
-        isinstance(event, ProcessExited) and event.process_name.startswith("har_replay")
-        for event in (proc_info[p] for p in proc_info.processes())
-    )
 
 
 class TestBodyTrackingPipeline(unittest.TestCase):
