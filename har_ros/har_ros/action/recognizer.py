@@ -144,17 +144,18 @@ class ActionRecognizer:
         """What the model reads of a person: 2D keypoints, or 3D joints and their scores.
 
         A 3D checkpoint takes the person's 3D joints (a depth camera's or a
-        body tracker's, metres); a joint without one is missing. A person with
-        no 3D at all cannot be classified by it and is counted (``no_3d``).
+        body tracker's, metres): a joint is seen where its 3D position is known,
+        whether or not it is in the image. A person with no 3D at all cannot be
+        classified by it and is counted (``no_3d``).
         """
         if self.checkpoint.coord_dims == 2:
             return person.keypoints
         if person.keypoints_3d is None:
             self.buffers.drops["no_3d"] += 1
             return None
-        return np.concatenate(
-            [np.asarray(person.keypoints_3d, np.float32), person.keypoints[:, 2:3]], axis=1
-        )
+        xyz = np.asarray(person.keypoints_3d, np.float32)
+        seen = np.isfinite(xyz).all(axis=1, keepdims=True)
+        return np.concatenate([xyz, seen.astype(np.float32)], axis=1)
 
     def process(self, frame: SkeletonFrame) -> list[Recognition]:
         self.buffers.begin_frame(frame.stamp_ns)

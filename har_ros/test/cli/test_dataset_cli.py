@@ -56,4 +56,5 @@ def test_unreadable_inputs_are_one_clear_line(har, tmp_path):
     (tmp_path / "bag").mkdir()
     (tmp_path / "bag" / "labels.csv").write_text("track_id,start,end,label\n1,0,1,a\n")
     done = har("dataset", "check", f"bag:{tmp_path / 'bag'}")
-    assert done.returncode == 1 and "error: cannot read bag" in done.stderr, done.stderr
+    assert done.returncode == 1 and "is no rosbag2 directory" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr

@@ -16,6 +16,7 @@ from har_ros.action.node_config import ActionNodeConfig
 from har_ros.cell.node_config import FusionNodeConfig
 from har_ros.nodes.rig_publisher import RigPublisherConfig
 from har_ros.nodes.video_publisher import VideoPublisherConfig
+from har_ros.pose.body_tracker_config import BodyTrackerConfig
 from har_ros.pose.node_config import PoseNodeConfig
 from har_ros.resources import share_file
 from har_ros.safety.guard import SpeedGuardConfig
@@ -25,6 +26,7 @@ CONFIG = share_file("config", "har.yaml")
 NODE_CONFIGS = {
     "video_publisher": VideoPublisherConfig,
     "pose_node": PoseNodeConfig,
+    "body_tracker_node": BodyTrackerConfig,
     "action_node": ActionNodeConfig,
     "safety_node": SafetyNodeConfig,
     "speed_guard": SpeedGuardConfig,
