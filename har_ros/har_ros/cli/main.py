@@ -16,7 +16,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "synth": ("synth", "generate synthetic fridge-disassembly actions (dataset or stream)"),
     "train": (
         "train",
-        "train lstm bilstm stgcn transformer stream_gcn stream_stgcn continual_stgcn",
+        "train lstm bilstm stgcn transformer stream_gcn stream_stgcn continual_stgcn "
+        "posec3d dstformer",
     ),
     "eval": ("evaluate", "evaluate a checkpoint: metrics, confusion matrix, robustness"),
     "predict": ("predict", "top-5 actions for one sequence of a dataset"),
