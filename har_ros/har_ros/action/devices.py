@@ -85,6 +85,14 @@ class Processes:
             if dist.is_initialized():
                 dist.destroy_process_group()
 
+    def from_main(self, value):
+        """``value`` as process 0 has it (decisions every process must share)."""
+        import torch.distributed as dist
+
+        box = [value]
+        dist.broadcast_object_list(box, src=0)
+        return box[0]
+
     def shard(self, order: np.ndarray) -> np.ndarray:
         """The process's part of an epoch's order, cut so every process takes as many steps."""
         per_process = len(order) // self.world

@@ -20,7 +20,7 @@ from ..skeleton.layouts import Layout
 
 INPUT_TYPES = ("heatmap", "grayscale", "skeleton")
 
-#: A CPU size (about 0.1 M parameters) and pyskl's standard SlowOnly-R50 for a GPU.
+#: A CPU size (about 0.23 M parameters) and pyskl's standard SlowOnly-R50 for a GPU.
 POSEC3D_SIZES = {
     "cpu": {
         "grid": 32,

@@ -223,13 +223,13 @@ def face_camera(coords: np.ndarray, seen: np.ndarray, layout: Layout) -> np.ndar
         raise ValueError(f"rotate face_camera needs 3D joints, got {coords.shape[-1]} coordinates")
     pairs = [(layout.find(f"left_{j}"), layout.find(f"right_{j}")) for j in ("hip", "shoulder")]
     line = np.zeros((*coords.shape[:-3], 3), np.float32)
-    for left, right in pairs:
+    for left, right in pairs:  # the hips, and the shoulders only where the hips say nothing
         if not (left and right):
             continue
         both = (seen[..., left[0]] & seen[..., right[0]])[..., None]  # (..., T, 1)
-        line += np.where(both, coords[..., left[0], :] - coords[..., right[0], :], 0.0).sum(-2)
-        if np.all(np.abs(line[..., [0, 2]]).sum(-1) > 1e-9):
-            break  # the hips decided every window
+        pair = np.where(both, coords[..., left[0], :] - coords[..., right[0], :], 0.0).sum(-2)
+        undecided = np.abs(line[..., [0, 2]]).sum(-1, keepdims=True) <= 1e-9
+        line = np.where(undecided, pair, line)
     yaw = np.arctan2(line[..., 2], line[..., 0])  # (...,): the line's angle from +x
     cos, sin = np.cos(yaw)[..., None, None], np.sin(yaw)[..., None, None]
     x, z = coords[..., 0], coords[..., 2]

@@ -144,7 +144,8 @@ class TrainConfig:
         if self.early > 0 and self.sampling != "crop":
             raise SettingsError("early recognition needs --sampling crop (windows of a stream)")
         if self.model in STREAMING_MODELS and (
-            self.sampling not in ("stream", "crop")
+            self.rotate != "none"
+            or self.sampling not in ("stream", "crop")
             or self.scale != "frame_torso"
             or self.contrastive
             or self.stride != 1
@@ -154,7 +155,8 @@ class TrainConfig:
             # two-frame windows would show the model other numbers than training did
             raise SettingsError(
                 f"{self.model} is a streaming model: use --stream (sampling stream or "
-                "crop, scale frame_torso, centre hips, stride 1, no contrastive terms)"
+                "crop, scale frame_torso, centre hips, stride 1, no rotation, no "
+                "contrastive terms)"
             )
         if self.on_streams and self.model not in STREAMING_MODELS:
             raise SettingsError(f"sampling stream trains a streaming model, not {self.model}")
@@ -613,6 +615,8 @@ def train(
             loss=f"{train_loss:.3f}", val_acc=f"{val_acc:.3f}", epoch_s=f"{epoch_s:.1f}"
         )
         score = (0.0, float(epoch)) if run.x_val is None else (val_acc, -val_loss)
+        if run.processes.distributed:  # process 0 decides the best epoch and the stop for all
+            score = run.processes.from_main(score)
         if score > best.score:
             best = _Best(score, copy.deepcopy(run.model.state_dict()), epoch)
         elif epoch - best.epoch >= config.patience:
@@ -681,7 +685,9 @@ def _set_up(dataset: SequenceDataset, config: TrainConfig, init) -> _Run:
     schedule = torch.optim.lr_scheduler.OneCycleLR(
         optimiser,
         max_lr=config.lr,
-        total_steps=config.epochs * max(1, int(np.ceil(len(train_set) / config.batch_size))),
+        # each torchrun process steps through its own share of every epoch
+        total_steps=config.epochs
+        * max(1, int(np.ceil(len(train_set) // processes.world / config.batch_size))),
     )
     mirror = MIRROR_PROBABILITY if config.mirror == "on" else 0.0
     aug = (

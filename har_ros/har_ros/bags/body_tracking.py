@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..ros.body_markers import camera_model, joint_markers
+from ..ros.body_markers import MARKER_ARRAY, camera_model, joint_markers
 from ..skeleton.body_tracker import (
     FORGET_S,
     NOMINAL_CAMERA,
@@ -33,7 +33,6 @@ from ..skeleton.layouts import K4ABT32
 from ..skeleton.types import SkeletonFrame
 from .io import BagError
 
-MARKER_ARRAY = "visualization_msgs/msg/MarkerArray"
 CAMERA_INFO = "sensor_msgs/msg/CameraInfo"
 #: Distros whose message definitions decode a bag that carries none, newest first.
 FALLBACK_DISTROS = ("ROS2_KILTED", "ROS2_HUMBLE", "ROS2_FOXY")

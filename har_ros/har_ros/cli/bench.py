@@ -62,7 +62,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     models.add_argument("--out", default="", help="also write the JSON result here")
     models.add_argument(
-        "--device", default="", help="train and score on: cpu, auto, cuda, cuda:N (default cpu)"
+        "--device", default="", help="train on: cpu, auto, cuda, cuda:N (default: auto)"
     )
     models.add_argument(
         "--alpha",

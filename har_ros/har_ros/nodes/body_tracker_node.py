@@ -65,6 +65,7 @@ class BodyTrackerNode(ManagedNode):
         super().__init__("body_tracker_node", **kwargs)
         self.params = ParameterBinding(self, BodyTrackerConfig, self._apply_config, load=False)
         self._tracking: _Tracking | None = None
+        self._ids = TrackIds(BodyTrackerConfig.forget_after)  # never reset: ids are not reused
         self._camera: CameraModel | None = None
         self._tracker_subscriptions: list = []  # not _subscriptions: rclpy's own list
         self._timer = None
@@ -83,7 +84,8 @@ class BodyTrackerNode(ManagedNode):
     def configure(self) -> None:
         config = self.params.load()
         assembler = BodyFrameAssembler(get_layout(config.layout), config.id_stride)
-        self._tracking = _Tracking(config, assembler, TrackIds(config.forget_after))
+        self._ids.forget_s = config.forget_after  # one id counter for the node's life
+        self._tracking = _Tracking(config, assembler, self._ids)
 
     def activate(self) -> None:
         assert self._tracking is not None  # configure ran
@@ -102,6 +104,8 @@ class BodyTrackerNode(ManagedNode):
             self._hri = start_hri_output(self, config.hri_body_expiry)
 
     def deactivate(self) -> None:
+        if self._tracking is not None:  # frames half-grouped now would be stale later
+            self._tracking.assembler.reset()
         for sub in self._tracker_subscriptions:
             self.destroy_subscription(sub)
         self._tracker_subscriptions = []

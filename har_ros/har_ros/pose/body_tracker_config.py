@@ -30,6 +30,7 @@ class BodyTrackerConfig:
         0.01,
         "s without a marker of a frame before it is published (a newer frame's markers "
         "publish it at once); groups a frame spread over several arrays",
+        read_only=True,
         limits=(0.0, 1.0),
     )
     forget_after: float = param(

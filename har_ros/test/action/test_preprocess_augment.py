@@ -200,5 +200,9 @@ def test_facing_the_camera_undoes_any_turn_about_the_vertical_and_needs_3d():
     np.testing.assert_allclose(travel, travel_again, atol=1e-5)
     hips = front[:, 11] - front[:, 12]
     assert np.all(hips[:, 0] > 0) and np.allclose(hips.mean(0)[2], 0, atol=1e-5)  # left = +x
+    hipless = turned.copy()
+    hipless[:, [11, 12], -1] = 0.0  # a person whose hips are unseen, in the same batch
+    batched, _, _ = normalise_with_travel(np.stack([turned, hipless]), *args)
+    np.testing.assert_allclose(batched[0], again, atol=1e-5)  # each window turned on its own
     with pytest.raises(ValueError, match="needs 3D joints"):
         normalise_with_travel(standing(), COCO17, rotate="face_camera")
