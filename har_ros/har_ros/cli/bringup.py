@@ -41,6 +41,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="body_tracking_data",
         help="body_tracker's MarkerArray topic (remapped)",
     )
+    parser.add_argument(
+        "--body-camera-info",
+        default="depth/camera_info",
+        help="body_tracker's depth camera_info topic (remapped)",
+    )
     parser.add_argument("--model-path", default="", help="action checkpoint")
     parser.add_argument("--use-sim-time", action="store_true")
     parser.add_argument(
@@ -56,6 +61,7 @@ def request_from(args: argparse.Namespace) -> Bringup:
         namespace=args.namespace,
         image=args.image,
         body_tracking=args.body_tracking,
+        body_camera_info=args.body_camera_info,
         model_path=args.model_path,
         use_sim_time=args.use_sim_time,
         composed=args.composed,

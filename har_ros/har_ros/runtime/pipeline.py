@@ -51,6 +51,7 @@ class Bringup:
     namespace: str = ""
     image: str = "image"
     body_tracking: str = "body_tracking_data"
+    body_camera_info: str = "depth/camera_info"
     model_path: str = ""
     use_sim_time: bool = False
     composed: bool = False
@@ -61,8 +62,13 @@ def _overrides(node: str, request: Bringup) -> tuple[list[str], dict[str, object
     remaps, params = [], {}
     if node in (VIDEO, "pose_node") and request.image != "image":
         remaps.append(f"{node}:image:={request.image}")
-    if node == "body_tracker_node" and request.body_tracking != "body_tracking_data":
-        remaps.append(f"{node}:body_tracking_data:={request.body_tracking}")
+    if node == "body_tracker_node":
+        for topic, given in (
+            ("body_tracking_data", request.body_tracking),
+            ("depth/camera_info", request.body_camera_info),
+        ):
+            if given != topic:
+                remaps.append(f"{node}:{topic}:={given}")
     if node == VIDEO and request.with_video:
         params[f"{node}:video"] = request.with_video
     if node == "action_node" and request.model_path:

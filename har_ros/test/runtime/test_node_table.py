@@ -49,11 +49,16 @@ def test_bad_choices_are_errors_not_exits():
 
 def test_a_body_tracking_camera_replaces_the_pose_node():
     out = node_commands(
-        Bringup(nodes="safety,body_tracker,action", body_tracking="/k4a/body_tracking_data")
+        Bringup(
+            nodes="safety,body_tracker,action",
+            body_tracking="/k4a/body_tracking_data",
+            body_camera_info="/k4a/depth/camera_info",
+        )
     )
     assert list(out) == ["body_tracker_node", "action_node", "safety_node"]
     tracker = out["body_tracker_node"]
     assert tracker[1:3] == ["-m", "har_ros.nodes.body_tracker_node"]
     assert "body_tracker_node:body_tracking_data:=/k4a/body_tracking_data" in tracker
+    assert "body_tracker_node:depth/camera_info:=/k4a/depth/camera_info" in tracker
     with pytest.raises(BringupError, match="both publish skeletons"):
         chosen_nodes("pose,body_tracker,action")
