@@ -622,6 +622,7 @@ def train(
         elif epoch - best.epoch >= config.patience:
             break
     run.model.load_state_dict(best.weights)
+    trained_on = str(run.device)
     run.model.cpu()  # calibrated and saved on the CPU: the checkpoint runs anywhere
     run.device = torch.device("cpu")
     run.processes.stop()
@@ -634,7 +635,7 @@ def train(
         "best_epoch": best.epoch,
         "best_val_acc": best.score[0],
         "seconds": time.perf_counter() - started,
-        "device": str(resolve_device(config.device)),
+        "device": trained_on,
         "processes": run.processes.world,
         "history": history,
         "init": config.init,
@@ -649,12 +650,12 @@ def _set_up(dataset: SequenceDataset, config: TrainConfig, init) -> _Run:
     torch.manual_seed(config.seed)
     torch.set_num_threads(max(1, config.threads))
     processes = Processes.from_environment()
-    device = processes.start(resolve_device(config.device))
     if processes.distributed and (config.on_streams or config.contrastive):
-        raise SettingsError(
+        raise SettingsError(  # before joining the process group, which would then hang
             "torchrun trains window models with the classification loss; streaming and "
             "contrastive training run in one process"
         )
+    device = processes.start(resolve_device(config.device))
     rng = np.random.default_rng(config.seed)
     norm = config.normalisation()
     assert config.epochs is not None and config.val_fraction is not None  # the recipe's

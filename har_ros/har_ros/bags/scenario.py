@@ -60,13 +60,12 @@ def write_body_tracking_bag(
     """
     import math
 
-    from geometry_msgs.msg import Point
     from std_msgs.msg import Header
-    from visualization_msgs.msg import Marker, MarkerArray
 
     from ..action.streams import stream_labels
     from ..action.synth import stream_camera
     from ..action.synth_tracker import tracker_frames
+    from ..ros.body_markers import marker_array
     from ..ros.image_msgs import pinhole_camera_info
     from ..ros.stamps import ns_to_stamp
 
@@ -76,12 +75,6 @@ def write_body_tracking_bag(
     with BagWriter(path) as writer:
         for stamp, bodies in tracker_frames(frames, START_NS, seed):
             header = Header(stamp=ns_to_stamp(stamp), frame_id=TRACKER_FRAME)
-            markers = []
-            for body, xyz in bodies.items():
-                for joint, (x, y, z) in enumerate(xyz):
-                    marker = Marker(header=header, id=body * 100 + joint, type=Marker.SPHERE)
-                    marker.pose.position = Point(x=float(x), y=float(y), z=float(z))
-                    markers.append(marker)
             writer.write_message(
                 "/depth/camera_info",
                 "sensor_msgs/msg/CameraInfo",
@@ -92,7 +85,7 @@ def write_body_tracking_bag(
                 "/body_tracking_data",
                 "visualization_msgs/msg/MarkerArray",
                 stamp,
-                MarkerArray(markers=markers),
+                marker_array(stamp, TRACKER_FRAME, bodies),
             )
         count = writer.count
     write_labels(path / "labels.csv", stream_labels(frames, fps), {"fps": f"{fps:g}", "view": view})

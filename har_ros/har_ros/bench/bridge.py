@@ -21,21 +21,16 @@ FRAMES = 300
 
 
 def _array(stamp_ns: int, bodies: int, rng: np.random.Generator):
-    from geometry_msgs.msg import Point
-    from std_msgs.msg import Header
-    from visualization_msgs.msg import Marker, MarkerArray
+    from ..ros.body_markers import marker_array
 
-    from ..ros.stamps import ns_to_stamp
-
-    header = Header(stamp=ns_to_stamp(stamp_ns), frame_id="depth_camera_link")
-    markers = []
-    for body in range(bodies):
-        xyz = rng.uniform(-0.3, 0.3, (32, 3)) + np.array([0.7 * body - 1.4, 0.0, 3.0])
-        for joint, (x, y, z) in enumerate(xyz):
-            marker = Marker(header=header, id=body * 100 + joint, type=Marker.SPHERE)
-            marker.pose.position = Point(x=float(x), y=float(y), z=float(z))
-            markers.append(marker)
-    return MarkerArray(markers=markers)
+    return marker_array(
+        stamp_ns,
+        "depth_camera_link",
+        {
+            body: rng.uniform(-0.3, 0.3, (32, 3)) + np.array([0.7 * body - 1.4, 0.0, 3.0])
+            for body in range(bodies)
+        },
+    )
 
 
 def frame_times(

@@ -45,7 +45,11 @@ def _train_and_score(train_set, test_set, settings: dict) -> dict:
         train_set, TrainConfig.from_dict({**settings, "threads": 1}, "--set"), progress=False
     )
     seconds = time.perf_counter() - started
-    report = evaluate(checkpoint, test_set.with_classes(checkpoint.class_names))
+    report = evaluate(
+        checkpoint,
+        test_set.with_classes(checkpoint.class_names),
+        settings.get("device", "cpu"),
+    )
     return {
         "top1": report["top1"],
         "top5": report["top5"],

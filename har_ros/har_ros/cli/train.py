@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from pathlib import Path
 
 from ..action.calibration import SCORES
@@ -331,6 +330,7 @@ def _contrastive(args: argparse.Namespace) -> dict:
 
 
 def _train(args: argparse.Namespace) -> int:
+    from ..action.devices import Processes
     from ..action.loaders import select_views
     from ..action.train import train
     from .data import load_data
@@ -345,7 +345,7 @@ def _train(args: argparse.Namespace) -> int:
         )
     dataset = select_views(dataset, args.views)
     checkpoint, _ = train(dataset, config)
-    if int(os.environ.get("RANK", 0)) != 0:  # under torchrun one process writes and reports
+    if not Processes.from_environment().main:  # under torchrun one process writes and reports
         return 0
     checkpoint.training["data_spec"] = args.data
     checkpoint.save(args.out)

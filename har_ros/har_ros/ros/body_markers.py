@@ -41,6 +41,27 @@ def joint_markers(msg) -> list[JointMarker]:
     ]
 
 
+def marker_array(stamp_ns: int, frame_id: str, bodies: dict):
+    """One frame as the Azure Kinect driver publishes it (synthetic bags, the bench).
+
+    A SPHERE per joint, ``id = body * 100 + joint``, for ``{body id: (J, 3) metres}``.
+    """
+    from geometry_msgs.msg import Point
+    from std_msgs.msg import Header
+    from visualization_msgs.msg import Marker, MarkerArray
+
+    from .stamps import ns_to_stamp
+
+    header = Header(stamp=ns_to_stamp(stamp_ns), frame_id=frame_id)
+    markers = []
+    for body, xyz in bodies.items():
+        for joint, (x, y, z) in enumerate(xyz):
+            marker = Marker(header=header, id=body * 100 + joint, type=Marker.SPHERE)
+            marker.pose.position = Point(x=float(x), y=float(y), z=float(z))
+            markers.append(marker)
+    return MarkerArray(markers=markers)
+
+
 def camera_model(msg) -> CameraModel:
     """ValueError with the reason for a camera_info no projection can use."""
     return CameraModel.from_camera_info(msg.k, msg.d, msg.width, msg.height, msg.distortion_model)

@@ -375,7 +375,7 @@ def body_person(
         position=position,
         position_source=PositionSource.DEPTH if position is not None else PositionSource.NONE,
         position_frame_id=frame_id if position is not None else "",
-        keypoints_3d=np.where(finite[:, None], xyz, np.nan).astype(np.float32),
+        keypoints_3d=xyz.astype(np.float32),  # NaN where the tracker gave no joint
     )
 
 
@@ -386,10 +386,12 @@ def skeleton_frame(
     joint_score: float,
     layout: Layout = K4ABT32,
 ) -> SkeletonFrame:
-    """A tracker frame as the pose node's output: one person per body that has a joint."""
+    """A tracker frame as the pose node's output: one person per body.
+
+    The assembler gives only bodies with a usable joint.
+    """
     people = [
         body_person(xyz, track_ids[body], camera, frame.frame_id, joint_score, layout)
         for body, xyz in sorted(frame.bodies.items())
-        if np.isfinite(xyz).all(axis=1).any()
     ]
     return SkeletonFrame(frame.stamp_ns, frame.frame_id, camera.width, camera.height, people)
