@@ -22,6 +22,9 @@ from .models import MODEL_NAMES, build_model
 from .preprocess import Normalisation
 
 FORMAT = "har_ros.action.checkpoint/1"
+PRETRAINED_FORMAT = "har_ros.action.pretrained/1"
+#: Parts of a classifier that a backbone pretrained without labels does not hold.
+CLASSIFIER_PREFIXES = ("head.", "pool.")
 
 
 class CheckpointError(ValueError):
@@ -83,9 +86,41 @@ class Checkpoint:
         )
 
 
-def load_checkpoint(path: str | Path, expect_layout: str | None = None) -> Checkpoint:
-    """Load and validate; also builds the model once so bad weights fail here."""
-    path = Path(path)
+@dataclass
+class Pretrained:
+    """A backbone trained without action labels (2D->3D lifting): a start for ``--init``.
+
+    It has no classes, so the node and ``har eval`` refuse it; ``har train
+    --init`` takes its weights (all but the classifier's) and its model settings.
+    """
+
+    model_name: str
+    model_config: dict
+    state_dict: dict
+    layout: Layout
+    channels: tuple[str, ...]
+    normalisation: Normalisation
+    training: dict = field(default_factory=dict)
+    class_names: tuple[str, ...] = ()
+
+    def save(self, path: str | Path) -> None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        torch.save(
+            {
+                "format": PRETRAINED_FORMAT,
+                "model_name": self.model_name,
+                "model_config": self.model_config,
+                "state_dict": self.state_dict,
+                "layout": layout_to_json(self.layout),
+                "channels": list(self.channels),
+                "normalisation": self.normalisation.to_dict(),
+                "training": self.training,
+            },
+            path,
+        )
+
+
+def _read(path: Path) -> dict:
     if not path.is_file():
         raise CheckpointError(f"checkpoint not found: {path}")
     try:
@@ -95,10 +130,75 @@ def load_checkpoint(path: str | Path, expect_layout: str | None = None) -> Check
             f"{path} is not a readable checkpoint (corrupt or truncated?): "
             f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
         ) from exc
-    if not isinstance(raw, dict) or raw.get("format") != FORMAT:
+    return raw if isinstance(raw, dict) else {"format": type(raw)}
+
+
+def _check_weights(path: Path, state_dict: dict) -> None:
+    broken = [
+        k
+        for k, v in state_dict.items()
+        if torch.is_tensor(v) and v.is_floating_point() and not torch.isfinite(v).all()
+    ]
+    if broken:  # every output would be NaN
+        raise CheckpointError(f"{path}: non-finite weights in {broken[:3]}")
+
+
+def load_init(path: str | Path) -> Checkpoint | Pretrained:
+    """What ``--init`` starts from: a trained checkpoint or a pretrained backbone."""
+    path = Path(path)
+    raw = _read(path)
+    if raw.get("format") != PRETRAINED_FORMAT:
+        return load_checkpoint(path)
+    try:
+        pretrained = Pretrained(
+            raw["model_name"],
+            dict(raw["model_config"]),
+            raw["state_dict"],
+            layout_from_json(raw["layout"]),
+            tuple(raw["channels"]),
+            Normalisation.from_dict(raw["normalisation"]),
+            dict(raw.get("training", {})),
+        )
+    except (KeyError, TypeError, ValueError, LayoutError) as exc:
+        raise CheckpointError(f"{path}: incomplete metadata: {exc!r}") from exc
+    if pretrained.model_name not in MODEL_NAMES:
+        raise CheckpointError(f"{path}: unknown model {pretrained.model_name!r}")
+    _check_weights(path, pretrained.state_dict)
+    model = build_model(
+        pretrained.model_name,
+        pretrained.normalisation.channels(len(pretrained.channels) - 1),
+        1,
+        pretrained.layout,
+        pretrained.model_config,
+    )
+    try:
+        missing, unexpected = model.load_state_dict(pretrained.state_dict, strict=False)
+    except RuntimeError as exc:
         raise CheckpointError(
-            f"{path} is not a har_ros action checkpoint (format "
-            f"{raw.get('format') if isinstance(raw, dict) else type(raw)})"
+            f"{path}: weights do not fit model {pretrained.model_name!r}: "
+            f"{str(exc).splitlines()[0]}"
+        ) from exc
+    missing = [k for k in missing if not k.startswith(CLASSIFIER_PREFIXES)]
+    if missing or unexpected:
+        raise CheckpointError(
+            f"{path}: weights do not fit model {pretrained.model_name!r}: missing "
+            f"{missing[:3]}, unexpected {unexpected[:3]}"
+        )
+    return pretrained
+
+
+def load_checkpoint(path: str | Path, expect_layout: str | None = None) -> Checkpoint:
+    """Load and validate; also builds the model once so bad weights fail here."""
+    path = Path(path)
+    raw = _read(path)
+    if raw.get("format") == PRETRAINED_FORMAT:
+        raise CheckpointError(
+            f"{path} is a pretrained backbone without action classes: fine-tune it "
+            f"first (har train --init {path})"
+        )
+    if raw.get("format") != FORMAT:
+        raise CheckpointError(
+            f"{path} is not a har_ros action checkpoint (format {raw.get('format')})"
         )
     try:  # apart: a value out of range is not "incomplete", and the text says which
         calibration = Calibration.from_dict(dict(raw.get("calibration", {})))
@@ -122,13 +222,7 @@ def load_checkpoint(path: str | Path, expect_layout: str | None = None) -> Check
         raise CheckpointError(f"{path}: incomplete metadata: {exc!r}") from exc
     if checkpoint.model_name not in MODEL_NAMES:
         raise CheckpointError(f"{path}: unknown model {checkpoint.model_name!r}")
-    broken = [
-        k
-        for k, v in checkpoint.state_dict.items()
-        if torch.is_tensor(v) and v.is_floating_point() and not torch.isfinite(v).all()
-    ]
-    if broken:  # every output would be NaN
-        raise CheckpointError(f"{path}: non-finite weights in {broken[:3]}")
+    _check_weights(path, checkpoint.state_dict)
     known = KNOWN_LAYOUTS.get(checkpoint.layout.name)
     if known is not None and checkpoint.layout.joints != known.joints:  # skeletons of that
         # name would reach a model of other joints

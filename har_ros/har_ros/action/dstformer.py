@@ -110,17 +110,21 @@ class DSTformer(nn.Module):
         )
         self.head = nn.Linear(hidden, num_classes)
 
-    def embed(self, x: torch.Tensor) -> torch.Tensor:
-        """(N, hidden) clip embedding before the head (what contrastive training compares)."""
-        n, _, t, _ = x.shape
+    def represent(self, x: torch.Tensor) -> torch.Tensor:
+        """(N, T, J, rep) per-token motion representation (what 2D->3D lifting pretrains)."""
+        t = x.shape[2]
         if t > self.max_frames:
             raise ValueError(f"dstformer takes at most {self.max_frames} frames, got {t}")
         tokens = self.embed_joints(x.permute(0, 2, 3, 1))  # (N, T, J, dim)
         tokens = tokens + self.joint_position + self.time_position[:, :t]
         for layer in self.layers:
             tokens = layer(tokens)
-        rep = self.rep(self.norm(tokens)).mean(dim=1)  # (N, J, rep): over time
-        return self.pool(rep.reshape(n, -1))
+        return self.rep(self.norm(tokens))
+
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        """(N, hidden) clip embedding before the head (what contrastive training compares)."""
+        rep = self.represent(x).mean(dim=1)  # (N, J, rep): over time
+        return self.pool(rep.reshape(x.shape[0], -1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.embed(x))

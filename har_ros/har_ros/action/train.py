@@ -17,7 +17,7 @@ from torch import nn
 
 from . import calibration
 from .augment import Augmentation, augment
-from .checkpoint import Checkpoint
+from .checkpoint import CLASSIFIER_PREFIXES, Checkpoint, load_init
 from .contrastive import ContrastiveConfig, group_loss, instance_loss, noised
 from .dataset import SequenceDataset
 from .devices import Processes, resolve_device
@@ -549,9 +549,7 @@ def train(
     config.validate()
     init = None
     if config.init:
-        from .checkpoint import load_checkpoint
-
-        init = load_checkpoint(config.init)
+        init = load_init(config.init)
         dataset, config = start_from(init, dataset, config)
     recipe = resolve(dataset, config.epochs, config.val_fraction, config.mirror, config.batch_size)
     run = _set_up(dataset, apply(config, recipe), init)
@@ -677,7 +675,7 @@ def _set_up(dataset: SequenceDataset, config: TrainConfig, init) -> _Run:
     model.to(device)
     if config.freeze == "backbone":
         for name, parameter in model.named_parameters():
-            parameter.requires_grad = name.startswith("head.")
+            parameter.requires_grad = name.startswith(CLASSIFIER_PREFIXES)
     optimiser = torch.optim.AdamW(
         [p for p in model.parameters() if p.requires_grad],
         lr=config.lr,

@@ -78,7 +78,7 @@ def strict_json(data, **kwargs) -> str:
 def run(args: argparse.Namespace) -> int:
     if args.online:
         return _online(args)
-    from ..action.checkpoint import load_checkpoint
+    from ..action.checkpoint import CheckpointError, load_checkpoint
     from ..action.dataset import DatasetError
     from ..action.devices import resolve_device
     from ..action.evaluate import evaluate, robustness
@@ -89,7 +89,10 @@ def run(args: argparse.Namespace) -> int:
         resolve_device(args.device)
     except ValueError as exc:
         raise SystemExit(f"error: {exc}") from None
-    checkpoint = load_checkpoint(args.ckpt)
+    try:
+        checkpoint = load_checkpoint(args.ckpt)
+    except CheckpointError as exc:
+        raise SystemExit(f"error: {exc}") from None
     dataset = load_data(args.data)
     if args.split != "all" and dataset.split is not None:
         dataset = dataset.subset(dataset.split == args.split)

@@ -16,11 +16,14 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
     import torch
 
-    from ..action.checkpoint import load_checkpoint
+    from ..action.checkpoint import CheckpointError, load_checkpoint
     from ..action.preprocess import window_features
     from .data import load_data
 
-    checkpoint = load_checkpoint(args.ckpt)
+    try:
+        checkpoint = load_checkpoint(args.ckpt)
+    except CheckpointError as exc:
+        raise SystemExit(f"error: {exc}") from None
     dataset = load_data(args.data)
     if not 0 <= args.index < len(dataset):
         raise SystemExit(f"--index must be in [0, {len(dataset) - 1}]")

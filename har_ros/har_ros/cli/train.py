@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from ..action.calibration import SCORES
@@ -183,6 +184,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--freeze", choices=FREEZE_CHOICES, help="with --init: train only the classifier head"
     )
     parser.add_argument(
+        "--pretrain",
+        choices=("lift",),
+        help="instead of classifying: pretrain the backbone (dstformer) to lift noised 2D "
+        "to the data's 3D joints (--noise-alpha of them perturbed; 3D data, its test "
+        "split never used); --out is then a backbone for --init",
+    )
+    parser.add_argument(
         "--contrastive",
         action="store_true",
         help="noise-robust contrastive training (clean + noised view)",
@@ -306,8 +314,6 @@ def read_config_file(path: str) -> TrainConfig:
 
 
 def run(args: argparse.Namespace) -> int:
-    import sys
-
     from ..action.checkpoint import CheckpointError
     from ..action.dataset import DatasetError
     from ..action.train import InitError, SettingsError
@@ -344,6 +350,8 @@ def _train(args: argparse.Namespace) -> int:
             else dataset.subset(dataset.split == args.split)
         )
     dataset = select_views(dataset, args.views)
+    if args.pretrain:
+        return _pretrain(dataset, config, args)
     checkpoint, _ = train(dataset, config)
     if not Processes.from_environment().main:  # under torchrun one process writes and reports
         return 0
@@ -363,6 +371,36 @@ def _train(args: argparse.Namespace) -> int:
                 "train_sequences": t["train_sequences"],
                 "calibration": checkpoint.calibration.to_dict(),
                 "recipe": t["recipe"],
+            }
+        )
+    )
+    return 0
+
+
+def _pretrain(dataset, config: TrainConfig, args: argparse.Namespace) -> int:
+    from ..action.lifting import pretrain_lifting
+
+    try:
+        pretrained, _ = pretrain_lifting(dataset, config, args.noise_alpha)
+    except ValueError as exc:  # a model that cannot lift, a corruption out of range
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    pretrained.training["data_spec"] = args.data
+    pretrained.save(args.out)
+    t = pretrained.training
+    print(
+        json.dumps(
+            {
+                "pretrained": args.out,
+                "model": pretrained.model_name,
+                "task": t["task"],
+                "held_out_mpjpe_torso": round(t["held_out_mpjpe_torso"], 4),
+                "held_out_mpjpe_no_depth": round(t["held_out_mpjpe_no_depth"], 4),
+                "best_epoch": t["best_epoch"],
+                "clips": t["clips"],
+                "subjects": t["subjects"],
+                "train_seconds": round(t["seconds"], 1),
+                "device": t["device"],
             }
         )
     )

@@ -104,6 +104,8 @@ def test_stream_trains_a_streaming_model_the_node_steps_per_frame(har, data, tmp
         (["--features", "position,speed"], "features must be distinct names"),
         (["--mirror", "sometimes"], "invalid choice"),
         (["--epochs", "0"], "epochs must be at least 1"),
+        (["--pretrain", "lift", "--model", "dstformer"], "lifting needs 3D joints"),
+        (["--pretrain", "lift"], "lifting pretrains ('dstformer',), not 'stgcn'"),
     ],
 )
 def test_bad_settings_are_named(har, data, tmp_path, args, message):
@@ -177,3 +179,38 @@ def test_a_bad_experiment_file_is_named_before_the_data_is_read(har, tmp_path, t
     )
     assert done.returncode == 2 and message in done.stderr, done.stderr
     assert not (tmp_path / "x.pt").exists()
+
+
+def test_a_lifting_pretrained_backbone_starts_a_classifier_and_is_no_classifier(
+    har, data, tmp_path
+):
+    import numpy as np
+
+    from har_ros.action.dataset import load_npz, save_npz
+
+    flat = load_npz(data)
+    rng = np.random.default_rng(0)
+    with_depth = [  # the same clips with a depth per joint
+        np.concatenate([s[..., :2], rng.normal(0, 0.2, (*s.shape[:2], 1)), s[..., 2:]], axis=2)
+        for s in flat.sequences
+    ]
+    flat.sequences, flat.channels = with_depth, ("x", "y", "z", "score")
+    save_npz(flat, tmp_path / "d3.npz")
+    tiny = '{"dim": 16, "heads": 2, "depth": 1, "rep": 8, "hidden": 16}'
+    common = ("--epochs", "1", "--threads", "1", "--window", "8")
+    done = har(
+        "train", "--pretrain", "lift", "--model", "dstformer", "--model-config", tiny,
+        "--data", f"npz:{tmp_path / 'd3.npz'}", "--out", str(tmp_path / "lift.pt"), *common,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    assert summary["task"] == "lift_2d_to_3d" and summary["held_out_mpjpe_no_depth"] > 0
+    done = har("eval", "--ckpt", str(tmp_path / "lift.pt"), "--data", f"npz:{data}")
+    assert done.returncode != 0 and "fine-tune it first" in done.stderr, done.stderr
+    done = har(
+        "train", "--init", str(tmp_path / "lift.pt"), "--data", f"npz:{data}",
+        "--out", str(tmp_path / "fine.pt"), *common,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    done = har("eval", "--ckpt", str(tmp_path / "fine.pt"), "--data", f"npz:{data}", "--json")
+    assert done.returncode == 0 and json.loads(done.stdout)["n"] == 20, done.stderr
