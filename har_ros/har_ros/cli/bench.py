@@ -20,9 +20,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "suite",
         nargs="?",
         default="all",
-        choices=(*SUITES, "models", "all"),
+        choices=(*SUITES, "models", "training", "all"),
         help="models: train and score the defaults on every generalisation "
-        "protocol (minutes per run; not part of all)",
+        "protocol (minutes per run); training: optimiser steps per second of each "
+        "model and size on --device (neither is part of all)",
     )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--trials", type=int, default=10, help="repetitions where it applies")
@@ -62,7 +63,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     models.add_argument("--out", default="", help="also write the JSON result here")
     models.add_argument(
-        "--device", default="", help="train on: cpu, auto, cuda, cuda:N (default: auto)"
+        "--device",
+        default="",
+        help="models and training: train on cpu, auto, cuda, cuda:N (default: auto)",
     )
     models.add_argument(
         "--alpha",
@@ -140,6 +143,9 @@ def run(args: argparse.Namespace) -> int:
     if args.suite == "models":
         return _models(args)
     suites = SUITES if args.suite == "all" else (args.suite,)
+    if args.device and suites != ("training",):
+        print("error: --device applies to models and training", file=sys.stderr)
+        return 2
     if args.profile and not set(suites) <= set(PROFILED):
         print(
             f"error: --profile applies to {' and '.join(PROFILED)}, not {args.suite}",
@@ -159,6 +165,15 @@ def run(args: argparse.Namespace) -> int:
                 print("error: --ckpt applies to action", file=sys.stderr)
                 return 2
             options["ckpt"] = args.ckpt
+        if suite == "training":
+            from ..action.devices import resolve_device
+
+            try:
+                resolve_device(args.device or "auto")
+            except ValueError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return 2
+            options["device"] = args.device
         rows += importlib.import_module(f"har_ros.bench.{suite}").run(trials=args.trials, **options)
     machine = describe()  # after the runs, so the yardstick does not warm anything for them
     if args.json:
