@@ -129,3 +129,16 @@ def test_an_unknown_executor_is_refused_before_any_node_starts(processes):
     proc = processes.start(script="two_nodes.py", env={"HAR_EXECUTOR": "multi"})
     assert proc.wait(timeout=30) == 2
     assert "HAR_EXECUTOR must be one of single, events, got 'multi'" in processes.output(proc)
+
+
+def test_start_up_objects_leave_the_collectors_scans():
+    import gc
+
+    from har_ros.ros.spin import freeze_start_up
+
+    held = [[i] for i in range(1000)]  # containers the collector would walk
+    try:
+        freeze_start_up()
+        assert gc.get_freeze_count() >= len(held)
+    finally:
+        gc.unfreeze()
