@@ -102,7 +102,8 @@ def freeze_start_up() -> None:
 
     A full collection otherwise walks every object the process holds: the
     body-tracking bridge's p99 was 59 ms of them against a 4 ms median
-    (docs/BENCHMARKS.md). What is made later is still collected as before.
+    (docs/BENCHMARKS.md). What is made later is still collected as before; a
+    start-up object dropped later is freed unless it sits in a reference cycle.
     """
     gc.collect()
     gc.freeze()
