@@ -54,9 +54,7 @@ class Checkpoint:
         return self.normalisation.channels(self.coord_dims)
 
     def build(self) -> torch.nn.Module:
-        model = build_model(
-            self.model_name, self.in_channels, len(self.class_names), self.layout, self.model_config
-        )
+        model = _built(self, len(self.class_names))
         try:
             model.load_state_dict(self.state_dict, strict=True)
         except RuntimeError as exc:
@@ -133,14 +131,46 @@ def _read(path: Path) -> dict:
     return raw if isinstance(raw, dict) else {"format": type(raw)}
 
 
-def _check_weights(path: Path, state_dict: dict) -> None:
+def _check(path: Path, saved: Checkpoint | Pretrained) -> None:
+    """What both kinds of file must hold: a known model, finite weights, a sound layout."""
+    if saved.model_name not in MODEL_NAMES:
+        raise CheckpointError(f"{path}: unknown model {saved.model_name!r}")
+    if not isinstance(saved.state_dict, dict) or len(saved.channels) < 2:
+        raise CheckpointError(
+            f"{path}: incomplete metadata: weights must be a mapping and channels at "
+            f"least a coordinate and the score, got {type(saved.state_dict).__name__} "
+            f"and {list(saved.channels)}"
+        )
     broken = [
         k
-        for k, v in state_dict.items()
+        for k, v in saved.state_dict.items()
         if torch.is_tensor(v) and v.is_floating_point() and not torch.isfinite(v).all()
     ]
     if broken:  # every output would be NaN
         raise CheckpointError(f"{path}: non-finite weights in {broken[:3]}")
+    known = KNOWN_LAYOUTS.get(saved.layout.name)
+    if known is not None and saved.layout.joints != known.joints:  # skeletons of that
+        # name would reach a model of other joints
+        raise CheckpointError(
+            f"{path}: layout {known.name!r} with other joints than the "
+            "known one (a custom layout needs a name of its own)"
+        )
+
+
+def _built(saved: Checkpoint | Pretrained, classes: int) -> torch.nn.Module:
+    """The model the file describes, untrained; CheckpointError for settings it cannot take."""
+    try:
+        return build_model(
+            saved.model_name,
+            saved.normalisation.channels(len(saved.channels) - 1),
+            classes,
+            saved.layout,
+            saved.model_config,
+        )
+    except (TypeError, ValueError, RuntimeError) as exc:  # settings the model cannot take
+        raise CheckpointError(
+            f"model {saved.model_name!r} cannot be built from its settings: {exc}"
+        ) from exc
 
 
 def load_init(path: str | Path) -> Checkpoint | Pretrained:
@@ -161,16 +191,11 @@ def load_init(path: str | Path) -> Checkpoint | Pretrained:
         )
     except (KeyError, TypeError, ValueError, LayoutError) as exc:
         raise CheckpointError(f"{path}: incomplete metadata: {exc!r}") from exc
-    if pretrained.model_name not in MODEL_NAMES:
-        raise CheckpointError(f"{path}: unknown model {pretrained.model_name!r}")
-    _check_weights(path, pretrained.state_dict)
-    model = build_model(
-        pretrained.model_name,
-        pretrained.normalisation.channels(len(pretrained.channels) - 1),
-        1,
-        pretrained.layout,
-        pretrained.model_config,
-    )
+    _check(path, pretrained)
+    try:
+        model = _built(pretrained, 1)
+    except CheckpointError as exc:
+        raise CheckpointError(f"{path}: {exc}") from exc
     try:
         missing, unexpected = model.load_state_dict(pretrained.state_dict, strict=False)
     except RuntimeError as exc:
@@ -220,19 +245,13 @@ def load_checkpoint(path: str | Path, expect_layout: str | None = None) -> Check
         )
     except (KeyError, TypeError, ValueError, LayoutError) as exc:
         raise CheckpointError(f"{path}: incomplete metadata: {exc!r}") from exc
-    if checkpoint.model_name not in MODEL_NAMES:
-        raise CheckpointError(f"{path}: unknown model {checkpoint.model_name!r}")
-    _check_weights(path, checkpoint.state_dict)
-    known = KNOWN_LAYOUTS.get(checkpoint.layout.name)
-    if known is not None and checkpoint.layout.joints != known.joints:  # skeletons of that
-        # name would reach a model of other joints
-        raise CheckpointError(
-            f"{path}: layout {known.name!r} with other joints than the "
-            "known one (a custom layout needs a name of its own)"
-        )
+    _check(path, checkpoint)
     if expect_layout is not None and checkpoint.layout.name != expect_layout:
         raise CheckpointError(
             f"{path}: layout {checkpoint.layout.name!r}, expected {expect_layout!r}"
         )
-    checkpoint.build()
+    try:
+        checkpoint.build()
+    except CheckpointError as exc:
+        raise CheckpointError(f"{path}: {exc}") from exc
     return checkpoint

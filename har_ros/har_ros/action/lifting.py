@@ -24,9 +24,15 @@ from torch import nn
 from .checkpoint import CLASSIFIER_PREFIXES, Pretrained
 from .contrastive import noised
 from .dataset import DatasetError, SequenceDataset
-from .devices import resolve_device
+from .devices import Processes, resolve_device
 from .models import build_model, model_settings
-from .preprocess import Normalisation, normalise, resample, training_window, window_features
+from .preprocess import (
+    Normalisation,
+    normalise_with_travel,
+    resample,
+    training_window,
+    window_features,
+)
 from .train import TrainConfig
 
 LIFT_MODELS = ("dstformer",)  # models with a per-token representation (``represent``)
@@ -54,7 +60,9 @@ def lifting_pairs(
         if rng is not None and corruption > 0:
             flat = noised(flat, dataset.layout, corruption, rng)
         x.append(window_features(flat, dataset.layout, norm))
-        coords, seen = normalise(window, dataset.layout, norm.centre)
+        coords, seen, _ = normalise_with_travel(
+            window, dataset.layout, norm.centre, travel=False, scale_by=norm.scale
+        )
         y.append(resample(coords, norm.window))
         mask.append((resample(seen, norm.window) > 0.5).astype(np.float32))
     return np.stack(x), np.stack(y).astype(np.float32), np.stack(mask)
@@ -100,11 +108,26 @@ def pretrain_lifting(
         )
     if config.rotate != "none":
         raise ValueError("lifting takes 2D input, which cannot be turned (rotate none)")
+    classifying = {
+        "init": config.init,
+        "freeze": config.freeze != "none",
+        "contrastive": config.contrastive,
+        "teacher": config.teacher,
+        "streams": config.on_streams,
+    }
+    if any(classifying.values()):
+        raise ValueError(
+            "lifting pretraining takes no classifier settings: "
+            + ", ".join(k for k, v in classifying.items() if v)
+        )
+    if Processes.from_environment().distributed:
+        raise ValueError("lifting pretraining runs in one process, not under torchrun")
     if not 0.0 <= corruption < 1.0:
         raise ValueError(f"corruption must be in [0, 1), got {corruption}")
     config.validate()
     # a benchmark's test subjects: never
     rows = dataset if dataset.split is None else dataset.subset(dataset.split != "test")
+    rows_used = "every clip (the data has no test split)" if dataset.split is None else "train"
     if not len(rows):
         raise DatasetError("no clips outside the test split to pretrain on")
     epochs = config.epochs or LIFT_EPOCHS
@@ -124,11 +147,14 @@ def pretrain_lifting(
     schedule = torch.optim.lr_scheduler.OneCycleLR(
         optimiser, max_lr=config.lr, total_steps=epochs * steps
     )
+    # without a hold-out (classes of one clip) the error is the training clips' and the
+    # last epoch is kept
     check = [
         torch.from_numpy(a).to(device) for a in lifting_pairs(held_out or train_set, norm, 0, None)
     ]
+    # the exact x, y with z = 0: a guess of no depth that knows the rest better than the input
     flat = torch.cat([check[1][..., :2], torch.zeros_like(check[1][..., 2:])], dim=-1)
-    no_depth = float(lifting_error(flat, check[1], check[2]))  # what knowing no z scores
+    no_depth = float(lifting_error(flat, check[1], check[2]))
     history: dict[str, list[float]] = {"epoch": [], "train_mpjpe": [], "held_out_mpjpe": []}
     best = (np.inf, {}, 0)
     started = time.perf_counter()
@@ -153,7 +179,7 @@ def pretrain_lifting(
         for key, value in zip(history, (epoch, float(np.mean(losses)), held), strict=True):
             history[key].append(value)
         bar.set_postfix(mpjpe=f"{np.mean(losses):.3f}", held_out=f"{held:.3f}")
-        if held < best[0]:
+        if held < best[0] or not len(held_out):
             best = (held, copy.deepcopy(backbone.state_dict()), epoch)
     subjects = sorted({int(s) for s in train_set.subjects} | {int(s) for s in held_out.subjects})
     training = {
@@ -162,11 +188,13 @@ def pretrain_lifting(
         "corruption": corruption,
         "data": dataset.summary(),
         "subjects": subjects,
+        "rows": rows_used,
         "clips": len(train_set),
         "held_out_clips": len(held_out),
         "best_epoch": best[2],
-        "held_out_mpjpe_torso": best[0],
-        "held_out_mpjpe_no_depth": no_depth,
+        "measured_on": "held-out clips" if len(held_out) else "training clips (no hold-out)",
+        "mpjpe_torso": best[0],
+        "no_depth_mpjpe_torso": no_depth,
         "seconds": time.perf_counter() - started,
         "device": str(device),
         "history": history,

@@ -259,7 +259,10 @@ class SettingsError(ValueError):
 def start_from(
     checkpoint, dataset: SequenceDataset, config: TrainConfig
 ) -> tuple[SequenceDataset, TrainConfig]:
-    """The dataset in the checkpoint's layout and the config with its model.
+    """The dataset in the checkpoint's layout; the config with its model and input features.
+
+    Its features, centre, scale and rotation say what its input channels
+    mean, so they are taken; window, sampling and rate may differ.
 
     A dataset in another layout is converted to the checkpoint's when
     har_ros.skeleton.conversions has a mapping (e.g. openpose18 -> coco17).
@@ -288,11 +291,16 @@ def start_from(
             dataset.views,
             {**dataset.meta, "converted_from": source},
         )
+    norm = checkpoint.normalisation  # what its input channels mean; the time base may change
     config = TrainConfig(
         **{
             **asdict(config),
             "model": checkpoint.model_name,
             "model_config": dict(checkpoint.model_config),
+            "features": tuple(norm.features),
+            "centre": norm.centre,
+            "scale": norm.scale,
+            "rotate": norm.rotate,
         }
     )
     return dataset, config

@@ -177,8 +177,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--init",
         metavar="CKPT",
-        help="start from this checkpoint (its model and settings); another "
-        "class list gets a new head, another layout is converted",
+        help="start from this checkpoint or pretrained backbone (its model, model "
+        "settings and input features); another class list gets a new head, another "
+        "layout is converted",
     )
     parser.add_argument(
         "--freeze", choices=FREEZE_CHOICES, help="with --init: train only the classifier head"
@@ -394,8 +395,10 @@ def _pretrain(dataset, config: TrainConfig, args: argparse.Namespace) -> int:
                 "pretrained": args.out,
                 "model": pretrained.model_name,
                 "task": t["task"],
-                "held_out_mpjpe_torso": round(t["held_out_mpjpe_torso"], 4),
-                "held_out_mpjpe_no_depth": round(t["held_out_mpjpe_no_depth"], 4),
+                "mpjpe_torso": round(t["mpjpe_torso"], 4),
+                "no_depth_mpjpe_torso": round(t["no_depth_mpjpe_torso"], 4),
+                "measured_on": t["measured_on"],
+                "rows": t["rows"],
                 "best_epoch": t["best_epoch"],
                 "clips": t["clips"],
                 "subjects": t["subjects"],

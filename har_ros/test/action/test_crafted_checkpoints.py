@@ -96,6 +96,23 @@ def test_a_calibration_the_fitting_cannot_produce_is_refused_at_load(tmp_path, v
         load_checkpoint(path)
 
 
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        ({"state_dict": [1, 2]}, "weights must be a mapping"),
+        ({"channels": ["score"]}, "at least a coordinate and the score"),
+        ({"model_config": {"widths": "wide"}}, "cannot be built from its settings"),
+    ],
+)
+def test_a_crafted_file_is_named_not_a_traceback(tmp_path, change, says):
+    """Found and fixed: these raised AttributeError or RuntimeError from deep in torch."""
+    path = tmp_path / "crafted.pt"
+    arm_checkpoint().save(path)
+    torch.save({**torch.load(path, weights_only=True), **change}, path)
+    with pytest.raises(CheckpointError, match=re.escape(says)):
+        load_checkpoint(path)
+
+
 def test_non_finite_weights_are_refused_and_a_nan_output_is_unknown(tmp_path):
     """Found and fixed: NaN weights loaded, and every NaN output was class 0, never unknown."""
     checkpoint = arm_checkpoint(Calibration(threshold=0.2, fitted_on=1))

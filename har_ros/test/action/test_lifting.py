@@ -74,7 +74,7 @@ def test_pretraining_learns_depth_from_training_subjects_only_and_fine_tunes(tmp
     t = pretrained.training
     assert t["subjects"] == [1, 2, 3]  # subject 4 is the test split: never seen
     assert history["train_mpjpe"][-1] < 0.5 * history["train_mpjpe"][0]
-    assert t["held_out_mpjpe_torso"] < t["held_out_mpjpe_no_depth"]  # depth learnt
+    assert t["mpjpe_torso"] < t["no_depth_mpjpe_torso"]  # depth learnt
     assert not any(k.startswith(("head.", "pool.")) for k in pretrained.state_dict)
     path = tmp_path / "lift.pt"
     pretrained.save(path)
@@ -82,9 +82,10 @@ def test_pretraining_learns_depth_from_training_subjects_only_and_fine_tunes(tmp
         load_checkpoint(path)  # the node and har eval: no classes to name
     assert load_init(path).model_config == pretrained.model_config
 
-    checkpoint, _ = train(
-        _flat(dataset), _config(epochs=1, init=str(path), model_config={}), progress=False
-    )
+    fine_tune = _config(epochs=1, init=str(path), model_config={}, features=("position",))
+    checkpoint, _ = train(_flat(dataset), fine_tune, progress=False)
+    # the backbone's input meaning is taken with it: its features, not the flags'
+    assert checkpoint.normalisation.features == pretrained.normalisation.features
     assert checkpoint.model_config == pretrained.model_config  # the backbone's size
     assert checkpoint.training["init_weights"] == len(pretrained.state_dict)
 
@@ -97,3 +98,27 @@ def test_what_cannot_lift_is_refused():
         pretrain_lifting(dataset, _config(model="stgcn", model_config={}), progress=False)
     with pytest.raises(ValueError, match="corruption"):
         pretrain_lifting(dataset, _config(epochs=1), 1.5, progress=False)
+    with pytest.raises(ValueError, match="no classifier settings: init, contrastive"):
+        pretrain_lifting(dataset, _config(init="x.pt", contrastive={"alpha": 0.1}), progress=False)
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"channels": []}, "at least a coordinate and the score"),
+        ({"state_dict": [1, 2]}, "weights must be a mapping"),
+        ({"model_name": "resnet"}, "unknown model 'resnet'"),
+        ({"model_config": {"dim": "wide"}}, "cannot be built from its settings"),
+        ({"format": "something/1"}, "not a har_ros action checkpoint"),
+    ],
+)
+def test_a_crafted_backbone_file_is_refused_by_name(tmp_path, change, message):
+    import torch
+
+    pretrained, _ = pretrain_lifting(_dataset_3d(), _config(epochs=1), progress=False)
+    path = tmp_path / "lift.pt"
+    pretrained.save(path)
+    raw = torch.load(path, weights_only=True)
+    torch.save({**raw, **change}, path)
+    with pytest.raises(CheckpointError, match=message):
+        load_init(path)
