@@ -25,6 +25,7 @@ from .checkpoint import CLASSIFIER_PREFIXES, Pretrained
 from .contrastive import noised
 from .dataset import DatasetError, SequenceDataset
 from .devices import Processes, resolve_device
+from .dstformer import DSTformer
 from .models import build_model, model_settings
 from .preprocess import (
     Normalisation,
@@ -79,7 +80,7 @@ def lifting_error(
 class Lifter(nn.Module):
     """The backbone's per-token representation -> x, y, z of each joint in each frame."""
 
-    def __init__(self, backbone: nn.Module, rep: int):
+    def __init__(self, backbone: DSTformer, rep: int):
         super().__init__()
         self.backbone = backbone
         self.lift = nn.Linear(rep, 3)
@@ -139,6 +140,7 @@ def pretrain_lifting(
     train_set, held_out = split_train_val(rows, HOLDOUT_FRACTION, config.seed)
     settings = model_settings(config.model, config.model_config)
     backbone = build_model(config.model, norm.channels(2), 1, dataset.layout, settings)
+    assert isinstance(backbone, DSTformer)  # LIFT_MODELS
     model = Lifter(backbone, settings["rep"]).to(device)
     optimiser = torch.optim.AdamW(
         model.parameters(), lr=config.lr, weight_decay=config.weight_decay
@@ -156,7 +158,7 @@ def pretrain_lifting(
     flat = torch.cat([check[1][..., :2], torch.zeros_like(check[1][..., 2:])], dim=-1)
     no_depth = float(lifting_error(flat, check[1], check[2]))
     history: dict[str, list[float]] = {"epoch": [], "train_mpjpe": [], "held_out_mpjpe": []}
-    best = (np.inf, {}, 0)
+    best: tuple[float, dict, int] = (np.inf, {}, 0)
     started = time.perf_counter()
     bar = tqdm(range(epochs), desc=f"lift {config.model} on {device}", disable=not progress)
     for epoch in bar:
