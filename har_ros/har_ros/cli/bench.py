@@ -155,6 +155,8 @@ def run(args: argparse.Namespace) -> int:
     if args.overload and suites != ("cell",):
         print("error: --overload applies to cell", file=sys.stderr)
         return 2
+    from ..action.checkpoint import CheckpointError
+
     rows: list[dict] = []
     for suite in suites:
         options = {"profile": True} if args.profile else {}
@@ -174,7 +176,13 @@ def run(args: argparse.Namespace) -> int:
                 print(f"error: {exc}", file=sys.stderr)
                 return 2
             options["device"] = args.device
-        rows += importlib.import_module(f"har_ros.bench.{suite}").run(trials=args.trials, **options)
+        try:
+            rows += importlib.import_module(f"har_ros.bench.{suite}").run(
+                trials=args.trials, **options
+            )
+        except CheckpointError as exc:  # --ckpt names a file that is no usable checkpoint
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     machine = describe()  # after the runs, so the yardstick does not warm anything for them
     if args.json:
         print(json.dumps({"machine": machine, "rows": rows}, indent=2))

@@ -35,3 +35,10 @@ def test_a_checkpoint_in_another_layout_is_measured_not_dropped(tmp_path, channe
     rows = run(trials=1, ckpt=str(path))
     assert [r["case"].split(", ")[-1] for r in rows] == ["1 people", "5 people", "20 people"]
     assert all(r["n"] > 0 and np.isfinite([r["p99_ms"], r["core_pct"]]).all() for r in rows)
+
+
+def test_a_file_that_is_no_checkpoint_is_named(har, tmp_path):
+    (tmp_path / "notes.pt").write_text("not a checkpoint")
+    done = har("bench", "action", "--ckpt", str(tmp_path / "notes.pt"))
+    assert done.returncode == 2 and "is not a readable checkpoint" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
