@@ -798,7 +798,7 @@ def _epoch(run: _Run) -> float:
     run.model.train()
     if config.freeze == "backbone":  # a frozen backbone keeps its batch-norm statistics
         for name, module in run.model.named_children():
-            if name != "head":
+            if not f"{name}.".startswith(CLASSIFIER_PREFIXES):  # what --freeze trains
                 module.eval()
     losses = []
     for i in range(0, len(order), config.batch_size):

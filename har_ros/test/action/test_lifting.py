@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import torch
 
 from har_ros.action.checkpoint import CheckpointError, load_checkpoint, load_init
 from har_ros.action.dataset import DatasetError, SequenceDataset
@@ -88,6 +89,12 @@ def test_pretraining_learns_depth_from_training_subjects_only_and_fine_tunes(tmp
     assert checkpoint.normalisation.features == pretrained.normalisation.features
     assert checkpoint.model_config == pretrained.model_config  # the backbone's size
     assert checkpoint.training["init_weights"] == len(pretrained.state_dict)
+
+    probe, _ = train(_flat(dataset), _config(epochs=2, init=str(path), freeze="backbone"), False)
+    for key, value in pretrained.state_dict.items():  # the backbone kept as pretrained
+        assert torch.equal(probe.state_dict[key], value), key
+    # the classifier's pooling trains with its head, batch-norm statistics included
+    assert probe.state_dict["pool.2.running_mean"].abs().sum() > 0
 
 
 def test_what_cannot_lift_is_refused():
