@@ -128,7 +128,11 @@ def _read(path: Path) -> dict:
             f"{path} is not a readable checkpoint (corrupt or truncated?): "
             f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
         ) from exc
-    return raw if isinstance(raw, dict) else {"format": type(raw)}
+    if not isinstance(raw, dict):
+        raise CheckpointError(
+            f"{path} is not a har_ros action checkpoint (it holds a {type(raw).__name__})"
+        )
+    return raw
 
 
 def _check(path: Path, saved: Checkpoint | Pretrained) -> None:

@@ -34,11 +34,11 @@ from .preprocess import (
     training_window,
     window_features,
 )
-from .train import TrainConfig
+from .train import TrainConfig, split_train_val
 
 LIFT_MODELS = ("dstformer",)  # models with a per-token representation (``represent``)
 LIFT_EPOCHS = 60  # default when the config leaves epochs to the recipe
-HOLDOUT_FRACTION = 0.1  # of the training clips, to report the lifting error on
+HOLDOUT_FRACTION = 0.1  # of the training clips, to report the lifting error on (or val_fraction)
 
 
 def lifting_pairs(
@@ -91,14 +91,12 @@ class Lifter(nn.Module):
 
 def pretrain_lifting(
     dataset: SequenceDataset, config: TrainConfig, corruption: float = 0.1, progress: bool = True
-) -> tuple[Pretrained, dict]:
-    """Train ``config.model``'s backbone to lift noised 2D windows to 3D; returns it and history.
+) -> Pretrained:
+    """Train ``config.model``'s backbone to lift noised 2D windows to 3D (its history inside).
 
     DatasetError for data without z; ValueError for a model that cannot lift.
     """
     from tqdm import tqdm
-
-    from .train import split_train_val
 
     if config.model not in LIFT_MODELS:
         raise ValueError(f"lifting pretrains {LIFT_MODELS}, not {config.model!r}")
@@ -115,10 +113,13 @@ def pretrain_lifting(
         "contrastive": config.contrastive,
         "teacher": config.teacher,
         "streams": config.on_streams,
+        "amp": config.amp,
+        "noise": config.noise > 0,
+        "view_yaw": config.view_yaw > 0,
     }
     if any(classifying.values()):
         raise ValueError(
-            "lifting pretraining takes no classifier settings: "
+            "lifting pretraining takes no classifier or augmentation settings: "
             + ", ".join(k for k, v in classifying.items() if v)
         )
     if Processes.from_environment().distributed:
@@ -137,7 +138,8 @@ def pretrain_lifting(
     rng = np.random.default_rng(config.seed)
     device = resolve_device(config.device)
     norm = config.normalisation()
-    train_set, held_out = split_train_val(rows, HOLDOUT_FRACTION, config.seed)
+    fraction = HOLDOUT_FRACTION if config.val_fraction is None else config.val_fraction
+    train_set, held_out = split_train_val(rows, fraction, config.seed)
     settings = model_settings(config.model, config.model_config)
     backbone = build_model(config.model, norm.channels(2), 1, dataset.layout, settings)
     assert isinstance(backbone, DSTformer)  # LIFT_MODELS
@@ -205,7 +207,6 @@ def pretrain_lifting(
         k: v.detach().cpu() for k, v in best[1].items() if not k.startswith(CLASSIFIER_PREFIXES)
     }
     flat_channels = ("x", "y", "score")
-    return (
-        Pretrained(config.model, settings, weights, dataset.layout, flat_channels, norm, training),
-        history,
+    return Pretrained(
+        config.model, settings, weights, dataset.layout, flat_channels, norm, training
     )

@@ -16,11 +16,12 @@ import torch
 
 from ..action.devices import resolve_device
 from ..action.models import build_model, model_settings
+from ..action.train import TrainConfig
 from ..skeleton.layouts import UTD_KINECT20
 from .stats import summarise
 
 BATCH, FRAMES, CLASSES = 32, 32, 27
-CHANNELS = 7  # x, y as position, velocity and bone, + the mask
+CHANNELS = TrainConfig().normalisation().channels(2)  # x, y in the default features + mask
 CASES = (
     ("stgcn", "default"),
     ("posec3d", "cpu"),

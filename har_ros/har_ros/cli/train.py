@@ -40,7 +40,9 @@ def _json_object(text: str) -> dict:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--data", required=True, help="npz:PATH | utd_mhad:DIR | openpose:DIR | bag:PATH"
+        "--data",
+        required=True,
+        help="npz:PATH | utd_mhad:DIR | utd_mhad3d:DIR | openpose:DIR | bag:PATH | pyskl:FILE.pkl",
     )
     parser.add_argument("--out", required=True, help="checkpoint file to write (.pt)")
     parser.add_argument(
@@ -382,7 +384,7 @@ def _pretrain(dataset, config: TrainConfig, args: argparse.Namespace) -> int:
     from ..action.lifting import pretrain_lifting
 
     try:
-        pretrained, _ = pretrain_lifting(dataset, config, args.noise_alpha)
+        pretrained = pretrain_lifting(dataset, config, args.noise_alpha)
     except ValueError as exc:  # a model that cannot lift, a corruption out of range
         print(f"error: {exc}", file=sys.stderr)
         return 2

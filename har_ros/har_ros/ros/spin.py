@@ -100,9 +100,9 @@ STARTUP_FAILURES = (ValueError, TypeError, OSError, ParameterException, StartupE
 def freeze_start_up() -> None:
     """Keep what start-up made (modules, models, typestores) out of the collector's scans.
 
-    A full collection otherwise walks every object the process holds: the
-    body-tracking bridge's p99 was 59 ms of them against a 4 ms median
-    (docs/BENCHMARKS.md). What is made later is still collected as before; a
+    A full collection otherwise walks every object the process holds, which
+    set the body-tracking bridge's p99 (docs/BENCHMARKS.md, "Body-tracking
+    bridge"). What is made later is still collected as before; a
     start-up object dropped later is freed unless it sits in a reference cycle.
     """
     gc.collect()
