@@ -76,10 +76,17 @@ def test_a_body_tracking_bag_through_the_tracker_and_action_nodes(tmp_path):
     assert through["outputs"] >= 0.95 * offline["outputs"]
     assert through["per_frame_accuracy"] == pytest.approx(offline["per_frame_accuracy"], abs=0.05)
     # the same outputs, but for the frames a keep-last-10 publisher drops when a starved
-    # action node falls behind (seen with both cores busy): each changes a few windows
-    same = {(o.track_id, o.stamp_ns, o.label) for o in outputs} & {
-        (o.track_id, o.stamp_ns, o.label) for o in offline_outputs
-    }
+    # action node falls behind (seen with both cores busy): each changes a few windows, and
+    # moves the person's later outputs by a frame, so an output matches the node's nearest
+    # one of its person within half the output period (0.2 s)
+    shown = {}
+    for o in outputs:
+        shown.setdefault((o.track_id, o.label), []).append(o.stamp_ns)
+    same = [
+        o
+        for o in offline_outputs
+        if any(abs(t - o.stamp_ns) < 100_000_000 for t in shown.get((o.track_id, o.label), ()))
+    ]
     assert len(same) >= 0.8 * offline["outputs"]
 
 
